@@ -1,0 +1,183 @@
+/**
+ * The one error type of tfs, and the one table that maps canonical status codes
+ * to HTTP statuses.
+ *
+ * Every failure that reaches a client is a {@link TfsError}: a canonical status
+ * code (numerically identical to gRPC status codes and to `tensorflow.error.Code`)
+ * plus a message. Messages that upstream tensorflow_model_server produces are
+ * reproduced exactly (see ../shared/docs/tfserving-spec.md), so clients that
+ * match on texts keep working. gRPC returns `code` as the call status; REST derives
+ * the HTTP status with {@link httpStatusOf}; the CLI prints `message` (and `hint`).
+ */
+
+/** Canonical status codes (google.rpc.Code / grpc status / tensorflow.error.Code). */
+export const Code = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+export type Code = (typeof Code)[keyof typeof Code];
+
+const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k]));
+
+/** `INVALID_ARGUMENT` for 3, as upstream prints codes in status JSON and metrics labels. */
+export function codeName(code: number): string {
+  return CODE_NAMES[code] ?? 'UNKNOWN';
+}
+
+/** Upstream's `ToHTTPStatusCode` (model_servers/http_server.cc): the only code→HTTP mapping in tfs. */
+const HTTP_OF_CODE: Record<number, number> = {
+  [Code.OK]: 200,
+  [Code.CANCELLED]: 499,
+  [Code.UNKNOWN]: 500,
+  [Code.INVALID_ARGUMENT]: 400,
+  [Code.DEADLINE_EXCEEDED]: 504,
+  [Code.NOT_FOUND]: 404,
+  [Code.ALREADY_EXISTS]: 409,
+  [Code.PERMISSION_DENIED]: 403,
+  [Code.RESOURCE_EXHAUSTED]: 429,
+  [Code.FAILED_PRECONDITION]: 400,
+  [Code.ABORTED]: 409,
+  [Code.OUT_OF_RANGE]: 400,
+  [Code.UNIMPLEMENTED]: 501,
+  [Code.INTERNAL]: 500,
+  [Code.UNAVAILABLE]: 503,
+  [Code.DATA_LOSS]: 500,
+  [Code.UNAUTHENTICATED]: 401,
+};
+
+export function httpStatusOf(code: number): number {
+  return HTTP_OF_CODE[code] ?? 500;
+}
+
+export interface TfsErrorOptions {
+  /** What the user can do about it (CLI and logs only; never part of the wire message). */
+  hint?: string;
+  /** Where in a file the problem is (config errors). */
+  location?: { file: string; line: number; column: number };
+  cause?: unknown;
+}
+
+export class TfsError extends Error {
+  readonly code: Code;
+  readonly hint: string | undefined;
+  readonly location: { file: string; line: number; column: number } | undefined;
+
+  constructor(code: Code, message: string, options: TfsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TfsError';
+    this.code = code;
+    this.hint = options.hint;
+    this.location = options.location;
+  }
+
+  get codeName(): string {
+    return codeName(this.code);
+  }
+
+  get httpStatus(): number {
+    return httpStatusOf(this.code);
+  }
+
+  /** `INVALID_ARGUMENT: <message>`, the form upstream uses when nesting statuses in messages. */
+  override toString(): string {
+    return `${this.codeName}: ${this.message}`;
+  }
+}
+
+/** Any thrown value as a TfsError (unexpected ones become INTERNAL, keeping their text). */
+export function asTfsError(err: unknown): TfsError {
+  if (err instanceof TfsError) return err;
+  if (err instanceof Error) return new TfsError(Code.INTERNAL, err.message, { cause: err });
+  return new TfsError(Code.INTERNAL, String(err));
+}
+
+/**
+ * The error table: every error tfs produces, by name, with its status code and message.
+ * Texts in quotes are upstream's exact texts; keep them byte-for-byte.
+ * Add new entries here rather than constructing ad-hoc TfsErrors elsewhere.
+ */
+export const Errors = {
+  // --- model spec resolution (server_core.cc, basic_manager.cc) ---
+  missingModelSpec: () => new TfsError(Code.INVALID_ARGUMENT, 'Missing ModelSpec'),
+  modelSpecNoName: () => new TfsError(Code.INVALID_ARGUMENT, 'ModelSpec has no name specified.'),
+  servableNotFoundLatest: (name: string) =>
+    new TfsError(Code.NOT_FOUND, `Servable not found for request: Latest(${name})`),
+  servableNotFoundSpecific: (name: string, version: number | bigint | string) =>
+    new TfsError(Code.NOT_FOUND, `Servable not found for request: Specific(${name}, ${version})`),
+  unknownVersionLabel: (label: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Unrecognized servable version label: ${label}`),
+  labelsNotInitialized: (label: string) =>
+    new TfsError(Code.UNAVAILABLE, `Model labels does not init yet.${label}`),
+  versionAndLabel: (version: number | string, label: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Both model version (${version}) and model version label (${label}) cannot be supplied.`,
+    ),
+
+  // --- model status (get_model_status_impl.cc) ---
+  noVersionsOfModel: (name: string) => new TfsError(Code.NOT_FOUND, `Could not find any versions of model ${name}`),
+  noSuchVersionOfModel: (name: string, version: number | string) =>
+    new TfsError(Code.NOT_FOUND, `Could not find version ${version} of model ${name}`),
+
+  // --- metadata (get_model_metadata_impl.cc) ---
+  metadataFieldMissing: () =>
+    new TfsError(Code.INVALID_ARGUMENT, 'GetModelMetadataRequest must specify at least one metadata_field'),
+  metadataFieldUnsupported: (field: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Metadata field ${field} is not supported`),
+
+  // --- predict (predict_util.cc, saved_model util.cc) ---
+  predictSignatureNotFound: (sig: string) =>
+    new TfsError(Code.FAILED_PRECONDITION, `Serving signature key "${sig}" not found.`),
+  restSignatureNotFound: (sig: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Serving signature name: "${sig}" not found in signature def`),
+  tensorParsingError: (alias: string) => new TfsError(Code.INVALID_ARGUMENT, `tensor parsing error: ${alias}`),
+  outputAliasNotFound: (alias: string, known: string[]) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `output tensor alias not found in signature: ${alias} Outputs expected to be in the set {${[...known].sort().join(',')}}.`,
+    ),
+  duplicateOutputAlias: (alias: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `duplicate output tensor alias: ${alias}`),
+
+  // --- classify / regress (classifier.cc, regressor.cc) ---
+  classifyRegressSignatureNotFound: (sig: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `No signature was found with the name: ${sig}`),
+  inputIsEmpty: () => new TfsError(Code.INVALID_ARGUMENT, 'Input is empty.'),
+
+  // --- batching (shared_batch_scheduler.h, batching_session.cc) ---
+  batchQueueFull: () =>
+    new TfsError(Code.UNAVAILABLE, 'The batch scheduling queue to which this task was submitted is full'),
+  taskLargerThanMaxBatch: (size: number, max: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Task size ${size} is larger than maximum input batch size ${max}`),
+
+  // --- REST URL handling (http_rest_api_util.cc) ---
+  malformedRequest: (method: string, path: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Malformed request: ${method} ${path}`),
+  missingModelName: () => new TfsError(Code.INVALID_ARGUMENT, 'Missing model name in request.'),
+
+  // --- lifecycle / runtime ---
+  deadlineExceeded: (what = 'Deadline Exceeded') => new TfsError(Code.DEADLINE_EXCEEDED, what),
+  cancelled: (what = 'Cancelled') => new TfsError(Code.CANCELLED, what),
+  unsupportedOps: (detail: string) =>
+    new TfsError(Code.UNIMPLEMENTED, `The model uses operations that tfs does not support: ${detail}`),
+  modelLoad: (message: string, cause?: unknown) =>
+    new TfsError(Code.FAILED_PRECONDITION, message, cause === undefined ? {} : { cause }),
+
+  // --- config files (proto_util.h, server_core.cc) ---
+  invalidProtobufFile: (path: string) => new TfsError(Code.INVALID_ARGUMENT, `Invalid protobuf file: '${path}'`),
+} as const;

@@ -1,0 +1,59 @@
+/**
+ * The contract between a loaded model version and everything that serves it.
+ *
+ * A `ModelServable` is one loaded SavedModel version (TF Serving's "servable"). The
+ * front ends (REST, gRPC), batching and warmup only see this interface; how the graph
+ * runs (tfjs backend, worker threads) is the runtime's business.
+ */
+import type { DTypeName } from '../tensor/dtypes.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** One input or output of a signature, as the SignatureDef declares it. */
+export interface TensorSpec {
+  /** Graph tensor name, e.g. `x:0` (TensorInfo.name). */
+  readonly name: string;
+  /** Declared dtype (reference types resolved to their base type). */
+  readonly dtype: DTypeName;
+  /** Declared dims (-1 = unknown), or null for unknown rank. */
+  readonly shape: readonly number[] | null;
+}
+
+export interface SignatureSpec {
+  /** The signature key (`serving_default`, `classify_x_to_y`, ...). */
+  readonly key: string;
+  /** `tensorflow/serving/predict` | `.../classify` | `.../regress` | other. */
+  readonly methodName: string;
+  readonly inputs: Readonly<Record<string, TensorSpec>>;
+  readonly outputs: Readonly<Record<string, TensorSpec>>;
+  /** SignatureDef.defaults: inputs that may be omitted from a request. */
+  readonly defaults: Readonly<Record<string, Tensor>>;
+}
+
+export interface RunOptions {
+  /** Output aliases to compute; empty or absent = all outputs of the signature. */
+  readonly outputFilter?: readonly string[];
+  /** Aborts a queued or running call (deadline, client gone, shutdown). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ModelServable {
+  readonly name: string;
+  readonly version: number;
+  /** Every serving signature of the loaded MetaGraph, by key (`__saved_model_init_op` excluded). */
+  readonly signatures: ReadonlyMap<string, SignatureSpec>;
+  /**
+   * The MetaGraph's SignatureDef map exactly as the SavedModel declares it, as a plain
+   * object in protobufjs `toObject` form with snake_case keys (what GetModelMetadata
+   * returns; REST prints it as JSON, gRPC re-encodes it as tensorflow.serving.SignatureDefMap).
+   */
+  readonly signatureDefMap: Readonly<Record<string, unknown>>;
+  /**
+   * Run one signature. `inputs` are keyed by input alias and must already be checked for
+   * presence (the predict layer does that with upstream's texts); the runtime checks dtype
+   * and shape against the signature as TensorFlow would and throws TfsError INVALID_ARGUMENT.
+   * Returns tensors keyed by output alias, with the signature's declared dtypes.
+   */
+  run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>>;
+  /** Free everything the version holds. Called once, after the last handle is released. */
+  dispose(): Promise<void>;
+}
