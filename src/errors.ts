@@ -178,6 +178,27 @@ export const Errors = {
   modelLoad: (message: string, cause?: unknown) =>
     new TfsError(Code.FAILED_PRECONDITION, message, cause === undefined ? {} : { cause }),
 
+  // --- SavedModel / checkpoint reading (tensorflow/cc/saved_model/reader.cc; tfs's own texts otherwise) ---
+  savedModelNotFound: (dir: string) =>
+    new TfsError(
+      Code.NOT_FOUND,
+      `Could not find SavedModel .pb or .pbtxt at supplied export directory path: ${dir}. Check that the directory exists and that you have the right permissions for accessing it.`,
+    ),
+  metaGraphNotFound: (tags: readonly string[]) =>
+    new TfsError(
+      Code.NOT_FOUND,
+      `Could not find meta graph def matching supplied tags: { ${tags.join(' ')} }. To inspect available tag-sets in the SavedModel, please use the SavedModel CLI: \`saved_model_cli\``,
+    ),
+  /** A model file exists but its bytes are wrong (bad checksum, truncated, undecodable). */
+  corruptModelFile: (file: string, detail: string) => new TfsError(Code.DATA_LOSS, `Corrupt file ${file}: ${detail}`),
+  /** A file the model needs is missing. */
+  missingModelFile: (file: string, detail: string) => new TfsError(Code.NOT_FOUND, `${detail}: ${file}`),
+  /** A valid model file uses a feature tfs does not implement. */
+  unsupportedModelFeature: (file: string, detail: string) =>
+    new TfsError(Code.UNIMPLEMENTED, `${file}: ${detail}`),
+  checkpointKeyNotFound: (key: string, prefix: string) =>
+    new TfsError(Code.NOT_FOUND, `Key ${key} not found in checkpoint ${prefix}`),
+
   // --- config files (proto_util.h, server_core.cc) ---
   invalidProtobufFile: (path: string) => new TfsError(Code.INVALID_ARGUMENT, `Invalid protobuf file: '${path}'`),
 } as const;
