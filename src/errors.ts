@@ -153,11 +153,84 @@ export const Errors = {
     ),
   duplicateOutputAlias: (alias: string) =>
     new TfsError(Code.INVALID_ARGUMENT, `duplicate output tensor alias: ${alias}`),
+  inputSizeMismatch: (reqKeys: string[], sigKeys: string[]) => {
+    const req = [...reqKeys].sort();
+    const sig = [...sigKeys].sort();
+    const extra = req.filter((k) => !sig.includes(k));
+    const missing = sig.filter((k) => !req.includes(k));
+    return new TfsError(
+      Code.INVALID_ARGUMENT,
+      `input size does not match signature: ${req.length}!=${sig.length} len({${req.join(',')}}) != len({${sig.join(',')}}). Sent extra: {${extra.join(',')}}. Missing but required: {${missing.join(',')}}.`,
+    );
+  },
+  inputAliasNotFound: (alias: string, feedName: string, reqKeys: string[], defaultKeys: string[]) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Signature input alias: ${alias}(feed name: ${feedName}) not found in request and no default value provided. Inputs expected to be in the request {${[...reqKeys].sort().join(',')}}, or default input alias set: ${[...defaultKeys].sort().join(',')}`,
+    ),
+  invalidInputName: (used: string[], reqKeys: string[]) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Inputs contains invalid name. Used request inputs: ${[...used].sort().join(',')}, request input: ${[...reqKeys].sort().join(',')}`,
+    ),
+  predictMethodName: (method: string) =>
+    new TfsError(
+      Code.INTERNAL,
+      `Expected prediction signature method_name to be one of {tensorflow/serving/predict, tensorflow/serving/classify, tensorflow/serving/regress}. Was: ${method}`,
+    ),
+  /** TF's DirectSession text when RunOptions.timeout_in_ms expires. */
+  runTimedOut: () => new TfsError(Code.DEADLINE_EXCEEDED, 'Timed out waiting for notification'),
 
   // --- classify / regress (classifier.cc, regressor.cc) ---
   classifyRegressSignatureNotFound: (sig: string) =>
     new TfsError(Code.INVALID_ARGUMENT, `No signature was found with the name: ${sig}`),
   inputIsEmpty: () => new TfsError(Code.INVALID_ARGUMENT, 'Input is empty.'),
+  classifyMethodName: (method: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Expected classification signature method_name to be tensorflow/serving/classify. Was: ${method}`,
+    ),
+  regressMethodName: (method: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Expected regression signature method_name to be tensorflow/serving/regress. Was: ${method}`,
+    ),
+  expectedOneInputTensor: () => new TfsError(Code.INVALID_ARGUMENT, 'Expected one input Tensor.'),
+  expectedOneOrTwoOutputTensors: (n: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expected one or two output Tensors, found ${n}`),
+  expectedOneOutputTensor: () => new TfsError(Code.INVALID_ARGUMENT, 'Expected one output Tensor.'),
+  /** `debug` is the SignatureDef in protobuf text format (C++ DebugString). */
+  noClassificationInputs: (debug: string) =>
+    new TfsError(Code.FAILED_PRECONDITION, `No classification inputs found in SignatureDef: ${debug}`),
+  noClassificationOutputs: (debug: string) =>
+    new TfsError(
+      Code.FAILED_PRECONDITION,
+      `Expected classification signature outputs to contain at least one of "classes" or "scores". Signature was: ${debug}`,
+    ),
+  noRegressionInputs: (debug: string) =>
+    new TfsError(Code.FAILED_PRECONDITION, `No regression inputs found in SignatureDef: ${debug}`),
+  noRegressionOutputs: (debug: string) =>
+    new TfsError(Code.FAILED_PRECONDITION, `No regression outputs found in SignatureDef: ${debug}`),
+  classifyOutputRank: (shape: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expected Tensor shape: [batch_size num_classes] but got ${shape}`),
+  classesDtype: (dtype: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expected classes Tensor of DT_STRING. Got: ${dtype}`),
+  scoresDtype: (dtype: string) => new TfsError(Code.INVALID_ARGUMENT, `Expected scores Tensor of DT_FLOAT. Got: ${dtype}`),
+  classifyBatchSize: (which: 'classes' | 'scores', expected: number, got: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expected ${which} output batch size of ${expected}. Got: ${got}`),
+  classesScoresMismatch: (a: number, b: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Tensors class and score should match in dim_size(1). Got ${a} vs. ${b}`),
+  regressOutputShape: (shape: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got ${shape}`,
+    ),
+  regressBatchMismatch: (expected: number, got: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Input batch size did not match output batch size: ${expected} vs. ${got}`),
+  regressDtype: (dtype: string) => new TfsError(Code.INVALID_ARGUMENT, `Expected output Tensor of DT_FLOAT.  Got: ${dtype}`),
+  regressSize: (expected: number, got: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expected output batch size to be ${expected}.  Got: ${got}`),
+  outputTensorMissing: (name: string) => new TfsError(Code.INVALID_ARGUMENT, `Could not find output tensor '${name}'`),
 
   // --- batching (shared_batch_scheduler.h, batching_session.cc) ---
   batchQueueFull: () =>
