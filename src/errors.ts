@@ -252,10 +252,11 @@ export const Errors = {
     new TfsError(Code.FAILED_PRECONDITION, message, cause === undefined ? {} : { cause }),
 
   // --- SavedModel / checkpoint reading (tensorflow/cc/saved_model/reader.cc; tfs's own texts otherwise) ---
-  savedModelNotFound: (dir: string) =>
+  savedModelNotFound: (dir: string, hint?: string) =>
     new TfsError(
       Code.NOT_FOUND,
       `Could not find SavedModel .pb or .pbtxt at supplied export directory path: ${dir}. Check that the directory exists and that you have the right permissions for accessing it.`,
+      hint === undefined ? {} : { hint },
     ),
   metaGraphNotFound: (tags: readonly string[]) =>
     new TfsError(
