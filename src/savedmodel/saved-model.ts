@@ -33,6 +33,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type protobuf from 'protobufjs';
+import { parseTextFormat } from '../config/text-format.js';
 import { Errors, TfsError } from '../errors.js';
 import { lookupType } from '../proto/root.js';
 import type { SignatureSpec, TensorSpec } from '../servables/servable.js';
@@ -153,14 +154,6 @@ function isDir(p: string): boolean {
   }
 }
 
-/** Text-format parsing of saved_model.pbtxt; installed by {@link setPbtxtParser}. */
-let pbtxtParser: ((type: protobuf.Type, text: string, file: string) => Record<string, unknown>) | undefined;
-
-/** Install the text-format parser used for `saved_model.pbtxt` (see src/config/text-format.ts). */
-export function setPbtxtParser(parse: (type: protobuf.Type, text: string, file: string) => Record<string, unknown>): void {
-  pbtxtParser = parse;
-}
-
 function decodeFile(dir: string): DecodedFile {
   const T = lookupType('tensorflow.SavedModel');
   const pb = join(dir, SAVED_MODEL_PB);
@@ -179,11 +172,8 @@ function decodeFile(dir: string): DecodedFile {
   }
   const pbtxt = join(dir, SAVED_MODEL_PBTXT);
   if (isFile(pbtxt)) {
-    if (!pbtxtParser) {
-      throw Errors.unsupportedModelFeature(pbtxt, 'reading saved_model.pbtxt needs the text-format parser, which is not available');
-    }
-    const text = readFileSync(pbtxt, 'utf8');
-    const obj = pbtxtParser(T, text, pbtxt);
+    // Syntax errors are TextFormatErrors (INVALID_ARGUMENT) with file:line:column.
+    const obj = parseTextFormat(T, readFileSync(pbtxt, 'utf8'), pbtxt);
     let message: protobuf.Message;
     try {
       message = T.fromObject(obj);
