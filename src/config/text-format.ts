@@ -45,6 +45,8 @@ export interface FieldLocation {
 export interface TextFormatDiagnostic extends SourcePosition {
   readonly severity: 'error' | 'warning';
   readonly message: string;
+  /** How to fix it, when we can say more than the message. */
+  readonly hint?: string;
 }
 
 /** JSON Pointer (RFC 6901) of a path into the parsed object, as ajv reports `instancePath`. */
@@ -100,7 +102,7 @@ export class TextFormatError extends TfsError {
     const first = errors[0] ?? { line: 1, column: 1, message: 'unknown error', severity: 'error' as const };
     super(Code.INVALID_ARGUMENT, `${file}:${first.line}:${first.column}: ${first.message}`, {
       location: { file, line: first.line, column: first.column },
-      hint: 'Fix the text-format syntax at that position (see the protobuf text format reference).',
+      hint: first.hint ?? 'Fix the text-format syntax at that position (protobuf text format: `field: value`, `message { … }`).',
     });
     this.name = 'TextFormatError';
     this.reason = first.message;
@@ -675,8 +677,10 @@ class Parser {
     this.errors.push({ line: line + 1, column: column + 1, message, severity: 'error' });
   }
 
-  private fail(message: string): never {
-    this.error(this.tok.current.line, this.tok.current.column, message);
+  private fail(message: string, hint?: string): never {
+    const c = this.tok.current;
+    const d: TextFormatDiagnostic = { line: c.line + 1, column: c.column + 1, message, severity: 'error' };
+    this.errors.push(hint === undefined ? d : { ...d, hint });
     throw new Stop();
   }
 
@@ -741,7 +745,16 @@ class Parser {
         this.skipFieldAfterName();
         return;
       }
-      this.fail(`Message type "${desc.fullName}" has no field named "${name}".`);
+      const known = [...desc.fields.keys()];
+      const close = known.find((k) => k.toLowerCase() === name.toLowerCase() || k.replace(/_/g, '') === name.replace(/_/g, '').toLowerCase());
+      this.fail(
+        `Message type "${desc.fullName}" has no field named "${name}".`,
+        close !== undefined
+          ? `Did you mean "${close}"? Field names are case-sensitive.`
+          : known.length > 0
+            ? `${desc.fullName} has the fields: ${known.join(', ')}.`
+            : `${desc.fullName} has no fields.`,
+      );
     }
     if (field.deprecated) this.warn(namePos, `text format contains deprecated field "${name}"`);
 

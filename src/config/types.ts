@@ -30,6 +30,12 @@ export interface ModelConfig {
 
 export interface ModelServerConfig {
   readonly models: readonly ModelConfig[];
+  /**
+   * True when the config's `config` oneof was unset (an empty file): upstream takes no
+   * action on such a reload ("Taking no action for empty config."), unlike an empty
+   * model_config_list, which unloads every model.
+   */
+  readonly isEmpty?: boolean;
 }
 
 /** BatchingParameters with upstream's defaults filled in (tfserving-spec.md §3.6). */
