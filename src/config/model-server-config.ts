@@ -186,7 +186,7 @@ export function singleModelConfig(name: string, basePath: string): ModelServerCo
     name,
     basePath: resolved,
     modelPlatform: 'tensorflow',
-    versionPolicy: { kind: 'latest', numVersions: 1 },
+    versionPolicy: { kind: 'latest' as const, numVersions: 1 },
     versionLabels: Object.freeze({}),
   });
   return Object.freeze({ models: Object.freeze([model]) });
