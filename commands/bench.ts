@@ -1,0 +1,125 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, Flags } from '@oclif/core';
+import { runBench, runFromJson, type BenchOutput } from '../src/bench/bench.js';
+import { compareRuns, formatCompare, formatRun, formatSweep, type CompareRow } from '../src/bench/format.js';
+import { renderReport } from '../src/bench/report.js';
+
+export default class Bench extends Command {
+  static override summary = 'Load-test the REST or gRPC predict endpoint of tfs or any TensorFlow Serving.';
+
+  static override description = `Closed loop (--concurrency) or open loop at a fixed rate (--rate, latency corrected for
+coordinated omission), bounded by --duration and/or --requests, after --warmup. Latencies are
+recorded in an HDR histogram (p50, p90, p99, p99.9, max). --sweep runs several load levels and
+finds the throughput knee; --suggest-batching turns a concurrency sweep into batching.pbtxt
+values for --target-p99. --report writes a self-contained HTML page; --json prints the result,
+and --compare a.json b.json prints the differences between two such results.`;
+
+  static override examples = [
+    `<%= config.bin %> bench --url http://127.0.0.1:8501 --model half_plus_two --body '{"instances": [1.0, 2.0]}' --concurrency 16 --duration 10`,
+    '<%= config.bin %> bench --grpc 127.0.0.1:8500 --model my_model --auto --batch 8 --rate 500 --duration 20',
+    '<%= config.bin %> bench --url http://127.0.0.1:8501 --model my_model --auto --sweep concurrency=1,4,16,64 --report sweep.html',
+    '<%= config.bin %> bench --compare before.json after.json',
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    url: Flags.string({ description: 'REST base URL, e.g. http://127.0.0.1:8501', exclusive: ['grpc'] }),
+    grpc: Flags.string({ description: 'gRPC address host:port, e.g. 127.0.0.1:8500', exclusive: ['url'] }),
+    model: Flags.string({ description: 'model name' }),
+    version: Flags.integer({ description: 'model version', exclusive: ['label'] }),
+    label: Flags.string({ description: 'model version label', exclusive: ['version'] }),
+    signature: Flags.string({ description: 'signature name (default serving_default)' }),
+    body: Flags.string({
+      description: 'request body: JSON text or @file.json (REST: the predict body; gRPC: a PredictRequest in protobuf JSON form)',
+    }),
+    auto: Flags.boolean({ description: "build random valid inputs from the model's metadata" }),
+    batch: Flags.integer({ description: 'rows per request with --auto', default: 1, min: 1 }),
+    concurrency: Flags.integer({ char: 'c', description: 'closed loop: concurrent clients (default 8)', min: 1, exclusive: ['rate'] }),
+    rate: Flags.integer({ char: 'r', description: 'open loop: requests per second', min: 1, exclusive: ['concurrency'] }),
+    duration: Flags.integer({ char: 'd', description: 'seconds of measurement (default 10 unless --requests is given)', min: 1, max: 3600 }),
+    requests: Flags.integer({ char: 'n', description: 'stop after this many requests', min: 1 }),
+    warmup: Flags.integer({ description: 'seconds of unrecorded warm-up before measuring', default: 1, min: 0, max: 600 }),
+    sweep: Flags.string({ description: 'load levels: concurrency=1,4,16,64 or rate=100,200,400' }),
+    connections: Flags.integer({ description: 'connections to open (REST default: concurrency; gRPC default: min(4, concurrency))', min: 1 }),
+    timeout: Flags.integer({ description: 'per-request timeout in ms', default: 30000, min: 1 }),
+    'max-in-flight': Flags.integer({ description: 'open loop: cap on outstanding requests', default: 1024, min: 1 }),
+    report: Flags.string({ description: 'write a self-contained HTML report to this file' }),
+    compare: Flags.string({ description: 'compare two --json results: --compare a.json --compare b.json (or --compare a.json b.json)', multiple: true }),
+    'suggest-batching': Flags.boolean({ description: 'sweep concurrency and propose batching parameters for --target-p99' }),
+    'target-p99': Flags.integer({ description: 'p99 latency target in ms for --suggest-batching', default: 100, min: 1 }),
+    cores: Flags.integer({ description: 'cores of the serving machine, for --suggest-batching (default: this machine)', min: 1 }),
+  };
+
+  static override strict = false;
+
+  async run(): Promise<BenchOutput | { kind: 'compare'; a: string; b: string; rows: CompareRow[] }> {
+    const { flags, argv } = await this.parse(Bench);
+    if (flags.compare) {
+      const files = [...flags.compare, ...(argv as string[])];
+      if (files.length !== 2) this.error('--compare takes exactly two files', { exit: 2 });
+      const [a, b] = files as [string, string];
+      const rows = compareRuns(runFromJson(JSON.parse(readFileSync(a, 'utf8')), a), runFromJson(JSON.parse(readFileSync(b, 'utf8')), b));
+      this.log(formatCompare(rows, a, b));
+      return { kind: 'compare', a, b, rows };
+    }
+    if ((argv as string[]).length > 0) this.error(`unexpected argument: ${(argv as string[])[0]}`, { exit: 2 });
+    const tty = process.stderr.isTTY && !this.jsonEnabled();
+    let out: BenchOutput;
+    try {
+      out = await runBench({
+        ...(flags.url !== undefined ? { url: flags.url } : {}),
+        ...(flags.grpc !== undefined ? { grpc: flags.grpc } : {}),
+        model: flags.model ?? '',
+        ...(flags.version !== undefined ? { version: flags.version } : {}),
+        ...(flags.label !== undefined ? { label: flags.label } : {}),
+        ...(flags.signature !== undefined ? { signature: flags.signature } : {}),
+        ...(flags.body !== undefined ? { body: flags.body } : {}),
+        auto: flags.auto,
+        batch: flags.batch,
+        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+        ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+        ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
+        ...(flags.requests !== undefined ? { requests: flags.requests } : {}),
+        warmupS: flags.warmup,
+        ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+        ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+        timeoutMs: flags.timeout,
+        maxInFlight: flags['max-in-flight'],
+        suggestBatching: flags['suggest-batching'],
+        targetP99Ms: flags['target-p99'],
+        ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
+        ...(tty
+          ? {
+              onProgress: (p) =>
+                process.stderr.write(
+                  `\r${(p.elapsedMs / 1000).toFixed(1)}s  ${p.completed} done  ${((p.completed / Math.max(p.elapsedMs, 1)) * 1000).toFixed(0)}/s  errors ${p.errors}  p99 ${p.p99Ms.toFixed(2)} ms   `,
+                ),
+            }
+          : {}),
+        ...(tty ? { onStep: () => process.stderr.write('\n') } : {}),
+      });
+    } catch (err) {
+      this.error((err as Error).message, { exit: 2 });
+    }
+    if (tty) process.stderr.write('\n');
+    if (out.kind === 'run') this.log(formatRun(out.result));
+    else {
+      this.log(formatSweep(out.sweep));
+      if (out.suggestion) this.log(`\nsuggested batching parameters:\n${out.suggestion.pbtxt}\n${out.suggestion.reasoning.map((r) => `  - ${r}`).join('\n')}`);
+    }
+    if (flags.report) {
+      writeFileSync(
+        flags.report,
+        renderReport({
+          title: `tfs bench: ${flags.model}`,
+          runs: out.kind === 'run' ? [out.result] : out.sweep.steps,
+          ...(out.kind === 'sweep' ? { sweep: out.sweep } : {}),
+          ...(out.kind === 'sweep' && out.suggestion ? { suggestion: out.suggestion } : {}),
+        }),
+      );
+      this.log(`report written to ${flags.report}`);
+    }
+    return out;
+  }
+}

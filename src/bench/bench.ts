@@ -1,0 +1,126 @@
+/**
+ * `tfs bench` as a library call: build the target and body, run one load (closed or open
+ * loop), a sweep, or a batching suggestion, and return the result object that the command
+ * prints as text or JSON. The command in commands/bench.ts only maps flags onto this.
+ */
+import { availableParallelism } from 'node:os';
+import { closedLoop, openLoop, type LoopOptions, type RunResult } from './loops.js';
+import {
+  fetchGrpcInputSpecs,
+  fetchRestInputSpecs,
+  grpcPredictRequest,
+  grpcPredictRequestFromJson,
+  randomInputs,
+  readBodyArg,
+  restBodyOf,
+  restPath,
+  type ModelSelector,
+} from './inputs.js';
+import { parseSweep, runSweep, suggestBatching, type BatchingSuggestion, type SweepResult } from './sweep.js';
+import { GrpcTarget, RestTarget, type Target } from './targets.js';
+
+export interface BenchOptions extends ModelSelector {
+  readonly url?: string;
+  readonly grpc?: string;
+  /** JSON literal or @file: a REST body, or a PredictRequest in protobuf JSON form for gRPC. */
+  readonly body?: string;
+  readonly auto?: boolean;
+  readonly batch?: number;
+  readonly concurrency?: number;
+  readonly rate?: number;
+  readonly durationS?: number;
+  readonly requests?: number;
+  readonly warmupS?: number;
+  readonly sweep?: string;
+  readonly connections?: number;
+  readonly timeoutMs?: number;
+  readonly maxInFlight?: number;
+  readonly suggestBatching?: boolean;
+  readonly targetP99Ms?: number;
+  readonly cores?: number;
+  readonly onProgress?: LoopOptions['onProgress'];
+  readonly onStep?: (r: RunResult, level: number) => void;
+}
+
+export type BenchOutput =
+  | { readonly kind: 'run'; readonly result: RunResult }
+  | { readonly kind: 'sweep'; readonly sweep: SweepResult; readonly suggestion?: BatchingSuggestion };
+
+export async function buildTarget(o: BenchOptions): Promise<Target> {
+  if ((o.url === undefined) === (o.grpc === undefined)) throw new Error('give exactly one of --url (REST) or --grpc (host:port)');
+  if (!o.model) throw new Error('--model is required');
+  if (o.version !== undefined && o.label !== undefined) throw new Error('--version and --label cannot be used together');
+  if (o.body !== undefined && o.auto) throw new Error('--body and --auto cannot be used together');
+  const sel: ModelSelector = {
+    model: o.model,
+    ...(o.version !== undefined ? { version: o.version } : {}),
+    ...(o.label !== undefined ? { label: o.label } : {}),
+    ...(o.signature !== undefined ? { signature: o.signature } : {}),
+  };
+  const batch = Math.max(1, o.batch ?? 1);
+  const concurrency = o.concurrency ?? 8;
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  if (o.url !== undefined) {
+    let body: string;
+    if (o.body !== undefined) body = readBodyArg(o.body);
+    else if (o.auto) body = restBodyOf(randomInputs(await fetchRestInputSpecs(o.url, sel), batch), o.signature);
+    else throw new Error('give a request body with --body \'<json>\' or --body @file.json, or --auto to build one from the model metadata');
+    return new RestTarget({ url: o.url, path: restPath(sel, 'predict'), body, connections: o.connections ?? concurrency, timeoutMs });
+  }
+  const address = o.grpc!;
+  let request: Uint8Array;
+  if (o.body !== undefined) request = grpcPredictRequestFromJson(readBodyArg(o.body), sel);
+  else if (o.auto) request = grpcPredictRequest(randomInputs(await fetchGrpcInputSpecs(address, sel), batch), sel);
+  else throw new Error('give a request body with --body (a PredictRequest in JSON) or --auto to build one from the model metadata');
+  return new GrpcTarget({
+    address,
+    method: '/tensorflow.serving.PredictionService/Predict',
+    request,
+    connections: o.connections ?? Math.min(4, Math.max(1, concurrency)),
+    timeoutMs,
+  });
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchOutput> {
+  if (o.rate !== undefined && o.concurrency !== undefined) throw new Error('--rate (open loop) and --concurrency (closed loop) cannot be used together');
+  if (o.suggestBatching && o.sweep !== undefined && !o.sweep.trim().startsWith('concurrency')) {
+    throw new Error('--suggest-batching needs a concurrency sweep');
+  }
+  const target = await buildTarget(o);
+  const limits: LoopOptions = {
+    ...(o.durationS !== undefined ? { durationMs: o.durationS * 1000 } : {}),
+    ...(o.requests !== undefined ? { requests: o.requests } : {}),
+    ...(o.warmupS !== undefined ? { warmupMs: o.warmupS * 1000 } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  };
+  try {
+    const sweepText = o.sweep ?? (o.suggestBatching ? 'concurrency=1,2,4,8,16,32,64' : undefined);
+    if (sweepText !== undefined) {
+      const spec = parseSweep(sweepText);
+      const sweep = await runSweep(target, spec, { ...limits, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}) }, o.onStep);
+      if (o.suggestBatching) {
+        const suggestion = suggestBatching(sweep, o.targetP99Ms ?? 100, o.cores ?? availableParallelism());
+        return { kind: 'sweep', sweep, suggestion };
+      }
+      return { kind: 'sweep', sweep };
+    }
+    const result =
+      o.rate !== undefined
+        ? await openLoop(target, o.rate, { ...limits, maxInFlight: o.maxInFlight ?? 1024 })
+        : await closedLoop(target, o.concurrency ?? 8, limits);
+    return { kind: 'run', result };
+  } finally {
+    await target.close();
+  }
+}
+
+/** The run to compare from a `--json` file: a single run, or a sweep's knee step. */
+export function runFromJson(obj: unknown, file: string): RunResult {
+  const o = obj as { kind?: string; result?: RunResult; sweep?: SweepResult };
+  if (o.kind === 'run' && o.result) return o.result;
+  if (o.kind === 'sweep' && o.sweep) {
+    const k = o.sweep.steps[o.sweep.knee >= 0 ? o.sweep.knee : o.sweep.steps.length - 1];
+    if (k) return k;
+  }
+  throw new Error(`${file} is not the --json output of tfs bench`);
+}

@@ -1,0 +1,144 @@
+/**
+ * What `tfs bench` sends requests to: a REST endpoint (undici Pool, keep-alive) or a gRPC
+ * PredictionService (grpc-js, pre-encoded request bytes). Each request body is built once;
+ * the send path does no per-request encoding, so the load generator is not the bottleneck.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Pool } from 'undici';
+import { codeName } from '../errors.js';
+
+export interface SendResult {
+  readonly ok: boolean;
+  /** HTTP status code (`200`, `404`) or gRPC status name (`OK`, `NOT_FOUND`), or `ERROR: <reason>` for transport failures. */
+  readonly status: string;
+  /** For failures: the first part of the error body or details (kept for the report). */
+  readonly detail?: string;
+}
+
+export interface Target {
+  readonly kind: 'rest' | 'grpc';
+  /** Human-readable endpoint, e.g. `POST http://127.0.0.1:8501/v1/models/m:predict`. */
+  readonly describe: string;
+  send(): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+export interface RestTargetOptions {
+  /** Base URL, e.g. http://127.0.0.1:8501 */
+  readonly url: string;
+  /** Path including the verb, e.g. /v1/models/m:predict */
+  readonly path: string;
+  readonly body: string | Uint8Array;
+  readonly connections: number;
+  readonly timeoutMs: number;
+}
+
+export class RestTarget implements Target {
+  readonly kind = 'rest' as const;
+  readonly describe: string;
+  private readonly pool: Pool;
+  private readonly body: Buffer;
+
+  constructor(private readonly opts: RestTargetOptions) {
+    const u = new URL(opts.url);
+    this.pool = new Pool(u.origin, {
+      connections: Math.max(1, opts.connections),
+      pipelining: 1,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 60_000,
+    });
+    this.body = Buffer.from(opts.body);
+    this.describe = `POST ${u.origin}${opts.path}`;
+  }
+
+  async send(): Promise<SendResult> {
+    try {
+      const res = await this.pool.request({
+        path: this.opts.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: this.body,
+      });
+      if (res.statusCode === 200) {
+        await res.body.dump();
+        return { ok: true, status: '200' };
+      }
+      const text = await res.body.text();
+      return { ok: false, status: String(res.statusCode), detail: text.slice(0, 300) };
+    } catch (err) {
+      return transportFailure(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+export interface GrpcTargetOptions {
+  /** host:port */
+  readonly address: string;
+  /** Full method path, e.g. /tensorflow.serving.PredictionService/Predict */
+  readonly method: string;
+  /** The encoded request message. */
+  readonly request: Uint8Array;
+  /** Number of HTTP/2 connections to spread calls over. */
+  readonly connections: number;
+  readonly timeoutMs: number;
+  readonly credentials?: grpc.ChannelCredentials;
+  readonly maxMessageBytes?: number;
+}
+
+const passThrough = (b: Buffer): Buffer => b;
+
+export class GrpcTarget implements Target {
+  readonly kind = 'grpc' as const;
+  readonly describe: string;
+  private readonly clients: grpc.Client[];
+  private readonly request: Buffer;
+  private next = 0;
+
+  constructor(private readonly opts: GrpcTargetOptions) {
+    const max = opts.maxMessageBytes ?? 2147483647;
+    this.clients = Array.from(
+      { length: Math.max(1, opts.connections) },
+      () =>
+        new grpc.Client(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
+          // A local subchannel pool per client gives each its own connection.
+          'grpc.use_local_subchannel_pool': 1,
+          'grpc.max_receive_message_length': max,
+          'grpc.max_send_message_length': max,
+        }),
+    );
+    this.request = Buffer.from(opts.request);
+    this.describe = `gRPC ${opts.address}${opts.method}`;
+  }
+
+  send(): Promise<SendResult> {
+    const client = this.clients[this.next++ % this.clients.length]!;
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(
+        this.opts.method,
+        passThrough,
+        passThrough,
+        this.request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + this.opts.timeoutMs },
+        (err: grpc.ServiceError | null) => {
+          if (!err) resolve({ ok: true, status: 'OK' });
+          else resolve({ ok: false, status: codeName(err.code), detail: err.details.slice(0, 300) });
+        },
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.close();
+  }
+}
+
+function transportFailure(err: unknown): SendResult {
+  const e = err as { code?: string; message?: string };
+  return { ok: false, status: `ERROR: ${e.code ?? 'transport'}`, detail: String(e.message ?? err).slice(0, 300) };
+}
