@@ -238,6 +238,27 @@ export const Errors = {
   taskLargerThanMaxBatch: (size: number, max: number) =>
     new TfsError(Code.INVALID_ARGUMENT, `Task size ${size} is larger than maximum input batch size ${max}`),
 
+  // --- MultiInference (multi_inference.cc) ---
+  multiInferenceEmptyModelName: () =>
+    new TfsError(Code.INVALID_ARGUMENT, 'Found ModelSpec with an empty model name.'),
+  multiInferenceModelMismatch: () =>
+    new TfsError(Code.INVALID_ARGUMENT, 'All ModelSpecs in a MultiInferenceRequest must access the same model name.'),
+  duplicateSignatureEvaluation: (sig: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Duplicate evaluation of signature: ${sig}`),
+  signatureNotInGraph: (sig: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Requested signature not found in model graph: ${sig}`),
+  unsupportedSignatureMethod: (method: string) =>
+    new TfsError(Code.UNIMPLEMENTED, `Unsupported signature method_name: ${method}`),
+  inputTensorNotShared: () =>
+    new TfsError(Code.INVALID_ARGUMENT, 'Input tensor must be the same for all Signatures.'),
+
+  // --- ModelService (model_service_impl.cc) ---
+  reloadConfigTypeUnsupported: () =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      'ServerModelConfig type not supported by HandleReloadConfigRequest. Only ModelConfigList is currently supported',
+    ),
+
   // --- REST URL handling (http_rest_api_util.cc) ---
   malformedRequest: (method: string, path: string) =>
     new TfsError(Code.INVALID_ARGUMENT, `Malformed request: ${method} ${path}`),

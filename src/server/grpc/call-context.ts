@@ -1,0 +1,122 @@
+/**
+ * Per-call plumbing: the call's deadline and cancellation as one AbortSignal, and the
+ * `--grpc_max_threads` cap on concurrently executing calls.
+ *
+ * Upstream runs gRPC calls on a synchronous thread pool capped by `--grpc_max_threads`
+ * (a gRPC ResourceQuota); calls beyond the cap wait until a thread frees up. Node has
+ * one event loop, so tfs mirrors the cap as a limit on calls *executing* at once
+ * (decoding, model run, encoding); the others wait in FIFO order, still honouring their
+ * deadline and cancellation while they wait.
+ */
+import { Errors } from '../../errors.js';
+
+/** The minimal view of a grpc-js server call this module needs. */
+export interface CallLike {
+  getDeadline(): Date | number;
+  readonly cancelled: boolean;
+  on(event: 'cancelled', listener: () => void): unknown;
+  removeListener(event: 'cancelled', listener: () => void): unknown;
+}
+
+/** An AbortSignal for one call, and the cleanup to run when the call is answered. */
+export interface CallSignal {
+  readonly signal: AbortSignal;
+  dispose(): void;
+}
+
+function deadlineMs(deadline: Date | number): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+/**
+ * The call's deadline (DEADLINE_EXCEEDED) and client cancellation (CANCELLED) as an
+ * AbortSignal whose reason is the TfsError to answer with. Upstream converts the gRPC
+ * deadline into the model run's timeout; tfs passes the signal to the shared request
+ * implementations, which pass it on to batching and the runtime.
+ */
+export function callSignal(call: CallLike): CallSignal {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onCancel = (): void => {
+    if (!controller.signal.aborted) controller.abort(Errors.cancelled());
+  };
+  const deadline = deadlineMs(call.getDeadline());
+  if (Number.isFinite(deadline)) {
+    const left = deadline - Date.now();
+    const expire = (): void => {
+      if (!controller.signal.aborted) controller.abort(Errors.deadlineExceeded());
+    };
+    if (left <= 0) expire();
+    // Timers are capped at 2^31-1 ms; longer deadlines simply never fire.
+    else if (left < 2 ** 31) timer = setTimeout(expire, left);
+  }
+  if (call.cancelled) onCancel();
+  else call.on('cancelled', onCancel);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      call.removeListener('cancelled', onCancel);
+    },
+  };
+}
+
+/**
+ * A FIFO limit on concurrently executing calls. `acquire` resolves with a release
+ * function, or rejects with the signal's reason if the call is aborted while queued.
+ */
+export class CallLimiter {
+  private running = 0;
+  private readonly waiting: { grant: () => void; signal: AbortSignal | undefined }[] = [];
+
+  /** @param max calls that may execute at once (>= 1; Infinity for no limit). */
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new RangeError(`the gRPC concurrency cap must be at least 1, got ${max}`);
+  }
+
+  /** Calls executing now. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.running < this.max) {
+      this.running++;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const entry = {
+        signal,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = (): void => {
+        const i = this.waiting.indexOf(entry);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(entry);
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // Hand the slot straight to the next waiter: `running` stays the same.
+      if (next) next.grant();
+      else this.running--;
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `tensorflow.serving.PredictionService`: Predict, Classify, Regress, MultiInference and
+ * GetModelMetadata over the shared request implementations in src/servables (the same
+ * code REST uses), with the gRPC-specific parts here: proto ↔ request mapping, the
+ * TensorProto codec, and the SignatureDefMap packed in an Any.
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { InputObj } from '../../servables/classify-regress.js';
+import { runClassify, runRegress } from '../../servables/classify-regress.js';
+import { getModelMetadata } from '../../servables/metadata.js';
+import { type ModelSpec, modelSpecFromProto } from '../../servables/model-spec.js';
+import { runMultiInference } from '../../servables/multi-inference.js';
+import { type RequestOptions, runPredict } from '../../servables/predict.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { type TensorProtoLike, tensorFromProto } from '../../tensor/tensor-proto.js';
+import {
+  type ClassifyRegressRequestMsg,
+  type GetModelMetadataRequestMsg,
+  type InputMsg,
+  type ModelSpecMsg,
+  type MultiInferenceRequestMsg,
+  PREDICTION_SERVICE,
+  type PredictReply,
+  type PredictRequestMsg,
+  modelSpecObject,
+  packSignatureDefMap,
+} from './codec.js';
+import { type GrpcHandlerEnv, unaryHandler } from './handler.js';
+
+/** The request's ModelSpec in the shared form (undefined when the request has none). */
+export function modelSpecOf(msg: ModelSpecMsg | null | undefined): ModelSpec | undefined {
+  return modelSpecFromProto(msg);
+}
+
+/**
+ * Request tensors decoded on first access. The shared Predict implementation checks the
+ * input count before it reads any tensor and reads them alias by alias, so a bad tensor
+ * is reported (`tensor parsing error: <alias>`) where upstream reports it: after the model,
+ * the signature and the input-count checks.
+ */
+export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
+  const out: Record<string, Tensor> = {};
+  for (const alias of Object.keys(protos)) {
+    let decoded: Tensor | undefined;
+    Object.defineProperty(out, alias, {
+      enumerable: true,
+      get: () => (decoded ??= tensorFromProto(protos[alias], alias)),
+    });
+  }
+  return out;
+}
+
+const nameOf = (req: { model_spec?: ModelSpecMsg | null } | null | undefined): string => req?.model_spec?.name ?? '';
+
+function inputOf(msg: InputMsg | null | undefined): InputObj {
+  // Decoded messages carry the oneof members as fields (null when unset), which is the shape the shared code reads.
+  return (msg ?? {}) as InputObj;
+}
+
+/** Handlers of tensorflow.serving.PredictionService for grpc-js `addService`. */
+export function predictionServiceImplementation(env: GrpcHandlerEnv): UntypedServiceImplementation {
+  const opts = (signal: AbortSignal): RequestOptions => ({
+    api: 'grpc',
+    signal,
+    enableSignatureMethodNameCheck: env.enableSignatureMethodNameCheck,
+  });
+  const path = (m: string): string => `/${PREDICTION_SERVICE}/${m}`;
+
+  return {
+    Predict: unaryHandler<PredictRequestMsg, PredictReply>(env, path('Predict'), nameOf, async (req, signal) => {
+      const protos = req.inputs ?? {};
+      const res = await runPredict(
+        env.core,
+        { modelSpec: modelSpecOf(req.model_spec), inputs: () => lazyTensors(protos), outputFilter: req.output_filter ?? [] },
+        opts(signal),
+      );
+      return { outputs: res.outputs, modelSpec: res.modelSpec };
+    }),
+
+    Classify: unaryHandler<ClassifyRegressRequestMsg, object>(env, path('Classify'), nameOf, async (req, signal) => {
+      const res = await runClassify(env.core, { modelSpec: modelSpecOf(req.model_spec), input: inputOf(req.input) }, opts(signal));
+      return { result: res.result, model_spec: modelSpecObject(res.modelSpec) };
+    }),
+
+    Regress: unaryHandler<ClassifyRegressRequestMsg, object>(env, path('Regress'), nameOf, async (req, signal) => {
+      const res = await runRegress(env.core, { modelSpec: modelSpecOf(req.model_spec), input: inputOf(req.input) }, opts(signal));
+      return { result: res.result, model_spec: modelSpecObject(res.modelSpec) };
+    }),
+
+    MultiInference: unaryHandler<MultiInferenceRequestMsg, object>(
+      env,
+      path('MultiInference'),
+      (req) => req.tasks?.[0]?.model_spec?.name ?? '',
+      async (req, signal) => {
+        const tasks = (req.tasks ?? []).map((t) => ({
+          modelSpec: modelSpecOf(t.model_spec),
+          methodName: t.method_name ?? '',
+        }));
+        const res = await runMultiInference(env.core, { tasks, input: inputOf(req.input) }, opts(signal));
+        return {
+          results: res.results.map((r) => ({
+            model_spec: modelSpecObject(r.modelSpec),
+            ...(r.classificationResult ? { classification_result: r.classificationResult } : {}),
+            ...(r.regressionResult ? { regression_result: r.regressionResult } : {}),
+          })),
+        };
+      },
+    ),
+
+    GetModelMetadata: unaryHandler<GetModelMetadataRequestMsg, object>(env, path('GetModelMetadata'), nameOf, async (req) => {
+      const res = await getModelMetadata(env.core, {
+        modelSpec: modelSpecOf(req.model_spec),
+        metadataFields: req.metadata_field ?? [],
+      });
+      return {
+        model_spec: modelSpecObject(res.modelSpec),
+        metadata: { signature_def: packSignatureDefMap(res.signatureDefMap) },
+      };
+    }),
+  };
+}
