@@ -78,6 +78,18 @@ export function checkModelServerConfig(obj: Record<string, unknown>, source: Iss
     const name = String(c['name'] ?? '');
     const written = String(c['base_path'] ?? '');
     let basePath = written;
+    if (/\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*/.test(written)) {
+      issues.push(
+        issueAt(
+          source,
+          ['model_config_list', 'config', i, 'base_path'],
+          'warning',
+          `base_path of model ${name} contains an unexpanded variable: ${written}`,
+          'Config files are not expanded: write the real path (tensorflow_model_server does not expand variables either).',
+          'value',
+        ),
+      );
+    }
     if (written !== '' && !isAbsolutePathOrUri(written)) {
       const path = ['model_config_list', 'config', i, 'base_path'];
       if (configDir !== undefined) {
