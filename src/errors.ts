@@ -237,6 +237,16 @@ export const Errors = {
     new TfsError(Code.UNAVAILABLE, 'The batch scheduling queue to which this task was submitted is full'),
   taskLargerThanMaxBatch: (size: number, max: number) =>
     new TfsError(Code.INVALID_ARGUMENT, `Task size ${size} is larger than maximum input batch size ${max}`),
+  batchedOutputScalar: () => new TfsError(Code.FAILED_PRECONDITION, 'Batched output tensor has 0 dimensions'),
+  batchedOutputSizeMismatch: () =>
+    new TfsError(
+      Code.FAILED_PRECONDITION,
+      "Batched output tensor's 0th dimension does not equal the sum of the 0th dimension sizes of the input tensors",
+    ),
+  /** tfs's own: a call reached a model version whose batching queues were closed (unload). */
+  batchQueueClosed: () => new TfsError(Code.UNAVAILABLE, 'The batch scheduling queue for this model version is closed'),
+  /** tfs's own: a batch worker thread died or could not start. */
+  batchWorkerFailed: (detail: string) => new TfsError(Code.INTERNAL, `Batch worker thread failed: ${detail}`),
 
   // --- MultiInference (multi_inference.cc) ---
   multiInferenceEmptyModelName: () =>
