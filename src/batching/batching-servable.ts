@@ -1,0 +1,538 @@
+/**
+ * Request batching for a loaded model: TF Serving's BatchingSession
+ * (tensorflow_serving/batching/batching_session.cc) as a {@link ModelServable} wrapper.
+ *
+ * `Batcher` holds the server-wide pieces (BatchingParameters, the shared
+ * {@link BatchScheduler}, the metrics observer); `batcher.wrap(servable)` returns a
+ * {@link BatchingServable} that answers `run()` like the servable it wraps, but merges
+ * concurrent calls into batches.
+ *
+ * Queues. Calls are only ever merged with calls that are compatible: same signature, same
+ * input aliases with the same dtypes, same output filter, and — without
+ * `pad_variable_length_inputs` — the same non-batch dimensions (with padding, the same rank;
+ * ragged dimensions are padded). Each combination gets its own queue in the shared scheduler,
+ * created on first use. Upstream instead puts differently shaped requests in one queue and
+ * fails whole batches with FAILED_PRECONDITION when padding is off; here such requests simply
+ * run in separate batches, so one client's shape never fails another client's request.
+ *
+ * Unbatched calls. A call runs directly on the wrapped servable (exactly as without
+ * batching) when it cannot be batched safely: no inputs, a scalar input, inputs with
+ * different 0th dimensions, zero rows, a dtype or a fixed dimension that contradicts the
+ * signature, or a signature whose outputs turned out not to be batch-major. Such calls get
+ * the wrapped servable's own answer (usually its INVALID_ARGUMENT), not a batching error.
+ *
+ * Results. Every caller gets exactly its own rows, in order. Padding rows (allowed batch
+ * sizes) are dropped. Ragged padding is undone on outputs: an output dimension that the
+ * signature declares unknown (-1) and that equals a padded input length is cut back to the
+ * caller's own length, so callers see what an unbatched call returns (upstream returns the
+ * padded length, which depends on the other requests in the batch). When a batch of several
+ * requests fails, each request is re-run alone so that only the request at fault gets the
+ * error, with the text an unbatched call would give.
+ *
+ * Cancellation. A caller whose AbortSignal fires while queued is removed from its batch and
+ * answered at once; a running batch is aborted only when every caller in it has gone.
+ */
+import { Code, Errors, TfsError } from '../errors.js';
+import type { BatchingParameters } from '../config/types.js';
+import type { ModelServable, RunOptions, SignatureSpec } from '../servables/servable.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Logger } from '../util/logger.js';
+import { type Batch, type BatchQueue, BatchScheduler, type Lane, type QueueOptions, ScheduledTask, type TaskPiece } from './batch-scheduler.js';
+import {
+  AutoExecutor,
+  type BatchExecutor,
+  type ExecutionDescription,
+  type ExecutionMode,
+  InThreadExecutor,
+  WorkerExecutor,
+  defaultWorkerCount,
+} from './executor.js';
+import { type BatchingObserver, noopBatchingObserver } from './observer.js';
+import { concatRows, concatTensors, cropInner, maxInnerShape, sliceRows } from './tensor-ops.js';
+import type { WorkerSource } from './worker-protocol.js';
+
+export interface BatcherOptions {
+  /** Receives batching metrics (src/metrics `TfsMetrics.batching`). */
+  readonly observer?: BatchingObserver | undefined;
+  readonly logger?: Logger | undefined;
+  /** Where batches run (see executor.ts); default `auto`. */
+  readonly execution?: ExecutionMode | undefined;
+  /** `auto` threshold in microseconds of median in-thread batch time. */
+  readonly workerThresholdMicros?: number | undefined;
+  /** Worker threads per model version; default min(num_batch_threads, CPUs). */
+  readonly maxWorkers?: number | undefined;
+  /** Scheduler clock in milliseconds (tests). */
+  readonly now?: (() => number) | undefined;
+}
+
+export interface WrapOptions {
+  /**
+   * How a worker thread loads its own copy of this model version (see
+   * `savedModelWorkerSource`). Without it, batches always run in-thread.
+   */
+  readonly workerSource?: WorkerSource | undefined;
+  /** Override the batcher's execution mode for this servable. */
+  readonly execution?: ExecutionMode | undefined;
+  /** Use this executor instead of building one (tests, embedders). */
+  readonly executor?: BatchExecutor | undefined;
+}
+
+/**
+ * Server-wide batching: parameters, one shared scheduler (`num_batch_threads` slots), and
+ * the metrics observer. Create one per server when `--enable_batching` is on, and wrap each
+ * loaded model version with {@link Batcher.wrap}.
+ */
+export class Batcher {
+  readonly scheduler: BatchScheduler;
+  readonly observer: BatchingObserver;
+  readonly logger: Logger | undefined;
+
+  constructor(
+    readonly params: BatchingParameters,
+    readonly options: BatcherOptions = {},
+  ) {
+    this.scheduler = new BatchScheduler({
+      numBatchThreads: params.numBatchThreads,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.observer = options.observer ?? noopBatchingObserver;
+    this.logger = options.logger;
+  }
+
+  /** Queue limits derived from the parameters (upstream's bundle_factory_util.cc mapping). */
+  queueOptions(): QueueOptions {
+    const p = this.params;
+    return {
+      maxBatchSize: p.maxBatchSize,
+      maxExecutionBatchSize: p.enableLargeBatchSplitting ? p.maxExecutionBatchSize : p.maxBatchSize,
+      maxEnqueuedBatches: p.maxEnqueuedBatches,
+      batchTimeoutMicros: p.batchTimeoutMicros,
+      enableLargeBatchSplitting: p.enableLargeBatchSplitting,
+    };
+  }
+
+  /** Wrap a loaded model version; the result owns `servable` (its dispose() disposes it). */
+  wrap(servable: ModelServable, opts: WrapOptions = {}): BatchingServable {
+    return new BatchingServable(servable, this, this.executorFor(servable, opts));
+  }
+
+  private executorFor(servable: ModelServable, opts: WrapOptions): BatchExecutor {
+    if (opts.executor) return opts.executor;
+    const mode = opts.execution ?? this.options.execution ?? 'auto';
+    const workers = this.options.maxWorkers ?? defaultWorkerCount(this.params.numBatchThreads);
+    const source = opts.workerSource;
+    if (mode === 'in-thread') return new InThreadExecutor(servable, 'in-thread execution requested');
+    if (!source) return new InThreadExecutor(servable, 'in-thread: no worker source for this model');
+    if (mode === 'workers') {
+      const w = new WorkerExecutor(source, workers, `${workers} worker thread(s) requested`, this.logger);
+      // Until the workers are ready their capacity is 0, so batches wait in the queue.
+      w.start().catch((err: unknown) => this.logger?.error({ err, model: servable.name }, 'batching: worker threads could not load the model'));
+      return w;
+    }
+    return new AutoExecutor(servable, source, {
+      maxWorkers: workers,
+      logger: this.logger,
+      label: `${servable.name}/${servable.version}`,
+      ...(this.options.workerThresholdMicros !== undefined ? { workerThresholdMicros: this.options.workerThresholdMicros } : {}),
+    });
+  }
+}
+
+/** One request inside the scheduler. */
+interface Call {
+  readonly signatureKey: string;
+  readonly inputs: Readonly<Record<string, Tensor>>;
+  readonly outputFilter: readonly string[] | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (o: Record<string, Tensor>) => void;
+  readonly reject: (e: unknown) => void;
+  /** Per piece (row range), the outputs once its batch ran. */
+  readonly results: (Record<string, Tensor> | undefined)[];
+  done: number;
+  settled: boolean;
+  detach: (() => void) | undefined;
+}
+
+interface QueueEntry {
+  readonly queue: BatchQueue<Call>;
+  readonly key: string;
+}
+
+/** Codes that can depend on one request's data: a failed batch is then re-run request by request. */
+const ISOLATE_CODES: ReadonlySet<number> = new Set([
+  Code.INVALID_ARGUMENT,
+  Code.FAILED_PRECONDITION,
+  Code.OUT_OF_RANGE,
+  Code.UNIMPLEMENTED,
+  Code.INTERNAL,
+  Code.UNKNOWN,
+]);
+
+/** A model version whose run() batches concurrent calls. See the file comment. */
+export class BatchingServable implements ModelServable {
+  private readonly queues = new Map<string, QueueEntry>();
+  private readonly lane: Lane;
+  /** Queue keys whose outputs proved not batch-major: their calls run unbatched. */
+  private readonly unbatchable = new Set<string>();
+  private readonly queueOptions: QueueOptions;
+  private disposed = false;
+
+  constructor(
+    readonly inner: ModelServable,
+    private readonly batcher: Batcher,
+    private readonly executor: BatchExecutor,
+  ) {
+    this.queueOptions = batcher.queueOptions();
+    this.lane = { running: 0, capacity: () => executor.capacity() };
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get version(): number {
+    return this.inner.version;
+  }
+  get signatures(): ReadonlyMap<string, SignatureSpec> {
+    return this.inner.signatures;
+  }
+  get signatureDefMap(): Readonly<Record<string, unknown>> {
+    return this.inner.signatureDefMap;
+  }
+
+  /** Where this model's batches run and why. */
+  describeExecution(): ExecutionDescription {
+    return this.executor.describe();
+  }
+
+  run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const plan = this.plan(signatureKey, inputs, options.outputFilter);
+    if (!plan) return this.inner.run(signatureKey, inputs, options);
+    if (this.disposed) return Promise.reject(Errors.batchQueueClosed());
+    this.batcher.observer.inputBatchSize(plan.size);
+    const entry = this.queueFor(plan.key);
+    return new Promise<Record<string, Tensor>>((resolve, reject) => {
+      const call: Call = {
+        signatureKey,
+        inputs,
+        outputFilter: options.outputFilter && options.outputFilter.length > 0 ? options.outputFilter : undefined,
+        signal,
+        resolve,
+        reject,
+        results: [],
+        done: 0,
+        settled: false,
+        detach: undefined,
+      };
+      const task = new ScheduledTask<Call>(plan.size, call, this.batcher.scheduler.now());
+      try {
+        entry.queue.schedule(task);
+      } catch (err) {
+        call.settled = true;
+        reject(err);
+        return;
+      }
+      if (signal) {
+        const onAbort = (): void => {
+          if (call.settled) return;
+          entry.queue.withdraw(task);
+          this.settle(call, abortReason(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        call.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  /** The queue key for a call, or undefined when the call must run unbatched. */
+  private plan(
+    signatureKey: string,
+    inputs: Readonly<Record<string, Tensor>>,
+    outputFilter: readonly string[] | undefined,
+  ): { key: string; size: number } | undefined {
+    const sig = this.inner.signatures.get(signatureKey);
+    if (!sig) return undefined;
+    const aliases = Object.keys(inputs).sort();
+    if (aliases.length === 0) return undefined;
+    const pad = this.batcher.params.padVariableLengthInputs;
+    let size: number | undefined;
+    const parts: string[] = [];
+    for (const alias of aliases) {
+      const t = inputs[alias]!;
+      const spec = sig.inputs[alias];
+      if (!spec || t.shape.length === 0) return undefined;
+      if (size === undefined) size = t.shape[0]!;
+      else if (t.shape[0] !== size) return undefined;
+      if (spec.dtype !== t.dtype) return undefined;
+      const declared = spec.shape;
+      // Signature shapes are not always truthful (tfserving-spec fixtures note 3), so they are
+      // only used when their rank matches the tensor's.
+      if (declared && declared.length === t.shape.length) {
+        if (declared[0]! >= 0) return undefined; // fixed batch dimension: merging would break it
+        for (let i = 1; i < declared.length; i++) {
+          if (declared[i]! >= 0 && declared[i] !== t.shape[i]) return undefined;
+        }
+      }
+      parts.push(`${JSON.stringify(alias)}:${t.dtype}:${pad ? `r${t.shape.length}` : t.shape.slice(1).join('x')}`);
+    }
+    if (!size) return undefined;
+    const outs = outputFilter && outputFilter.length > 0 ? JSON.stringify([...outputFilter].sort()) : '*';
+    const key = `${JSON.stringify(signatureKey)}|${parts.join(';')}|${outs}`;
+    if (this.unbatchable.has(key)) return undefined;
+    return { key, size };
+  }
+
+  private queueFor(key: string): QueueEntry {
+    let entry = this.queues.get(key);
+    if (!entry) {
+      let last = 0;
+      const queue = this.batcher.scheduler.addQueue<Call>(
+        this.queueOptions,
+        this.lane,
+        (batch) => this.processBatch(key, batch),
+        (n) => {
+          this.batcher.observer.queued(this.name, n - last);
+          last = n;
+        },
+      );
+      entry = { queue, key };
+      this.queues.set(key, entry);
+    }
+    return entry;
+  }
+
+  private settle(call: Call, err: unknown, outputs?: Record<string, Tensor>): void {
+    if (call.settled) return;
+    call.settled = true;
+    call.detach?.();
+    if (err !== undefined) call.reject(err);
+    else call.resolve(outputs!);
+  }
+
+  /** Record one piece's outputs; answer the call when all its pieces are in. */
+  private deliver(piece: TaskPiece<Call>, outputs: Record<string, Tensor>): void {
+    const call = piece.task.payload;
+    if (call.settled) return;
+    call.results[piece.index] = outputs;
+    call.done++;
+    if (call.done < piece.task.pieces.length) return;
+    if (piece.task.pieces.length === 1) {
+      this.settle(call, undefined, outputs);
+      return;
+    }
+    try {
+      const merged: Record<string, Tensor> = {};
+      for (const alias of Object.keys(call.results[0]!)) merged[alias] = concatTensors(call.results.map((r) => r![alias]!));
+      this.settle(call, undefined, merged);
+    } catch (err) {
+      this.settle(call, new TfsError(Code.INTERNAL, `Tensor concat operation failed: ${(err as Error).message}`));
+    }
+  }
+
+  private fail(piece: TaskPiece<Call>, err: unknown, key: string): void {
+    const call = piece.task.payload;
+    if (call.settled) return;
+    // The remaining pieces of a split call are useless now.
+    this.queues.get(key)?.queue.withdraw(piece.task);
+    this.settle(call, err);
+  }
+
+  /** Run one batch from the scheduler and answer every call in it. */
+  private async processBatch(key: string, batch: Batch<Call>): Promise<void> {
+    const scheduler = this.batcher.scheduler;
+    const observer = this.batcher.observer;
+    const now = scheduler.now();
+    const seen = new Set<ScheduledTask<Call>>();
+    for (const p of batch.pieces) {
+      if (seen.has(p.task)) continue;
+      seen.add(p.task);
+      observer.queuingDelay(this.batcher.params.threadPoolName, Math.max(0, (now - p.task.enqueuedAt) * 1000));
+    }
+    const live = batch.pieces.filter((p) => !p.task.payload.settled);
+    if (live.length === 0) return;
+    const first = live[0]!.task.payload;
+    const rows = live.reduce((n, p) => n + p.count, 0);
+    const padded = roundToAllowed(rows, this.batcher.params.allowedBatchSizes);
+    observer.processedBatch(this.name, padded, padded - rows);
+
+    const ac = new AbortController();
+    const unlink = linkAbort(ac, live.map((p) => p.task.payload.signal));
+    try {
+      const whole = live.length === 1 && live[0]!.count === live[0]!.task.size && padded === rows;
+      if (whole) {
+        // One caller, nothing to merge or pad: exactly an unbatched call.
+        const outputs = await this.executor.run(first.signatureKey, { ...first.inputs }, { outputFilter: first.outputFilter, signal: ac.signal });
+        this.deliver(live[0]!, outputs);
+        return;
+      }
+      const merged = this.merge(live, padded - rows);
+      const outputs = await this.executor.run(first.signatureKey, merged.inputs, {
+        outputFilter: first.outputFilter,
+        signal: ac.signal,
+        transferable: true,
+      });
+      let parts: Record<string, Tensor>[];
+      try {
+        parts = this.split(first.signatureKey, outputs, live, padded, merged.ragged);
+      } catch (err) {
+        if (live.length > 1) {
+          this.unbatchable.add(key);
+          this.batcher.logger?.warn(
+            { model: this.name, version: this.version, signature: first.signatureKey, err: (err as Error).message },
+            'batching: outputs are not batch-major; requests with this signature now run unbatched',
+          );
+        }
+        throw err;
+      }
+      live.forEach((p, i) => this.deliver(p, parts[i]!));
+    } catch (err) {
+      if (live.length > 1 && err instanceof TfsError && ISOLATE_CODES.has(err.code)) {
+        await this.isolate(live, key);
+      } else {
+        for (const p of live) this.fail(p, err, key);
+      }
+    } finally {
+      unlink();
+    }
+  }
+
+  /** Re-run each piece alone after its batch failed, so only the faulty request fails. */
+  private async isolate(pieces: TaskPiece<Call>[], key: string): Promise<void> {
+    for (const p of pieces) {
+      const call = p.task.payload;
+      if (call.settled) continue;
+      const inputs: Record<string, Tensor> = {};
+      for (const [alias, t] of Object.entries(call.inputs)) inputs[alias] = sliceRows(t, p.start, p.count);
+      try {
+        const outputs = await this.executor.run(call.signatureKey, inputs, {
+          outputFilter: call.outputFilter,
+          signal: call.signal,
+        });
+        this.deliver(p, outputs);
+      } catch (err) {
+        this.fail(p, err, key);
+      }
+    }
+  }
+
+  /** Concatenate the pieces' inputs (padding ragged dimensions and extra rows). */
+  private merge(
+    pieces: readonly TaskPiece<Call>[],
+    padRows: number,
+  ): { inputs: Record<string, Tensor>; ragged: Map<string, number[]> } {
+    const pad = this.batcher.params.padVariableLengthInputs;
+    const inputs: Record<string, Tensor> = {};
+    const ragged = new Map<string, number[]>(); // alias -> padded inner shape, for ragged inputs only
+    for (const alias of Object.keys(pieces[0]!.task.payload.inputs)) {
+      const slices = pieces.map((p) => ({ tensor: p.task.payload.inputs[alias]!, start: p.start, count: p.count }));
+      const inner = pad ? maxInnerShape(slices) : slices[0]!.tensor.shape.slice(1);
+      if (pad && slices.some((s) => s.tensor.shape.slice(1).some((d, i) => d !== inner[i]))) ragged.set(alias, inner);
+      inputs[alias] = concatRows(slices, inner, padRows);
+    }
+    return { inputs, ragged };
+  }
+
+  /** Cut batched outputs into each piece's rows (and undo ragged padding). */
+  private split(
+    signatureKey: string,
+    outputs: Record<string, Tensor>,
+    pieces: readonly TaskPiece<Call>[],
+    padded: number,
+    ragged: Map<string, number[]>,
+  ): Record<string, Tensor>[] {
+    for (const t of Object.values(outputs)) {
+      if (t.shape.length === 0) throw Errors.batchedOutputScalar();
+      if (t.shape[0] !== padded) throw Errors.batchedOutputSizeMismatch();
+    }
+    const sig = this.inner.signatures.get(signatureKey);
+    const result: Record<string, Tensor>[] = [];
+    let offset = 0;
+    for (const p of pieces) {
+      const lengths = ragged.size > 0 ? ownLengths(p, ragged) : undefined;
+      const mine: Record<string, Tensor> = {};
+      for (const [alias, t] of Object.entries(outputs)) {
+        let part = sliceRows(t, offset, p.count);
+        if (lengths) {
+          const declared = sig?.outputs[alias]?.shape ?? null;
+          const inner = part.shape.slice(1).map((d, i) => {
+            const axis = i + 1;
+            const dynamic = !declared || declared.length !== part.shape.length || declared[axis]! < 0;
+            const own = lengths.get(d);
+            return dynamic && own !== undefined ? own : d;
+          });
+          part = cropInner(part, inner);
+        }
+        mine[alias] = part;
+      }
+      result.push(mine);
+      offset += p.count;
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const { queue } of this.queues.values()) {
+      for (const task of queue.close()) this.settle(task.payload, Errors.batchQueueClosed());
+    }
+    this.queues.clear();
+    await this.executor.dispose();
+    await this.inner.dispose();
+  }
+}
+
+/**
+ * For one piece: padded length -> the piece's own length, over every ragged input axis.
+ * A padded length that maps to two different own lengths is ambiguous and left out.
+ */
+function ownLengths(p: TaskPiece<Call>, ragged: Map<string, number[]>): Map<number, number> {
+  const map = new Map<number, number>();
+  const conflicts = new Set<number>();
+  for (const [alias, inner] of ragged) {
+    const shape = p.task.payload.inputs[alias]!.shape;
+    inner.forEach((padLen, i) => {
+      const own = shape[i + 1]!;
+      const prev = map.get(padLen);
+      if (prev !== undefined && prev !== own) conflicts.add(padLen);
+      else map.set(padLen, own);
+    });
+  }
+  for (const c of conflicts) map.delete(c);
+  return map;
+}
+
+/** Upstream's RoundToLowestAllowedBatchSize: the smallest allowed size ≥ n (n itself when none is). */
+export function roundToAllowed(n: number, allowed: readonly number[]): number {
+  for (const a of allowed) if (a >= n) return a;
+  return n;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  const r: unknown = signal.reason;
+  if (r instanceof TfsError) return r;
+  if (r instanceof Error && r.name === 'TimeoutError') return Errors.deadlineExceeded();
+  return Errors.cancelled();
+}
+
+/** Abort `ac` once every caller's signal has aborted (a caller without a signal never aborts). */
+function linkAbort(ac: AbortController, signals: readonly (AbortSignal | undefined)[]): () => void {
+  if (signals.some((s) => !s)) return () => undefined;
+  const distinct = [...new Set(signals as AbortSignal[])];
+  let left = distinct.filter((s) => !s.aborted).length;
+  if (left === 0) {
+    ac.abort(distinct[0]!.reason);
+    return () => undefined;
+  }
+  const handlers = distinct.map((s) => {
+    const h = (): void => {
+      if (--left === 0) ac.abort(s.reason);
+    };
+    if (!s.aborted) s.addEventListener('abort', h, { once: true });
+    return [s, h] as const;
+  });
+  return () => {
+    for (const [s, h] of handlers) s.removeEventListener('abort', h);
+  };
+}

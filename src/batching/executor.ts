@@ -1,0 +1,202 @@
+/**
+ * Where batches run: on the I/O thread, or on worker threads that each hold a copy of the
+ * model — and how tfs chooses between the two.
+ *
+ * Node runs JavaScript on one thread. A batch that runs in-thread blocks request decoding
+ * and encoding for its whole duration, and two in-thread batches never overlap. Worker
+ * threads run batches in parallel with each other and with the I/O thread, at the price of
+ * moving tensors between threads (one copy each way; tensors batching allocated itself are
+ * transferred, not copied) and one model copy per worker.
+ *
+ * The choice (`execution` option):
+ *  - `in-thread`: always on the I/O thread, one batch at a time per model;
+ *  - `workers`: always on `maxWorkers` worker threads;
+ *  - `auto` (default): start in-thread and time each batch. After every
+ *    {@link AUTO_WINDOW} batches, if the median in-thread batch time is at least
+ *    `workerThresholdMicros` (default {@link DEFAULT_WORKER_THRESHOLD_MICROS}), the model moves
+ *    to worker threads for good. Below that, the fixed cost of crossing threads is a large
+ *    share of the work and the I/O thread is better off running batches itself (tiny models
+ *    such as seed_mlp); above it, the time won back for the I/O thread and the second core
+ *    dominate (perf_mlp). The decision and the measured median are logged and reported by
+ *    {@link BatchExecutor.describe}.
+ */
+import { availableParallelism } from 'node:os';
+import type { ModelServable } from '../servables/servable.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Logger } from '../util/logger.js';
+import { WorkerPool, type PoolRunOptions } from './worker-pool.js';
+import type { WorkerSource } from './worker-protocol.js';
+
+export type ExecutionMode = 'in-thread' | 'workers' | 'auto';
+
+/** Batches timed before each `auto` decision. */
+export const AUTO_WINDOW = 16;
+/**
+ * Default `auto` threshold: median in-thread batch time from which a model runs on worker
+ * threads. Chosen from bench/batching-workers (perf_mlp vs seed_mlp), see the report there.
+ */
+export const DEFAULT_WORKER_THRESHOLD_MICROS = 1000;
+
+export interface ExecutionDescription {
+  /** Where batches run now. */
+  readonly mode: 'in-thread' | 'workers';
+  /** Worker threads in use (0 in-thread). */
+  readonly workers: number;
+  /** Why, in words. */
+  readonly reason: string;
+  /** Median in-thread batch time measured by `auto`, when known. */
+  readonly medianBatchMicros?: number;
+}
+
+export interface BatchExecutor {
+  /** Batches this executor can run at once. */
+  capacity(): number;
+  run(signatureKey: string, inputs: Record<string, Tensor>, opts?: PoolRunOptions): Promise<Record<string, Tensor>>;
+  describe(): ExecutionDescription;
+  dispose(): Promise<void>;
+}
+
+/** Runs batches on the I/O thread with the servable itself. */
+export class InThreadExecutor implements BatchExecutor {
+  constructor(
+    private readonly servable: ModelServable,
+    private readonly reason = 'in-thread execution requested',
+    private readonly slots = 1,
+  ) {}
+  capacity(): number {
+    return this.slots;
+  }
+  run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
+    return this.servable.run(signatureKey, inputs, {
+      ...(opts.outputFilter ? { outputFilter: opts.outputFilter } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  }
+  describe(): ExecutionDescription {
+    return { mode: 'in-thread', workers: 0, reason: this.reason };
+  }
+  async dispose(): Promise<void> {
+    /* the servable belongs to the caller */
+  }
+}
+
+/** Runs batches on a worker pool (started by the constructor's caller through {@link WorkerExecutor.start}). */
+export class WorkerExecutor implements BatchExecutor {
+  readonly pool: WorkerPool;
+  constructor(
+    source: WorkerSource,
+    workers: number,
+    private readonly reason = 'worker execution requested',
+    logger?: Logger,
+  ) {
+    this.pool = new WorkerPool(source, workers, logger);
+  }
+  start(): Promise<void> {
+    return this.pool.start();
+  }
+  capacity(): number {
+    return this.pool.capacity();
+  }
+  run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
+    return this.pool.run(signatureKey, inputs, opts);
+  }
+  describe(): ExecutionDescription {
+    return { mode: 'workers', workers: this.pool.capacity(), reason: this.reason };
+  }
+  dispose(): Promise<void> {
+    return this.pool.dispose();
+  }
+}
+
+export interface AutoExecutorOptions {
+  readonly workerThresholdMicros?: number;
+  readonly maxWorkers: number;
+  readonly logger?: Logger | undefined;
+  readonly label: string;
+}
+
+/** `auto`: in-thread until measured batches are slow enough to be worth worker threads. */
+export class AutoExecutor implements BatchExecutor {
+  private readonly inThread: InThreadExecutor;
+  private workers: WorkerExecutor | undefined;
+  private switching = false;
+  private decided = false;
+  private readonly window: number[] = [];
+  private lastMedian: number | undefined;
+  private reason: string;
+  private readonly threshold: number;
+
+  constructor(
+    servable: ModelServable,
+    private readonly source: WorkerSource,
+    private readonly opts: AutoExecutorOptions,
+  ) {
+    this.inThread = new InThreadExecutor(servable);
+    this.threshold = opts.workerThresholdMicros ?? DEFAULT_WORKER_THRESHOLD_MICROS;
+    this.reason = `auto: measuring in-thread batch time (switch to ${opts.maxWorkers} worker thread(s) at a median of ${this.threshold} µs)`;
+  }
+
+  capacity(): number {
+    return this.workers ? this.workers.capacity() : this.inThread.capacity();
+  }
+
+  async run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
+    if (this.workers) return this.workers.run(signatureKey, inputs, opts);
+    const t0 = performance.now();
+    const out = await this.inThread.run(signatureKey, inputs, opts);
+    if (!this.decided) this.measure((performance.now() - t0) * 1000);
+    return out;
+  }
+
+  private measure(micros: number): void {
+    this.window.push(micros);
+    if (this.window.length < AUTO_WINDOW) return;
+    const sorted = [...this.window].sort((a, b) => a - b);
+    this.window.length = 0;
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    this.lastMedian = median;
+    if (median < this.threshold || this.switching) {
+      this.reason = `auto: in-thread (median batch ${Math.round(median)} µs < ${this.threshold} µs threshold)`;
+      return;
+    }
+    this.switching = true;
+    const w = new WorkerExecutor(
+      this.source,
+      this.opts.maxWorkers,
+      `auto: ${this.opts.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold)`,
+      this.opts.logger,
+    );
+    // Keep serving in-thread while the workers load their copies of the model.
+    w.start().then(
+      () => {
+        this.workers = w;
+        this.decided = true;
+        this.reason = w.describe().reason;
+        this.opts.logger?.info({ model: this.opts.label, medianBatchMicros: Math.round(median), workers: this.opts.maxWorkers }, 'batching: running batches on worker threads');
+      },
+      (err: unknown) => {
+        this.decided = true;
+        this.reason = `auto: in-thread (worker threads could not load the model: ${err instanceof Error ? err.message : String(err)})`;
+        this.opts.logger?.warn({ model: this.opts.label, err }, 'batching: worker threads could not load the model; staying in-thread');
+      },
+    );
+  }
+
+  describe(): ExecutionDescription {
+    const base = this.workers ? this.workers.describe() : this.inThread.describe();
+    return {
+      ...base,
+      reason: this.reason,
+      ...(this.lastMedian !== undefined ? { medianBatchMicros: Math.round(this.lastMedian) } : {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.workers?.dispose();
+  }
+}
+
+/** Default worker count: num_batch_threads, at most the number of CPUs. */
+export function defaultWorkerCount(numBatchThreads: number): number {
+  return Math.max(1, Math.min(numBatchThreads, availableParallelism()));
+}

@@ -1,0 +1,81 @@
+/**
+ * Body of a batch worker thread: loads its own copy of the model (WorkerSource from
+ * workerData), then runs one batch at a time for the I/O thread. Outputs are copied into
+ * fresh buffers here (off the I/O thread) and transferred back, so the runtime's own memory
+ * is never detached and the I/O thread never copies them.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Code, TfsError } from '../errors.js';
+import type { ModelServable } from '../servables/servable.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { cloneTensor } from './tensor-ops.js';
+import { type FromWorker, type ToWorker, type WorkerSource, transferList } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker-entry.js must run in a worker thread');
+
+const source = workerData as WorkerSource;
+const running = new Map<number, AbortController>();
+let servable: ModelServable | undefined;
+
+function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(msg, transfer);
+}
+
+function errorFields(err: unknown): { code: number; message: string } {
+  if (err instanceof TfsError) return { code: err.code, message: err.message };
+  return { code: Code.INTERNAL, message: err instanceof Error ? err.message : String(err) };
+}
+
+async function load(): Promise<void> {
+  try {
+    const mod = (await import(source.module)) as Record<string, unknown>;
+    const loader = mod[source.exportName];
+    if (typeof loader !== 'function') throw new Error(`${source.module} has no function export ${source.exportName}`);
+    servable = (await (loader as (...a: unknown[]) => Promise<ModelServable>)(...source.args)) as ModelServable;
+    post({ t: 'ready' });
+  } catch (err) {
+    post({ t: 'load-error', ...errorFields(err) });
+  }
+}
+
+async function run(msg: Extract<ToWorker, { t: 'run' }>): Promise<void> {
+  const ac = new AbortController();
+  running.set(msg.id, ac);
+  try {
+    const outputs = await servable!.run(msg.signatureKey, msg.inputs, {
+      ...(msg.outputFilter ? { outputFilter: msg.outputFilter } : {}),
+      signal: ac.signal,
+    });
+    const copied: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(outputs)) copied[k] = cloneTensor(v);
+    post({ t: 'ok', id: msg.id, outputs: copied }, transferList(Object.values(copied), () => true));
+  } catch (err) {
+    post({ t: 'err', id: msg.id, ...errorFields(err) });
+  } finally {
+    running.delete(msg.id);
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'run':
+      void run(msg);
+      break;
+    case 'cancel':
+      running.get(msg.id)?.abort(new TfsError(Code.CANCELLED, 'Cancelled'));
+      break;
+    case 'close':
+      void (async () => {
+        try {
+          await servable?.dispose();
+        } finally {
+          post({ t: 'closed' });
+          port.close();
+        }
+      })();
+      break;
+  }
+});
+
+void load();
