@@ -1,10 +1,10 @@
 /**
- * What `tfs bench` sends requests to: a REST endpoint (undici Pool, keep-alive) or a gRPC
+ * What `tfs bench` sends requests to: a REST endpoint (our minimal keep-alive HTTP/1.1 client, http1.ts) or a gRPC
  * PredictionService (grpc-js, pre-encoded request bytes). Each request body is built once;
  * the send path does no per-request encoding, so the load generator is not the bottleneck.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Pool } from 'undici';
+import { Http1Pool, rawPost } from './http1.js';
 import { codeName } from '../errors.js';
 
 export interface SendResult {
@@ -36,43 +36,31 @@ export interface RestTargetOptions {
 export class RestTarget implements Target {
   readonly kind = 'rest' as const;
   readonly describe: string;
-  private readonly pool: Pool;
-  private readonly body: Buffer;
+  private readonly pool: Http1Pool;
+  private readonly raw: Buffer;
 
-  constructor(private readonly opts: RestTargetOptions) {
+  constructor(opts: RestTargetOptions) {
     const u = new URL(opts.url);
-    this.pool = new Pool(u.origin, {
-      connections: Math.max(1, opts.connections),
-      pipelining: 1,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      keepAliveTimeout: 60_000,
-    });
-    this.body = Buffer.from(opts.body);
+    if (u.protocol !== 'http:') throw new Error(`--url must be an http:// URL (got ${opts.url})`);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(u.port || 80);
+    this.pool = new Http1Pool(host, port, opts.connections, opts.timeoutMs);
+    this.raw = rawPost(u.hostname, port, opts.path, Buffer.from(opts.body));
     this.describe = `POST ${u.origin}${opts.path}`;
   }
 
   async send(): Promise<SendResult> {
     try {
-      const res = await this.pool.request({
-        path: this.opts.path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: this.body,
-      });
-      if (res.statusCode === 200) {
-        await res.body.dump();
-        return { ok: true, status: '200' };
-      }
-      const text = await res.body.text();
-      return { ok: false, status: String(res.statusCode), detail: text.slice(0, 300) };
+      const r = await this.pool.request(this.raw);
+      if (r.status === 200) return { ok: true, status: '200' };
+      return { ok: false, status: String(r.status), detail: r.errorText ?? '' };
     } catch (err) {
       return transportFailure(err);
     }
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    this.pool.close();
   }
 }
 
