@@ -21,7 +21,7 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'
 
 const W = 720;
 const H = 360;
-const M = { l: 64, r: 16, t: 16, b: 48 };
+const M = { l: 64, r: 40, t: 16, b: 48 };
 
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
