@@ -273,6 +273,118 @@ export const Errors = {
   malformedRequest: (method: string, path: string) =>
     new TfsError(Code.INVALID_ARGUMENT, `Malformed request: ${method} ${path}`),
   missingModelName: () => new TfsError(Code.INVALID_ARGUMENT, 'Missing model name in request.'),
+  versionNotNumeric: (digits: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Failed to convert version: ${digits} to numeric.`),
+  /** OPTIONS preflight without an http(s) Origin (http_server.cc; upstream only logs the text). */
+  corsOriginMissing: () => new TfsError(Code.FAILED_PRECONDITION, 'Origin header is missing in CORS preflight'),
+  /** tfs's own (upstream has no limit but the 100 MiB gunzip cap): body over --rest_api_body_limit. */
+  bodyTooLarge: (limit: number) =>
+    new TfsError(Code.RESOURCE_EXHAUSTED, `Request body is larger than the limit of ${limit} bytes`),
+  gzipFailed: (detail: string) => new TfsError(Code.INVALID_ARGUMENT, `Failed to decompress gzip request body: ${detail}`),
+
+  // --- REST JSON request/response bodies (json_tensor.cc; <dbg> = JSON value rendering) ---
+  jsonDocumentEmpty: () => new TfsError(Code.INVALID_ARGUMENT, 'JSON Parse error: The document is empty'),
+  jsonParseError: (message: string, offset: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Parse error: ${message} at offset: ${offset}`),
+  jsonNotObject: (dbg: string) => new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} Is not object`),
+  jsonSignatureNotString: (dbg: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `JSON Value: ${dbg} not formatted correctly. 'signature_name' key must be a string value.`,
+    ),
+  jsonNoInputMap: (signatureName: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Failed to get input map for signature: ${signatureName || 'DEFAULT'}`),
+  jsonInputsAndInstances: (dbg: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `JSON Value: ${dbg} Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist `,
+    ),
+  jsonMissingInputsOrInstances: () => new TfsError(Code.INVALID_ARGUMENT, "Missing 'inputs' or 'instances' key"),
+  jsonInstancesNotArray: (dbg: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} Expecting 'instances' to be an list/array`),
+  jsonInstancesEmpty: (dbg: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} No values in 'instances' array`),
+  jsonInstancesPlainList: () =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      'instances is a plain list, but expecting list of objects as multiple input tensors required as per tensorinfo_map',
+    ),
+  jsonExpectingObjectAt: (i: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expecting object but got list at item ${i} of input list`),
+  jsonExpectingValueAt: (i: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expecting value/list but got object at item ${i} of input list`),
+  jsonNoNamedInput: (key: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON object: does not have named input: ${key}`),
+  /** Wraps an element error; `inner` prints as `CODE: message` (upstream's Status::ToString). */
+  jsonInstanceElement: (i: number, key: string | undefined, inner: TfsError) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Failed to process element: ${i}${key === undefined ? '' : ` key: ${key}`} of 'instances' list. Error: ${inner.toString()}`,
+    ),
+  jsonInstanceKeys: (i: number, dbg: string, names: string[]) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Failed to process element: ${i} of 'instances' list. JSON object: ${dbg} keys must be equal to: ${names.join(',')}`,
+    ),
+  jsonTensorSize: (expected: number, got: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expecting tensor size: ${expected} but got: ${got}`),
+  jsonTensorShape: (expected: string, got: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expecting shape ${expected} but got: ${got}`),
+  jsonInputsPlainValue: () =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      'inputs is a plain value/list, but expecting an object as multiple input tensors required as per tensorinfo_map',
+    ),
+  jsonMissingNamedInput: (name: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Missing named input: ${name} in 'inputs' object.`),
+  jsonListSize: (size: number, level: number, expected: number) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Encountered list at unexpected size: ${size} at level: ${level} expected size: ${expected}`,
+    ),
+  jsonListLevel: (level: number, rank: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Encountered list at unexpected level: ${level} expected < ${rank}`),
+  jsonValueLevel: (dbg: string, level: number, rank: number) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `JSON Value: ${dbg} found at incorrect level: ${level + 1} in the JSON DOM. Expected at level: ${rank}`,
+    ),
+  jsonType: (dbg: string, jsonType: string, dtype: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} Type: ${jsonType} is not of expected type: ${dtype}`),
+  jsonConversionUnsupported: (dbg: string, dtype: string) =>
+    new TfsError(Code.UNIMPLEMENTED, `Conversion of JSON Value: ${dbg} to type: ${dtype}`),
+  jsonBase64Format: (dbg: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} not formatted correctly for base64 data`),
+  jsonBase64Decode: () => new TfsError(Code.INVALID_ARGUMENT, 'Unable to base64 decode'),
+  jsonExamplesMissing: (dbg: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `JSON Value: ${dbg} When method is classify, key 'examples' is expected and was not found`,
+    ),
+  jsonExamplesNotArray: (dbg: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} Expecting 'examples' value to be an list/array`),
+  jsonExamplesEmpty: (dbg: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `JSON Value: ${dbg} 'examples' value is an empty array`),
+  jsonExampleNotObject: (jsonType: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Example must be JSON object but got JSON ${jsonType}`),
+  jsonFeatureUint64: (feature: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Feature: ${feature} has uint64_t element. Only int64_t is supported.`),
+  jsonFeatureType: (feature: string, jsonType: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Feature: ${feature} has element with unexpected JSON type: ${jsonType}`),
+  jsonFeatureKind: (feature: string, kind: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Unexpected element type in feature: ${feature} expecting type: ${kind}`),
+  jsonNoShape: (name: string) => new TfsError(Code.INVALID_ARGUMENT, `Tensor name: ${name} has no shape information `),
+  jsonInconsistentBatch: (name: string, got: number, expected: number) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Tensor name: ${name} has inconsistent batch size: ${got} expecting: ${expected}`,
+    ),
+  jsonEmptyTensorMap: () => new TfsError(Code.INVALID_ARGUMENT, 'Cannot convert empty tensor map to JSON'),
+  jsonWriteUnsupported: (dtype: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Failed to write JSON value for tensor type: ${dtype}`),
+  jsonEmptyClassification: () =>
+    new TfsError(Code.INVALID_ARGUMENT, 'Cannot convert empty ClassificationResults to JSON'),
+  jsonEmptyRegression: () => new TfsError(Code.INVALID_ARGUMENT, 'Cannot convert empty RegressionResults to JSON'),
 
   // --- lifecycle / runtime ---
   deadlineExceeded: (what = 'Deadline Exceeded') => new TfsError(Code.DEADLINE_EXCEEDED, what),
@@ -281,6 +393,47 @@ export const Errors = {
     new TfsError(Code.UNIMPLEMENTED, `The model uses operations that tfs does not support: ${detail}`),
   modelLoad: (message: string, cause?: unknown) =>
     new TfsError(Code.FAILED_PRECONDITION, message, cause === undefined ? {} : { cause }),
+
+  // --- model lifecycle (server_core.cc, loader_harness.cc, load_servables_fast.cc) ---
+  loadCancelled: () => new TfsError(Code.CANCELLED, 'Load cancelled before we could try to load.'),
+  labelVersionNotAvailable: (model: string, version: number) =>
+    new TfsError(
+      Code.FAILED_PRECONDITION,
+      `Request to assign label to version ${version} of model ${model}, which is not currently available for inference`,
+    ),
+  modelListedTwice: (model: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Illegal to list model ${model} multiple times in config list`),
+  basePathNotAbsolute: (model: string, basePath: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expected model ${model} to have an absolute path or URI; got base_path()=${basePath}`),
+  unsupportedPlatform: (model: string, platform: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Model ${model} requests unsupported platform ${platform}`),
+  platformChanged: (model: string, was: string, requested: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Illegal to change a model's platform. For model ${model} platform was ${was} and new platform requested is ${requested}`,
+    ),
+  /**
+   * Startup (`servable`) or reload (`model`) waited for models that failed; each entry is
+   * `{name: m version: v} due to error: CODE: msg` (or without the error part).
+   */
+  didNotBecomeAvailable: (kind: 'servable' | 'model', entries: readonly string[]) =>
+    new TfsError(
+      Code.UNKNOWN,
+      `${entries.length} ${kind}(s) did not become available: {${entries.map((e) => `{${e}}, `).join('')}}`,
+    ),
+  /** tfs's own: a lifecycle call arrived after close(). */
+  serverShuttingDown: () => new TfsError(Code.UNAVAILABLE, 'Server is shutting down'),
+
+  // --- warmup (saved_model_warmup_util.cc, saved_model_warmup.cc) ---
+  warmupTooManyRecords: (path: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Number of warmup records exceeds the maximum (1000) at ${path}`),
+  warmupUnparsableRecord: (record: string, path: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Failed to parse warmup record: ${record} from ${path}`),
+  warmupUnsupportedLogType: (logTypeCase: number) =>
+    new TfsError(Code.UNIMPLEMENTED, `Unsupported log_type for warmup: ${logTypeCase}`),
+  /** TFRecord framing error (`corrupted record at <offset>`, `truncated record at <offset>`). */
+  warmupDataLoss: (message: string) =>
+    new TfsError(Code.DATA_LOSS, `${message}. Please verify your warmup data is in TFRecord format.`),
 
   // --- SavedModel / checkpoint reading (tensorflow/cc/saved_model/reader.cc; tfs's own texts otherwise) ---
   savedModelNotFound: (dir: string, hint?: string) =>
@@ -301,6 +454,11 @@ export const Errors = {
   /** A valid model file uses a feature tfs does not implement. */
   unsupportedModelFeature: (file: string, detail: string) =>
     new TfsError(Code.UNIMPLEMENTED, `${file}: ${detail}`),
+  signatureDefKeyNotFound: (key: string, tags: readonly string[], file: string, known: readonly string[]) =>
+    new TfsError(Code.NOT_FOUND, `SignatureDef key "${key}" not found in the MetaGraphDef with tag-set '${tags.join(', ')}' of ${file}`, {
+      hint: `signature keys: ${known.join(', ') || '(none)'}`,
+    }),
+  emptyTagSet: () => new TfsError(Code.INVALID_ARGUMENT, 'tag_set must contain at least one non-empty item.'),
   checkpointKeyNotFound: (key: string, prefix: string) =>
     new TfsError(Code.NOT_FOUND, `Key ${key} not found in checkpoint ${prefix}`),
 

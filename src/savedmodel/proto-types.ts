@@ -247,15 +247,18 @@ const CONVERSION: protobuf.IConversionOptions = {
   oneofs: true,
 };
 
-const Long = protobuf.util.Long;
+/** protobufjs decodes int64 as long.js `Long` objects ({low, high, unsigned}). */
+function isLong(v: object): v is { low: number; high: number; unsigned: boolean; toString(): string } {
+  const l = v as { low?: unknown; high?: unknown; unsigned?: unknown };
+  return typeof l.low === 'number' && typeof l.high === 'number' && typeof l.unsigned === 'boolean';
+}
 
 /** Replace Long values in a toObject tree by numbers (safe) or decimal strings (not safe), in place. */
 function plainLongs(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return v;
-  if (Long && Long.isLong(v)) {
-    const l = v as InstanceType<typeof Long>;
-    const s = l.toString();
+  if (isLong(v)) {
+    const s = v.toString();
     const n = Number(s);
     return Number.isSafeInteger(n) ? n : s;
   }

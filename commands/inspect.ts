@@ -1,0 +1,48 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { TfsError } from '../src/errors.js';
+import { inspect } from '../src/savedmodel/inspect.js';
+
+/** `tfs inspect <dir>`: what `saved_model_cli show` prints (logic in src/savedmodel/inspect.ts). */
+export default class Inspect extends Command {
+  static override summary = 'Show the tag sets, signatures, inputs and outputs of a SavedModel, as saved_model_cli show does.';
+
+  static override description = `Without flags, prints what \`saved_model_cli show --dir <dir> --all\` prints: every MetaGraphDef, each SignatureDef with the dtype, shape and tensor name of its inputs and outputs and its method name, the ops the graph uses, and for TF2 models the concrete functions.
+--tag_set alone lists the SignatureDef keys of that MetaGraphDef; --signature_def shows one signature (tag set serve unless --tag_set is given).
+Pointed at a model base path (numeric version subdirectories), it lists the versions and shows the latest.
+--json prints the same information as one JSON document (schemas/cli/inspect.schema.json).`;
+
+  static override examples = [
+    '<%= config.bin %> inspect fixtures/models/half_plus_two/00000123',
+    '<%= config.bin %> inspect fixtures/models/my_model --signature_def serving_default',
+    '<%= config.bin %> inspect fixtures/models/my_model/2 --tag_set serve --json',
+  ];
+
+  static override args = {
+    dir: Args.string({ required: true, description: 'SavedModel directory, or a model base path with version subdirectories' }),
+  };
+
+  static override flags = {
+    tag_set: Flags.string({ description: "comma-separated tag set of the MetaGraphDef to show (e.g. 'serve' or 'serve,gpu')" }),
+    signature_def: Flags.string({ description: 'show only this SignatureDef key' }),
+    all: Flags.boolean({ description: 'show everything (the default when neither --tag_set nor --signature_def is given)' }),
+    json: Flags.boolean({ description: 'print a JSON document instead of text' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Inspect);
+    try {
+      const result = inspect(args.dir, {
+        ...(flags.tag_set !== undefined && !flags.all ? { tagSet: flags.tag_set } : {}),
+        ...(flags.signature_def !== undefined && !flags.all ? { signatureDef: flags.signature_def } : {}),
+      });
+      if (flags.json) this.log(JSON.stringify(result.report, null, 2));
+      else process.stdout.write(result.text);
+    } catch (err) {
+      if (!(err instanceof TfsError)) throw err;
+      // Unwrapped, so the upstream text stays greppable; exit 1 as saved_model_cli does.
+      this.logToStderr(`Error: ${err.message}`);
+      if (err.hint) this.logToStderr(err.hint);
+      process.exitCode = 1;
+    }
+  }
+}
