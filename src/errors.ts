@@ -248,6 +248,10 @@ export const Errors = {
   /** tfs's own: a batch worker thread died or could not start. */
   batchWorkerFailed: (detail: string) => new TfsError(Code.INTERNAL, `Batch worker thread failed: ${detail}`),
 
+  // --- monitoring (prometheus_exporter.cc) ---
+  unexpectedMetricsPath: (uri: string, path: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Unexpected path: ${uri}. Should be ${path}`),
+
   // --- MultiInference (multi_inference.cc) ---
   multiInferenceEmptyModelName: () =>
     new TfsError(Code.INVALID_ARGUMENT, 'Found ModelSpec with an empty model name.'),
