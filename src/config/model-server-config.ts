@@ -39,8 +39,8 @@ export interface ModelServerConfigCheck {
 /** Turns a text-format parse failure into upstream's `Invalid protobuf file: '<path>'` error. */
 export function parseFailure(kind: ConfigError['kind'], file: string, err: TextFormatError): ConfigError {
   const issues: ConfigIssue[] = err.errors.map((e) => {
-    const issue: ConfigIssue = { severity: 'error', file, line: e.line, column: e.column, message: e.message, path: '' };
-    return err.hint === undefined ? issue : { ...issue, hint: err.hint };
+    const issue: ConfigIssue = { severity: 'error', file, line: e.line, column: e.column, message: e.message, path: '', upstream: true };
+    return e.hint === undefined ? issue : { ...issue, hint: e.hint };
   });
   // Both upstream texts: the status message and the protobuf library's log line.
   const message = `${Errors.invalidProtobufFile(file).message}: Error parsing text-format ${err.typeName}: ${err.errors[0]?.line ?? 1}:${err.errors[0]?.column ?? 1}: ${err.reason}`;
@@ -105,7 +105,7 @@ export function checkModelServerConfig(obj: Record<string, unknown>, source: Iss
           ),
         );
       } else {
-        issues.push(issueAt(source, path, 'error', relativeBasePathMessage(name, written), 'Use an absolute path or a URI (gs://, s3://, file://…).', 'value'));
+        issues.push({ ...issueAt(source, path, 'error', relativeBasePathMessage(name, written), 'Use an absolute path or a URI (gs://, s3://, file://…).', 'value'), upstream: true });
       }
     }
     const platform = String(c['model_platform'] ?? '') || (c['model_type'] === 'TENSORFLOW' ? 'tensorflow' : '');

@@ -674,14 +674,57 @@ class Parser {
   // --- reporting ---------------------------------------------------------------------
 
   private error(line: number, column: number, message: string): void {
-    this.errors.push({ line: line + 1, column: column + 1, message, severity: 'error' });
+    this.errors.push({ line: line + 1, column: column + 1, message, severity: 'error', hint: this.hintFor(message) });
   }
 
   private fail(message: string, hint?: string): never {
     const c = this.tok.current;
-    const d: TextFormatDiagnostic = { line: c.line + 1, column: c.column + 1, message, severity: 'error' };
-    this.errors.push(hint === undefined ? d : { ...d, hint });
+    this.errors.push({ line: c.line + 1, column: c.column + 1, message, severity: 'error', hint: hint ?? this.hintFor(message) });
     throw new Stop();
+  }
+
+  /** The field whose value is being read (for hints). */
+  private field: FieldDesc | undefined;
+  /** Open message delimiters with where they were opened (for hints). */
+  private readonly open: { close: string; at: SourcePosition }[] = [];
+
+  /** How to fix an error, from its reason and what was being parsed. */
+  private hintFor(message: string): string {
+    const f = this.field;
+    const top = this.open[this.open.length - 1];
+    if (message.startsWith('Expected identifier, got: ')) {
+      if (this.tok.current.type === Tok.END && top) {
+        return `The file ends inside the message opened at line ${top.at.line}, column ${top.at.column}: add the missing "${top.close}".`;
+      }
+      if (message.endsWith(': }') || message.endsWith(': >')) return 'There is a closing delimiter without a matching "{" or "<": remove it.';
+      return 'A field name was expected here: check for a stray character or a missing quote before it.';
+    }
+    if (message.startsWith('Expected ":"') && f) return `Write ${f.name}: <value>; the colon is required before a value that is not a message.`;
+    if (message.startsWith('Expected "{"') && f) {
+      const wrapper = f.message && /^google\.protobuf\.\w+Value$/.test(f.message.fullName);
+      return wrapper ? `${f.name} is a wrapper message: write ${f.name} { value: … }.` : `${f.name} is a message: write ${f.name} { … }.`;
+    }
+    if (message.startsWith('Expected ">"') || message.startsWith('Expected "}"')) {
+      return top ? `The message opened at line ${top.at.line}, column ${top.at.column} must be closed with "${top.close}".` : 'Close each message with the delimiter that opened it ("{" with "}", "<" with ">").';
+    }
+    if (message.startsWith('Expected ","')) return 'Separate the items of a [ … ] list with commas and close it with "]".';
+    if ((message.startsWith('Expected integer') || message.startsWith('Integer out of range') || message.startsWith('Expect a decimal')) && f) {
+      const range: Record<string, string> = { int32: '-2147483648..2147483647', uint32: '0..4294967295', int64: 'a signed 64-bit integer', uint64: 'an unsigned 64-bit integer' };
+      return `${f.name} is ${f.kind === 'enum' ? 'an enum' : f.kind}${range[f.kind] ? ` (${range[f.kind]})` : ''}: write a number without quotes.`;
+    }
+    if (message.startsWith('Expected double') && f) return `${f.name} is a ${f.kind}: write a number such as 0.5, 1e-3, inf or nan, without quotes.`;
+    if (message.startsWith('Expected string') && f) return `${f.name} is a string: put the value in quotes, e.g. ${f.name}: "…".`;
+    if (message.startsWith('Unknown enumeration value') && f?.enumType) return `${f.name} takes one of: ${Object.keys(f.enumType.values).join(', ')}.`;
+    if (message.startsWith('Expected integer or identifier') && f?.enumType) return `${f.name} takes one of: ${Object.keys(f.enumType.values).join(', ')}.`;
+    if (message.startsWith('Invalid value for boolean field')) return 'Write true or false (t/f, True/False and 1/0 are accepted too).';
+    if (message.startsWith('Invalid escape sequence')) return 'Valid escapes are \\n \\t \\r \\\\ \\" \\\' \\xHH \\ooo \\uXXXX; write a backslash as \\\\.';
+    if (message.startsWith('Multiline strings')) return 'Close the string on the line where it starts; to split a long value write adjacent strings "…" "…".';
+    if (message.startsWith('Unexpected end of string')) return 'A string is missing its closing quote.';
+    if (message.startsWith('Need space between number and identifier')) return 'A number cannot be followed directly by letters: add a space after it, or quote the value if it is a string.';
+    if (message.startsWith('Invalid control characters')) return 'Remove the control characters (the file must be plain text).';
+    if (message.startsWith('Interpreting non ascii codepoint')) return 'Non-ASCII characters are only allowed inside quoted strings.';
+    if (message.startsWith('Message is too deep')) return 'Messages are nested too deeply: check for unbalanced braces.';
+    return 'Fix the text-format syntax at that position (`field: value`, `message { … }`).';
   }
 
   private warn(pos: SourcePosition, message: string): void {
@@ -757,6 +800,8 @@ class Parser {
       );
     }
     if (field.deprecated) this.warn(namePos, `text format contains deprecated field "${name}"`);
+    const outer = this.field;
+    this.field = field;
 
     if (field.kind === 'message') {
       this.tryConsume(':'); // optional before a message
@@ -776,6 +821,7 @@ class Parser {
     } else {
       this.consumeOneValue(desc, field, obj, path, namePos);
     }
+    this.field = outer;
     if (!this.tryConsume(';')) this.tryConsume(',');
   }
 
@@ -848,17 +894,21 @@ class Parser {
 
   private consumeMessageBody(desc: MessageDesc, obj: Record<string, unknown>, path: Path): void {
     let delimiter: string;
+    const at = this.pos();
     if (this.tryConsume('<')) delimiter = '>';
     else {
       this.consume('{');
       delimiter = '}';
     }
     if (--this.depth < 0) this.fail(`Message is too deep, the parser exceeded the configured recursion limit of ${this.recursionLimit}.`);
+    this.open.push({ close: delimiter, at });
+    const outer = this.field;
     while (!this.lookingAt('>') && !this.lookingAt('}')) {
-      if (this.tok.current.type === Tok.END) this.consumeIdentifier(); // reports "Expected identifier, got: "
-      this.consumeField(desc, obj, path);
+      this.consumeField(desc, obj, path); // at the end of the file: "Expected identifier, got: "
     }
+    this.field = outer;
     this.consume(delimiter);
+    this.open.pop();
     this.depth++;
   }
 

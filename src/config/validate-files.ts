@@ -119,7 +119,7 @@ function split(issues: readonly ConfigIssue[]): { errors: ConfigIssue[]; warning
 
 function upstreamOf(file: string, errors: ConfigIssue[], parsed: boolean): string | null {
   if (!parsed) return Errors.invalidProtobufFile(file).message;
-  return errors[0]?.message ?? null;
+  return errors.find((e) => e.upstream === true)?.message ?? null;
 }
 
 function modelReport(file: string, text: string): Omit<FileReport, 'file' | 'kind' | 'kindSource' | 'type'> {

@@ -10,7 +10,11 @@
  *   `{number}` (proto number of an enum value, via `enumNumbers`), `{field}` (dotted path),
  *   `{key}` (last path segment, e.g. a map key) and `{param.<name>}` (ajv error params)
  *   substituted;
- * - `errorHints: { <keyword>: "<how to fix>" }` — same placeholders.
+ * - `errorHints: { <keyword>: "<how to fix>" }` — same placeholders;
+ * - `upstreamErrors: [<keyword>…]` — these messages are upstream's exact texts (the issue
+ *   gets `upstream: true`; other rules are tfs's own, stricter checks);
+ * - `errorAt: { <keyword>: "/<relative pointer>" }` — report at this field of the instance
+ *   instead of at the instance itself (e.g. a `required` implied by another field).
  * Custom keywords (generic, rules stay in the schemas): `uniqueItemsBy` (a property that
  * must be unique across array items), `strictlyIncreasing`, `lastItemEquals` (with $data).
  */
@@ -47,6 +51,8 @@ export interface ConfigIssue {
   readonly hint?: string;
   /** JSON Pointer of the field in the parsed config ('' for the whole file). */
   readonly path: string;
+  /** True when tensorflow_model_server rejects the same thing with this exact text. */
+  readonly upstream?: boolean;
 }
 
 /** `file:line:column: message` (or `file: message` without a position). */
@@ -134,11 +140,13 @@ const validators = new Map<ConfigKind, ValidateFunction>();
 
 function ajv(): Ajv {
   if (ajvInstance) return ajvInstance;
-  const a = new Ajv({ allErrors: true, verbose: true, $data: true, strict: true, allowUnionTypes: true });
+  const a = new Ajv({ allErrors: true, verbose: true, $data: true, strict: true, strictRequired: false, allowUnionTypes: true });
   // Annotations read back when an error is reported.
   a.addKeyword({ keyword: 'errorMessages', schemaType: 'object' });
   a.addKeyword({ keyword: 'errorHints', schemaType: 'object' });
   a.addKeyword({ keyword: 'enumNumbers', schemaType: 'object' });
+  a.addKeyword({ keyword: 'upstreamErrors', schemaType: 'array' });
+  a.addKeyword({ keyword: 'errorAt', schemaType: 'object' });
   a.addKeyword({
     keyword: 'uniqueItemsBy',
     type: 'array',
@@ -350,9 +358,12 @@ export function schemaIssues(kind: ConfigKind, value: unknown, source: IssueSour
     const key = `${pointer}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    // A missing field is reported where its parent was written.
-    const at = err.keyword === 'required' ? err.instancePath : pointer;
-    issues.push(issueAt(source, at, 'error', message, hint, err.keyword === 'required' ? 'name' : 'value'));
+    // A missing field is reported where its parent was written (or where errorAt says).
+    const errorAt = ((parent['errorAt'] ?? {}) as Record<string, string>)[err.keyword];
+    const at = errorAt !== undefined ? err.instancePath + errorAt : err.keyword === 'required' ? err.instancePath : pointer;
+    const issue = issueAt(source, at, 'error', message, hint, err.keyword === 'required' && errorAt === undefined ? 'name' : 'value');
+    const upstream = ((parent['upstreamErrors'] ?? []) as string[]).includes(err.keyword);
+    issues.push(upstream ? { ...issue, upstream: true } : issue);
   }
   return issues;
 }
