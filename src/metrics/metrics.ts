@@ -1,0 +1,378 @@
+/**
+ * tfs's metrics: upstream TF Serving's (same names, labels, units and buckets), the
+ * tutorial's PromQL names, tfs's own, and the process/Node defaults — all in one injected
+ * prom-client Registry (no global state: a test process can build many servers).
+ *
+ * Who records what:
+ *  - REST and gRPC front ends: {@link TfsMetrics.recordRequest} once per Predict / Classify /
+ *    Regress / MultiInference (gRPC) and per REST `/v1` request;
+ *  - the predict/classify/regress layer: {@link TfsMetrics.observeRuntime} around the model run;
+ *  - batching: {@link TfsMetrics.batching} (pass it as `BatcherOptions.observer`);
+ *  - the lifecycle: {@link TfsMetrics.attachCore} listens to `core.events` (loads, warmup,
+ *    servable states, config reloads).
+ * The monitoring endpoint renders the registry with exposition.ts.
+ */
+import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatchingObserver } from '../batching/observer.js';
+import {
+  BATCH_SIZE_BUCKETS,
+  EXAMPLE_COUNT_BUCKETS,
+  LATENCY_BUCKETS_MICROS,
+  PROMQL_ALIASES,
+  QUEUING_BUCKETS_MICROS,
+  TF,
+  TFS,
+} from './names.js';
+import { TfHistogram } from './tf-histogram.js';
+
+export interface TfsMetricsOptions {
+  /** Register prom-client's process_* and nodejs_* default metrics (default true). */
+  readonly defaultMetrics?: boolean;
+  /** Also export the tutorial's PromQL names, `tensorflow_serving_*` (default true). */
+  readonly promqlAliases?: boolean;
+  /** `runtime` label of runtime_latency (default `TF1`, upstream's value for the session runtime). */
+  readonly runtimeLabel?: string;
+}
+
+/** One finished request, as the front ends report it. */
+export interface RequestRecord {
+  readonly modelName: string;
+  /**
+   * Upstream's `API` label: gRPC `Predict` / `Classify` / `Regress` / `MultiInference`;
+   * REST `predict` / `classify` / `regress`, or `''` for GET (status, metadata).
+   */
+  readonly api: string;
+  readonly entrypoint: 'REST' | 'GRPC';
+  /** Canonical code name: `OK`, `NOT_FOUND`, `INVALID_ARGUMENT`, ... */
+  readonly status: string;
+  /** Wall time of the whole request in microseconds (recorded in request_latency only when OK). */
+  readonly latencyMicros: number;
+}
+
+export interface RuntimeRecord {
+  readonly modelName: string;
+  /** `Predict` / `Classify` / `Regress`. */
+  readonly api: string;
+  /** Wall time of the model run (including batching queue time, as upstream measures it). */
+  readonly latencyMicros: number;
+  readonly runtime?: string;
+}
+
+/** A version load attempt (core.events `load`). */
+export interface LoadRecord {
+  readonly name: string;
+  readonly version: number;
+  /** Version directory (upstream's `model_path` label). */
+  readonly path: string;
+  readonly ok: boolean;
+  readonly durationMicros: number;
+}
+
+/** A warmup run (core.events `warmup`). */
+export interface WarmupRecord {
+  readonly path: string;
+  readonly ok: boolean;
+  /** Status text for the `status` label; `OK` on success (default: `OK` / `UNKNOWN`). */
+  readonly status?: string;
+  readonly records: number;
+  readonly durationMicros: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any emitter's listener signature
+type Listener = (...args: any[]) => void;
+
+/** What {@link TfsMetrics.attachCore} needs: ServerCore's typed event emitter (src/core/events.ts). */
+export interface CoreWithEvents {
+  readonly events: {
+    on(event: string, listener: Listener): unknown;
+    off(event: string, listener: Listener): unknown;
+  };
+}
+
+interface ServableStateLike {
+  readonly name: string;
+  readonly version: number;
+  readonly state: string;
+}
+interface LoadEventLike extends LoadRecord {}
+interface WarmupEventLike {
+  readonly path: string;
+  readonly ok: boolean;
+  readonly records: number;
+  readonly durationMicros: number;
+  readonly error?: { readonly codeName?: string; readonly message?: string };
+}
+interface ConfigReloadLike {
+  readonly ok: boolean;
+  readonly source: string;
+  readonly error?: { readonly codeName?: string };
+}
+
+export interface TfsMetrics {
+  readonly registry: Registry;
+  recordRequest(r: RequestRecord): void;
+  observeRuntime(r: RuntimeRecord): void;
+  /** MultiInference: examples in one request (`request_example_counts`, `request_example_count_total`). */
+  recordExampleCount(modelName: string, examples: number): void;
+  recordLoad(r: LoadRecord): void;
+  recordWarmup(r: WarmupRecord): void;
+  /** Request logging (`request_log_count{model_name,status_code}`). */
+  recordRequestLog(modelName: string, statusCode: string): void;
+  /** A loaded version has `assets.extra/mlmd_uuid` (`mlmd_map`, a string gauge: printed as 0, as upstream). */
+  recordMlmd(modelName: string, version: number): void;
+  /** Batching observations; pass as `new Batcher(params, { observer: metrics.batching })`. */
+  readonly batching: BatchingObserver;
+  /** Listen to a ServerCore's events; returns a function that stops listening. */
+  attachCore(core: CoreWithEvents): () => void;
+}
+
+/** Build every metric in `registry`. Call once per registry. */
+export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}): TfsMetrics {
+  const registers = [registry];
+  const aliases = opts.promqlAliases ?? true;
+  const runtimeLabel = opts.runtimeLabel ?? 'TF1';
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  // --- upstream (names, labels and buckets from tfserving-spec.md §5) ---
+  const requestCount = new Counter({
+    name: TF.requestCount,
+    help: 'The total number of requests.',
+    labelNames: ['model_name', 'status'] as const,
+    registers,
+  });
+  const requestLatency = new TfHistogram({
+    name: TF.requestLatency,
+    help: 'Distribution of wall time (in microseconds) for Tensorflow Serving request.',
+    labelNames: ['model_name', 'API', 'entrypoint'] as const,
+    buckets: LATENCY_BUCKETS_MICROS,
+    registry,
+  });
+  const runtimeLatency = new TfHistogram({
+    name: TF.runtimeLatency,
+    help: 'Distribution of wall time (in microseconds) for Tensorflow runtime.',
+    labelNames: ['model_name', 'API', 'runtime'] as const,
+    buckets: LATENCY_BUCKETS_MICROS,
+    registry,
+  });
+  const exampleCounts = new TfHistogram({
+    name: TF.requestExampleCounts,
+    help: 'The number of tensorflow.Examples per request.',
+    labelNames: ['model'] as const,
+    buckets: EXAMPLE_COUNT_BUCKETS,
+    registry,
+  });
+  const exampleCountTotal = new Counter({
+    name: TF.requestExampleCountTotal,
+    help: 'The total number of tensorflow.Examples.',
+    labelNames: ['model'] as const,
+    registers,
+  });
+  const warmupLatency = new TfHistogram({
+    name: TF.modelWarmupLatency,
+    help: 'Distribution of wall time (in microseconds) for warming up the model.',
+    labelNames: ['model_path', 'status'] as const,
+    buckets: LATENCY_BUCKETS_MICROS,
+    registry,
+  });
+  const warmupRecords = new Counter({
+    name: TF.modelWarmupRecordsRead,
+    help: 'Number of warmup records read.',
+    labelNames: ['model_path', 'status'] as const,
+    registers,
+  });
+  const requestLogCount = new Counter({
+    name: TF.requestLogCount,
+    help: 'The total number of requests logged from the model server sliced down by model_name and status code.',
+    labelNames: ['model_name', 'status_code'] as const,
+    registers,
+  });
+  const mlmdMap = new Gauge({
+    name: TF.mlmdMap,
+    help: 'Mapping of the model to its MLMD uuid.',
+    labelNames: ['model_name', 'version'] as const,
+    registers,
+  });
+  const queuingLatency = new TfHistogram({
+    name: TF.queuingLatency,
+    help: 'Distribution of wall time spent (in microseconds) in queuing',
+    labelNames: ['thread_pool_name'] as const,
+    buckets: QUEUING_BUCKETS_MICROS,
+    registry,
+  });
+  const wrappedRunCount = new Counter({
+    name: TF.wrappedRunCount,
+    help: 'Total count of run calls on the wrapped session',
+    registers,
+  });
+  const inputBatchSize = new TfHistogram({
+    name: TF.inputBatchSize,
+    help: 'Tracks the batch size distribution on the inputs.',
+    labelNames: [] as const,
+    buckets: BATCH_SIZE_BUCKETS,
+    registry,
+  });
+  const processedBatchSize = new TfHistogram({
+    name: TF.processedBatchSize,
+    help: 'Tracks the batch size distribution on processing.',
+    labelNames: [] as const,
+    buckets: BATCH_SIZE_BUCKETS,
+    registry,
+  });
+  const paddingSize = new TfHistogram({
+    name: TF.paddingSize,
+    help: 'Tracks the padding size distribution on batches.',
+    labelNames: ['execution_batch_size'] as const,
+    buckets: BATCH_SIZE_BUCKETS,
+    registry,
+  });
+  const loadAttempts = new Counter({
+    name: TF.loadAttemptCount,
+    help: 'The number of times a SavedModel was successfully loaded.',
+    labelNames: ['model_path', 'status'] as const,
+    registers,
+  });
+  const loadLatency = new Counter({
+    name: TF.loadLatency,
+    help: 'Latency in microseconds for SavedModels that were successfully loaded.',
+    labelNames: ['model_path'] as const,
+    registers,
+  });
+
+  // --- the tutorial's PromQL names ---
+  const aliasRequestCount = aliases
+    ? new Counter({
+        name: PROMQL_ALIASES.requestCount,
+        help: 'Requests by model and status code (same as :tensorflow:serving:request_count).',
+        labelNames: ['model_name', 'status'] as const,
+        registers,
+      })
+    : undefined;
+  const aliasRequestLatency = aliases
+    ? new Histogram({
+        name: PROMQL_ALIASES.requestLatency,
+        help: 'Latency of successful requests in microseconds (same data as :tensorflow:serving:request_latency).',
+        labelNames: ['model_name', 'API', 'entrypoint'] as const,
+        buckets: LATENCY_BUCKETS_MICROS,
+        registers,
+      })
+    : undefined;
+  const aliasBatchSize = aliases
+    ? new Histogram({
+        name: PROMQL_ALIASES.batchSize,
+        help: 'Requests rows per executed batch, without padding.',
+        labelNames: ['model_name'] as const,
+        buckets: BATCH_SIZE_BUCKETS,
+        registers,
+      })
+    : undefined;
+  const aliasLoadSeconds = aliases
+    ? new Gauge({
+        name: PROMQL_ALIASES.modelLoadLatencySeconds,
+        help: 'Duration of the last successful load of each model version, in seconds.',
+        labelNames: ['model_name', 'version'] as const,
+        registers,
+      })
+    : undefined;
+
+  // --- tfs's own ---
+  const queued = new Gauge({
+    name: TFS.batchingQueuedRequests,
+    help: 'Requests waiting in batching queues.',
+    labelNames: ['model_name'] as const,
+    registers,
+  });
+  const servableState = new Gauge({
+    name: TFS.servableState,
+    help: 'Current state of each model version (1 for the state it is in).',
+    labelNames: ['model_name', 'version', 'state'] as const,
+    registers,
+  });
+  const configReloads = new Counter({
+    name: TFS.configReloadCount,
+    help: 'Config reloads by source and status.',
+    labelNames: ['source', 'status'] as const,
+    registers,
+  });
+
+  const batching: BatchingObserver = {
+    inputBatchSize: (size) => inputBatchSize.observe({}, size),
+    queuingDelay: (pool, micros) => queuingLatency.observe({ thread_pool_name: pool }, micros),
+    processedBatch: (modelName, size, padding) => {
+      processedBatchSize.observe({}, size);
+      paddingSize.observe({ execution_batch_size: String(size) }, padding);
+      wrappedRunCount.inc();
+      aliasBatchSize?.observe({ model_name: modelName }, size - padding);
+    },
+    queued: (modelName, delta) => queued.inc({ model_name: modelName }, delta),
+  };
+
+  const metrics: TfsMetrics = {
+    registry,
+    recordRequest(r) {
+      requestCount.inc({ model_name: r.modelName, status: r.status });
+      aliasRequestCount?.inc({ model_name: r.modelName, status: r.status });
+      if (r.status !== 'OK') return; // upstream records latency for successful requests only
+      requestLatency.observe({ model_name: r.modelName, API: r.api, entrypoint: r.entrypoint }, r.latencyMicros);
+      aliasRequestLatency?.observe({ model_name: r.modelName, API: r.api, entrypoint: r.entrypoint }, r.latencyMicros);
+    },
+    observeRuntime(r) {
+      runtimeLatency.observe({ model_name: r.modelName, API: r.api, runtime: r.runtime ?? runtimeLabel }, r.latencyMicros);
+    },
+    recordExampleCount(modelName, examples) {
+      exampleCounts.observe({ model: modelName }, examples);
+      exampleCountTotal.inc({ model: modelName }, examples);
+    },
+    recordLoad(r) {
+      loadAttempts.inc({ model_path: r.path, status: r.ok ? 'success' : 'fail' });
+      if (!r.ok) return;
+      loadLatency.inc({ model_path: r.path }, Math.round(r.durationMicros));
+      aliasLoadSeconds?.set({ model_name: r.name, version: String(r.version) }, r.durationMicros / 1e6);
+    },
+    recordWarmup(r) {
+      const status = r.status ?? (r.ok ? 'OK' : 'UNKNOWN');
+      warmupLatency.observe({ model_path: r.path, status }, r.durationMicros);
+      warmupRecords.inc({ model_path: r.path, status }, r.records);
+    },
+    recordRequestLog(modelName, statusCode) {
+      requestLogCount.inc({ model_name: modelName, status_code: statusCode });
+    },
+    recordMlmd(modelName, version) {
+      mlmdMap.set({ model_name: modelName, version: String(version) }, 0);
+    },
+    batching,
+    attachCore(core) {
+      const onState = (e: ServableStateLike): void => {
+        const labels = { model_name: e.name, version: String(e.version) };
+        for (const s of ['START', 'LOADING', 'AVAILABLE', 'UNLOADING']) servableState.remove({ ...labels, state: s });
+        if (e.state === 'END') {
+          aliasLoadSeconds?.remove(labels);
+          return;
+        }
+        servableState.set({ ...labels, state: e.state }, 1);
+      };
+      const onLoad = (e: LoadEventLike): void => metrics.recordLoad(e);
+      const onWarmup = (e: WarmupEventLike): void =>
+        metrics.recordWarmup({
+          path: e.path,
+          ok: e.ok,
+          records: e.records,
+          durationMicros: e.durationMicros,
+          // upstream labels failures with the status string, `CODE: message`
+          ...(e.ok ? {} : { status: e.error ? `${e.error.codeName ?? 'UNKNOWN'}: ${e.error.message ?? ''}` : 'UNKNOWN' }),
+        });
+      const onReload = (e: ConfigReloadLike): void =>
+        configReloads.inc({ source: e.source, status: e.ok ? 'OK' : (e.error?.codeName ?? 'UNKNOWN') });
+      const pairs: [string, Listener][] = [
+        ['servableState', onState as Listener],
+        ['load', onLoad as Listener],
+        ['warmup', onWarmup as Listener],
+        ['configReload', onReload as Listener],
+      ];
+      for (const [ev, l] of pairs) core.events.on(ev, l);
+      return () => {
+        for (const [ev, l] of pairs) core.events.off(ev, l);
+      };
+    },
+  };
+  return metrics;
+}
