@@ -1,0 +1,377 @@
+/**
+ * The REST API of tensorflow_model_server on fastify (spec §1).
+ *
+ * fastify provides the HTTP plumbing (connection handling, body reading and limits,
+ * `inject()` for tests); routing is ours: every request goes to {@link dispatch}, which
+ * mirrors upstream's http_server.cc dispatcher:
+ *   1. the Prometheus path (exact match, when configured);
+ *   2. `GET /healthz`, `GET /readyz` (tfs's own probes; upstream answers these with 404);
+ *   3. `(?i)/v1/.*` → OPTIONS preflight, or the REST handler (path grammar in path.ts);
+ *   4. anything else → libevent's HTML 404 with `Connection: close`.
+ *
+ * Request flow of a `:predict`: body (gunzipped if `Content-Encoding: gzip`) → JSON
+ * parse (json-parser.ts) → model + signature (servables/predict.ts) → JSON → tensors
+ * with the signature's dtypes (json-tensor.ts) → run with an AbortSignal for
+ * `--rest_api_timeout_in_ms` and client disconnects → `{"predictions": ...}`.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { ServerCoreApi } from '../../core/server-core-api.js';
+import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../../errors.js';
+import { runClassify, runRegress } from '../../servables/classify-regress.js';
+import { getModelMetadata } from '../../servables/metadata.js';
+import type { ModelSpec } from '../../servables/model-spec.js';
+import { runPredict } from '../../servables/predict.js';
+import {
+  type JsonPredictFormat,
+  classifyRegressRequestFromJson,
+  errorJson,
+  parseRequestBody,
+  predictInputsFromJson,
+  predictResponseJson,
+  classifyResponseJson,
+  regressResponseJson,
+} from '../../tensor/json-tensor.js';
+import { modelMetadataJson, modelStatusJson } from '../../tensor/json-proto.js';
+import { type Logger, silentLogger } from '../../util/logger.js';
+import { EmptyBodyError, REST_PATH_RE, type RestRoute, parseRestPath } from './path.js';
+
+/** Upstream's gunzip cap (100 MiB uncompressed), also our default body limit. */
+export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
+/** `--rest_api_timeout_in_ms` default. */
+export const DEFAULT_REST_API_TIMEOUT_MS = 30_000;
+
+/** libevent's 404 page for paths outside `/v1/` (evhttp_send_error). */
+export const NOT_FOUND_HTML =
+  '<HTML><HEAD>\n<TITLE>404 Not Found</TITLE>\n</HEAD><BODY>\n<H1>Not Found</H1>\n</BODY></HTML>\n';
+
+/** What a finished `/v1/...` request reports to metrics (upstream's request_count / request_latency). */
+export interface RestRequestInfo {
+  /** Model name from the URL ('' when the URL did not parse). */
+  modelName: string;
+  /** `predict` | `classify` | `regress` for POSTs, '' for GETs (upstream's `API` label). */
+  api: string;
+  /** Canonical status code of the outcome (0 = OK). */
+  code: number;
+  /** `OK`, `NOT_FOUND`, ... */
+  codeName: string;
+  httpStatus: number;
+  /** Wall time from request arrival to the response being handed to the socket. */
+  latencySeconds: number;
+}
+
+export interface RestMetricsHooks {
+  /** Called once per `/v1/...` request (not for OPTIONS, probes or the metrics page). */
+  onRequest?(info: RestRequestInfo): void;
+}
+
+export interface MetricsPage {
+  contentType: string;
+  body: string;
+}
+
+export interface RestAppOptions {
+  core: ServerCoreApi;
+  logger?: Logger;
+  /** `--rest_api_timeout_in_ms` for predict/classify/regress; ≤ 0 disables. Default 30000. */
+  restApiTimeoutMs?: number;
+  /** `--rest_api_enable_cors_support`. */
+  enableCors?: boolean;
+  /** Largest accepted (uncompressed) request body in bytes; larger → 413. Default 100 MiB. */
+  bodyLimit?: number;
+  /** `--enable_signature_method_name_check`. */
+  enableSignatureMethodNameCheck?: boolean;
+  /** Prometheus path (MonitoringConfig.prometheus_config.path) served by `metricsHandler`. */
+  metricsPath?: string;
+  metricsHandler?: () => MetricsPage | Promise<MetricsPage>;
+  metrics?: RestMetricsHooks;
+}
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, GET',
+  'Access-Control-Allow-Headers': 'Content-Type',
+} as const;
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+
+/** A fastify app serving the REST API; use `inject()` in tests or `listen()` to serve. */
+export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, IncomingMessage, ServerResponse, Logger> {
+  const logger = opts.logger ?? silentLogger;
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    loggerInstance: logger,
+    // No per-request log lines (tensorflow_model_server does not log requests either).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    // Our own path parser handles every URL: never let the router reject one.
+    routerOptions: { maxParamLength: 1 << 20, ignoreDuplicateSlashes: false },
+    frameworkErrors: (err, request, reply) => {
+      // Bad percent-encoding and similar router errors: route the raw URL ourselves.
+      const r = reply as unknown as FastifyReply;
+      void dispatch(opts, request as unknown as FastifyRequest, r, logger).catch(() => r.code(500).send(err.message));
+    },
+  });
+
+  // Upstream ignores Content-Type and always reads the body as JSON bytes: hand every
+  // body over raw, whatever (or whether any) Content-Type was sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  app.addHook('onRequest', (request, _reply, done) => {
+    (request as RequestWithStart)[START] = process.hrtime.bigint();
+    if (request.headers['content-type'] !== undefined) request.headers['content-type'] = 'application/octet-stream';
+    done();
+  });
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const enc = request.headers['content-encoding'];
+    if (typeof enc === 'string' && enc.toLowerCase().includes('gzip')) done(null, gunzipped(payload));
+    else done(null, payload);
+  });
+
+  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> => dispatch(opts, request, reply, logger);
+  app.route({ method: ALL_METHODS, url: '/', handler });
+  app.route({ method: ALL_METHODS, url: '/*', handler });
+  app.setNotFoundHandler(handler);
+  // Body reading failures (too large, bad gzip, wrong Content-Length) end up here.
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const path = request.raw.url ?? '';
+    if (!REST_PATH_RE.test(path)) {
+      notFoundHtml(reply);
+      return;
+    }
+    let e: TfsError;
+    let status: number;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      e = Errors.bodyTooLarge(bodyLimit);
+      status = 413;
+    } else if (err instanceof TfsError) {
+      e = err;
+      status = httpStatusOf(e.code);
+    } else if (err.code?.startsWith('Z_') || err.code === 'ERR_GZIP') {
+      e = Errors.gzipFailed(err.message);
+      status = 400;
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      e = new TfsError(Code.INVALID_ARGUMENT, err.message);
+      status = 400;
+    } else {
+      e = asTfsError(err);
+      status = httpStatusOf(e.code);
+    }
+    sendJson(opts, reply, status, errorJson(e.message));
+    report(opts, request, '', request.method === 'POST' ? '' : '', e.code, status);
+  });
+  return app;
+}
+
+/**
+ * Listen as tensorflow_model_server does: IPv6 any (dual stack), falling back to IPv4
+ * any, unless `host` is given. Resolves with the bound port.
+ */
+export async function listenRest(app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>, port: number, host?: string): Promise<number> {
+  if (host !== undefined) {
+    await app.listen({ port, host });
+  } else {
+    try {
+      await app.listen({ port, host: '::' });
+    } catch {
+      await app.listen({ port, host: '0.0.0.0' });
+    }
+  }
+  const addr = app.server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+const START = Symbol('tfs.start');
+type RequestWithStart = FastifyRequest & { [START]?: bigint };
+
+function gunzipped(payload: Readable): Readable {
+  const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
+  gunzip.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    gunzip.receivedEncodedLength += chunk.length;
+  });
+  payload.on('error', (e) => gunzip.destroy(e));
+  payload.pipe(gunzip);
+  return gunzip;
+}
+
+function notFoundHtml(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(404)
+    .header('content-type', 'text/html; charset=ISO-8859-1')
+    .header('connection', 'close')
+    .send(NOT_FOUND_HTML);
+}
+
+function sendJson(opts: RestAppOptions, reply: FastifyReply, status: number, body: string): FastifyReply {
+  reply.code(status).header('content-type', 'application/json');
+  if (opts.enableCors) reply.headers(CORS_HEADERS);
+  // A Buffer keeps fastify from appending `; charset=utf-8` (upstream sends the bare type).
+  return reply.send(Buffer.from(body, 'utf8'));
+}
+
+function report(opts: RestAppOptions, request: FastifyRequest, modelName: string, api: string, code: number, httpStatus: number): void {
+  const hook = opts.metrics?.onRequest;
+  if (!hook) return;
+  const start = (request as RequestWithStart)[START];
+  const latencySeconds = start === undefined ? 0 : Number(process.hrtime.bigint() - start) / 1e9;
+  try {
+    hook({ modelName, api, code, codeName: codeName(code), httpStatus, latencySeconds });
+  } catch {
+    // Metrics must never break serving.
+  }
+}
+
+/** Route one request (see the module comment). */
+async function dispatch(opts: RestAppOptions, request: FastifyRequest, reply: FastifyReply, logger: Logger): Promise<void> {
+  const url = request.raw.url ?? '/';
+  const method = request.method;
+  const qIndex = url.indexOf('?');
+  const pathOnly = qIndex < 0 ? url : url.slice(0, qIndex);
+
+  if (opts.metricsPath && opts.metricsHandler && pathOnly === opts.metricsPath) {
+    const page = await opts.metricsHandler();
+    reply.code(200).header('content-type', page.contentType).send(page.body);
+    return;
+  }
+  if ((method === 'GET' || method === 'HEAD') && (pathOnly === '/healthz' || pathOnly === '/readyz')) {
+    const ready = pathOnly === '/healthz' || opts.core.isReady();
+    const text = pathOnly === '/healthz' ? '{"status": "ok"}\n' : `{"ready": ${ready}}\n`;
+    reply
+      .code(ready ? 200 : 503)
+      .header('content-type', 'application/json')
+      .send(Buffer.from(text));
+    return;
+  }
+  if (!REST_PATH_RE.test(url)) {
+    notFoundHtml(reply);
+    return;
+  }
+  if (method === 'OPTIONS') {
+    // CORS preflight, answered by the HTTP server itself (never reaches the REST handler).
+    const origin = request.headers.origin ?? '';
+    const ok = origin.includes('http://') || origin.includes('https://');
+    if (!ok) logger.warn(Errors.corsOriginMissing().message);
+    reply.code(ok ? 200 : httpStatusOf(Code.FAILED_PRECONDITION));
+    if (opts.enableCors) reply.headers(CORS_HEADERS);
+    reply.send();
+    return;
+  }
+  await handleRest(opts, request, reply, logger, method, url);
+}
+
+/** The REST handler proper (http_rest_api_handler.cc ProcessRequest). */
+async function handleRest(
+  opts: RestAppOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+  method: string,
+  url: string,
+): Promise<void> {
+  let route: RestRoute | undefined;
+  let status = 200;
+  let code: number = Code.OK;
+  try {
+    // Messages print the path as received (bytes, not Node's latin1 view of them).
+    route = parseRestPath(method, Buffer.from(url, 'latin1').toString('utf8'));
+    const body = await runRoute(opts, request, reply, route);
+    sendJson(opts, reply, 200, body);
+  } catch (err) {
+    const e = asTfsError(err);
+    code = e.code;
+    status = httpStatusOf(e.code);
+    if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) logger.error({ err }, 'REST request failed');
+    sendJson(opts, reply, status, err instanceof EmptyBodyError ? '' : errorJson(e.message));
+  }
+  const api = route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '';
+  report(opts, request, route?.name ?? '', api, code, status);
+}
+
+function specOf(route: RestRoute, signatureName?: string): ModelSpec {
+  const spec: ModelSpec = { name: route.name };
+  if (route.version !== undefined) spec.version = route.version;
+  if (route.label !== undefined) spec.versionLabel = route.label;
+  if (signatureName) spec.signatureName = signatureName;
+  return spec;
+}
+
+/**
+ * An AbortSignal for one model run: `--rest_api_timeout_in_ms` (reason TimeoutError →
+ * DEADLINE_EXCEEDED) and the client going away (→ CANCELLED). `done()` clears the timer.
+ */
+function runSignal(opts: RestAppOptions, reply: FastifyReply): { signal: AbortSignal; done: () => void } {
+  const ac = new AbortController();
+  const timeoutMs = opts.restApiTimeoutMs ?? DEFAULT_REST_API_TIMEOUT_MS;
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => ac.abort(new DOMException('REST API timeout', 'TimeoutError')), timeoutMs)
+      : undefined;
+  const res = reply.raw;
+  const onClose = (): void => {
+    if (!res.writableFinished) ac.abort(Errors.cancelled('Client closed the connection'));
+  };
+  res.once('close', onClose);
+  return {
+    signal: ac.signal,
+    done: () => {
+      if (timer) clearTimeout(timer);
+      res.removeListener('close', onClose);
+    },
+  };
+}
+
+async function runRoute(opts: RestAppOptions, request: FastifyRequest, reply: FastifyReply, route: RestRoute): Promise<string> {
+  const core = opts.core;
+  switch (route.kind) {
+    case 'status':
+      // The label is ignored: status lists all versions (get_model_status_impl.cc).
+      return modelStatusJson(core.getModelStatus(route.name, route.version));
+    case 'metadata':
+      return modelMetadataJson(await getModelMetadata(core, { modelSpec: specOf(route), metadataFields: ['signature_def'] }));
+    default:
+      break;
+  }
+  const body = bodyBytes(request.body);
+  const check = opts.enableSignatureMethodNameCheck ?? false;
+  if (route.kind === 'predict') {
+    const parsed = parseRequestBody(body);
+    let format: JsonPredictFormat = 'row';
+    const { signal, done } = runSignal(opts, reply);
+    try {
+      const result = await runPredict(
+        core,
+        {
+          modelSpec: specOf(route, parsed.signatureName),
+          inputs: (signature) => {
+            const converted = predictInputsFromJson(parsed, signature.inputs);
+            format = converted.format;
+            return converted.inputs;
+          },
+        },
+        { api: 'rest', signal, enableSignatureMethodNameCheck: check },
+      );
+      return predictResponseJson(result.outputs, format);
+    } finally {
+      done();
+    }
+  }
+  const { signatureName, input } = classifyRegressRequestFromJson(body);
+  const { signal, done } = runSignal(opts, reply);
+  try {
+    const req = { modelSpec: specOf(route, signatureName), input };
+    const ro = { api: 'rest' as const, signal, enableSignatureMethodNameCheck: check };
+    if (route.kind === 'classify') return classifyResponseJson((await runClassify(core, req, ro)).result);
+    return regressResponseJson((await runRegress(core, req, ro)).result);
+  } finally {
+    done();
+  }
+}
+
+function bodyBytes(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return new Uint8Array(0);
+}

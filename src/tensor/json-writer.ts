@@ -1,0 +1,244 @@
+/**
+ * JSON writers that reproduce tensorflow_model_server's output byte for byte:
+ *
+ *  - {@link RapidJsonPrettyWriter}: rapidjson's PrettyWriter (4-space indent, optional
+ *    single-line arrays) used by upstream for predict/classify/regress/error bodies and
+ *    for the `<dbg>` rendering of JSON values inside error messages;
+ *  - {@link formatDecimal}: upstream's `WriteDecimal` float formatting (`%g` with 6
+ *    significant digits, `%.9g`/`%.17g` when that does not round-trip, `.0` appended,
+ *    bare `NaN`/`Infinity`/`-Infinity`);
+ *  - {@link ProtoJsonWriter}: protobuf's JSON printer with whitespace (1-space indent),
+ *    used for the status and metadata bodies.
+ */
+
+/** printf `%.<precision>g` of a finite number (C semantics: trailing zeros stripped, `e+06` exponents). */
+export function formatG(v: number, precision: number): string {
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const expStr = v.toExponential(precision - 1); // d.ddddde±x
+  const ePos = expStr.indexOf('e');
+  const x = Number(expStr.slice(ePos + 1));
+  if (x < -4 || x >= precision) {
+    let mant = expStr.slice(0, ePos);
+    if (mant.indexOf('.') >= 0) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
+    const ax = Math.abs(x);
+    return `${mant}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  }
+  let fixed = v.toFixed(Math.max(0, precision - 1 - x));
+  if (fixed.indexOf('.') >= 0) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
+  return fixed;
+}
+
+/**
+ * Upstream's `WriteDecimal`: the text of a float (isFloat32) or double output value.
+ * Examples: 3 → `3.0`, 9000000 → `9e+06`, 1234567 → `1234567.0`, float 1/3 → `0.333333343`.
+ */
+export function formatDecimal(v: number, isFloat32: boolean): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  let s = formatG(v, 6);
+  const back = Number(s);
+  if ((isFloat32 ? Math.fround(back) : back) !== v) s = formatG(v, isFloat32 ? 9 : 17);
+  if (s.indexOf('.') < 0 && s.indexOf('e') < 0) s += '.0';
+  return s;
+}
+
+/**
+ * rapidjson's `Writer::Double` text (Grisu shortest digits, then its Prettify rules):
+ * `2.0`, `0.1`, `1e21`, `1.5e-7`. Used for nested numbers in `<dbg>` renderings.
+ */
+export function formatRapidJsonDouble(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const neg = v < 0;
+  const e = Math.abs(v).toExponential(); // shortest round-trip digits
+  const ePos = e.indexOf('e');
+  const digits = e.slice(0, ePos).replace('.', '');
+  const length = digits.length;
+  const kk = Number(e.slice(ePos + 1)) + 1; // position of the decimal point
+  const k = kk - length;
+  let s: string;
+  if (k >= 0 && kk <= 21) s = `${digits}${'0'.repeat(k)}.0`;
+  else if (kk > 0 && kk <= 21) s = `${digits.slice(0, kk)}.${digits.slice(kk)}`;
+  else if (kk > -6 && kk <= 0) s = `0.${'0'.repeat(-kk)}${digits}`;
+  else if (length === 1) s = `${digits}e${kk - 1}`;
+  else s = `${digits[0]}.${digits.slice(1)}e${kk - 1}`;
+  return neg ? `-${s}` : s;
+}
+
+const HEX = '0123456789ABCDEF';
+const SHORT_ESCAPES: Record<number, string> = { 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0c: '\\f', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** A JSON string literal as rapidjson's Writer writes it (escapes `"`, `\` and control characters only). */
+export function quoteJson(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) {
+      out += SHORT_ESCAPES[c] ?? `\\u00${HEX[c >> 4]}${HEX[c & 15]}`;
+    } else {
+      out += s[i];
+    }
+  }
+  return `${out}"`;
+}
+
+interface Level {
+  inArray: boolean;
+  count: number;
+}
+
+const INDENTS: string[] = [];
+function indent(n: number): string {
+  let s = INDENTS[n];
+  if (s === undefined) {
+    s = ' '.repeat(4 * n);
+    INDENTS[n] = s;
+  }
+  return s;
+}
+
+/** Thrown internally when a length-limited writer is full. */
+export class WriterFull extends Error {}
+
+/**
+ * rapidjson's PrettyWriter (4-space indent). `singleLineArrays` is rapidjson's
+ * `kFormatSingleLineArray` and may be toggled between values as upstream does.
+ */
+export class RapidJsonPrettyWriter {
+  out = '';
+  singleLineArrays = false;
+  private readonly levels: Level[] = [];
+
+  /** @param limit stop (throw WriterFull) once the output reaches this many characters. */
+  constructor(private readonly limit = Infinity) {}
+
+  private prefix(): void {
+    const top = this.levels[this.levels.length - 1];
+    if (!top) return;
+    if (top.inArray) {
+      if (top.count > 0) this.out += this.singleLineArrays ? ', ' : ',';
+      if (!this.singleLineArrays) this.out += `\n${indent(this.levels.length)}`;
+    } else {
+      if (top.count > 0) this.out += top.count % 2 === 0 ? ',\n' : ': ';
+      else this.out += '\n';
+      if (top.count % 2 === 0) this.out += indent(this.levels.length);
+    }
+    top.count++;
+  }
+
+  private check(): void {
+    if (this.out.length >= this.limit) throw new WriterFull();
+  }
+
+  startObject(): void {
+    this.prefix();
+    this.levels.push({ inArray: false, count: 0 });
+    this.out += '{';
+    this.check();
+  }
+
+  endObject(): void {
+    const l = this.levels.pop()!;
+    if (l.count > 0) this.out += `\n${indent(this.levels.length)}`;
+    this.out += '}';
+    this.check();
+  }
+
+  startArray(): void {
+    this.prefix();
+    this.levels.push({ inArray: true, count: 0 });
+    this.out += '[';
+    this.check();
+  }
+
+  endArray(): void {
+    const l = this.levels.pop()!;
+    if (l.count > 0 && !this.singleLineArrays) this.out += `\n${indent(this.levels.length)}`;
+    this.out += ']';
+    this.check();
+  }
+
+  key(s: string): void {
+    this.prefix();
+    this.out += quoteJson(s);
+    this.check();
+  }
+
+  string(s: string): void {
+    this.prefix();
+    this.out += quoteJson(s);
+    this.check();
+  }
+
+  /** A value written verbatim (numbers, true/false/null). */
+  raw(text: string): void {
+    this.prefix();
+    this.out += text;
+    this.check();
+  }
+}
+
+/** A plain-object view of a protobuf message for {@link ProtoJsonWriter}. */
+export type ProtoJsonValue = string | number | boolean | null | ProtoJsonValue[] | { [k: string]: ProtoJsonValue };
+
+/**
+ * protobuf's JSON printer with `add_whitespace` (1-space indent per level, `"key": value`,
+ * empty objects `{}` and arrays `[]`), plus the trailing newline it ends documents with.
+ * Takes an already-shaped value (field selection and int64-as-string are the caller's).
+ */
+export function protoJsonPretty(value: ProtoJsonValue): string {
+  return `${writeProto(value)}\n`;
+}
+
+function writeProto(root: ProtoJsonValue): string {
+  // Iterative to stay safe on any depth: a stack of pending emit steps.
+  let out = '';
+  type Step = { v: ProtoJsonValue; depth: number } | string;
+  const stack: Step[] = [{ v: root, depth: 0 }];
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    if (typeof step === 'string') {
+      out += step;
+      continue;
+    }
+    const { v, depth } = step;
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        out += '[]';
+        continue;
+      }
+      out += '[';
+      const pad = ' '.repeat(depth + 1);
+      const parts: Step[] = [];
+      v.forEach((item, i) => {
+        parts.push(`${i > 0 ? ',' : ''}\n${pad}`, { v: item, depth: depth + 1 });
+      });
+      parts.push(`\n${' '.repeat(depth)}]`);
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      if (keys.length === 0) {
+        out += '{}';
+        continue;
+      }
+      out += '{';
+      const pad = ' '.repeat(depth + 1);
+      const parts: Step[] = [];
+      keys.forEach((k, i) => {
+        parts.push(`${i > 0 ? ',' : ''}\n${pad}${quoteJson(k)}: `, { v: v[k]!, depth: depth + 1 });
+      });
+      parts.push(`\n${' '.repeat(depth)}}`);
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+    } else if (typeof v === 'string') {
+      out += quoteJson(v);
+    } else {
+      out += String(v);
+    }
+  }
+  return out;
+}
