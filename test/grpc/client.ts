@@ -41,7 +41,15 @@ export function connect(
   options: grpc.ChannelOptions = {},
   host = '127.0.0.1',
 ): TestClients {
-  const address = `${host}:${port}`;
+  return connectTo(`${host}:${port}`, creds, options);
+}
+
+/** Clients for any gRPC target (`host:port`, `unix:/path`). */
+export function connectTo(
+  address: string,
+  creds: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): TestClients {
   const prediction = new (ctor('PredictionService'))(address, creds, options);
   const model = new (ctor('ModelService'))(address, creds, options);
   return {
