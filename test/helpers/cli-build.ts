@@ -1,0 +1,66 @@
+/**
+ * Runs the `tfs` CLI of the build these tests were compiled into, as a child process.
+ *
+ * oclif finds commands through package.json (`oclif.commands` = ./dist/commands). When this
+ * file runs from `dist/` (npm test, CI) the real entry point `bin/run.js` is spawned (via
+ * ./cli.ts). When it runs from another build dir (`tsc --outDir dist-<name>`, used while
+ * several people build in one tree), a temporary package root is made whose package.json
+ * is ours with `oclif.commands` pointing at `<build dir>/commands`, and oclif's `execute`
+ * runs on it, so the commands under test are always the ones compiled next to the test.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runCli, type CliResult } from './cli.js';
+import { repoRoot } from './paths.js';
+
+export type { CliResult };
+
+/** The build dir this file was compiled into (…/<build>/test/helpers/cli-build.js). */
+export const buildDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** True when the tests run from the real dist/ (bin/run.js then runs these very commands). */
+export const fromDist = buildDir === join(repoRoot, 'dist');
+
+let tmpRoot: string | undefined;
+
+function packageRootForBuild(): string {
+  if (tmpRoot) return tmpRoot;
+  const dir = mkdtempSync(join(tmpdir(), 'tfs-cli-'));
+  const pj = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { oclif: Record<string, unknown> };
+  pj.oclif['commands'] = relative(dir, join(buildDir, 'commands'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pj, null, 2));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  tmpRoot = dir;
+  return dir;
+}
+
+/** Runs `tfs <args>` from this build and collects its output (killed after `timeoutMs`). */
+export function runBuiltCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  if (fromDist) return runCli(args, opts);
+  const oclif = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('@oclif/core')).href;
+  const pj = join(packageRootForBuild(), 'package.json');
+  const script = `import { execute } from ${JSON.stringify(oclif)};\nawait execute({ dir: ${JSON.stringify(pj)}, args: JSON.parse(process.env.TFS_CLI_ARGS) });`;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: opts.cwd ?? repoRoot,
+      env: { ...process.env, TFS_CLI_ARGS: JSON.stringify(args), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tfs ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
