@@ -1,0 +1,176 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Ajv } from 'ajv';
+import { inspect } from '../../src/savedmodel/inspect.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import { fixtures, repoRoot, sharedOrSkip } from '../helpers/paths.js';
+
+const models = join(fixtures, 'models');
+const expectedDir = join(fixtures, 'generate', 'expected-inspect');
+
+// This file runs from <out>/test/commands/. `npm test` builds into dist/, which bin/run.js
+// loads; a parallel build into another directory (TFS_DIST=dist-x) runs the command class
+// compiled next to this test the same way bin/run.js would (oclif's run + error handler).
+const outDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const usesDefaultDist = outDir === join(repoRoot, 'dist');
+
+function tfs(args: readonly string[]): Promise<CliResult> {
+  if (usesDefaultDist) return runCli(args);
+  const script = `
+    import { handle } from '@oclif/core';
+    const { default: Inspect } = await import(${JSON.stringify(pathToFileURL(join(outDir, 'commands', 'inspect.js')).href)});
+    try { await Inspect.run(process.argv.slice(1), ${JSON.stringify(repoRoot)}); } catch (e) { await handle(e); }
+  `;
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args.slice(1)], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'inspect.schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+function checkJson(out: string): Record<string, unknown> {
+  const doc = JSON.parse(out) as Record<string, unknown>;
+  assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+  return doc;
+}
+
+const cases: [string, string][] = [
+  ['half_plus_two/00000123', 'half_plus_two_00000123.txt'],
+  ['my_model/1', 'my_model_1.txt'],
+  ['my_model/2', 'my_model_2.txt'],
+];
+
+for (const [dir, expected] of cases) {
+  test(`tfs inspect ${dir} prints exactly what saved_model_cli show --all printed`, async () => {
+    const r = await tfs(['inspect', join(models, dir)]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, readFileSync(join(expectedDir, expected), 'utf8'));
+  });
+}
+
+test('--json validates against the schema and carries the signatures', async () => {
+  const r = await tfs(['inspect', join(models, 'half_plus_two', '00000123'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = checkJson(r.stdout) as {
+    format: string;
+    metaGraphs: { tags: string[]; tensorflowVersion: string; signatures: { key: string; methodName: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[]; ops: string[] }[];
+    concreteFunctions: { name: string }[];
+  };
+  assert.equal(doc.format, 'pb');
+  assert.equal(doc.metaGraphs.length, 1);
+  const mg = doc.metaGraphs[0]!;
+  assert.deepEqual(mg.tags, ['serve']);
+  assert.equal(mg.tensorflowVersion, '2.21.0');
+  assert.deepEqual(mg.signatures.map((s) => s.key), ['__saved_model_init_op', 'classify_x_to_y', 'regress_x_to_y', 'serving_default']);
+  const sd = mg.signatures.find((s) => s.key === 'serving_default')!;
+  assert.deepEqual(sd.inputs, { x: { dtype: 'DT_FLOAT', shape: [-1, 1], name: 'serving_default_x:0' } });
+  assert.equal(mg.signatures.find((s) => s.key === 'classify_x_to_y')!.methodName, 'tensorflow/serving/classify');
+  assert.deepEqual(mg.signatures.find((s) => s.key === '__saved_model_init_op')!.outputs, {
+    __saved_model_init_op: { dtype: 'DT_INVALID', shape: null, name: 'NoOp' },
+  });
+  assert.ok(mg.ops.includes('ParseExampleV2'));
+  assert.deepEqual(doc.concreteFunctions.map((f) => f.name), ['classify_xy', 'predict', 'regress_xy']);
+});
+
+test('a base path lists its versions and shows the latest (text and --json)', async () => {
+  const r = await tfs(['inspect', join(models, 'my_model')]);
+  assert.equal(r.code, 0, r.stderr);
+  const [first, second, ...rest] = r.stdout.split('\n');
+  assert.equal(first, 'The given base path contains the following versions: 1, 2');
+  assert.equal(second, `Showing the latest version, 2 (${join(models, 'my_model', '2')}):`);
+  assert.equal(rest.join('\n'), readFileSync(join(expectedDir, 'my_model_2.txt'), 'utf8'));
+  const j = await tfs(['inspect', join(models, 'my_model'), '--json']);
+  const doc = checkJson(j.stdout);
+  assert.deepEqual([doc['versions'], doc['version'], doc['dir']], [[1, 2], 2, join(models, 'my_model', '2')]);
+});
+
+test('--tag_set lists SignatureDef keys; --signature_def shows one signature', async () => {
+  const keys = await tfs(['inspect', join(models, 'half_plus_two', '00000123'), '--tag_set', 'serve']);
+  assert.equal(
+    keys.stdout,
+    [
+      'The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:',
+      'SignatureDef key: "__saved_model_init_op"',
+      'SignatureDef key: "classify_x_to_y"',
+      'SignatureDef key: "regress_x_to_y"',
+      'SignatureDef key: "serving_default"',
+      '',
+    ].join('\n'),
+  );
+  const one = await tfs(['inspect', join(models, 'my_model', '1'), '--signature_def', 'serving_default']);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(
+    one.stdout,
+    [
+      'The given SavedModel SignatureDef contains the following input(s):',
+      "  inputs['dense_input'] tensor_info:",
+      '      dtype: DT_FLOAT',
+      '      shape: (-1, 10)',
+      '      name: serving_default_dense_input:0',
+      'The given SavedModel SignatureDef contains the following output(s):',
+      "  outputs['dense_1'] tensor_info:",
+      '      dtype: DT_FLOAT',
+      '      shape: (-1, 1)',
+      '      name: StatefulPartitionedCall:0',
+      'Method name is: tensorflow/serving/predict',
+      '',
+    ].join('\n'),
+  );
+  const j = await tfs(['inspect', join(models, 'my_model', '1'), '--tag_set', 'serve', '--signature_def', 'serving_default', '--json']);
+  const doc = checkJson(j.stdout) as { metaGraphs: { signatures: { key: string }[] }[]; concreteFunctions: unknown };
+  assert.deepEqual(doc.metaGraphs[0]!.signatures.map((s) => s.key), ['serving_default']);
+  assert.equal(doc.concreteFunctions, null);
+});
+
+test('misuse: unknown tag set, unknown signature, not a SavedModel -> exit 1 with the reason', async () => {
+  const tags = await tfs(['inspect', join(models, 'my_model', '1'), '--tag_set', 'serve,gpu']);
+  assert.equal(tags.code, 1);
+  assert.equal(tags.stdout, '');
+  assert.match(tags.stderr, /^Error: Could not find meta graph def matching supplied tags: \{ serve gpu \}\. To inspect available tag-sets/);
+  assert.match(tags.stderr, /has the tag sets: 'serve'/);
+  const sig = await tfs(['inspect', join(models, 'my_model', '1'), '--signature_def', 'nope']);
+  assert.equal(sig.code, 1);
+  assert.match(sig.stderr, /SignatureDef key "nope" not found/);
+  assert.match(sig.stderr, /signature keys: __saved_model_init_op, serving_default/);
+  const none = await tfs(['inspect', join(models, 'no_such_model')]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /Could not find SavedModel \.pb or \.pbtxt at supplied export directory path: .*no_such_model\./);
+  const missingArg = await tfs(['inspect']);
+  assert.notEqual(missingArg.code, 0);
+  assert.match(missingArg.stderr, /dir/);
+});
+
+test('every shared SavedModel: the --json report validates; bad_half_plus_two fails naming what is missing', async (t) => {
+  const shared = sharedOrSkip(t);
+  if (!shared) return;
+  const root = join(shared, 'savedmodels');
+  const dirs = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory() && d !== 'bad_half_plus_two');
+  // The report is what the command prints with --json; validating it in-process keeps this
+  // test fast (one CLI process per model would take seconds).
+  for (const d of [...dirs.map((x) => join(root, x)), ...readdirSync(join(shared, 'zoo')).map((x) => join(shared, 'zoo', x))]) {
+    if (!statSync(d).isDirectory()) continue;
+    checkJson(JSON.stringify(inspect(d).report));
+  }
+  assert.ok(dirs.length >= 24, `${dirs.length} models inspected`);
+  const r = await tfs(['inspect', join(root, 'bad_half_plus_two'), '--json']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /Could not find SavedModel \.pb or \.pbtxt at supplied export directory path: .*bad_half_plus_two\/00000123\./);
+  assert.match(r.stderr, /legacy SessionBundle export/);
+});
