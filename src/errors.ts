@@ -418,7 +418,8 @@ export const Errors = {
     ),
   /**
    * Startup (`servable`) or reload (`model`) waited for models that failed; each entry is
-   * `{name: m version: v} due to error: CODE: msg` (or without the error part).
+   * `{name: m version: v} due to error: CODE: msg` (or without the error part) and is wrapped
+   * in braces, as upstream: `1 servable(s) did not become available: {{{name: m version: 1} due to error: …}, }`.
    */
   didNotBecomeAvailable: (kind: 'servable' | 'model', entries: readonly string[]) =>
     new TfsError(
