@@ -7,7 +7,7 @@ import { Code, TfsError } from '../../src/errors.js';
 import { lookupType } from '../../src/proto/root.js';
 import { OBJECT_GRAPH_KEY, TensorBundle } from '../../src/savedmodel/tensor-bundle.js';
 import { bfloat16ToFloat, halfToFloat } from '../../src/tensor/tensor.js';
-import { sharedOrSkip } from '../helpers/paths.js';
+import { fixtures, sharedOrSkip } from '../helpers/paths.js';
 import { type WriteOptions, type WriteTensor, writeBundle } from './helpers/bundle-writer.js';
 
 const enc = new TextEncoder();
@@ -313,4 +313,31 @@ test('a real Snappy-compressed TF1 index with a flipped byte is refused', (t) =>
   assert.deepEqual([...readFileSync(`${prefix}.index`).subarray(0, 2)], [100, 0x6c]);
   flip(`${prefix}.index`, 20);
   assert.throws(() => TensorBundle.open(prefix), isLoadError(Code.DATA_LOSS, `${prefix}.index`, /block checksum mismatch/));
+});
+
+// ---- the project's own fixtures (self-contained: no ../shared needed) ----
+
+test('own fixtures: every checkpoint reads fully; a flipped byte or a cut data file in a copy is refused', (t) => {
+  const own = variablesPrefixes(join(fixtures, 'models'));
+  assert.equal(own.length, 3);
+  for (const p of own) {
+    const b = TensorBundle.open(p);
+    for (const k of b.keys()) b.read(k);
+    assert.ok(b.objectGraph()!.nodes.length > 2);
+  }
+  const hp2 = TensorBundle.open(join(fixtures, 'models/half_plus_two/00000123/variables/variables'));
+  assert.equal(hp2.read('a/.ATTRIBUTES/VARIABLE_VALUE').data[0], 0.5);
+  assert.equal(hp2.read('b/.ATTRIBUTES/VARIABLE_VALUE').data[0], 2);
+
+  const dir = tmp(t);
+  const src = join(fixtures, 'models/my_model/1/variables');
+  for (const f of readdirSync(src)) copyFileSync(join(src, f), join(dir, f));
+  const prefix = join(dir, 'variables');
+  const good = TensorBundle.open(prefix);
+  const key = good.keys().find((k) => good.entry(k).shape.join(',') === '10,64')!;
+  const e = good.entry(key);
+  flip(good.dataFiles[0]!, e.offset + 100);
+  assert.throws(() => TensorBundle.open(prefix).read(key), isLoadError(Code.DATA_LOSS, good.dataFiles[0]!, new RegExp(`checksum of tensor "${key}" does not match`)));
+  truncateSync(good.dataFiles[0]!, e.offset + 10);
+  assert.throws(() => TensorBundle.open(prefix), isLoadError(Code.DATA_LOSS, good.dataFiles[0]!, /truncated file/));
 });
