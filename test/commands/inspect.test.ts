@@ -1,43 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { inspect } from '../../src/savedmodel/inspect.js';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
+import { runBuiltCli } from '../helpers/cli-build.js';
 import { fixtures, repoRoot, sharedOrSkip } from '../helpers/paths.js';
 
 const models = join(fixtures, 'models');
 const expectedDir = join(fixtures, 'generate', 'expected-inspect');
 
-// This file runs from <out>/test/commands/. `npm test` builds into dist/, which bin/run.js
-// loads; a parallel build into another directory (TFS_DIST=dist-x) runs the command class
-// compiled next to this test the same way bin/run.js would (oclif's run + error handler).
-const outDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const usesDefaultDist = outDir === join(repoRoot, 'dist');
-
+/** The tfs CLI of the build these tests were compiled into (dist/ under npm test). */
 function tfs(args: readonly string[]): Promise<CliResult> {
-  if (usesDefaultDist) return runCli(args);
-  const script = `
-    import { handle } from '@oclif/core';
-    const { default: Inspect } = await import(${JSON.stringify(pathToFileURL(join(outDir, 'commands', 'inspect.js')).href)});
-    try { await Inspect.run(process.argv.slice(1), ${JSON.stringify(repoRoot)}); } catch (e) { await handle(e); }
-  `;
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args.slice(1)], {
-      cwd: repoRoot,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
+  return runBuiltCli(args);
 }
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'inspect.schema.json'), 'utf8')) as object;
