@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { Code, TfsError } from '../../src/errors.js';
 import { parseGrpcChannelArguments } from '../../src/server/grpc/options.js';
-import { createGrpcServer } from '../../src/server/grpc/server.js';
+import { createGrpcServer, grpcOptionsFromFlags } from '../../src/server/grpc/server.js';
+import { parseServeFlags } from '../../src/server/flags.js';
 import { truncateErrorMessage } from '../../src/server/grpc/status.js';
 import { fakeCoreWithHalfPlusTwo, type FakeCore } from '../helpers/fake-core.js';
 import { echoServable } from '../helpers/grpc-fake-core.js';
@@ -149,6 +150,34 @@ describe('TLS from SSLConfig', () => {
     } finally {
       noCert.close();
       await h.close();
+    }
+  });
+
+  test('--ssl_config_file in text format (PEM contents, as upstream) through the serve flags', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfs-grpc-ssl-'));
+    const file = join(dir, 'ssl.config');
+    const q = (pem: string): string => JSON.stringify(pem); // a text-format string literal with \n escapes
+    writeFileSync(file, `server_key: ${q(pki.serverKey)}\nserver_cert: ${q(pki.serverCert)}\ncustom_ca: ${q(pki.caCert)}\nclient_verify: true\n`);
+    try {
+      const flags = parseServeFlags(
+        [`--ssl_config_file=${file}`, '--grpc_max_threads=3', '--grpc_channel_arguments=grpc.keepalive_time_ms=60000', '--enable_grpc_healthcheck_service'],
+        {},
+      );
+      const opts = grpcOptionsFromFlags(flags.values);
+      assert.equal(opts.maxConcurrentCalls, 3);
+      assert.deepEqual(opts.channelArguments, { 'grpc.keepalive_time_ms': 60000 });
+      assert.equal(opts.enableHealthCheck, true);
+      assert.equal(opts.sslConfig?.clientVerify, true);
+      const h = await startGrpc({ core, ...opts }, tlsCreds(true), {}, 'localhost');
+      try {
+        const r = await call(h.prediction, 'Predict', predictReq, 5000);
+        assert.equal(r.err, null, r.err?.details);
+        assert.equal(h.grpc.limiter?.max, 3);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

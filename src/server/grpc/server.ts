@@ -13,11 +13,13 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { loadSslConfig } from '../../config/ssl.js';
 import type { SslConfig } from '../../config/types.js';
 import type { ServerCoreApi } from '../../core/server-core-api.js';
 import { Code, TfsError } from '../../errors.js';
 import { protoFiles, protosDir } from '../../proto/root.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
+import type { FlagValues } from '../flags.js';
 import { CallLimiter } from './call-context.js';
 import { MODEL_SERVICE, PREDICTION_SERVICE, modelServiceDefinition, predictionServiceDefinition } from './codec.js';
 import type { GrpcCallEvent, GrpcHandlerEnv } from './handler.js';
@@ -202,5 +204,33 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
       setServingStatus('NOT_SERVING');
       server.forceShutdown();
     },
+  };
+}
+
+/** The flag-derived part of {@link GrpcServerOptions}. */
+export type GrpcFlagOptions = Omit<GrpcServerOptions, 'core' | 'logger' | 'onCallDone' | 'metricReader'>;
+
+/**
+ * {@link GrpcServerOptions} from `tfs serve` flag values (src/server/flags.ts names):
+ * `grpc_max_message_bytes`, `grpc_channel_arguments`, `grpc_max_threads`, `ssl_config_file`
+ * (read and validated here), `enable_grpc_healthcheck_service`,
+ * `enable_serialization_as_tensor_content`, `enable_signature_method_name_check`, and
+ * `enable_grpc_reflection` when the flag table has it. Throws TfsError/ConfigError with
+ * the reason for a bad channel-argument string or SSL config file.
+ */
+export function grpcOptionsFromFlags(flags: Readonly<FlagValues>): GrpcFlagOptions {
+  const str = (k: string): string => (typeof flags[k] === 'string' ? (flags[k] as string) : '');
+  const num = (k: string): number | undefined => (typeof flags[k] === 'number' ? (flags[k] as number) : undefined);
+  const bool = (k: string): boolean => flags[k] === true;
+  const sslFile = str('ssl_config_file');
+  return {
+    maxMessageBytes: num('grpc_max_message_bytes'),
+    channelArguments: parseGrpcChannelArguments(str('grpc_channel_arguments')),
+    maxConcurrentCalls: num('grpc_max_threads'),
+    sslConfig: sslFile ? loadSslConfig(sslFile) : undefined,
+    enableHealthCheck: bool('enable_grpc_healthcheck_service'),
+    enableReflection: bool('enable_grpc_reflection'),
+    serializeAsTensorContent: bool('enable_serialization_as_tensor_content'),
+    enableSignatureMethodNameCheck: bool('enable_signature_method_name_check'),
   };
 }
