@@ -121,8 +121,16 @@ export function signatureDebugString(servable: ModelServable, key: string): stri
   const def = signatureDefOf(servable, key);
   const T = lookupType('tensorflow.SignatureDef');
   try {
-    const msg = T.fromObject(def ?? signatureDefFromSpec(servable.signatures.get(key)));
-    return textformat.toText(T, msg);
+    const obj = { ...(def ?? signatureDefFromSpec(servable.signatures.get(key))) };
+    // The C++ text printer writes map entries sorted by key.
+    for (const field of ['inputs', 'outputs', 'defaults']) {
+      const m = obj[field] as Record<string, unknown> | undefined;
+      if (m) obj[field] = Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
+    }
+    const msg = T.fromObject(obj);
+    const text = textformat.toText(T, msg);
+    // C++ DebugString ends every field line, the last one included, with a newline.
+    return text === '' || text.endsWith('\n') ? text : `${text}\n`;
   } catch {
     return '';
   }

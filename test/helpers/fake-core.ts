@@ -214,6 +214,33 @@ export function halfPlusTwo(name = 'half_plus_two', version = 123, offset = 2): 
   return new FakeServable(name, version, sigs, offset);
 }
 
+/**
+ * A stand-in for the tutorial's Keras model (`dense_input` f32[-1,10] → `dense_1` f32[-1,1]):
+ * y = sigmoid(w · x) with fixed weights w_i = (i + 1) / 10 (version 2 uses the negated weights).
+ */
+export function tutorialMlp(name = 'my_model', version = 1): FakeServable {
+  const sign = version % 2 === 0 ? -1 : 1;
+  const fn: Fn = (inputs) => {
+    const x = inputs['dense_input']!;
+    const rows = x.shape[0] ?? 0;
+    const cols = x.shape[1] ?? 0;
+    if (cols !== 10) {
+      throw new TfsError(Code.INVALID_ARGUMENT, `Matrix size-incompatible: In[0]: [${rows},${cols}], In[1]: [10,64]`);
+    }
+    const src = x.data as Float32Array;
+    const out = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let z = 0;
+      for (let c = 0; c < 10; c++) z += (sign * (c + 1) * src[r * 10 + c]!) / 10;
+      out[r] = Math.fround(1 / (1 + Math.exp(-z)));
+    }
+    return { dense_1: { dtype: 'DT_FLOAT', shape: [rows, 1], data: out } };
+  };
+  return new FakeServable(name, version, [
+    sig('serving_default', PREDICT, { dense_input: ts('serving_default_dense_input:0', 'DT_FLOAT', [-1, 10]) }, { dense_1: ts('StatefulPartitionedCall:0', 'DT_FLOAT', [-1, 1]) }, fn),
+  ]);
+}
+
 interface FakeModel {
   versions: Map<number, { servable?: FakeServable; state: ManagerState; error?: TfsError }>;
   labels: Map<string, number>;
