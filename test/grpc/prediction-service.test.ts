@@ -203,6 +203,18 @@ describe('Predict', () => {
     assert.ok(events.every((e) => e.durationMs >= 0));
   });
 
+  test('bytes that are not a PredictRequest fail the call, not the server', async () => {
+    const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    const err = await new Promise<{ code: number } | null>((resolve) =>
+      h.prediction.makeUnaryRequest('/tensorflow.serving.PredictionService/Predict', (b: Buffer) => b, (b: Buffer) => b, garbage, (e) =>
+        resolve(e),
+      ),
+    );
+    assert.equal(err?.code, Code.INTERNAL);
+    const ok = await call(h.prediction, 'Predict', { model_spec: { name: 'half_plus_two' }, inputs: { x: f32([2]) } });
+    assert.deepEqual(ok.res.outputs.y.float_val, [3]);
+  });
+
   test('error messages over 1024 bytes are truncated with ...TRUNCATED', async () => {
     const name = 'm'.repeat(2000);
     const r = await call(h.prediction, 'Predict', { model_spec: { name }, inputs: {} });
