@@ -155,6 +155,13 @@ function isLongLike(v: unknown): v is { low: number; high: number } {
   return typeof v === 'object' && v !== null && typeof (v as { low?: unknown }).low === 'number';
 }
 
+/** A fresh Uint8Array with the bytes of `b` (Buffer#slice would be a view, not a copy). */
+function copyBytes(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 function bytesOf(b: BytesLike | null | undefined): Uint8Array {
   if (b === null || b === undefined) return new Uint8Array(0);
   if (typeof b === 'string') return new Uint8Array(Buffer.from(b, 'base64'));
@@ -253,7 +260,7 @@ function decodeStringList(content: Uint8Array, n: number): Uint8Array[] {
   const out = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const len = sizes[i]!;
-    out[i] = content.slice(pos, pos + len);
+    out[i] = copyBytes(content.subarray(pos, pos + len));
     pos += len;
   }
   return out;
@@ -325,8 +332,8 @@ function decodeTyped(info: DTypeInfo, p: TensorProtoLike, n: number): TensorData
       if (have > 0 && src) {
         const m = Math.min(n, have);
         // Copies, so the tensor never aliases the request buffer.
-        for (let i = 0; i < m; i++) dst[i] = Uint8Array.prototype.slice.call(bytesOf(src[i]));
-        for (let i = m; i < n; i++) dst[i] = dst[m - 1]!.slice();
+        for (let i = 0; i < m; i++) dst[i] = copyBytes(bytesOf(src[i]));
+        for (let i = m; i < n; i++) dst[i] = copyBytes(dst[m - 1]!);
       }
       break;
     }
@@ -549,7 +556,7 @@ export function tensorToProto(t: Tensor, opts: TensorEncodeOptions = {}): Tensor
       out.bool_val = Array.from(data as Uint8Array, (v) => v !== 0);
       break;
     case 'bytes':
-      out.string_val = (data as Uint8Array[]).map((s) => s.slice());
+      out.string_val = (data as Uint8Array[]).map(copyBytes);
       break;
   }
   return out;

@@ -159,6 +159,17 @@ test('decoded tensors own their memory (no aliasing of the request bytes)', () =
   const t = tensorFromProto({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, tensor_content: content }, 'x');
   content.fill(0);
   assert.deepEqual(Array.from(t.data as Float32Array), [1, 2]);
+  // Strings too, from string_val and from a string-list tensor_content (both Buffers when decoded).
+  const sv = Buffer.from('abc');
+  const st = tensorFromProto({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 2 }] }, string_val: [sv] }, 'x');
+  const list = Buffer.from([3, 0x61, 0x62, 0x63]);
+  const lt = tensorFromProto({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: list }, 'x');
+  sv.fill(0x7a);
+  list.fill(0x7a);
+  assert.deepEqual((st.data as Uint8Array[]).map((b) => Buffer.from(b).toString()), ['abc', 'abc']);
+  assert.equal(Buffer.from((lt.data as Uint8Array[])[0]!).toString(), 'abc');
+  (st.data as Uint8Array[])[0]![0] = 0x41;
+  assert.equal(Buffer.from((st.data as Uint8Array[])[1]!).toString(), 'abc', 'repeated values are separate copies');
   // Odd offsets (unaligned for a Float32Array view) decode too.
   const odd = Buffer.concat([Buffer.from([9]), Buffer.from(new Float32Array([3]).buffer)]).subarray(1);
   assert.deepEqual(Array.from(tensorFromProto({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: odd }, 'x').data as Float32Array), [3]);
