@@ -98,23 +98,21 @@ class ModelWaiter {
   private readonly reached = new Map<string, TrackedState | 'removed'>();
   private settle!: () => void;
   readonly done: Promise<void>;
-  private readonly listener = (e: ServableStateEvent): void => {
-    if (!this.pending.has(e.name)) return;
-    this.monitor.handle(e);
-    const s = this.monitor.reachedGoalOrEnd(e.name, 'AVAILABLE');
-    if (s) this.mark(e.name, s);
-  };
 
-  constructor(
-    private readonly events: ServerCoreEvents,
-    names: readonly string[],
-  ) {
+  constructor(names: readonly string[]) {
     this.pending = new Set(names);
     this.done = new Promise<void>((resolve) => {
       this.settle = resolve;
     });
-    events.on('servableState', this.listener);
     if (this.pending.size === 0) this.settle();
+  }
+
+  /** A state was published (ServerCore feeds every one, before public listeners run). */
+  handle(e: ServableStateEvent): void {
+    if (!this.pending.has(e.name)) return;
+    this.monitor.handle(e);
+    const s = this.monitor.reachedGoalOrEnd(e.name, 'AVAILABLE');
+    if (s) this.mark(e.name, s);
   }
 
   /** A later config dropped the model: stop waiting for it. */
@@ -159,10 +157,6 @@ class ModelWaiter {
     }
     out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
     return out.map((e) => e[2]);
-  }
-
-  dispose(): void {
-    this.events.off('servableState', this.listener);
   }
 }
 
@@ -227,14 +221,13 @@ export class ServerCore implements ServerCoreApi {
       numRequestIterationsForWarmup: Math.max(0, options.numRequestIterationsForWarmup ?? 0),
       shutdownDrainTimeoutMs: options.shutdownDrainTimeoutMs ?? 30_000,
     };
-    this.events.on('servableState', (e) => this.monitor.handle(e));
     this.manager = new AspiredVersionsManager({
       load: (id, path, signal) => this.loadVersion(id, path, signal),
       maxNumLoadRetries: this.opts.maxNumLoadRetries,
       loadRetryIntervalMicros: this.opts.loadRetryIntervalMicros,
       loadConcurrency: this.opts.numLoadThreads,
       logger: this.logger,
-      onState: (e) => this.emit('servableState', e),
+      onState: (e) => this.onState(e),
       onLoadAttempt: (e) => this.emit('load', e),
     });
     this.source = new FileSystemSource({
@@ -371,6 +364,13 @@ export class ServerCore implements ServerCoreApi {
     }
   }
 
+  /** Status bookkeeping first (so a throwing listener cannot corrupt it), then the public event. */
+  private onState(e: ServableStateEvent): void {
+    this.monitor.handle(e);
+    for (const w of this.waiters) w.handle(e);
+    this.emit('servableState', e);
+  }
+
   private versionForLabel(name: string, label: string): number {
     if (!this.labels) throw Errors.labelsNotInitialized(label);
     const v = this.labels.get(name)?.get(label);
@@ -385,16 +385,12 @@ export class ServerCore implements ServerCoreApi {
     const { waiter, first } = applied;
     try {
       if (waiter) {
-        this.waiters.add(waiter);
         await waiter.wait(signal ? [this.closeController.signal, signal] : [this.closeController.signal]);
         const failures = waiter.failures();
         if (failures.length > 0) throw Errors.didNotBecomeAvailable(first ? 'servable' : 'model', failures);
       }
     } finally {
-      if (waiter) {
-        this.waiters.delete(waiter);
-        waiter.dispose();
-      }
+      if (waiter) this.waiters.delete(waiter);
       if (first) this.manager.setLoadConcurrency(this.opts.numLoadThreads);
     }
     this.logger.info('Finished adding/updating models');
@@ -428,7 +424,8 @@ export class ServerCore implements ServerCoreApi {
     for (const m of config.models) this.logger.info(` (Re-)adding model: ${m.name}`);
     for (const w of this.waiters) for (const name of oldNames) if (!newNames.has(name)) w.modelRemoved(name);
     // Subscribe before the source changes anything, so no state is missed.
-    const waiter = added.length > 0 ? new ModelWaiter(this.events, added) : undefined;
+    const waiter = added.length > 0 ? new ModelWaiter(added) : undefined;
+    if (waiter) this.waiters.add(waiter);
     if (first) this.manager.setLoadConcurrency(this.opts.numInitialLoadThreads);
     this.source.updateConfig(config.models.map((m) => ({ name: m.name, basePath: m.basePath, policy: m.versionPolicy })));
     if (first) this.source.start();

@@ -285,6 +285,9 @@ test('events: state transitions and load attempts, in order', async (t) => {
   core.events.on('load', () => {
     throw new Error('a broken listener must not break loading');
   });
+  core.events.on('servableState', () => {
+    throw new Error('nor status tracking or the wait for added models');
+  });
   await core.reloadConfig(cfg(model('m', join(dir, 'm'))));
   await core.close();
   assert.deepEqual(
