@@ -120,6 +120,8 @@ export class TextFormatError extends TfsError {
 export interface ParseTextFormatOptions {
   /** Upstream's default recursion limit is 100 nested messages. */
   recursionLimit?: number;
+  /** Record the location of every field (default true; errors have positions either way). */
+  trackLocations?: boolean;
 }
 
 /**
@@ -127,7 +129,7 @@ export interface ParseTextFormatOptions {
  * Throws {@link TextFormatError} (INVALID_ARGUMENT, with `location`) on the first error.
  */
 export function parseTextFormat(type: protobuf.Type, text: string, file?: string): Record<string, unknown> {
-  return parseTextFormatDocument(type, text, file).value;
+  return parseTextFormatDocument(type, text, file, { trackLocations: false }).value;
 }
 
 /** Like {@link parseTextFormat}, also returning field locations and warnings. */
@@ -138,7 +140,7 @@ export function parseTextFormatDocument(
   options: ParseTextFormatOptions = {},
 ): TextFormatDocument {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  const parser = new Parser(type, bytes, options.recursionLimit ?? 100);
+  const parser = new Parser(type, bytes, options.recursionLimit ?? 100, options.trackLocations ?? true);
   const value = parser.parse();
   const typeName = fullNameOf(type);
   if (value === undefined || parser.errors.length > 0) throw new TextFormatError(file, typeName, parser.errors);
@@ -638,8 +640,6 @@ function newMessageObject(desc: MessageDesc): Record<string, unknown> {
 /** Thrown internally to unwind after the first parser error (already recorded). */
 class Stop extends Error {}
 
-type Path = (string | number)[];
-
 class Parser {
   readonly errors: TextFormatDiagnostic[] = [];
   readonly warnings: TextFormatDiagnostic[] = [];
@@ -649,10 +649,15 @@ class Parser {
   private depth: number;
   private entryCounter = 0;
 
+  /** Key lists of locations recorded while parsing map entries (innermost last). */
+  private readonly collectors: string[][] = [];
+
   constructor(
     private readonly type: protobuf.Type,
     private readonly buf: Buffer,
     private readonly recursionLimit: number,
+    /** Record field locations (off for bulk data such as saved_model.pbtxt). */
+    private readonly track: boolean,
   ) {
     this.tok = new Tokenizer(buf, (line, column, message) => this.error(line, column, message));
     this.root = describe(type);
@@ -663,7 +668,7 @@ class Parser {
   parse(): Record<string, unknown> | undefined {
     const obj = newMessageObject(this.root);
     try {
-      while (this.tok.current.type !== Tok.END) this.consumeField(this.root, obj, []);
+      while (this.tok.current.type !== Tok.END) this.consumeField(this.root, obj, '');
     } catch (e) {
       if (e instanceof Stop) return undefined;
       throw e;
@@ -765,11 +770,20 @@ class Parser {
 
   // --- grammar -----------------------------------------------------------------------
 
-  private record(path: Path, name: SourcePosition, value: SourcePosition): void {
-    this.locations.set(jsonPointer(path), { name, value });
+  /** JSON Pointer of a child of `path`. */
+  private static child(path: string, seg: string | number): string {
+    return `${path}/${typeof seg === 'number' ? seg : seg.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   }
 
-  private consumeField(desc: MessageDesc, obj: Record<string, unknown>, path: Path): void {
+  /** Records where `pointer` was written (newest occurrence wins unless `ifAbsent`). */
+  private record(pointer: string, name: SourcePosition, value: SourcePosition, ifAbsent = false): void {
+    if (!this.track) return;
+    if (ifAbsent && this.locations.has(pointer)) return;
+    if (!this.locations.has(pointer)) this.collectors[this.collectors.length - 1]?.push(pointer);
+    this.locations.set(pointer, { name, value });
+  }
+
+  private consumeField(desc: MessageDesc, obj: Record<string, unknown>, path: string): void {
     const namePos = this.pos();
     if (desc.isAny && this.lookingAt('[')) {
       this.consumeAnyExpanded(obj, path, namePos);
@@ -817,7 +831,7 @@ class Parser {
           this.consume(',');
         }
       }
-      if (!this.locations.has(jsonPointer([...path, name]))) this.record([...path, name], namePos, namePos);
+      this.record(Parser.child(path, name), namePos, namePos, true);
     } else {
       this.consumeOneValue(desc, field, obj, path, namePos);
     }
@@ -826,9 +840,9 @@ class Parser {
   }
 
   /** One value (scalar or message) of `field`, stored into `obj`. */
-  private consumeOneValue(desc: MessageDesc, field: FieldDesc, obj: Record<string, unknown>, path: Path, namePos: SourcePosition): void {
+  private consumeOneValue(desc: MessageDesc, field: FieldDesc, obj: Record<string, unknown>, path: string, namePos: SourcePosition): void {
     const valuePos = this.pos();
-    const fieldPath = [...path, field.name];
+    const fieldPath = Parser.child(path, field.name);
     if (field.map) {
       this.consumeMapEntry(field, obj, fieldPath, namePos, valuePos);
       return;
@@ -836,15 +850,15 @@ class Parser {
     if (field.kind === 'message') {
       const sub = field.message!;
       let target: Record<string, unknown>;
-      let targetPath: Path;
+      let targetPath: string;
       if (field.repeated) {
         const arr = obj[field.name] as unknown[];
         target = newMessageObject(sub);
-        targetPath = [...fieldPath, arr.length];
+        targetPath = Parser.child(fieldPath, arr.length);
         arr.push(target);
-        if (!this.locations.has(jsonPointer(fieldPath))) this.record(fieldPath, namePos, valuePos);
+        this.record(fieldPath, namePos, valuePos, true);
       } else {
-        this.setOneof(desc, field, obj, path, namePos);
+        this.setOneof(field, obj, path, namePos);
         const existing = obj[field.name];
         if (existing !== undefined && typeof existing === 'object') {
           target = existing as Record<string, unknown>;
@@ -862,11 +876,11 @@ class Parser {
     const value = this.consumeScalar(field);
     if (field.repeated) {
       const arr = obj[field.name] as unknown[];
-      this.record([...fieldPath, arr.length], namePos, valuePos);
-      if (!this.locations.has(jsonPointer(fieldPath))) this.record(fieldPath, namePos, valuePos);
+      this.record(Parser.child(fieldPath, arr.length), namePos, valuePos);
+      this.record(fieldPath, namePos, valuePos, true);
       arr.push(value);
     } else {
-      this.setOneof(desc, field, obj, path, namePos);
+      this.setOneof(field, obj, path, namePos);
       if (obj[field.name] !== undefined) {
         this.warn(namePos, `Non-repeated field "${field.name}" is specified multiple times; the last value is used (as upstream does).`);
       }
@@ -876,7 +890,7 @@ class Parser {
   }
 
   /** Setting a oneof member clears the other members (upstream reflection semantics). */
-  private setOneof(desc: MessageDesc, field: FieldDesc, obj: Record<string, unknown>, path: Path, namePos: SourcePosition): void {
+  private setOneof(field: FieldDesc, obj: Record<string, unknown>, path: string, namePos: SourcePosition): void {
     if (!field.oneof) return;
     const current = obj[field.oneof.name];
     if (typeof current === 'string' && current !== field.name) {
@@ -885,14 +899,16 @@ class Parser {
         `Field "${field.name}" replaces field "${current}" set earlier: both are members of oneof "${field.oneof.name}" and only the last one counts (as upstream does).`,
       );
       delete obj[current];
-      const prefix = jsonPointer([...path, current]);
-      for (const k of [...this.locations.keys()]) if (k === prefix || k.startsWith(prefix + '/')) this.locations.delete(k);
+      if (this.track) {
+        // Rare (a config that sets two members of a oneof): a scan is fine here.
+        const prefix = Parser.child(path, current);
+        for (const k of [...this.locations.keys()]) if (k === prefix || k.startsWith(prefix + '/')) this.locations.delete(k);
+      }
     }
-    void desc;
     obj[field.oneof.name] = field.name;
   }
 
-  private consumeMessageBody(desc: MessageDesc, obj: Record<string, unknown>, path: Path): void {
+  private consumeMessageBody(desc: MessageDesc, obj: Record<string, unknown>, path: string): void {
     let delimiter: string;
     const at = this.pos();
     if (this.tryConsume('<')) delimiter = '>';
@@ -912,12 +928,18 @@ class Parser {
     this.depth++;
   }
 
-  private consumeMapEntry(field: FieldDesc, obj: Record<string, unknown>, fieldPath: Path, namePos: SourcePosition, valuePos: SourcePosition): void {
+  private consumeMapEntry(field: FieldDesc, obj: Record<string, unknown>, fieldPath: string, namePos: SourcePosition, valuePos: SourcePosition): void {
     const entryDesc = field.map!;
     const entry = newMessageObject(entryDesc);
-    const tmp = `\u0000entry${this.entryCounter++}`;
-    const tmpPath = [...fieldPath, tmp];
-    this.consumeMessageBody(entryDesc, entry, tmpPath);
+    // The key may come after the value: record under a temporary segment, re-key afterwards.
+    const tmpPath = Parser.child(fieldPath, `\u0000entry${this.entryCounter++}`);
+    const inserted: string[] = [];
+    this.collectors.push(inserted);
+    try {
+      this.consumeMessageBody(entryDesc, entry, tmpPath);
+    } finally {
+      this.collectors.pop();
+    }
     const keyField = entryDesc.fields.get('key')!;
     const valueField = entryDesc.fields.get('value')!;
     const key = String(entry['key'] ?? defaultOf(keyField));
@@ -927,21 +949,18 @@ class Parser {
       this.warn(namePos, `Map key "${key}" of field "${field.name}" is given more than once; the last entry is used (as upstream does).`);
     }
     map[key] = value;
-    // Re-key the entry's recorded locations: …/<tmp>/value/x → …/<key>/x, …/<tmp> → …/<key>.
-    const tmpPrefix = jsonPointer(tmpPath);
-    const keyPointer = jsonPointer([...fieldPath, key]);
-    const valueLoc = this.locations.get(tmpPrefix + '/value');
-    const moved: [string, FieldLocation][] = [];
-    for (const [k, loc] of this.locations) {
-      if (k === tmpPrefix || k.startsWith(tmpPrefix + '/')) moved.push([k, loc]);
-    }
-    for (const [k] of moved) this.locations.delete(k);
+    if (!this.track) return;
+    // …/<tmp>/value/x → …/<key>/x and …/<tmp> → …/<key>; …/<tmp>/key is dropped.
+    const keyPointer = Parser.child(fieldPath, key);
+    const valueLoc = this.locations.get(tmpPath + '/value');
+    const moved = inserted.map((k) => [k, this.locations.get(k)] as const);
+    for (const k of inserted) this.locations.delete(k);
+    this.record(keyPointer, namePos, valueLoc?.value ?? valuePos);
     for (const [k, loc] of moved) {
-      const rest = k.slice(tmpPrefix.length);
-      if (rest.startsWith('/value/')) this.locations.set(keyPointer + rest.slice('/value'.length), loc);
+      const rest = k.slice(tmpPath.length);
+      if (loc && rest.startsWith('/value/')) this.record(keyPointer + rest.slice('/value'.length), loc.name, loc.value);
     }
-    this.locations.set(keyPointer, { name: namePos, value: valueLoc?.value ?? valuePos });
-    if (!this.locations.has(jsonPointer(fieldPath))) this.record(fieldPath, namePos, valuePos);
+    this.record(fieldPath, namePos, valuePos, true);
   }
 
   private consumeScalar(field: FieldDesc): unknown {
@@ -1066,7 +1085,7 @@ class Parser {
     return { prefix, name };
   }
 
-  private consumeAnyExpanded(obj: Record<string, unknown>, path: Path, namePos: SourcePosition): void {
+  private consumeAnyExpanded(obj: Record<string, unknown>, path: string, namePos: SourcePosition): void {
     const { prefix, name } = this.consumeTypeUrlOrName();
     if (!prefix) this.fail('Type URL prefix is missing');
     this.tryConsume(':');
@@ -1083,11 +1102,11 @@ class Parser {
     const valuePos = this.pos();
     const innerDesc = describe(inner);
     const innerObj = newMessageObject(innerDesc);
-    this.consumeMessageBody(innerDesc, innerObj, [...path, 'value']);
+    this.consumeMessageBody(innerDesc, innerObj, Parser.child(path, 'value'));
     obj['type_url'] = url;
     obj['value'] = inner.encode(inner.fromObject(innerObj)).finish();
-    this.record([...path, 'type_url'], namePos, namePos);
-    this.record([...path, 'value'], valuePos, valuePos);
+    this.record(Parser.child(path, 'type_url'), namePos, namePos);
+    this.record(Parser.child(path, 'value'), valuePos, valuePos);
   }
 
   /** Skips the value of a reserved field (name already consumed), as upstream SkipField. */
