@@ -15,11 +15,10 @@
  * UNLOADING, END; END carries the load error when loading failed).
  */
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { Errors, type TfsError, asTfsError } from '../errors.js';
 import type { ModelServable } from '../servables/servable.js';
 import type { Logger } from '../util/logger.js';
-import type { LoadEvent, ServableStateEvent } from './events.js';
+import type { ServableStateEvent } from './events.js';
 import { Semaphore, sleep } from './semaphore.js';
 import type { ServableHandle } from './server-core-api.js';
 import { type HarnessState, availabilityPreservingAction } from './version-policy.js';
@@ -41,8 +40,11 @@ export interface AspiredVersion {
   readonly path: string;
 }
 
-/** Loads one version (the loader plus warmup). Must reject with the load error on failure. */
-export type VersionLoader = (id: ServableId, path: string, signal: AbortSignal) => Promise<ModelServable>;
+/**
+ * Loads one version (the loader plus warmup); `attempt` is 1 for the first try, 2 for the
+ * first retry... Must reject with the load error on failure. `signal` aborts on shutdown.
+ */
+export type VersionLoader = (id: ServableId, path: string, signal: AbortSignal, attempt: number) => Promise<ModelServable>;
 
 export interface AspiredVersionsManagerOptions {
   readonly load: VersionLoader;
@@ -54,7 +56,6 @@ export interface AspiredVersionsManagerOptions {
   readonly loadConcurrency: number;
   readonly logger: Logger;
   readonly onState: (e: ServableStateEvent) => void;
-  readonly onLoadAttempt: (e: LoadEvent) => void;
 }
 
 const STATE_OF: Record<HarnessState, ServableStateEvent['state']> = {
@@ -382,17 +383,8 @@ export class AspiredVersionsManager {
           }
           log.info(`Retrying of Loading servable: ${id} retry: ${attempt - 1}`);
         }
-        const t0 = performance.now();
         try {
-          const servable = await this.opts.load(h, h.path, this.closeController.signal);
-          this.opts.onLoadAttempt({
-            name: h.name,
-            version: h.version,
-            path: h.path,
-            ok: true,
-            durationMicros: Math.round((performance.now() - t0) * 1000),
-            attempt,
-          });
+          const servable = await this.opts.load(h, h.path, this.closeController.signal, attempt);
           if (this.closed) {
             // Shutting down: nobody will serve it.
             await servable.dispose().catch(() => undefined);
@@ -407,15 +399,6 @@ export class AspiredVersionsManager {
           return;
         } catch (e) {
           lastError = asTfsError(e);
-          this.opts.onLoadAttempt({
-            name: h.name,
-            version: h.version,
-            path: h.path,
-            ok: false,
-            durationMicros: Math.round((performance.now() - t0) * 1000),
-            attempt,
-            error: lastError,
-          });
           log.error(`Servable: ${id} load failure: ${lastError.toString()}`);
           if (attempt > this.opts.maxNumLoadRetries) break;
           if (cancelled()) {

@@ -18,14 +18,14 @@ export interface ServableStateEvent {
   readonly error?: TfsError;
 }
 
-/** One load attempt of a version finished (retries emit one event per attempt). */
+/** One call of the loader finished (retries emit one event per attempt; warmup is reported separately). */
 export interface LoadEvent {
   readonly name: string;
   readonly version: number;
   /** The version directory (upstream labels load metrics with `model_path`). */
   readonly path: string;
   readonly ok: boolean;
-  /** Wall time of the attempt, loader plus warmup, in microseconds. */
+  /** Wall time of the loader call, in microseconds (warmup excluded). */
   readonly durationMicros: number;
   /** 1 for the first attempt, 2 for the first retry, ... */
   readonly attempt: number;

@@ -25,6 +25,7 @@
  * never appears); see also FileSystemSource and AspiredVersionsManager.
  */
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { isAbsolutePathOrUri } from '../config/model-server-config.js';
 import type { ModelServerConfig } from '../config/types.js';
 import { Errors, type TfsError, asTfsError } from '../errors.js';
@@ -166,8 +167,8 @@ class ModelWaiter {
  * Events (`core.events`, a typed EventEmitter, see {@link ServerCoreEventMap}):
  * - `servableState` `{name, version, state, error?}` on every state change
  *   (START, LOADING, AVAILABLE, UNLOADING, END; `error` when END follows a failed load);
- * - `load` `{name, version, path, ok, durationMicros, attempt, error?}` after every load
- *   attempt (loader plus warmup; retries are further attempts);
+ * - `load` `{name, version, path, ok, durationMicros, attempt, error?}` after every call of
+ *   the loader (warmup not included; retries are further attempts);
  * - `warmup` `{name, version, path, ok, records, durationMicros, status, error?}` after
  *   replaying a version's warmup file;
  * - `configReload` `{ok, source, error?}` after every reload (`api`: reloadConfig;
@@ -222,13 +223,12 @@ export class ServerCore implements ServerCoreApi {
       shutdownDrainTimeoutMs: options.shutdownDrainTimeoutMs ?? 30_000,
     };
     this.manager = new AspiredVersionsManager({
-      load: (id, path, signal) => this.loadVersion(id, path, signal),
+      load: (id, path, signal, attempt) => this.loadVersion(id, path, signal, attempt),
       maxNumLoadRetries: this.opts.maxNumLoadRetries,
       loadRetryIntervalMicros: this.opts.loadRetryIntervalMicros,
       loadConcurrency: this.opts.numLoadThreads,
       logger: this.logger,
       onState: (e) => this.onState(e),
-      onLoadAttempt: (e) => this.emit('load', e),
     });
     this.source = new FileSystemSource({
       pollWaitSeconds: options.fileSystemPollWaitSeconds ?? 1,
@@ -450,8 +450,17 @@ export class ServerCore implements ServerCoreApi {
   }
 
   /** Loader, then warmup (a warmup failure fails the load, as upstream). */
-  private async loadVersion(id: ServableId, path: string, signal: AbortSignal): Promise<ModelServable> {
-    const servable = await this.loader(id.name, id.version, path, signal);
+  private async loadVersion(id: ServableId, path: string, signal: AbortSignal, attempt: number): Promise<ModelServable> {
+    const t0 = performance.now();
+    let servable: ModelServable;
+    try {
+      servable = await this.loader(id.name, id.version, path, signal);
+    } catch (e) {
+      const error = asTfsError(e);
+      this.emit('load', { ...id, path, ok: false, durationMicros: micros(t0), attempt, error });
+      throw error;
+    }
+    this.emit('load', { ...id, path, ok: true, durationMicros: micros(t0), attempt });
     if (!this.opts.enableModelWarmup) return servable;
     try {
       await this.warmup(servable, path, {
@@ -479,3 +488,8 @@ function statusRow(s: TrackedState): ModelVersionStatus {
   };
 }
 
+
+/** Microseconds since `t0` (a performance.now() value). */
+function micros(t0: number): number {
+  return Math.round((performance.now() - t0) * 1000);
+}

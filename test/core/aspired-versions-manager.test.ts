@@ -5,7 +5,7 @@ import {
   type AspiredVersionsManagerOptions,
   type ServableId,
 } from '../../src/core/aspired-versions-manager.js';
-import type { LoadEvent, ServableStateEvent } from '../../src/core/events.js';
+import type { ServableStateEvent } from '../../src/core/events.js';
 import { Code, TfsError } from '../../src/errors.js';
 import type { ModelServable } from '../../src/servables/servable.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -14,7 +14,8 @@ import { FakeServable, captureLogger, sleepMs, waitFor } from './lifecycle-helpe
 interface Harness {
   manager: AspiredVersionsManager;
   states: ServableStateEvent[];
-  loads: LoadEvent[];
+  /** Every load attempt: version and attempt number, and whether it succeeded. */
+  loads: Array<{ version: number; attempt: number; ok: boolean }>;
   trail: (name: string) => string[];
 }
 
@@ -24,21 +25,23 @@ function setup(
   overrides: Partial<AspiredVersionsManagerOptions> = {},
 ): Harness {
   const states: ServableStateEvent[] = [];
-  const loads: LoadEvent[] = [];
-  const attempts = new Map<string, number>();
+  const loads: Harness['loads'] = [];
   const manager = new AspiredVersionsManager({
-    load: (id) => {
-      const key = `${id.name}/${id.version}`;
-      const n = (attempts.get(key) ?? 0) + 1;
-      attempts.set(key, n);
-      return decide(id, n);
+    load: async (id, _path, _signal, attempt) => {
+      try {
+        const s = await decide(id, attempt);
+        loads.push({ version: id.version, attempt, ok: true });
+        return s;
+      } catch (e) {
+        loads.push({ version: id.version, attempt, ok: false });
+        throw e;
+      }
     },
     maxNumLoadRetries: 0,
     loadRetryIntervalMicros: 1000,
     loadConcurrency: 1,
     logger: silentLogger,
     onState: (e) => states.push(e),
-    onLoadAttempt: (e) => loads.push(e),
     ...overrides,
   });
   const trail = (name: string): string[] => states.filter((s) => s.name === name).map((s) => `${s.version}:${s.state}`);
