@@ -44,7 +44,6 @@ import {
   type ExecutionDescription,
   type ExecutionMode,
   InThreadExecutor,
-  WorkerExecutor,
   defaultWorkerCount,
 } from './executor.js';
 import { type BatchingObserver, noopBatchingObserver } from './observer.js';
@@ -123,13 +122,8 @@ export class Batcher {
     const source = opts.workerSource;
     if (mode === 'in-thread') return new InThreadExecutor(servable, 'in-thread execution requested');
     if (!source) return new InThreadExecutor(servable, 'in-thread: no worker source for this model');
-    if (mode === 'workers') {
-      const w = new WorkerExecutor(source, workers, `${workers} worker thread(s) requested`, this.logger);
-      // Until the workers are ready their capacity is 0, so batches wait in the queue.
-      w.start().catch((err: unknown) => this.logger?.error({ err, model: servable.name }, 'batching: worker threads could not load the model'));
-      return w;
-    }
     return new AutoExecutor(servable, source, {
+      mode,
       maxWorkers: workers,
       logger: this.logger,
       label: `${servable.name}/${servable.version}`,
@@ -184,6 +178,7 @@ export class BatchingServable implements ModelServable {
   ) {
     this.queueOptions = batcher.queueOptions();
     this.lane = { running: 0, capacity: () => executor.capacity() };
+    executor.onCapacity?.(() => batcher.scheduler.requestDispatch());
   }
 
   get name(): string {
@@ -202,6 +197,11 @@ export class BatchingServable implements ModelServable {
   /** Where this model's batches run and why. */
   describeExecution(): ExecutionDescription {
     return this.executor.describe();
+  }
+
+  /** Resolves once worker threads being started for this model are ready (or failed). */
+  async executionSettled(): Promise<void> {
+    await this.executor.settled?.();
   }
 
   run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {

@@ -53,6 +53,10 @@ export interface BatchExecutor {
   capacity(): number;
   run(signatureKey: string, inputs: Record<string, Tensor>, opts?: PoolRunOptions): Promise<Record<string, Tensor>>;
   describe(): ExecutionDescription;
+  /** Resolves once any pending change of execution (workers starting) has finished. */
+  settled?(): Promise<void>;
+  /** Called whenever capacity() may have grown (a worker became ready), so queued batches can start. */
+  onCapacity?(listener: () => void): void;
   dispose(): Promise<void>;
 }
 
@@ -94,6 +98,9 @@ export class WorkerExecutor implements BatchExecutor {
   start(): Promise<void> {
     return this.pool.start();
   }
+  onCapacity(listener: () => void): void {
+    this.pool.onCapacity = listener;
+  }
   capacity(): number {
     return this.pool.capacity();
   }
@@ -109,22 +116,30 @@ export class WorkerExecutor implements BatchExecutor {
 }
 
 export interface AutoExecutorOptions {
-  readonly workerThresholdMicros?: number;
+  /** `auto`: start workers once measured batches are slow; `workers`: start them right away. */
+  readonly mode: 'auto' | 'workers';
+  readonly workerThresholdMicros?: number | undefined;
   readonly maxWorkers: number;
   readonly logger?: Logger | undefined;
   readonly label: string;
 }
 
-/** `auto`: in-thread until measured batches are slow enough to be worth worker threads. */
+/**
+ * `auto` and `workers`: batches run in-thread until worker threads are ready (in `auto`, until
+ * measured batches are slow enough to be worth them). Worker threads that cannot load the
+ * model leave the model in-thread, with the reason in {@link describe} and the log.
+ */
 export class AutoExecutor implements BatchExecutor {
   private readonly inThread: InThreadExecutor;
   private workers: WorkerExecutor | undefined;
-  private switching = false;
+  private starting: WorkerExecutor | undefined;
   private decided = false;
+  private disposed = false;
   private readonly window: number[] = [];
   private lastMedian: number | undefined;
   private reason: string;
   private readonly threshold: number;
+  private capacityListener: (() => void) | undefined;
 
   constructor(
     servable: ModelServable,
@@ -133,18 +148,35 @@ export class AutoExecutor implements BatchExecutor {
   ) {
     this.inThread = new InThreadExecutor(servable);
     this.threshold = opts.workerThresholdMicros ?? DEFAULT_WORKER_THRESHOLD_MICROS;
-    this.reason = `auto: measuring in-thread batch time (switch to ${opts.maxWorkers} worker thread(s) at a median of ${this.threshold} µs)`;
+    if (opts.mode === 'workers') {
+      this.reason = `workers: starting ${opts.maxWorkers} worker thread(s); in-thread until they are ready`;
+      this.startWorkers(`${opts.maxWorkers} worker thread(s) requested`);
+    } else {
+      this.reason = `auto: measuring in-thread batch time (switch to ${opts.maxWorkers} worker thread(s) at a median of ${this.threshold} µs)`;
+    }
   }
 
   capacity(): number {
+    if (this.workers?.pool.broken) {
+      // Every worker died and none could be restarted: fall back to the I/O thread.
+      const dead = this.workers;
+      this.workers = undefined;
+      this.reason = 'in-thread: worker threads failed and could not be restarted';
+      this.opts.logger?.error({ model: this.opts.label }, 'batching: worker threads failed; running batches in-thread');
+      void dead.dispose();
+    }
     return this.workers ? this.workers.capacity() : this.inThread.capacity();
   }
 
+  onCapacity(listener: () => void): void {
+    this.capacityListener = listener;
+  }
+
   async run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
-    if (this.workers) return this.workers.run(signatureKey, inputs, opts);
+    if (this.workers && !this.workers.pool.broken) return this.workers.run(signatureKey, inputs, opts);
     const t0 = performance.now();
     const out = await this.inThread.run(signatureKey, inputs, opts);
-    if (!this.decided) this.measure((performance.now() - t0) * 1000);
+    if (!this.decided && !this.starting) this.measure((performance.now() - t0) * 1000);
     return out;
   }
 
@@ -155,29 +187,39 @@ export class AutoExecutor implements BatchExecutor {
     this.window.length = 0;
     const median = sorted[Math.floor(sorted.length / 2)]!;
     this.lastMedian = median;
-    if (median < this.threshold || this.switching) {
+    if (median < this.threshold) {
       this.reason = `auto: in-thread (median batch ${Math.round(median)} µs < ${this.threshold} µs threshold)`;
       return;
     }
-    this.switching = true;
-    const w = new WorkerExecutor(
-      this.source,
-      this.opts.maxWorkers,
-      `auto: ${this.opts.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold)`,
-      this.opts.logger,
-    );
+    this.startWorkers(`auto: ${this.opts.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold)`);
+  }
+
+  private startWorkers(reason: string): void {
+    const w = new WorkerExecutor(this.source, this.opts.maxWorkers, reason, this.opts.logger);
+    w.onCapacity(() => this.capacityListener?.());
+    this.starting = w;
     // Keep serving in-thread while the workers load their copies of the model.
     w.start().then(
       () => {
-        this.workers = w;
+        this.starting = undefined;
         this.decided = true;
-        this.reason = w.describe().reason;
-        this.opts.logger?.info({ model: this.opts.label, medianBatchMicros: Math.round(median), workers: this.opts.maxWorkers }, 'batching: running batches on worker threads');
+        if (this.disposed) {
+          void w.dispose();
+          return;
+        }
+        this.workers = w;
+        this.reason = reason;
+        this.capacityListener?.();
+        this.opts.logger?.info(
+          { model: this.opts.label, workers: this.opts.maxWorkers, ...(this.lastMedian !== undefined ? { medianBatchMicros: Math.round(this.lastMedian) } : {}) },
+          'batching: running batches on worker threads',
+        );
       },
       (err: unknown) => {
+        this.starting = undefined;
         this.decided = true;
-        this.reason = `auto: in-thread (worker threads could not load the model: ${err instanceof Error ? err.message : String(err)})`;
-        this.opts.logger?.warn({ model: this.opts.label, err }, 'batching: worker threads could not load the model; staying in-thread');
+        this.reason = `in-thread: worker threads could not load the model (${err instanceof Error ? err.message : String(err)})`;
+        this.opts.logger?.warn({ model: this.opts.label, err }, 'batching: worker threads could not load the model; running batches in-thread');
       },
     );
   }
@@ -191,8 +233,15 @@ export class AutoExecutor implements BatchExecutor {
     };
   }
 
+  /** Resolves when any worker start in progress has finished (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.starting) await this.starting.start().catch(() => undefined);
+  }
+
   async dispose(): Promise<void> {
+    this.disposed = true;
     await this.workers?.dispose();
+    await this.starting?.dispose();
   }
 }
 

@@ -39,6 +39,10 @@ export class WorkerPool {
   private nextId = 1;
   private disposed = false;
   private startPromise: Promise<void> | undefined;
+  /** True when every worker is gone and none could be started again. */
+  broken = false;
+  /** Called when a worker becomes ready or idle (capacity may have grown), or the pool broke. */
+  onCapacity: (() => void) | undefined;
 
   constructor(
     private readonly source: WorkerSource,
@@ -71,11 +75,12 @@ export class WorkerPool {
       const worker = new Worker(ENTRY, { workerData: this.source });
       const slot: Slot = { worker, ready: false, busy: false, current: undefined, closing: false };
       this.slots.push(slot);
-      worker.unref();
+      // Referenced while loading (someone may be waiting for it), unreferenced when idle.
       worker.on('message', (msg: FromWorker) => {
         switch (msg.t) {
           case 'ready':
             slot.ready = true;
+            worker.unref();
             resolve();
             this.wake();
             break;
@@ -113,7 +118,13 @@ export class WorkerPool {
         else if (!this.disposed && !slot.closing) {
           // Replace the lost worker in the background; capacity drops until it is ready.
           this.logger?.warn({ code }, 'batch worker thread exited; starting a replacement');
-          this.spawn().catch((err: unknown) => this.logger?.error({ err }, 'could not replace batch worker thread'));
+          this.spawn().catch((err: unknown) => {
+            this.logger?.error({ err }, 'could not replace batch worker thread');
+            if (this.slots.length === 0) {
+              this.broken = true;
+              this.onCapacity?.();
+            }
+          });
         }
       });
     });
@@ -134,6 +145,7 @@ export class WorkerPool {
   private wake(): void {
     const w = this.waiting.shift();
     if (w) w();
+    else this.onCapacity?.();
   }
 
   private async idleSlot(): Promise<Slot> {
@@ -194,6 +206,7 @@ export class WorkerPool {
     await Promise.all(
       [...this.slots].map(async (s) => {
         s.closing = true;
+        s.worker.ref(); // dispose() waits for the exit
         const exited = new Promise<void>((r) => s.worker.once('exit', () => r()));
         if (s.ready) s.worker.postMessage({ t: 'close' } satisfies ToWorker);
         else void s.worker.terminate();

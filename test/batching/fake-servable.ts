@@ -11,9 +11,11 @@
  *    (3 values per row, independent of the sequence length)
  *  - `scalar_out`: x float32[-1,3] -> total float32[] (not batch-major: sum of everything)
  *
- * A row whose first value is NaN makes the call fail with INVALID_ARGUMENT `poisoned row`.
+ * A row whose first value is NaN makes the call fail with INVALID_ARGUMENT `poisoned row`; in a
+ * worker thread, a batch whose very first value is 666 makes the thread exit.
  * `delayMs` makes each call wait (without using the CPU) before answering.
  */
+import { isMainThread } from 'node:worker_threads';
 import { Code, TfsError } from '../../src/errors.js';
 import type { ModelServable, RunOptions, SignatureSpec, TensorSpec } from '../../src/servables/servable.js';
 import type { DTypeName } from '../../src/tensor/dtypes.js';
@@ -78,6 +80,8 @@ export class FakeServable implements ModelServable {
       outputFilter: options.outputFilter,
     };
     this.calls.push(call);
+    // x[0][0] === 666 kills a worker thread (tests of worker failure).
+    if (!isMainThread && signatureKey === 'serving_default' && (first.data as Float32Array)[0] === 666) process.exit(3);
     await this.opts.gate?.(call);
     if (this.opts.delayMs) await new Promise((r) => setTimeout(r, this.opts.delayMs));
     if (options.signal?.aborted) throw new TfsError(Code.CANCELLED, 'Cancelled');
