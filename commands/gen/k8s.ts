@@ -120,7 +120,8 @@ mount path (/models=pvc:claim) or a model name (my_model=pvc:claim). Default: pv
       if (e instanceof GenUsageError) this.error(e.message, { exit: 2, ...(e.hint ? { suggestions: [e.hint] } : {}) });
       if (e instanceof ConfigError) {
         const details = e.details;
-        this.error(details && !details.startsWith(e.message) ? `${e.message}\n${details}` : details || e.message, { exit: 1, ...(e.hint ? { suggestions: [e.hint] } : {}) });
+        // details: every error as file:line:column with its fix.
+        this.error(details && !details.startsWith(e.message) ? `${e.message}\n${details}` : details || e.message, { exit: 1 });
       }
       if (e instanceof TfsError) this.error(e.message, { exit: 1, ...(e.hint ? { suggestions: [e.hint] } : {}) });
       throw e;

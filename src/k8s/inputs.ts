@@ -62,7 +62,9 @@ function warningsOf(issues: readonly ConfigIssue[]): string[] {
 }
 
 function throwIfErrors(kind: 'model_config' | 'batching' | 'monitoring', file: string, issues: readonly ConfigIssue[]): void {
-  if (issues.some((i) => i.severity === 'error')) throw new ConfigError(kind, file, issues);
+  const first = issues.find((i) => i.severity === 'error');
+  // The message leads with file:line:column, as `tfs validate` prints it.
+  if (first) throw new ConfigError(kind, file, issues, formatIssue(first));
 }
 
 /**
