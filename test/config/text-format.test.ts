@@ -192,6 +192,15 @@ test('locations: every field occurrence maps to line:column of its name and valu
   // Not written: resolved to the closest written ancestor.
   assert.deepEqual(doc.locate('/model_config_list/config/0/base_path'), { line: 2, column: 3 });
   assert.ok(doc.has('/model_config_list/config/0/name'));
+  // Message-valued map entries (key written after the value, nested maps) are keyed by their key.
+  const g = parseTextFormatDocument(
+    lookupType('tensorflow.GraphDef'),
+    'node {\n  attr { value { type: DT_FLOAT } key: "T" }\n  attr { key: "v" value { list { s: ["a", "b"] } } }\n}\nnode { attr { key: "a/b" value { i: 3 } } }',
+  );
+  assert.deepEqual(g.locate('/node/0/attr/T/type', 'value'), { line: 2, column: 24 });
+  assert.deepEqual(g.locate('/node/0/attr/v/list/s/1', 'value'), { line: 3, column: 43 });
+  assert.deepEqual(g.locate('/node/1/attr/a~1b/i', 'value'), { line: 5, column: 37 });
+  assert.ok(![...g.locations.keys()].some((k) => k.includes('\u0000')));
   assert.ok(!doc.has('/model_config_list/config/0/base_path'));
 });
 
