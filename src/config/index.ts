@@ -9,3 +9,4 @@ export * from './model-server-config.js';
 export * from './batching.js';
 export * from './monitoring.js';
 export * from './ssl.js';
+export * from './validate-files.js';
