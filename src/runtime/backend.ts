@@ -1,0 +1,254 @@
+/**
+ * tfjs backends for the runtime: `wasm` (default), `cpu`, and `tensorflow` (the native
+ * TensorFlow library through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`, an
+ * optional peer dependency the user installs), plus `auto` (tensorflow when installed,
+ * else wasm).
+ *
+ * All state here is per thread: every `worker_threads` Worker that imports the runtime
+ * gets its own tfjs engine, backends and custom ops, so each worker calls
+ * {@link initBackend} itself.
+ *
+ * Models can run on a backend other than the thread's default (the per-model fallback
+ * to cpu for kernels wasm cannot provide). The active tfjs backend is switched around
+ * such runs: synchronous runs switch and restore without yielding; asynchronous runs
+ * (control flow) take {@link withBackend}'s lock so that no run on another backend
+ * interleaves with them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Code, TfsError } from '../errors.js';
+
+/** What `--backend` accepts. */
+export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+/** A concrete tfjs backend. */
+export type ConcreteBackend = 'wasm' | 'cpu' | 'tensorflow';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow'];
+
+/** The packages that provide the `tensorflow` backend, in order of preference. */
+export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** Kernels the wasm backend lacks that tfs bridges to the cpu backend's kernels. */
+const BRIDGE_EXCLUDED = new Set(['Complex', 'ComplexAbs', 'Real', 'Imag', 'FFT', 'IFFT', 'Draw']);
+
+interface ThreadState {
+  defaultBackend: ConcreteBackend | undefined;
+  ready: Map<ConcreteBackend, Promise<void>>;
+  tensorflowPackage: string | undefined;
+  bridged: string[];
+}
+
+// Module state is per thread (each Worker loads its own copy of this module).
+const state: ThreadState = { defaultBackend: undefined, ready: new Map(), tensorflowPackage: undefined, bridged: [] };
+
+export function isBackendName(s: string): s is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(s);
+}
+
+async function importTensorflowBackend(): Promise<string | undefined> {
+  for (const pkg of TENSORFLOW_PACKAGES) {
+    try {
+      await import(pkg);
+      return pkg;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') continue;
+      throw new TfsError(Code.FAILED_PRECONDITION, `${pkg} is installed but failed to load: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  return undefined;
+}
+
+function tensorflowMissing(): TfsError {
+  return new TfsError(
+    Code.FAILED_PRECONDITION,
+    `The tensorflow backend needs ${TENSORFLOW_PACKAGES[1]} (CPU) or ${TENSORFLOW_PACKAGES[0]} (CUDA GPU), and neither is installed. ` +
+      `Install one next to tfs (npm install ${TENSORFLOW_PACKAGES[1]}) or use --backend wasm.`,
+  );
+}
+
+/**
+ * Register, for every kernel the cpu backend has and wasm lacks (Einsum,
+ * UnsortedSegmentSum, ...), a wasm kernel that copies its inputs to the cpu backend, runs
+ * the cpu kernel and copies the results back. Complex-valued kernels are excluded: wasm
+ * cannot hold complex tensors, so models needing them run on cpu entirely.
+ */
+function bridgeWasmKernels(): string[] {
+  const wasmKernels = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
+  const bridged: string[] = [];
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (wasmKernels.has(k.kernelName) || BRIDGE_EXCLUDED.has(k.kernelName)) continue;
+    const cpuKernel = k.kernelFunc;
+    tf.registerKernel({
+      kernelName: k.kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const wasm = backend as tf.KernelBackend;
+        const cpu = tf.findBackend('cpu') as tf.KernelBackend;
+        const cpuInputs: Record<string, tf.TensorInfo> = {};
+        const temps: tf.TensorInfo[] = [];
+        for (const [name, t] of Object.entries(inputs)) {
+          if (!t) continue;
+          const ti = t as tf.TensorInfo;
+          const info = { dataId: cpu.write(wasm.readSync(ti.dataId), ti.shape, ti.dtype), shape: ti.shape, dtype: ti.dtype };
+          cpuInputs[name] = info;
+          temps.push(info);
+        }
+        try {
+          const out = cpuKernel({ inputs: cpuInputs, backend: cpu, attrs: attrs ?? {} });
+          const outs = Array.isArray(out) ? out : [out];
+          const results = outs.map((o) => {
+            const r = { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
+            cpu.disposeData(o.dataId, true);
+            return r;
+          });
+          return Array.isArray(out) ? results : results[0]!;
+        } finally {
+          for (const t of temps) cpu.disposeData(t.dataId, true);
+        }
+      },
+    });
+    bridged.push(k.kernelName);
+  }
+  return bridged;
+}
+
+async function ensureBackend(name: ConcreteBackend): Promise<void> {
+  let p = state.ready.get(name);
+  if (!p) {
+    // Production mode: no debug checks, and no tfjs console banners on a server's stderr.
+    tf.enableProdMode();
+    p = (async () => {
+      // cpu is always registered: the wasm bridge and the per-model fallback use it.
+      await import('@tensorflow/tfjs-backend-cpu');
+      if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+      if (name === 'tensorflow') {
+        const pkg = await importTensorflowBackend();
+        if (!pkg) throw tensorflowMissing();
+        if (!tf.findBackendFactory('tensorflow')) {
+          throw new TfsError(
+            Code.FAILED_PRECONDITION,
+            `${pkg} is installed but registered its backend with another copy of @tensorflow/tfjs-core than tfs uses (${tf.version_core}); install a version of ${pkg} that depends on @tensorflow/tfjs-core ${tf.version_core}.`,
+          );
+        }
+        state.tensorflowPackage = pkg;
+      }
+      const previous = tf.getBackend();
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new TfsError(Code.FAILED_PRECONDITION, `tfjs backend ${name} failed to initialize`);
+      if (name === 'wasm') {
+        tf.findBackend('cpu'); // initialize cpu for the bridge
+        state.bridged = bridgeWasmKernels();
+      }
+      if (previous && previous !== name && state.defaultBackend) await tf.setBackend(state.defaultBackend);
+    })();
+    state.ready.set(name, p);
+    p.catch(() => state.ready.delete(name));
+  }
+  await p;
+}
+
+/** `auto` → the concrete backend it means here (tensorflow when installed, else wasm). */
+export async function resolveBackend(name: BackendName): Promise<ConcreteBackend> {
+  if (name !== 'auto') return name;
+  if (state.ready.has('tensorflow')) return 'tensorflow';
+  const pkg = await importTensorflowBackend().catch(() => undefined);
+  return pkg ? 'tensorflow' : 'wasm';
+}
+
+/**
+ * Initialize a backend for this thread and make it the thread's default (the first call
+ * decides the default; later calls only make sure the named backend is usable). Idempotent.
+ * Resolves to the concrete backend used. Throws a TfsError naming the package to install
+ * when `tensorflow` is asked for and not installed.
+ */
+export async function initBackend(name: BackendName = 'wasm'): Promise<ConcreteBackend> {
+  const concrete = await resolveBackend(name);
+  await ensureBackend(concrete);
+  if (state.defaultBackend === undefined) {
+    state.defaultBackend = concrete;
+    await tf.setBackend(concrete);
+  }
+  return concrete;
+}
+
+/**
+ * Make sure a concrete backend is initialized in this thread (it becomes the thread's
+ * default when none was chosen yet), without changing an existing default.
+ */
+export async function ensureBackendReady(name: ConcreteBackend): Promise<void> {
+  await initBackend(name);
+}
+
+/** The thread's default backend (after {@link initBackend}), or undefined. */
+export function defaultBackend(): ConcreteBackend | undefined {
+  return state.defaultBackend;
+}
+
+/** Kernels the wasm backend runs through the cpu backend in this thread. */
+export function bridgedWasmKernels(): readonly string[] {
+  return state.bridged;
+}
+
+/** Which package provides the tensorflow backend in this thread, if loaded. */
+export function tensorflowBackendPackage(): string | undefined {
+  return state.tensorflowPackage;
+}
+
+/** Make `name` the active tfjs backend right now (backends must be initialized). */
+function activate(name: string): void {
+  if (tf.getBackend() === name) return;
+  // setBackend is synchronous for an initialized backend (its only await is init).
+  void tf.setBackend(name);
+  if (tf.getBackend() !== name) throw new Error(`could not switch the tfjs backend to ${name}`);
+}
+
+/** Run synchronous work on `name`, restoring the previously active backend. */
+export function onBackendSync<T>(name: ConcreteBackend, fn: () => T): T {
+  const prev = tf.getBackend();
+  if (prev === name) return fn();
+  activate(name);
+  try {
+    return fn();
+  } finally {
+    activate(prev);
+  }
+}
+
+// Asynchronous runs: at most one backend is "held" at a time; runs on other backends wait.
+let held: { backend: ConcreteBackend; count: number } | undefined;
+let waiters: (() => void)[] = [];
+
+async function acquire(name: ConcreteBackend): Promise<void> {
+  while (held && held.backend !== name) {
+    await new Promise<void>((resolve) => waiters.push(resolve));
+  }
+  if (held) held.count++;
+  else held = { backend: name, count: 1 };
+  activate(name);
+}
+
+function release(): void {
+  if (!held) return;
+  held.count--;
+  if (held.count > 0) return;
+  held = undefined;
+  if (state.defaultBackend) activate(state.defaultBackend);
+  const w = waiters;
+  waiters = [];
+  for (const r of w) r();
+}
+
+/**
+ * Run asynchronous work with `name` as the active backend for its whole duration. Work
+ * on the same backend runs concurrently; work on another backend waits.
+ */
+export async function withBackend<T>(name: ConcreteBackend, fn: () => Promise<T>): Promise<T> {
+  await acquire(name);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

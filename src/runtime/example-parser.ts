@@ -1,0 +1,291 @@
+/**
+ * tf.Example parsing for the `ParseExample` / `ParseExampleV2` custom ops (what
+ * classify/regress signatures run on the serialized examples TF Serving feeds them).
+ *
+ * A small wire-format decoder (tensorflow/core/example/{example,feature}.proto):
+ * Example.features(1) → Features.feature(1) map<string, Feature>; Feature is a oneof of
+ * bytes_list(1), float_list(2), int64_list(3), each with `value = 1` (floats and ints
+ * packed or not). Repeated messages merge and later map entries win, so a context
+ * Example concatenated in front of an Example merges as protobuf does. Errors carry the
+ * texts of TF's example parser.
+ */
+import { Code, TfsError } from '../errors.js';
+
+export type FeatureValues =
+  | { readonly kind: 'bytes'; readonly values: Uint8Array[] }
+  | { readonly kind: 'float'; readonly values: number[] }
+  | { readonly kind: 'int64'; readonly values: bigint[] }
+  | { readonly kind: 'none' };
+
+class WireError extends Error {}
+
+class Reader {
+  pos = 0;
+  constructor(
+    readonly buf: Uint8Array,
+    readonly end = buf.length,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
+
+  varint(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.pos >= this.end) throw new WireError('truncated varint');
+      const b = this.buf[this.pos++]!;
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7n;
+      if (shift > 63n) throw new WireError('varint too long');
+    }
+  }
+
+  uint32(): number {
+    // Small varints (tags, lengths) without BigInt.
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) throw new WireError('truncated varint');
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return result;
+      mul *= 128;
+    }
+    // Longer varints (negative int32 encodings) are not valid lengths/tags here.
+    throw new WireError('varint too long');
+  }
+
+  bytes(): [number, number] {
+    const len = this.uint32();
+    const start = this.pos;
+    if (start + len > this.end) throw new WireError('truncated length-delimited field');
+    this.pos += len;
+    return [start, start + len];
+  }
+
+  skip(wire: number): void {
+    switch (wire) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.bytes();
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        throw new WireError(`unsupported wire type ${wire}`);
+    }
+    if (this.pos > this.end) throw new WireError('truncated field');
+  }
+}
+
+function parseFeature(buf: Uint8Array, start: number, end: number): FeatureValues {
+  const r = new Reader(buf, end, start);
+  let out: FeatureValues = { kind: 'none' };
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire !== 2 || field < 1 || field > 3) {
+      r.skip(wire);
+      continue;
+    }
+    const [s, e] = r.bytes();
+    const lr = new Reader(buf, e, s);
+    // A oneof member set again merges into the same list; a different member replaces it.
+    if (field === 1) {
+      const values: Uint8Array[] = out.kind === 'bytes' ? out.values : [];
+      while (lr.pos < lr.end) {
+        const t = lr.uint32();
+        if (t === (1 << 3) + 2) {
+          const [a, b] = lr.bytes();
+          values.push(buf.subarray(a, b));
+        } else lr.skip(t & 7);
+      }
+      out = { kind: 'bytes', values };
+    } else if (field === 2) {
+      const values: number[] = out.kind === 'float' ? out.values : [];
+      while (lr.pos < lr.end) {
+        const t = lr.uint32();
+        if (t === (1 << 3) + 2) {
+          const [a, b] = lr.bytes();
+          if ((b - a) % 4 !== 0) throw new WireError('packed floats not a multiple of 4 bytes');
+          const dv = new DataView(buf.buffer, buf.byteOffset + a, b - a);
+          for (let o = 0; o < b - a; o += 4) values.push(dv.getFloat32(o, true));
+        } else if (t === (1 << 3) + 5) {
+          if (lr.pos + 4 > lr.end) throw new WireError('truncated float');
+          values.push(new DataView(buf.buffer, buf.byteOffset + lr.pos, 4).getFloat32(0, true));
+          lr.pos += 4;
+        } else lr.skip(t & 7);
+      }
+      out = { kind: 'float', values };
+    } else {
+      const values: bigint[] = out.kind === 'int64' ? out.values : [];
+      while (lr.pos < lr.end) {
+        const t = lr.uint32();
+        if (t === (1 << 3) + 2) {
+          const [a, b] = lr.bytes();
+          const pr = new Reader(buf, b, a);
+          while (pr.pos < pr.end) values.push(BigInt.asIntN(64, pr.varint()));
+        } else if (t === (1 << 3) + 0) {
+          values.push(BigInt.asIntN(64, lr.varint()));
+        } else lr.skip(t & 7);
+      }
+      out = { kind: 'int64', values };
+    }
+  }
+  return out;
+}
+
+/** Decode one serialized tf.Example into its features (by name). Throws on malformed bytes. */
+export function parseExample(buf: Uint8Array): Map<string, FeatureValues> {
+  const features = new Map<string, FeatureValues>();
+  try {
+    const r = new Reader(buf);
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      if (tag !== (1 << 3) + 2) {
+        r.skip(tag & 7);
+        continue;
+      }
+      const [fs, fe] = r.bytes(); // Features
+      const fr = new Reader(buf, fe, fs);
+      while (fr.pos < fr.end) {
+        const t = fr.uint32();
+        if (t !== (1 << 3) + 2) {
+          fr.skip(t & 7);
+          continue;
+        }
+        const [es, ee] = fr.bytes(); // map entry
+        const er = new Reader(buf, ee, es);
+        let key = '';
+        let value: FeatureValues = { kind: 'none' };
+        while (er.pos < er.end) {
+          const et = er.uint32();
+          if (et === (1 << 3) + 2) {
+            const [a, b] = er.bytes();
+            key = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(a, b));
+          } else if (et === (2 << 3) + 2) {
+            const [a, b] = er.bytes();
+            value = parseFeature(buf, a, b);
+          } else er.skip(et & 7);
+        }
+        features.set(key, value);
+      }
+    }
+  } catch (e) {
+    if (e instanceof WireError) throw new Error(e.message);
+    throw e;
+  }
+  return features;
+}
+
+/** TF's DataTypeString for the three feature value types. */
+export type FeatureDtype = 'float' | 'int64' | 'string';
+
+const kindName = (k: FeatureValues['kind']): FeatureDtype | 'none' =>
+  k === 'bytes' ? 'string' : k === 'float' ? 'float' : k === 'int64' ? 'int64' : 'none';
+
+export interface DenseSpec {
+  readonly key: string;
+  readonly dtype: FeatureDtype;
+  /** Known shape of one example's value (no -1 dims: variable-length dense is unsupported). */
+  readonly shape: readonly number[];
+  /** Default values (flattened), or undefined when the feature is required. */
+  readonly defaults: readonly (number | bigint | Uint8Array)[] | undefined;
+}
+
+export type DenseColumn = number[] | bigint[] | Uint8Array[];
+
+function shapeDebug(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** The name TF prints for example i (`<unknown>` without names). */
+export function exampleName(names: readonly string[] | undefined, i: number): string {
+  return names && names[i] !== undefined && names[i] !== '' ? names[i]! : '<unknown>';
+}
+
+function invalid(msg: string): TfsError {
+  return new TfsError(Code.INVALID_ARGUMENT, msg);
+}
+
+/** Decode a batch of serialized Examples; errors are TF's texts. */
+export function parseBatch(serialized: readonly Uint8Array[]): Map<string, FeatureValues>[] {
+  return serialized.map((s) => {
+    try {
+      return parseExample(s);
+    } catch {
+      throw invalid(`Could not parse example input, value: '${Buffer.from(s).toString('latin1')}'`);
+    }
+  });
+}
+
+/** Assemble one dense feature over the batch: flat values, row-major [batch, ...shape]. */
+export function denseColumn(
+  examples: readonly Map<string, FeatureValues>[],
+  spec: DenseSpec,
+  names: readonly string[] | undefined,
+): DenseColumn {
+  const per = spec.shape.reduce((a, b) => a * b, 1);
+  const out: (number | bigint | Uint8Array)[] = [];
+  examples.forEach((ex, i) => {
+    const f = ex.get(spec.key);
+    if (!f || f.kind === 'none' || f.values.length === 0) {
+      // An empty list counts as missing, as in TF's fast parser.
+      if (!spec.defaults) {
+        throw invalid(
+          `Name: ${exampleName(names, i)}, Feature: ${spec.key} (data type: ${spec.dtype}) is required but could not be found.`,
+        );
+      }
+      for (let k = 0; k < per; k++) out.push(spec.defaults[spec.defaults.length === 1 ? 0 : k]!);
+      return;
+    }
+    const kind = kindName(f.kind);
+    if (kind !== spec.dtype) {
+      throw invalid(
+        `Name: ${exampleName(names, i)}, Key: ${spec.key}, Index: ${i}.  Data types don't match. Data type: ${kind} but expected type: ${spec.dtype}`,
+      );
+    }
+    if (f.values.length !== per) {
+      const what = spec.dtype === 'string' ? 'bytes' : spec.dtype;
+      throw invalid(
+        `Name: ${exampleName(names, i)}, Key: ${spec.key}, Index: ${i}.  Number of ${what} values != expected.  Values size: ${f.values.length} but output shape: ${shapeDebug(spec.shape)}`,
+      );
+    }
+    for (const v of f.values) out.push(v);
+  });
+  return out as DenseColumn;
+}
+
+export interface VarLenColumn {
+  /** Per example, its values (empty when missing). */
+  readonly rows: DenseColumn[];
+}
+
+/** Assemble a sparse (VarLen) or ragged feature: each example's value list. */
+export function varLenColumn(
+  examples: readonly Map<string, FeatureValues>[],
+  key: string,
+  dtype: FeatureDtype,
+  names: readonly string[] | undefined,
+): DenseColumn[] {
+  return examples.map((ex, i) => {
+    const f = ex.get(key);
+    if (!f || f.kind === 'none') return [] as number[];
+    const kind = kindName(f.kind);
+    if (kind !== dtype) {
+      throw invalid(
+        `Name: ${exampleName(names, i)}, Key: ${key}, Index: ${i}.  Data types don't match. Data type: ${kind} but expected type: ${dtype}`,
+      );
+    }
+    return f.values as DenseColumn;
+  });
+}

@@ -1,0 +1,339 @@
+/**
+ * A loaded model on the embedded tfjs runtime: freeze at load, then
+ * `run(signature, inputs) → outputs`.
+ *
+ * Load freezes every signature into one tfjs GraphModel (weights shared between
+ * signatures), reports every problem at once (unsupported ops with the signatures that
+ * need them, unreadable variables, unrepresentable constants), creates the model's live
+ * variables and tables and runs its init op.
+ *
+ * A run checks the inputs as TensorFlow does (dtype strictly against the fed graph
+ * tensor, with TF's "Expects arg[i] to be ..." text; shape against the declared
+ * signature shape where it is known; a declared scalar accepts any shape, since TF does
+ * not check feeds against placeholder shapes and exported TF2 signatures declare `[]` for
+ * inputs callers feed as vectors), executes the needed subgraph, converts outputs to the
+ * signature's declared dtypes and frees every tensor it created.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
+import { Code, Errors, TfsError } from '../errors.js';
+import type { RunOptions, SignatureSpec } from '../servables/servable.js';
+import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
+import { shapeString, type Tensor } from '../tensor/tensor.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import {
+  bridgedWasmKernels,
+  ensureBackendReady,
+  onBackendSync,
+  resolveBackend,
+  withBackend,
+  type BackendName,
+  type ConcreteBackend,
+} from './backend.js';
+import {
+  allocateModelId,
+  isCustomOp,
+  registerCustomOps,
+  registerModelResources,
+  releaseModelResources,
+  type ModelResources,
+} from './custom-ops.js';
+import { freezeSavedModel, type FreezeSource, type FrozenSignature } from './freeze.js';
+import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
+import { fromTfjs, toTfjs } from './tensor-convert.js';
+import { encodeWeights, weightTensor } from './weights.js';
+
+/** The GraphModel type loadGraphModelSync returns. */
+type Graph = ReturnType<typeof loadGraphModelSync>;
+
+export interface ModelRuntimeOptions {
+  /** Backend for this model (default: the thread's default, else wasm). */
+  readonly backend?: BackendName;
+  readonly logger?: Logger;
+  /** Name used in logs and errors. */
+  readonly name?: string;
+}
+
+/** Whether the runtime executes op `op` after freezing. */
+export function isExecutableOp(op: string): boolean {
+  return TFJS_OPS.has(op) || isCustomOp(op);
+}
+
+interface Plan {
+  readonly spec: SignatureSpec;
+  readonly frozen: FrozenSignature;
+  /** Feed tensor names in sorted order: TF numbers feeds this way in its dtype errors. */
+  readonly feedOrder: readonly string[];
+}
+
+function describeProblems(name: string, unsupported: ReadonlyMap<string, ReadonlySet<string>>, errors: readonly string[]): TfsError {
+  const ops = [...unsupported.keys()].sort();
+  const parts: string[] = [];
+  if (ops.length > 0) {
+    parts.push(
+      ops.map((op) => `${op} (needed by ${[...unsupported.get(op)!].sort().join(', ')})`).join('; '),
+    );
+  }
+  if (ops.length > 0) {
+    const err = Errors.unsupportedOps(parts.join(''));
+    const msg = errors.length > 0 ? `${err.message}. Other problems: ${errors.join('; ')}` : err.message;
+    return new TfsError(err.code, `Model ${name}: ${msg}`);
+  }
+  return Errors.modelLoad(`Model ${name} cannot be served: ${errors.join('; ')}`);
+}
+
+export class ModelRuntime {
+  private disposed = false;
+
+  private constructor(
+    readonly name: string,
+    readonly backend: ConcreteBackend,
+    private readonly model: Graph,
+    private readonly plans: ReadonlyMap<string, Plan>,
+    private readonly modelId: number,
+    private readonly weightIds: ReadonlySet<number>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The model's serving signatures. */
+  get signatures(): ReadonlyMap<string, SignatureSpec> {
+    return new Map([...this.plans].map(([k, p]) => [k, p.spec]));
+  }
+
+  /** Ops each signature executes (for `tfs inspect` and tests). */
+  opsOf(signatureKey: string): readonly string[] {
+    return this.plans.get(signatureKey)?.frozen.ops ?? [];
+  }
+
+  /**
+   * Freeze and load a SavedModel. Every load problem surfaces here, in one TfsError.
+   */
+  static async load(source: FreezeSource, opts: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
+    const logger = opts.logger ?? silentLogger;
+    const name = opts.name ?? source.exportDir;
+    let backend = await resolveBackend(opts.backend ?? 'wasm');
+    await ensureBackendReady(backend);
+    registerCustomOps();
+    const specs = source.signatures;
+    const modelId = allocateModelId();
+    const frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...specs.keys()] });
+    const enc = encodeWeights(frozen.weights);
+    const errors = [...frozen.errors, ...enc.errors];
+    if (frozen.unsupported.size > 0 || errors.length > 0) throw describeProblems(name, frozen.unsupported, errors);
+    for (const w of frozen.warnings) logger.warn({ model: name }, w);
+
+    const allOps = new Set([...frozen.signatures.values()].flatMap((s) => s.ops));
+    if (backend === 'wasm') {
+      const complex = [...allOps].filter((op) => COMPLEX_OPS.has(op));
+      if (complex.length > 0) {
+        logger.warn(
+          { model: name },
+          `the wasm backend has no complex-number kernels (${complex.join(', ')}); running this model on the cpu backend`,
+        );
+        backend = 'cpu';
+        await ensureBackendReady('cpu');
+      } else {
+        const bridged = bridgedWasmKernels().filter((k) => allOps.has(k));
+        if (bridged.length > 0) {
+          logger.info({ model: name }, `the wasm backend lacks kernels ${bridged.join(', ')}; they run on the cpu backend's kernels`);
+        }
+      }
+    }
+
+    const resources: ModelResources = { variables: new Map(), tables: new Map() };
+    let model: Graph | undefined;
+    try {
+      const loaded = onBackendSync(backend, () => {
+        for (const v of frozen.variables) {
+          const initial =
+            v.key !== undefined && source.hasVariable(v.key)
+              ? tf.keep(weightTensor(source.readVariable(v.key), `variable ${v.node}`))
+              : undefined;
+          resources.variables.set(v.index, { name: v.node, value: initial });
+        }
+        for (const t of frozen.tables) {
+          resources.tables.set(t.index, { name: t.node, keyDtype: t.keyDtype, valueDtype: t.valueDtype, entries: undefined });
+        }
+        registerModelResources(modelId, resources);
+        return loadGraphModelSync({
+          modelTopology: frozen.graph,
+          weightSpecs: enc.specs,
+          weightData: enc.data,
+          format: 'graph-model',
+          generatedBy: 'tfs',
+          convertedBy: 'tfs freezer',
+        });
+      });
+      model = loaded;
+      if (frozen.initFetches.length > 0) {
+        const fetches = [...frozen.initFetches];
+        const outs = frozen.initAsync
+          ? await withBackend(backend, () => loaded.executeAsync({}, fetches))
+          : onBackendSync(backend, () => loaded.execute({}, fetches));
+        for (const t of Array.isArray(outs) ? outs : [outs]) t.dispose();
+      }
+    } catch (e) {
+      model?.dispose();
+      releaseModelResources(modelId);
+      if (e instanceof TfsError) throw new TfsError(e.code, `Model ${name}: ${e.message}`, { cause: e });
+      throw Errors.modelLoad(`Model ${name} failed to load: ${(e as Error).message}`, e);
+    }
+
+    const weightIds = new Set<number>();
+    const loadedModel: Graph = model;
+    for (const ts of Object.values(loadedModel.weights)) for (const t of ts) weightIds.add(t.id);
+    const plans = new Map<string, Plan>();
+    for (const [key, spec] of specs) {
+      const f = frozen.signatures.get(key);
+      if (!f) continue;
+      plans.set(key, { spec, frozen: f, feedOrder: Object.values(f.inputs).map((i) => i.feed).sort() });
+    }
+    logger.info(
+      { model: name, backend, signatures: [...plans.keys()], weights: enc.specs.length },
+      `model ${name} loaded on the ${backend} backend`,
+    );
+    return new ModelRuntime(name, backend, loadedModel, plans, modelId, weightIds, logger);
+  }
+
+  /** Run a signature. Inputs keyed by alias; outputs keyed by alias with declared dtypes. */
+  async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    if (this.disposed) throw new TfsError(Code.UNAVAILABLE, `Model ${this.name} has been unloaded`);
+    const plan = this.plans.get(signatureKey);
+    if (!plan) throw Errors.predictSignatureNotFound(signatureKey);
+    checkAbort(options.signal);
+    const { spec, frozen } = plan;
+
+    // Output selection.
+    const aliases = options.outputFilter && options.outputFilter.length > 0 ? [...options.outputFilter] : Object.keys(frozen.outputs);
+    const seen = new Set<string>();
+    for (const a of aliases) {
+      if (!(a in frozen.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(frozen.outputs));
+      if (seen.has(a)) throw Errors.duplicateOutputAlias(a);
+      seen.add(a);
+    }
+    const fetches = [...new Set(aliases.map((a) => frozen.outputs[a]!))];
+
+    // Input checks, in TF's terms.
+    const feeds: [string, Tensor, string][] = [];
+    for (const [alias, fin] of Object.entries(frozen.inputs)) {
+      const t = inputs[alias] ?? spec.defaults[alias];
+      if (!t) {
+        throw new TfsError(
+          Code.INVALID_ARGUMENT,
+          `Signature input alias: ${alias}(feed name: ${spec.inputs[alias]?.name ?? fin.feed}) not found in request and no default value provided.`,
+        );
+      }
+      if (t.dtype !== fin.graphDtype) {
+        const idx = plan.feedOrder.indexOf(fin.feed);
+        throw new TfsError(
+          Code.INVALID_ARGUMENT,
+          `Expects arg[${idx}] to be ${dtypeInfo(fin.graphDtype)?.short} but ${dtypeInfo(t.dtype)?.short ?? t.dtype} is provided`,
+        );
+      }
+      const declared = spec.inputs[alias]?.shape;
+      if (declared && declared.length > 0) {
+        const ok = declared.length === t.shape.length && declared.every((d, i) => d < 0 || d === t.shape[i]);
+        if (!ok) {
+          throw new TfsError(
+            Code.INVALID_ARGUMENT,
+            `input ${alias} has shape ${shapeString(t.shape)} but signature ${signatureKey} declares ${shapeString(declared.map((d) => (d < 0 ? -1 : d)))}`,
+          );
+        }
+      }
+      feeds.push([alias, t, fin.feed]);
+    }
+    for (const k of Object.keys(inputs)) {
+      if (!(k in frozen.inputs)) {
+        throw new TfsError(
+          Code.INVALID_ARGUMENT,
+          `Inputs contains invalid name. Used request inputs: ${Object.keys(inputs).sort().join(',')}, request input: ${k}`,
+        );
+      }
+    }
+
+    const outputDtype = (alias: string): DTypeName => spec.outputs[alias]?.dtype ?? 'DT_FLOAT';
+    const execute = (outs: tf.Tensor[], created: tf.Tensor[]): Record<string, Tensor> => {
+      const byFetch = new Map(fetches.map((f, i) => [f, outs[i]!]));
+      const result: Record<string, Tensor> = {};
+      for (const a of aliases) {
+        result[a] = fromTfjs(byFetch.get(frozen.outputs[a]!)!, outputDtype(a), `output ${a}`);
+      }
+      const done = new Set<number>();
+      for (const t of [...outs, ...created]) {
+        if (done.has(t.id) || this.weightIds.has(t.id)) continue;
+        done.add(t.id);
+        t.dispose();
+      }
+      return result;
+    };
+    const makeInputs = (): [tf.NamedTensorMap, tf.Tensor[]] => {
+      const map: tf.NamedTensorMap = {};
+      const created: tf.Tensor[] = [];
+      try {
+        for (const [alias, t, feed] of feeds) {
+          const tt = toTfjs(t, `input ${alias}`);
+          created.push(tt);
+          map[feed] = tt;
+        }
+      } catch (e) {
+        for (const t of created) t.dispose();
+        throw e;
+      }
+      return [map, created];
+    };
+
+    try {
+      if (!frozen.async) {
+        return onBackendSync(this.backend, () => {
+          const [map, created] = makeInputs();
+          let outs: tf.Tensor[];
+          try {
+            const r = this.model.execute(map, fetches);
+            outs = Array.isArray(r) ? r : [r];
+          } catch (e) {
+            for (const t of created) t.dispose();
+            throw e;
+          }
+          return execute(outs, created);
+        });
+      }
+      return await withBackend(this.backend, async () => {
+        const [map, created] = makeInputs();
+        let outs: tf.Tensor[];
+        try {
+          const r = await this.model.executeAsync(map, fetches);
+          outs = Array.isArray(r) ? r : [r];
+        } catch (e) {
+          for (const t of created) t.dispose();
+          throw e;
+        }
+        checkAbort(options.signal, () => {
+          for (const t of [...outs, ...created]) if (!this.weightIds.has(t.id)) t.dispose();
+        });
+        return execute(outs, created);
+      });
+    } catch (e) {
+      if (e instanceof TfsError) throw e;
+      // Kernel errors (shape mismatches inside the graph, ...) are the caller's bad input,
+      // as TF reports them: INVALID_ARGUMENT with the kernel's text.
+      throw new TfsError(Code.INVALID_ARGUMENT, (e as Error).message, { cause: e });
+    }
+  }
+
+  /** Free the model's weights, variables and tables. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    onBackendSync(this.backend, () => this.model.dispose());
+    releaseModelResources(this.modelId);
+    this.logger.debug({ model: this.name }, `model ${this.name} unloaded`);
+  }
+}
+
+function checkAbort(signal: AbortSignal | undefined, cleanup?: () => void): void {
+  if (!signal?.aborted) return;
+  cleanup?.();
+  const r: unknown = signal.reason;
+  if (r instanceof TfsError) throw r;
+  throw Errors.cancelled();
+}

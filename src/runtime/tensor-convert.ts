@@ -1,0 +1,215 @@
+/**
+ * Conversions between tfs {@link Tensor}s and tfjs tensors, where the dtype policy of the
+ * runtime lives.
+ *
+ * tfjs computes in float32, int32, bool, string and complex64. Every TensorFlow dtype is
+ * mapped onto one of those (dtypes.ts `tfjs` column) and back:
+ * - float64 values are rounded to float32 (what a float32 model does with its own
+ *   `Cast`); a finite value beyond float32's range is refused rather than turned into
+ *   infinity;
+ * - int64/uint32/uint64 values must fit in int32 exactly, else the call is refused (tfjs
+ *   would wrap them silently);
+ * - half and bfloat16 convert exactly to float32; results convert back with
+ *   round-to-nearest-even;
+ * - int8/uint8/int16/uint16 results are wrapped to their width, as TF's arithmetic does.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Code, TfsError } from '../errors.js';
+import { dtypeInfo, mustDtype, type DTypeName } from '../tensor/dtypes.js';
+import {
+  bfloat16ToFloat,
+  floatToBfloat16,
+  floatToHalf,
+  halfToFloat,
+  numElements,
+  type Tensor,
+  type TensorData,
+} from '../tensor/tensor.js';
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** The values of a tfs tensor in the form tfjs stores them for `dtype`'s tfjs type. */
+export function toTfjsValues(t: Tensor, what: string): { dtype: tf.DataType; values: tf.TypedArray | Uint8Array[] } {
+  const info = mustDtype(t.dtype);
+  const n = numElements(t.shape);
+  const d = t.data;
+  switch (info.name) {
+    case 'DT_FLOAT':
+      return { dtype: 'float32', values: d as Float32Array };
+    case 'DT_DOUBLE': {
+      const src = d as Float64Array;
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = src[i]!;
+        if (Number.isFinite(v) && Math.abs(v) > FLOAT32_MAX) {
+          throw new TfsError(
+            Code.INVALID_ARGUMENT,
+            `${what}: double value ${v} is outside the float32 range tfs computes float64 tensors in`,
+          );
+        }
+        out[i] = v;
+      }
+      return { dtype: 'float32', values: out };
+    }
+    case 'DT_HALF':
+    case 'DT_BFLOAT16': {
+      const src = d as Uint16Array;
+      const out = new Float32Array(n);
+      const conv = info.name === 'DT_HALF' ? halfToFloat : bfloat16ToFloat;
+      for (let i = 0; i < n; i++) out[i] = conv(src[i]!);
+      return { dtype: 'float32', values: out };
+    }
+    case 'DT_INT32':
+      return { dtype: 'int32', values: d as Int32Array };
+    case 'DT_UINT8':
+    case 'DT_INT8':
+    case 'DT_INT16':
+    case 'DT_UINT16':
+      return { dtype: 'int32', values: Int32Array.from(d as Uint8Array) };
+    case 'DT_UINT32': {
+      const src = d as Uint32Array;
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = src[i]!;
+        if (v > INT32_MAX) throw int32Refusal(what, 'uint32', String(v));
+        out[i] = v;
+      }
+      return { dtype: 'int32', values: out };
+    }
+    case 'DT_INT64':
+    case 'DT_UINT64': {
+      const src = d as BigInt64Array | BigUint64Array;
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = src[i]!;
+        if (v < BigInt(INT32_MIN) || v > BigInt(INT32_MAX)) throw int32Refusal(what, info.short, v.toString());
+        out[i] = Number(v);
+      }
+      return { dtype: 'int32', values: out };
+    }
+    case 'DT_BOOL':
+      return { dtype: 'bool', values: d as Uint8Array };
+    case 'DT_STRING':
+      return { dtype: 'string', values: d as Uint8Array[] };
+    default:
+      throw new TfsError(Code.UNIMPLEMENTED, `${what}: dtype ${info.short} is not supported by the tfs runtime`);
+  }
+}
+
+function int32Refusal(what: string, short: string, value: string): TfsError {
+  return new TfsError(
+    Code.INVALID_ARGUMENT,
+    `${what}: ${short} value ${value} does not fit in int32; tfs computes ${short} tensors as int32 and refuses values it would corrupt`,
+  );
+}
+
+/** A tfjs tensor holding a tfs tensor's values (caller disposes). */
+export function toTfjs(t: Tensor, what: string): tf.Tensor {
+  if (t.dtype === 'DT_COMPLEX64' || t.dtype === 'DT_COMPLEX128') {
+    const d = t.data as Float32Array | Float64Array;
+    const n = numElements(t.shape);
+    const re = new Float32Array(n);
+    const im = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      re[i] = d[2 * i]!;
+      im[i] = d[2 * i + 1]!;
+    }
+    return tf.tidy(() => tf.complex(tf.tensor(re, [...t.shape]), tf.tensor(im, [...t.shape])));
+  }
+  const { dtype, values } = toTfjsValues(t, what);
+  return tf.tensor(values as tf.TypedArray, [...t.shape], dtype);
+}
+
+/** Convert tfjs values (as read from a tensor) into storage for `dtype`. */
+export function fromTfjsValues(
+  values: tf.TypedArray | Uint8Array[],
+  tfDtype: tf.DataType,
+  shape: readonly number[],
+  dtype: DTypeName,
+  what: string,
+): Tensor {
+  const info = mustDtype(dtype);
+  const n = numElements(shape);
+  let data: TensorData;
+  const num = values as ArrayLike<number>;
+  if (tfDtype === 'string') {
+    if (info.name !== 'DT_STRING') throw mismatch(what, dtype, tfDtype);
+    data = values as Uint8Array[];
+  } else if (tfDtype === 'complex64') {
+    throw mismatch(what, dtype, tfDtype);
+  } else {
+    switch (info.storage) {
+      case 'float32':
+        data = values instanceof Float32Array ? values : Float32Array.from(num);
+        break;
+      case 'float64':
+        data = Float64Array.from(num);
+        break;
+      case 'int32':
+        data = values instanceof Int32Array ? values : Int32Array.from(num, (v) => Math.trunc(v));
+        break;
+      case 'uint8':
+        data = Uint8Array.from(num, (v) => v & 0xff);
+        break;
+      case 'int8':
+        data = Int8Array.from(num, (v) => (v << 24) >> 24);
+        break;
+      case 'int16':
+        data = Int16Array.from(num, (v) => (v << 16) >> 16);
+        break;
+      case 'uint16':
+        if (info.name === 'DT_HALF') data = Uint16Array.from(num, (v) => floatToHalf(v));
+        else if (info.name === 'DT_BFLOAT16') data = Uint16Array.from(num, (v) => floatToBfloat16(v));
+        else data = Uint16Array.from(num, (v) => v & 0xffff);
+        break;
+      case 'uint32':
+        data = Uint32Array.from(num, (v) => v >>> 0);
+        break;
+      case 'int64':
+        data = BigInt64Array.from(num, (v) => BigInt(Math.trunc(v)));
+        break;
+      case 'uint64':
+        data = BigUint64Array.from(num, (v) => BigInt.asUintN(64, BigInt(Math.trunc(v))));
+        break;
+      case 'bool':
+        data = values instanceof Uint8Array ? values : Uint8Array.from(num, (v) => (v ? 1 : 0));
+        break;
+      default:
+        throw mismatch(what, dtype, tfDtype);
+    }
+  }
+  if (data.length !== n) throw new TfsError(Code.INTERNAL, `${what}: ${data.length} values for shape [${shape.join(',')}]`);
+  return { dtype, shape: [...shape], data };
+}
+
+function mismatch(what: string, dtype: DTypeName, tfDtype: string): TfsError {
+  return new TfsError(
+    Code.INTERNAL,
+    `${what}: the graph computed a ${tfDtype} tensor where the signature declares ${dtypeInfo(dtype)?.short ?? dtype}`,
+  );
+}
+
+/** Read a tfjs tensor (synchronously) as a tfs tensor of `dtype`. Does not dispose it. */
+export function fromTfjs(t: tf.Tensor, dtype: DTypeName, what: string): Tensor {
+  if (t.dtype === 'complex64') {
+    if (dtype !== 'DT_COMPLEX64' && dtype !== 'DT_COMPLEX128') throw mismatch(what, dtype, t.dtype);
+    const [re, im] = tf.tidy(() => [tf.real(t).dataSync(), tf.imag(t).dataSync()]);
+    const n = re!.length;
+    const out = dtype === 'DT_COMPLEX64' ? new Float32Array(2 * n) : new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      out[2 * i] = re![i]!;
+      out[2 * i + 1] = im![i]!;
+    }
+    return { dtype, shape: [...t.shape], data: out };
+  }
+  if (t.dtype === 'string') {
+    // dataSync() would decode strings to JS text; the engine's readSync keeps the bytes.
+    const bytes = tf.engine().readSync(t.dataId) as Uint8Array[];
+    return fromTfjsValues(bytes, 'string', t.shape, dtype, what);
+  }
+  // Copy: the cpu backend hands out its own storage, which may belong to a weight.
+  const values = (t.dataSync() as tf.TypedArray).slice();
+  return fromTfjsValues(values, t.dtype, t.shape, dtype, what);
+}
