@@ -47,12 +47,19 @@ export function parseFailure(kind: ConfigError['kind'], file: string, err: TextF
   return new ConfigError(kind, file, issues, message);
 }
 
+/** The set member of the policy oneof (from the virtual oneof field, or by presence). */
+function policyChoice(p: Record<string, unknown> | undefined): string | undefined {
+  if (!p) return undefined;
+  if (typeof p['policy_choice'] === 'string') return p['policy_choice'];
+  return ['specific', 'all', 'latest'].find((k) => p[k] !== undefined && p[k] !== null);
+}
+
 function versionPolicyOf(p: Record<string, unknown> | undefined): VersionPolicy {
-  const choice = p?.['policy_choice'];
+  const choice = policyChoice(p);
   if (choice === 'all') return { kind: 'all' };
   if (choice === 'specific') {
-    const versions = ((p?.['specific'] as Record<string, unknown> | undefined)?.['versions'] ?? []) as (string | number)[];
-    return { kind: 'specific', versions: versions.map(Number) };
+    const versions = ((p?.['specific'] as Record<string, unknown> | undefined)?.['versions'] ?? []) as unknown[];
+    return { kind: 'specific', versions: versions.map((v) => Number(String(v))) };
   }
   const n = Number((p?.['latest'] as Record<string, unknown> | undefined)?.['num_versions'] ?? 0);
   // Upstream treats num_versions 0 (the unset default) as 1.
@@ -110,9 +117,9 @@ export function checkModelServerConfig(obj: Record<string, unknown>, source: Iss
     }
     const platform = String(c['model_platform'] ?? '') || (c['model_type'] === 'TENSORFLOW' ? 'tensorflow' : '');
     const labels: Record<string, number> = {};
-    for (const [k, v] of Object.entries((c['version_labels'] ?? {}) as Record<string, unknown>)) labels[k] = Number(v);
+    for (const [k, v] of Object.entries((c['version_labels'] ?? {}) as Record<string, unknown>)) labels[k] = Number(String(v));
     const policyObj = c['model_version_policy'] as Record<string, unknown> | undefined;
-    if (policyObj && policyObj['policy_choice'] === undefined) {
+    if (policyObj && policyChoice(policyObj) === undefined) {
       issues.push(
         issueAt(source, ['model_config_list', 'config', i, 'model_version_policy'], 'warning', `model_version_policy of model ${name} sets no policy; the default latest { num_versions: 1 } applies`, 'Write latest { }, all { } or specific { versions: … } inside model_version_policy.'),
       );
@@ -131,7 +138,7 @@ export function checkModelServerConfig(obj: Record<string, unknown>, source: Iss
   sortIssues(issues);
   const ok = !issues.some((x) => x.severity === 'error');
   const config: ModelServerConfig | undefined = ok
-    ? Object.freeze({ models: Object.freeze(models), ...(obj['config'] === undefined ? { isEmpty: true } : {}) })
+    ? Object.freeze({ models: Object.freeze(models), ...(obj['model_config_list'] == null && obj['custom_model_config'] == null ? { isEmpty: true } : {}) })
     : undefined;
   return source.doc ? { config, issues, doc: source.doc } : { config, issues };
 }

@@ -112,8 +112,9 @@ function jsonScalar(field: protobuf.FieldBase, typeName: string, resolved: proto
   if (resolved instanceof protobuf.Type && v && typeof v === 'object' && !(v instanceof Uint8Array)) {
     return jsonView(resolved, v as Record<string, unknown>);
   }
-  if (LONG_TYPES.has(typeName) && (typeof v === 'string' || typeof v === 'bigint')) {
-    const n = Number(v);
+  // int64 arrive as decimal strings (our toObject options), numbers, bigints or Long objects.
+  if (LONG_TYPES.has(typeName) && (typeof v === 'string' || typeof v === 'bigint' || (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)))) {
+    const n = Number(String(v));
     return Number.isSafeInteger(n) ? n : String(v);
   }
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
