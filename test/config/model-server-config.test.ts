@@ -146,6 +146,8 @@ test('modelServerConfigFromProto: a decoded HandleReloadConfigRequest config, re
   assert.equal(e.location, undefined);
   assert.equal(e.issues[0]!.line, 0);
   assert.deepEqual(modelServerConfigFromProto(T.toObject(T.decode(new Uint8Array(0)), toObjectOptions)), { models: [], isEmpty: true });
+  // Plain toObject (Long objects, no virtual oneof fields, no empty arrays) means the same.
+  assert.deepEqual(modelServerConfigFromProto(T.toObject(T.decode(wire))), cfg);
 });
 
 test('singleModelConfig is what --model_name/--model_base_path build', () => {
