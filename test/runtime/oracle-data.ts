@@ -1,0 +1,134 @@
+/**
+ * TensorFlow's recorded outputs for the shared fixtures (`expected/tf_oracle_outputs.jsonl`,
+ * `zoo/oracle.jsonl`) as runtime inputs and expectations, plus the comparison rule the
+ * correctness suite uses.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lookupType } from '../../src/proto/root.js';
+import type { DTypeName } from '../../src/tensor/dtypes.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+
+export interface OracleCase {
+  /** Model directory name under savedmodels/ or zoo/ (`saved_model_counter`). */
+  readonly model: string;
+  readonly version: number;
+  /** The version directory. */
+  readonly dir: string;
+  readonly signature: string;
+  readonly inputs: Record<string, Tensor>;
+  readonly outputs: Record<string, { dtype: DTypeName; shape: number[]; values: number[] }>;
+  /** Which oracle file and line, for messages. */
+  readonly where: string;
+}
+
+interface RawTensor {
+  dtype: DTypeName;
+  shape?: number[];
+  values?: unknown;
+  encoding?: 'utf8' | 'base64';
+  serialized_tf_examples?: Record<string, number[]>[];
+}
+
+const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flat(Infinity) : [v]);
+
+/** A serialized tf.Example with float features (how the shared oracle lists its examples). */
+export function floatExample(features: Record<string, number[]>): Uint8Array {
+  const Example = lookupType('tensorflow.Example');
+  const feature: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(features)) feature[k] = { float_list: { value: v } };
+  return Example.encode(Example.fromObject({ features: { feature } })).finish();
+}
+
+export function tensorOf(raw: RawTensor): Tensor {
+  if (raw.serialized_tf_examples) {
+    const data = raw.serialized_tf_examples.map(floatExample);
+    return { dtype: 'DT_STRING', shape: [data.length], data };
+  }
+  const values = flat(raw.values);
+  const shape = raw.shape ?? [];
+  switch (raw.dtype) {
+    case 'DT_FLOAT':
+      return { dtype: raw.dtype, shape, data: Float32Array.from(values as number[]) };
+    case 'DT_DOUBLE':
+      return { dtype: raw.dtype, shape, data: Float64Array.from(values as number[]) };
+    case 'DT_INT64':
+      return { dtype: raw.dtype, shape, data: BigInt64Array.from((values as number[]).map((v) => BigInt(v))) };
+    case 'DT_UINT8':
+      return { dtype: raw.dtype, shape, data: Uint8Array.from(values as number[]) };
+    case 'DT_INT32':
+      return { dtype: raw.dtype, shape, data: Int32Array.from(values as number[]) };
+    case 'DT_STRING':
+      return {
+        dtype: raw.dtype,
+        shape,
+        data: (values as string[]).map((s) => (raw.encoding === 'base64' ? new Uint8Array(Buffer.from(s, 'base64')) : new TextEncoder().encode(s))),
+      };
+    default:
+      throw new Error(`oracle dtype ${raw.dtype} not handled by the test`);
+  }
+}
+
+function parse(file: string, dirOf: (model: string, version: number) => string, line: string, i: number): OracleCase {
+  const o = JSON.parse(line) as {
+    model: string;
+    version?: number;
+    signature: string;
+    inputs: Record<string, RawTensor>;
+    outputs: Record<string, RawTensor>;
+  };
+  const [model, v] = o.version === undefined ? (o.model.split('/') as [string, string]) : [o.model, String(o.version)];
+  const version = Number(v);
+  const inputs: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(o.inputs)) inputs[k] = tensorOf(t);
+  const outputs: OracleCase['outputs'] = {};
+  for (const [k, t] of Object.entries(o.outputs)) {
+    outputs[k] = { dtype: t.dtype, shape: t.shape ?? [], values: flat(t.values) as number[] };
+  }
+  return { model, version, dir: dirOf(model, version), signature: o.signature, inputs, outputs, where: `${file}:${i + 1}` };
+}
+
+/** Every oracle call, shared fixtures first (file order matters: the counter model is stateful). */
+export function oracleCases(sharedFixtures: string): OracleCase[] {
+  const out: OracleCase[] = [];
+  const savedmodels = join(sharedFixtures, 'savedmodels');
+  const a = readFileSync(join(sharedFixtures, 'expected', 'tf_oracle_outputs.jsonl'), 'utf8').trim().split('\n');
+  const versionDir = (root: string) => (model: string, version: number) => {
+    // Upstream fixtures keep zero-padded version directory names (00000123).
+    const padded = String(version).padStart(8, '0');
+    const candidates = [join(root, model, String(version)), join(root, model, padded)];
+    return candidates.find((c) => {
+      try {
+        readFileSync(join(c, 'saved_model.pb'));
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? candidates[0]!;
+  };
+  a.forEach((l, i) => out.push(parse('expected/tf_oracle_outputs.jsonl', versionDir(savedmodels), l, i)));
+  const zoo = join(sharedFixtures, 'zoo');
+  const b = readFileSync(join(zoo, 'oracle.jsonl'), 'utf8').trim().split('\n');
+  b.forEach((l, i) => out.push(parse('zoo/oracle.jsonl', versionDir(zoo), l, i)));
+  return out;
+}
+
+/** Relative tolerance for float outputs, and the absolute floor used for values near 0. */
+export const RTOL = 1e-5;
+export const ATOL = 1e-6;
+
+/** Compare one output; returns a description of the first mismatch, or undefined. */
+export function mismatch(got: Tensor | undefined, want: OracleCase['outputs'][string]): string | undefined {
+  if (!got) return 'missing';
+  if (got.dtype !== want.dtype) return `dtype ${got.dtype}, want ${want.dtype}`;
+  if (got.shape.join(',') !== want.shape.join(',')) return `shape [${got.shape.join(',')}], want [${want.shape.join(',')}]`;
+  const g = Array.from(got.data as ArrayLike<number | bigint>, Number);
+  const isFloat = want.dtype === 'DT_FLOAT' || want.dtype === 'DT_DOUBLE' || want.dtype === 'DT_HALF';
+  for (let i = 0; i < want.values.length; i++) {
+    const w = want.values[i]!;
+    const x = g[i]!;
+    const ok = isFloat ? Math.abs(x - w) <= RTOL * Math.abs(w) + ATOL : x === w;
+    if (!ok) return `value[${i}] = ${x}, want ${w}`;
+  }
+  return undefined;
+}
