@@ -25,20 +25,11 @@ function kebab(name: string): { aliases?: string[] } {
 export default class GenK8s extends Command {
   static override summary = 'Write Kubernetes manifests for tfs from the config files tfs serve reads.';
 
-  static override description = `Builds a Deployment (probes on /readyz and /healthz, graceful shutdown, non-root, GPU limits),
-a ClusterIP Service, a ConfigMap holding your config files verbatim, a HorizontalPodAutoscaler,
-a PodDisruptionBudget, a ServiceMonitor when monitoring is on, an Istio VirtualService and
-DestinationRule with --canary, a kustomization.yaml and a Dockerfile for --image. Every object is
-validated against its Kubernetes schema before it is written.
-
-Without --out the objects are printed as one YAML stream; with --out DIR each goes to its own file
-(apply with kubectl apply -k DIR).
-
-Models: every base_path in the model config must be on a model volume. --model_volume
-[TARGET=]KIND:VALUE mounts pvc:CLAIM, hostPath:/node/dir or emptyDir+init:IMAGE (an init container
-copies the models out of IMAGE, which holds them at the mount path). Without TARGET the volume is
-mounted at the directory holding every base_path (the base path itself for one model); TARGET is a
-mount path (/models=pvc:claim) or a model name (my_model=pvc:claim). Default: pvc:<name>-models.`;
+  static override description = [
+    'Builds a Deployment (probes on /readyz and /healthz, graceful shutdown, non-root, GPU limits), a ClusterIP Service, a ConfigMap holding your config files verbatim, a HorizontalPodAutoscaler, a PodDisruptionBudget, a ServiceMonitor when monitoring is on, an Istio VirtualService and DestinationRule with --canary, a kustomization.yaml and a Dockerfile for --image. Every object is validated against its Kubernetes schema before it is written.',
+    'Without --out the objects are printed as one YAML stream; with --out DIR each goes to its own file (apply with kubectl apply -k DIR).',
+    'Models: every base_path in the model config must be on a model volume. --model_volume [TARGET=]KIND:VALUE mounts pvc:CLAIM, hostPath:/node/dir or emptyDir+init:IMAGE (an init container copies the models out of IMAGE, which holds them at the mount path). Without TARGET the volume is mounted at the directory holding every base_path (the base path itself for one model); TARGET is a mount path (/models=pvc:claim) or a model name (my_model=pvc:claim). Default: pvc:<name>-models.',
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --model_config_file models.config --batching_parameters_file batching.pbtxt --image registry.example.com/tfs:0.1.0 --out k8s/',
