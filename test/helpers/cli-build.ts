@@ -8,7 +8,7 @@
  * is ours with `oclif.commands` pointing at `<build dir>/commands`, and oclif's `execute`
  * runs on it, so the commands under test are always the ones compiled next to the test.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -62,5 +62,24 @@ export function runBuiltCli(args: readonly string[], opts: { cwd?: string; timeo
       clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });
     });
+  });
+}
+
+/**
+ * Starts `tfs <args>` from this build without waiting for it (for long-running commands such
+ * as `serve`); the caller reads its output and stops it. stdin is ignored, stdout/stderr piped.
+ */
+export function spawnBuiltCli(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const env = { ...process.env, NO_COLOR: '1', ...opts.env };
+  if (fromDist) {
+    return spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], { cwd: opts.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  const oclif = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('@oclif/core')).href;
+  const pj = join(packageRootForBuild(), 'package.json');
+  const script = `import { execute } from ${JSON.stringify(oclif)};\nawait execute({ dir: ${JSON.stringify(pj)}, args: JSON.parse(process.env.TFS_CLI_ARGS) });`;
+  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...env, TFS_CLI_ARGS: JSON.stringify(args) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
