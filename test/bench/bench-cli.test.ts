@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { runCli } from '../helpers/cli.js';
+import { runBuiltCli as runCli } from '../helpers/cli-build.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'bench.schema.json'), 'utf8')) as object;
