@@ -167,6 +167,10 @@ function sizingWarnings(opts: ResolvedOptions, inputs: LoadedInputs): string[] {
   if (inputs.monitoring && !inputs.monitoring.config.prometheus.enable) {
     out.push(`${basename(inputs.monitoring.source)}: prometheus_config is not enabled, so no ServiceMonitor is generated`);
   }
+  for (const a of opts.serveArgs) {
+    const m = /^--([a-z_]+_file)=(.+)$/.exec(a);
+    if (m) out.push(`--serve_arg ${a}: ${m[2]!} must exist in the container; mount it (e.g. from a Secret) with a kustomize patch`);
+  }
   if (opts.gpu > 0) {
     out.push(
       '--gpu: the image must contain @tensorflow/tfjs-node-gpu next to tfs (the generated Dockerfile installs it on a CUDA 11.2 base); tfs serve is started with --backend=tensorflow so a missing binding fails at start-up',

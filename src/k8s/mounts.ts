@@ -139,6 +139,11 @@ export function planModelMounts(models: readonly DeployedModel[], specs: readonl
       ...(r.spec === undefined ? {} : { flag: r.spec.raw }),
     };
   });
+  for (const m of mounts) {
+    if (m.source.kind === 'hostPath') {
+      warnings.push(`${m.flag === undefined ? 'hostPath' : `--model_volume '${m.flag}'`}: every node that may run the pods needs the models at ${m.source.path}`);
+    }
+  }
   if (usedDefault) {
     const m = mounts[0]!;
     warnings.push(

@@ -149,6 +149,8 @@ test('args: GPU backend unless given, $( escaped, extra serve flags last', () =>
   assert.deepEqual(container(wasm)['args'].filter((a: string) => a.startsWith('--backend')), ['--backend=wasm']);
   const single = generateK8s({ model_name: 'm', model_base_path: '/models/$(HOME)', image: 'i:1' }, { version: '1' });
   assert.ok(container(single)['args'].includes('--model_base_path=/models/$$(HOME)'));
+  const ssl = gen({ 'models.config': TWO_MODELS }, { serve_arg: ['--ssl_config_file=/etc/tfs-tls/ssl.pbtxt'], model_volume: ['pvc:m'] });
+  assert.deepEqual(ssl.warnings, ['--serve_arg --ssl_config_file=/etc/tfs-tls/ssl.pbtxt: /etc/tfs-tls/ssl.pbtxt must exist in the container; mount it (e.g. from a Secret) with a kustomize patch']);
   const cpu = gen({ 'models.config': TWO_MODELS }, {});
   assert.equal(container(cpu)['resources'].limits['nvidia.com/gpu'], undefined);
   assert.doesNotMatch(cpu.files.find((f) => f.path === 'Dockerfile')!.content, /tfjs-node-gpu/);
