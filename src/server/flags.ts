@@ -59,9 +59,11 @@ const f = (
 
 /** Every flag, in upstream's order, then tfs's own flags. */
 export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
-  f('port', 'int', 8500, 'Port to listen on for gRPC API (0 = no TCP gRPC listener)'),
+  // tfs: port 0 picks a free port (printed at start-up) and -1 disables the listener; upstream
+  // used 0 to disable. The REST default is 8501, as the tensorflow/serving Docker image passes.
+  f('port', 'int', 8500, 'Port to listen on for gRPC API (0 = pick a free port, -1 = no TCP gRPC listener)'),
   f('grpc_socket_path', 'string', '', 'If non-empty, listen to a UNIX socket for gRPC API on the given path'),
-  f('rest_api_port', 'int', 0, 'Port to listen on for HTTP/REST API. 0 disables REST; must differ from --port'),
+  f('rest_api_port', 'int', 8501, 'Port to listen on for HTTP/REST API (0 = pick a free port, -1 = disabled); must differ from --port'),
   f('rest_api_num_threads', 'int', 4 * CPUS, 'Number of threads for HTTP/REST API processing', 'ignored',
     'Node serves HTTP on its event loop; model runs use --num_batch_threads worker threads instead'),
   f('rest_api_timeout_in_ms', 'int', 30000, 'Timeout for HTTP/REST API calls (model runs); 0 = none'),

@@ -5,7 +5,7 @@ import { parseServeFlags, unsupportedFlagNotes, usageText, FlagError, SERVE_FLAG
 test('defaults are upstream defaults', () => {
   const p = parseServeFlags([], {});
   assert.equal(p.values['port'], 8500);
-  assert.equal(p.values['rest_api_port'], 0);
+  assert.equal(p.values['rest_api_port'], 8501, 'as the Docker image runs it');
   assert.equal(p.values['rest_api_timeout_in_ms'], 30000);
   assert.equal(p.values['model_name'], 'default');
   assert.equal(p.values['enable_model_warmup'], true);

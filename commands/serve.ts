@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { Command, Flags } from '@oclif/core';
+import { asTfsError } from '../src/errors.js';
+import {
+  FlagError,
+  SERVE_FLAGS,
+  envVarOf,
+  parseServeFlags,
+  unsupportedFlagNotes,
+  usageText,
+  type FlagSpec,
+} from '../src/server/flags.js';
+import { StartupError, startServer, type RunningServer } from '../src/server/server.js';
+import { packageRoot } from '../src/util/paths.js';
+import { createLogger } from '../src/util/logger.js';
+
+/** oclif flag declarations generated from the flag table, so `tfs serve --help` lists every flag. */
+function oclifFlags(): Record<string, ReturnType<typeof Flags.string>> {
+  const out: Record<string, ReturnType<typeof Flags.string>> = {};
+  for (const s of SERVE_FLAGS) out[s.name] = declare(s) as ReturnType<typeof Flags.string>;
+  return out;
+}
+
+function declare(s: FlagSpec): unknown {
+  const note = s.support === 'supported' ? '' : ` [tfs: ${s.support}: ${s.note ?? ''}]`;
+  const description = `${s.help}${s.tfsOnly ? ' [tfs only]' : ''}${note} (env ${envVarOf(s.name)})`;
+  const common = { description, helpGroup: s.tfsOnly ? 'TFS' : 'TENSORFLOW_MODEL_SERVER', aliases: [s.name.replace(/_/g, '-')] };
+  if (s.type === 'bool') return Flags.boolean({ ...common, default: s.default as boolean, allowNo: true });
+  return Flags.string({ ...common, default: String(s.default) });
+}
+
+function tfsVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export default class Serve extends Command {
+  static override summary = 'Serve SavedModels over REST and gRPC: a drop-in for tensorflow_model_server.';
+
+  static override description = `Takes tensorflow_model_server's flags in their upstream form (--name=value, bare booleans,
+true/false/1/0) and also as --kebab-case value; every flag can be set with a TFS_<NAME> environment
+variable, and MODEL_NAME / MODEL_BASE_PATH work as in the tensorflow/serving Docker image
+(--model_base_path=\${MODEL_BASE_PATH:-/models}/\${MODEL_NAME}). gRPC listens on --port (8500) and REST on
+--rest_api_port (8501); 0 picks a free port, -1 disables. SIGTERM or SIGINT drains in-flight requests
+(--shutdown_grace_period_ms) and exits 0; a second signal exits at once.`;
+
+  static override examples = [
+    '<%= config.bin %> serve --model_name=half_plus_two --model_base_path=./fixtures/models/half_plus_two',
+    '<%= config.bin %> serve --model_config_file=models.config --model_config_file_poll_wait_seconds=60 --enable_batching=true --batching_parameters_file=batching.config --monitoring_config_file=monitoring.config',
+    'MODEL_NAME=my_model MODEL_BASE_PATH=$PWD/models <%= config.bin %> serve',
+  ];
+
+  static override flags = oclifFlags();
+
+  // Our own parser handles upstream's flag syntax (see src/server/flags.ts); oclif only renders --help.
+  static override strict = false;
+
+  async run(): Promise<void> {
+    let parsed;
+    try {
+      parsed = parseServeFlags(this.argv);
+    } catch (e) {
+      if (e instanceof FlagError) {
+        process.stderr.write(`${e.message}\n${usageText('tfs serve')}\n`);
+        this.exit(255);
+      }
+      throw e;
+    }
+    const f = parsed.values;
+    if (f['version'] === true) {
+      const tfjs = (await import('@tensorflow/tfjs-core')).version_core;
+      this.log(`TensorFlow ModelServer: tfs ${tfsVersion()}\nTensorFlow Library: tfjs ${tfjs}`);
+      return;
+    }
+    const logger = createLogger({ level: String(f['log_level']), format: f['log_format'] === 'pretty' ? 'pretty' : 'json' });
+    // Upstream prints unknown arguments and keeps going.
+    for (const arg of parsed.unknown) logger.warn(`unknown argument: ${arg}`);
+    const notes = unsupportedFlagNotes(parsed);
+    for (const w of notes.warnings) logger.warn(w);
+    if (notes.errors.length > 0) {
+      for (const e of notes.errors) process.stderr.write(`Failed to start server. Error: UNIMPLEMENTED: ${e}\n`);
+      this.exit(255);
+    }
+
+    // Signals: the first SIGINT/SIGTERM drains (or aborts a start-up in progress), a second exits at once.
+    const startAbort = new AbortController();
+    let server: RunningServer | undefined;
+    let signals = 0;
+    const grace = Number(f['shutdown_grace_period_ms']);
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) {
+        logger.warn(`Received ${sig} again: exiting now`);
+        process.exit(130);
+      }
+      if (!server) {
+        logger.info(`Received ${sig} during start-up: stopping`);
+        startAbort.abort(new StartupError(1, `start-up interrupted by ${sig}`));
+        return;
+      }
+      logger.info(`Received ${sig}: draining in-flight requests (up to ${grace} ms), then exiting`);
+      const s = server;
+      void s.shutdown(grace).then(
+        () => {
+          logger.info('Server stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, `Shutdown failed: ${String(err)}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    try {
+      server = await startServer({ flags: f, logger, signal: startAbort.signal });
+    } catch (e) {
+      const err = asTfsError(e);
+      const text = `Failed to start server. Error: ${err.codeName}: ${err.message}`;
+      logger.error({ code: err.codeName }, text);
+      // Also on stderr as plain text, where upstream prints it and where scripts look.
+      if (String(f['log_format']) !== 'pretty') process.stderr.write(`${text}\n`);
+      logger.flush?.();
+      process.exit(signals > 0 ? 130 : 255);
+    }
+    const models = server.core.currentConfig().models.map((m) => m.name);
+    logger.info(
+      { grpcPort: server.grpcPort, restPort: server.restPort, models },
+      `tfs serving ${models.join(', ')}: gRPC ${server.grpcPort ?? 'off'}, REST ${server.restPort ?? 'off'}`,
+    );
+    // Keep the process alive until a signal arrives (the listeners hold the event loop).
+  }
+}
