@@ -218,7 +218,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const socketPath = str(f, 'grpc_socket_path');
     if (socketPath) {
       await grpc.listenUnix(socketPath);
-      logger.info(`Running gRPC ModelServer at UNIX socket ${socketPath} ...`);
     }
 
     if (num(f, 'rest_api_port') >= 0) {
