@@ -35,10 +35,11 @@ interface ThreadState {
   ready: Map<ConcreteBackend, Promise<void>>;
   tensorflowPackage: string | undefined;
   bridged: string[];
+  patched: Set<string>;
 }
 
 // Module state is per thread (each Worker loads its own copy of this module).
-const state: ThreadState = { defaultBackend: undefined, ready: new Map(), tensorflowPackage: undefined, bridged: [] };
+const state: ThreadState = { defaultBackend: undefined, ready: new Map(), tensorflowPackage: undefined, bridged: [], patched: new Set() };
 
 export function isBackendName(s: string): s is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(s);
@@ -86,15 +87,19 @@ function bridgeWasmKernels(): string[] {
       kernelFunc: ({ inputs, backend, attrs }) => {
         const wasm = backend as tf.KernelBackend;
         const cpu = tf.findBackend('cpu') as tf.KernelBackend;
-        const cpuInputs: Record<string, tf.TensorInfo> = {};
         const temps: tf.TensorInfo[] = [];
-        for (const [name, t] of Object.entries(inputs)) {
-          if (!t) continue;
-          const ti = t as tf.TensorInfo;
-          const info = { dataId: cpu.write(wasm.readSync(ti.dataId), ti.shape, ti.dtype), shape: ti.shape, dtype: ti.dtype };
-          cpuInputs[name] = info;
+        const copy = (t: tf.TensorInfo | undefined): tf.TensorInfo | undefined => {
+          if (!t) return t;
+          const info = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
           temps.push(info);
-        }
+          return info;
+        };
+        // Variadic kernels (Einsum) receive an array of inputs, the others a name → input map.
+        const cpuInputs = (
+          Array.isArray(inputs)
+            ? (inputs as tf.TensorInfo[]).map((t) => copy(t))
+            : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, copy(t as tf.TensorInfo | undefined)]))
+        ) as tf.NamedTensorInfoMap;
         try {
           const out = cpuKernel({ inputs: cpuInputs, backend: cpu, attrs: attrs ?? {} });
           const outs = Array.isArray(out) ? out : [out];
@@ -112,6 +117,50 @@ function bridgeWasmKernels(): string[] {
     bridged.push(k.kernelName);
   }
   return bridged;
+}
+
+/** What TensorFlow returns for a reduction over no elements. */
+const EMPTY_REDUCTION: Readonly<Record<string, (dtype: tf.DataType) => number>> = {
+  Sum: () => 0,
+  Prod: () => 1,
+  Mean: () => NaN,
+  Max: (d) => (d === 'int32' ? -2147483648 : -3.4028234663852886e38),
+  Min: (d) => (d === 'int32' ? 2147483647 : 3.4028234663852886e38),
+  All: () => 1,
+  Any: () => 0,
+};
+
+/**
+ * Reductions over empty tensors: the wasm kernels return uninitialized memory and the cpu
+ * kernels differ from TF for Max/Min, so both get a wrapper that answers TF's value
+ * (sum 0, prod 1, mean NaN, max lowest, min highest, all true, any false) and defers to
+ * the backend's kernel otherwise.
+ */
+function patchEmptyReductions(backendName: string): void {
+  for (const [kernelName, identity] of Object.entries(EMPTY_REDUCTION)) {
+    const k = tf.getKernel(kernelName, backendName);
+    if (!k) continue;
+    const inner = k.kernelFunc;
+    tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const x = (args.inputs as { x?: tf.TensorInfo })['x'];
+        if (!x || !x.shape.includes(0)) return inner(args);
+        const attrs = args.attrs as { axis?: number | number[]; keepDims?: boolean };
+        const rank = x.shape.length;
+        const axes = (attrs.axis === undefined ? [...Array(rank).keys()] : [attrs.axis].flat()).map((a) => (a < 0 ? a + rank : a));
+        const outShape = x.shape.flatMap((d, i) => (axes.includes(i) ? (attrs.keepDims ? [1] : []) : [d]));
+        const dtype: tf.DataType = kernelName === 'Mean' && x.dtype === 'int32' ? 'float32' : x.dtype;
+        const n = outShape.reduce((a, b) => a * b, 1);
+        const vals =
+          dtype === 'bool' ? new Uint8Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+        vals.fill(identity(x.dtype));
+        const backend = args.backend as tf.KernelBackend;
+        return { dataId: backend.write(vals, outShape, dtype), shape: outShape, dtype };
+      },
+    });
+  }
 }
 
 async function ensureBackend(name: ConcreteBackend): Promise<void> {
@@ -140,6 +189,12 @@ async function ensureBackend(name: ConcreteBackend): Promise<void> {
       if (name === 'wasm') {
         tf.findBackend('cpu'); // initialize cpu for the bridge
         state.bridged = bridgeWasmKernels();
+      }
+      for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
+        if (!state.patched.has(b)) {
+          patchEmptyReductions(b);
+          state.patched.add(b);
+        }
       }
       if (previous && previous !== name && state.defaultBackend) await tf.setBackend(state.defaultBackend);
     })();

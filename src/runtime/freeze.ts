@@ -134,6 +134,8 @@ export interface FrozenModel {
   readonly graph: GraphJson;
   /** Const weights by node name, in tfs Tensor form (converted for tfjs by weights.ts). */
   readonly weights: ReadonlyMap<string, Tensor>;
+  /** What each weight is, for error messages (`variable dense/kernel (checkpoint key ...)`). */
+  readonly weightSources: ReadonlyMap<string, string>;
   readonly signatures: ReadonlyMap<string, FrozenSignature>;
   /** Live (mutable) variables, by index. */
   readonly variables: readonly FrozenVariable[];
@@ -266,6 +268,7 @@ class Freezer {
   readonly outer = new Builder();
   readonly library: FunctionJson[] = [];
   readonly weights = new Map<string, Tensor>();
+  readonly weightSources = new Map<string, string>();
   readonly vars = new Map<string, VarState>();
   readonly tables = new Map<string, FrozenTable>();
   /** Names of variables written by some reachable op (they become live on the next pass). */
@@ -383,6 +386,7 @@ class Freezer {
         );
       }
       this.weights.set(v.weightName, t);
+      this.weightSources.set(v.weightName, `variable ${v.node} (checkpoint key ${v.key})`);
     }
     return this.constRef(scope.out, v.weightName);
   }
@@ -1236,6 +1240,7 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
   return {
     graph,
     weights: fz.weights,
+    weightSources: fz.weightSources,
     signatures,
     variables: [...fz.vars.values()].filter((v) => fz.written.has(v.node)),
     tables: [...fz.tables.values()],

@@ -117,7 +117,7 @@ export class ModelRuntime {
     const specs = source.signatures;
     const modelId = allocateModelId();
     const frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...specs.keys()] });
-    const enc = encodeWeights(frozen.weights);
+    const enc = encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`);
     const errors = [...frozen.errors, ...enc.errors];
     if (frozen.unsupported.size > 0 || errors.length > 0) throw describeProblems(name, frozen.unsupported, errors);
     for (const w of frozen.warnings) logger.warn({ model: name }, w);

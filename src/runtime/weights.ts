@@ -41,7 +41,10 @@ function copyBuffer(a: ArrayBufferView): ArrayBuffer {
 }
 
 /** Encode every weight; unrepresentable ones are reported in `errors`, not thrown. */
-export function encodeWeights(weights: ReadonlyMap<string, Tensor>): EncodedWeights {
+export function encodeWeights(
+  weights: ReadonlyMap<string, Tensor>,
+  describe: (name: string) => string = (name) => `constant ${name}`,
+): EncodedWeights {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const data: ArrayBuffer[] = [];
   const errors: string[] = [];
@@ -54,7 +57,7 @@ export function encodeWeights(weights: ReadonlyMap<string, Tensor>): EncodedWeig
         data.push(copyBuffer(d instanceof Float32Array ? d : Float32Array.from(d)));
         continue;
       }
-      const { dtype, values } = toTfjsValues(t, `constant ${name}`);
+      const { dtype, values } = toTfjsValues(t, describe(name));
       if (dtype === 'string') {
         specs.push({ name, shape, dtype: 'string' });
         data.push(encodeStrings(values as Uint8Array[]));

@@ -3,7 +3,7 @@
  * `zoo/oracle.jsonl`) as runtime inputs and expectations, plus the comparison rule the
  * correctness suite uses.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupType } from '../../src/proto/root.js';
 import type { DTypeName } from '../../src/tensor/dtypes.js';
@@ -88,29 +88,30 @@ function parse(file: string, dirOf: (model: string, version: number) => string, 
   return { model, version, dir: dirOf(model, version), signature: o.signature, inputs, outputs, where: `${file}:${i + 1}` };
 }
 
+function versionDir(root: string): (model: string, version: number) => string {
+  return (model, version) => {
+    // Upstream fixtures keep zero-padded version directory names (00000123).
+    const candidates = [join(root, model, String(version)), join(root, model, String(version).padStart(8, '0'))];
+    return candidates.find((c) => existsSync(join(c, 'saved_model.pb'))) ?? candidates[0]!;
+  };
+}
+
+/** The calls of one oracle file whose models live under `modelsRoot`. */
+export function oracleFile(file: string, modelsRoot: string, label = file): OracleCase[] {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return lines.map((l, i) => parse(label, versionDir(modelsRoot), l, i));
+}
+
 /** Every oracle call, shared fixtures first (file order matters: the counter model is stateful). */
 export function oracleCases(sharedFixtures: string): OracleCase[] {
-  const out: OracleCase[] = [];
-  const savedmodels = join(sharedFixtures, 'savedmodels');
-  const a = readFileSync(join(sharedFixtures, 'expected', 'tf_oracle_outputs.jsonl'), 'utf8').trim().split('\n');
-  const versionDir = (root: string) => (model: string, version: number) => {
-    // Upstream fixtures keep zero-padded version directory names (00000123).
-    const padded = String(version).padStart(8, '0');
-    const candidates = [join(root, model, String(version)), join(root, model, padded)];
-    return candidates.find((c) => {
-      try {
-        readFileSync(join(c, 'saved_model.pb'));
-        return true;
-      } catch {
-        return false;
-      }
-    }) ?? candidates[0]!;
-  };
-  a.forEach((l, i) => out.push(parse('expected/tf_oracle_outputs.jsonl', versionDir(savedmodels), l, i)));
-  const zoo = join(sharedFixtures, 'zoo');
-  const b = readFileSync(join(zoo, 'oracle.jsonl'), 'utf8').trim().split('\n');
-  b.forEach((l, i) => out.push(parse('zoo/oracle.jsonl', versionDir(zoo), l, i)));
-  return out;
+  return [
+    ...oracleFile(
+      join(sharedFixtures, 'expected', 'tf_oracle_outputs.jsonl'),
+      join(sharedFixtures, 'savedmodels'),
+      'expected/tf_oracle_outputs.jsonl',
+    ),
+    ...oracleFile(join(sharedFixtures, 'zoo', 'oracle.jsonl'), join(sharedFixtures, 'zoo'), 'zoo/oracle.jsonl'),
+  ];
 }
 
 /** Relative tolerance for float outputs, and the absolute floor used for values near 0. */
