@@ -68,9 +68,11 @@ test('percentiles match injected delays (90% at 5 ms, 10% at 60 ms)', async () =
     // One client: requests are strictly sequential, so exactly every tenth one is slow.
     const r = await closedLoop(target, 1, { requests: 100 });
     assert.equal(r.ok, 100);
-    assert.ok(r.latency.p50 >= 5 && r.latency.p50 < 20, `p50 ${r.latency.p50}`);
-    assert.ok(r.latency.p90 >= 5 && r.latency.p90 < 20, `p90 ${r.latency.p90} (90th is still fast)`);
-    assert.ok(r.latency.p99 >= 60 && r.latency.p99 < 120, `p99 ${r.latency.p99}`);
+    // Bounds leave room for a loaded machine: fast requests may be slowed, slow ones never sped up.
+    assert.ok(r.latency.p50 >= 5 && r.latency.p50 < 40, `p50 ${r.latency.p50}`);
+    const p75 = r.percentileCurve.find((p) => p.percentile === 75)!.ms;
+    assert.ok(p75 < 60, `p75 ${p75}: at most the 10% injected requests take 60 ms`);
+    assert.ok(r.latency.p99 >= 60 && r.latency.p99 < 200, `p99 ${r.latency.p99}`);
     assert.ok(r.latency.max >= 60, `max ${r.latency.max}`);
   } finally {
     await target.close();
