@@ -125,3 +125,13 @@ test('misuse: clear messages, exit 2 for flags, 1 for config files', async () =>
   assert.equal(again.code, 0, again.stderr);
   assert.match(warningsOf(again.stderr).join('\n'), /servicemonitor\.yaml in .* is not part of this output/);
 });
+
+test('tfs gen k8s --help explains the flags and shows the tutorial example', async () => {
+  const r = await runBuiltCli(['gen', 'k8s', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\$ tfs gen k8s --image <value>/);
+  for (const flag of ['--model_config_file', '--batching_parameters_file', '--monitoring_config_file', '--gpu', '--replicas', '--namespace', '--model_volume', '--canary', '--out']) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+  assert.match(r.stdout, /tfs gen k8s --model_name my_model .*--gpu 1 --replicas 3 --namespace ml-serving/);
+});
