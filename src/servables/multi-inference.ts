@@ -103,9 +103,16 @@ export async function runMultiInference(
       } else {
         throw Errors.unsupportedSignatureMethod(task.methodName);
       }
-      const inputName = sig.inputs[plan.inputAlias]!.name;
-      if (inputTensorName === undefined) inputTensorName = inputName;
-      else if (inputTensorName !== inputName) throw Errors.inputTensorNotShared();
+      // Upstream feeds one graph tensor for all tasks, so their inputs must be the same
+      // tensor. TF2 exports give every signature its own placeholder for the same
+      // serialized examples (classify_x_to_y_inputs:0, regress_x_to_y_inputs:0), and
+      // upstream's testMultiInferenceTf2 expects them to work together; tfs runs each
+      // signature on the examples, so any DT_STRING examples input is accepted. Other
+      // differing inputs keep upstream's error.
+      const input = sig.inputs[plan.inputAlias]!;
+      const inputKey = input.dtype === 'DT_STRING' ? '\u0000serialized tf.Example' : input.name;
+      if (inputTensorName === undefined) inputTensorName = inputKey;
+      else if (inputTensorName !== inputKey) throw Errors.inputTensorNotShared();
       plans.push({ key, kind, inputAlias: plan.inputAlias, outputAliases: plan.outputAliases });
     }
 
