@@ -21,6 +21,28 @@ export interface GrpcCallEvent {
   /** gRPC status code (0 = OK). */
   readonly code: number;
   readonly durationMs: number;
+  /**
+   * The model version that answered (from the reply's model_spec), or, for a failed call,
+   * the version the request named; undefined when neither says.
+   */
+  readonly version?: number | undefined;
+}
+
+/** A version number from a decoded `google.protobuf.Int64Value` (number, string or Long). */
+function int64Value(v: unknown): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  const n = Number(typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** The version in a reply (`modelSpec.version` or `model_spec.version`, first MultiInference result) or a request. */
+function versionOf(msg: unknown): number | undefined {
+  if (typeof msg !== 'object' || msg === null) return undefined;
+  const m = msg as { modelSpec?: { version?: unknown }; model_spec?: { version?: unknown } | null; results?: unknown[] };
+  if (m.modelSpec) return int64Value(m.modelSpec.version);
+  if (m.model_spec) return int64Value(m.model_spec.version);
+  if (Array.isArray(m.results) && m.results.length > 0) return versionOf(m.results[0]);
+  return undefined;
 }
 
 /** Everything handlers need; built once per server. */
@@ -51,17 +73,19 @@ export function unaryHandler<Req, Res>(
     const started = performance.now();
     const cs = callSignal(call);
     let release: (() => void) | undefined;
-    const finish = (code: number): void => {
+    const finish = (code: number, res?: Res): void => {
       release?.();
       cs.dispose();
       if (env.onCallDone) {
         let modelName = '';
+        let version: number | undefined;
         try {
           modelName = modelNameOf(call.request);
+          version = versionOf(res) ?? versionOf(call.request);
         } catch {
           /* a request too broken to name its model */
         }
-        env.onCallDone({ path, method, modelName, code, durationMs: performance.now() - started });
+        env.onCallDone({ path, method, modelName, code, durationMs: performance.now() - started, version });
       }
     };
     const run = async (): Promise<Res> => {
@@ -70,7 +94,7 @@ export function unaryHandler<Req, Res>(
     };
     run().then(
       (res) => {
-        finish(0);
+        finish(0, res);
         callback(null, res);
       },
       (err: unknown) => {
