@@ -1,6 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { TfsError } from '../src/errors.js';
 import { inspect } from '../src/savedmodel/inspect.js';
+import { BACKEND_NAMES, type BackendName } from '../src/runtime/backend.js';
 
 /** `tfs inspect <dir>`: what `saved_model_cli show` prints (logic in src/savedmodel/inspect.ts). */
 export default class Inspect extends Command {
@@ -15,6 +16,8 @@ Pointed at a model base path (numeric version subdirectories), it lists the vers
     '<%= config.bin %> inspect fixtures/models/half_plus_two/00000123',
     '<%= config.bin %> inspect fixtures/models/my_model --signature_def serving_default',
     '<%= config.bin %> inspect fixtures/models/my_model/2 --tag_set serve --json',
+    `<%= config.bin %> inspect fixtures/models/half_plus_two/00000123 --run --signature_def serving_default --inputs '{"x": [[1.0], [2.0]]}'`,
+    '<%= config.bin %> inspect fixtures/models/my_model --run --inputs @inputs.json --backend cpu',
   ];
 
   static override args = {
@@ -26,10 +29,21 @@ Pointed at a model base path (numeric version subdirectories), it lists the vers
     signature_def: Flags.string({ description: 'show only this SignatureDef key' }),
     all: Flags.boolean({ description: 'show everything (the default when neither --tag_set nor --signature_def is given)' }),
     json: Flags.boolean({ description: 'print a JSON document instead of text' }),
+    run: Flags.boolean({
+      description:
+        'run --signature_def (default serving_default) on --inputs and print what REST columnar predict returns ({"outputs": ...}), like saved_model_cli run',
+    }),
+    inputs: Flags.string({
+      description:
+        'with --run: the columnar "inputs" value of a REST predict request, e.g. \'{"x": [[1.0], [2.0]]}\', or @file.json (omit it for a signature without inputs)',
+      dependsOn: ['run'],
+    }),
+    backend: Flags.option({ options: BACKEND_NAMES, default: 'wasm' as BackendName, description: 'with --run: runtime backend' })(),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Inspect);
+    if (flags.run) return this.runSignature(args.dir, flags);
     try {
       const result = inspect(args.dir, {
         ...(flags.tag_set !== undefined && !flags.all ? { tagSet: flags.tag_set } : {}),
@@ -40,6 +54,29 @@ Pointed at a model base path (numeric version subdirectories), it lists the vers
     } catch (err) {
       if (!(err instanceof TfsError)) throw err;
       // Unwrapped, so the upstream text stays greppable; exit 1 as saved_model_cli does.
+      this.logToStderr(`Error: ${err.message}`);
+      if (err.hint) this.logToStderr(err.hint);
+      process.exitCode = 1;
+    }
+  }
+
+  /** `--run`: the logic is in src/runtime/inspect-run.ts. */
+  private async runSignature(
+    dir: string,
+    flags: { signature_def?: string | undefined; inputs?: string | undefined; tag_set?: string | undefined; backend: BackendName },
+  ): Promise<void> {
+    try {
+      const { inspectRun } = await import('../src/runtime/inspect-run.js');
+      const out = await inspectRun({
+        dir,
+        ...(flags.inputs !== undefined ? { inputs: flags.inputs } : {}),
+        backend: flags.backend,
+        ...(flags.signature_def !== undefined ? { signatureDef: flags.signature_def } : {}),
+        ...(flags.tag_set !== undefined ? { tags: flags.tag_set.split(',').map((t) => t.trim()) } : {}),
+      });
+      process.stdout.write(`${out}\n`);
+    } catch (err) {
+      if (!(err instanceof TfsError)) throw err;
       this.logToStderr(`Error: ${err.message}`);
       if (err.hint) this.logToStderr(err.hint);
       process.exitCode = 1;
