@@ -12,7 +12,7 @@
  * Request flow of a `:predict`: body (gunzipped if `Content-Encoding: gzip`) → JSON
  * parse (json-parser.ts) → model + signature (servables/predict.ts) → JSON → tensors
  * with the signature's dtypes (json-tensor.ts) → run with an AbortSignal for
- * `--rest_api_timeout_in_ms` and client disconnects → `{"predictions": ...}`.
+ * `--rest_api_timeout_in_ms` (deadline.ts) → `{"predictions": ...}`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
@@ -36,6 +36,7 @@ import {
 } from '../../tensor/json-tensor.js';
 import { modelMetadataJson, modelStatusJson } from '../../tensor/json-proto.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
+import { DeadlineSignals } from './deadline.js';
 import { EmptyBodyError, REST_PATH_RE, type RestRoute, parseRestPath } from './path.js';
 
 /** Upstream's gunzip cap (100 MiB uncompressed), also our default body limit. */
@@ -101,6 +102,7 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
 export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, IncomingMessage, ServerResponse, Logger> {
   const logger = opts.logger ?? silentLogger;
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const deadlines = new DeadlineSignals();
   const app = Fastify({
     loggerInstance: logger,
     // No per-request log lines (tensorflow_model_server does not log requests either).
@@ -111,7 +113,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     frameworkErrors: (err, request, reply) => {
       // Bad percent-encoding and similar router errors: route the raw URL ourselves.
       const r = reply as unknown as FastifyReply;
-      void dispatch(opts, request as unknown as FastifyRequest, r, logger).catch(() => r.code(500).send(err.message));
+      void dispatch(opts, deadlines, request as unknown as FastifyRequest, r, logger).catch(() => r.code(500).send(err.message));
     },
   });
 
@@ -130,7 +132,12 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     else done(null, payload);
   });
 
-  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> => dispatch(opts, request, reply, logger);
+  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
+    dispatch(opts, deadlines, request, reply, logger);
+  app.addHook('onClose', (_instance, done) => {
+    deadlines.close();
+    done();
+  });
   app.route({ method: ALL_METHODS, url: '/', handler });
   app.route({ method: ALL_METHODS, url: '/*', handler });
   app.setNotFoundHandler(handler);
@@ -197,6 +204,8 @@ function gunzipped(payload: Readable): Readable {
   return gunzip;
 }
 
+const passThrough = (payload: unknown): string => payload as string;
+
 function notFoundHtml(reply: FastifyReply): FastifyReply {
   return reply
     .code(404)
@@ -208,8 +217,9 @@ function notFoundHtml(reply: FastifyReply): FastifyReply {
 function sendJson(opts: RestAppOptions, reply: FastifyReply, status: number, body: string): FastifyReply {
   reply.code(status).header('content-type', 'application/json');
   if (opts.enableCors) reply.headers(CORS_HEADERS);
-  // A Buffer keeps fastify from appending `; charset=utf-8` (upstream sends the bare type).
-  return reply.send(Buffer.from(body, 'utf8'));
+  // A (pass-through) serializer keeps fastify from appending `; charset=utf-8`: upstream
+  // sends the bare type.
+  return reply.serializer(passThrough).send(body);
 }
 
 function report(opts: RestAppOptions, request: FastifyRequest, modelName: string, api: string, code: number, httpStatus: number): void {
@@ -225,7 +235,13 @@ function report(opts: RestAppOptions, request: FastifyRequest, modelName: string
 }
 
 /** Route one request (see the module comment). */
-async function dispatch(opts: RestAppOptions, request: FastifyRequest, reply: FastifyReply, logger: Logger): Promise<void> {
+async function dispatch(
+  opts: RestAppOptions,
+  deadlines: DeadlineSignals,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+): Promise<void> {
   const url = request.raw.url ?? '/';
   const method = request.method;
   const qIndex = url.indexOf('?');
@@ -259,12 +275,13 @@ async function dispatch(opts: RestAppOptions, request: FastifyRequest, reply: Fa
     reply.send();
     return;
   }
-  await handleRest(opts, request, reply, logger, method, url);
+  await handleRest(opts, deadlines, request, reply, logger, method, url);
 }
 
 /** The REST handler proper (http_rest_api_handler.cc ProcessRequest). */
 async function handleRest(
   opts: RestAppOptions,
+  deadlines: DeadlineSignals,
   request: FastifyRequest,
   reply: FastifyReply,
   logger: Logger,
@@ -277,7 +294,7 @@ async function handleRest(
   try {
     // Messages print the path as received (bytes, not Node's latin1 view of them).
     route = parseRestPath(method, Buffer.from(url, 'latin1').toString('utf8'));
-    const body = await runRoute(opts, request, reply, route);
+    const body = await runRoute(opts, request, deadlines, route);
     sendJson(opts, reply, 200, body);
   } catch (err) {
     const e = asTfsError(err);
@@ -299,31 +316,16 @@ function specOf(route: RestRoute, signatureName?: string): ModelSpec {
 }
 
 /**
- * An AbortSignal for one model run: `--rest_api_timeout_in_ms` (reason TimeoutError →
- * DEADLINE_EXCEEDED) and the client going away (→ CANCELLED). `done()` clears the timer.
+ * The AbortSignal of one model run: `--rest_api_timeout_in_ms` (a TimeoutError reason →
+ * DEADLINE_EXCEEDED), or none when the timeout is disabled. As upstream, a client that
+ * disconnects does not cancel its run (its answer is simply dropped).
  */
-function runSignal(opts: RestAppOptions, reply: FastifyReply): { signal: AbortSignal; done: () => void } {
-  const ac = new AbortController();
+function runSignal(opts: RestAppOptions, deadlines: DeadlineSignals): AbortSignal | undefined {
   const timeoutMs = opts.restApiTimeoutMs ?? DEFAULT_REST_API_TIMEOUT_MS;
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(() => ac.abort(new DOMException('REST API timeout', 'TimeoutError')), timeoutMs)
-      : undefined;
-  const res = reply.raw;
-  const onClose = (): void => {
-    if (!res.writableFinished) ac.abort(Errors.cancelled('Client closed the connection'));
-  };
-  res.once('close', onClose);
-  return {
-    signal: ac.signal,
-    done: () => {
-      if (timer) clearTimeout(timer);
-      res.removeListener('close', onClose);
-    },
-  };
+  return timeoutMs > 0 ? deadlines.signal(timeoutMs) : undefined;
 }
 
-async function runRoute(opts: RestAppOptions, request: FastifyRequest, reply: FastifyReply, route: RestRoute): Promise<string> {
+async function runRoute(opts: RestAppOptions, request: FastifyRequest, deadlines: DeadlineSignals, route: RestRoute): Promise<string> {
   const core = opts.core;
   switch (route.kind) {
     case 'status':
@@ -339,35 +341,25 @@ async function runRoute(opts: RestAppOptions, request: FastifyRequest, reply: Fa
   if (route.kind === 'predict') {
     const parsed = parseRequestBody(body);
     let format: JsonPredictFormat = 'row';
-    const { signal, done } = runSignal(opts, reply);
-    try {
-      const result = await runPredict(
-        core,
-        {
-          modelSpec: specOf(route, parsed.signatureName),
-          inputs: (signature) => {
-            const converted = predictInputsFromJson(parsed, signature.inputs);
-            format = converted.format;
-            return converted.inputs;
-          },
+    const result = await runPredict(
+      core,
+      {
+        modelSpec: specOf(route, parsed.signatureName),
+        inputs: (signature) => {
+          const converted = predictInputsFromJson(parsed, signature.inputs);
+          format = converted.format;
+          return converted.inputs;
         },
-        { api: 'rest', signal, enableSignatureMethodNameCheck: check },
-      );
-      return predictResponseJson(result.outputs, format);
-    } finally {
-      done();
-    }
+      },
+      { api: 'rest', signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check },
+    );
+    return predictResponseJson(result.outputs, format);
   }
   const { signatureName, input } = classifyRegressRequestFromJson(body);
-  const { signal, done } = runSignal(opts, reply);
-  try {
-    const req = { modelSpec: specOf(route, signatureName), input };
-    const ro = { api: 'rest' as const, signal, enableSignatureMethodNameCheck: check };
-    if (route.kind === 'classify') return classifyResponseJson((await runClassify(core, req, ro)).result);
-    return regressResponseJson((await runRegress(core, req, ro)).result);
-  } finally {
-    done();
-  }
+  const req = { modelSpec: specOf(route, signatureName), input };
+  const ro = { api: 'rest' as const, signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check };
+  if (route.kind === 'classify') return classifyResponseJson((await runClassify(core, req, ro)).result);
+  return regressResponseJson((await runRegress(core, req, ro)).result);
 }
 
 function bodyBytes(body: unknown): Uint8Array {
