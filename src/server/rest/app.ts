@@ -61,6 +61,10 @@ export interface RestRequestInfo {
   httpStatus: number;
   /** Wall time from request arrival to the response being handed to the socket. */
   latencySeconds: number;
+  /** The route: `status`, `metadata`, `predict`, `classify`, `regress` ('' when the URL did not parse). */
+  kind?: string;
+  /** The model version that answered (or the one the URL named, when the request failed). */
+  version?: number;
 }
 
 export interface RestMetricsHooks {
@@ -69,6 +73,8 @@ export interface RestMetricsHooks {
 }
 
 export interface MetricsPage {
+  /** HTTP status (default 200). */
+  status?: number;
   contentType: string;
   body: string;
 }
@@ -86,7 +92,11 @@ export interface RestAppOptions {
   enableSignatureMethodNameCheck?: boolean;
   /** Prometheus path (MonitoringConfig.prometheus_config.path) served by `metricsHandler`. */
   metricsPath?: string;
-  metricsHandler?: () => MetricsPage | Promise<MetricsPage>;
+  /**
+   * Answers requests whose path is `metricsPath`; `uri` is the raw request target (path and
+   * query), so the handler can refuse a query string as upstream does (spec §5.1).
+   */
+  metricsHandler?: (uri: string) => MetricsPage | Promise<MetricsPage>;
   metrics?: RestMetricsHooks;
 }
 
@@ -167,7 +177,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
       status = httpStatusOf(e.code);
     }
     sendJson(opts, reply, status, errorJson(e.message));
-    report(opts, request, '', request.method === 'POST' ? '' : '', e.code, status);
+    report(opts, request, '', request.method === 'POST' ? '' : '', e.code, status, {});
   });
   return app;
 }
@@ -222,13 +232,27 @@ function sendJson(opts: RestAppOptions, reply: FastifyReply, status: number, bod
   return reply.serializer(passThrough).send(body);
 }
 
-function report(opts: RestAppOptions, request: FastifyRequest, modelName: string, api: string, code: number, httpStatus: number): void {
+/** What a request resolved to, filled in while it runs (for {@link RestRequestInfo}). */
+interface Served {
+  kind?: string;
+  version?: number;
+}
+
+function report(
+  opts: RestAppOptions,
+  request: FastifyRequest,
+  modelName: string,
+  api: string,
+  code: number,
+  httpStatus: number,
+  served: Served,
+): void {
   const hook = opts.metrics?.onRequest;
   if (!hook) return;
   const start = (request as RequestWithStart)[START];
   const latencySeconds = start === undefined ? 0 : Number(process.hrtime.bigint() - start) / 1e9;
   try {
-    hook({ modelName, api, code, codeName: codeName(code), httpStatus, latencySeconds });
+    hook({ modelName, api, code, codeName: codeName(code), httpStatus, latencySeconds, ...served });
   } catch {
     // Metrics must never break serving.
   }
@@ -248,8 +272,11 @@ async function dispatch(
   const pathOnly = qIndex < 0 ? url : url.slice(0, qIndex);
 
   if (opts.metricsPath && opts.metricsHandler && pathOnly === opts.metricsPath) {
-    const page = await opts.metricsHandler();
-    reply.code(200).header('content-type', page.contentType).send(page.body);
+    const page = await opts.metricsHandler(url);
+    reply
+      .code(page.status ?? 200)
+      .header('content-type', page.contentType)
+      .send(page.body);
     return;
   }
   if ((method === 'GET' || method === 'HEAD') && (pathOnly === '/healthz' || pathOnly === '/readyz')) {
@@ -291,10 +318,13 @@ async function handleRest(
   let route: RestRoute | undefined;
   let status = 200;
   let code: number = Code.OK;
+  const served: Served = {};
   try {
     // Messages print the path as received (bytes, not Node's latin1 view of them).
     route = parseRestPath(method, Buffer.from(url, 'latin1').toString('utf8'));
-    const body = await runRoute(opts, request, deadlines, route);
+    served.kind = route.kind;
+    if (route.version !== undefined) served.version = route.version;
+    const body = await runRoute(opts, request, deadlines, route, served);
     sendJson(opts, reply, 200, body);
   } catch (err) {
     const e = asTfsError(err);
@@ -304,7 +334,7 @@ async function handleRest(
     sendJson(opts, reply, status, err instanceof EmptyBodyError ? '' : errorJson(e.message));
   }
   const api = route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '';
-  report(opts, request, route?.name ?? '', api, code, status);
+  report(opts, request, route?.name ?? '', api, code, status, served);
 }
 
 function specOf(route: RestRoute, signatureName?: string): ModelSpec {
@@ -325,14 +355,23 @@ function runSignal(opts: RestAppOptions, deadlines: DeadlineSignals): AbortSigna
   return timeoutMs > 0 ? deadlines.signal(timeoutMs) : undefined;
 }
 
-async function runRoute(opts: RestAppOptions, request: FastifyRequest, deadlines: DeadlineSignals, route: RestRoute): Promise<string> {
+async function runRoute(
+  opts: RestAppOptions,
+  request: FastifyRequest,
+  deadlines: DeadlineSignals,
+  route: RestRoute,
+  served: Served,
+): Promise<string> {
   const core = opts.core;
   switch (route.kind) {
     case 'status':
       // The label is ignored: status lists all versions (get_model_status_impl.cc).
       return modelStatusJson(core.getModelStatus(route.name, route.version));
-    case 'metadata':
-      return modelMetadataJson(await getModelMetadata(core, { modelSpec: specOf(route), metadataFields: ['signature_def'] }));
+    case 'metadata': {
+      const res = await getModelMetadata(core, { modelSpec: specOf(route), metadataFields: ['signature_def'] });
+      served.version = res.modelSpec.version;
+      return modelMetadataJson(res);
+    }
     default:
       break;
   }
@@ -353,13 +392,20 @@ async function runRoute(opts: RestAppOptions, request: FastifyRequest, deadlines
       },
       { api: 'rest', signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check },
     );
+    served.version = result.modelSpec.version;
     return predictResponseJson(result.outputs, format);
   }
   const { signatureName, input } = classifyRegressRequestFromJson(body);
   const req = { modelSpec: specOf(route, signatureName), input };
   const ro = { api: 'rest' as const, signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check };
-  if (route.kind === 'classify') return classifyResponseJson((await runClassify(core, req, ro)).result);
-  return regressResponseJson((await runRegress(core, req, ro)).result);
+  if (route.kind === 'classify') {
+    const res = await runClassify(core, req, ro);
+    served.version = res.modelSpec.version;
+    return classifyResponseJson(res.result);
+  }
+  const res = await runRegress(core, req, ro);
+  served.version = res.modelSpec.version;
+  return regressResponseJson(res.result);
 }
 
 function bodyBytes(body: unknown): Uint8Array {
