@@ -72,7 +72,7 @@ async function main() {
   });
   const mlpInput = Array.from({ length: 50 }, (_, i) => Math.sin(i));
   const requestObjects = {
-    half_plus_two: { model_spec: { name: 'half_plus_two' }, inputs: { x: f32([1], [2]) } },
+    half_plus_two: { model_spec: { name: 'half_plus_two' }, inputs: { x: f32([1, 1], [2]) } },
     my_model: { model_spec: { name: 'my_model', signature_name: 'serving_default' }, inputs: { dense_input: f32([5, 10], mlpInput) } },
   };
   const requests = {};
