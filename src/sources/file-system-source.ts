@@ -124,6 +124,7 @@ export class FileSystemSource {
   private debounceTimer: NodeJS.Timeout | undefined;
   /** Rounds run one after another. */
   private chain: Promise<void> = Promise.resolve();
+  /** A full round queued but not started yet (calls coalesce into it). */
   private fullRoundQueued: Promise<void> | undefined;
 
   constructor(opts: FileSystemSourceOptions = {}) {
@@ -185,12 +186,13 @@ export class FileSystemSource {
   }
 
   /**
-   * Poll every model now (rounds never overlap: a call while one runs queues one more).
-   * Resolves when the round that covers this call has finished.
+   * Poll every model now (rounds never overlap: a call while one runs queues one more, and
+   * calls while that one waits share it). Resolves when a round that started after this
+   * call has finished.
    */
   pollNow(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.fullRoundQueued ??= this.enqueueRound(undefined).finally(() => {
+    this.fullRoundQueued ??= this.enqueueRound(undefined, () => {
       this.fullRoundQueued = undefined;
     });
     return this.fullRoundQueued;
@@ -220,8 +222,11 @@ export class FileSystemSource {
     });
   }
 
-  private enqueueRound(names: readonly string[] | undefined): Promise<void> {
-    const run = this.chain.then(() => this.round(names));
+  private enqueueRound(names: readonly string[] | undefined, onStart?: () => void): Promise<void> {
+    const run = this.chain.then(() => {
+      onStart?.();
+      return this.round(names);
+    });
     this.chain = run.catch((e: unknown) => {
       this.logger.error({ err: e }, `FileSystemStoragePathSource poll failed unexpectedly: ${String(e)}`);
     });

@@ -260,3 +260,26 @@ test('pollWaitSeconds 0 polls once (and newly added models once); negative never
   assert.deepEqual(never.versionsOf('m'), [2]);
   await idle.close();
 });
+
+test('a model added while a round is running is polled right after it, not at the next period', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  await writeVersion(a, 1);
+  await writeVersion(b, 1);
+  const rec = recorder();
+  // A 30 s period and no watcher: only updateConfig's own poll can report b in time.
+  const src = new FileSystemSource({ pollWaitSeconds: 30, watch: false, settleMs: 150 });
+  src.setAspiredVersionsCallback(rec.cb);
+  src.updateConfig([{ name: 'a', basePath: a, policy: { kind: 'latest', numVersions: 1 } }]);
+  src.start(); // the first round is now settling version a/1 for 150 ms
+  await sleepMs(30);
+  src.updateConfig([
+    { name: 'a', basePath: a, policy: { kind: 'latest', numVersions: 1 } },
+    { name: 'b', basePath: b, policy: { kind: 'latest', numVersions: 1 } },
+  ]);
+  await waitFor(() => rec.versionsOf('b')?.join() === '1', 2000, 'b reported');
+  assert.deepEqual(rec.versionsOf('a'), [1]);
+  await src.close();
+});
