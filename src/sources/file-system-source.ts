@@ -3,7 +3,8 @@
  * to serve (upstream FileSystemStoragePathSource, file_system_storage_path_source.cc).
  *
  * Every `pollWaitSeconds` (upstream `--file_system_poll_wait_seconds`: default 1; 0 = poll
- * once; negative = never) every base path is listed. Children whose whole name is an
+ * once, looking again only at versions that were still being written; negative = never)
+ * every base path is listed. Children whose whole name is an
  * integer and that are directories are versions (`00000123` is 123); the model's version
  * policy picks the ones to serve, and the complete list is sent to the callback (leaving a
  * version out means "unload it"). A chokidar watcher on the base paths triggers an extra,
@@ -122,6 +123,8 @@ export class FileSystemSource {
   private readonly closeController = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
+  /** With pollWaitSeconds 0: the re-look at versions that were still being written. */
+  private retryTimer: NodeJS.Timeout | undefined;
   /** Rounds run one after another. */
   private chain: Promise<void> = Promise.resolve();
   /** A full round queued but not started yet (calls coalesce into it). */
@@ -205,6 +208,7 @@ export class FileSystemSource {
     this.closeController.abort();
     if (this.timer) clearTimeout(this.timer);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const w = this.watcher;
     this.watcher = undefined;
     await w?.close().catch(() => undefined);
@@ -291,6 +295,17 @@ export class FileSystemSource {
       }
       this.callback?.(t.cfg.name, r.versions);
     });
+    // Polling once (period 0) must still see a version that was being written at that moment.
+    if (this.pollWaitSeconds === 0 && !this.closed) {
+      const waiting = targets.filter((t) => this.tracking.get(t.cfg.name) === t && hasPendingVersion(t)).map((t) => t.cfg.name);
+      if (waiting.length > 0) {
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          void this.enqueueRound(waiting);
+        }, Math.max(this.settleMs, 250));
+      }
+    }
   }
 
   /** List one base path and apply the model's policy to its complete versions. */
@@ -448,6 +463,12 @@ export class FileSystemSource {
       `Version ${v} of servable ${t.cfg.name} at ${vt.path} is not complete yet (${why}); it will be loaded once it is`,
     );
   }
+}
+
+/** A non-empty version directory seen but not offered yet (being written). */
+function hasPendingVersion(t: ServableTracking): boolean {
+  for (const vt of t.versions.values()) if (!vt.accepted && vt.lastSnapshot !== undefined) return true;
+  return false;
 }
 
 function samePolicy(a: VersionPolicy, b: VersionPolicy): boolean {

@@ -283,3 +283,22 @@ test('a model added while a round is running is polled right after it, not at th
   assert.deepEqual(rec.versionsOf('a'), [1]);
   await src.close();
 });
+
+test('polling once still picks up a version that was being written at that moment', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const base = join(dir, 'm');
+  await mkdir(join(base, '1', 'variables'), { recursive: true });
+  await writeFile(join(base, '1', 'saved_model.pb'), 'ok');
+  await writeFile(join(base, '1', 'variables', 'variables.data-00000-of-00001'), 'data'); // index still missing
+  const rec = recorder();
+  const src = new FileSystemSource({ pollWaitSeconds: 0, settleMs: 10, incompleteVersionGraceMs: 60_000 });
+  src.setAspiredVersionsCallback(rec.cb);
+  src.updateConfig([{ name: 'm', basePath: base, policy: { kind: 'latest', numVersions: 1 } }]);
+  src.start();
+  await waitFor(() => rec.calls.length === 1, 2000, 'the one poll');
+  assert.deepEqual(rec.versionsOf('m'), []);
+  await writeFile(join(base, '1', 'variables', 'variables.index'), 'index');
+  await waitFor(() => rec.versionsOf('m')?.join() === '1', 3000, 'the version once complete');
+  await src.close();
+});
