@@ -90,7 +90,30 @@ export const TFS_OPS = {
   tableSize: '_TfsTableSize',
   tableInit: '_TfsTableInit',
   tableInitFromFile: '_TfsTableInitFromFile',
+  int64Checked: '_TfsInt64Checked',
+  castToInt64Checked: '_TfsCastToInt64Checked',
 } as const;
+
+/**
+ * Integer ops that can overflow int32 when TF computes them in int64, by the code the
+ * `_TfsInt64Checked` custom op dispatches on.
+ */
+export const INT64_CHECKED_OPS: ReadonlyMap<string, number> = new Map([
+  ['Add', 1],
+  ['AddV2', 1],
+  ['Sub', 2],
+  ['Mul', 3],
+  ['Square', 4],
+  ['Neg', 5],
+  ['Abs', 6],
+  ['Sum', 7],
+  ['Prod', 8],
+  ['Cumsum', 9],
+  ['Pow', 10],
+  ['AddN', 11],
+]);
+const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
+const FLOAT_TYPES = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
 
 /** A variable the freezer met. */
 export interface FrozenVariable {
@@ -562,7 +585,7 @@ class Freezer {
     // Guard against cycles (only NextIteration legitimately closes one, in v1 loops).
     scope.memo.set(name, {
       out: () => {
-        throw new FreezeError(`cycle through node ${scope.prefix}${name}; TF1 while loops (NextIteration) are not supported`);
+        throw new FreezeError(`cycle through node ${scope.prefix}${name}: graph cycles are only supported through TF1 loop ops`);
       },
       effect: null,
     });
@@ -704,7 +727,16 @@ class Freezer {
   private emitGeneric(scope: Scope, node: Node): NodeResult {
     const flat = scope.prefix + node.name;
     const what = `node ${flat} (${node.op})`;
+    // The node's name and result are known before its inputs are resolved, so TF1 while
+    // loops (NextIteration feeding a Merge) can refer back to it.
+    const name = scope.out.unique(flat);
+    const result: { out: NodeResult['out']; effect: string | null } = {
+      out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }),
+      effect: null,
+    };
+    scope.memo.set(node.name, result);
     const effects = this.ctrlEffects(scope, node);
+    if (effects.length > 0) result.effect = `${name}:0`;
     const inputs = dataInputs(node).map((i) => this.asTensor(scope, this.emitRef(scope, i), what));
     let op = node.op;
     const attr = this.convertAttrs(node);
@@ -717,18 +749,23 @@ class Freezer {
       delete attr['Tout'];
     }
     if (op === 'PlaceholderWithDefault') delete attr['shape'];
+    const t = String(node.attr['T']?.type ?? '');
+    if (INT64_CHECKED_OPS.has(op) && WIDE_INT_TYPES.has(t)) {
+      // tfjs computes int64 as int32 and would wrap on overflow: compute with a check.
+      attr['_tfs_op'] = { i: INT64_CHECKED_OPS.get(op)! };
+      attr['_tfs_model'] = { i: this.opts.modelId };
+      op = TFS_OPS.int64Checked;
+    } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
+      op = TFS_OPS.castToInt64Checked;
+    }
     if (effects.length > 0) {
       if (inputs.length > 0) {
         inputs[0] = this.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
       }
     }
-    const name = scope.out.unique(flat);
     scope.out.add({ name, op, input: inputs, attr });
     if (op !== node.op) this.origin.set(name, node.op);
-    return {
-      out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }),
-      effect: effects.length > 0 ? `${name}:0` : null,
-    };
+    return result;
   }
 
   /** Node attrs as tfjs JSON, with TF's defaults for attrs stripped from the export. */

@@ -22,6 +22,15 @@ import { mismatch, oracleFile } from './oracle-data.js';
 const FIXTURES = join(repoRoot, 'test', 'runtime', 'fixtures');
 const model = (name: string): string => join(FIXTURES, 'models', name, '1');
 
+const rejectsWith = (p: Promise<unknown>, message: string | RegExp): Promise<void> =>
+  assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof TfsError, String(e));
+    assert.equal(e.code, Code.INVALID_ARGUMENT);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    return true;
+  });
+
 function capturingLogger(): { logger: pino.Logger; lines: () => string[] } {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s).msg as string) });
@@ -79,13 +88,29 @@ test('int64 inputs beyond int32 are refused, not wrapped; int64 outputs come bac
     const ok = await s.run('serving_default', { x: { dtype: 'DT_INT64', shape: [2], data: BigInt64Array.of(-7n, 41n) } });
     assert.equal(ok['y']!.dtype, 'DT_INT64');
     assert.deepEqual([...(ok['y']!.data as BigInt64Array)], [-6n, 42n]);
-    await assert.rejects(
+    await rejectsWith(
       s.run('serving_default', { x: { dtype: 'DT_INT64', shape: [1], data: BigInt64Array.of(2n ** 31n) } }),
-      (e: unknown) =>
-        e instanceof TfsError &&
-        e.code === Code.INVALID_ARGUMENT &&
-        e.message === 'input x: int64 value 2147483648 does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt',
+      'input x: int64 value 2147483648 does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt',
     );
+    // Arithmetic that leaves int32 is refused too (TF would compute it in int64).
+    await rejectsWith(
+      s.run('serving_default', { x: { dtype: 'DT_INT64', shape: [2], data: BigInt64Array.of(1n, 2n ** 31n - 1n) } }),
+      'int64 Add result 2147483648 does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt',
+    );
+  } finally {
+    await s.dispose();
+  }
+});
+
+test('int64 multiplication overflowing int32 is refused (tfjs_int64_multiply)', async (t) => {
+  const shared = sharedOrSkip(t);
+  if (!shared) return;
+  const s = await loadSavedModelServable('m', 1, join(shared, 'savedmodels', 'tfjs_int64_multiply', '1'));
+  try {
+    const x = (a: bigint, b: bigint) => ({ x: { dtype: 'DT_INT64' as const, shape: [2], data: BigInt64Array.of(a, b) } });
+    assert.deepEqual([...((await s.run('serving_default', x(3n, 4n)))['output_0']!.data as BigInt64Array)], [18n, 24n]);
+    assert.deepEqual([...((await s.run('serving_default', x(-357913941n, 1n)))['output_0']!.data as BigInt64Array)], [-2147483646n, 6n]);
+    await rejectsWith(s.run('serving_default', x(1000000000n, 1n)), /^int64 Mul result 6000000000 does not fit in int32/);
   } finally {
     await s.dispose();
   }

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// npm run bench:runtime — speed of the embedded runtime on the zoo models.
+//
+// For seed_mlp, perf_mlp and small_cnn (../shared/fixtures/zoo) at batch 1, 8, 32, 128 on
+// the wasm and cpu backends it prints, per cell:
+//   - tfs: ms per call of ServableRun (loadSavedModelServable + run(): input checks, tensor
+//     conversion, the frozen graph on tfjs, outputs read back) and the GFLOP/s that gives;
+//   - bare: the same layers written directly with tfjs ops on the same backend, inputs
+//     pre-built (the in-run baseline: what the backend's kernels alone cost), and tfs/bare;
+//   - TF: TensorFlow's own 1-thread CPU time from ../shared/docs/tf-cpu-timings.md, and
+//     tfs/TF (>1 = slower than TensorFlow per core).
+// Method as in tf-cpu-timings.md: warm-up (>= 20 calls and >= 0.5 s), then timed calls for
+// ~1 s (at least 5, at most 3000); medians and p10-p90 over the timed calls.
+// Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import os from 'node:os';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = resolve(root, process.env.TFS_DIST ?? 'dist');
+const shared = resolve(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared'));
+const zoo = join(shared, 'fixtures', 'zoo');
+if (!existsSync(zoo)) {
+  console.error(`bench:runtime needs the zoo models at ${zoo} (set TFS_SHARED_DIR)`);
+  process.exit(1);
+}
+const load = (p) => import(pathToFileURL(join(dist, p)).href);
+const { loadSavedModelServable } = await load('src/servables/saved-model-servable.js');
+const { initBackend } = await load('src/runtime/backend.js');
+const tf = await import('@tensorflow/tfjs-core');
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const BATCHES = [1, 8, 32, 128];
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'wasm,cpu').split(',');
+
+// Multiply-accumulates per example (FLOP = 2 x MAC), from the layer shapes in zoo/README.md.
+const MODELS = {
+  // Dense 10→64→32→1
+  seed_mlp: { input: [10], macs: 10 * 64 + 64 * 32 + 32 * 1, layers: 'mlp', dims: [10, 64, 32, 1], acts: ['relu', 'relu', 'sigmoid'] },
+  // Dense 784→512→512→10
+  perf_mlp: { input: [784], macs: 784 * 512 + 512 * 512 + 512 * 10, layers: 'mlp', dims: [784, 512, 512, 10], acts: ['relu', 'relu', 'softmax'] },
+  // Conv 3x3x1x16 on 26x26, Conv 3x3x16x32 on 11x11, Dense 800→10
+  small_cnn: { input: [28, 28, 1], macs: 26 * 26 * 16 * 9 + 11 * 11 * 32 * 9 * 16 + 800 * 10, layers: 'cnn' },
+};
+
+/** TF's 1-thread medians from tf-cpu-timings.md: model → batch → ms. */
+function tfTimings() {
+  const out = {};
+  const file = join(shared, 'docs', 'tf-cpu-timings.md');
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length < 12 || !(cells[1] in MODELS)) continue;
+    const [model, batch, oneThread] = [cells[1], Number(cells[2]), Number(cells[7])];
+    (out[model] ??= {})[batch] = oneThread;
+  }
+  return out;
+}
+
+function measure(fn) {
+  const t0 = performance.now();
+  let warm = 0;
+  while (warm < 20 || performance.now() - t0 < 500) {
+    fn();
+    warm++;
+    if (performance.now() - t0 > 20000) break;
+  }
+  const times = [];
+  const t1 = performance.now();
+  while (times.length < 5 || (performance.now() - t1 < SECONDS * 1000 && times.length < 3000)) {
+    const s = performance.now();
+    fn();
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  return { median: q(0.5), p10: q(0.1), p90: q(0.9), n: times.length };
+}
+
+async function measureAsync(fn) {
+  // run() is async but completes without waiting on I/O; time it per call the same way.
+  const t0 = performance.now();
+  let warm = 0;
+  while (warm < 20 || performance.now() - t0 < 500) {
+    await fn();
+    warm++;
+    if (performance.now() - t0 > 20000) break;
+  }
+  const times = [];
+  const t1 = performance.now();
+  while (times.length < 5 || (performance.now() - t1 < SECONDS * 1000 && times.length < 3000)) {
+    const s = performance.now();
+    await fn();
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  return { median: q(0.5), p10: q(0.1), p90: q(0.9), n: times.length };
+}
+
+/** The model's layers with bare tfjs ops and random weights of the same shapes. */
+function bareModel(spec) {
+  const rnd = (shape) => tf.keep(tf.randomNormal(shape, 0, 0.05));
+  if (spec.layers === 'mlp') {
+    const ws = [];
+    for (let i = 0; i + 1 < spec.dims.length; i++) ws.push([rnd([spec.dims[i], spec.dims[i + 1]]), rnd([spec.dims[i + 1]])]);
+    const act = { relu: tf.relu, sigmoid: tf.sigmoid, softmax: tf.softmax };
+    return {
+      run: (x) => tf.tidy(() => ws.reduce((h, [w, b], i) => act[spec.acts[i]](tf.add(tf.matMul(h, w), b)), x)),
+      dispose: () => ws.flat().forEach((t) => t.dispose()),
+    };
+  }
+  const k1 = rnd([3, 3, 1, 16]), b1 = rnd([16]), k2 = rnd([3, 3, 16, 32]), b2 = rnd([32]), w3 = rnd([800, 10]), b3 = rnd([10]);
+  return {
+    run: (x) =>
+      tf.tidy(() => {
+        let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, k1, 1, 'valid'), b1)), 2, 2, 'valid');
+        h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, k2, 1, 'valid'), b2)), 2, 2, 'valid');
+        return tf.softmax(tf.add(tf.matMul(tf.reshape(h, [-1, 800]), w3), b3));
+      }),
+    dispose: () => [k1, b1, k2, b2, w3, b3].forEach((t) => t.dispose()),
+  };
+}
+
+const tfMs = tfTimings();
+const rows = [];
+await initBackend('wasm');
+for (const backend of BACKENDS) {
+  await initBackend(backend);
+  for (const [name, spec] of Object.entries(MODELS)) {
+    const servable = await loadSavedModelServable(name, 1, join(zoo, name, '1'), { backend });
+    const sig = servable.signatures.get('serving_default');
+    const alias = Object.keys(sig.inputs)[0];
+    const prev = tf.getBackend();
+    await tf.setBackend(backend);
+    const bare = bareModel(spec);
+    for (const batch of BATCHES) {
+      const shape = [batch, ...spec.input];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = Float32Array.from({ length: n }, () => Math.random());
+      const input = { [alias]: { dtype: 'DT_FLOAT', shape, data } };
+      await tf.setBackend(prev);
+      const ours = await measureAsync(() => servable.run('serving_default', input));
+      await tf.setBackend(backend);
+      const x = tf.tensor(data, shape);
+      const base = measure(() => {
+        const y = bare.run(x);
+        y.dataSync();
+        y.dispose();
+      });
+      x.dispose();
+      const flop = 2 * spec.macs * batch;
+      const tfRef = tfMs[name]?.[batch];
+      rows.push({
+        model: name,
+        batch,
+        backend,
+        ms: ours.median,
+        p10: ours.p10,
+        p90: ours.p90,
+        n: ours.n,
+        gflops: flop / (ours.median * 1e6),
+        bareMs: base.median,
+        tfMs: tfRef,
+      });
+      const r = rows[rows.length - 1];
+      process.stderr.write(`${name} b=${batch} ${backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)\n`);
+    }
+    bare.dispose();
+    await tf.setBackend(prev);
+    await servable.dispose();
+  }
+}
+
+const f = (v, d = 3) => (v === undefined ? 'n/a' : v.toFixed(d));
+console.log(`\nbench:runtime — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${new Date().toISOString()}`);
+console.log('tfs = loadSavedModelServable().run(); bare = same layers as raw tfjs ops, same backend; TF = TensorFlow 1-thread (tf-cpu-timings.md)\n');
+console.log('| model | batch | backend | tfs ms (median) | tfs p10-p90 | tfs GFLOP/s | bare tfjs ms | tfs / bare | TF 1-thread ms | tfs / TF |');
+console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(
+    `| ${r.model} | ${r.batch} | ${r.backend} | ${f(r.ms)} | ${f(r.p10)}-${f(r.p90)} | ${f(r.gflops, 2)} | ${f(r.bareMs)} | ${f(r.ms / r.bareMs, 2)} | ${f(r.tfMs)} | ${r.tfMs ? f(r.ms / r.tfMs, 2) : 'n/a'} |`,
+  );
+}
