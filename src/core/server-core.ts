@@ -6,7 +6,9 @@
  * GetModelStatus, readiness and version labels need:
  *
  * ```
- * const core = await ServerCore.create(config, { loader: loadSavedModelServable });
+ * const core = await ServerCore.create(config, {
+ *   loader: (name, version, dir) => loadSavedModelServable(name, version, dir),
+ * });
  * const h = core.getServableHandle({ name: 'half_plus_two' });   // Latest(half_plus_two)
  * try { await h.servable.run('serving_default', inputs); } finally { h.release(); }
  * await core.reloadConfig(nextConfig);                           // add / remove / relabel
