@@ -16,3 +16,4 @@ export { type BatchingObserver, noopBatchingObserver } from './observer.js';
 export { type WorkerSource } from './worker-protocol.js';
 export { WorkerPool, type PoolRunOptions } from './worker-pool.js';
 export { concatRows, concatTensors, cropInner, sliceRows, maxInnerShape, valuesPerElement, cloneTensor } from './tensor-ops.js';
+export { savedModelWorkerSource, type SavedModelWorkerOptions } from './worker-source.js';

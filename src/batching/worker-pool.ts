@@ -152,7 +152,10 @@ export class WorkerPool {
     for (;;) {
       if (this.disposed) throw Errors.batchQueueClosed();
       const s = this.slots.find((x) => x.ready && !x.busy && !x.closing);
-      if (s) return s;
+      if (s) {
+        s.busy = true; // claimed before any await, so concurrent run() calls never share a worker
+        return s;
+      }
       if (this.slots.length === 0) throw Errors.batchWorkerFailed('no worker threads are running');
       await new Promise<void>((r) => this.waiting.push(r));
     }
@@ -162,7 +165,6 @@ export class WorkerPool {
   async run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
     const slot = await this.idleSlot();
     const id = this.nextId++;
-    slot.busy = true;
     slot.current = id;
     slot.worker.ref(); // keep the process alive while a batch is out
     const msg: ToWorker = {
