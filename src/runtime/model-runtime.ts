@@ -7,12 +7,14 @@
  * need them, unreadable variables, unrepresentable constants), creates the model's live
  * variables and tables and runs its init op.
  *
- * A run checks the inputs as TensorFlow does (dtype strictly against the fed graph
- * tensor, with TF's "Expects arg[i] to be ..." text; shape against the declared
- * signature shape where it is known; a declared scalar accepts any shape, since TF does
- * not check feeds against placeholder shapes and exported TF2 signatures declare `[]` for
- * inputs callers feed as vectors), executes the needed subgraph, converts outputs to the
- * signature's declared dtypes and frees every tensor it created.
+ * A run checks the inputs as TensorFlow's session does: dtype strictly against the fed
+ * graph tensor, with TF's "Expects arg[i] to be ..." text; shapes are NOT checked against
+ * the signature (TF never does: upstream's own tests feed [3] and [2,2] into a [-1,1]
+ * placeholder and TF2 exports declare scalars callers feed as vectors), so only the
+ * graph's kernels reject shapes they cannot compute, as INVALID_ARGUMENT with a hint
+ * naming the inputs whose shape differs from the declared one. It executes the needed
+ * subgraph, converts outputs to the signature's declared dtypes and frees every tensor it
+ * created.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
@@ -230,16 +232,6 @@ export class ModelRuntime {
           `Expects arg[${idx}] to be ${dtypeInfo(fin.graphDtype)?.short} but ${dtypeInfo(t.dtype)?.short ?? t.dtype} is provided`,
         );
       }
-      const declared = spec.inputs[alias]?.shape;
-      if (declared && declared.length > 0) {
-        const ok = declared.length === t.shape.length && declared.every((d, i) => d < 0 || d === t.shape[i]);
-        if (!ok) {
-          throw new TfsError(
-            Code.INVALID_ARGUMENT,
-            `input ${alias} has shape ${shapeString(t.shape)} but signature ${signatureKey} declares ${shapeString(declared.map((d) => (d < 0 ? -1 : d)))}`,
-          );
-        }
-      }
       feeds.push([alias, t, fin.feed]);
     }
     for (const k of Object.keys(inputs)) {
@@ -315,8 +307,15 @@ export class ModelRuntime {
     } catch (e) {
       if (e instanceof TfsError) throw e;
       // Kernel errors (shape mismatches inside the graph, ...) are the caller's bad input,
-      // as TF reports them: INVALID_ARGUMENT with the kernel's text.
-      throw new TfsError(Code.INVALID_ARGUMENT, (e as Error).message, { cause: e });
+      // as TF reports them: INVALID_ARGUMENT with the kernel's text. Inputs whose shape
+      // differs from the declared one are the likely cause; say so in the hint.
+      const off = feeds
+        .filter(([alias, t]) => !shapeMatches(spec.inputs[alias]?.shape, t.shape))
+        .map(([alias, t]) => `input ${alias} has shape ${shapeString(t.shape)}, the signature declares ${shapeString(spec.inputs[alias]!.shape!)}`);
+      throw new TfsError(Code.INVALID_ARGUMENT, (e as Error).message, {
+        cause: e,
+        ...(off.length > 0 ? { hint: off.join('; ') } : {}),
+      });
     }
   }
 
@@ -328,6 +327,12 @@ export class ModelRuntime {
     releaseModelResources(this.modelId);
     this.logger.debug({ model: this.name }, `model ${this.name} unloaded`);
   }
+}
+
+/** Whether a fed shape fits a declared one (unknown rank and -1 dims match anything). */
+function shapeMatches(declared: readonly number[] | null | undefined, shape: readonly number[]): boolean {
+  if (!declared) return true;
+  return declared.length === shape.length && declared.every((d, i) => d < 0 || d === shape[i]);
 }
 
 function checkAbort(signal: AbortSignal | undefined, cleanup?: () => void): void {
