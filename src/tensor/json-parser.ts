@@ -181,6 +181,17 @@ class Parser {
         case ELEM_DELIM:
         case KV_DELIM: {
           const valueState = state === START ? FINISH : state === KV_DELIM ? MEMBER_VALUE : ELEMENT;
+          if (c === LBRACKET) {
+            // Fast path for the usual payload: an array of plain JSON numbers.
+            const numbers = this.numberArray();
+            if (numbers) {
+              attach(numbers);
+              state = valueState;
+              if (state === FINISH) return root;
+              this.skipWs();
+              continue;
+            }
+          }
           if (c === LBRACKET || c === LBRACE) {
             const container: JsonValue[] | JsonObject = c === LBRACKET ? [] : new JsonObject();
             stack.push({ container, key: '', returnState: valueState });
@@ -510,6 +521,86 @@ class Parser {
       }
     }
     return Number(b.toString('latin1', startOffset, p));
+  }
+
+  /**
+   * At `[`: if the array holds only plain JSON numbers (no NaN/Infinity, no exponent large
+   * enough to overflow, nothing rapidjson would reject), parse it with the native JSON.parse
+   * (correctly rounded, fast) and classify each element from its text as the slow path
+   * would. Returns null, consuming nothing, for anything else.
+   */
+  private numberArray(): JsonValue[] | null {
+    const b = this.b;
+    const end = this.end;
+    const start = this.pos;
+    let p = start + 1;
+    // Per element: 0 = decimal (double), 1 = integer with ≤ 15 digits, 2 = longer integer.
+    const kinds: number[] = [];
+    const bigStarts: number[] = [];
+    const bigEnds: number[] = [];
+    for (;;) {
+      while (p < end && (b[p] === 0x20 || b[p] === 0x0a || b[p] === 0x0d || b[p] === 0x09)) p++;
+      if (p >= end) return null;
+      let c = b[p]!;
+      if (c === RBRACKET && kinds.length === 0) return null; // `[]`: the generic path is as fast
+      const tokenStart = p;
+      if (c === MINUS) c = ++p < end ? b[p]! : 0;
+      const intStart = p;
+      if (c === ZERO) p++;
+      else if (c >= 0x31 && c <= NINE) {
+        p++;
+        while (p < end && b[p]! >= ZERO && b[p]! <= NINE) p++;
+      } else return null;
+      const intDigits = p - intStart;
+      let kind = intDigits <= 15 ? 1 : 2;
+      if (p < end && b[p] === DOT) {
+        p++;
+        const f = p;
+        while (p < end && b[p]! >= ZERO && b[p]! <= NINE) p++;
+        if (p === f) return null;
+        kind = 0;
+      }
+      if (p < end && (b[p] === 0x65 || b[p] === 0x45)) {
+        p++;
+        if (p < end && (b[p] === PLUS || b[p] === MINUS)) p++;
+        const e = p;
+        while (p < end && b[p]! >= ZERO && b[p]! <= NINE) p++;
+        // Exponents of 3+ digits may overflow ("Number too big"): let the exact path decide.
+        if (p === e || p - e > 2) return null;
+        kind = 0;
+      }
+      if (intDigits > 300) return null;
+      kinds.push(kind);
+      if (kind === 2) {
+        bigStarts.push(tokenStart);
+        bigEnds.push(p);
+      }
+      while (p < end && (b[p] === 0x20 || b[p] === 0x0a || b[p] === 0x0d || b[p] === 0x09)) p++;
+      if (p >= end) return null;
+      if (b[p] === COMMA) {
+        p++;
+        continue;
+      }
+      if (b[p] === RBRACKET) break;
+      return null;
+    }
+    const values = JSON.parse(b.toString('latin1', start, p + 1)) as number[];
+    const out: JsonValue[] = new Array<JsonValue>(values.length);
+    let big = 0;
+    for (let i = 0; i < values.length; i++) {
+      const k = kinds[i]!;
+      const v = values[i]!;
+      if (k === 0) out[i] = v;
+      else if (k === 1) out[i] = new JsonInt(v === 0 ? 0 : v, null);
+      else {
+        const text = b.toString('latin1', bigStarts[big]!, bigEnds[big]!);
+        big++;
+        const exact = BigInt(text);
+        out[i] = exact >= INT64_MIN && exact <= UINT64_MAX ? new JsonInt(Number(exact), Number.isSafeInteger(v) ? null : exact) : v;
+      }
+    }
+    this.pos = p + 1;
+    return out;
   }
 
   /** Consume `word` at p; on mismatch fail with "Invalid value." at the mismatching byte. */

@@ -11,21 +11,68 @@
  *    used for the status and metadata bodies.
  */
 
+/** Strip trailing zeros (and a trailing '.') from a mantissa that has a decimal point. */
+function stripZeros(m: string): string {
+  if (m.indexOf('.') < 0) return m;
+  let n = m.length;
+  while (m.charCodeAt(n - 1) === 0x30) n--;
+  if (m.charCodeAt(n - 1) === 0x2e) n--;
+  return m.slice(0, n);
+}
+
 /** printf `%.<precision>g` of a finite number (C semantics: trailing zeros stripped, `e+06` exponents). */
 export function formatG(v: number, precision: number): string {
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const expStr = v.toExponential(precision - 1); // d.ddddde±x
-  const ePos = expStr.indexOf('e');
-  const x = Number(expStr.slice(ePos + 1));
-  if (x < -4 || x >= precision) {
-    let mant = expStr.slice(0, ePos);
-    if (mant.indexOf('.') >= 0) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
-    const ax = Math.abs(x);
-    return `${mant}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  let s = v.toPrecision(precision);
+  let ePos = s.indexOf('e');
+  if (ePos < 0) {
+    // JS writes exponents -5 and -6 in fixed notation where C's %g switches to scientific.
+    const digitsFrom = s.charCodeAt(0) === 0x2d ? 1 : 0;
+    if (s.startsWith('0.0000', digitsFrom)) {
+      s = v.toExponential(precision - 1);
+      ePos = s.indexOf('e');
+    } else {
+      return stripZeros(s);
+    }
   }
-  let fixed = v.toFixed(Math.max(0, precision - 1 - x));
-  if (fixed.indexOf('.') >= 0) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
-  return fixed;
+  const mant = stripZeros(s.slice(0, ePos));
+  const sign = s.charAt(ePos + 1);
+  const digits = s.slice(ePos + 2);
+  return `${mant}e${sign}${digits.length < 2 ? '0' : ''}${digits}`;
+}
+
+/** %g text of the number whose significant digits are `digits` (first digit at 10^x), sign included. */
+function gFromDigits(neg: boolean, digits: string, x: number, precision: number): string {
+  let out: string;
+  if (x < -4 || x >= precision) {
+    const mant = stripZeros(digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits);
+    const ax = Math.abs(x);
+    out = `${mant}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  } else if (x >= 0) {
+    out = stripZeros(`${digits.slice(0, x + 1)}.${digits.slice(x + 1)}`);
+  } else {
+    out = stripZeros(`0.${'0'.repeat(-x - 1)}${digits}`);
+  }
+  return neg ? `-${out}` : out;
+}
+
+/**
+ * {@link formatG} with printf's rounding of exact decimal ties (half to even; JS's
+ * toPrecision rounds them away from zero): 453419.5625 → `453419.562` at 9 digits.
+ */
+export function formatGTiesEven(v: number, precision: number): string {
+  const a = Math.abs(v);
+  const probe = a.toExponential(precision); // precision + 1 significant digits
+  if (probe.charCodeAt(precision + 1) === 0x35 /* the digit after the kept ones is 5 */) {
+    const long = a.toExponential(Math.min(100, precision + 40));
+    const ePos = long.indexOf('e');
+    const digits = long[0]! + long.slice(2, ePos);
+    const tie = /^50*$/.test(digits.slice(precision));
+    if (tie && Number(digits.charAt(precision - 1)) % 2 === 0) {
+      return gFromDigits(v < 0, digits.slice(0, precision), Number(long.slice(ePos + 1)), precision);
+    }
+  }
+  return formatG(v, precision);
 }
 
 /**
@@ -33,12 +80,16 @@ export function formatG(v: number, precision: number): string {
  * Examples: 3 → `3.0`, 9000000 → `9e+06`, 1234567 → `1234567.0`, float 1/3 → `0.333333343`.
  */
 export function formatDecimal(v: number, isFloat32: boolean): string {
-  if (Number.isNaN(v)) return 'NaN';
+  if (v !== v) return 'NaN';
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';
+  // Whole numbers below 10^6 print exactly with 6 significant digits: `3.0`, `-42.0`.
+  if (Number.isInteger(v) && v < 1e6 && v > -1e6) return v === 0 && 1 / v < 0 ? '-0.0' : `${v}.0`;
+  // A 6-digit rendering can only be an exact decimal tie if the value has 7 significant
+  // digits, and then it does not read back: ties only matter for the full-precision form.
   let s = formatG(v, 6);
   const back = Number(s);
-  if ((isFloat32 ? Math.fround(back) : back) !== v) s = formatG(v, isFloat32 ? 9 : 17);
+  if ((isFloat32 ? Math.fround(back) : back) !== v) s = formatGTiesEven(v, isFloat32 ? 9 : 17);
   if (s.indexOf('.') < 0 && s.indexOf('e') < 0) s += '.0';
   return s;
 }

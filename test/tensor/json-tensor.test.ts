@@ -46,6 +46,16 @@ test('WriteDecimal formatting (spec §1.7 examples)', () => {
   assert.equal(f(Infinity), 'Infinity');
   assert.equal(f(-Infinity), '-Infinity');
   assert.equal(formatDecimal(0.1, false), '0.1');
+  // printf rounds exact decimal ties to even (JS's toPrecision rounds them up).
+  assert.equal(formatDecimal(453419.5625, true), '453419.562');
+  assert.equal(formatDecimal(-380338.3125, true), '-380338.312');
+  assert.equal(formatDecimal(1533286.625, true), '1533286.62');
+  assert.equal(formatDecimal(208550.8125, true), '208550.812');
+  assert.equal(formatDecimal(-1362070260909021.2, false), '-1362070260909021.2');
+  assert.equal(formatDecimal(Math.fround(3e-5), true), '3e-05');
+  assert.equal(formatDecimal(Math.fround(0.00009999999), true), '9.99999902e-05');
+  assert.equal(formatDecimal(-0, true), '-0.0');
+  assert.equal(formatDecimal(Math.fround(3e38), true), '3e+38');
   assert.equal(formatDecimal(1 / 3, false), '0.33333333333333331');
   assert.equal(formatG(1e-5, 6), '1e-05');
   assert.equal(formatG(123456789, 6), '1.23457e+08');

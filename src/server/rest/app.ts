@@ -15,8 +15,7 @@
  * `--rest_api_timeout_in_ms` (deadline.ts) → `{"predictions": ...}`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { gunzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { ServerCoreApi } from '../../core/server-core-api.js';
 import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../../errors.js';
@@ -130,16 +129,22 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
   // Upstream ignores Content-Type and always reads the body as JSON bytes: hand every
   // body over raw, whatever (or whether any) Content-Type was sent.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
+    const enc = request.headers['content-encoding'];
+    if (typeof enc === 'string' && enc.toLowerCase().includes('gzip')) {
+      // The uncompressed size is capped by the same limit (upstream caps gunzip at 100 MiB).
+      gunzip(body as Buffer, { maxOutputLength: bodyLimit }, (err, out) => {
+        if (!err) done(null, out);
+        else if ((err as Error & { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') done(Errors.bodyTooLarge(bodyLimit), undefined);
+        else done(Errors.gzipFailed(err.message), undefined);
+      });
+      return;
+    }
+    done(null, body);
+  });
   app.addHook('onRequest', (request, _reply, done) => {
-    (request as RequestWithStart)[START] = process.hrtime.bigint();
     if (request.headers['content-type'] !== undefined) request.headers['content-type'] = 'application/octet-stream';
     done();
-  });
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    const enc = request.headers['content-encoding'];
-    if (typeof enc === 'string' && enc.toLowerCase().includes('gzip')) done(null, gunzipped(payload));
-    else done(null, payload);
   });
 
   const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
@@ -160,15 +165,13 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     }
     let e: TfsError;
     let status: number;
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      e = Errors.bodyTooLarge(bodyLimit);
+    const tooLarge = Errors.bodyTooLarge(bodyLimit);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (err as Error).message === tooLarge.message) {
+      e = tooLarge;
       status = 413;
     } else if (err instanceof TfsError) {
       e = err;
       status = httpStatusOf(e.code);
-    } else if (err.code?.startsWith('Z_') || err.code === 'ERR_GZIP') {
-      e = Errors.gzipFailed(err.message);
-      status = 400;
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       e = new TfsError(Code.INVALID_ARGUMENT, err.message);
       status = 400;
@@ -177,7 +180,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
       status = httpStatusOf(e.code);
     }
     sendJson(opts, reply, status, errorJson(e.message));
-    report(opts, request, '', request.method === 'POST' ? '' : '', e.code, status, {});
+    report(opts, reply, '', '', e.code, status, {});
   });
   return app;
 }
@@ -198,20 +201,6 @@ export async function listenRest(app: FastifyInstance<Server, IncomingMessage, S
   }
   const addr = app.server.address();
   return typeof addr === 'object' && addr ? addr.port : port;
-}
-
-const START = Symbol('tfs.start');
-type RequestWithStart = FastifyRequest & { [START]?: bigint };
-
-function gunzipped(payload: Readable): Readable {
-  const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
-  gunzip.receivedEncodedLength = 0;
-  payload.on('data', (chunk: Buffer) => {
-    gunzip.receivedEncodedLength += chunk.length;
-  });
-  payload.on('error', (e) => gunzip.destroy(e));
-  payload.pipe(gunzip);
-  return gunzip;
 }
 
 const passThrough = (payload: unknown): string => payload as string;
@@ -240,7 +229,7 @@ interface Served {
 
 function report(
   opts: RestAppOptions,
-  request: FastifyRequest,
+  reply: FastifyReply,
   modelName: string,
   api: string,
   code: number,
@@ -249,8 +238,8 @@ function report(
 ): void {
   const hook = opts.metrics?.onRequest;
   if (!hook) return;
-  const start = (request as RequestWithStart)[START];
-  const latencySeconds = start === undefined ? 0 : Number(process.hrtime.bigint() - start) / 1e9;
+  // fastify times the request from its arrival.
+  const latencySeconds = reply.elapsedTime / 1000;
   try {
     hook({ modelName, api, code, codeName: codeName(code), httpStatus, latencySeconds, ...served });
   } catch {
@@ -334,7 +323,7 @@ async function handleRest(
     sendJson(opts, reply, status, err instanceof EmptyBodyError ? '' : errorJson(e.message));
   }
   const api = route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '';
-  report(opts, request, route?.name ?? '', api, code, status, served);
+  report(opts, reply, route?.name ?? '', api, code, status, served);
 }
 
 function specOf(route: RestRoute, signatureName?: string): ModelSpec {
