@@ -137,3 +137,34 @@ test('random bytes never crash the parser: only TfsErrors or values', () => {
     }
   }
 });
+
+test('the numeric-array fast path gives exactly what the general path gives', () => {
+  let seed = 99;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  const token = (): string => {
+    const r = rnd();
+    const sign = rnd() < 0.3 ? '-' : '';
+    if (r < 0.25) return `${sign}${Math.floor(rnd() * 1e6)}`;
+    if (r < 0.35) return `${sign}${Math.floor(rnd() * 9e15) + 1}${Math.floor(rnd() * 1000)}`; // beyond 2^53
+    if (r < 0.4) return `${sign}18446744073709551615`;
+    if (r < 0.45) return `${sign}0`;
+    if (r < 0.8) return `${sign}${(rnd() * 10).toFixed(Math.floor(rnd() * 18) + 1)}`;
+    return `${sign}${(rnd() * 10).toFixed(3)}e${rnd() < 0.5 ? '-' : '+'}${Math.floor(rnd() * 99)}`;
+  };
+  for (let i = 0; i < 300; i++) {
+    const items = Array.from({ length: 1 + Math.floor(rnd() * 12) }, token);
+    const fast = parseJson(`[${items.join(', ')}]`) as JsonValue[];
+    // A NaN element sends the same numbers through the general (per-token) path.
+    const slow = (parseJson(`[${items.join(', ')}, NaN]`) as JsonValue[]).slice(0, -1);
+    assert.deepEqual(fast, slow, items.join(', '));
+  }
+  // Texts the fast path must leave to the general path (rapidjson errors or NaN/Infinity).
+  assert.deepEqual(parseJson('[1, Infinity]'), [new JsonInt(1, null), Infinity]);
+  assert.equal(parseError('[01]'), "JSON Parse error: Missing a comma or ']' after an array element. at offset: 2");
+  assert.equal(parseError('[1, 1e999]'), 'JSON Parse error: Number too big to be stored in double. at offset: 4');
+  assert.equal(parseError('[1, .5]'), 'JSON Parse error: Invalid value. at offset: 4');
+  assert.equal(parseError('[1, 2'), "JSON Parse error: Missing a comma or ']' after an array element. at offset: 5");
+});
