@@ -634,7 +634,9 @@ class Freezer {
         return { out: () => ({ kind: 'var', v: this.varOf(node) }), effect: null };
       }
       case 'HashTableV2':
-      case 'HashTable': {
+      case 'HashTable':
+      case 'MutableHashTableV2':
+      case 'MutableHashTable': {
         const t = this.tableOf(node);
         return { out: () => ({ kind: 'table', t }), effect: null };
       }

@@ -41,8 +41,8 @@ export const TFJS_OPS: ReadonlySet<string> = new Set(
 
 /**
  * TF ops tfs executes with its own `tf.registerOp` kernels (custom-ops.ts), by their
- * TensorFlow names. Ops the freezer rewrites into other ops are listed in
- * {@link REWRITTEN_OPS} instead.
+ * TensorFlow names. Graph plumbing the freezer rewrites away (calls, variables, tables,
+ * debug ops) is handled in freeze.ts and never reaches tfjs under its TF name.
  */
 export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([
   'ParseExample',
@@ -54,47 +54,6 @@ export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([
   'Bucketize',
   'UnsortedSegmentSum',
   'SegmentSum',
-]);
-
-/** Graph plumbing the freezer removes or rewrites (calls, variables, tables, debug ops). */
-export const REWRITTEN_OPS: ReadonlySet<string> = new Set([
-  'StatefulPartitionedCall',
-  'PartitionedCall',
-  'VarHandleOp',
-  'ReadVariableOp',
-  'ResourceGather',
-  'VariableShape',
-  'VariableV2',
-  'Variable',
-  'VarIsInitializedOp',
-  'IsVariableInitialized',
-  'DisableCopyOnRead',
-  'Assert',
-  'CheckNumerics',
-  'PrintV2',
-  'NoOp',
-  'BatchMatMulV3',
-  'PreventGradient',
-  'AssignVariableOp',
-  'AssignAddVariableOp',
-  'AssignSubVariableOp',
-  'Assign',
-  'AssignAdd',
-  'AssignSub',
-  'ApplyGradientDescent',
-  'ResourceApplyGradientDescent',
-  'HashTableV2',
-  'HashTable',
-  'LookupTableFindV2',
-  'LookupTableFind',
-  'LookupTableSizeV2',
-  'LookupTableSize',
-  'InitializeTableV2',
-  'InitializeTable',
-  'LookupTableImportV2',
-  'LookupTableImport',
-  'InitializeTableFromTextFileV2',
-  'InitializeTableFromTextFile',
 ]);
 
 /** Function-call ops: their `f` attr names a library function that is inlined. */
@@ -110,15 +69,6 @@ export const VARIABLE_WRITE_OPS: ReadonlySet<string> = new Set([
   'AssignSub',
   'ApplyGradientDescent',
   'ResourceApplyGradientDescent',
-]);
-
-/** Ops that produce a resource or reference handle. */
-export const RESOURCE_OPS: ReadonlySet<string> = new Set([
-  'VarHandleOp',
-  'VariableV2',
-  'Variable',
-  'HashTableV2',
-  'HashTable',
 ]);
 
 /** Table initializers (run once at load). */
