@@ -139,6 +139,8 @@ class Parser {
   constructor(private readonly b: Buffer) {
     const nul = b.indexOf(0);
     this.end = nul < 0 ? b.length : nul;
+    // rapidjson's UTF-8 input stream skips a byte-order mark (offsets still count it).
+    if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) this.pos = 3;
   }
 
   private skipWs(): void {

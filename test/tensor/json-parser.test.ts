@@ -92,6 +92,11 @@ test('strings: escapes, surrogate pairs, raw bytes kept when not UTF-8', () => {
   assert.equal(parseJson(`"${long}"`), 'x\n'.repeat(1000));
 });
 
+test('a UTF-8 byte-order mark is skipped; offsets still count it', () => {
+  assert.deepEqual(parseJson(Buffer.from('\ufeff[1]', 'utf8')), [new JsonInt(1, null)]);
+  assert.equal(parseError(Buffer.from('\ufeff[1,]', 'utf8')), 'JSON Parse error: Invalid value. at offset: 6');
+});
+
 test('objects keep order and duplicates; lookups return the first', () => {
   const o = parseJson('{"a":1,"b":2,"a":3}') as JsonObject;
   assert.deepEqual(o.keys, ['a', 'b', 'a']);
