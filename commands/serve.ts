@@ -29,6 +29,8 @@ function declare(s: FlagSpec): unknown {
   return Flags.string({ ...common, default: String(s.default) });
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 function tfsVersion(): string {
   try {
     return (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
@@ -75,7 +77,14 @@ variable, and MODEL_NAME / MODEL_BASE_PATH work as in the tensorflow/serving Doc
       this.log(`TensorFlow ModelServer: tfs ${tfsVersion()}\nTensorFlow Library: tfjs ${tfjs}`);
       return;
     }
-    const logger = createLogger({ level: String(f['log_level']), format: f['log_format'] === 'pretty' ? 'pretty' : 'json' });
+    const level = String(f['log_level']);
+    const format = String(f['log_format']);
+    if (!LOG_LEVELS.includes(level) || !['json', 'pretty'].includes(format)) {
+      const what = LOG_LEVELS.includes(level) ? `--log_format must be json or pretty (got "${format}")` : `--log_level must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`;
+      process.stderr.write(`Failed to start server. Error: INVALID_ARGUMENT: ${what}\n`);
+      this.exit(255);
+    }
+    const logger = createLogger({ level, format: format === 'pretty' ? 'pretty' : 'json' });
     // Upstream prints unknown arguments and keeps going.
     for (const arg of parsed.unknown) logger.warn(`unknown argument: ${arg}`);
     const notes = unsupportedFlagNotes(parsed);
@@ -122,17 +131,12 @@ variable, and MODEL_NAME / MODEL_BASE_PATH work as in the tensorflow/serving Doc
     } catch (e) {
       const err = asTfsError(e);
       const text = `Failed to start server. Error: ${err.codeName}: ${err.message}`;
-      logger.error({ code: err.codeName }, text);
-      // Also on stderr as plain text, where upstream prints it and where scripts look.
-      if (String(f['log_format']) !== 'pretty') process.stderr.write(`${text}\n`);
-      logger.flush?.();
+      // As a structured log line (json), and always as plain text on stderr, where upstream
+      // prints it and where scripts look (a pretty log would only repeat it).
+      if (String(f['log_format']) !== 'pretty') logger.error({ code: err.codeName }, text);
+      process.stderr.write(`${text}\n`);
       process.exit(signals > 0 ? 130 : 255);
     }
-    const models = server.core.currentConfig().models.map((m) => m.name);
-    logger.info(
-      { grpcPort: server.grpcPort, restPort: server.restPort, models },
-      `tfs serving ${models.join(', ')}: gRPC ${server.grpcPort ?? 'off'}, REST ${server.restPort ?? 'off'}`,
-    );
     // Keep the process alive until a signal arrives (the listeners hold the event loop).
   }
 }

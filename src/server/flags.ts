@@ -14,7 +14,8 @@
  */
 import { availableParallelism } from 'node:os';
 
-export type FlagType = 'int' | 'float' | 'bool' | 'string';
+/** `int` is upstream's int32, `int64` its int64 (both parsed as safe integers). */
+export type FlagType = 'int' | 'int64' | 'float' | 'bool' | 'string';
 
 /** What tfs does with a flag. */
 export type FlagSupport =
@@ -83,18 +84,18 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
   f('num_unload_threads', 'int', 0, 'Number of threads used to unload models', 'ignored',
     'unloading frees memory on the event loop; there is nothing to parallelise'),
   f('max_num_load_retries', 'int', 5, 'Maximum number of times it retries loading a model after the first failure'),
-  f('load_retry_interval_micros', 'int', 60_000_000, 'Interval between each load retry, in microseconds'),
+  f('load_retry_interval_micros', 'int64', 60_000_000, 'Interval between each load retry, in microseconds'),
   f('file_system_poll_wait_seconds', 'int', 1,
     'Interval in seconds between each poll of the filesystem for new model versions (0 = once, negative = never)'),
   f('flush_filesystem_caches', 'bool', true, 'Flush filesystem caches after initial load', 'ignored',
     'tfs keeps no filesystem caches of its own'),
-  f('tensorflow_session_parallelism', 'int', 0, 'Number of threads to use for running a TensorFlow session', 'ignored',
+  f('tensorflow_session_parallelism', 'int64', 0, 'Number of threads to use for running a TensorFlow session', 'ignored',
     'the embedded runtime is single-threaded per worker; use --num_batch_threads'),
   f('tensorflow_session_config_file', 'string', '', 'File with a text tensorflow.ConfigProto', 'unsupported',
     'TensorFlow session options do not apply to the embedded tfjs runtime'),
-  f('tensorflow_intra_op_parallelism', 'int', 0, 'Number of threads to use to parallelize the execution of an individual op',
+  f('tensorflow_intra_op_parallelism', 'int64', 0, 'Number of threads to use to parallelize the execution of an individual op',
     'ignored', 'the embedded runtime is single-threaded per worker'),
-  f('tensorflow_inter_op_parallelism', 'int', 0, 'Controls the number of operators that can be executed simultaneously',
+  f('tensorflow_inter_op_parallelism', 'int64', 0, 'Controls the number of operators that can be executed simultaneously',
     'ignored', 'the embedded runtime is single-threaded per worker'),
   f('use_alts_credentials', 'bool', false, 'Use Google ALTS credentials', 'unsupported',
     'ALTS is only available on Google Cloud and is not implemented by grpc-js'),
@@ -131,6 +132,9 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
   f('enable_serialization_as_tensor_content', 'bool', false,
     'Enable serialization of predict response as tensor content'),
   // --- tfs's own flags (beyond upstream; upstream behaviour stays the default) ---
+  f('enable_grpc_reflection', 'bool', false,
+    'Serve gRPC server reflection (v1 and v1alpha), so tools such as grpcurl work without .proto files',
+    'supported', undefined, true),
   f('backend', 'string', 'auto', 'Runtime backend: auto|wasm|cpu|tensorflow (tensorflow = @tensorflow/tfjs-node(-gpu) if installed)',
     'supported', undefined, true),
   f('num_batch_threads', 'int', 0,
@@ -187,22 +191,34 @@ function parseBool(name: string, raw: string): boolean {
   throw new FlagError(`Illegal value '${raw}' specified for bool flag '${name}' (use true/false/1/0)`);
 }
 
-function parseValue(spec: FlagSpec, raw: string): number | boolean | string {
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** `raw` as the flag's type; `from` names where it came from when not the command line (e.g. `TFS_PORT`). */
+function parseValue(spec: FlagSpec, raw: string, from?: string): number | boolean | string {
+  const where = from === undefined ? '' : ` (from ${from})`;
   switch (spec.type) {
     case 'bool':
-      return parseBool(spec.name, raw);
-    case 'int': {
+      try {
+        return parseBool(spec.name, raw);
+      } catch (e) {
+        throw new FlagError(`${(e as Error).message}${where}`);
+      }
+    case 'int':
+    case 'int64': {
+      // SimpleAtoi: optional sign, digits, surrounding whitespace.
       if (!/^\s*[+-]?\d+\s*$/.test(raw)) {
-        throw new FlagError(`Illegal value '${raw}' specified for int flag '${spec.name}'`);
+        throw new FlagError(`Illegal value '${raw}' specified for int flag '${spec.name}'${where}`);
       }
       const n = Number(raw);
-      if (!Number.isSafeInteger(n)) throw new FlagError(`Value '${raw}' of flag '${spec.name}' is out of range`);
+      const inRange = spec.type === 'int' ? n >= INT32_MIN && n <= INT32_MAX : Number.isSafeInteger(n);
+      if (!inRange) throw new FlagError(`Value '${raw}' of flag '${spec.name}' is out of range${where}`);
       return n;
     }
     case 'float': {
       const n = Number(raw);
       if (raw.trim() === '' || Number.isNaN(n)) {
-        throw new FlagError(`Illegal value '${raw}' specified for float flag '${spec.name}'`);
+        throw new FlagError(`Illegal value '${raw}' specified for float flag '${spec.name}'${where}`);
       }
       return n;
     }
@@ -221,23 +237,24 @@ export function parseServeFlags(argv: readonly string[], env: NodeJS.ProcessEnv 
   const unknown: string[] = [];
   for (const s of SERVE_FLAGS) values[s.name] = s.default;
 
-  // Docker image convention: MODEL_NAME (default "model") and MODEL_BASE_PATH (default "/models")
-  // become --model_name and --model_base_path=${MODEL_BASE_PATH}/${MODEL_NAME}.
-  const modelName = env['MODEL_NAME'];
-  if (modelName !== undefined && modelName !== '') {
-    values['model_name'] = modelName;
-    values['model_base_path'] = `${(env['MODEL_BASE_PATH'] ?? '/models').replace(/\/+$/, '')}/${modelName}`;
+  // The tensorflow/serving Docker image's entrypoint: MODEL_NAME (default "model") and
+  // MODEL_BASE_PATH (default "/models") become --model_name=${MODEL_NAME} and
+  // --model_base_path=${MODEL_BASE_PATH}/${MODEL_NAME}. Applied when either is set (with
+  // neither, the upstream binary's "Both ... are empty!" check applies, as without Docker).
+  const envName = env['MODEL_NAME'] || undefined;
+  const envBase = env['MODEL_BASE_PATH'] || undefined;
+  if (envName !== undefined || envBase !== undefined) {
+    const name = envName ?? 'model';
+    values['model_name'] = name;
+    values['model_base_path'] = `${(envBase ?? '/models').replace(/\/+$/, '')}/${name}`;
     explicit.add('model_name');
-    explicit.add('model_base_path');
-  } else if (env['MODEL_BASE_PATH'] !== undefined && env['MODEL_BASE_PATH'] !== '') {
-    values['model_base_path'] = env['MODEL_BASE_PATH'];
     explicit.add('model_base_path');
   }
 
   for (const s of SERVE_FLAGS) {
     const raw = env[envVarOf(s.name)];
     if (raw === undefined) continue;
-    values[s.name] = parseValue(s, raw);
+    values[s.name] = parseValue(s, raw, envVarOf(s.name));
     explicit.add(s.name);
   }
 
@@ -277,7 +294,8 @@ export function parseServeFlags(argv: readonly string[], env: NodeJS.ProcessEnv 
         }
       } else {
         const next = argv[i + 1];
-        if (next === undefined) throw new FlagError(`Flag '--${m[1]}' expects a value`);
+        // `--model_name --port=1` is a missing value, not a model called "--port=1".
+        if (next === undefined || next.startsWith('--')) throw new FlagError(`Flag '--${m[1]}' expects a value`);
         inline = next;
         i++;
       }

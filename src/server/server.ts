@@ -13,7 +13,8 @@
  * drains: readiness goes false, listeners stop taking new work, in-flight requests finish
  * within the grace period, models are unloaded.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { Batcher } from '../batching/batching-servable.js';
 import { loadBatchingParameters, defaultBatchingParameters } from '../config/batching.js';
@@ -24,14 +25,16 @@ import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig
 import { ConfigPoller } from '../core/config-poller.js';
 import { ServerCore, type ModelLoader } from '../core/server-core.js';
 import type { ServerCoreApi } from '../core/server-core-api.js';
-import { Code, TfsError, asTfsError, codeName } from '../errors.js';
+import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../errors.js';
 import { createMetrics, type TfsMetrics } from '../metrics/metrics.js';
 import { createMetricsEndpoint } from '../metrics/exposition.js';
 import { initBackend, isBackendName, type BackendName } from '../runtime/backend.js';
 import type { ModelServable } from '../servables/servable.js';
+import { errorJson } from '../tensor/json-tensor.js';
 import { type Logger } from '../util/logger.js';
 import type { FlagValues } from './flags.js';
 import { createGrpcServer, type TfsGrpcServer } from './grpc/server.js';
+import { createRequestLogger } from './request-log.js';
 import { buildRestApp, listenRest } from './rest/app.js';
 
 /** A start-up failure: printed as upstream's `Failed to start server. Error: <CODE>: <message>`. */
@@ -55,8 +58,54 @@ export interface RunningServer {
   /** Bound REST port, or undefined when REST is disabled. */
   readonly restPort: number | undefined;
   readonly metrics: TfsMetrics;
-  /** Stop taking new work, let in-flight requests finish for up to graceMs, unload models. */
+  /** False once a drain has started (what `/readyz` and the gRPC health service report). */
+  isReady(): boolean;
+  /**
+   * Drain and stop: readiness goes false and gRPC health NOT_SERVING at once, the config
+   * poller stops, the listeners stop accepting work, in-flight requests get up to `graceMs`
+   * to finish (then they are cancelled), and the models are unloaded. Idempotent.
+   */
   shutdown(graceMs: number): Promise<void>;
+}
+
+/** gRPC methods upstream counts in request_count / request_latency (spec §5.2). */
+const GRPC_METRIC_METHODS: ReadonlySet<string> = new Set([
+  '/tensorflow.serving.PredictionService/Predict',
+  '/tensorflow.serving.PredictionService/Classify',
+  '/tensorflow.serving.PredictionService/Regress',
+]);
+
+/** upstream's runtime_latency `API` label, from the method name of the signature that ran. */
+function runtimeApiOf(methodName: string | undefined): string {
+  if (methodName === 'tensorflow/serving/classify') return 'Classify';
+  if (methodName === 'tensorflow/serving/regress') return 'Regress';
+  return 'Predict';
+}
+
+/**
+ * `servable` with every run() timed into runtime_latency (queue time included when it wraps
+ * a batching servable, as upstream measures it around the batching session).
+ */
+function timedServable(servable: ModelServable, metrics: TfsMetrics): ModelServable {
+  return {
+    name: servable.name,
+    version: servable.version,
+    signatures: servable.signatures,
+    signatureDefMap: servable.signatureDefMap,
+    async run(key, inputs, options) {
+      const t0 = performance.now();
+      try {
+        return await servable.run(key, inputs, options);
+      } finally {
+        metrics.observeRuntime({
+          modelName: servable.name,
+          api: runtimeApiOf(servable.signatures.get(key)?.methodName),
+          latencyMicros: (performance.now() - t0) * 1000,
+        });
+      }
+    },
+    dispose: () => servable.dispose(),
+  };
 }
 
 const num = (f: FlagValues, k: string): number => Number(f[k]);
@@ -82,6 +131,12 @@ export function checkStartupFlags(f: FlagValues): void {
     fail(
       Code.INVALID_ARGUMENT,
       'server_options.batching_parameters_file is set without setting server_options.enable_batching to true.',
+    );
+  }
+  if (num(f, 'tensorflow_session_parallelism') > 0 && num(f, 'tensorflow_intra_op_parallelism') > 0 && num(f, 'tensorflow_inter_op_parallelism') > 0) {
+    fail(
+      Code.INVALID_ARGUMENT,
+      'Either configure server_options.tensorflow_session_parallelism or (server_options.tensorflow_intra_op_parallelism, server_options.tensorflow_inter_op_parallelism) separately. You cannot configure all.',
     );
   }
   const rest = num(f, 'rest_api_port');
@@ -134,6 +189,56 @@ async function savedModelLoader(f: FlagValues, logger: Logger): Promise<ModelLoa
   return (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger });
 }
 
+/** Upstream's per-model batching file, read from the version directory. */
+const PER_MODEL_BATCHING_FILE = 'batching_params.pbtxt';
+
+/**
+ * The loader tfs serve uses: `base` (the SavedModel loader), then batching when enabled
+ * (server-wide parameters, or with --enable_per_model_batching_parameters the version's own
+ * batching_params.pbtxt, as upstream's GetPerModelBatchingParams: no file = no batching for
+ * that model), then runtime_latency timing; records mlmd_map for versions with an MLMD id.
+ */
+function servingLoader(base: ModelLoader, batcher: Batcher | undefined, perModel: boolean, metrics: TfsMetrics, logger: Logger): ModelLoader {
+  return async (name, version, dir, signal) => {
+    // Read the per-model parameters first: a bad file fails the load before the model is read.
+    let modelBatcher = perModel ? undefined : batcher;
+    if (batcher && perModel) {
+      const file = join(dir, PER_MODEL_BATCHING_FILE);
+      if (existsSync(file)) {
+        const own = loadBatchingParameters(file);
+        // Only the thread pool (num_batch_threads, thread_pool_name) stays server-wide.
+        const params: BatchingParameters = { ...own, numBatchThreads: batcher.params.numBatchThreads, threadPoolName: batcher.params.threadPoolName };
+        modelBatcher = new Batcher(params, { observer: batcher.observer, logger, scheduler: batcher.scheduler });
+        logger.info({ model: name, version, batching: params }, `Batching ${name} version ${version} with its own ${PER_MODEL_BATCHING_FILE}`);
+      }
+    }
+    let servable: ModelServable = await base(name, version, dir, signal);
+    if (modelBatcher) servable = modelBatcher.wrap(servable);
+    if (existsSync(join(dir, 'assets.extra', 'mlmd_uuid'))) metrics.recordMlmd(name, version);
+    return timedServable(servable, metrics);
+  };
+}
+
+/** `half_plus_two versions 123; my_model versions 2, 1 (labels stable=1, canary=2)`. */
+function servingSummary(core: ServerCore): string {
+  return core
+    .currentConfig()
+    .models.map((m) => {
+      let versions: number[] = [];
+      try {
+        versions = core
+          .getModelStatus(m.name)
+          .filter((v) => v.state === 'AVAILABLE')
+          .map((v) => v.version);
+      } catch {
+        /* no versions tracked yet */
+      }
+      const labels = Object.entries(m.versionLabels).map(([l, v]) => `${l}=${v}`);
+      return `${m.name} version${versions.length === 1 ? '' : 's'} ${versions.join(', ') || 'none'}${labels.length ? ` (labels ${labels.join(', ')})` : ''}`;
+    })
+    .join('; ');
+}
+
 /** Build everything, wait for the initial models, start listening. */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const f = opts.flags;
@@ -149,14 +254,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const metrics = createMetrics(registry);
   const batcher = configs.batching ? new Batcher(configs.batching, { observer: metrics.batching, logger }) : undefined;
   if (configs.batching) logger.info({ batching: configs.batching }, 'Request batching is enabled');
+  const perModelBatching = batcher !== undefined && bool(f, 'enable_per_model_batching_parameters');
+  if (bool(f, 'enable_per_model_batching_parameters') && !batcher) {
+    logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
+  }
 
-  const baseLoader = opts.loader ?? (await savedModelLoader(f, logger));
-  const loader: ModelLoader = batcher
-    ? async (name, version, dir, signal) => {
-        const servable: ModelServable = await baseLoader(name, version, dir, signal);
-        return batcher.wrap(servable);
-      }
-    : baseLoader;
+  const loader = servingLoader(opts.loader ?? (await savedModelLoader(f, logger)), batcher, perModelBatching, metrics, logger);
+  const grace = Math.max(0, num(f, 'shutdown_grace_period_ms'));
 
   const core = await ServerCore.create(
     configs.model,
@@ -169,6 +273,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       allowVersionLabelsForUnavailableModels: bool(f, 'allow_version_labels_for_unavailable_models'),
       enableModelWarmup: bool(f, 'enable_model_warmup'),
       numRequestIterationsForWarmup: num(f, 'num_request_iterations_for_warmup'),
+      // By the time the core closes, the listeners have drained (or the grace period is over).
+      shutdownDrainTimeoutMs: 1000,
       logger,
     },
     opts.signal,
@@ -185,11 +291,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     isReady: () => !draining && core.isReady(),
   };
 
+  const logRequest = bool(f, 'log_requests')
+    ? createRequestLogger({
+        logger,
+        config: () => core.currentConfig(),
+        onLogged: (model) => metrics.recordRequestLog(model, 'OK'),
+      })
+    : undefined;
+
   const host = str(f, 'host');
   let grpc: TfsGrpcServer | undefined;
   let grpcPort: number | undefined;
   let rest: ReturnType<typeof buildRestApp> | undefined;
   let restPort: number | undefined;
+  let drain: RestDrain | undefined;
   try {
     grpc = createGrpcServer({
       core: frontCore,
@@ -199,17 +314,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       maxConcurrentCalls: num(f, 'grpc_max_threads'),
       sslConfig: configs.ssl,
       enableHealthCheck: bool(f, 'enable_grpc_healthcheck_service'),
-      enableReflection: true,
+      enableReflection: bool(f, 'enable_grpc_reflection'),
       serializeAsTensorContent: bool(f, 'enable_serialization_as_tensor_content'),
       enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
-      onCallDone: (e) =>
-        metrics.recordRequest({
-          modelName: e.modelName,
-          api: e.method,
-          entrypoint: 'GRPC',
-          status: codeName(e.code),
-          latencyMicros: e.durationMs * 1000,
-        }),
+      onCallDone: (e) => {
+        const status = codeName(e.code);
+        if (GRPC_METRIC_METHODS.has(e.path)) {
+          metrics.recordRequest({ modelName: e.modelName, api: e.method, entrypoint: 'GRPC', status, latencyMicros: e.durationMs * 1000 });
+        }
+        logRequest?.({ entrypoint: 'GRPC', api: e.method, modelName: e.modelName, version: e.version, status, latencyMs: e.durationMs });
+      },
     });
     if (num(f, 'port') >= 0) {
       // createGrpcServer's listen() logs upstream's `Running gRPC ModelServer at ...` line.
@@ -229,26 +343,29 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         enableCors: bool(f, 'rest_api_enable_cors_support'),
         bodyLimit: num(f, 'rest_api_body_limit_bytes'),
         enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
-        ...(endpoint
-          ? {
-              metricsPath: endpoint.path,
-              metricsHandler: async () => {
-                const r = await endpoint.handle(endpoint.path);
-                return { contentType: r.contentType, body: r.body };
-              },
-            }
-          : {}),
+        ...(endpoint ? { metricsPath: endpoint.path, metricsHandler: (uri: string) => endpoint.handle(uri) } : {}),
         metrics: {
-          onRequest: (i) =>
+          onRequest: (i) => {
             metrics.recordRequest({
               modelName: i.modelName,
               api: i.api,
               entrypoint: 'REST',
               status: i.codeName,
               latencyMicros: i.latencySeconds * 1e6,
-            }),
+            });
+            logRequest?.({
+              entrypoint: 'REST',
+              api: i.kind || i.api,
+              modelName: i.modelName,
+              version: i.version,
+              status: i.codeName,
+              httpStatus: i.httpStatus,
+              latencyMs: i.latencySeconds * 1000,
+            });
+          },
         },
       });
+      drain = trackRestRequests(rest, () => draining);
       restPort = await listenRest(rest, num(f, 'rest_api_port'), host || undefined);
       logger.info({ port: restPort }, `Exporting HTTP/REST API at:localhost:${restPort} ...`);
       if (endpoint) logger.info(`Prometheus metrics at http://localhost:${restPort}${endpoint.path}`);
@@ -273,27 +390,89 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       : undefined;
   poller?.start();
 
+  logger.info(
+    { grpcPort, restPort, models: core.currentConfig().models.map((m) => m.name) },
+    `Serving ${servingSummary(core)}; gRPC ${grpcPort === undefined ? 'off' : `port ${grpcPort}`}, REST ${restPort === undefined ? 'off' : `port ${restPort}`}`,
+  );
+
   let closing: Promise<void> | undefined;
   return {
     core,
     grpcPort,
     restPort,
     metrics,
-    shutdown(graceMs: number): Promise<void> {
+    isReady: () => frontCore.isReady(),
+    shutdown(graceMs: number = grace): Promise<void> {
       closing ??= (async () => {
         draining = true;
         grpc?.setServingStatus('NOT_SERVING');
-        poller?.stop();
-        const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
-        await Promise.all([
-          grpc?.shutdown(graceMs),
-          // fastify's close() stops accepting connections and waits for in-flight requests.
-          rest ? Promise.race([rest.close(), grace]) : undefined,
-        ]);
+        const pollerStopped = poller?.stop();
+        let graceTimer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace'>((r) => {
+          graceTimer = setTimeout(() => r('grace'), graceMs);
+        });
+        const restClosed = (async () => {
+          if (!rest) return;
+          // The REST listener stays open while requests finish, so `/readyz` answers 503
+          // and new API calls get UNAVAILABLE instead of a refused connection.
+          await Promise.race([drain?.idle(), graceOver]);
+          const closed = rest.close();
+          // Idle keep-alive connections go at once; anything still running after the
+          // grace period is cut off.
+          rest.server.closeIdleConnections();
+          if ((await Promise.race([closed.then(() => 'closed' as const), graceOver])) === 'grace') {
+            rest.server.closeAllConnections();
+            await closed;
+          }
+        })();
+        // grpc-js: refuse new calls, let running ones finish, cancel what is left at graceMs
+        // (including open health Watch streams).
+        await Promise.all([grpc?.shutdown(graceMs), restClosed]);
+        clearTimeout(graceTimer);
+        await pollerStopped;
         detachMetrics();
         await core.close();
       })();
       return closing;
     },
+  };
+}
+
+interface RestDrain {
+  /** Resolves when no REST request is running. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Counts running REST requests and, once `draining()` is true, answers new `/v1/` calls
+ * with UNAVAILABLE `Server is shutting down` (probes and the metrics page still answer).
+ */
+function trackRestRequests(app: ReturnType<typeof buildRestApp>, draining: () => boolean): RestDrain {
+  let running = 0;
+  let waiters: (() => void)[] = [];
+  const refused = Errors.serverShuttingDown();
+  app.addHook('onRequest', (request, reply, done) => {
+    if (draining() && /^\/v1\//i.test(request.raw.url ?? '')) {
+      void reply
+        .code(httpStatusOf(refused.code))
+        .header('content-type', 'application/json')
+        .header('connection', 'close')
+        .send(errorJson(refused.message));
+      return;
+    }
+    running++;
+    // 'close' fires however the response ends (sent, failed, client gone).
+    reply.raw.once('close', () => {
+      running--;
+      if (running === 0) {
+        const w = waiters;
+        waiters = [];
+        for (const resolve of w) resolve();
+      }
+    });
+    done();
+  });
+  return {
+    idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
   };
 }
