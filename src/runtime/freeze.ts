@@ -31,6 +31,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { utf8 } from '../tensor/tensor.js';
 import { shapeFromProto, tensorFromProto } from '../savedmodel/tensor-proto.js';
 import { bindByObjectGraph, bindByRestoreOp, splitRef } from './freeze-bind.js';
+import { fuseGraph } from './fuse.js';
 import {
   attrToJson,
   tfjsTypeName,
@@ -182,6 +183,8 @@ export interface FreezeOptions {
   readonly signatureKeys?: readonly string[];
   /** Ops the runtime can execute (tfjs ops + registered custom ops). */
   readonly isExecutable: (op: string) => boolean;
+  /** Fuse MatMul/Conv + bias + activation chains (default true; see fuse.ts). */
+  readonly fuse?: boolean;
 }
 
 /** Signature key TF2 uses for the init op (not a serving signature). */
@@ -1272,6 +1275,14 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
       if (!opts.isExecutable(op)) for (const o of origins) note(o, 'init op');
       if (ASYNC_OPS.has(op)) initAsync = true;
     }
+  }
+  if (opts.fuse !== false) {
+    const keep = new Set<string>();
+    for (const p of plans) {
+      for (const ref of [...Object.values(p.outputs), ...Object.values(p.inputs).map((i) => i.feed)]) keep.add(splitRef(ref)[0]!);
+    }
+    for (const ref of initFetches) keep.add(splitRef(ref)[0]!);
+    fuseGraph(graph, fz.weights, keep);
   }
   const warnings = new Set(fz.warnings);
   const float64 = [...fz.weights.values()].some((t) => t.dtype === 'DT_DOUBLE');

@@ -12,11 +12,12 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { Code, TfsError } from '../../src/errors.js';
 import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
-import { ModelRuntime } from '../../src/runtime/model-runtime.js';
+import { freezeSavedModel } from '../../src/runtime/freeze.js';
+import { isExecutableOp, ModelRuntime } from '../../src/runtime/model-runtime.js';
 import { freezeSourceOf } from '../../src/runtime/source.js';
 import { readSavedModel } from '../../src/savedmodel/saved-model.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import { repoRoot, sharedOrSkip } from '../helpers/paths.js';
+import { fixtures, repoRoot, sharedOrSkip } from '../helpers/paths.js';
 import { mismatch, oracleFile } from './oracle-data.js';
 
 const FIXTURES = join(repoRoot, 'test', 'runtime', 'fixtures');
@@ -176,4 +177,15 @@ test('a training signature updates live variables the way TensorFlow does (rust_
   } finally {
     await s.dispose();
   }
+});
+
+test('dense layers are fused into _FusedMatMul (bias and activation inside the kernel)', () => {
+  const src = freezeSourceOf(readSavedModel(join(fixtures, 'models', 'my_model', '1')));
+  const fused = freezeSavedModel(src, { modelId: 0, isExecutable: isExecutableOp });
+  const plain = freezeSavedModel(src, { modelId: 0, isExecutable: isExecutableOp, fuse: false });
+  const ops = (g: typeof fused.graph) => g.node.map((n) => n.op).filter((op) => op !== 'Const' && op !== 'Placeholder');
+  assert.deepEqual(ops(plain.graph).filter((op) => op === 'MatMul').length, 3);
+  assert.deepEqual(ops(fused.graph), ['_FusedMatMul', '_FusedMatMul', '_FusedMatMul']);
+  // The fused graph keeps the fetched tensor names.
+  assert.deepEqual(fused.signatures.get('serving_default')!.outputs, plain.signatures.get('serving_default')!.outputs);
 });
