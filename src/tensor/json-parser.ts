@@ -134,7 +134,8 @@ class Parser {
   pos = 0;
   /** End of input: the buffer length or the first NUL byte (rapidjson's stream ends there). */
   readonly end: number;
-  private scratch = new Uint8Array(256);
+  /** Buffer for strings with escapes, allocated on first use. */
+  private scratch: Uint8Array | undefined;
 
   constructor(private readonly b: Buffer) {
     const nul = b.indexOf(0);
@@ -343,7 +344,7 @@ class Parser {
     }
     if (p >= end) throw new ParseFailure(RAPIDJSON_ERRORS.missQuotationMark, end);
     // Slow path: copy into scratch, resolving escapes.
-    let out = this.scratch;
+    let out = (this.scratch ??= new Uint8Array(Math.max(256, p - start + 16)));
     let n = 0;
     const put = (byte: number): void => {
       if (n === out.length) {
