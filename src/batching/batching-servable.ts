@@ -80,6 +80,12 @@ export interface WrapOptions {
   readonly execution?: ExecutionMode | undefined;
   /** Use this executor instead of building one (tests, embedders). */
   readonly executor?: BatchExecutor | undefined;
+  /**
+   * This model's own BatchingParameters (`--enable_per_model_batching_parameters`: the
+   * SavedModel's batching_params.pbtxt). They replace the server's parameters except
+   * num_batch_threads and thread_pool_name: the execution slots stay shared, as upstream.
+   */
+  readonly params?: BatchingParameters | undefined;
 }
 
 /**
@@ -106,9 +112,8 @@ export class Batcher {
     this.logger = options.logger;
   }
 
-  /** Queue limits derived from the parameters (upstream's bundle_factory_util.cc mapping). */
-  queueOptions(): QueueOptions {
-    const p = this.params;
+  /** Queue limits derived from parameters (upstream's bundle_factory_util.cc mapping). */
+  queueOptions(p: BatchingParameters = this.params): QueueOptions {
     return {
       maxBatchSize: p.maxBatchSize,
       maxExecutionBatchSize: p.enableLargeBatchSplitting ? p.maxExecutionBatchSize : p.maxBatchSize,
@@ -120,7 +125,11 @@ export class Batcher {
 
   /** Wrap a loaded model version; the result owns `servable` (its dispose() disposes it). */
   wrap(servable: ModelServable, opts: WrapOptions = {}): BatchingServable {
-    return new BatchingServable(servable, this, this.executorFor(servable, opts));
+    // Per-model parameters replace the server's, except the shared thread pool (upstream).
+    const params = opts.params
+      ? { ...opts.params, numBatchThreads: this.params.numBatchThreads, threadPoolName: this.params.threadPoolName }
+      : this.params;
+    return new BatchingServable(servable, this, this.executorFor(servable, opts), params);
   }
 
   private executorFor(servable: ModelServable, opts: WrapOptions): BatchExecutor {
@@ -183,8 +192,10 @@ export class BatchingServable implements ModelServable {
     readonly inner: ModelServable,
     private readonly batcher: Batcher,
     private readonly executor: BatchExecutor,
+    /** The parameters in force for this model version. */
+    readonly params: BatchingParameters = batcher.params,
   ) {
-    this.queueOptions = batcher.queueOptions();
+    this.queueOptions = batcher.queueOptions(params);
     this.lane = { running: 0, capacity: () => executor.capacity() };
     executor.onCapacity?.(() => batcher.scheduler.requestDispatch());
   }
@@ -263,7 +274,7 @@ export class BatchingServable implements ModelServable {
     if (!sig) return undefined;
     const aliases = Object.keys(inputs).sort();
     if (aliases.length === 0) return undefined;
-    const pad = this.batcher.params.padVariableLengthInputs;
+    const pad = this.params.padVariableLengthInputs;
     let size: number | undefined;
     const parts: string[] = [];
     for (const alias of aliases) {
@@ -355,13 +366,13 @@ export class BatchingServable implements ModelServable {
     for (const p of batch.pieces) {
       if (seen.has(p.task)) continue;
       seen.add(p.task);
-      observer.queuingDelay(this.batcher.params.threadPoolName, Math.max(0, (now - p.task.enqueuedAt) * 1000));
+      observer.queuingDelay(this.params.threadPoolName, Math.max(0, (now - p.task.enqueuedAt) * 1000));
     }
     const live = batch.pieces.filter((p) => !p.task.payload.settled);
     if (live.length === 0) return;
     const first = live[0]!.task.payload;
     const rows = live.reduce((n, p) => n + p.count, 0);
-    const padded = roundToAllowed(rows, this.batcher.params.allowedBatchSizes);
+    const padded = roundToAllowed(rows, this.params.allowedBatchSizes);
     observer.processedBatch(this.name, padded, padded - rows);
 
     const ac = new AbortController();
@@ -429,7 +440,7 @@ export class BatchingServable implements ModelServable {
     pieces: readonly TaskPiece<Call>[],
     padRows: number,
   ): { inputs: Record<string, Tensor>; ragged: Map<string, number[]> } {
-    const pad = this.batcher.params.padVariableLengthInputs;
+    const pad = this.params.padVariableLengthInputs;
     const inputs: Record<string, Tensor> = {};
     const ragged = new Map<string, number[]>(); // alias -> padded inner shape, for ragged inputs only
     for (const alias of Object.keys(pieces[0]!.task.payload.inputs)) {

@@ -349,6 +349,17 @@ test('execution slots: num_batch_threads batches run at once, over all queues', 
   assert.equal(inner.calls.length, 4);
 });
 
+test('per-model parameters replace the server\'s, except the shared thread pool', async () => {
+  const inner = new FakeServable();
+  const batcher = new Batcher(params({ maxBatchSize: 100, numBatchThreads: 3, threadPoolName: 'model_server_batch_threads' }), { execution: 'in-thread' });
+  const s = batcher.wrap(inner, { params: params({ maxBatchSize: 2, numBatchThreads: 9, threadPoolName: 'mine' }) });
+  assert.equal(s.params.maxBatchSize, 2);
+  assert.equal(s.params.numBatchThreads, 3);
+  assert.equal(s.params.threadPoolName, 'model_server_batch_threads');
+  await assert.rejects(s.run('serving_default', { x: xRows(3, rng(1)) }), /Task size 3 is larger than maximum input batch size 2/);
+  await s.dispose();
+});
+
 test('dispose closes the queues and disposes the wrapped model', async () => {
   const { inner, servable } = setup();
   await servable.run('serving_default', { x: xRows(1, rng(1)) });
