@@ -265,11 +265,6 @@ export function denseColumn(
   return out as DenseColumn;
 }
 
-export interface VarLenColumn {
-  /** Per example, its values (empty when missing). */
-  readonly rows: DenseColumn[];
-}
-
 /** Assemble a sparse (VarLen) or ragged feature: each example's value list. */
 export function varLenColumn(
   examples: readonly Map<string, FeatureValues>[],

@@ -86,6 +86,8 @@ function describeProblems(name: string, unsupported: ReadonlyMap<string, Readonl
 
 export class ModelRuntime {
   private disposed = false;
+  /** Tail of the queue of asynchronous stateful runs (see run()). */
+  private statefulTail: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly name: string,
@@ -248,7 +250,7 @@ export class ModelRuntime {
       const byFetch = new Map(fetches.map((f, i) => [f, outs[i]!]));
       const result: Record<string, Tensor> = {};
       for (const a of aliases) {
-        result[a] = fromTfjs(byFetch.get(frozen.outputs[a]!)!, outputDtype(a), `output ${a}`);
+        result[a] = fromTfjs(byFetch.get(frozen.outputs[a]!)!, outputDtype(a), `output ${a}`, this.backend === 'cpu');
       }
       const done = new Set<number>();
       for (const t of [...outs, ...created]) {
@@ -289,7 +291,7 @@ export class ModelRuntime {
           return execute(outs, created);
         });
       }
-      return await withBackend(this.backend, async () => {
+      const runAsync = (): Promise<Record<string, Tensor>> => withBackend(this.backend, async () => {
         const [map, created] = makeInputs();
         let outs: tf.Tensor[];
         try {
@@ -304,6 +306,15 @@ export class ModelRuntime {
         });
         return execute(outs, created);
       });
+      if (!frozen.stateful) return await runAsync();
+      // Asynchronous runs that touch live variables or tables run one at a time, so one
+      // call's reads and writes are not interleaved with another's.
+      const turn = this.statefulTail.then(runAsync, runAsync);
+      this.statefulTail = turn.then(
+        () => undefined,
+        () => undefined,
+      );
+      return await turn;
     } catch (e) {
       if (e instanceof TfsError) throw e;
       // Kernel errors (shape mismatches inside the graph, ...) are the caller's bad input,

@@ -191,8 +191,12 @@ function mismatch(what: string, dtype: DTypeName, tfDtype: string): TfsError {
   );
 }
 
-/** Read a tfjs tensor (synchronously) as a tfs tensor of `dtype`. Does not dispose it. */
-export function fromTfjs(t: tf.Tensor, dtype: DTypeName, what: string): Tensor {
+/**
+ * Read a tfjs tensor (synchronously) as a tfs tensor of `dtype`. Does not dispose it.
+ * `copy`: copy the values out (needed on the cpu backend, whose dataSync hands out its own
+ * storage, which may belong to a weight; wasm and tensorflow return fresh arrays).
+ */
+export function fromTfjs(t: tf.Tensor, dtype: DTypeName, what: string, copy = true): Tensor {
   if (t.dtype === 'complex64') {
     if (dtype !== 'DT_COMPLEX64' && dtype !== 'DT_COMPLEX128') throw mismatch(what, dtype, t.dtype);
     const [re, im] = tf.tidy(() => [tf.real(t).dataSync(), tf.imag(t).dataSync()]);
@@ -209,7 +213,7 @@ export function fromTfjs(t: tf.Tensor, dtype: DTypeName, what: string): Tensor {
     const bytes = tf.engine().readSync(t.dataId) as Uint8Array[];
     return fromTfjsValues(bytes, 'string', t.shape, dtype, what);
   }
-  // Copy: the cpu backend hands out its own storage, which may belong to a weight.
-  const values = (t.dataSync() as tf.TypedArray).slice();
+  const raw = t.dataSync() as tf.TypedArray;
+  const values = copy ? raw.slice() : raw;
   return fromTfjsValues(values, t.dtype, t.shape, dtype, what);
 }
