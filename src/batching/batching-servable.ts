@@ -32,7 +32,7 @@
  * Cancellation. A caller whose AbortSignal fires while queued is removed from its batch and
  * answered at once; a running batch is aborted only when every caller in it has gone.
  */
-import { Code, Errors, TfsError } from '../errors.js';
+import { Code, Errors, TfsError, asTfsError } from '../errors.js';
 import type { BatchingParameters } from '../config/types.js';
 import type { ModelServable, RunOptions, SignatureSpec } from '../servables/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -380,36 +380,40 @@ export class BatchingServable implements ModelServable {
     try {
       const whole = live.length === 1 && live[0]!.count === live[0]!.task.size && padded === rows;
       if (whole) {
-        // One caller, nothing to merge or pad: exactly an unbatched call.
-        const outputs = await this.executor.run(first.signatureKey, { ...first.inputs }, { outputFilter: first.outputFilter, signal: ac.signal });
-        this.deliver(live[0]!, outputs);
+        // One caller, nothing to merge or pad: exactly an unbatched call, and its answer as is.
+        try {
+          const outputs = await this.executor.run(first.signatureKey, { ...first.inputs }, { outputFilter: first.outputFilter, signal: ac.signal });
+          this.deliver(live[0]!, outputs);
+        } catch (err) {
+          this.fail(live[0]!, err, key);
+        }
         return;
       }
-      const merged = this.merge(live, padded - rows);
-      const outputs = await this.executor.run(first.signatureKey, merged.inputs, {
-        outputFilter: first.outputFilter,
-        signal: ac.signal,
-        transferable: true,
-      });
-      let parts: Record<string, Tensor>[];
       try {
-        parts = this.split(first.signatureKey, outputs, live, padded, merged.ragged);
-      } catch (err) {
-        if (live.length > 1) {
+        const merged = this.merge(live, padded - rows);
+        const outputs = await this.executor.run(first.signatureKey, merged.inputs, {
+          outputFilter: first.outputFilter,
+          signal: ac.signal,
+          transferable: true,
+        });
+        let parts: Record<string, Tensor>[];
+        try {
+          parts = this.split(first.signatureKey, outputs, live, padded, merged.ragged);
+        } catch (err) {
+          // Outputs that are not batch-major cannot be merged at all: stop batching this queue.
           this.unbatchable.add(key);
           this.batcher.logger?.warn(
             { model: this.name, version: this.version, signature: first.signatureKey, err: (err as Error).message },
             'batching: outputs are not batch-major; requests with this signature now run unbatched',
           );
+          throw err;
         }
-        throw err;
-      }
-      live.forEach((p, i) => this.deliver(p, parts[i]!));
-    } catch (err) {
-      if (live.length > 1 && err instanceof TfsError && ISOLATE_CODES.has(err.code)) {
-        await this.isolate(live, key);
-      } else {
-        for (const p of live) this.fail(p, err, key);
+        live.forEach((p, i) => this.deliver(p, parts[i]!));
+      } catch (err) {
+        // A merged batch failed: when the cause may lie in one request's data, re-run each
+        // request alone so every caller gets its own (unbatched) answer.
+        if (ISOLATE_CODES.has(asTfsError(err).code)) await this.isolate(live, key);
+        else for (const p of live) this.fail(p, err, key);
       }
     } finally {
       unlink();

@@ -319,6 +319,16 @@ test('a signature whose outputs are not batch-major is answered correctly and th
   );
 });
 
+test('a lone request padded to an allowed size still gets its unbatched answer when outputs are not batch-major', async () => {
+  const { inner, servable } = setup({ maxBatchSize: 4, allowedBatchSizes: [4] });
+  const x = { x: xRows(3, rng(13)) };
+  assertSameTensors(await servable.run('scalar_out', x), compute('scalar_out', x));
+  assert.deepEqual(
+    inner.calls.map((c) => c.rows),
+    [4, 3],
+  );
+});
+
 test('calls that cannot be batched run directly on the model (its own answer or error)', async () => {
   const { inner, observer, servable } = setup();
   // wrong dtype: the model's own error, not a batching error
