@@ -4,9 +4,10 @@ import { DeadlineSignals } from '../../src/server/rest/deadline.js';
 
 test('deadline signals: shared per window, abort with TimeoutError after the timeout', async () => {
   const d = new DeadlineSignals();
+  // Back-to-back requests share a window's signal (at most a window boundary between them).
+  const shared = new Set(Array.from({ length: 20 }, () => d.signal(5000)));
+  assert.ok(shared.size <= 2, `${shared.size} signals for 20 requests`);
   const a = d.signal(40);
-  const b = d.signal(40);
-  assert.equal(a, b, 'requests in the same window share one signal');
   const t0 = performance.now();
   // The window timers are unref'd (they never keep a server alive): hold the loop open here.
   const keep = setTimeout(() => undefined, 5000);
