@@ -24,6 +24,7 @@ import { loadSslConfig } from '../config/ssl.js';
 import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig } from '../config/types.js';
 import { ConfigPoller } from '../core/config-poller.js';
 import { ServerCore, type ModelLoader } from '../core/server-core.js';
+import { localPathOf } from '../sources/file-system-source.js';
 import type { ServerCoreApi } from '../core/server-core-api.js';
 import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../errors.js';
 import { createMetrics, type TfsMetrics } from '../metrics/metrics.js';
@@ -149,6 +150,22 @@ export function checkStartupFlags(f: FlagValues): void {
   }
 }
 
+/**
+ * tfs refuses to start when a model's base path does not exist. Upstream instead logs
+ * `Could not find base path ...` every poll and waits forever; a typo in a path is then a
+ * server that never becomes ready. Later reloads keep upstream's behaviour (logged, the
+ * running config stays).
+ */
+function checkBasePathsExist(config: ModelServerConfig): void {
+  for (const m of config.models) {
+    const local = localPathOf(m.basePath);
+    if ('error' in local) continue; // the source reports unsupported schemes itself
+    if (!existsSync(local.path)) {
+      fail(Code.NOT_FOUND, `Could not find base path ${local.path} for servable ${m.name}`);
+    }
+  }
+}
+
 interface Configs {
   readonly model: ModelServerConfig;
   readonly batching: BatchingParameters | undefined;
@@ -246,6 +263,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cwd = opts.cwd ?? process.cwd();
   checkStartupFlags(f);
   const configs = readConfigs(f, cwd);
+  checkBasePathsExist(configs.model);
 
   const backend = await initBackend(str(f, 'backend') as BackendName);
   logger.info({ backend }, `Runtime backend: ${backend}`);
