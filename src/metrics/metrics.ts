@@ -87,6 +87,9 @@ export interface CoreWithEvents {
     on(event: string, listener: Listener): unknown;
     off(event: string, listener: Listener): unknown;
   };
+  /** When present, attachCore() starts tfs_servable_state from the versions already tracked. */
+  currentConfig?(): { readonly models: readonly { readonly name: string }[] };
+  getModelStatus?(name: string): readonly { readonly version: number; readonly state: string }[];
 }
 
 interface ServableStateLike {
@@ -344,7 +347,7 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
       const onState = (e: ServableStateLike): void => {
         const labels = { model_name: e.name, version: String(e.version) };
         for (const s of ['START', 'LOADING', 'AVAILABLE', 'UNLOADING']) servableState.remove({ ...labels, state: s });
-        if (e.state === 'END') {
+        if (e.state === 'END' || e.state === 'UNKNOWN') {
           aliasLoadSeconds?.remove(labels);
           return;
         }
@@ -369,6 +372,18 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
         ['configReload', onReload as Listener],
       ];
       for (const [ev, l] of pairs) core.events.on(ev, l);
+      // Versions loaded before we were attached (ServerCore.create loads the initial config).
+      if (core.currentConfig && core.getModelStatus) {
+        for (const { name } of core.currentConfig().models) {
+          let versions: readonly { readonly version: number; readonly state: string }[] = [];
+          try {
+            versions = core.getModelStatus(name);
+          } catch {
+            continue; // no versions tracked yet
+          }
+          for (const v of versions) onState({ name, version: v.version, state: v.state });
+        }
+      }
       return () => {
         for (const [ev, l] of pairs) core.events.off(ev, l);
       };

@@ -226,6 +226,23 @@ test('attachCore turns lifecycle events into load, warmup, state and reload metr
   assert.equal(family(families, 'tensorflow_serving_model_load_latency_seconds').samples.length, 0);
   detach();
   assert.equal(events.listenerCount('load'), 0);
+
+  // Attached after the initial load (ServerCore.create already loaded): states come from the core.
+  const r2 = new Registry();
+  const m2 = createMetrics(r2, { defaultMetrics: false });
+  m2.attachCore({
+    events: new EventEmitter(),
+    currentConfig: () => ({ models: [{ name: 'half' }, { name: 'gone' }] }),
+    getModelStatus: (name: string) => {
+      if (name === 'gone') throw new TfsError(Code.NOT_FOUND, 'Could not find any versions of model gone');
+      return [{ version: 124, state: 'AVAILABLE' }, { version: 123, state: 'END' }];
+    },
+  });
+  const st2 = family((await page(r2)).families, 'tfs_servable_state');
+  assert.deepEqual(
+    st2.samples.map((s) => s.labels),
+    [{ model_name: 'half', version: '124', state: 'AVAILABLE' }],
+  );
 });
 
 test('the endpoint: exact path (default when empty), upstream 400 for any other URI, none without a monitoring config', async () => {
