@@ -163,6 +163,27 @@ function patchEmptyReductions(backendName: string): void {
   }
 }
 
+/**
+ * The wasm `Identity` kernel copies its input; cpu's shares it (reference counted).
+ * tfjs-converter's TensorList ops rely on the sharing: an element stored in a list from a
+ * loop body is otherwise freed when the body's intermediate tensors are swept (LSTM/GRU
+ * layers then read freed memory). wasm gets cpu's semantics, which also saves a copy.
+ */
+function shareIdentityOnWasm(): void {
+  const k = tf.getKernel('Identity', 'wasm');
+  if (!k) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = (inputs as { x: tf.TensorInfo }).x;
+      (backend as tf.KernelBackend & { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 async function ensureBackend(name: ConcreteBackend): Promise<void> {
   let p = state.ready.get(name);
   if (!p) {
@@ -189,6 +210,7 @@ async function ensureBackend(name: ConcreteBackend): Promise<void> {
       if (name === 'wasm') {
         tf.findBackend('cpu'); // initialize cpu for the bridge
         state.bridged = bridgeWasmKernels();
+        shareIdentityOnWasm();
       }
       for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
         if (!state.patched.has(b)) {
