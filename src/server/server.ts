@@ -17,6 +17,9 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { Batcher } from '../batching/batching-servable.js';
+import type { ExecutionMode } from '../batching/executor.js';
+import type { WorkerSource } from '../batching/worker-protocol.js';
+import { savedModelWorkerSource } from '../batching/worker-source.js';
 import { loadBatchingParameters, defaultBatchingParameters } from '../config/batching.js';
 import { loadModelServerConfig, singleModelConfig } from '../config/model-server-config.js';
 import { loadMonitoringConfig } from '../config/monitoring.js';
@@ -145,6 +148,12 @@ export function checkStartupFlags(f: FlagValues): void {
     // Upstream logs this and runs without REST; we refuse, since a user asked for both.
     fail(Code.INVALID_ARGUMENT, `--rest_api_port (${rest}) must differ from --port (${num(f, 'port')}).`);
   }
+  if (!['auto', 'in-thread', 'workers'].includes(str(f, 'batch_execution'))) {
+    fail(Code.INVALID_ARGUMENT, `--batch_execution must be one of auto, in-thread, workers (got "${str(f, 'batch_execution')}").`);
+  }
+  if (num(f, 'batch_worker_threads') < 0) {
+    fail(Code.INVALID_ARGUMENT, `--batch_worker_threads must be 0 or more (got ${num(f, 'batch_worker_threads')}).`);
+  }
   if (!isBackendName(str(f, 'backend'))) {
     fail(Code.INVALID_ARGUMENT, `--backend must be one of auto, wasm, cpu, tensorflow (got "${str(f, 'backend')}").`);
   }
@@ -195,15 +204,25 @@ function readConfigs(f: FlagValues, cwd: string): Configs {
   };
 }
 
+/** How a model version is loaded: in this thread, and (optionally) in batch worker threads. */
+interface BaseLoader {
+  readonly load: ModelLoader;
+  /** What a batch worker thread loads for this version (undefined: batches run in-thread). */
+  readonly workerSource?: (name: string, version: number, dir: string) => WorkerSource;
+}
+
 /** The default loader: a SavedModel on the embedded runtime (imported lazily: it pulls in tfjs). */
-async function savedModelLoader(f: FlagValues, logger: Logger): Promise<ModelLoader> {
+async function savedModelLoader(f: FlagValues, logger: Logger): Promise<BaseLoader> {
   const { loadSavedModelServable } = await import('../servables/saved-model-servable.js');
   const tags = str(f, 'saved_model_tags')
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
   const backend = str(f, 'backend') as BackendName;
-  return (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger });
+  return {
+    load: (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger }),
+    workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend }),
+  };
 }
 
 /** Upstream's per-model batching file, read from the version directory. */
@@ -215,22 +234,24 @@ const PER_MODEL_BATCHING_FILE = 'batching_params.pbtxt';
  * batching_params.pbtxt, as upstream's GetPerModelBatchingParams: no file = no batching for
  * that model), then runtime_latency timing; records mlmd_map for versions with an MLMD id.
  */
-function servingLoader(base: ModelLoader, batcher: Batcher | undefined, perModel: boolean, metrics: TfsMetrics, logger: Logger): ModelLoader {
+function servingLoader(base: BaseLoader, batcher: Batcher | undefined, perModel: boolean, metrics: TfsMetrics, logger: Logger): ModelLoader {
   return async (name, version, dir, signal) => {
     // Read the per-model parameters first: a bad file fails the load before the model is read.
-    let modelBatcher = perModel ? undefined : batcher;
+    let batching: { params?: BatchingParameters } | undefined = perModel ? undefined : batcher && {};
     if (batcher && perModel) {
       const file = join(dir, PER_MODEL_BATCHING_FILE);
       if (existsSync(file)) {
-        const own = loadBatchingParameters(file);
-        // Only the thread pool (num_batch_threads, thread_pool_name) stays server-wide.
-        const params: BatchingParameters = { ...own, numBatchThreads: batcher.params.numBatchThreads, threadPoolName: batcher.params.threadPoolName };
-        modelBatcher = new Batcher(params, { observer: batcher.observer, logger, scheduler: batcher.scheduler });
-        logger.info({ model: name, version, batching: params }, `Batching ${name} version ${version} with its own ${PER_MODEL_BATCHING_FILE}`);
+        batching = { params: loadBatchingParameters(file) };
+        logger.info({ model: name, version, batching: batching.params }, `Batching ${name} version ${version} with its own ${PER_MODEL_BATCHING_FILE}`);
       }
     }
-    let servable: ModelServable = await base(name, version, dir, signal);
-    if (modelBatcher) servable = modelBatcher.wrap(servable);
+    let servable: ModelServable = await base.load(name, version, dir, signal);
+    if (batcher && batching) {
+      servable = batcher.wrap(servable, {
+        ...batching,
+        ...(base.workerSource ? { workerSource: base.workerSource(name, version, dir) } : {}),
+      });
+    }
     if (existsSync(join(dir, 'assets.extra', 'mlmd_uuid'))) metrics.recordMlmd(name, version);
     return timedServable(servable, metrics);
   };
@@ -270,14 +291,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const batcher = configs.batching ? new Batcher(configs.batching, { observer: metrics.batching, logger }) : undefined;
+  const batcher = configs.batching
+    ? new Batcher(configs.batching, {
+        observer: metrics.batching,
+        logger,
+        execution: str(f, 'batch_execution') as ExecutionMode,
+        ...(num(f, 'batch_worker_threads') > 0 ? { maxWorkers: num(f, 'batch_worker_threads') } : {}),
+      })
+    : undefined;
   if (configs.batching) logger.info({ batching: configs.batching }, 'Request batching is enabled');
   const perModelBatching = batcher !== undefined && bool(f, 'enable_per_model_batching_parameters');
   if (bool(f, 'enable_per_model_batching_parameters') && !batcher) {
     logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
   }
 
-  const loader = servingLoader(opts.loader ?? (await savedModelLoader(f, logger)), batcher, perModelBatching, metrics, logger);
+  const base: BaseLoader = opts.loader ? { load: opts.loader } : await savedModelLoader(f, logger);
+  const loader = servingLoader(base, batcher, perModelBatching, metrics, logger);
   const grace = Math.max(0, num(f, 'shutdown_grace_period_ms'));
 
   const core = await ServerCore.create(
