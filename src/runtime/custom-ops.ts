@@ -2,8 +2,8 @@
  * Custom ops tfs registers with tfjs-converter (`tf.registerOp`), per thread:
  *
  * - TensorFlow ops serving models need and tfjs lacks: ParseExample, ParseExampleV2,
- *   Softsign, Xlogy, Xdivy, BroadcastGradientArgs, Bucketize, UnsortedSegmentSum,
- *   SegmentSum;
+ *   Softsign, Xlogy, Xdivy, Erfc (Keras gelu), Inv, Rint, TruncateDiv, TruncateMod,
+ *   BroadcastGradientArgs, Bucketize, UnsortedSegmentSum, SegmentSum;
  * - tfs's own ops the freezer emits (`_Tfs*`, see freeze.ts TFS_OPS): live-variable reads
  *   and writes, effect ordering (`_TfsAfter`, `_TfsGroup`) and hash tables, all over the
  *   per-model {@link ModelResources} registered here by model id.
@@ -410,6 +410,28 @@ export function registerCustomOps(): void {
       const y = input(node, 1);
       const q = tf.div(x, y);
       return tf.where(tf.equal(x, 0), tf.zerosLike(q), q);
+    }),
+  );
+  registerOp('Erfc', (node) => tf.tidy(() => tf.sub(1, tf.erf(input(node, 0)))));
+  registerOp('Inv', (node) => tf.reciprocal(input(node, 0)));
+  registerOp('Rint', (node) => tf.round(input(node, 0)));
+  registerOp('TruncateDiv', (node) =>
+    tf.tidy(() => {
+      const x = input(node, 0);
+      const y = input(node, 1);
+      if (x.dtype !== 'int32') return tf.div(x, y);
+      // Integer division rounding toward zero (TF's TruncateDiv), unlike FloorDiv.
+      const q = tf.floorDiv(tf.abs(x), tf.abs(y));
+      return tf.mul(q, tf.mul(tf.sign(x), tf.sign(y)));
+    }),
+  );
+  registerOp('TruncateMod', (node) =>
+    tf.tidy(() => {
+      const x = input(node, 0);
+      const y = input(node, 1);
+      // The remainder takes the sign of the dividend (C's %), unlike FloorMod.
+      const r = tf.mod(tf.abs(x), tf.abs(y));
+      return tf.mul(r, tf.sign(x));
     }),
   );
   registerOp('BroadcastGradientArgs', (node) => broadcastGradientArgs(node));
