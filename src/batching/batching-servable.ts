@@ -139,6 +139,11 @@ export class Batcher {
     const source = opts.workerSource;
     if (mode === 'in-thread') return new InThreadExecutor(servable, 'in-thread execution requested');
     if (!source) return new InThreadExecutor(servable, 'in-thread: no worker source for this model');
+    if (mode === 'auto' && workers < 2) {
+      // One worker only moves the same sequential work to another thread and adds the
+      // transfers; parallel batches need two (bench/batching.mjs).
+      return new InThreadExecutor(servable, `auto: in-thread (${workers} batch thread available; worker threads need at least 2)`);
+    }
     return new AutoExecutor(servable, source, {
       mode,
       maxWorkers: workers,

@@ -98,7 +98,13 @@ test('workers that cannot load the model leave it in-thread, with the reason', a
 });
 
 test('auto: tiny batches stay in-thread; slow batches move to worker threads after a measured window', async () => {
-  const fast = new Batcher(params(), { execution: 'auto', maxWorkers: 1, workerThresholdMicros: 20_000 });
+  const single = new Batcher(params({ numBatchThreads: 1 }), { execution: 'auto', workerThresholdMicros: 0 });
+  const s1 = single.wrap(new FakeServable(), { workerSource: fakeSource() });
+  assert.equal(s1.describeExecution().mode, 'in-thread');
+  assert.match(s1.describeExecution().reason, /worker threads need at least 2/);
+  await s1.dispose();
+
+  const fast = new Batcher(params(), { execution: 'auto', maxWorkers: 2, workerThresholdMicros: 20_000 });
   const sf = fast.wrap(new FakeServable(), { workerSource: fakeSource() });
   for (let i = 0; i < 20; i++) await sf.run('serving_default', x(1, i));
   assert.equal(sf.describeExecution().mode, 'in-thread');
@@ -106,7 +112,7 @@ test('auto: tiny batches stay in-thread; slow batches move to worker threads aft
   await sf.dispose();
 
   const inner = new FakeServable({ delayMs: 4 });
-  const slow = new Batcher(params(), { execution: 'auto', maxWorkers: 1, workerThresholdMicros: 2000 });
+  const slow = new Batcher(params(), { execution: 'auto', maxWorkers: 2, workerThresholdMicros: 2000 });
   const ss = slow.wrap(inner, { workerSource: fakeSource(4) });
   for (let i = 0; i < 16; i++) await ss.run('serving_default', x(1, i));
   await ss.executionSettled();
