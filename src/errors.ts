@@ -398,6 +398,48 @@ export const Errors = {
   modelLoad: (message: string, cause?: unknown) =>
     new TfsError(Code.FAILED_PRECONDITION, message, cause === undefined ? {} : { cause }),
 
+  // --- embedded runtime (src/runtime; TF's texts where TF has one) ---
+  /** TF's FunctionCallFrame check of a feed's dtype (framework/function.cc). */
+  feedDtypeMismatch: (index: number, expected: string, got: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Expects arg[${index}] to be ${expected} but ${got} is provided`),
+  /** A value tfjs's int32 cannot hold exactly (int64/uint32/uint64 inputs, weights, results). */
+  int32Refusal: (what: string, dtype: string, value: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `${what}: ${dtype} value ${value} does not fit in int32; tfs computes ${dtype} tensors as int32 and refuses values it would corrupt`,
+    ),
+  float32Refusal: (what: string, value: number) =>
+    new TfsError(Code.INVALID_ARGUMENT, `${what}: double value ${value} is outside the float32 range tfs computes float64 tensors in`),
+  tensorflowBackendMissing: (cpuPackage: string, gpuPackage: string) =>
+    new TfsError(
+      Code.FAILED_PRECONDITION,
+      `The tensorflow backend needs ${cpuPackage} (CPU) or ${gpuPackage} (CUDA GPU), and neither is installed. ` +
+        `Install one next to tfs (npm install ${cpuPackage}) or use --backend wasm.`,
+    ),
+  modelUnloaded: (model: string) => new TfsError(Code.UNAVAILABLE, `Model ${model} has been unloaded`),
+  /** TF's lookup-table and variable texts (lookup_table_op.cc, resource_variable_ops.cc). */
+  tableNotInitialized: () => new TfsError(Code.FAILED_PRECONDITION, 'Table not initialized.'),
+  uninitializedVariable: (name: string) =>
+    new TfsError(Code.FAILED_PRECONDITION, `Attempting to use uninitialized value ${name}`),
+  /** tf.Example parsing (example_proto_fast_parsing.cc). */
+  exampleUnparsable: (value: string) =>
+    new TfsError(Code.INVALID_ARGUMENT, `Could not parse example input, value: '${value}'`),
+  exampleFeatureRequired: (example: string, feature: string, dtype: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Name: ${example}, Feature: ${feature} (data type: ${dtype}) is required but could not be found.`,
+    ),
+  exampleDtypeMismatch: (example: string, feature: string, index: number, got: string, want: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Name: ${example}, Key: ${feature}, Index: ${index}.  Data types don't match. Data type: ${got} but expected type: ${want}`,
+    ),
+  exampleSizeMismatch: (example: string, feature: string, index: number, kind: string, size: number, shape: string) =>
+    new TfsError(
+      Code.INVALID_ARGUMENT,
+      `Name: ${example}, Key: ${feature}, Index: ${index}.  Number of ${kind} values != expected.  Values size: ${size} but output shape: ${shape}`,
+    ),
+
   // --- model lifecycle (server_core.cc, loader_harness.cc, load_servables_fast.cc) ---
   loadCancelled: () => new TfsError(Code.CANCELLED, 'Load cancelled before we could try to load.'),
   labelVersionNotAvailable: (model: string, version: number) =>

@@ -15,7 +15,7 @@
  * interleaves with them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Code, TfsError } from '../errors.js';
+import { Code, Errors, TfsError } from '../errors.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -62,11 +62,7 @@ async function importTensorflowBackend(): Promise<string | undefined> {
 }
 
 function tensorflowMissing(): TfsError {
-  return new TfsError(
-    Code.FAILED_PRECONDITION,
-    `The tensorflow backend needs ${TENSORFLOW_PACKAGES[1]} (CPU) or ${TENSORFLOW_PACKAGES[0]} (CUDA GPU), and neither is installed. ` +
-      `Install one next to tfs (npm install ${TENSORFLOW_PACKAGES[1]}) or use --backend wasm.`,
-  );
+  return Errors.tensorflowBackendMissing(TENSORFLOW_PACKAGES[1], TENSORFLOW_PACKAGES[0]);
 }
 
 /**

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerOp, type GraphNode } from '@tensorflow/tfjs-converter';
-import { Code, TfsError } from '../errors.js';
+import { Code, Errors, TfsError } from '../errors.js';
 import type { DTypeName } from '../tensor/dtypes.js';
 import {
   denseColumn,
@@ -93,9 +93,7 @@ function input(node: GraphNode, i: number): tf.Tensor {
 }
 
 function current(v: LiveVariable): tf.Tensor {
-  if (!v.value) {
-    throw new TfsError(Code.FAILED_PRECONDITION, `Attempting to use uninitialized value ${v.name}`);
-  }
+  if (!v.value) throw Errors.uninitializedVariable(v.name);
   return v.value;
 }
 
@@ -135,12 +133,7 @@ function columnTensor(values: DenseColumn, shape: number[], dtype: FeatureDtype,
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number | bigint;
-    if (v < -2147483648 || v > 2147483647) {
-      throw new TfsError(
-        Code.INVALID_ARGUMENT,
-        `${what}: int64 value ${v} does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt`,
-      );
-    }
+    if (v < -2147483648 || v > 2147483647) throw Errors.int32Refusal(what, 'int64', String(v));
     out[i] = Number(v);
   }
   return tf.tensor(out, shape, 'int32');
@@ -374,10 +367,8 @@ function int64Checked(node: GraphNode): tf.Tensor {
       const gap = tf.max(tf.abs(tf.sub(tf.cast(exact, 'float32'), shadow))).dataSync()[0]!;
       if (!(gap <= WRAP_GAP)) {
         const big = tf.max(tf.abs(shadow)).dataSync()[0]!;
-        throw new TfsError(
-          Code.INVALID_ARGUMENT,
-          `int64 ${INT64_NAMES[code] ?? 'arithmetic'} result ${big} does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt`,
-        );
+        // e.g. "int64 Mul result: int64 value 6000000000 does not fit in int32; ..."
+        throw Errors.int32Refusal(`int64 ${INT64_NAMES[code] ?? 'arithmetic'} result`, 'int64', String(big));
       }
     }
     return exact;
@@ -452,11 +443,10 @@ export function registerCustomOps(): void {
     tf.tidy(() => {
       const x = input(node, 0);
       const t = tf.mul(tf.sign(x), tf.floor(tf.abs(x)));
-      if (x.size > 0 && (tf.max(t).dataSync()[0]! > INT32_MAX || tf.min(t).dataSync()[0]! < INT32_MIN)) {
-        throw new TfsError(
-          Code.INVALID_ARGUMENT,
-          'a cast to int64 produces values that do not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt',
-        );
+      if (x.size > 0) {
+        const hi = tf.max(t).dataSync()[0]!;
+        const lo = tf.min(t).dataSync()[0]!;
+        if (hi > INT32_MAX || lo < INT32_MIN) throw Errors.int32Refusal('cast to int64', 'int64', String(hi > INT32_MAX ? hi : lo));
       }
       return tf.cast(t, 'int32');
     }),
@@ -480,7 +470,7 @@ export function registerCustomOps(): void {
 
   registerOp(TFS_OPS.tableFind, (node) => {
     const t = table(node);
-    if (!t.entries) throw new TfsError(Code.FAILED_PRECONDITION, 'Table not initialized.');
+    if (!t.entries) throw Errors.tableNotInitialized();
     const keys = input(node, 0);
     const def = input(node, 1);
     const keyVals: (Uint8Array | number)[] =

@@ -9,7 +9,7 @@
  * Example concatenated in front of an Example merges as protobuf does. Errors carry the
  * texts of TF's example parser.
  */
-import { Code, TfsError } from '../errors.js';
+import { Errors } from '../errors.js';
 
 export type FeatureValues =
   | { readonly kind: 'bytes'; readonly values: Uint8Array[] }
@@ -213,9 +213,6 @@ export function exampleName(names: readonly string[] | undefined, i: number): st
   return names && names[i] !== undefined && names[i] !== '' ? names[i]! : '<unknown>';
 }
 
-function invalid(msg: string): TfsError {
-  return new TfsError(Code.INVALID_ARGUMENT, msg);
-}
 
 /** Decode a batch of serialized Examples; errors are TF's texts. */
 export function parseBatch(serialized: readonly Uint8Array[]): Map<string, FeatureValues>[] {
@@ -223,7 +220,7 @@ export function parseBatch(serialized: readonly Uint8Array[]): Map<string, Featu
     try {
       return parseExample(s);
     } catch {
-      throw invalid(`Could not parse example input, value: '${Buffer.from(s).toString('latin1')}'`);
+      throw Errors.exampleUnparsable(Buffer.from(s).toString('latin1'));
     }
   });
 }
@@ -241,24 +238,18 @@ export function denseColumn(
     if (!f || f.kind === 'none' || f.values.length === 0) {
       // An empty list counts as missing, as in TF's fast parser.
       if (!spec.defaults) {
-        throw invalid(
-          `Name: ${exampleName(names, i)}, Feature: ${spec.key} (data type: ${spec.dtype}) is required but could not be found.`,
-        );
+        throw Errors.exampleFeatureRequired(exampleName(names, i), spec.key, spec.dtype);
       }
       for (let k = 0; k < per; k++) out.push(spec.defaults[spec.defaults.length === 1 ? 0 : k]!);
       return;
     }
     const kind = kindName(f.kind);
     if (kind !== spec.dtype) {
-      throw invalid(
-        `Name: ${exampleName(names, i)}, Key: ${spec.key}, Index: ${i}.  Data types don't match. Data type: ${kind} but expected type: ${spec.dtype}`,
-      );
+      throw Errors.exampleDtypeMismatch(exampleName(names, i), spec.key, i, kind, spec.dtype);
     }
     if (f.values.length !== per) {
       const what = spec.dtype === 'string' ? 'bytes' : spec.dtype;
-      throw invalid(
-        `Name: ${exampleName(names, i)}, Key: ${spec.key}, Index: ${i}.  Number of ${what} values != expected.  Values size: ${f.values.length} but output shape: ${shapeDebug(spec.shape)}`,
-      );
+      throw Errors.exampleSizeMismatch(exampleName(names, i), spec.key, i, what, f.values.length, shapeDebug(spec.shape));
     }
     for (const v of f.values) out.push(v);
   });
@@ -277,9 +268,7 @@ export function varLenColumn(
     if (!f || f.kind === 'none') return [] as number[];
     const kind = kindName(f.kind);
     if (kind !== dtype) {
-      throw invalid(
-        `Name: ${exampleName(names, i)}, Key: ${key}, Index: ${i}.  Data types don't match. Data type: ${kind} but expected type: ${dtype}`,
-      );
+      throw Errors.exampleDtypeMismatch(exampleName(names, i), key, i, kind, dtype);
     }
     return f.values as DenseColumn;
   });

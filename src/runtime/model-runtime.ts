@@ -201,7 +201,7 @@ export class ModelRuntime {
 
   /** Run a signature. Inputs keyed by alias; outputs keyed by alias with declared dtypes. */
   async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
-    if (this.disposed) throw new TfsError(Code.UNAVAILABLE, `Model ${this.name} has been unloaded`);
+    if (this.disposed) throw Errors.modelUnloaded(this.name);
     const plan = this.plans.get(signatureKey);
     if (!plan) throw Errors.predictSignatureNotFound(signatureKey);
     checkAbort(options.signal);
@@ -222,27 +222,16 @@ export class ModelRuntime {
     for (const [alias, fin] of Object.entries(frozen.inputs)) {
       const t = inputs[alias] ?? spec.defaults[alias];
       if (!t) {
-        throw new TfsError(
-          Code.INVALID_ARGUMENT,
-          `Signature input alias: ${alias}(feed name: ${spec.inputs[alias]?.name ?? fin.feed}) not found in request and no default value provided.`,
-        );
+        throw Errors.inputAliasNotFound(alias, spec.inputs[alias]?.name ?? fin.feed, Object.keys(inputs), Object.keys(spec.defaults));
       }
       if (t.dtype !== fin.graphDtype) {
         const idx = plan.feedOrder.indexOf(fin.feed);
-        throw new TfsError(
-          Code.INVALID_ARGUMENT,
-          `Expects arg[${idx}] to be ${dtypeInfo(fin.graphDtype)?.short} but ${dtypeInfo(t.dtype)?.short ?? t.dtype} is provided`,
-        );
+        throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
       }
       feeds.push([alias, t, fin.feed]);
     }
     for (const k of Object.keys(inputs)) {
-      if (!(k in frozen.inputs)) {
-        throw new TfsError(
-          Code.INVALID_ARGUMENT,
-          `Inputs contains invalid name. Used request inputs: ${Object.keys(inputs).sort().join(',')}, request input: ${k}`,
-        );
-      }
+      if (!(k in frozen.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
     }
 
     const outputDtype = (alias: string): DTypeName => spec.outputs[alias]?.dtype ?? 'DT_FLOAT';

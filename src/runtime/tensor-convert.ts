@@ -14,7 +14,7 @@
  * - int8/uint8/int16/uint16 results are wrapped to their width, as TF's arithmetic does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Code, TfsError } from '../errors.js';
+import { Code, Errors, TfsError } from '../errors.js';
 import { dtypeInfo, mustDtype, type DTypeName } from '../tensor/dtypes.js';
 import {
   bfloat16ToFloat,
@@ -43,12 +43,7 @@ export function toTfjsValues(t: Tensor, what: string): { dtype: tf.DataType; val
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const v = src[i]!;
-        if (Number.isFinite(v) && Math.abs(v) > FLOAT32_MAX) {
-          throw new TfsError(
-            Code.INVALID_ARGUMENT,
-            `${what}: double value ${v} is outside the float32 range tfs computes float64 tensors in`,
-          );
-        }
+        if (Number.isFinite(v) && Math.abs(v) > FLOAT32_MAX) throw Errors.float32Refusal(what, v);
         out[i] = v;
       }
       return { dtype: 'float32', values: out };
@@ -98,12 +93,7 @@ export function toTfjsValues(t: Tensor, what: string): { dtype: tf.DataType; val
   }
 }
 
-function int32Refusal(what: string, short: string, value: string): TfsError {
-  return new TfsError(
-    Code.INVALID_ARGUMENT,
-    `${what}: ${short} value ${value} does not fit in int32; tfs computes ${short} tensors as int32 and refuses values it would corrupt`,
-  );
-}
+const int32Refusal = (what: string, short: string, value: string): TfsError => Errors.int32Refusal(what, short, value);
 
 /** A tfjs tensor holding a tfs tensor's values (caller disposes). */
 export function toTfjs(t: Tensor, what: string): tf.Tensor {

@@ -96,7 +96,7 @@ test('int64 inputs beyond int32 are refused, not wrapped; int64 outputs come bac
     // Arithmetic that leaves int32 is refused too (TF would compute it in int64).
     await rejectsWith(
       s.run('serving_default', { x: { dtype: 'DT_INT64', shape: [2], data: BigInt64Array.of(1n, 2n ** 31n - 1n) } }),
-      'int64 Add result 2147483648 does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt',
+      'int64 Add result: int64 value 2147483648 does not fit in int32; tfs computes int64 tensors as int32 and refuses values it would corrupt',
     );
   } finally {
     await s.dispose();
@@ -111,7 +111,7 @@ test('int64 multiplication overflowing int32 is refused (tfjs_int64_multiply)', 
     const x = (a: bigint, b: bigint) => ({ x: { dtype: 'DT_INT64' as const, shape: [2], data: BigInt64Array.of(a, b) } });
     assert.deepEqual([...((await s.run('serving_default', x(3n, 4n)))['output_0']!.data as BigInt64Array)], [18n, 24n]);
     assert.deepEqual([...((await s.run('serving_default', x(-357913941n, 1n)))['output_0']!.data as BigInt64Array)], [-2147483646n, 6n]);
-    await rejectsWith(s.run('serving_default', x(1000000000n, 1n)), /^int64 Mul result 6000000000 does not fit in int32/);
+    await rejectsWith(s.run('serving_default', x(1000000000n, 1n)), /^int64 Mul result: int64 value 6000000000 does not fit in int32/);
   } finally {
     await s.dispose();
   }
