@@ -217,12 +217,15 @@ export class BatchQueue<T> {
     return batch;
   }
 
-  /** Wake the scheduler when the open batch's timeout expires. */
+  /** Wake the scheduler when the open batch's timeout expires (ready() must see it due). */
   private armTimer(): void {
     const open = this.open;
     if (this.timer || open.size === 0 || this.options.batchTimeoutMicros <= 0) return;
     if (open.size >= this.options.maxExecutionBatchSize) return;
     const dueMs = open.openedAt + this.options.batchTimeoutMicros / 1000 - this.scheduler.now();
+    // Already due: the batch is ready, and the next dispatch (now, or when a running batch
+    // ends and frees a slot) takes it; no polling while all slots are busy.
+    if (dueMs <= 0) return;
     // Node timers have millisecond resolution; sub-millisecond timeouts round up to 1 ms.
     this.timer = setTimeout(
       () => {

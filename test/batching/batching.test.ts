@@ -129,6 +129,55 @@ test('concurrent callers with random sizes each get exactly their unbatched answ
   assert.equal(observer.queuedNow, 0);
 });
 
+test('stress: random sizes, splitting, allowed sizes, ragged padding and cancellations together', async () => {
+  const { inner, observer, servable } = setup(
+    {
+      maxBatchSize: 24,
+      enableLargeBatchSplitting: true,
+      maxExecutionBatchSize: 8,
+      allowedBatchSizes: [2, 4, 8],
+      padVariableLengthInputs: true,
+      maxEnqueuedBatches: 1000,
+      batchTimeoutMicros: 1500,
+      numBatchThreads: 2,
+    },
+    { delayMs: 1 },
+  );
+  const rand = rng(21);
+  const calls = Array.from({ length: 150 }, (_, i) => {
+    const rows = 1 + Math.floor(rand() * 20);
+    const seq = i % 3 === 0;
+    const len = 1 + Math.floor(rand() * 4);
+    const inputs: Record<string, Tensor> = seq
+      ? { tokens: { dtype: 'DT_INT32', shape: [rows, len], data: Int32Array.from({ length: rows * len }, () => 1 + Math.floor(rand() * 99)) } }
+      : { x: xRows(rows, rand) };
+    const ac = rand() < 0.2 ? new AbortController() : undefined;
+    return { sig: seq ? 'seq' : 'serving_default', inputs, ac, cancelAfter: Math.floor(rand() * 4) };
+  });
+  const settled = await Promise.allSettled(
+    calls.map(async (c, i) => {
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+      const p = servable.run(c.sig, c.inputs, c.ac ? { signal: c.ac.signal } : {});
+      if (c.ac) setTimeout(() => c.ac!.abort(), c.cancelAfter);
+      return p;
+    }),
+  );
+  let cancelled = 0;
+  settled.forEach((r, i) => {
+    const c = calls[i]!;
+    if (r.status === 'rejected') {
+      assert.ok(c.ac, `call ${i} failed without being cancelled: ${(r.reason as Error).message}`);
+      assert.equal((r.reason as TfsError).code, Code.CANCELLED);
+      cancelled++;
+      return;
+    }
+    assertSameTensors(r.value, compute(c.sig, c.inputs));
+  });
+  assert.ok(inner.calls.every((c) => c.rows <= 8 && [2, 4, 8].includes(c.rows) || c.rows === 1), 'executed batch sizes are allowed sizes');
+  assert.equal(observer.queuedNow, 0, 'nothing left in the queues');
+  assert.ok(cancelled < calls.length);
+});
+
 test('allowed_batch_sizes pads each batch up to the next allowed size and drops the padding rows', async () => {
   const { inner, observer, servable } = setup({ maxBatchSize: 8, allowedBatchSizes: [2, 4, 8], batchTimeoutMicros: 5000 });
   const rand = rng(3);
