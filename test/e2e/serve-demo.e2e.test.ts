@@ -5,21 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { call, connect, makeNdarray, makeTensorProto, type TestClients } from '../grpc/client.js';
-import { repoRoot } from '../helpers/paths.js';
 import { assertClose, oracleCall } from './oracle.js';
-import { getJson, postJson, startServe, type Serve } from './serve-harness.js';
-
-/** The `tfs serve` arguments of `npm start` (package.json), without its pretty log format. */
-export function npmStartServeArgs(): string[] {
-  const pj = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const start = pj.scripts['start']!;
-  const m = /node bin\/run\.js serve (.*)$/.exec(start);
-  assert.ok(m, `npm start runs tfs serve: ${start}`);
-  return m[1]!.split(/\s+/).filter((a) => a !== '' && !a.startsWith('--log_format'));
-}
+import { getJson, npmStartServeArgs, postJson, startServe, type Serve } from './serve-harness.js';
 
 describe('tfs serve: the npm start demo', { timeout: 120_000 }, () => {
   let s: Serve;

@@ -7,11 +7,12 @@
  * timeouts, so the tests hold on a loaded 2-core machine.
  */
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnBuiltCli } from '../helpers/cli-build.js';
-import { fixtures } from '../helpers/paths.js';
+import assert from 'node:assert/strict';
+import { fixtures, repoRoot } from '../helpers/paths.js';
 
 /** One parsed JSON log line of the server. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -192,4 +193,13 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The `tfs serve` arguments of `npm start` (package.json), without its pretty log format. */
+export function npmStartServeArgs(): string[] {
+  const pj = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const start = pj.scripts['start']!;
+  const m = /node bin\/run\.js serve (.*)$/.exec(start);
+  assert.ok(m, `npm start runs tfs serve: ${start}`);
+  return m[1]!.split(/\s+/).filter((a) => a !== '' && !a.startsWith('--log_format'));
 }
