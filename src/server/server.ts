@@ -7,11 +7,12 @@
  *   both  → ServerCore.getServableHandle (src/core/server-core.ts) → ModelServable.run
  *         → BatchingServable (src/batching, when --enable_batching) → the tfjs runtime (src/runtime)
  *
- * startServer() reads the config files, builds ServerCore with a loader that loads SavedModels
- * on the embedded runtime (wrapped for batching when enabled), waits for the initial models as
- * upstream does, then starts the gRPC and REST listeners and the config poller. shutdown()
- * drains: readiness goes false, listeners stop taking new work, in-flight requests finish
- * within the grace period, models are unloaded.
+ * startServer() checks the flags as upstream's BuildAndStart does, reads the config files,
+ * builds ServerCore with a loader that loads SavedModels on the embedded runtime (wrapped for
+ * batching when enabled, timed for runtime_latency), waits for the initial models as upstream
+ * does, then starts the gRPC and REST listeners and the config poller. shutdown() drains:
+ * readiness goes false, new API calls are refused, in-flight requests finish within the grace
+ * period, the listeners close and the models are unloaded.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -62,7 +63,7 @@ export interface RunningServer {
   /** Bound REST port, or undefined when REST is disabled. */
   readonly restPort: number | undefined;
   readonly metrics: TfsMetrics;
-  /** False once a drain has started (what `/readyz` and the gRPC health service report). */
+  /** What `/readyz` reports: every configured model has an available version and no drain started. */
   isReady(): boolean;
   /**
    * Drain and stop: readiness goes false and gRPC health NOT_SERVING at once, the config
@@ -257,6 +258,12 @@ function servingLoader(base: BaseLoader, batcher: Batcher | undefined, perModel:
   };
 }
 
+/** `port 8500`, `unix:/tmp/s.sock`, both, or `off`. */
+function grpcWhere(port: number | undefined, socketPath: string): string {
+  const where = [...(port === undefined ? [] : [`port ${port}`]), ...(socketPath ? [`unix:${socketPath}`] : [])];
+  return where.length > 0 ? where.join(' and ') : 'off';
+}
+
 /** `half_plus_two versions 123; my_model versions 2, 1 (labels stable=1, canary=2)`. */
 function servingSummary(core: ServerCore): string {
   return core
@@ -439,7 +446,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   logger.info(
     { grpcPort, restPort, models: core.currentConfig().models.map((m) => m.name) },
-    `Serving ${servingSummary(core)}; gRPC ${grpcPort === undefined ? 'off' : `port ${grpcPort}`}, REST ${restPort === undefined ? 'off' : `port ${restPort}`}`,
+    `Serving ${servingSummary(core)}; gRPC ${grpcWhere(grpcPort, str(f, 'grpc_socket_path'))}, REST ${restPort === undefined ? 'off' : `port ${restPort}`}`,
   );
 
   let closing: Promise<void> | undefined;
