@@ -231,9 +231,9 @@ export class BatchingServable implements ModelServable {
   run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.disposed) return Promise.reject(Errors.batchQueueClosed());
     const plan = this.plan(signatureKey, inputs, options.outputFilter);
     if (!plan) return this.inner.run(signatureKey, inputs, options);
-    if (this.disposed) return Promise.reject(Errors.batchQueueClosed());
     this.batcher.observer.inputBatchSize(plan.size);
     const entry = this.queueFor(plan.key);
     return new Promise<Record<string, Tensor>>((resolve, reject) => {
