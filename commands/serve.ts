@@ -42,12 +42,11 @@ function tfsVersion(): string {
 export default class Serve extends Command {
   static override summary = 'Serve SavedModels over REST and gRPC: a drop-in for tensorflow_model_server.';
 
-  static override description = `Takes tensorflow_model_server's flags in their upstream form (--name=value, bare booleans,
-true/false/1/0) and also as --kebab-case value; every flag can be set with a TFS_<NAME> environment
-variable, and MODEL_NAME / MODEL_BASE_PATH work as in the tensorflow/serving Docker image
-(--model_base_path=\${MODEL_BASE_PATH:-/models}/\${MODEL_NAME}). gRPC listens on --port (8500) and REST on
---rest_api_port (8501); 0 picks a free port, -1 disables. SIGTERM or SIGINT drains in-flight requests
-(--shutdown_grace_period_ms) and exits 0; a second signal exits at once.`;
+  static override description = [
+    "Takes tensorflow_model_server's flags in their upstream form (--name=value, bare booleans, true/false/1/0) and also as --kebab-case value. Every flag can be set with a TFS_<NAME> environment variable (the command line wins), and MODEL_NAME / MODEL_BASE_PATH work as in the tensorflow/serving Docker image (--model_name=${MODEL_NAME:-model} --model_base_path=${MODEL_BASE_PATH:-/models}/${MODEL_NAME:-model}).",
+    'gRPC listens on --port (8500) and REST on --rest_api_port (8501, as the Docker image runs it); 0 picks a free port (logged), -1 turns a listener off. Flags that only tune TensorFlow itself are accepted with a warning; flags tfs cannot honour stop the start-up with the reason.',
+    'SIGTERM or SIGINT drains: /readyz answers 503 and gRPC health NOT_SERVING at once, new calls are refused, in-flight requests get --shutdown_grace_period_ms to finish, then tfs exits 0. A second signal exits at once.',
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> serve --model_name=half_plus_two --model_base_path=./fixtures/models/half_plus_two',

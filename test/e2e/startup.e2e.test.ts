@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVE_FLAGS, envVarOf } from '../../src/server/flags.js';
+import { runBuiltCli } from '../helpers/cli-build.js';
 import { fixtures } from '../helpers/paths.js';
 import { postJson, serveFailure, startServe } from './serve-harness.js';
 
@@ -117,5 +119,25 @@ describe('the Docker image convention and flags tfs only warns about', { timeout
     } finally {
       await s.stop('SIGKILL');
     }
+  });
+});
+
+describe('tfs serve --help and --version', { timeout: 120_000 }, () => {
+  test('--help lists every flag with its default and environment variable', async () => {
+    const r = await runBuiltCli(['serve', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    for (const f of SERVE_FLAGS) {
+      assert.ok(help.includes(`--${f.type === 'bool' ? '[no-]' : ''}${f.name}`), `--${f.name}`);
+      assert.ok(help.includes(`(env ${envVarOf(f.name)})`), envVarOf(f.name));
+    }
+    assert.match(help, /--port=<value> \[default: 8500\]/);
+    assert.match(help, /--rest_api_port=<value> \[default: 8501\]/);
+  });
+
+  test("--version prints upstream's two lines and exits 0", async () => {
+    const r = await runBuiltCli(['serve', '--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^TensorFlow ModelServer: tfs \d+\.\d+\.\d+\nTensorFlow Library: tfjs \d+\.\d+\.\d+\n$/);
   });
 });
