@@ -59,8 +59,9 @@ describe('SIGTERM with requests in flight', { timeout: 120_000 }, () => {
   let s: Serve;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tfs-e2e-shutdown-'));
-    // Batches wait 4 s to fill: the requests below are in flight when SIGTERM arrives.
-    s = await startServe([...configs(dir, 4_000_000), '--enable_grpc_healthcheck_service', '--shutdown_grace_period_ms=30000']);
+    // Batches wait 8 s to fill: the requests below are still in flight while the test sends
+    // SIGTERM and checks readiness, even on a slow machine.
+    s = await startServe([...configs(dir, 8_000_000), '--enable_grpc_healthcheck_service', '--shutdown_grace_period_ms=30000']);
   });
   after(async () => {
     await s?.stop('SIGKILL');

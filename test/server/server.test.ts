@@ -56,8 +56,8 @@ test("upstream's start-up checks, with upstream's texts", () => {
 
 test('drain: readiness goes false at once, new API calls get 503, in-flight requests finish, then the listeners close', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tfs-server-drain-'));
-  // Batches wait 3 s to fill, which holds the request in flight.
-  writeFileSync(join(dir, 'batching.config'), 'max_batch_size { value: 32 } batch_timeout_micros { value: 3000000 } num_batch_threads { value: 1 }');
+  // Batches wait 5 s to fill, which holds the request in flight.
+  writeFileSync(join(dir, 'batching.config'), 'max_batch_size { value: 32 } batch_timeout_micros { value: 5000000 } num_batch_threads { value: 1 }');
   const s = await startServer({
     flags: flags(
       '--model_name=half_plus_two',
