@@ -62,12 +62,6 @@ export interface BatcherOptions {
   readonly maxWorkers?: number | undefined;
   /** Scheduler clock in milliseconds (tests). */
   readonly now?: (() => number) | undefined;
-  /**
-   * Share another Batcher's scheduler (its `num_batch_threads` slots) instead of creating
-   * one: upstream's per-model batching parameters (`batching_params.pbtxt`) keep the
-   * server-wide thread pool and change only the queue options.
-   */
-  readonly scheduler?: BatchScheduler | undefined;
 }
 
 export interface WrapOptions {
@@ -102,12 +96,10 @@ export class Batcher {
     readonly params: BatchingParameters,
     readonly options: BatcherOptions = {},
   ) {
-    this.scheduler =
-      options.scheduler ??
-      new BatchScheduler({
-        numBatchThreads: params.numBatchThreads,
-        ...(options.now ? { now: options.now } : {}),
-      });
+    this.scheduler = new BatchScheduler({
+      numBatchThreads: params.numBatchThreads,
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.observer = options.observer ?? noopBatchingObserver;
     this.logger = options.logger;
   }
