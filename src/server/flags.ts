@@ -25,6 +25,7 @@ export type FlagSupport =
   /** Setting it to a non-default value is refused at start-up with the reason. */
   | 'unsupported';
 
+/** One row of the flag table. */
 export interface FlagSpec {
   readonly name: string;
   readonly type: FlagType;
@@ -158,8 +159,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
     'supported', undefined, true),
 ]);
 
+/** Flag name (snake_case) → effective value. */
 export type FlagValues = Record<string, number | boolean | string>;
 
+/** What {@link parseServeFlags} returns. */
 export interface ParsedFlags {
   /** Every flag with its effective value. */
   readonly values: FlagValues;
@@ -176,10 +179,12 @@ export function canonicalFlagName(name: string): string {
   return name.replace(/-/g, '_').toLowerCase();
 }
 
+/** The environment variable that sets a flag: `rest_api_port` → `TFS_REST_API_PORT`. */
 export function envVarOf(name: string): string {
   return `TFS_${name.toUpperCase()}`;
 }
 
+/** A bad flag value or a flag missing its value (tfs serve prints it with the usage and exits 255). */
 export class FlagError extends Error {
   constructor(message: string) {
     super(message);
