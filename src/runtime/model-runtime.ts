@@ -25,6 +25,7 @@ import { shapeString, type Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import {
   bridgedWasmKernels,
+  defaultBackend,
   ensureBackendReady,
   onBackendSync,
   resolveBackend,
@@ -115,7 +116,7 @@ export class ModelRuntime {
   static async load(source: FreezeSource, opts: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
     const logger = opts.logger ?? silentLogger;
     const name = opts.name ?? source.exportDir;
-    let backend = await resolveBackend(opts.backend ?? 'wasm');
+    let backend = await resolveBackend(opts.backend ?? defaultBackend() ?? 'wasm');
     await ensureBackendReady(backend);
     registerCustomOps();
     const specs = source.signatures;
@@ -147,6 +148,8 @@ export class ModelRuntime {
     const resources: ModelResources = { variables: new Map(), tables: new Map() };
     let model: Graph | undefined;
     try {
+      // Registered first, so a failure below frees whatever was already created.
+      registerModelResources(modelId, resources);
       const loaded = onBackendSync(backend, () => {
         for (const v of frozen.variables) {
           const initial =
@@ -158,7 +161,6 @@ export class ModelRuntime {
         for (const t of frozen.tables) {
           resources.tables.set(t.index, { name: t.node, keyDtype: t.keyDtype, valueDtype: t.valueDtype, entries: undefined });
         }
-        registerModelResources(modelId, resources);
         return loadGraphModelSync({
           modelTopology: frozen.graph,
           weightSpecs: enc.specs,
