@@ -1199,8 +1199,9 @@ function runPass(src: FreezeSource, opts: FreezeOptions, live: ReadonlySet<strin
       }
       plans.push({ key, inputs, outputs });
     } catch (e) {
-      if (!(e instanceof FreezeError) && !(e instanceof Error && e.name === 'TfsError')) throw e;
-      errors.push(`${key}: ${(e as Error).message}`);
+      // Model problems are collected; unreadable files (TfsErrors from the reader) propagate.
+      if (!(e instanceof FreezeError)) throw e;
+      errors.push(`${key}: ${e.message}`);
     }
   }
 
@@ -1216,8 +1217,8 @@ function runPass(src: FreezeSource, opts: FreezeOptions, live: ReadonlySet<strin
         if (r.effect) initFetches.push(r.effect);
       }
     } catch (e) {
-      if (!(e instanceof FreezeError) && !(e instanceof Error && e.name === 'TfsError')) throw e;
-      errors.push(`init op: ${(e as Error).message}`);
+      if (!(e instanceof FreezeError)) throw e;
+      errors.push(`init op: ${e.message}`);
     }
     fz.setInitMode(false);
   }

@@ -41,7 +41,7 @@ import {
   releaseModelResources,
   type ModelResources,
 } from './custom-ops.js';
-import { freezeSavedModel, type FreezeSource, type FrozenSignature } from './freeze.js';
+import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
 import { fromTfjs, toTfjs } from './tensor-convert.js';
 import { encodeWeights, weightTensor } from './weights.js';
@@ -121,7 +121,14 @@ export class ModelRuntime {
     registerCustomOps();
     const specs = source.signatures;
     const modelId = allocateModelId();
-    const frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...specs.keys()] });
+    let frozen: FrozenModel;
+    try {
+      frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...specs.keys()] });
+    } catch (e) {
+      // Unreadable checkpoint files keep their code (DATA_LOSS, NOT_FOUND).
+      if (e instanceof TfsError) throw new TfsError(e.code, `Model ${name}: ${e.message}`, { cause: e });
+      throw e;
+    }
     const enc = encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`);
     const errors = [...frozen.errors, ...enc.errors];
     if (frozen.unsupported.size > 0 || errors.length > 0) throw describeProblems(name, frozen.unsupported, errors);

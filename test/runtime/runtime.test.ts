@@ -5,6 +5,8 @@
  * everything), backends, and worker threads.
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
@@ -231,4 +233,17 @@ test('the runtime works inside worker_threads, each worker with its own engine',
   assert.equal(b.activeBackend, 'cpu');
   assert.equal(a.tensorsAfterDispose, 0);
   assert.ok(a.tensorsWhileLoaded > 0);
+});
+
+test('a corrupt checkpoint fails the load with DATA_LOSS naming the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tfs-corrupt-'));
+  try {
+    cpSync(MY_MODEL, dir, { recursive: true });
+    const data = join(dir, 'variables', 'variables.data-00000-of-00001');
+    // Every stored tensor damaged: whichever the model reads fails its CRC.
+    writeFileSync(data, readFileSync(data).map((b) => b ^ 0x5a));
+    await rejectsWith(loadSavedModelServable('m', 1, dir), Code.DATA_LOSS, /^Model m version 1: Corrupt file .*variables\.data-00000-of-00001/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
