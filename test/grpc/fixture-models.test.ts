@@ -165,7 +165,6 @@ describe('upstream fixtures and asserts (tensorflow_model_server_test.py)', () =
 
   test(
     'VerifyPredictRequest as upstream sends it: x of shape [1] into the [-1,1] placeholder',
-    { todo: 'the runtime checks fed shapes against the signature (model-runtime.ts); TF sessions do not, and upstream expects 3.0' },
     async (t) => {
       if (!sharedOrSkip(t)) return;
       const r = await call(h.prediction, 'Predict', { model_spec: { name: 'default' }, inputs: { x: makeTensorProto('DT_FLOAT', [1], [2]) } });

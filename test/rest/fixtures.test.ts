@@ -121,7 +121,6 @@ test('upstream half_plus_two (../shared): values upstream asserts', async (t) =>
 
 test(
   'upstream half_plus_two (../shared): [3] and [2,2] inputs to the [-1,1] placeholder, as upstream tests feed them',
-  { todo: 'the runtime checks fed shapes against the declared [-1,1] (TF C++ sessions do not); upstream asserts this request' },
   async (t) => {
     const shared = sharedOrSkip(t);
     if (!shared) return;
