@@ -18,47 +18,23 @@
 //
 // TFS_DIST selects the build directory (default dist).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, process.env.TFS_DIST ?? 'dist');
-const imp = (p) => import(pathToFileURL(join(dist, p)).href);
+import { bestRun, commonOptions, fakeLoader, fixtureConfig, imp, measureStep, realLoader } from './lib.mjs';
 
 if (isMainThread) await main();
 else await loadWorker();
 
 async function main() {
-  const args = process.argv.slice(2);
-  const opt = (name, def) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : def;
-  };
-  const seconds = Math.min(30, Number(opt('seconds', '3')));
-  const concurrency = Math.min(256, Number(opt('concurrency', '16')));
-  const rounds = Math.min(5, Number(opt('rounds', '2')));
-  const fake = args.includes('--fake');
-  const json = args.includes('--json');
+  const { seconds, concurrency, rounds, fake, json } = commonOptions(process.argv.slice(2));
 
   const grpc = await import('@grpc/grpc-js');
   const { lookupType } = await imp('src/proto/root.js');
   const { createGrpcServer } = await imp('src/server/grpc/server.js');
   const { ServerCore } = await imp('src/core/server-core.js');
 
-  const models = join(root, 'fixtures', 'models');
   const modelList = fake ? ['half_plus_two'] : ['half_plus_two', 'my_model'];
-  const loader = fake ? await fakeLoader() : await realLoader();
-  const config = {
-    models: modelList.map((name) => ({
-      name,
-      basePath: join(models, name),
-      modelPlatform: 'tensorflow',
-      versionPolicy: { kind: 'latest', numVersions: 1 },
-      versionLabels: {},
-    })),
-  };
-  const core = await ServerCore.create(config, { loader, fileSystemPollWaitSeconds: 0, watchFileSystem: false });
+  const loader = fake ? fakeLoader([-1]) : await realLoader('bench:grpc', 'gRPC');
+  const core = await ServerCore.create(fixtureConfig(modelList), { loader, fileSystemPollWaitSeconds: 0, watchFileSystem: false });
   const tfs = createGrpcServer({ core });
   const tfsPort = await tfs.listen('127.0.0.1', 0);
 
@@ -126,10 +102,8 @@ async function main() {
   await core.close();
 
   const summary = modelList.map((model) => {
-    const best = (target) =>
-      results.filter((r) => r.model === model && r.target === target).sort((a, b) => b.rps - a.rps)[0];
-    const b = best('bare');
-    const t = best('tfs');
+    const b = bestRun(results, model, 'bare');
+    const t = bestRun(results, model, 'tfs');
     return { model, bare: b, tfs: t, ratio: t.rps / b.rps };
   });
   if (json) {
@@ -149,38 +123,6 @@ async function main() {
   if (summary.some((s) => s.tfs.errors > 0 || s.bare.errors > 0)) process.exitCode = 1;
 }
 
-async function realLoader() {
-  try {
-    const mod = await imp('src/servables/saved-model-servable.js');
-    return mod.loadSavedModelServable;
-  } catch (e) {
-    console.error(`bench:grpc needs the SavedModel runtime (src/servables/saved-model-servable.ts): ${e.message}`);
-    console.error('Run with --fake to measure the gRPC layer over a JS model.');
-    process.exit(1);
-  }
-}
-
-/** A JS half_plus_two (y = 0.5x + 2) with upstream's serving_default signature: the gRPC layer alone. */
-async function fakeLoader() {
-  return async (name, version) => {
-    const spec = (n) => ({ name: n, dtype: 'DT_FLOAT', shape: [-1] });
-    const sig = { key: 'serving_default', methodName: 'tensorflow/serving/predict', inputs: { x: spec('x:0') }, outputs: { y: spec('y:0') }, defaults: {} };
-    return {
-      name,
-      version,
-      signatures: new Map([['serving_default', sig]]),
-      signatureDefMap: {},
-      async run(_key, inputs) {
-        const x = inputs.x;
-        const y = new Float32Array(x.data.length);
-        for (let i = 0; i < y.length; i++) y[i] = 0.5 * x.data[i] + 2;
-        return { y: { dtype: 'DT_FLOAT', shape: [...x.shape], data: y } };
-      },
-      async dispose() {},
-    };
-  };
-}
-
 async function loadWorker() {
   const grpc = await import('@grpc/grpc-js');
   const { plan, requests, seconds, concurrency, warmupSeconds } = workerData;
@@ -197,28 +139,8 @@ async function loadWorker() {
   for (const step of plan) {
     const client = clientFor(step.port);
     const body = Buffer.from(requests[step.model]);
-    const run = async (ms, record) => {
-      const end = performance.now() + ms;
-      const lat = [];
-      let errors = 0;
-      const loop = async () => {
-        while (performance.now() < end) {
-          const t0 = performance.now();
-          const err = await once(client, body);
-          if (err) errors++;
-          else if (record) lat.push(performance.now() - t0);
-        }
-      };
-      await Promise.all(Array.from({ length: concurrency }, loop));
-      return { lat, errors };
-    };
-    await run(warmupSeconds * 1000, false);
-    const t0 = performance.now();
-    const { lat, errors } = await run(seconds * 1000, true);
-    const elapsed = (performance.now() - t0) / 1000;
-    lat.sort((a, b) => a - b);
-    const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN);
-    results.push({ model: step.model, target: step.target, calls: lat.length, errors, rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99) });
+    const measured = await measureStep(() => once(client, body), { seconds, concurrency, warmupSeconds });
+    results.push({ model: step.model, target: step.target, ...measured });
   }
   for (const c of clients.values()) c.close();
   parentPort.postMessage(results);

@@ -22,47 +22,25 @@
 // Load is generated on 127.0.0.1 only, bounded in time, and stops by itself.
 // TFS_DIST selects the build directory (default dist).
 import { fork } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, process.env.TFS_DIST ?? 'dist');
-const imp = (p) => import(pathToFileURL(join(dist, p)).href);
+import { bestRun, commonOptions, fakeLoader, fixtureConfig, imp, measureStep, option, realLoader } from './lib.mjs';
 
 if (process.argv.includes('--load-generator')) await loadGenerator();
 else await main();
 
 async function main() {
   const args = process.argv.slice(2);
-  const opt = (name, def) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : def;
-  };
-  const seconds = Math.min(30, Number(opt('seconds', '3')));
-  const concurrency = Math.min(256, Number(opt('concurrency', '16')));
-  const rounds = Math.min(5, Number(opt('rounds', '2')));
-  const only = opt('only', '');
-  const fake = args.includes('--fake');
-  const json = args.includes('--json');
+  const { seconds, concurrency, rounds, fake, json } = commonOptions(args);
+  const only = option(args, 'only', '');
 
   const Fastify = (await import('fastify')).default;
   const { buildRestApp, listenRest } = await imp('src/server/rest/app.js');
   const { ServerCore } = await imp('src/core/server-core.js');
 
-  const models = join(root, 'fixtures', 'models');
   const modelList = fake ? ['half_plus_two'] : ['half_plus_two', 'my_model'];
-  const loader = fake ? fakeLoader() : await realLoader();
-  const config = {
-    models: modelList.map((name) => ({
-      name,
-      basePath: join(models, name),
-      modelPlatform: 'tensorflow',
-      versionPolicy: { kind: 'latest', numVersions: 1 },
-      versionLabels: {},
-    })),
-  };
-  const core = await ServerCore.create(config, { loader, fileSystemPollWaitSeconds: 0, watchFileSystem: false });
+  const loader = fake ? fakeLoader([-1, 1]) : await realLoader('bench:rest', 'REST');
+  const core = await ServerCore.create(fixtureConfig(modelList), { loader, fileSystemPollWaitSeconds: 0, watchFileSystem: false });
   const tfs = buildRestApp({ core });
   const tfsPort = await listenRest(tfs, 0, '127.0.0.1');
 
@@ -128,10 +106,8 @@ async function main() {
   await core.close();
 
   const summary = modelList.map((model) => {
-    const best = (target) =>
-      results.filter((r) => r.model === model && r.target === target).sort((a, b) => b.rps - a.rps)[0];
-    const b = best('bare');
-    const t = best('tfs');
+    const b = bestRun(results, model, 'bare');
+    const t = bestRun(results, model, 'tfs');
     return { model, bare: b, tfs: t, ratio: b && t ? t.rps / b.rps : NaN, cpuRatio: b && t ? b.serverCpuUs / t.serverCpuUs : NaN };
   });
   if (json) {
@@ -152,38 +128,6 @@ async function main() {
     }
   }
   if (summary.some((s) => (s.tfs?.errors ?? 0) > 0 || (s.bare?.errors ?? 0) > 0)) process.exitCode = 1;
-}
-
-async function realLoader() {
-  try {
-    const mod = await imp('src/servables/saved-model-servable.js');
-    return mod.loadSavedModelServable;
-  } catch (e) {
-    console.error(`bench:rest needs the SavedModel runtime (src/servables/saved-model-servable.ts): ${e.message}`);
-    console.error('Run with --fake to measure the REST layer over a JS model.');
-    process.exit(1);
-  }
-}
-
-/** A JS half_plus_two (y = 0.5x + 2) with upstream's serving_default signature: the REST layer alone. */
-function fakeLoader() {
-  return async (name, version) => {
-    const spec = (n) => ({ name: n, dtype: 'DT_FLOAT', shape: [-1, 1] });
-    const sig = { key: 'serving_default', methodName: 'tensorflow/serving/predict', inputs: { x: spec('x:0') }, outputs: { y: spec('y:0') }, defaults: {} };
-    return {
-      name,
-      version,
-      signatures: new Map([['serving_default', sig]]),
-      signatureDefMap: {},
-      async run(_key, inputs) {
-        const x = inputs.x;
-        const y = new Float32Array(x.data.length);
-        for (let i = 0; i < y.length; i++) y[i] = 0.5 * x.data[i] + 2;
-        return { y: { dtype: 'DT_FLOAT', shape: [...x.shape], data: y } };
-      },
-      async dispose() {},
-    };
-  };
 }
 
 async function loadGenerator() {
@@ -221,29 +165,8 @@ async function loadGenerator() {
         return e;
       }
     };
-    const run = async (ms, record) => {
-      const end = performance.now() + ms;
-      const lat = [];
-      let errors = 0;
-      const loop = async () => {
-        while (performance.now() < end) {
-          const t0 = performance.now();
-          const err = await once();
-          if (err) errors++;
-          else if (record) lat.push(performance.now() - t0);
-        }
-      };
-      await Promise.all(Array.from({ length: concurrency }, loop));
-      return { lat, errors };
-    };
-    await run(warmupSeconds * 1000, false);
-    await go();
-    const t0 = performance.now();
-    const { lat, errors } = await run(seconds * 1000, true);
-    const elapsed = (performance.now() - t0) / 1000;
-    lat.sort((a, b) => a - b);
-    const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN);
-    process.send({ type: 'result', result: { model: step.model, target: step.target, calls: lat.length, errors, rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99) } });
+    const measured = await measureStep(once, { seconds, concurrency, warmupSeconds, beforeMeasure: go });
+    process.send({ type: 'result', result: { model: step.model, target: step.target, ...measured } });
   }
   for (const p of pools.values()) await p.close();
   process.send({ type: 'done' });
