@@ -316,24 +316,29 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const loader = servingLoader(base, batcher, perModelBatching, metrics, logger);
   const grace = Math.max(0, num(f, 'shutdown_grace_period_ms'));
 
-  const core = await ServerCore.create(
-    configs.model,
-    {
-      loader,
-      fileSystemPollWaitSeconds: num(f, 'file_system_poll_wait_seconds'),
-      maxNumLoadRetries: num(f, 'max_num_load_retries'),
-      loadRetryIntervalMicros: num(f, 'load_retry_interval_micros'),
-      numLoadThreads: num(f, 'num_load_threads'),
-      allowVersionLabelsForUnavailableModels: bool(f, 'allow_version_labels_for_unavailable_models'),
-      enableModelWarmup: bool(f, 'enable_model_warmup'),
-      numRequestIterationsForWarmup: num(f, 'num_request_iterations_for_warmup'),
-      // By the time the core closes, the listeners have drained (or the grace period is over).
-      shutdownDrainTimeoutMs: 1000,
-      logger,
-    },
-    opts.signal,
-  );
+  // Metrics listen before the initial load, so its load attempts and latencies are counted
+  // (ServerCore.create would load before we could attach).
+  const core = new ServerCore({
+    loader,
+    fileSystemPollWaitSeconds: num(f, 'file_system_poll_wait_seconds'),
+    maxNumLoadRetries: num(f, 'max_num_load_retries'),
+    loadRetryIntervalMicros: num(f, 'load_retry_interval_micros'),
+    numLoadThreads: num(f, 'num_load_threads'),
+    allowVersionLabelsForUnavailableModels: bool(f, 'allow_version_labels_for_unavailable_models'),
+    enableModelWarmup: bool(f, 'enable_model_warmup'),
+    numRequestIterationsForWarmup: num(f, 'num_request_iterations_for_warmup'),
+    // By the time the core closes, the listeners have drained (or the grace period is over).
+    shutdownDrainTimeoutMs: 1000,
+    logger,
+  });
   const detachMetrics = metrics.attachCore(core);
+  try {
+    await core.reloadConfig(configs.model, opts.signal ? { signal: opts.signal } : {});
+  } catch (e) {
+    detachMetrics();
+    await core.close();
+    throw e;
+  }
 
   // Readiness goes false as soon as a drain starts, before the listeners close.
   let draining = false;

@@ -157,3 +157,16 @@ test('--batch_execution=workers: batches run on worker threads holding their own
     await s.shutdown(0);
   }
 });
+
+test('the initial load is counted in the model-load metrics (metrics listen before the first load)', async () => {
+  const s = await startServer({
+    flags: flags('--model_name=half_plus_two', `--model_base_path=${join(fixtures, 'models', 'half_plus_two')}`, '--port=0', '--rest_api_port=-1'),
+    logger: pino({ level: 'silent' }),
+  });
+  try {
+    const attempts = await s.metrics.registry.getSingleMetricAsString(':tensorflow:cc:saved_model:load_attempt_count');
+    assert.match(attempts, /model_path="[^"]*half_plus_two[^"]*00000123",status="success"\} 1$/m);
+  } finally {
+    await s.shutdown(0);
+  }
+});
