@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runCli, type CliResult } from './cli.js';
+import { binRun, collectCli, runCli, type CliResult } from './cli.js';
 import { repoRoot } from './paths.js';
 
 export type { CliResult };
@@ -37,32 +37,26 @@ function packageRootForBuild(): string {
   return dir;
 }
 
-/** Runs `tfs <args>` from this build and collects its output (killed after `timeoutMs`). */
-export function runBuiltCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  if (fromDist) return runCli(args, opts);
+/**
+ * The node arguments that run `tfs` on this build's commands through oclif's `execute` (the
+ * arguments travel in TFS_CLI_ARGS, which `env` must then carry).
+ */
+function builtCliArgv(): string[] {
   const oclif = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('@oclif/core')).href;
   const pj = join(packageRootForBuild(), 'package.json');
   const script = `import { execute } from ${JSON.stringify(oclif)};\nawait execute({ dir: ${JSON.stringify(pj)}, args: JSON.parse(process.env.TFS_CLI_ARGS) });`;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: opts.cwd ?? repoRoot,
-      env: { ...process.env, TFS_CLI_ARGS: JSON.stringify(args), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tfs ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
+  return ['--input-type=module', '-e', script];
+}
+
+/** Runs `tfs <args>` from this build and collects its output (killed after `timeoutMs`). */
+export function runBuiltCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  if (fromDist) return runCli(args, opts);
+  const child = spawn(process.execPath, builtCliArgv(), {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, TFS_CLI_ARGS: JSON.stringify(args), NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return collectCli(child, args, opts.timeoutMs ?? 60_000);
 }
 
 /**
@@ -72,12 +66,9 @@ export function runBuiltCli(args: readonly string[], opts: { cwd?: string; timeo
 export function spawnBuiltCli(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   const env = { ...process.env, NO_COLOR: '1', ...opts.env };
   if (fromDist) {
-    return spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], { cwd: opts.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [binRun, ...args], { cwd: opts.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   }
-  const oclif = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('@oclif/core')).href;
-  const pj = join(packageRootForBuild(), 'package.json');
-  const script = `import { execute } from ${JSON.stringify(oclif)};\nawait execute({ dir: ${JSON.stringify(pj)}, args: JSON.parse(process.env.TFS_CLI_ARGS) });`;
-  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+  return spawn(process.execPath, builtCliArgv(), {
     cwd: opts.cwd ?? repoRoot,
     env: { ...env, TFS_CLI_ARGS: JSON.stringify(args) },
     stdio: ['ignore', 'pipe', 'pipe'],
