@@ -61,22 +61,24 @@ export interface RowSlice {
 }
 
 /**
- * Copy a block of row-major values with inner shape `src` into a block with the larger
- * inner shape `dst`, both starting at the given offsets; the rest of the destination
- * block is left untouched (the caller pre-fills it with the padding value).
+ * Copy the overlap of two row-major blocks: `walk` (the smaller of the inner shapes `src` and
+ * `dst`, per axis) elements are copied from the block of shape `src` at `fromOff` into the block
+ * of shape `dst` at `toOff`. Padding passes `walk = src` (the rest of the destination is left
+ * untouched: the caller pre-fills it with the padding value); cropping passes `walk = dst`.
  */
-function copyPadded(
+function copyOverlap(
   from: FlatArray | Uint8Array[],
   fromOff: number,
   src: readonly number[],
   to: FlatArray | Uint8Array[],
   toOff: number,
   dst: readonly number[],
+  walk: readonly number[],
   axis: number,
   vpe: number,
 ): void {
-  if (axis === src.length - 1 || src.length === 0) {
-    const n = (src.length === 0 ? 1 : src[axis]!) * vpe;
+  if (axis === walk.length - 1 || walk.length === 0) {
+    const n = (walk.length === 0 ? 1 : walk[axis]!) * vpe;
     if (Array.isArray(from)) {
       const t = to as Uint8Array[];
       for (let i = 0; i < n; i++) t[toOff + i] = from[fromOff + i]!;
@@ -87,8 +89,8 @@ function copyPadded(
   }
   const srcStride = numElements(src.slice(axis + 1)) * vpe;
   const dstStride = numElements(dst.slice(axis + 1)) * vpe;
-  for (let i = 0; i < src[axis]!; i++) {
-    copyPadded(from, fromOff + i * srcStride, src, to, toOff + i * dstStride, dst, axis + 1, vpe);
+  for (let i = 0; i < walk[axis]!; i++) {
+    copyOverlap(from, fromOff + i * srcStride, src, to, toOff + i * dstStride, dst, walk, axis + 1, vpe);
   }
 }
 
@@ -133,13 +135,14 @@ export function concatRows(slices: readonly RowSlice[], inner: readonly number[]
       // Ragged: fill this slice's block with its first element, then copy each row in.
       fillWithFirstElement(data, off, s.count * rowLen, s.tensor, vpe);
       for (let r = 0; r < s.count; r++) {
-        copyPadded(
+        copyOverlap(
           Array.isArray(s.tensor.data) ? s.tensor.data : flat(s.tensor.data),
           (s.start + r) * srcRow,
           srcInner,
           Array.isArray(data) ? data : flat(data),
           off + r * rowLen,
           inner,
+          srcInner,
           0,
           vpe,
         );
@@ -197,35 +200,8 @@ export function cropInner(t: Tensor, inner: readonly number[]): Tensor {
   const data = allocData(t.dtype, rows * numElements(inner));
   const from = Array.isArray(t.data) ? t.data : flat(t.data);
   const to = Array.isArray(data) ? data : flat(data);
-  for (let r = 0; r < rows; r++) copyCropped(from, r * srcRow, srcInner, to, r * dstRow, inner, 0, vpe);
+  for (let r = 0; r < rows; r++) copyOverlap(from, r * srcRow, srcInner, to, r * dstRow, inner, inner, 0, vpe);
   return { dtype: t.dtype, shape: [rows, ...inner], data };
-}
-
-function copyCropped(
-  from: FlatArray | Uint8Array[],
-  fromOff: number,
-  src: readonly number[],
-  to: FlatArray | Uint8Array[],
-  toOff: number,
-  dst: readonly number[],
-  axis: number,
-  vpe: number,
-): void {
-  if (axis === dst.length - 1 || dst.length === 0) {
-    const n = (dst.length === 0 ? 1 : dst[axis]!) * vpe;
-    if (Array.isArray(from)) {
-      const t = to as Uint8Array[];
-      for (let i = 0; i < n; i++) t[toOff + i] = from[fromOff + i]!;
-    } else {
-      (to as FlatArray).set(from.subarray(fromOff, fromOff + n), toOff);
-    }
-    return;
-  }
-  const srcStride = numElements(src.slice(axis + 1)) * vpe;
-  const dstStride = numElements(dst.slice(axis + 1)) * vpe;
-  for (let i = 0; i < dst[axis]!; i++) {
-    copyCropped(from, fromOff + i * srcStride, src, to, toOff + i * dstStride, dst, axis + 1, vpe);
-  }
 }
 
 /** Concatenate whole tensors along dimension 0 (they must share dtype and inner shape). */
