@@ -7,21 +7,8 @@ import { Code, TfsError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fromUtf8, utf8 } from '../../src/tensor/tensor.js';
 import { FakeServable, type FakeOptions, type RecordedCall, compute } from './fake-servable.js';
+import { batchingParams as params } from '../helpers/batching-params.js';
 
-function params(p: Partial<BatchingParameters> = {}): BatchingParameters {
-  return {
-    maxBatchSize: 1000,
-    batchTimeoutMicros: 0,
-    maxEnqueuedBatches: 10,
-    numBatchThreads: 1,
-    threadPoolName: 'batch_threads',
-    allowedBatchSizes: [],
-    padVariableLengthInputs: false,
-    enableLargeBatchSplitting: false,
-    maxExecutionBatchSize: p.maxBatchSize ?? 1000,
-    ...p,
-  };
-}
 
 class RecordingObserver implements BatchingObserver {
   inputs: number[] = [];

@@ -7,20 +7,11 @@ import { Code, TfsError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fromUtf8, utf8 } from '../../src/tensor/tensor.js';
 import { FakeServable, compute } from './fake-servable.js';
+import { batchingParams } from '../helpers/batching-params.js';
 
+/** Larger batches and queues than the defaults, two threads: work for two workers. */
 function params(p: Partial<BatchingParameters> = {}): BatchingParameters {
-  return {
-    maxBatchSize: 64,
-    batchTimeoutMicros: 1000,
-    maxEnqueuedBatches: 100,
-    numBatchThreads: 2,
-    threadPoolName: 'batch_threads',
-    allowedBatchSizes: [],
-    padVariableLengthInputs: false,
-    enableLargeBatchSplitting: false,
-    maxExecutionBatchSize: 64,
-    ...p,
-  };
+  return batchingParams({ maxBatchSize: 64, batchTimeoutMicros: 1000, maxEnqueuedBatches: 100, numBatchThreads: 2, ...p });
 }
 
 const fakeSource = (delayMs = 0, exportName = 'loadFakeServable'): WorkerSource => ({

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
 import { Batcher } from '../../src/batching/batching-servable.js';
-import type { BatchingParameters } from '../../src/config/types.js';
 import { TfsError, Code } from '../../src/errors.js';
 import { createMetricsEndpoint, renderPrometheus } from '../../src/metrics/exposition.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { LATENCY_BUCKETS_MICROS, exponentialBuckets, formatG, prometheusName } from '../../src/metrics/names.js';
 import { TfHistogram } from '../../src/metrics/tf-histogram.js';
 import { FakeServable } from '../batching/fake-servable.js';
+import { batchingParams } from '../helpers/batching-params.js';
 import { type Family, family, parsePrometheusText } from './prom-text-parser.js';
 
 async function page(registry: Registry): Promise<{ text: string; families: Family[] }> {
@@ -141,25 +141,10 @@ test('process and Node default metrics are exported under their usual names', as
   }
 });
 
-function params(p: Partial<BatchingParameters>): BatchingParameters {
-  return {
-    maxBatchSize: 1000,
-    batchTimeoutMicros: 0,
-    maxEnqueuedBatches: 10,
-    numBatchThreads: 1,
-    threadPoolName: 'batch_threads',
-    allowedBatchSizes: [],
-    padVariableLengthInputs: false,
-    enableLargeBatchSplitting: false,
-    maxExecutionBatchSize: 1000,
-    ...p,
-  };
-}
-
 test('batching metrics: input/processed batch sizes, padding by execution size, queuing latency, wrapped runs, queue length', async () => {
   const registry = new Registry();
   const m = createMetrics(registry, { defaultMetrics: false });
-  const batcher = new Batcher(params({ maxBatchSize: 8, allowedBatchSizes: [4, 8], batchTimeoutMicros: 5000, threadPoolName: 'model_server_batch_threads' }), {
+  const batcher = new Batcher(batchingParams({ maxBatchSize: 8, maxExecutionBatchSize: 1000, allowedBatchSizes: [4, 8], batchTimeoutMicros: 5000, threadPoolName: 'model_server_batch_threads' }), {
     observer: m.batching,
     execution: 'in-thread',
   });
