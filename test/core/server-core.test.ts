@@ -109,8 +109,9 @@ test('labels at startup need --allow_version_labels_for_unavailable_models', asy
   );
   const core = await ServerCore.create(config, fastOptions(fl.load, { allowVersionLabelsForUnavailableModels: true }));
   t.after(() => core.close());
-  // As upstream, startup waits for the newest version; version 1 may still be loading.
+  // Startup returns once the model has an available version; the other may still be loading.
   await waitFor(() => core.getModelStatus('m', 1)[0]?.state === 'AVAILABLE', 5000, 'v1');
+  await waitFor(() => core.getModelStatus('m', 2)[0]?.state === 'AVAILABLE', 5000, 'v2');
   assert.equal(servedByLabel(core, 'm', 'stable'), 1);
   assert.equal(served(core, 'm'), 2);
 });
