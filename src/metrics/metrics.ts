@@ -135,120 +135,38 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
   const aliases = opts.promqlAliases ?? true;
   const runtimeLabel = opts.runtimeLabel ?? 'TF1';
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+    new Counter({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
+    new Gauge({ name, help, labelNames, registers });
+  const tfHistogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): TfHistogram<L> =>
+    new TfHistogram({ name, help, labelNames, buckets, registry });
 
   // --- upstream (names, labels and buckets from tfserving-spec.md §5) ---
-  const requestCount = new Counter({
-    name: TF.requestCount,
-    help: 'The total number of requests.',
-    labelNames: ['model_name', 'status'] as const,
-    registers,
-  });
-  const requestLatency = new TfHistogram({
-    name: TF.requestLatency,
-    help: 'Distribution of wall time (in microseconds) for Tensorflow Serving request.',
-    labelNames: ['model_name', 'API', 'entrypoint'] as const,
-    buckets: LATENCY_BUCKETS_MICROS,
-    registry,
-  });
-  const runtimeLatency = new TfHistogram({
-    name: TF.runtimeLatency,
-    help: 'Distribution of wall time (in microseconds) for Tensorflow runtime.',
-    labelNames: ['model_name', 'API', 'runtime'] as const,
-    buckets: LATENCY_BUCKETS_MICROS,
-    registry,
-  });
-  const exampleCounts = new TfHistogram({
-    name: TF.requestExampleCounts,
-    help: 'The number of tensorflow.Examples per request.',
-    labelNames: ['model'] as const,
-    buckets: EXAMPLE_COUNT_BUCKETS,
-    registry,
-  });
-  const exampleCountTotal = new Counter({
-    name: TF.requestExampleCountTotal,
-    help: 'The total number of tensorflow.Examples.',
-    labelNames: ['model'] as const,
-    registers,
-  });
-  const warmupLatency = new TfHistogram({
-    name: TF.modelWarmupLatency,
-    help: 'Distribution of wall time (in microseconds) for warming up the model.',
-    labelNames: ['model_path', 'status'] as const,
-    buckets: LATENCY_BUCKETS_MICROS,
-    registry,
-  });
-  const warmupRecords = new Counter({
-    name: TF.modelWarmupRecordsRead,
-    help: 'Number of warmup records read.',
-    labelNames: ['model_path', 'status'] as const,
-    registers,
-  });
-  const requestLogCount = new Counter({
-    name: TF.requestLogCount,
-    help: 'The total number of requests logged from the model server sliced down by model_name and status code.',
-    labelNames: ['model_name', 'status_code'] as const,
-    registers,
-  });
-  const mlmdMap = new Gauge({
-    name: TF.mlmdMap,
-    help: 'Mapping of the model to its MLMD uuid.',
-    labelNames: ['model_name', 'version'] as const,
-    registers,
-  });
-  const queuingLatency = new TfHistogram({
-    name: TF.queuingLatency,
-    help: 'Distribution of wall time spent (in microseconds) in queuing',
-    labelNames: ['thread_pool_name'] as const,
-    buckets: QUEUING_BUCKETS_MICROS,
-    registry,
-  });
+  const requestCount = counter(TF.requestCount, 'The total number of requests.', ['model_name', 'status']);
+  const requestLatency = tfHistogram(TF.requestLatency, 'Distribution of wall time (in microseconds) for Tensorflow Serving request.', ['model_name', 'API', 'entrypoint'], LATENCY_BUCKETS_MICROS);
+  const runtimeLatency = tfHistogram(TF.runtimeLatency, 'Distribution of wall time (in microseconds) for Tensorflow runtime.', ['model_name', 'API', 'runtime'], LATENCY_BUCKETS_MICROS);
+  const exampleCounts = tfHistogram(TF.requestExampleCounts, 'The number of tensorflow.Examples per request.', ['model'], EXAMPLE_COUNT_BUCKETS);
+  const exampleCountTotal = counter(TF.requestExampleCountTotal, 'The total number of tensorflow.Examples.', ['model']);
+  const warmupLatency = tfHistogram(TF.modelWarmupLatency, 'Distribution of wall time (in microseconds) for warming up the model.', ['model_path', 'status'], LATENCY_BUCKETS_MICROS);
+  const warmupRecords = counter(TF.modelWarmupRecordsRead, 'Number of warmup records read.', ['model_path', 'status']);
+  const requestLogCount = counter(TF.requestLogCount, 'The total number of requests logged from the model server sliced down by model_name and status code.', ['model_name', 'status_code']);
+  const mlmdMap = gauge(TF.mlmdMap, 'Mapping of the model to its MLMD uuid.', ['model_name', 'version']);
+  const queuingLatency = tfHistogram(TF.queuingLatency, 'Distribution of wall time spent (in microseconds) in queuing', ['thread_pool_name'], QUEUING_BUCKETS_MICROS);
   const wrappedRunCount = new Counter({
     name: TF.wrappedRunCount,
     help: 'Total count of run calls on the wrapped session',
     registers,
   });
-  const inputBatchSize = new TfHistogram({
-    name: TF.inputBatchSize,
-    help: 'Tracks the batch size distribution on the inputs.',
-    labelNames: [] as const,
-    buckets: BATCH_SIZE_BUCKETS,
-    registry,
-  });
-  const processedBatchSize = new TfHistogram({
-    name: TF.processedBatchSize,
-    help: 'Tracks the batch size distribution on processing.',
-    labelNames: [] as const,
-    buckets: BATCH_SIZE_BUCKETS,
-    registry,
-  });
-  const paddingSize = new TfHistogram({
-    name: TF.paddingSize,
-    help: 'Tracks the padding size distribution on batches.',
-    labelNames: ['execution_batch_size'] as const,
-    buckets: BATCH_SIZE_BUCKETS,
-    registry,
-  });
-  const loadAttempts = new Counter({
-    name: TF.loadAttemptCount,
-    help: 'The number of times a SavedModel was successfully loaded.',
-    labelNames: ['model_path', 'status'] as const,
-    registers,
-  });
-  const loadLatency = new Counter({
-    name: TF.loadLatency,
-    help: 'Latency in microseconds for SavedModels that were successfully loaded.',
-    labelNames: ['model_path'] as const,
-    registers,
-  });
+  const inputBatchSize = tfHistogram(TF.inputBatchSize, 'Tracks the batch size distribution on the inputs.', [], BATCH_SIZE_BUCKETS);
+  const processedBatchSize = tfHistogram(TF.processedBatchSize, 'Tracks the batch size distribution on processing.', [], BATCH_SIZE_BUCKETS);
+  const paddingSize = tfHistogram(TF.paddingSize, 'Tracks the padding size distribution on batches.', ['execution_batch_size'], BATCH_SIZE_BUCKETS);
+  const loadAttempts = counter(TF.loadAttemptCount, 'The number of times a SavedModel was successfully loaded.', ['model_path', 'status']);
+  const loadLatency = counter(TF.loadLatency, 'Latency in microseconds for SavedModels that were successfully loaded.', ['model_path']);
 
   // --- the tutorial's PromQL names ---
   const aliasRequestCount = aliases
-    ? new Counter({
-        name: PROMQL_ALIASES.requestCount,
-        help: 'Requests by model and status code (same as :tensorflow:serving:request_count).',
-        labelNames: ['model_name', 'status'] as const,
-        registers,
-      })
+    ? counter(PROMQL_ALIASES.requestCount, 'Requests by model and status code (same as :tensorflow:serving:request_count).', ['model_name', 'status'])
     : undefined;
   const aliasRequestLatency = aliases
     ? new Histogram({
@@ -269,33 +187,13 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
       })
     : undefined;
   const aliasLoadSeconds = aliases
-    ? new Gauge({
-        name: PROMQL_ALIASES.modelLoadLatencySeconds,
-        help: 'Duration of the last successful load of each model version, in seconds.',
-        labelNames: ['model_name', 'version'] as const,
-        registers,
-      })
+    ? gauge(PROMQL_ALIASES.modelLoadLatencySeconds, 'Duration of the last successful load of each model version, in seconds.', ['model_name', 'version'])
     : undefined;
 
   // --- tfs's own ---
-  const queued = new Gauge({
-    name: TFS.batchingQueuedRequests,
-    help: 'Requests waiting in batching queues.',
-    labelNames: ['model_name'] as const,
-    registers,
-  });
-  const servableState = new Gauge({
-    name: TFS.servableState,
-    help: 'Current state of each model version (1 for the state it is in).',
-    labelNames: ['model_name', 'version', 'state'] as const,
-    registers,
-  });
-  const configReloads = new Counter({
-    name: TFS.configReloadCount,
-    help: 'Config reloads by source and status.',
-    labelNames: ['source', 'status'] as const,
-    registers,
-  });
+  const queued = gauge(TFS.batchingQueuedRequests, 'Requests waiting in batching queues.', ['model_name']);
+  const servableState = gauge(TFS.servableState, 'Current state of each model version (1 for the state it is in).', ['model_name', 'version', 'state']);
+  const configReloads = counter(TFS.configReloadCount, 'Config reloads by source and status.', ['source', 'status']);
 
   const batching: BatchingObserver = {
     inputBatchSize: (size) => inputBatchSize.observe({}, size),
@@ -312,11 +210,13 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
   const metrics: TfsMetrics = {
     registry,
     recordRequest(r) {
-      requestCount.inc({ model_name: r.modelName, status: r.status });
-      aliasRequestCount?.inc({ model_name: r.modelName, status: r.status });
+      const countLabels = { model_name: r.modelName, status: r.status };
+      requestCount.inc(countLabels);
+      aliasRequestCount?.inc(countLabels);
       if (r.status !== 'OK') return; // upstream records latency for successful requests only
-      requestLatency.observe({ model_name: r.modelName, API: r.api, entrypoint: r.entrypoint }, r.latencyMicros);
-      aliasRequestLatency?.observe({ model_name: r.modelName, API: r.api, entrypoint: r.entrypoint }, r.latencyMicros);
+      const latencyLabels = { model_name: r.modelName, API: r.api, entrypoint: r.entrypoint };
+      requestLatency.observe(latencyLabels, r.latencyMicros);
+      aliasRequestLatency?.observe(latencyLabels, r.latencyMicros);
     },
     observeRuntime(r) {
       runtimeLatency.observe({ model_name: r.modelName, API: r.api, runtime: r.runtime ?? runtimeLabel }, r.latencyMicros);
