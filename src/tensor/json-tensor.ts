@@ -26,7 +26,7 @@ import {
   formatDecimal,
   formatRapidJsonDouble,
 } from './json-writer.js';
-import { type Tensor, type TensorData, fromUtf8, numElements } from './tensor.js';
+import { type Tensor, type TensorData, fromUtf8, numElements, shapeString } from './tensor.js';
 
 /** Which request layout a predict body used; it decides the response layout. */
 export type JsonPredictFormat = 'row' | 'columnar';
@@ -329,10 +329,6 @@ function fillTensor(v: JsonValue, shape: readonly number[], sink: ValueSink): nu
   return added;
 }
 
-function shapeText(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
-
 /** An object element of `instances` (an object that is not a `{"b64": ...}` value). */
 function isElementObject(v: JsonValue): v is JsonObject {
   return v instanceof JsonObject && !isBase64Object(v);
@@ -397,7 +393,7 @@ function fromInstances(
     } else {
       const firstShape = elemShapes.get(name)!;
       if (firstShape.length !== shape.length || firstShape.some((d, k) => d !== shape[k])) {
-        throw Errors.jsonTensorShape(shapeText(firstShape), shapeText(shape));
+        throw Errors.jsonTensorShape(shapeString(firstShape), shapeString(shape));
       }
     }
   };
