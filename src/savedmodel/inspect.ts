@@ -30,6 +30,8 @@ import type {
   TensorShapeProtoObject,
 } from './proto-types.js';
 import { type SavedModelFile, isSavedModelDir, listVersionDirs, readSavedModelFile } from './saved-model.js';
+import { shapeFromProto } from './tensor-proto.js';
+import { dtypeInfo } from '../tensor/dtypes.js';
 
 /** What to show; mirrors saved_model_cli's flags. */
 export interface InspectOptions {
@@ -166,18 +168,13 @@ function dtypeName(info: TensorInfoObject): string {
   return d === undefined ? 'DT_INVALID' : String(d);
 }
 
-function shapeDims(shape: TensorShapeProtoObject | undefined): number[] | null {
-  if (shape?.unknown_rank) return null;
-  return (shape?.dim ?? []).map((d) => Number(d.size ?? 0));
-}
-
 function shapeText(shape: TensorShapeProtoObject | undefined): string {
-  const dims = shapeDims(shape);
+  const dims = shapeFromProto(shape);
   return dims === null ? 'unknown_rank' : `(${dims.join(', ')})`;
 }
 
 function tensorInfoJson(info: TensorInfoObject): InspectTensorInfo {
-  return { dtype: dtypeName(info), shape: shapeDims(info.tensor_shape), name: info.name ?? '' };
+  return { dtype: dtypeName(info), shape: shapeFromProto(info.tensor_shape), name: info.name ?? '' };
 }
 
 /** Ops used by the graph, following PartitionedCall/StatefulPartitionedCall `f` (meta_graph.ops_used_by_graph_def). */
@@ -206,35 +203,22 @@ function pyRepr(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 }
 
-/** Python dtype names (`tf.float32`) by DataType enum name. */
-const PY_DTYPE: Record<string, string> = {
-  DT_FLOAT: 'float32',
-  DT_DOUBLE: 'float64',
-  DT_INT32: 'int32',
-  DT_UINT8: 'uint8',
-  DT_INT16: 'int16',
-  DT_INT8: 'int8',
-  DT_STRING: 'string',
-  DT_COMPLEX64: 'complex64',
-  DT_INT64: 'int64',
-  DT_BOOL: 'bool',
-  DT_QINT8: 'qint8',
-  DT_QUINT8: 'quint8',
-  DT_QINT32: 'qint32',
-  DT_BFLOAT16: 'bfloat16',
-  DT_QINT16: 'qint16',
-  DT_QUINT16: 'quint16',
-  DT_UINT16: 'uint16',
-  DT_COMPLEX128: 'complex128',
-  DT_HALF: 'float16',
-  DT_RESOURCE: 'resource',
-  DT_VARIANT: 'variant',
-  DT_UINT32: 'uint32',
-  DT_UINT64: 'uint64',
-};
+/**
+ * Python dtype name (`float32` as in `tf.float32`) of a DataType enum name: TF's short name from
+ * the shared dtype table, except the floating types Python names by width. Undefined for
+ * unknown names and `_REF` types (callers print those themselves).
+ */
+function pyDtype(dt: string): string | undefined {
+  if (dt.endsWith('_REF')) return undefined;
+  const info = dtypeInfo(dt);
+  if (!info) return undefined;
+  return PY_FLOAT_NAMES[info.name] ?? info.short;
+}
+
+const PY_FLOAT_NAMES: Partial<Record<string, string>> = { DT_FLOAT: 'float32', DT_DOUBLE: 'float64', DT_HALF: 'float16' };
 
 function pyShape(shape: TensorShapeProtoObject | undefined): string {
-  const dims = shapeDims(shape);
+  const dims = shapeFromProto(shape);
   if (dims === null) return '<unknown>';
   const d = dims.map((x) => (x < 0 ? 'None' : String(x)));
   return d.length === 1 ? `(${d[0]},)` : `(${d.join(', ')})`;
@@ -249,7 +233,7 @@ interface SpecLike {
 function specRepr(kind: string, spec: SpecLike): string {
   const dt = spec.dtype === undefined ? 'DT_INVALID' : String(spec.dtype);
   const name = spec.name ? pyRepr(spec.name) : 'None';
-  return `${kind}(shape=${pyShape(spec.shape)}, dtype=tf.${PY_DTYPE[dt] ?? dt.replace(/^DT_/, '').toLowerCase()}, name=${name})`;
+  return `${kind}(shape=${pyShape(spec.shape)}, dtype=tf.${pyDtype(dt) ?? dt.replace(/^DT_/, '').toLowerCase()}, name=${name})`;
 }
 
 /** Python `str()` of a decoded StructuredValue. */
@@ -283,7 +267,7 @@ function pyStr(v: StructuredValueObject | undefined): string {
     case 'string_value':
       return String(v!['string_value'] ?? '');
     case 'tensor_dtype_value':
-      return `tf.${PY_DTYPE[String(v!['tensor_dtype_value'])] ?? String(v!['tensor_dtype_value'])}`;
+      return `tf.${pyDtype(String(v!['tensor_dtype_value'])) ?? String(v!['tensor_dtype_value'])}`;
     case 'tensor_shape_value':
       return pyShape(v!['tensor_shape_value'] as TensorShapeProtoObject);
     case 'type_spec_value': {
