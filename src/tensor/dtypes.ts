@@ -138,10 +138,3 @@ export function mustDtype(d: number | string): DTypeInfo {
   if (!info) throw new Error(`unknown dtype: ${String(d)}`);
   return info;
 }
-
-/** TF's short name for any enum value, including ones tfs does not store (`float8_e5m2`...). */
-export function dtypeShortName(d: number | string): string {
-  const info = dtypeInfo(d);
-  if (info) return info.short;
-  return typeof d === 'number' ? `unknown dtype enum ${d}` : d.replace(/^DT_/, '').toLowerCase();
-}
