@@ -8,10 +8,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
-import { packageRoot } from '../../src/util/paths.js';
+import { fixturesDir, packageRoot } from '../../src/util/paths.js';
 
 export const repoRoot = packageRoot;
-export const fixtures = join(repoRoot, 'fixtures');
+export const fixtures = fixturesDir;
 export const sharedDir = resolve(process.env['TFS_SHARED_DIR'] ?? join(repoRoot, '..', 'shared'));
 export const sharedFixtures = join(sharedDir, 'fixtures');
 export const hasShared = existsSync(sharedFixtures);
