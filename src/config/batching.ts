@@ -7,9 +7,9 @@
 import { availableParallelism } from 'node:os';
 import { lookupType } from '../proto/root.js';
 import type { BatchingParameters } from './types.js';
-import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from './text-format.js';
+import type { TextFormatDocument } from './text-format.js';
 import { ConfigError, issueAt, jsonView, schemaIssues, sortIssues, type ConfigIssue, type IssueSource } from './validation.js';
-import { parseFailure, readConfigFile } from './model-server-config.js';
+import { configDocumentOrFailure, parseConfigDocument, readConfigFile } from './model-server-config.js';
 
 const TYPE_NAME = 'tensorflow.serving.BatchingParameters';
 
@@ -111,13 +111,9 @@ export function checkBatchingParameters(obj: Record<string, unknown>, source: Is
 
 /** Parses and checks text; parse errors become issues (never throws for bad input). */
 export function checkBatchingParametersText(text: string, file: string): BatchingParametersCheck {
-  try {
-    const doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-    return checkBatchingParameters(doc.value, { file, doc });
-  } catch (e) {
-    if (e instanceof TextFormatError) return { parameters: undefined, issues: parseFailure('batching', file, e).issues };
-    throw e;
-  }
+  const doc = configDocumentOrFailure('batching', text, file);
+  if (doc instanceof ConfigError) return { parameters: undefined, issues: doc.issues };
+  return checkBatchingParameters(doc.value, { file, doc });
 }
 
 /**
@@ -125,13 +121,7 @@ export function checkBatchingParametersText(text: string, file: string): Batchin
  * (num_batch_threads defaults to the number of CPUs). Throws {@link ConfigError}.
  */
 export function parseBatchingParameters(text: string, file: string): BatchingParameters {
-  let doc: TextFormatDocument;
-  try {
-    doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-  } catch (e) {
-    if (e instanceof TextFormatError) throw parseFailure('batching', file, e);
-    throw e;
-  }
+  const doc = parseConfigDocument('batching', text, file);
   const check = checkBatchingParameters(doc.value, { file, doc });
   if (check.parameters) return check.parameters;
   throw new ConfigError('batching', file, check.issues);

@@ -15,7 +15,17 @@ import { lookupType } from '../proto/root.js';
 import { Code, Errors } from '../errors.js';
 import type { ModelConfig, ModelServerConfig, VersionPolicy } from './types.js';
 import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from './text-format.js';
-import { ConfigError, issueAt, jsonView, schemaIssues, sortIssues, type ConfigIssue, type IssueSource } from './validation.js';
+import {
+  CONFIG_KIND_TYPES,
+  ConfigError,
+  issueAt,
+  jsonView,
+  schemaIssues,
+  sortIssues,
+  type ConfigIssue,
+  type ConfigKind,
+  type IssueSource,
+} from './validation.js';
 
 const TYPE_NAME = 'tensorflow.serving.ModelServerConfig';
 
@@ -45,6 +55,27 @@ export function parseFailure(kind: ConfigError['kind'], file: string, err: TextF
   // Both upstream texts: the status message and the protobuf library's log line.
   const message = `${Errors.invalidProtobufFile(file).message}: Error parsing text-format ${err.typeName}: ${err.errors[0]?.line ?? 1}:${err.errors[0]?.column ?? 1}: ${err.reason}`;
   return new ConfigError(kind, file, issues, message);
+}
+
+/**
+ * Parses `text` as the text-format message of a config `kind` (CONFIG_KIND_TYPES); a syntax
+ * error comes back as {@link parseFailure}'s ConfigError (returned, not thrown, for the
+ * check functions that report it as issues).
+ */
+export function configDocumentOrFailure(kind: ConfigKind, text: string, file: string): TextFormatDocument | ConfigError {
+  try {
+    return parseTextFormatDocument(lookupType(CONFIG_KIND_TYPES[kind]), text, file);
+  } catch (e) {
+    if (e instanceof TextFormatError) return parseFailure(kind, file, e);
+    throw e;
+  }
+}
+
+/** Like {@link configDocumentOrFailure}, throwing the ConfigError. */
+export function parseConfigDocument(kind: ConfigKind, text: string, file: string): TextFormatDocument {
+  const doc = configDocumentOrFailure(kind, text, file);
+  if (doc instanceof ConfigError) throw doc;
+  return doc;
 }
 
 /** The set member of the policy oneof (from the virtual oneof field, or by presence). */
@@ -145,13 +176,8 @@ export function checkModelServerConfig(obj: Record<string, unknown>, source: Iss
 
 /** Parses and checks text; never throws for bad input (parse errors become issues). */
 export function checkModelServerConfigText(text: string, file: string): ModelServerConfigCheck {
-  let doc: TextFormatDocument;
-  try {
-    doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-  } catch (e) {
-    if (e instanceof TextFormatError) return { config: undefined, issues: parseFailure('model_config', file, e).issues };
-    throw e;
-  }
+  const doc = configDocumentOrFailure('model_config', text, file);
+  if (doc instanceof ConfigError) return { config: undefined, issues: doc.issues };
   return checkModelServerConfig(doc.value, { file, doc }, dirname(resolve(file)));
 }
 
@@ -170,13 +196,7 @@ function throwIfInvalid(check: ModelServerConfigCheck, file: string): ModelServe
  * Relative base paths are resolved against the directory of `file`.
  */
 export function parseModelServerConfig(text: string, file: string): ModelServerConfig {
-  let doc: TextFormatDocument;
-  try {
-    doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-  } catch (e) {
-    if (e instanceof TextFormatError) throw parseFailure('model_config', file, e);
-    throw e;
-  }
+  const doc = parseConfigDocument('model_config', text, file);
   return throwIfInvalid(checkModelServerConfig(doc.value, { file, doc }, dirname(resolve(file))), file);
 }
 

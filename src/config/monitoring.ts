@@ -4,9 +4,9 @@
  */
 import { lookupType } from '../proto/root.js';
 import type { MonitoringConfig } from './types.js';
-import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from './text-format.js';
+import type { TextFormatDocument } from './text-format.js';
 import { ConfigError, jsonView, schemaIssues, sortIssues, type ConfigIssue, type IssueSource } from './validation.js';
-import { parseFailure, readConfigFile } from './model-server-config.js';
+import { configDocumentOrFailure, parseConfigDocument, readConfigFile } from './model-server-config.js';
 
 const TYPE_NAME = 'tensorflow.serving.MonitoringConfig';
 
@@ -36,24 +36,14 @@ export function checkMonitoringConfig(obj: Record<string, unknown>, source: Issu
 
 /** Parses and checks text; parse errors become issues (never throws for bad input). */
 export function checkMonitoringConfigText(text: string, file: string): MonitoringConfigCheck {
-  try {
-    const doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-    return checkMonitoringConfig(doc.value, { file, doc });
-  } catch (e) {
-    if (e instanceof TextFormatError) return { config: undefined, issues: parseFailure('monitoring', file, e).issues };
-    throw e;
-  }
+  const doc = configDocumentOrFailure('monitoring', text, file);
+  if (doc instanceof ConfigError) return { config: undefined, issues: doc.issues };
+  return checkMonitoringConfig(doc.value, { file, doc });
 }
 
 /** Parses a text-format MonitoringConfig. Throws {@link ConfigError}. */
 export function parseMonitoringConfig(text: string, file: string): MonitoringConfig {
-  let doc: TextFormatDocument;
-  try {
-    doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-  } catch (e) {
-    if (e instanceof TextFormatError) throw parseFailure('monitoring', file, e);
-    throw e;
-  }
+  const doc = parseConfigDocument('monitoring', text, file);
   const check = checkMonitoringConfig(doc.value, { file, doc });
   if (check.config) return check.config;
   throw new ConfigError('monitoring', file, check.issues);

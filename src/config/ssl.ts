@@ -4,9 +4,9 @@
  */
 import { lookupType } from '../proto/root.js';
 import type { SslConfig } from './types.js';
-import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from './text-format.js';
+import type { TextFormatDocument } from './text-format.js';
 import { ConfigError, jsonView, schemaIssues, sortIssues, type ConfigIssue, type IssueSource } from './validation.js';
-import { parseFailure, readConfigFile } from './model-server-config.js';
+import { configDocumentOrFailure, parseConfigDocument, readConfigFile } from './model-server-config.js';
 
 const TYPE_NAME = 'tensorflow.serving.SSLConfig';
 
@@ -34,24 +34,14 @@ export function checkSslConfig(obj: Record<string, unknown>, source: IssueSource
 
 /** Parses and checks text; parse errors become issues (never throws for bad input). */
 export function checkSslConfigText(text: string, file: string): SslConfigCheck {
-  try {
-    const doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-    return checkSslConfig(doc.value, { file, doc });
-  } catch (e) {
-    if (e instanceof TextFormatError) return { config: undefined, issues: parseFailure('ssl', file, e).issues };
-    throw e;
-  }
+  const doc = configDocumentOrFailure('ssl', text, file);
+  if (doc instanceof ConfigError) return { config: undefined, issues: doc.issues };
+  return checkSslConfig(doc.value, { file, doc });
 }
 
 /** Parses a text-format SSLConfig. Throws {@link ConfigError}. */
 export function parseSslConfig(text: string, file: string): SslConfig {
-  let doc: TextFormatDocument;
-  try {
-    doc = parseTextFormatDocument(lookupType(TYPE_NAME), text, file);
-  } catch (e) {
-    if (e instanceof TextFormatError) throw parseFailure('ssl', file, e);
-    throw e;
-  }
+  const doc = parseConfigDocument('ssl', text, file);
   const check = checkSslConfig(doc.value, { file, doc });
   if (check.config) return check.config;
   throw new ConfigError('ssl', file, check.issues);
