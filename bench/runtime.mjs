@@ -59,45 +59,41 @@ function tfTimings() {
   return out;
 }
 
-function measure(fn) {
-  const t0 = performance.now();
-  let warm = 0;
-  while (warm < 20 || performance.now() - t0 < 500) {
-    fn();
-    warm++;
-    if (performance.now() - t0 > 20000) break;
-  }
-  const times = [];
-  const t1 = performance.now();
-  while (times.length < 5 || (performance.now() - t1 < SECONDS * 1000 && times.length < 3000)) {
-    const s = performance.now();
-    fn();
-    times.push(performance.now() - s);
-  }
+// measure() and measureAsync() share their loop rules and statistics; they differ only in
+// awaiting fn (awaiting a synchronous call would add a microtask to every sample).
+const warming = (t0, warm) => (warm < 20 || performance.now() - t0 < 500) && performance.now() - t0 <= 20000;
+const sampling = (t1, times) => times.length < 5 || (performance.now() - t1 < SECONDS * 1000 && times.length < 3000);
+function stats(times) {
   times.sort((a, b) => a - b);
   const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
   return { median: q(0.5), p10: q(0.1), p90: q(0.9), n: times.length };
 }
 
+function measure(fn) {
+  const t0 = performance.now();
+  for (let warm = 0; warming(t0, warm); warm++) fn();
+  const times = [];
+  const t1 = performance.now();
+  while (sampling(t1, times)) {
+    const s = performance.now();
+    fn();
+    times.push(performance.now() - s);
+  }
+  return stats(times);
+}
+
 async function measureAsync(fn) {
   // run() is async but completes without waiting on I/O; time it per call the same way.
   const t0 = performance.now();
-  let warm = 0;
-  while (warm < 20 || performance.now() - t0 < 500) {
-    await fn();
-    warm++;
-    if (performance.now() - t0 > 20000) break;
-  }
+  for (let warm = 0; warming(t0, warm); warm++) await fn();
   const times = [];
   const t1 = performance.now();
-  while (times.length < 5 || (performance.now() - t1 < SECONDS * 1000 && times.length < 3000)) {
+  while (sampling(t1, times)) {
     const s = performance.now();
     await fn();
     times.push(performance.now() - s);
   }
-  times.sort((a, b) => a - b);
-  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-  return { median: q(0.5), p10: q(0.1), p90: q(0.9), n: times.length };
+  return stats(times);
 }
 
 /** The model's layers with bare tfjs ops and random weights of the same shapes. */
