@@ -43,6 +43,7 @@ import {
 } from './custom-ops.js';
 import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
+import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
 import { fromTfjs, toTfjs } from './tensor-convert.js';
 import { encodeWeights, weightTensor } from './weights.js';
 
@@ -67,6 +68,12 @@ interface Plan {
   readonly frozen: FrozenSignature;
   /** Feed tensor names in sorted order: TF numbers feeds this way in its dtype errors. */
   readonly feedOrder: readonly string[];
+  /**
+   * The signature compiled to tfjs ops (straight-line.ts) for unfiltered runs, when its
+   * graph is simple enough; takes inputs in `frozen.inputs` order, returns outputs in the
+   * order run() fetches them (distinct output tensors, in output alias order).
+   */
+  readonly program: StraightLineProgram | undefined;
 }
 
 function describeProblems(name: string, unsupported: ReadonlyMap<string, ReadonlySet<string>>, errors: readonly string[]): TfsError {
@@ -199,7 +206,16 @@ export class ModelRuntime {
     for (const [key, spec] of specs) {
       const f = frozen.signatures.get(key);
       if (!f) continue;
-      plans.set(key, { spec, frozen: f, feedOrder: Object.values(f.inputs).map((i) => i.feed).sort() });
+      const program =
+        f.async || f.stateful
+          ? undefined
+          : compileStraightLine(
+              frozen.graph.node,
+              Object.values(f.inputs).map((i) => i.feed),
+              [...new Set(Object.values(f.outputs))],
+              (n) => loadedModel.weights[n]?.[0],
+            );
+      plans.set(key, { spec, frozen: f, feedOrder: Object.values(f.inputs).map((i) => i.feed).sort(), program });
     }
     logger.info(
       { model: name, backend, signatures: [...plans.keys()], weights: enc.specs.length },
@@ -217,7 +233,8 @@ export class ModelRuntime {
     const { spec, frozen } = plan;
 
     // Output selection.
-    const aliases = options.outputFilter && options.outputFilter.length > 0 ? [...options.outputFilter] : Object.keys(frozen.outputs);
+    const filtered = options.outputFilter !== undefined && options.outputFilter.length > 0;
+    const aliases = filtered ? [...options.outputFilter] : Object.keys(frozen.outputs);
     const seen = new Set<string>();
     for (const a of aliases) {
       if (!(a in frozen.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(frozen.outputs));
@@ -280,8 +297,12 @@ export class ModelRuntime {
           const [map, created] = makeInputs();
           let outs: tf.Tensor[];
           try {
-            const r = this.model.execute(map, fetches);
-            outs = Array.isArray(r) ? r : [r];
+            if (plan.program && !filtered) {
+              outs = plan.program(created);
+            } else {
+              const r = this.model.execute(map, fetches);
+              outs = Array.isArray(r) ? r : [r];
+            }
           } catch (e) {
             for (const t of created) t.dispose();
             throw e;
