@@ -146,8 +146,11 @@ export function int64ToBigInt(v: Int64Like | null | undefined): bigint {
       } catch {
         return fail(`not an integer: ${v}`);
       }
-    default:
-      return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+    default: {
+      // Long-like: signed unless flagged unsigned (as int64ToNumber).
+      const bits = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+      return v.unsigned ? bits : BigInt.asIntN(64, bits);
+    }
   }
 }
 
