@@ -1,0 +1,46 @@
+/**
+ * The straight-line fast path (src/runtime/straight-line.ts) must give exactly what
+ * tfjs-converter's executor gives. An output filter sends a run through the executor, so
+ * running the same inputs with and without one compares the two paths byte for byte.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
+import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { fixtures } from '../helpers/paths.js';
+
+function bytes(t: Tensor): Buffer {
+  const d = t.data as Float32Array;
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
+  test(`straight-line programs equal the converter's executor byte for byte (${backend})`, async () => {
+    await initBackend(backend);
+    const cases: Array<{ dir: string; name: string; input: string; output: string; row: number }> = [
+      { dir: join(fixtures, 'models', 'half_plus_two', '00000123'), name: 'half_plus_two', input: 'x', output: 'y', row: 1 },
+      { dir: join(fixtures, 'models', 'my_model', '1'), name: 'my_model', input: 'dense_input', output: 'dense_1', row: 10 },
+      { dir: join(fixtures, 'models', 'my_model', '2'), name: 'my_model', input: 'dense_input', output: 'dense_1', row: 10 },
+    ];
+    for (const c of cases) {
+      const s = await loadSavedModelServable(c.name, 1, c.dir, { backend });
+      try {
+        for (const batch of [1, 3, 17]) {
+          const data = Float32Array.from({ length: batch * c.row }, (_, i) => Math.sin(i * 0.37) * 3);
+          const inputs = { [c.input]: { dtype: 'DT_FLOAT' as const, shape: [batch, c.row], data } };
+          const before = tf.memory().numTensors;
+          const fast = await s.run('serving_default', inputs);
+          const slow = await s.run('serving_default', inputs, { outputFilter: [c.output] });
+          assert.deepEqual(fast[c.output]!.shape, [batch, 1]);
+          assert.ok(bytes(fast[c.output]!).equals(bytes(slow[c.output]!)), `${c.dir} batch ${batch}: fast and executor paths differ`);
+          assert.equal(tf.memory().numTensors, before, 'no tensor leaks on either path');
+        }
+      } finally {
+        await s.dispose();
+      }
+    }
+  });
+}
