@@ -1118,14 +1118,7 @@ const STATEFUL_TFS_OPS = new Set<string>([
   'LookupTableFind',
   'LookupTableSizeV2',
   'LookupTableSize',
-  'AssignVariableOp',
-  'AssignAddVariableOp',
-  'AssignSubVariableOp',
-  'Assign',
-  'AssignAdd',
-  'AssignSub',
-  'ApplyGradientDescent',
-  'ResourceApplyGradientDescent',
+  ...VARIABLE_WRITE_OPS,
 ]);
 
 /** Names of the init op(s) the loader runs: TF2 `__saved_model_init_op`, TF1 main_op or legacy_init_op. */
