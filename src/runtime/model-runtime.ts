@@ -117,6 +117,11 @@ export class ModelRuntime {
     return this.plans.get(signatureKey)?.frozen.ops ?? [];
   }
 
+  /** Whether unfiltered runs of a signature use the straight-line program (straight-line.ts). */
+  runsStraightLine(signatureKey: string): boolean {
+    return this.plans.get(signatureKey)?.program !== undefined;
+  }
+
   /**
    * Freeze and load a SavedModel. Every load problem surfaces here, in one TfsError.
    */
