@@ -63,6 +63,8 @@ test('startup loads every model; status, handles and their errors match upstream
   );
   t.after(() => core.close());
   assert.equal(core.isReady(), true);
+  // Startup returns once each model has an available version; a's other version may still be loading.
+  await waitFor(() => core.getModelStatus('a').every((s) => s.state === 'AVAILABLE'), 5000, 'both versions of a');
   assert.deepEqual(core.getModelStatus('a'), [
     { version: 2, state: 'AVAILABLE', status: { errorCode: 'OK', errorMessage: '' } },
     { version: 1, state: 'AVAILABLE', status: { errorCode: 'OK', errorMessage: '' } },
