@@ -66,7 +66,7 @@ Pointed at a model base path (numeric version subdirectories), it lists the vers
     flags: { signature_def?: string | undefined; inputs?: string | undefined; tag_set?: string | undefined; backend: BackendName },
   ): Promise<void> {
     try {
-      const { inspectRun } = await import('../src/runtime/inspect-run.js');
+      const { inspectRun } = await import('../src/servables/inspect-run.js');
       const out = await inspectRun({
         dir,
         ...(flags.inputs !== undefined ? { inputs: flags.inputs } : {}),

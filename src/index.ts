@@ -10,10 +10,11 @@ export { makeTensor, numElements, zeros, type Tensor, type TensorData } from './
 export { decodeTensorProto, encodeTensorProto, tensorFromProto, tensorToProto } from './tensor/tensor-proto.js';
 export { lookupType, protoRoot } from './proto/root.js';
 export * from './config/index.js';
-export type { ModelServable, RunOptions, SignatureSpec, TensorSpec } from './servables/servable.js';
+export type { ModelServable, RunOptions, SignatureSpec } from './core/servable.js';
+export type { TensorSpec } from './tensor/tensor.js';
 export type { ManagerState, ModelVersionStatus, ServableHandle, ServableRequest, ServerCoreApi } from './core/server-core-api.js';
-export { ServerCore, type ServerCoreOptions, type ModelLoader } from './core/server-core.js';
-export { ConfigPoller } from './core/config-poller.js';
+export { ServerCore, type ServerCoreOptions, type ModelLoader } from './server/server-core.js';
+export { ConfigPoller } from './server/config-poller.js';
 export { loadSavedModelServable, type SavedModelServableOptions } from './servables/saved-model-servable.js';
 export { runPredict } from './servables/predict.js';
 export { runClassify, runRegress } from './servables/classify-regress.js';

@@ -34,7 +34,7 @@
  */
 import { Code, Errors, TfsError, asTfsError } from '../errors.js';
 import type { BatchingParameters } from '../config/types.js';
-import type { ModelServable, RunOptions, SignatureSpec } from '../servables/servable.js';
+import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logger } from '../util/logger.js';
 import { type Batch, type BatchQueue, BatchScheduler, type Lane, type QueueOptions, ScheduledTask, type TaskPiece } from './batch-scheduler.js';

@@ -23,7 +23,7 @@
  *    {@link BatchExecutor.describe}.
  */
 import { availableParallelism } from 'node:os';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logger } from '../util/logger.js';
 import { WorkerPool, type PoolRunOptions } from './worker-pool.js';

@@ -6,7 +6,7 @@
 import type { BackendName } from '../runtime/backend.js';
 import { initBackend } from '../runtime/backend.js';
 import { loadSavedModelServable } from '../servables/saved-model-servable.js';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from '../core/servable.js';
 import type { SavedModelWorkerOptions } from './worker-source.js';
 
 /** Load `dir` in this worker thread (WorkerSource export). */

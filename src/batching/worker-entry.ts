@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Code, TfsError } from '../errors.js';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cloneTensor } from './tensor-ops.js';
 import { type FromWorker, type ToWorker, type WorkerSource, transferList } from './worker-protocol.js';

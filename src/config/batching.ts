@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { lookupType } from '../proto/root.js';
 import type { BatchingParameters } from './types.js';
-import type { TextFormatDocument } from './text-format.js';
+import type { TextFormatDocument } from '../proto/text-format.js';
 import { ConfigError, issueAt, jsonView, schemaIssues, sortIssues, type ConfigIssue, type IssueSource } from './validation.js';
 import { configDocumentOrFailure, parseConfigDocument, readConfigFile } from './model-server-config.js';
 

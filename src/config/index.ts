@@ -3,7 +3,7 @@
  * (text-format.ts), the rules in schemas/config (validation.ts), and one module per kind.
  */
 export * from './types.js';
-export * from './text-format.js';
+export * from '../proto/text-format.js';
 export * from './validation.js';
 export * from './model-server-config.js';
 export * from './batching.js';

@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { lookupType } from '../proto/root.js';
 import { Code, Errors } from '../errors.js';
 import type { ModelConfig, ModelServerConfig, VersionPolicy } from './types.js';
-import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from './text-format.js';
+import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from '../proto/text-format.js';
 import {
   CONFIG_KIND_TYPES,
   ConfigError,

@@ -4,7 +4,7 @@
  */
 import { lookupType } from '../proto/root.js';
 import type { MonitoringConfig } from './types.js';
-import type { TextFormatDocument } from './text-format.js';
+import type { TextFormatDocument } from '../proto/text-format.js';
 import { ConfigError, jsonView, schemaIssues, sortIssues, type ConfigIssue, type IssueSource } from './validation.js';
 import { configDocumentOrFailure, parseConfigDocument, readConfigFile } from './model-server-config.js';
 

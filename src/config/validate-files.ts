@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { lookupType } from '../proto/root.js';
 import { Errors } from '../errors.js';
 import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig, VersionPolicy } from './types.js';
-import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from './text-format.js';
+import { parseTextFormatDocument, TextFormatError, type TextFormatDocument } from '../proto/text-format.js';
 import { CONFIG_KIND_TYPES, CONFIG_KINDS, issueAt, sortIssues, type ConfigIssue, type ConfigKind } from './validation.js';
 import { checkModelServerConfigText, relativeBasePathMessage } from './model-server-config.js';
 import { checkBatchingParametersText } from './batching.js';

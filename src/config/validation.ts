@@ -24,7 +24,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import protobuf from 'protobufjs';
 import { Code, TfsError } from '../errors.js';
 import { schemasDir } from '../util/paths.js';
-import { jsonPointer, type TextFormatDocument } from './text-format.js';
+import { jsonPointer, type TextFormatDocument } from '../proto/text-format.js';
 
 /** The four config file kinds tfs reads. */
 export type ConfigKind = 'model_config' | 'batching' | 'monitoring' | 'ssl';

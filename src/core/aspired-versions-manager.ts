@@ -16,7 +16,7 @@
  */
 import { once } from 'node:events';
 import { Errors, type TfsError, asTfsError } from '../errors.js';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from './servable.js';
 import type { Logger } from '../util/logger.js';
 import type { ServableStateEvent } from './events.js';
 import { Semaphore, sleep } from './semaphore.js';

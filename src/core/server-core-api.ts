@@ -3,7 +3,7 @@
  * The implementation is ServerCore (src/core); tests may pass a fake.
  */
 import type { ModelServerConfig } from '../config/types.js';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from './servable.js';
 
 /** Which version a request wants: Latest(name), Specific(name, v), or a label. */
 export interface ServableRequest {

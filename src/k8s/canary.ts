@@ -18,7 +18,7 @@
 import { basename } from 'node:path';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
-import { formatTextFormat } from '../config/text-format.js';
+import { formatTextFormat } from '../proto/text-format.js';
 import { GenUsageError, type CanarySpec } from './options.js';
 import { modelServerConfigType, type LoadedInputs } from './inputs.js';
 

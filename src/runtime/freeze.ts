@@ -25,7 +25,7 @@
  * Unsupported ops do not stop the walk: every one is recorded and the caller reports all
  * of them, with the signatures that reach them, in a single error.
  */
-import type { SignatureSpec } from '../servables/servable.js';
+import type { SignatureSpec } from '../core/servable.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { utf8 } from '../tensor/tensor.js';

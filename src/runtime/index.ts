@@ -2,14 +2,15 @@
  * The embedded runtime's public API: run TensorFlow SavedModels on tfjs.
  *
  * ```ts
- * import { initBackend, loadSavedModelServable } from 'tfs/dist/src/runtime/index.js';
+ * import { initBackend, loadSavedModelServable } from 'tfs';
  * await initBackend('wasm');
  * const model = await loadSavedModelServable('half_plus_two', 123, 'fixtures/models/half_plus_two/00000123');
  * const { y } = await model.run('serving_default', { x: { dtype: 'DT_FLOAT', shape: [2, 1], data: Float32Array.of(1, 2) } });
  * await model.dispose();
  * ```
  *
- * See README.md in this directory for how models are frozen and what the runtime supports.
+ * (A loaded model is a servable: `loadSavedModelServable` lives in src/servables/, one
+ * layer up, and `tfs` re-exports both.) See README.md in this directory for how models are frozen and what the runtime supports.
  */
 export {
   BACKEND_NAMES,
@@ -32,5 +33,3 @@ export {
   type FrozenSignature,
 } from './freeze.js';
 export { freezeSourceOf } from './source.js';
-export { inspectRun, resolveRunDir, type InspectRunOptions } from './inspect-run.js';
-export { loadSavedModelServable, type SavedModelServableOptions } from '../servables/saved-model-servable.js';

@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
 import { Code, Errors, TfsError } from '../errors.js';
-import type { RunOptions, SignatureSpec } from '../servables/servable.js';
+import type { RunOptions, SignatureSpec } from '../core/servable.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';

@@ -33,10 +33,11 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type protobuf from 'protobufjs';
-import { parseTextFormat } from '../config/text-format.js';
+import { parseTextFormat } from '../proto/text-format.js';
 import { Errors, TfsError } from '../errors.js';
 import { lookupType } from '../proto/root.js';
-import type { SignatureSpec, TensorSpec } from '../servables/servable.js';
+import type { SignatureSpec } from '../core/servable.js';
+import type { TensorSpec } from '../tensor/tensor.js';
 import { dtypeInfo } from '../tensor/dtypes.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type {

@@ -25,31 +25,18 @@ import {
   withServable,
 } from './predict.js';
 import { signatureDefsOf } from './metadata.js';
-import type { ModelServable, SignatureSpec } from './servable.js';
-
-/** A tensorflow.Example as a plain object (protobufjs fromObject/toObject form, snake_case). */
-export type ExampleObj = Record<string, unknown>;
-
-/** tensorflow.serving.Input as a plain object. `{}` (no kind set) counts as empty. */
-export type InputObj =
-  | { example_list: { examples?: readonly ExampleObj[] | null } }
-  | { example_list_with_context: { examples?: readonly ExampleObj[] | null; context?: ExampleObj | null } }
-  | Record<string, never>;
+import type { ModelServable, SignatureSpec } from '../core/servable.js';
+import type {
+  ClassObj,
+  ClassificationResultObj,
+  ExampleObj,
+  InputObj,
+  RegressionResultObj,
+} from '../tensor/inference-types.js';
 
 export interface ClassifyRegressRequest {
   modelSpec?: ModelSpec | undefined;
   input: InputObj;
-}
-
-export interface ClassObj {
-  label: string;
-  score: number;
-}
-export interface ClassificationResultObj {
-  classifications: { classes: ClassObj[] }[];
-}
-export interface RegressionResultObj {
-  regressions: { value: number }[];
 }
 
 export interface ClassifyResult {

@@ -10,7 +10,7 @@ import type { ServerCoreApi } from '../core/server-core-api.js';
 import { Errors } from '../errors.js';
 import type { ModelSpec } from './model-spec.js';
 import { withServable } from './predict.js';
-import type { ModelServable } from './servable.js';
+import type { ModelServable } from '../core/servable.js';
 
 /** The only metadata field upstream supports. */
 export const SIGNATURE_DEF_FIELD = 'signature_def';

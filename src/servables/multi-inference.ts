@@ -15,11 +15,9 @@
  */
 import type { ServerCoreApi } from '../core/server-core-api.js';
 import { Errors } from '../errors.js';
+import type { ClassificationResultObj, InputObj, RegressionResultObj } from '../tensor/inference-types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  type ClassificationResultObj,
-  type InputObj,
-  type RegressionResultObj,
   classificationResultFrom,
   examplesTensor,
   regressionResultFrom,

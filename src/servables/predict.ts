@@ -14,7 +14,7 @@ import type { ServerCoreApi, ServableHandle } from '../core/server-core-api.js';
 import { Errors, TfsError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ModelSpec, servableRequestOf, signatureKeyOf } from './model-spec.js';
-import type { ModelServable, SignatureSpec } from './servable.js';
+import type { ModelServable, SignatureSpec } from '../core/servable.js';
 
 export const PREDICT_METHOD = 'tensorflow/serving/predict';
 export const CLASSIFY_METHOD = 'tensorflow/serving/classify';

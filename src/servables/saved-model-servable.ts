@@ -13,7 +13,7 @@ import { ModelRuntime } from '../runtime/model-runtime.js';
 import { freezeSourceOf } from '../runtime/source.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { ModelServable, RunOptions, SignatureSpec } from './servable.js';
+import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
 
 export interface SavedModelServableOptions {
   /** MetaGraph tag set (default `['serve']`). */

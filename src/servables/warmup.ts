@@ -27,11 +27,12 @@ import { crc32c, maskCrc, unmaskCrc } from '../savedmodel/crc32c.js';
 import { tensorFromProto, type TensorProtoLike } from '../tensor/tensor-proto.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Logger, silentLogger } from '../util/logger.js';
-import { type InputObj, runClassify, runRegress } from './classify-regress.js';
+import type { InputObj } from '../tensor/inference-types.js';
+import { runClassify, runRegress } from './classify-regress.js';
 import { modelSpecFromProto, type ModelSpec } from './model-spec.js';
 import { runMultiInference } from './multi-inference.js';
 import { runPredict } from './predict.js';
-import type { ModelServable } from './servable.js';
+import type { ModelServable } from '../core/servable.js';
 
 /** `assets.extra/tf_serving_warmup_requests`, relative to the version directory. */
 export const WARMUP_FILE = join('assets.extra', 'tf_serving_warmup_requests');

@@ -26,15 +26,15 @@ import { loadModelServerConfig, singleModelConfig } from '../config/model-server
 import { loadMonitoringConfig } from '../config/monitoring.js';
 import { loadSslConfig } from '../config/ssl.js';
 import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig } from '../config/types.js';
-import { ConfigPoller } from '../core/config-poller.js';
-import { ServerCore, type ModelLoader } from '../core/server-core.js';
+import { ConfigPoller } from './config-poller.js';
+import { ServerCore, type ModelLoader } from './server-core.js';
 import { localPathOf } from '../sources/file-system-source.js';
 import type { ServerCoreApi } from '../core/server-core-api.js';
 import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../errors.js';
 import { createMetrics, type TfsMetrics } from '../metrics/metrics.js';
 import { createMetricsEndpoint } from '../metrics/exposition.js';
 import { initBackend, isBackendName, type BackendName } from '../runtime/backend.js';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from '../core/servable.js';
 import { errorJson } from '../tensor/json-tensor.js';
 import { type Logger } from '../util/logger.js';
 import type { FlagValues } from './flags.js';

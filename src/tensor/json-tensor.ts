@@ -8,8 +8,8 @@
  * {@link RapidJsonPrettyWriter}. Nothing here recurses on JSON depth.
  */
 import { Errors, TfsError } from '../errors.js';
-import type { ClassificationResultObj, ExampleObj, InputObj, RegressionResultObj } from '../servables/classify-regress.js';
-import type { TensorSpec } from '../servables/servable.js';
+import type { ClassificationResultObj, ExampleObj, InputObj, RegressionResultObj } from './inference-types.js';
+import type { TensorSpec } from './tensor.js';
 import { type DTypeName, mustDtype } from './dtypes.js';
 import {
   JsonBytes,

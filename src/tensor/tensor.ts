@@ -44,6 +44,16 @@ export interface Tensor {
   readonly data: TensorData;
 }
 
+/** One input or output of a signature, as the SignatureDef declares it. */
+export interface TensorSpec {
+  /** Graph tensor name, e.g. `x:0` (TensorInfo.name). */
+  readonly name: string;
+  /** Declared dtype (reference types resolved to their base type). */
+  readonly dtype: DTypeName;
+  /** Declared dims (-1 = unknown), or null for unknown rank. */
+  readonly shape: readonly number[] | null;
+}
+
 export function numElements(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

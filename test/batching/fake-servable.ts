@@ -17,7 +17,8 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { Code, TfsError } from '../../src/errors.js';
-import type { ModelServable, RunOptions, SignatureSpec, TensorSpec } from '../../src/servables/servable.js';
+import type { ModelServable, RunOptions, SignatureSpec } from '../../src/core/servable.js';
+import type { TensorSpec } from '../../src/tensor/tensor.js';
 import type { DTypeName } from '../../src/tensor/dtypes.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 

@@ -13,7 +13,7 @@ import { Batcher } from '../../src/batching/batching-servable.js';
 import { savedModelWorkerSource } from '../../src/batching/worker-source.js';
 import { loadBatchingParameters } from '../../src/config/batching.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import type { ModelServable } from '../../src/servables/servable.js';
+import type { ModelServable } from '../../src/core/servable.js';
 import type { DTypeName } from '../../src/tensor/dtypes.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fixtures, sharedOrSkip } from '../helpers/paths.js';

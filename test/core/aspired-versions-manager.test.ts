@@ -7,7 +7,7 @@ import {
 } from '../../src/core/aspired-versions-manager.js';
 import type { ServableStateEvent } from '../../src/core/events.js';
 import { Code, TfsError } from '../../src/errors.js';
-import type { ModelServable } from '../../src/servables/servable.js';
+import type { ModelServable } from '../../src/core/servable.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { FakeServable, captureLogger, sleepMs, waitFor } from './lifecycle-helpers.js';
 

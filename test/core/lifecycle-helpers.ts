@@ -6,7 +6,7 @@ import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { ModelServable, SignatureSpec } from '../../src/servables/servable.js';
+import type { ModelServable, SignatureSpec } from '../../src/core/servable.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { Logger } from '../../src/util/logger.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ModelConfig } from '../../src/config/types.js';
 import type { WarmupEvent } from '../../src/core/events.js';
-import { ServerCore, type ServerCoreOptions } from '../../src/core/server-core.js';
+import { ServerCore, type ServerCoreOptions } from '../../src/server/server-core.js';
 import { runPredict } from '../../src/servables/predict.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import type { Tensor } from '../../src/tensor/tensor.js';

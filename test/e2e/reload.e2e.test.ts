@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, connect, type TestClients } from '../grpc/client.js';
+import { call, connect, type TestClients } from '../server/grpc/client.js';
 import { fixtures } from '../helpers/paths.js';
 import { getJson, postJson, startServe, type Serve } from './serve-harness.js';
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, connect, makeNdarray, makeTensorProto, type TestClients } from '../grpc/client.js';
+import { call, connect, makeNdarray, makeTensorProto, type TestClients } from '../server/grpc/client.js';
 import { copyModels, getJson, postJson, startServe, type Serve } from './serve-harness.js';
 
 describe('version rollout under load', { timeout: 120_000 }, () => {

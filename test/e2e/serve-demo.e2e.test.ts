@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, connect, makeNdarray, makeTensorProto, type TestClients } from '../grpc/client.js';
+import { call, connect, makeNdarray, makeTensorProto, type TestClients } from '../server/grpc/client.js';
 import { assertClose, oracleCall } from './oracle.js';
 import { getJson, npmStartServeArgs, postJson, startServe, type Serve } from './serve-harness.js';
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { call, connect, makeNdarray, makeTensorProto, type CallResult } from '../grpc/client.js';
+import { call, connect, makeNdarray, makeTensorProto, type CallResult } from '../server/grpc/client.js';
 import { fixtures } from '../helpers/paths.js';
 import { eventually, getJson, postJson, startServe, type Serve } from './serve-harness.js';
 

@@ -21,7 +21,8 @@ import { Errors, TfsError, Code } from '../../src/errors.js';
 import { lookupType } from '../../src/proto/root.js';
 import type { DTypeName } from '../../src/tensor/dtypes.js';
 import { type Tensor, numElements } from '../../src/tensor/tensor.js';
-import type { ModelServable, RunOptions, SignatureSpec, TensorSpec } from '../../src/servables/servable.js';
+import type { ModelServable, RunOptions, SignatureSpec } from '../../src/core/servable.js';
+import type { TensorSpec } from '../../src/tensor/tensor.js';
 
 type Fn = (inputs: Readonly<Record<string, Tensor>>, signal?: AbortSignal) => Promise<Record<string, Tensor>> | Record<string, Tensor>;
 

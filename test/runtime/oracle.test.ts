@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TfsError } from '../../src/errors.js';
 import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import type { ModelServable } from '../../src/servables/servable.js';
+import type { ModelServable } from '../../src/core/servable.js';
 import { sharedOrSkip } from '../helpers/paths.js';
 import { ATOL, RTOL, mismatch, oracleCases } from './oracle-data.js';
 

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Code, Errors, TfsError } from '../../src/errors.js';
 import { initBackend, isBackendName, resolveBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import type { ModelServable } from '../../src/servables/servable.js';
+import type { ModelServable } from '../../src/core/servable.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { lookupType } from '../../src/proto/root.js';
 import { fixtures, sharedOrSkip } from '../helpers/paths.js';

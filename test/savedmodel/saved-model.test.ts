@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTextFormat } from '../../src/config/text-format.js';
+import { formatTextFormat } from '../../src/proto/text-format.js';
 import { Code, TfsError } from '../../src/errors.js';
 import { lookupType, toObjectOptions } from '../../src/proto/root.js';
 import { toPlainObject } from '../../src/savedmodel/proto-types.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, TfsError } from '../../src/errors.js';
-import type { TensorSpec } from '../../src/servables/servable.js';
+import type { TensorSpec } from '../../src/tensor/tensor.js';
 import { parseJson } from '../../src/tensor/json-parser.js';
 import { formatDecimal, formatG, formatRapidJsonDouble } from '../../src/tensor/json-writer.js';
 import {

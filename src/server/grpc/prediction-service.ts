@@ -5,7 +5,7 @@
  * TensorProto codec, and the SignatureDefMap packed in an Any.
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { InputObj } from '../../servables/classify-regress.js';
+import type { InputObj } from '../../tensor/inference-types.js';
 import { runClassify, runRegress } from '../../servables/classify-regress.js';
 import { getModelMetadata } from '../../servables/metadata.js';
 import { type ModelSpec, modelSpecFromProto } from '../../servables/model-spec.js';

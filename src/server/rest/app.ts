@@ -33,7 +33,7 @@ import {
   classifyResponseJson,
   regressResponseJson,
 } from '../../tensor/json-tensor.js';
-import { modelMetadataJson, modelStatusJson } from '../../tensor/json-proto.js';
+import { modelMetadataJson, modelStatusJson } from './json-proto.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import { DeadlineSignals } from './deadline.js';
 import { EmptyBodyError, REST_PATH_RE, type RestRoute, parseRestPath } from './path.js';

@@ -8,9 +8,9 @@
  * printer over our protos, so every SignatureDef field prints as upstream prints it.
  */
 import protobuf from 'protobufjs';
-import type { ModelVersionStatus } from '../core/server-core-api.js';
-import { lookupType } from '../proto/root.js';
-import { type ProtoJsonValue, protoJsonPretty } from './json-writer.js';
+import type { ModelVersionStatus } from '../../core/server-core-api.js';
+import { lookupType } from '../../proto/root.js';
+import { type ProtoJsonValue, protoJsonPretty } from '../../tensor/json-writer.js';
 
 const INT64_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const WRAPPERS: Record<string, string> = {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ModelConfig, ModelServerConfig, VersionPolicy } from '../../src/config/types.js';
 import type { ConfigReloadEvent, LoadEvent, ServableStateEvent } from '../../src/core/events.js';
-import { ServerCore, type ServerCoreOptions } from '../../src/core/server-core.js';
+import { ServerCore, type ServerCoreOptions } from '../../src/server/server-core.js';
 import { TfsError } from '../../src/errors.js';
-import { captureLogger, fakeLoader, sleepMs, tempDir, waitFor, writeVersion } from './lifecycle-helpers.js';
+import { captureLogger, fakeLoader, sleepMs, tempDir, waitFor, writeVersion } from '../core/lifecycle-helpers.js';
 
 function model(name: string, basePath: string, policy: VersionPolicy = { kind: 'latest', numVersions: 1 }, labels: Record<string, number> = {}): ModelConfig {
   return { name, basePath, modelPlatform: 'tensorflow', versionPolicy: policy, versionLabels: labels };

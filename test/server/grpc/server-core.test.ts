@@ -7,11 +7,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { ModelServerConfig } from '../../src/config/types.js';
-import { ServerCore } from '../../src/core/server-core.js';
-import { Code } from '../../src/errors.js';
-import { halfPlusTwo } from '../helpers/fake-core.js';
-import { fixtures } from '../helpers/paths.js';
+import type { ModelServerConfig } from '../../../src/config/types.js';
+import { ServerCore } from '../../../src/server/server-core.js';
+import { Code } from '../../../src/errors.js';
+import { halfPlusTwo } from '../../helpers/fake-core.js';
+import { fixtures } from '../../helpers/paths.js';
 import { call, makeTensorProto, statusOf } from './client.js';
 import { type Harness, startGrpc } from './harness.js';
 

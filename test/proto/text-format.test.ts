@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lookupType, toObjectOptions } from '../../src/proto/root.js';
-import { formatTextFormat, parseTextFormat, parseTextFormatDocument, TextFormatError } from '../../src/config/text-format.js';
+import { formatTextFormat, parseTextFormat, parseTextFormatDocument, TextFormatError } from '../../src/proto/text-format.js';
 import { Code } from '../../src/errors.js';
 
 const MSC = lookupType('tensorflow.serving.ModelServerConfig');

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { protoFiles, protosDir } from '../../src/proto/root.js';
-import { readSavedModel } from '../../src/savedmodel/saved-model.js';
-import type { ModelServable } from '../../src/servables/servable.js';
-import { FakeCore } from '../helpers/fake-core.js';
-import { fixtures, hasShared, sharedFixtures, sharedOrSkip } from '../helpers/paths.js';
+import { protoFiles, protosDir } from '../../../src/proto/root.js';
+import { readSavedModel } from '../../../src/savedmodel/saved-model.js';
+import type { ModelServable } from '../../../src/core/servable.js';
+import { FakeCore } from '../../helpers/fake-core.js';
+import { fixtures, hasShared, sharedFixtures, sharedOrSkip } from '../../helpers/paths.js';
 import { call } from './client.js';
 import { type Harness, startGrpc } from './harness.js';
 

@@ -5,18 +5,7 @@
  * front ends (REST, gRPC), batching and warmup only see this interface; how the graph
  * runs (tfjs backend, worker threads) is the runtime's business.
  */
-import type { DTypeName } from '../tensor/dtypes.js';
-import type { Tensor } from '../tensor/tensor.js';
-
-/** One input or output of a signature, as the SignatureDef declares it. */
-export interface TensorSpec {
-  /** Graph tensor name, e.g. `x:0` (TensorInfo.name). */
-  readonly name: string;
-  /** Declared dtype (reference types resolved to their base type). */
-  readonly dtype: DTypeName;
-  /** Declared dims (-1 = unknown), or null for unknown rank. */
-  readonly shape: readonly number[] | null;
-}
+import type { Tensor, TensorSpec } from '../tensor/tensor.js';
 
 export interface SignatureSpec {
   /** The signature key (`serving_default`, `classify_x_to_y`, ...). */

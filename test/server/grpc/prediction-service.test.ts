@@ -7,11 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { Code } from '../../src/errors.js';
-import { protoFiles, protosDir } from '../../src/proto/root.js';
-import type { GrpcCallEvent } from '../../src/server/grpc/handler.js';
-import { fakeCoreWithHalfPlusTwo, type FakeCore, halfPlusTwo } from '../helpers/fake-core.js';
-import { VALUE_DTYPES, echoServable } from '../helpers/grpc-fake-core.js';
+import { Code } from '../../../src/errors.js';
+import { protoFiles, protosDir } from '../../../src/proto/root.js';
+import type { GrpcCallEvent } from '../../../src/server/grpc/handler.js';
+import { fakeCoreWithHalfPlusTwo, type FakeCore, halfPlusTwo } from '../../helpers/fake-core.js';
+import { VALUE_DTYPES, echoServable } from '../../helpers/grpc-fake-core.js';
 import { call, makeNdarray, makeTensorProto, norm, statusOf, type Val } from './client.js';
 import { type Harness, startGrpc } from './harness.js';
 

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { buildRestApp } from '../../src/server/rest/app.js';
-import { fakeCoreWithHalfPlusTwo } from '../helpers/fake-core.js';
+import { buildRestApp } from '../../../src/server/rest/app.js';
+import { fakeCoreWithHalfPlusTwo } from '../../helpers/fake-core.js';
 
 function rng(seed: number): () => number {
   let s = seed;

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { buildRestApp, listenRest } from '../../src/server/rest/app.js';
-import { FakeCore, halfPlusTwo, tutorialMlp } from '../helpers/fake-core.js';
+import { buildRestApp, listenRest } from '../../../src/server/rest/app.js';
+import { FakeCore, halfPlusTwo, tutorialMlp } from '../../helpers/fake-core.js';
 
 test('tutorial REST snippets over a socket', async (t) => {
   const core = new FakeCore()

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeadlineSignals } from '../../src/server/rest/deadline.js';
+import { DeadlineSignals } from '../../../src/server/rest/deadline.js';
 
 test('deadline signals: shared per window, abort with TimeoutError after the timeout', async () => {
   const d = new DeadlineSignals();

@@ -1,6 +1,6 @@
 /** Start a tfs gRPC server on 127.0.0.1:0 with test clients; `close()` stops both. */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
-import { type GrpcServerOptions, type TfsGrpcServer, createGrpcServer } from '../../src/server/grpc/server.js';
+import { type GrpcServerOptions, type TfsGrpcServer, createGrpcServer } from '../../../src/server/grpc/server.js';
 import { type TestClients, connect } from './client.js';
 
 export interface Harness extends TestClients {

@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Code, Errors, TfsError } from '../errors.js';
 import { isSavedModelDir, listVersionDirs } from '../savedmodel/saved-model.js';
-import { loadSavedModelServable } from '../servables/saved-model-servable.js';
+import { loadSavedModelServable } from './saved-model-servable.js';
 import { parseRequestBody, predictInputsFromJson, predictResponseJson } from '../tensor/json-tensor.js';
 import type { Logger } from '../util/logger.js';
-import { initBackend, type BackendName } from './backend.js';
+import { initBackend, type BackendName } from '../runtime/backend.js';
 
 export interface InspectRunOptions {
   /** A SavedModel directory, or a model base path (its latest version is run). */

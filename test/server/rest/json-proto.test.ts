@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSavedModel } from '../../src/savedmodel/saved-model.js';
-import { modelMetadataJson, modelStatusJson } from '../../src/tensor/json-proto.js';
-import { sharedOrSkip } from '../helpers/paths.js';
+import { readSavedModel } from '../../../src/savedmodel/saved-model.js';
+import { modelMetadataJson, modelStatusJson } from '../../../src/server/rest/json-proto.js';
+import { sharedOrSkip } from '../../helpers/paths.js';
 
 test('status JSON: protobuf printer layout, int64 as string, all rows', () => {
   const text = modelStatusJson([

@@ -11,7 +11,7 @@ import {
   tensorToProto,
   type TensorProtoLike,
 } from '../../src/tensor/tensor-proto.js';
-import { makeTensorProto, type Val } from './client.js';
+import { makeTensorProto, type Val } from '../server/grpc/client.js';
 
 const TP = lookupType('tensorflow.TensorProto');
 

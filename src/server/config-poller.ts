@@ -16,7 +16,7 @@ import { loadModelServerConfig } from '../config/model-server-config.js';
 import type { ModelServerConfig } from '../config/types.js';
 import { asTfsError } from '../errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
-import type { ServerCoreEvents } from './events.js';
+import type { ServerCoreEvents } from '../core/events.js';
 import type { ReloadOptions } from './server-core.js';
 
 /** What the poller drives: ServerCore, or anything with the same reload call. */

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { inspectRun } from '../../src/runtime/inspect-run.js';
+import { inspectRun } from '../../src/servables/inspect-run.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { runBuiltCli } from '../helpers/cli-build.js';
 import { fixtures, sharedOrSkip } from '../helpers/paths.js';
-import { mismatch, oracleCases, oracleFile, type OracleCase } from './oracle-data.js';
+import { mismatch, oracleCases, oracleFile, type OracleCase } from '../runtime/oracle-data.js';
 
 const HALF = join(fixtures, 'models', 'half_plus_two', '00000123');
 

@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { protoFiles, protosDir } from '../../src/proto/root.js';
+import { protoFiles, protosDir } from '../../../src/proto/root.js';
 
 let pkg: protoLoader.PackageDefinition | undefined;
 

@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRestApp } from '../../src/server/rest/app.js';
-import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import type { ModelServable } from '../../src/servables/servable.js';
-import { FakeCore, type FakeServable } from '../helpers/fake-core.js';
-import { fixtures, sharedOrSkip } from '../helpers/paths.js';
+import { buildRestApp } from '../../../src/server/rest/app.js';
+import { loadSavedModelServable } from '../../../src/servables/saved-model-servable.js';
+import type { ModelServable } from '../../../src/core/servable.js';
+import { FakeCore, type FakeServable } from '../../helpers/fake-core.js';
+import { fixtures, sharedOrSkip } from '../../helpers/paths.js';
 
 interface OracleLine {
   model: string;

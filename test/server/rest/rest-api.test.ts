@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { buildRestApp, type RestAppOptions, type RestRequestInfo, NOT_FOUND_HTML } from '../../src/server/rest/app.js';
-import { Errors } from '../../src/errors.js';
-import { FakeCore, fakeCoreWithHalfPlusTwo, halfPlusTwo } from '../helpers/fake-core.js';
+import { buildRestApp, type RestAppOptions, type RestRequestInfo, NOT_FOUND_HTML } from '../../../src/server/rest/app.js';
+import { Errors } from '../../../src/errors.js';
+import { FakeCore, fakeCoreWithHalfPlusTwo, halfPlusTwo } from '../../helpers/fake-core.js';
 
 type App = ReturnType<typeof buildRestApp>;
 

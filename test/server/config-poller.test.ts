@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadModelServerConfig } from '../../src/config/model-server-config.js';
 import type { ModelServerConfig } from '../../src/config/types.js';
-import { ConfigPoller } from '../../src/core/config-poller.js';
+import { ConfigPoller } from '../../src/server/config-poller.js';
 import type { ConfigReloadEvent } from '../../src/core/events.js';
-import { ServerCore } from '../../src/core/server-core.js';
+import { ServerCore } from '../../src/server/server-core.js';
 import { Code, TfsError } from '../../src/errors.js';
-import { captureLogger, fakeLoader, sleepMs, tempDir, waitFor, writeVersion } from './lifecycle-helpers.js';
+import { captureLogger, fakeLoader, sleepMs, tempDir, waitFor, writeVersion } from '../core/lifecycle-helpers.js';
 
 function configText(models: Array<{ name: string; base: string; policy?: string; labels?: Record<string, number> }>): string {
   const body = models

@@ -1,9 +1,9 @@
 /** ModelService (GetModelStatus, HandleReloadConfigRequest) over a loopback socket. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code, TfsError } from '../../src/errors.js';
-import { halfPlusTwo } from '../helpers/fake-core.js';
-import { RecordingCore } from '../helpers/grpc-fake-core.js';
+import { Code, TfsError } from '../../../src/errors.js';
+import { halfPlusTwo } from '../../helpers/fake-core.js';
+import { RecordingCore } from '../../helpers/grpc-fake-core.js';
 import { call, statusOf } from './client.js';
 import { type Harness, startGrpc } from './harness.js';
 

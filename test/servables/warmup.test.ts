@@ -3,10 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ServableStateEvent, WarmupEvent } from '../../src/core/events.js';
-import { ServerCore } from '../../src/core/server-core.js';
+import { ServerCore } from '../../src/server/server-core.js';
 import { TfsError } from '../../src/errors.js';
 import { lookupType } from '../../src/proto/root.js';
-import type { SignatureSpec } from '../../src/servables/servable.js';
+import type { SignatureSpec } from '../../src/core/servable.js';
 import {
   LOG_TYPE,
   WARMUP_FILE,
@@ -18,7 +18,7 @@ import {
 import { tensorFromProto } from '../../src/tensor/tensor-proto.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { sharedOrSkip } from '../helpers/paths.js';
-import { FakeServable, captureLogger, fakeLoader, tempDir, waitFor, writeVersion } from './lifecycle-helpers.js';
+import { FakeServable, captureLogger, fakeLoader, tempDir, waitFor, writeVersion } from '../core/lifecycle-helpers.js';
 
 const PredictionLog = lookupType('tensorflow.serving.PredictionLog');
 

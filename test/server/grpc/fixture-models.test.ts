@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '../../src/config/types.js';
-import { ServerCore } from '../../src/core/server-core.js';
-import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import { fixtures, hasShared, sharedFixtures, sharedOrSkip } from '../helpers/paths.js';
+import type { ModelConfig } from '../../../src/config/types.js';
+import { ServerCore } from '../../../src/server/server-core.js';
+import { loadSavedModelServable } from '../../../src/servables/saved-model-servable.js';
+import { fixtures, hasShared, sharedFixtures, sharedOrSkip } from '../../helpers/paths.js';
 import { call, makeNdarray, makeTensorProto } from './client.js';
 import { type Harness, startGrpc } from './harness.js';
 

@@ -31,15 +31,15 @@ import { performance } from 'node:perf_hooks';
 import { isAbsolutePathOrUri } from '../config/model-server-config.js';
 import type { ModelServerConfig } from '../config/types.js';
 import { Errors, type TfsError, asTfsError } from '../errors.js';
-import type { ModelServable } from '../servables/servable.js';
+import type { ModelServable } from '../core/servable.js';
 import { type WarmupOptions, type WarmupReport, warmupServable } from '../servables/warmup.js';
 import { FileSystemSource } from '../sources/file-system-source.js';
 import { type Logger, silentLogger } from '../util/logger.js';
-import { AspiredVersionsManager, type ServableId, servableIdString } from './aspired-versions-manager.js';
-import { type ConfigReloadEvent, ServerCoreEvents, type ServerCoreEventMap, type ServableStateEvent } from './events.js';
-import { type LabelMap, computeLabelMap } from './labels.js';
-import type { ModelVersionStatus, ServableHandle, ServableRequest, ServerCoreApi } from './server-core-api.js';
-import { ServableStateMonitor, type TrackedState } from './state-monitor.js';
+import { AspiredVersionsManager, type ServableId, servableIdString } from '../core/aspired-versions-manager.js';
+import { type ConfigReloadEvent, ServerCoreEvents, type ServerCoreEventMap, type ServableStateEvent } from '../core/events.js';
+import { type LabelMap, computeLabelMap } from '../core/labels.js';
+import type { ModelVersionStatus, ServableHandle, ServableRequest, ServerCoreApi } from '../core/server-core-api.js';
+import { ServableStateMonitor, type TrackedState } from '../core/state-monitor.js';
 
 /** Loads one version directory into a servable (production: `loadSavedModelServable`). */
 export type ModelLoader = (name: string, version: number, dir: string, signal: AbortSignal) => Promise<ModelServable>;
