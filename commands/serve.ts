@@ -6,6 +6,7 @@ import {
   SERVE_FLAGS,
   envVarOf,
   parseServeFlags,
+  unknownArgumentText,
   unsupportedFlagNotes,
   usageText,
   type FlagSpec,
@@ -85,7 +86,7 @@ export default class Serve extends Command {
     }
     const logger = createLogger({ level, format: format === 'pretty' ? 'pretty' : 'json' });
     // Upstream prints unknown arguments and keeps going.
-    for (const arg of parsed.unknown) logger.warn(`unknown argument: ${arg}`);
+    for (const arg of parsed.unknown) logger.warn(unknownArgumentText(arg));
     const notes = unsupportedFlagNotes(parsed);
     for (const w of notes.warnings) logger.warn(w);
     if (notes.errors.length > 0) {

@@ -325,12 +325,46 @@ export function unsupportedFlagNotes(parsed: ParsedFlags): { errors: string[]; w
     const spec = BY_NAME.get(name);
     if (!spec || spec.support === 'supported') continue;
     const v = parsed.values[name];
-    if (v === spec.default) continue;
+    // An ignored flag is reported whenever it is given (even at its default), so nobody
+    // believes `--enable_profiler` turned a profiler on; an unsupported one only when it
+    // asks for something tfs cannot do.
+    if (v === spec.default && spec.support !== 'ignored') continue;
     const text = `--${name}=${String(v)}: ${spec.note ?? 'not supported by tfs'}`;
     if (spec.support === 'unsupported') errors.push(`${text}. Remove the flag to start tfs.`);
     else warnings.push(`${text}; the flag is accepted and has no effect.`);
   }
   return { errors, warnings };
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The warning for an argument that is not a flag we know: upstream's `unknown argument: <arg>`,
+ * plus the closest flag name when one is near (a typo such as `--enable_batchin`).
+ */
+export function unknownArgumentText(arg: string): string {
+  const m = /^--?([A-Za-z0-9_-]+)/.exec(arg);
+  if (!m) return `unknown argument: ${arg}`;
+  const name = canonicalFlagName(m[1]!);
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const s of SERVE_FLAGS) {
+    const d = editDistance(name, s.name);
+    if (d < bestD) [best, bestD] = [s.name, d];
+  }
+  const close = best !== undefined && (bestD <= 2 || (bestD <= 4 && bestD <= Math.floor(name.length / 4)));
+  return close ? `unknown argument: ${arg} (did you mean --${best}?)` : `unknown argument: ${arg}`;
 }
 
 /** Upstream-style usage text (`\t--name=<default>\ttype\thelp`). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseServeFlags, unsupportedFlagNotes, usageText, FlagError, SERVE_FLAGS } from '../../src/server/flags.js';
+import { parseServeFlags, unknownArgumentText, unsupportedFlagNotes, usageText, FlagError, SERVE_FLAGS } from '../../src/server/flags.js';
 import { sharedOrSkip } from '../helpers/paths.js';
 
 test('defaults are upstream defaults', () => {
@@ -83,8 +83,20 @@ test('flags tfs cannot honour are reported, not silently ignored', () => {
   assert.match(notes.errors[0]!, /--use_alts_credentials=true/);
   assert.equal(notes.warnings.length, 1);
   assert.match(notes.warnings[0]!, /--tensorflow_intra_op_parallelism=4/);
-  // Setting an ignored flag to its default says nothing.
-  assert.deepEqual(unsupportedFlagNotes(parseServeFlags(['--flush_filesystem_caches=true'], {})), { errors: [], warnings: [] });
+  // An ignored flag is reported even at its default: `--enable_profiler` must not look like it did something.
+  const profiler = unsupportedFlagNotes(parseServeFlags(['--enable_profiler'], {}));
+  assert.equal(profiler.errors.length, 0);
+  assert.match(profiler.warnings[0]!, /^--enable_profiler=true: .*; the flag is accepted and has no effect\.$/);
+  // An unsupported flag at its default is harmless and says nothing.
+  assert.deepEqual(unsupportedFlagNotes(parseServeFlags(['--use_alts_credentials=false'], {})), { errors: [], warnings: [] });
+});
+
+test('an unknown flag keeps upstream\'s warning and suggests the closest flag', () => {
+  assert.equal(unknownArgumentText('--enable_batchin'), 'unknown argument: --enable_batchin (did you mean --enable_batching?)');
+  assert.equal(unknownArgumentText('--rest-api-prot=8501'), 'unknown argument: --rest-api-prot=8501 (did you mean --rest_api_port?)');
+  assert.equal(unknownArgumentText('--model_config_fil=x'), 'unknown argument: --model_config_fil=x (did you mean --model_config_file?)');
+  assert.equal(unknownArgumentText('--completely_different'), 'unknown argument: --completely_different');
+  assert.equal(unknownArgumentText('stray'), 'unknown argument: stray');
 });
 
 test('usage lists every flag with its default', () => {
