@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fidelity suite: runs every signature of fixtures/zoo (SavedModels written by TensorFlow
-// 2.21, see fixtures/zoo/README.md) through the production loader on the wasm and cpu
-// backends and compares with TensorFlow's recorded outputs:
+// 2.21, see fixtures/zoo/README.md), plus the Keras 2 exports of ../shared/fixtures when it is
+// there, through the production loader on the wasm and cpu backends and compares with
+// TensorFlow's recorded outputs:
 //   float32 within 1e-5 relative (+1e-6 absolute near 0), float64 within 1e-12 relative
 //   (+1e-15 absolute), half/bfloat16 within 1 unit in the last place, ints, bools and
 //   strings exactly (JPEG pixels within 1, where decoders' IDCTs may differ).
@@ -27,10 +28,28 @@ const TIMEOUT_MS = 120_000;
 // Signatures whose uint8 outputs come from a JPEG decoder (libjpeg's IDCT may differ by 1).
 const JPEG = new Set(['image_decode:jpeg_pixels', 'image_decode:jpeg_grayscale', 'image_decode:decode_image']);
 
+const sharedFixtures = join(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared'), 'fixtures');
+// Keras 2 (tf-keras model.save()) exports: tf-keras is not on the pip mirror the zoo was made
+// with, so these come from the shared fixtures and their TF oracle (one call per signature).
+const KERAS2_SHARED = ['keras_drybean/3', 'keras_drybean/4', 'keras_drybean/5', 'keras_traffic_sign_cnn/1', 'rust_keras_single_input/1', 'tfx_penguin_keras/1'];
+
+/** Every model (name -> family, dir) and every oracle call, zoo first. */
 function loadZoo() {
   const manifest = JSON.parse(readFileSync(join(zoo, 'manifest.json'), 'utf8'));
+  const models = {};
+  for (const [name, m] of Object.entries(manifest.models)) models[name] = { family: m.family, dir: join(zoo, 'models', name, '1') };
   const lines = readFileSync(join(zoo, 'oracle.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { manifest, lines };
+  const sharedOracle = join(sharedFixtures, 'expected', 'tf_oracle_outputs.jsonl');
+  if (existsSync(sharedOracle)) {
+    for (const line of readFileSync(sharedOracle, 'utf8').trim().split('\n')) {
+      const o = JSON.parse(line);
+      if (!KERAS2_SHARED.includes(o.model)) continue;
+      const name = `shared:${o.model}`;
+      models[name] = { family: 'keras2 (shared fixtures)', dir: join(sharedFixtures, 'savedmodels', o.model) };
+      lines.push({ ...o, model: name, batch: Object.values(o.inputs)[0].shape?.[0] ?? 1 });
+    }
+  }
+  return { models, lines };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -42,8 +61,16 @@ const TYPED = {
 };
 const num = (v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
 
+let encodeExample;
+
 function tensorOf(raw) {
-  const { dtype, shape, values } = raw;
+  const { dtype } = raw;
+  if (raw.serialized_tf_examples) {
+    const data = raw.serialized_tf_examples.map((f) => encodeExample(f));
+    return { dtype, shape: [data.length], data };
+  }
+  const shape = raw.shape ?? [];
+  const values = Array.isArray(raw.values) ? raw.values.flat(Infinity) : [raw.values];
   let data;
   if (TYPED[dtype]) data = TYPED[dtype].from(values.map(num));
   else if (dtype === 'DT_INT64') data = BigInt64Array.from(values.map((v) => BigInt(v)));
@@ -124,7 +151,14 @@ async function child(backend) {
   const { initBackend } = await import(join(root, 'dist/src/runtime/backend.js'));
   const tf = await import('@tensorflow/tfjs-core');
   await initBackend('wasm');
-  const { lines } = loadZoo();
+  const { lines, models } = loadZoo();
+  const { lookupType } = await import(join(root, 'dist/src/proto/root.js'));
+  const Example = lookupType('tensorflow.Example');
+  // The shared oracle lists serialized tf.Examples by their float features.
+  encodeExample = (features) => {
+    const feature = Object.fromEntries(Object.entries(features).map(([k, v]) => [k, { float_list: { value: v } }]));
+    return Example.encode(Example.fromObject({ features: { feature } })).finish();
+  };
 
   /** Loads `dir` and runs `calls`; one result per call. */
   async function runCalls(name, dir, calls) {
@@ -170,10 +204,10 @@ async function child(backend) {
   process.on('message', async ({ name, split }) => {
     const t0 = performance.now();
     const calls = lines.filter((l) => l.model === name);
-    const whole = await runCalls(name, join(zoo, 'models', name, '1'), calls);
+    const whole = await runCalls(name, models[name].dir, calls);
     let poisoned = whole.poisoned;
     // --split: when the model is refused as a whole, try each signature on its own.
-    if (split && whole.results.some((r) => r.kind === 'load') && !poisoned) {
+    if (split && !name.startsWith('shared:') && whole.results.some((r) => r.kind === 'load') && !poisoned) {
       for (const sig of [...new Set(calls.map((c) => c.signature))]) {
         const alone = await runCalls(name, await splitCopy(name, sig), calls.filter((c) => c.signature === sig));
         for (const r of alone.results) {
@@ -241,14 +275,14 @@ async function runBackend(backend, models, lines, split) {
 const RANK = { wrong: 3, run: 2, load: 1, match: 0 };
 
 /** One verdict per signature: its worst call (and, with --split, its worst call when loaded alone). */
-function verdicts(results, manifest) {
+function verdicts(results, models) {
   const sigs = new Map();
   const worse = (a, b) => (!b || RANK[a.kind] > RANK[b.kind] ? a : b);
   for (const r of results) {
     for (const c of r.results) {
       const key = `${r.name}:${c.signature}`;
       const prev = sigs.get(key);
-      const v = { model: r.name, signature: c.signature, family: manifest.models[r.name].family, ...c };
+      const v = { model: r.name, signature: c.signature, family: models[r.name].family, ...c };
       const next = worse(v, prev);
       next.leaked = (prev?.leaked ?? 0) + (c.leaked ?? 0) || undefined;
       if (c.alone || prev?.alone) next.alone = c.alone ? worse(c.alone, prev?.alone) : prev.alone;
@@ -278,14 +312,14 @@ async function parent(args) {
   const backends = args.includes('--backend') ? [args[args.indexOf('--backend') + 1]] : ['wasm', 'cpu'];
   const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
   const filters = args.filter((a, i) => !a.startsWith('--') && !['--backend', '--json'].includes(args[i - 1]));
-  const { manifest, lines } = loadZoo();
-  const models = Object.keys(manifest.models).filter((m) => filters.length === 0 || filters.some((f) => m.includes(f)));
-  const families = [...new Set(models.map((m) => manifest.models[m].family))].sort();
+  const { models: all, lines } = loadZoo();
+  const models = Object.keys(all).filter((m) => filters.length === 0 || filters.some((f) => m.includes(f)));
+  const families = [...new Set(models.map((m) => all[m].family))].sort();
   const byBackend = {};
   const timings = {};
   for (const b of backends) {
     const tb = performance.now();
-    byBackend[b] = verdicts(await runBackend(b, models, lines, args.includes('--split')), manifest);
+    byBackend[b] = verdicts(await runBackend(b, models, lines, args.includes('--split')), all);
     timings[b] = (performance.now() - tb) / 1000;
   }
   let bad = 0;
