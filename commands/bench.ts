@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Flags } from '@oclif/core';
 import { runBench, runFromJson, type BenchOutput } from '../src/bench/bench.js';
 import { compareRuns, formatCompare, formatRun, formatSweep, type CompareRow } from '../src/bench/format.js';
+import { checkGates, parseDurationMs, parseHeader, type GateVerdict } from '../src/bench/gates.js';
 import { renderReport } from '../src/bench/report.js';
 
 export default class Bench extends Command {
@@ -12,13 +13,18 @@ coordinated omission), bounded by --duration and/or --requests, after --warmup. 
 recorded in an HDR histogram (p50, p90, p99, p99.9, max). --sweep runs several load levels and
 finds the throughput knee; --suggest-batching turns a concurrency sweep into batching.pbtxt
 values for --target-p99. --report writes a self-contained HTML page; --json prints the result,
-and --compare a.json b.json prints the differences between two such results.`;
+and --compare a.json b.json prints the differences between two such results.
+
+For CI: the command exits 1 when fewer than --min-success percent of requests succeed
+(default 99; an unreachable server counts as 0%), or when --max-p99 or --min-rps is missed,
+and prints the first failing status and body.`;
 
   static override examples = [
     `<%= config.bin %> bench --url http://127.0.0.1:8501 --model half_plus_two --body '{"instances": [1.0, 2.0]}' --concurrency 16 --duration 10`,
     '<%= config.bin %> bench --grpc 127.0.0.1:8500 --model my_model --auto --batch 8 --rate 500 --duration 20',
     '<%= config.bin %> bench --url http://127.0.0.1:8501 --model my_model --auto --sweep concurrency=1,4,16,64 --report sweep.html',
     '<%= config.bin %> bench --compare before.json after.json',
+    '<%= config.bin %> bench --url http://127.0.0.1:8501 --model my_model --auto --header model-version:canary --max-p99 50ms --min-rps 200 -d 20',
   ];
 
   static override enableJsonFlag = true;
@@ -49,6 +55,10 @@ and --compare a.json b.json prints the differences between two such results.`;
     'suggest-batching': Flags.boolean({ description: 'sweep concurrency and propose batching parameters for --target-p99' }),
     'target-p99': Flags.integer({ description: 'p99 latency target in ms for --suggest-batching', default: 100, min: 1 }),
     cores: Flags.integer({ description: 'cores of the serving machine, for --suggest-batching (default: this machine)', min: 1 }),
+    header: Flags.string({ char: 'H', description: 'extra request header NAME:VALUE (gRPC: call metadata); repeatable', multiple: true }),
+    'min-success': Flags.string({ description: 'fail (exit 1) when fewer than this percent of requests succeed', default: '99' }),
+    'max-p99': Flags.string({ description: 'fail (exit 1) when p99 latency is above this, e.g. 50ms or 0.2s' }),
+    'min-rps': Flags.string({ description: 'fail (exit 1) when throughput is below this many requests/s' }),
   };
 
   static override strict = false;
@@ -64,6 +74,14 @@ and --compare a.json b.json prints the differences between two such results.`;
       return { kind: 'compare', a, b, rows };
     }
     if ((argv as string[]).length > 0) this.error(`unexpected argument: ${(argv as string[])[0]}`, { exit: 2 });
+    let headers: [string, string][];
+    let gates: Parameters<typeof checkGates>[1];
+    try {
+      headers = (flags.header ?? []).map(parseHeader);
+      gates = gatesOf(flags);
+    } catch (err) {
+      this.error((err as Error).message, { exit: 2 });
+    }
     const tty = process.stderr.isTTY && !this.jsonEnabled();
     let out: BenchOutput;
     try {
@@ -89,6 +107,7 @@ and --compare a.json b.json prints the differences between two such results.`;
         suggestBatching: flags['suggest-batching'],
         targetP99Ms: flags['target-p99'],
         ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
+        headers,
         ...(tty
           ? {
               onProgress: (p) =>
@@ -120,6 +139,27 @@ and --compare a.json b.json prints the differences between two such results.`;
       );
       this.log(`report written to ${flags.report}`);
     }
+    const verdicts = (out.kind === 'run' ? [out.result] : out.sweep.steps).map((r) => checkGates(r, gates));
+    const failed = verdicts.filter((v) => !v.passed);
+    if (failed.length > 0) this.error(gateMessage(failed), { exit: 1 });
     return out;
   }
+}
+
+function gatesOf(flags: { 'min-success': string; 'max-p99'?: string | undefined; 'min-rps'?: string | undefined }): Parameters<typeof checkGates>[1] {
+  const minSuccessPct = Number(flags['min-success']);
+  if (!Number.isFinite(minSuccessPct) || minSuccessPct < 0 || minSuccessPct > 100) throw new Error(`--min-success takes a percentage from 0 to 100 (got "${flags['min-success']}")`);
+  const minRps = flags['min-rps'] === undefined ? undefined : Number(flags['min-rps']);
+  if (minRps !== undefined && !(minRps >= 0)) throw new Error(`--min-rps takes a number of requests per second (got "${flags['min-rps']}")`);
+  return {
+    minSuccessPct,
+    ...(flags['max-p99'] !== undefined ? { maxP99Ms: parseDurationMs(flags['max-p99']) } : {}),
+    ...(minRps !== undefined ? { minRps } : {}),
+  };
+}
+
+function gateMessage(failed: readonly GateVerdict[]): string {
+  const lines = failed.flatMap((v) => v.failures);
+  const first = failed.find((v) => v.firstError !== undefined)?.firstError;
+  return `bench failed: ${lines.join('; ')}${first ? `\nfirst error: ${first}` : ''}`;
 }

@@ -2,7 +2,7 @@
  * tfs as a library. Everything the CLI does is reachable from here, with no side effects on
  * import (the tfjs runtime is loaded when a model is).
  *
- *   import { startServer, parseServeFlags, ServerCore, loadSavedModelServable, inspect } from 'tfs';
+ *   import { startServer, parseServeFlags, ServerCore, loadSavedModelServable, inspect } from 'tfserving';
  */
 export { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from './errors.js';
 export { DTYPES, dtypeInfo, type DTypeInfo, type DTypeName } from './tensor/dtypes.js';

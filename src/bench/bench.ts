@@ -38,6 +38,8 @@ export interface BenchOptions extends ModelSelector {
   readonly suggestBatching?: boolean;
   readonly targetP99Ms?: number;
   readonly cores?: number;
+  /** Extra request headers / gRPC metadata, as NAME:VALUE pairs already parsed. */
+  readonly headers?: readonly (readonly [string, string])[];
   readonly onProgress?: LoopOptions['onProgress'];
   readonly onStep?: (r: RunResult, level: number) => void;
 }
@@ -65,7 +67,7 @@ export async function buildTarget(o: BenchOptions): Promise<Target> {
     if (o.body !== undefined) body = readBodyArg(o.body);
     else if (o.auto) body = restBodyOf(randomInputs(await fetchRestInputSpecs(o.url, sel), batch), o.signature);
     else throw new Error('give a request body with --body \'<json>\' or --body @file.json, or --auto to build one from the model metadata');
-    return new RestTarget({ url: o.url, path: restPath(sel, 'predict'), body, connections: o.connections ?? concurrency, timeoutMs });
+    return new RestTarget({ url: o.url, path: restPath(sel, 'predict'), body, connections: o.connections ?? concurrency, timeoutMs, headers: o.headers ?? [] });
   }
   const address = o.grpc!;
   let request: Uint8Array;
@@ -78,6 +80,7 @@ export async function buildTarget(o: BenchOptions): Promise<Target> {
     request,
     connections: o.connections ?? Math.min(4, Math.max(1, concurrency)),
     timeoutMs,
+    headers: o.headers ?? [],
   });
 }
 

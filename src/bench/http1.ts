@@ -171,9 +171,10 @@ export class Http1Pool {
 }
 
 /** The bytes of a POST with a JSON body, Host header and keep-alive. */
-export function rawPost(host: string, port: number, path: string, body: Buffer): Buffer {
+export function rawPost(host: string, port: number, path: string, body: Buffer, headers: readonly (readonly [string, string])[] = []): Buffer {
+  const extra = headers.map(([k, v]) => `${k}: ${v}\r\n`).join('');
   const head =
     `POST ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`;
+    `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n${extra}\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }

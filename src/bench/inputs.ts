@@ -54,7 +54,15 @@ function specsOf(sig: SignatureDefJson | undefined, name: string): Record<string
 
 /** Fetch a signature's inputs from REST GET .../metadata. */
 export async function fetchRestInputSpecs(url: string, sel: ModelSelector): Promise<Record<string, InputSpec>> {
-  const res = await fetch(new URL(restPath(sel, 'metadata'), url));
+  const target = new URL(restPath(sel, 'metadata'), url);
+  let res: Response;
+  try {
+    res = await fetch(target);
+  } catch (err) {
+    // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach ${target.origin} for the model metadata (--auto): ${cause?.code ?? cause?.message ?? String(err)}; is the server running?`);
+  }
   const body = (await res.json()) as { error?: string; metadata?: { signature_def?: { signature_def?: Record<string, SignatureDefJson> } } };
   if (!res.ok) throw new Error(`metadata request failed (${res.status}): ${body.error ?? ''}`);
   const name = sel.signature || 'serving_default';

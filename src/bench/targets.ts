@@ -31,6 +31,8 @@ export interface RestTargetOptions {
   readonly body: string | Uint8Array;
   readonly connections: number;
   readonly timeoutMs: number;
+  /** Extra request headers (--header), e.g. a canary route's `model-version`. */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 export class RestTarget implements Target {
@@ -45,7 +47,7 @@ export class RestTarget implements Target {
     const host = u.hostname.replace(/^\[|\]$/g, '');
     const port = Number(u.port || 80);
     this.pool = new Http1Pool(host, port, opts.connections, opts.timeoutMs);
-    this.raw = rawPost(u.hostname, port, opts.path, Buffer.from(opts.body));
+    this.raw = rawPost(u.hostname, port, opts.path, Buffer.from(opts.body), opts.headers ?? []);
     this.describe = `POST ${u.origin}${opts.path}`;
   }
 
@@ -76,6 +78,8 @@ export interface GrpcTargetOptions {
   readonly timeoutMs: number;
   readonly credentials?: grpc.ChannelCredentials;
   readonly maxMessageBytes?: number;
+  /** Extra call metadata (--header). */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 const passThrough = (b: Buffer): Buffer => b;
@@ -85,6 +89,7 @@ export class GrpcTarget implements Target {
   readonly describe: string;
   private readonly clients: grpc.Client[];
   private readonly request: Buffer;
+  private readonly metadata: grpc.Metadata;
   private next = 0;
 
   constructor(private readonly opts: GrpcTargetOptions) {
@@ -100,6 +105,8 @@ export class GrpcTarget implements Target {
         }),
     );
     this.request = Buffer.from(opts.request);
+    this.metadata = new grpc.Metadata();
+    for (const [k, v] of opts.headers ?? []) this.metadata.add(k.toLowerCase(), v);
     this.describe = `gRPC ${opts.address}${opts.method}`;
   }
 
@@ -111,7 +118,7 @@ export class GrpcTarget implements Target {
         passThrough,
         passThrough,
         this.request,
-        new grpc.Metadata(),
+        this.metadata.clone(),
         { deadline: Date.now() + this.opts.timeoutMs },
         (err: grpc.ServiceError | null) => {
           if (!err) resolve({ ok: true, status: 'OK' });

@@ -2,7 +2,7 @@
  * The embedded runtime's public API: run TensorFlow SavedModels on tfjs.
  *
  * ```ts
- * import { initBackend, loadSavedModelServable } from 'tfs';
+ * import { initBackend, loadSavedModelServable } from 'tfserving';
  * await initBackend('wasm');
  * const model = await loadSavedModelServable('half_plus_two', 123, 'fixtures/models/half_plus_two/00000123');
  * const { y } = await model.run('serving_default', { x: { dtype: 'DT_FLOAT', shape: [2, 1], data: Float32Array.of(1, 2) } });

@@ -3,19 +3,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The npm package name (the CLI's bin is `tfs`; the npm name `tfs` belongs to an unrelated package). */
+export const PACKAGE_NAME = 'tfserving';
+
 function findPackageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
       try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'tfs') return dir;
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
       } catch {
         /* keep walking */
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error('tfs: cannot find the package root (package.json named "tfs")');
+    if (up === dir) throw new Error(`tfs: cannot find the package root (package.json named "${PACKAGE_NAME}")`);
     dir = up;
   }
 }
