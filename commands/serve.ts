@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Flags } from '@oclif/core';
-import { asTfsError } from '../src/errors.js';
+import { Errors, asTfsError } from '../src/errors.js';
 import {
   FlagError,
   SERVE_FLAGS,
@@ -107,7 +107,7 @@ export default class Serve extends Command {
       }
       if (!server) {
         logger.info(`Received ${sig} during start-up: stopping`);
-        startAbort.abort(new StartupError(1, `start-up interrupted by ${sig}`));
+        startAbort.abort(new StartupError(Errors.startupInterrupted(sig)));
         return;
       }
       logger.info(`Received ${sig}: draining in-flight requests (up to ${grace} ms), then exiting`);

@@ -32,7 +32,7 @@
  * Cancellation. A caller whose AbortSignal fires while queued is removed from its batch and
  * answered at once; a running batch is aborted only when every caller in it has gone.
  */
-import { Code, Errors, TfsError, asTfsError } from '../errors.js';
+import { Code, Errors, asTfsError, abortError } from '../errors.js';
 import type { BatchingParameters } from '../config/types.js';
 import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -222,7 +222,7 @@ export class BatchingServable implements ModelServable {
 
   run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.disposed) return Promise.reject(Errors.batchQueueClosed());
     const plan = this.plan(signatureKey, inputs, options.outputFilter);
     if (!plan) return this.inner.run(signatureKey, inputs, options);
@@ -253,7 +253,7 @@ export class BatchingServable implements ModelServable {
         const onAbort = (): void => {
           if (call.settled) return;
           entry.queue.withdraw(task);
-          this.settle(call, abortReason(signal));
+          this.settle(call, abortError(signal));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         call.detach = () => signal.removeEventListener('abort', onAbort);
@@ -342,7 +342,7 @@ export class BatchingServable implements ModelServable {
       for (const alias of Object.keys(call.results[0]!)) merged[alias] = concatTensors(call.results.map((r) => r![alias]!));
       this.settle(call, undefined, merged);
     } catch (err) {
-      this.settle(call, new TfsError(Code.INTERNAL, `Tensor concat operation failed: ${(err as Error).message}`));
+      this.settle(call, Errors.batchConcatFailed((err as Error).message));
     }
   }
 
@@ -527,13 +527,6 @@ function ownLengths(p: TaskPiece<Call>, ragged: Map<string, number[]>): Map<numb
 export function roundToAllowed(n: number, allowed: readonly number[]): number {
   for (const a of allowed) if (a >= n) return a;
   return n;
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  const r: unknown = signal.reason;
-  if (r instanceof TfsError) return r;
-  if (r instanceof Error && r.name === 'TimeoutError') return Errors.deadlineExceeded();
-  return Errors.cancelled();
 }
 
 /** Abort `ac` once every caller's signal has aborted (a caller without a signal never aborts). */

@@ -5,7 +5,7 @@
  * is never detached and the I/O thread never copies them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Code, TfsError } from '../errors.js';
+import { Errors, asTfsError } from '../errors.js';
 import type { ModelServable } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cloneTensor } from './tensor-ops.js';
@@ -22,9 +22,9 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
-function errorFields(err: unknown): { code: number; message: string } {
-  if (err instanceof TfsError) return { code: err.code, message: err.message };
-  return { code: Code.INTERNAL, message: err instanceof Error ? err.message : String(err) };
+function errorFields(err: unknown): { code: number; message: string; errorId: string } {
+  const e = asTfsError(err);
+  return { code: e.code, message: e.message, errorId: e.id };
 }
 
 async function load(): Promise<void> {
@@ -63,7 +63,7 @@ port.on('message', (msg: ToWorker) => {
       void run(msg);
       break;
     case 'cancel':
-      running.get(msg.id)?.abort(new TfsError(Code.CANCELLED, 'Cancelled'));
+      running.get(msg.id)?.abort(Errors.cancelled());
       break;
     case 'close':
       void (async () => {

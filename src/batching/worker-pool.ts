@@ -5,7 +5,7 @@
  * fails with INTERNAL (its callers get an answer, the server stays up).
  */
 import { Worker } from 'node:worker_threads';
-import { Code, Errors, TfsError } from '../errors.js';
+import { Errors, TfsError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logger } from '../util/logger.js';
 import { type FromWorker, type ToWorker, type WorkerSource, transferList } from './worker-protocol.js';
@@ -87,7 +87,7 @@ export class WorkerPool {
           case 'load-error':
             this.remove(slot);
             void worker.terminate();
-            reject(new TfsError(msg.code as Code, msg.message));
+            reject(TfsError.revive({ code: msg.code, message: msg.message, id: msg.errorId }));
             break;
           case 'ok':
           case 'err': {
@@ -96,7 +96,7 @@ export class WorkerPool {
             this.release(slot);
             if (!p) break;
             if (msg.t === 'ok') p.resolve(msg.outputs);
-            else p.reject(new TfsError(msg.code as Code, msg.message));
+            else p.reject(TfsError.revive({ code: msg.code, message: msg.message, id: msg.errorId }));
             break;
           }
           case 'closed':

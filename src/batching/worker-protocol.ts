@@ -28,9 +28,9 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly t: 'ready' }
-  | { readonly t: 'load-error'; readonly code: number; readonly message: string }
+  | { readonly t: 'load-error'; readonly code: number; readonly message: string; readonly errorId?: string }
   | { readonly t: 'ok'; readonly id: number; readonly outputs: Record<string, Tensor> }
-  | { readonly t: 'err'; readonly id: number; readonly code: number; readonly message: string }
+  | { readonly t: 'err'; readonly id: number; readonly code: number; readonly message: string; readonly errorId?: string }
   | { readonly t: 'closed' };
 
 /** The ArrayBuffers of `tensors` that may be transferred (each typed array must own its whole buffer). */

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Code, TfsError } from '../errors.js';
+import { TfsError, Errors } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveOptions, GenUsageError, isDns1123Label, isLabelValue, type GenK8sFlags, type ResolvedOptions } from './options.js';
 import { CONFIG_KEYS, loadInputs, type ConfigFileInput, type LoadedInputs, type ReadConfigFile } from './inputs.js';
@@ -86,9 +86,7 @@ function finish(obj: ModelObject, file: string): GeneratedObject {
   try {
     obj.validate();
   } catch (e) {
-    throw new TfsError(Code.INTERNAL, `generated ${kind} '${name}' does not validate against its schema: ${(e as Error).message}`, {
-      hint: 'This is a bug in tfs gen k8s; please report it with the command line.',
-    });
+    throw Errors.k8sSchemaInvalid(kind, name, (e as Error).message);
   }
   // Rules the OpenAPI schemas do not carry.
   if (!isDns1123Label(name)) {

@@ -27,7 +27,7 @@
  * the position of every field so later validation can point at file:line:column.
  */
 import protobuf from 'protobufjs';
-import { Code, TfsError } from '../errors.js';
+import { TfsError, Errors } from '../errors.js';
 
 /** A 1-based position in a text file (column counted as upstream does). */
 export interface SourcePosition {
@@ -100,7 +100,9 @@ export class TextFormatError extends TfsError {
 
   constructor(file: string, typeName: string, errors: readonly TextFormatDiagnostic[]) {
     const first = errors[0] ?? { line: 1, column: 1, message: 'unknown error', severity: 'error' as const };
-    super(Code.INVALID_ARGUMENT, `${file}:${first.line}:${first.column}: ${first.message}`, {
+    const entry = Errors.textFormatParse;
+    super(entry.code, entry.text(file, first.line, first.column, first.message), {
+      id: entry.id,
       location: { file, line: first.line, column: first.column },
       hint: first.hint ?? 'Fix the text-format syntax at that position (protobuf text format: `field: value`, `message { … }`).',
     });

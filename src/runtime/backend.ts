@@ -15,7 +15,7 @@
  * interleaves with them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Code, Errors, TfsError } from '../errors.js';
+import { Errors, TfsError } from '../errors.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -53,9 +53,7 @@ async function importTensorflowBackend(): Promise<string | undefined> {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') continue;
-      throw new TfsError(Code.FAILED_PRECONDITION, `${pkg} is installed but failed to load: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw Errors.tensorflowBackendLoadFailed(pkg, (e as Error).message, e);
     }
   }
   return undefined;
@@ -193,16 +191,13 @@ async function ensureBackend(name: ConcreteBackend): Promise<void> {
         const pkg = await importTensorflowBackend();
         if (!pkg) throw tensorflowMissing();
         if (!tf.findBackendFactory('tensorflow')) {
-          throw new TfsError(
-            Code.FAILED_PRECONDITION,
-            `${pkg} is installed but registered its backend with another copy of @tensorflow/tfjs-core than tfs uses (${tf.version_core}); install a version of ${pkg} that depends on @tensorflow/tfjs-core ${tf.version_core}.`,
-          );
+          throw Errors.tensorflowBackendOtherCore(pkg, tf.version_core);
         }
         state.tensorflowPackage = pkg;
       }
       const previous = tf.getBackend();
       const ok = await tf.setBackend(name);
-      if (!ok) throw new TfsError(Code.FAILED_PRECONDITION, `tfjs backend ${name} failed to initialize`);
+      if (!ok) throw Errors.backendInitFailed(name);
       if (name === 'wasm') {
         tf.findBackend('cpu'); // initialize cpu for the bridge
         state.bridged = bridgeWasmKernels();

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerOp, type GraphNode } from '@tensorflow/tfjs-converter';
-import { Code, Errors, TfsError } from '../errors.js';
+import { Errors } from '../errors.js';
 import type { DTypeName } from '../tensor/dtypes.js';
 import {
   denseColumn,
@@ -70,25 +70,25 @@ export function releaseModelResources(id: number): void {
 function resources(node: GraphNode): ModelResources {
   const id = node.attrs['_tfs_model'] as number;
   const r = models.get(id);
-  if (!r) throw new TfsError(Code.INTERNAL, `model ${id} has no registered resources`);
+  if (!r) throw Errors.runtimeResourcesMissing(id);
   return r;
 }
 
 function variable(node: GraphNode): LiveVariable {
   const v = resources(node).variables.get(node.attrs['_tfs_res'] as number);
-  if (!v) throw new TfsError(Code.INTERNAL, `unknown variable ${String(node.attrs['_tfs_res'])}`);
+  if (!v) throw Errors.runtimeUnknownVariable(String(node.attrs['_tfs_res']));
   return v;
 }
 
 function table(node: GraphNode): TableState {
   const t = resources(node).tables.get(node.attrs['_tfs_res'] as number);
-  if (!t) throw new TfsError(Code.INTERNAL, `unknown table ${String(node.attrs['_tfs_res'])}`);
+  if (!t) throw Errors.runtimeUnknownTable(String(node.attrs['_tfs_res']));
   return t;
 }
 
 function input(node: GraphNode, i: number): tf.Tensor {
   const t = node.inputs[i];
-  if (!t) throw new TfsError(Code.INTERNAL, `custom op input ${i} is missing`);
+  if (!t) throw Errors.customOpInputMissing(i);
   return t;
 }
 
@@ -157,7 +157,7 @@ function runParse(p: ParseSpec): tf.Tensor[] {
   const serialized = stringBytes(p.serialized);
   const batchShape = p.serialized.shape;
   if (batchShape.length > 1) {
-    throw new TfsError(Code.INVALID_ARGUMENT, `Expected serialized to be a scalar or vector, got shape: [${batchShape.join(',')}]`);
+    throw Errors.parseExampleSerializedShape(batchShape);
   }
   const scalar = batchShape.length === 0;
   const names = p.names && p.names.size > 0 ? keysOf(p.names) : undefined;
@@ -188,7 +188,7 @@ function runParse(p: ParseSpec): tf.Tensor[] {
     const dtype = p.denseTypes[j] ?? 'float';
     const shape = p.denseShapes[j];
     if (!shape || shape.some((d) => d < 0)) {
-      throw new TfsError(Code.UNIMPLEMENTED, `dense feature ${key}: variable-length dense features are not supported by tfs`);
+      throw Errors.varLenDenseFeature(key);
     }
     const def = p.denseDefaults[j];
     const spec: DenseSpec = { key, dtype, shape, defaults: def ? defaultsOf(def, dtype) : undefined };
@@ -267,7 +267,7 @@ function broadcastGradientArgs(node: GraphNode): tf.Tensor[] {
   if (!same) {
     for (let i = 0; i < rank; i++) {
       if (a[i] !== b[i] && a[i] !== 1 && b[i] !== 1) {
-        throw new TfsError(Code.INVALID_ARGUMENT, `Incompatible shapes: [${s0.join(',')}] vs. [${s1.join(',')}]`);
+        throw Errors.incompatibleShapes(s0, s1);
       }
       if (a[i] === 1) r0.push(i);
       if (b[i] === 1) r1.push(i);
@@ -354,7 +354,7 @@ function int64Checked(node: GraphNode): tf.Tensor {
       case 11:
         return tf.addN(xs);
       default:
-        throw new TfsError(Code.INTERNAL, `unknown checked int64 op ${code}`);
+        throw Errors.unknownCheckedInt64Op(code);
     }
   };
   return tf.tidy(() => {
@@ -495,7 +495,7 @@ export function registerCustomOps(): void {
     const ks: (Uint8Array | number)[] = keys.dtype === 'string' ? stringBytes(keys) : Array.from(keys.dataSync() as ArrayLike<number>);
     const vs: (Uint8Array | number)[] = vals.dtype === 'string' ? stringBytes(vals) : Array.from(vals.dataSync() as ArrayLike<number>);
     if (ks.length !== vs.length) {
-      throw new TfsError(Code.INVALID_ARGUMENT, `Expected shape [${ks.length}] for value, got [${vs.length}]`);
+      throw Errors.tableValueShape(ks.length, vs.length);
     }
     const entries = t.entries ?? new Map();
     ks.forEach((k, i) => entries.set(tableKey(t, k), vs[i]!));
@@ -514,16 +514,13 @@ export function registerCustomOps(): void {
     try {
       text = readFileSync(path, 'latin1');
     } catch (e) {
-      throw new TfsError(Code.NOT_FOUND, `${path}; ${(e as Error).message}`);
+      throw Errors.tableFileUnreadable(path, (e as Error).message);
     }
     const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     const used = vocabSize >= 0 ? lines.slice(0, vocabSize) : lines;
     if (vocabSize >= 0 && lines.length < vocabSize) {
-      throw new TfsError(
-        Code.INVALID_ARGUMENT,
-        `Invalid vocab_size in ${path}: expected ${vocabSize} lines but the file has ${lines.length}`,
-      );
+      throw Errors.tableVocabSize(path, vocabSize, lines.length);
     }
     const pick = (line: string, lineNo: number, index: number, dtype: DTypeName): number | Uint8Array => {
       let field: string;
@@ -532,13 +529,13 @@ export function registerCustomOps(): void {
       else {
         const cols = line.split(delim);
         if (index >= cols.length) {
-          throw new TfsError(Code.INVALID_ARGUMENT, `Invalid number of columns in ${path} line ${lineNo} (${line}) : expected ${index + 1} got ${cols.length}`);
+          throw Errors.tableColumns(path, lineNo, line, index + 1, cols.length);
         }
         field = cols[index]!;
       }
       if (dtype === 'DT_STRING') return Buffer.from(field, 'latin1');
       const v = Number(field);
-      if (!Number.isFinite(v)) throw new TfsError(Code.INVALID_ARGUMENT, `Field ${field} in line ${lineNo} is not a valid number.`);
+      if (!Number.isFinite(v)) throw Errors.tableFieldNotNumber(field, lineNo);
       return v;
     };
     const entries = t.entries ?? new Map();

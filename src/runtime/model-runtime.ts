@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { Code, Errors, TfsError } from '../errors.js';
+import { Errors, TfsError, abortError, kernelFailure } from '../errors.js';
 import type { RunOptions, SignatureSpec } from '../core/servable.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
@@ -85,9 +85,7 @@ function describeProblems(name: string, unsupported: ReadonlyMap<string, Readonl
     );
   }
   if (ops.length > 0) {
-    const err = Errors.unsupportedOps(parts.join(''));
-    const msg = errors.length > 0 ? `${err.message}. Other problems: ${errors.join('; ')}` : err.message;
-    return new TfsError(err.code, `Model ${name}: ${msg}`);
+    return Errors.modelUnsupportedOps(name, parts.join(''), errors);
   }
   return Errors.modelLoad(`Model ${name} cannot be served: ${errors.join('; ')}`);
 }
@@ -138,7 +136,7 @@ export class ModelRuntime {
       frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...specs.keys()] });
     } catch (e) {
       // Unreadable checkpoint files keep their code (DATA_LOSS, NOT_FOUND).
-      if (e instanceof TfsError) throw new TfsError(e.code, `Model ${name}: ${e.message}`, { cause: e });
+      if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
       throw e;
     }
     const enc = encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`);
@@ -200,7 +198,7 @@ export class ModelRuntime {
     } catch (e) {
       model?.dispose();
       releaseModelResources(modelId);
-      if (e instanceof TfsError) throw new TfsError(e.code, `Model ${name}: ${e.message}`, { cause: e });
+      if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
       throw Errors.modelLoad(`Model ${name} failed to load: ${(e as Error).message}`, e);
     }
 
@@ -347,10 +345,7 @@ export class ModelRuntime {
       const off = feeds
         .filter(([alias, t]) => !shapeMatches(spec.inputs[alias]?.shape, t.shape))
         .map(([alias, t]) => `input ${alias} has shape ${shapeString(t.shape)}, the signature declares ${shapeString(spec.inputs[alias]!.shape!)}`);
-      throw new TfsError(Code.INVALID_ARGUMENT, (e as Error).message, {
-        cause: e,
-        ...(off.length > 0 ? { hint: off.join('; ') } : {}),
-      });
+      throw kernelFailure(e, off.length > 0 ? off.join('; ') : undefined);
     }
   }
 
@@ -373,7 +368,5 @@ function shapeMatches(declared: readonly number[] | null | undefined, shape: rea
 function checkAbort(signal: AbortSignal | undefined, cleanup?: () => void): void {
   if (!signal?.aborted) return;
   cleanup?.();
-  const r: unknown = signal.reason;
-  if (r instanceof TfsError) throw r;
-  throw Errors.cancelled();
+  throw abortError(signal);
 }

@@ -14,7 +14,7 @@
  * - int8/uint8/int16/uint16 results are wrapped to their width, as TF's arithmetic does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Code, Errors, TfsError } from '../errors.js';
+import { Errors, TfsError } from '../errors.js';
 import { dtypeInfo, mustDtype, type DTypeName } from '../tensor/dtypes.js';
 import {
   bfloat16ToFloat,
@@ -89,7 +89,7 @@ export function toTfjsValues(t: Tensor, what: string): { dtype: tf.DataType; val
     case 'DT_STRING':
       return { dtype: 'string', values: d as Uint8Array[] };
     default:
-      throw new TfsError(Code.UNIMPLEMENTED, `${what}: dtype ${info.short} is not supported by the tfs runtime`);
+      throw Errors.runtimeDtypeUnsupported(what, info.short);
   }
 }
 
@@ -170,15 +170,12 @@ export function fromTfjsValues(
         throw mismatch(what, dtype, tfDtype);
     }
   }
-  if (data.length !== n) throw new TfsError(Code.INTERNAL, `${what}: ${data.length} values for shape [${shape.join(',')}]`);
+  if (data.length !== n) throw Errors.runtimeValueCount(what, data.length, shape);
   return { dtype, shape: [...shape], data };
 }
 
 function mismatch(what: string, dtype: DTypeName, tfDtype: string): TfsError {
-  return new TfsError(
-    Code.INTERNAL,
-    `${what}: the graph computed a ${tfDtype} tensor where the signature declares ${dtypeInfo(dtype)?.short ?? dtype}`,
-  );
+  return Errors.runtimeDtypeMismatch(what, tfDtype, dtypeInfo(dtype)?.short ?? dtype);
 }
 
 /**

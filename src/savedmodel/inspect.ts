@@ -147,7 +147,7 @@ function selectMetaGraph(file: SavedModelFile, tagSet: string): MetaGraphDefObje
   if (!mg) {
     const err = Errors.metaGraphNotFound([...want]);
     const available = file.metaGraphs.map((m) => `'${tagList(m).join(', ')}'`).join(', ');
-    throw new TfsError(err.code, err.message, { hint: `${file.file} has the tag sets: ${available || '(none)'}` });
+    throw err.withHint(`${file.file} has the tag sets: ${available || '(none)'}`);
   }
   return mg;
 }

@@ -34,7 +34,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type protobuf from 'protobufjs';
 import { parseTextFormat } from '../proto/text-format.js';
-import { Errors, TfsError } from '../errors.js';
+import { Errors } from '../errors.js';
 import { lookupType } from '../proto/root.js';
 import type { SignatureSpec } from '../core/servable.js';
 import type { TensorSpec } from '../tensor/tensor.js';
@@ -239,7 +239,7 @@ export function readSavedModel(dir: string, opts: ReadSavedModelOptions = {}): L
   if (index < 0) {
     const err = Errors.metaGraphNotFound([...new Set(tags)]);
     const available = tagSets.map((ts) => `'${ts.join(', ')}'`).join(', ');
-    throw new TfsError(err.code, err.message, { hint: `${d.file} has the tag sets: ${available || '(none)'}` });
+    throw err.withHint(`${d.file} has the tag sets: ${available || '(none)'}`);
   }
   const metaGraph = toPlainObject<MetaGraphDefObject>(lookupType('tensorflow.MetaGraphDef'), all[index]!);
   return buildLoaded(dir, d, tagSets, metaGraph);

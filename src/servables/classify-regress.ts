@@ -9,7 +9,7 @@
  * outputs are checked and turned into ClassificationResult / RegressionResult.
  */
 import type { ServerCoreApi } from '../core/server-core-api.js';
-import { Errors } from '../errors.js';
+import { Errors, abortError } from '../errors.js';
 import { lookupType } from '../proto/root.js';
 import textformat from 'protobufjs/ext/textformat.js';
 import type protobuf from 'protobufjs';
@@ -21,7 +21,6 @@ import {
   type RequestOptions,
   type ResolvedModelSpec,
   raceAbort,
-  abortError,
   withServable,
 } from './predict.js';
 import { signatureDefsOf } from './metadata.js';

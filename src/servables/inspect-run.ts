@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { Code, Errors, TfsError } from '../errors.js';
+import { Errors } from '../errors.js';
 import { isSavedModelDir, listVersionDirs } from '../savedmodel/saved-model.js';
 import { loadSavedModelServable } from './saved-model-servable.js';
 import { parseRequestBody, predictInputsFromJson, predictResponseJson } from '../tensor/json-tensor.js';
@@ -40,7 +40,7 @@ export function resolveRunDir(dir: string): { dir: string; name: string; version
   const versions = listVersionDirs(dir).filter((v) => isSavedModelDir(v.path));
   const latest = versions[versions.length - 1];
   if (!latest) {
-    throw new TfsError(Code.NOT_FOUND, `${dir} is neither a SavedModel directory nor a base path with SavedModel versions`);
+    throw Errors.inspectNotAModel(dir);
   }
   return { dir: latest.path, name: basename(resolve(dir)), version: latest.version };
 }
@@ -51,7 +51,7 @@ function readInputs(arg: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new TfsError(Code.INVALID_ARGUMENT, `cannot read --inputs file ${file}: ${(e as Error).message}`);
+    throw Errors.inspectInputsUnreadable(file, (e as Error).message);
   }
 }
 
@@ -72,21 +72,20 @@ export async function inspectRun(opts: InspectRunOptions): Promise<string> {
   try {
     const spec = servable.signatures.get(signature);
     if (!spec) {
-      const err = Errors.restSignatureNotFound(signature);
-      throw new TfsError(err.code, err.message, { hint: `signatures: ${[...servable.signatures.keys()].join(', ')}` });
+      throw Errors.restSignatureNotFound(signature).withHint(`signatures: ${[...servable.signatures.keys()].join(', ')}`);
     }
     const aliases = Object.keys(spec.inputs).sort();
     let inputs = {};
     if (aliases.length > 0) {
       if (inputsText === undefined) {
-        throw new TfsError(Code.INVALID_ARGUMENT, `--inputs is required: signature ${signature} takes ${aliases.join(', ')}`);
+        throw Errors.inspectInputsRequired(signature, aliases);
       }
       // The same body REST would receive, so number literals keep their int/float kind.
       const parsed = parseRequestBody(`{"inputs": ${inputsText}}`);
       inputs = predictInputsFromJson(parsed, spec.inputs).inputs;
     } else if (inputsText !== undefined && inputsText.trim() !== '{}') {
       // REST predict cannot call a signature without inputs; --run can, with no --inputs.
-      throw new TfsError(Code.INVALID_ARGUMENT, `signature ${signature} takes no inputs; omit --inputs (or pass {})`);
+      throw Errors.inspectNoInputsTaken(signature);
     }
     const outputs = await servable.run(signature, inputs);
     return predictResponseJson(outputs, 'columnar');

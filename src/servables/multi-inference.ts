@@ -14,7 +14,7 @@
  * Classify/Regress signatures describe.
  */
 import type { ServerCoreApi } from '../core/server-core-api.js';
-import { Errors } from '../errors.js';
+import { Errors, abortError } from '../errors.js';
 import type { ClassificationResultObj, InputObj, RegressionResultObj } from '../tensor/inference-types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -31,7 +31,6 @@ import {
   REGRESS_METHOD,
   type RequestOptions,
   type ResolvedModelSpec,
-  abortError,
   raceAbort,
   withServable,
 } from './predict.js';

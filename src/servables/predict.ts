@@ -11,7 +11,7 @@
  *  5. `servable.run`, racing the request's AbortSignal so a deadline always answers.
  */
 import type { ServerCoreApi, ServableHandle } from '../core/server-core-api.js';
-import { Errors, TfsError } from '../errors.js';
+import { Errors, TfsError, abortError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ModelSpec, servableRequestOf, signatureKeyOf } from './model-spec.js';
 import type { ModelServable, SignatureSpec } from '../core/servable.js';
@@ -54,14 +54,6 @@ export interface ResolvedModelSpec {
 export interface PredictResult {
   outputs: Record<string, Tensor>;
   modelSpec: ResolvedModelSpec;
-}
-
-/** The TfsError an aborted signal stands for: its reason when that is a TfsError, else deadline/cancel. */
-export function abortError(signal: AbortSignal): TfsError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof TfsError) return reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return Errors.runTimedOut();
-  return Errors.cancelled();
 }
 
 /**

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import protobuf from 'protobufjs';
 import type { ServableHandle, ServerCoreApi } from '../core/server-core-api.js';
-import { Code, Errors, TfsError, asTfsError } from '../errors.js';
+import { Errors, TfsError, asTfsError } from '../errors.js';
 import { lookupType } from '../proto/root.js';
 import { crc32c, maskCrc, unmaskCrc } from '../savedmodel/crc32c.js';
 import { tensorFromProto, type TensorProtoLike } from '../tensor/tensor-proto.js';
@@ -145,7 +145,7 @@ function warmupCore(servable: ModelServable): ServerCoreApi {
   return {
     getServableHandle: () => handle,
     getModelStatus: () => [],
-    reloadConfig: () => Promise.reject(new TfsError(Code.FAILED_PRECONDITION, 'not available during warmup')),
+    reloadConfig: () => Promise.reject(Errors.warmupReloadUnavailable()),
     currentConfig: () => ({ models: [] }),
     isReady: () => false,
   };

@@ -30,7 +30,7 @@ import { ConfigPoller } from './config-poller.js';
 import { ServerCore, type ModelLoader } from './server-core.js';
 import { localPathOf } from '../sources/file-system-source.js';
 import type { ServerCoreApi } from '../core/server-core-api.js';
-import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../errors.js';
+import { Errors, TfsError, asTfsError, codeName, StartupError } from '../errors.js';
 import { createMetrics, type TfsMetrics } from '../metrics/metrics.js';
 import { createMetricsEndpoint } from '../metrics/exposition.js';
 import { initBackend, isBackendName, type BackendName } from '../runtime/backend.js';
@@ -42,8 +42,7 @@ import { createGrpcServer, type TfsGrpcServer } from './grpc/server.js';
 import { createRequestLogger } from './request-log.js';
 import { buildRestApp, listenRest } from './rest/app.js';
 
-/** A start-up failure: printed as upstream's `Failed to start server. Error: <CODE>: <message>`. */
-export class StartupError extends TfsError {}
+export { StartupError } from '../errors.js';
 
 export interface StartOptions {
   readonly flags: FlagValues;
@@ -117,46 +116,40 @@ const num = (f: FlagValues, k: string): number => Number(f[k]);
 const str = (f: FlagValues, k: string): string => String(f[k] ?? '');
 const bool = (f: FlagValues, k: string): boolean => f[k] === true;
 
-function fail(code: number, message: string): never {
-  throw new StartupError(code as Code, message);
+function fail(err: TfsError): never {
+  throw new StartupError(err);
 }
 
 /** Upstream's BuildAndStart checks, with upstream's texts. */
 export function checkStartupFlags(f: FlagValues): void {
   if (num(f, 'port') < 0 && str(f, 'grpc_socket_path') === '') {
-    fail(Code.INVALID_ARGUMENT, 'At least one of server_options.grpc_port or server_options.grpc_socket_path must be set.');
+    fail(Errors.noGrpcPortOrSocket());
   }
   if (bool(f, 'use_alts_credentials') && str(f, 'ssl_config_file') !== '') {
-    fail(Code.INVALID_ARGUMENT, 'Either use_alts_credentials must be false or ssl_config_file must be empty.');
+    fail(Errors.altsWithSsl());
   }
   if (str(f, 'model_base_path') === '' && str(f, 'model_config_file') === '') {
-    fail(Code.INVALID_ARGUMENT, 'Both server_options.model_base_path and server_options.model_config_file are empty!');
+    fail(Errors.noModelBasePathOrConfig());
   }
   if (str(f, 'batching_parameters_file') !== '' && !bool(f, 'enable_batching')) {
-    fail(
-      Code.INVALID_ARGUMENT,
-      'server_options.batching_parameters_file is set without setting server_options.enable_batching to true.',
-    );
+    fail(Errors.batchingFileWithoutBatching());
   }
   if (num(f, 'tensorflow_session_parallelism') > 0 && num(f, 'tensorflow_intra_op_parallelism') > 0 && num(f, 'tensorflow_inter_op_parallelism') > 0) {
-    fail(
-      Code.INVALID_ARGUMENT,
-      'Either configure server_options.tensorflow_session_parallelism or (server_options.tensorflow_intra_op_parallelism, server_options.tensorflow_inter_op_parallelism) separately. You cannot configure all.',
-    );
+    fail(Errors.sessionParallelismConflict());
   }
   const rest = num(f, 'rest_api_port');
   if (rest > 0 && rest === num(f, 'port')) {
     // Upstream logs this and runs without REST; we refuse, since a user asked for both.
-    fail(Code.INVALID_ARGUMENT, `--rest_api_port (${rest}) must differ from --port (${num(f, 'port')}).`);
+    fail(Errors.restPortIsGrpcPort(rest, num(f, 'port')));
   }
   if (!['auto', 'in-thread', 'workers'].includes(str(f, 'batch_execution'))) {
-    fail(Code.INVALID_ARGUMENT, `--batch_execution must be one of auto, in-thread, workers (got "${str(f, 'batch_execution')}").`);
+    fail(Errors.badBatchExecution(str(f, 'batch_execution')));
   }
   if (num(f, 'batch_worker_threads') < 0) {
-    fail(Code.INVALID_ARGUMENT, `--batch_worker_threads must be 0 or more (got ${num(f, 'batch_worker_threads')}).`);
+    fail(Errors.badBatchWorkerThreads(num(f, 'batch_worker_threads')));
   }
   if (!isBackendName(str(f, 'backend'))) {
-    fail(Code.INVALID_ARGUMENT, `--backend must be one of auto, wasm, cpu, tensorflow (got "${str(f, 'backend')}").`);
+    fail(Errors.badBackend(str(f, 'backend')));
   }
 }
 
@@ -171,7 +164,7 @@ function checkBasePathsExist(config: ModelServerConfig): void {
     const local = localPathOf(m.basePath);
     if ('error' in local) continue; // the source reports unsupported schemes itself
     if (!existsSync(local.path)) {
-      fail(Code.NOT_FOUND, `Could not find base path ${local.path} for servable ${m.name}`);
+      fail(Errors.basePathNotFound(local.path, m.name));
     }
   }
 }
@@ -513,7 +506,7 @@ function trackRestRequests(app: ReturnType<typeof buildRestApp>, draining: () =>
   app.addHook('onRequest', (request, reply, done) => {
     if (draining() && /^\/v1\//i.test(request.raw.url ?? '')) {
       void reply
-        .code(httpStatusOf(refused.code))
+        .code(refused.httpStatus)
         .header('content-type', 'application/json')
         .header('connection', 'close')
         .send(errorJson(refused.message));

@@ -191,13 +191,17 @@ test('no tensor leaks across runs, failed runs included; dispose frees the model
   await rejectsWith(s.run('serving_default', { x: f32([1, 1], [1]) }), Code.UNAVAILABLE, /has been unloaded/);
 });
 
-test('an aborted call is not run: the signal reason (a TfsError) or CANCELLED', async () => {
+test('an aborted call is not run: a timeout is DEADLINE_EXCEEDED (TF\'s text), a cancel CANCELLED', async () => {
   await withServable(HALF, async (s) => {
     const x = f32([1, 1], [1]);
     await rejectsWith(s.run('serving_default', { x }, { signal: AbortSignal.abort() }), Code.CANCELLED, 'Cancelled');
+    // The gRPC deadline's reason and REST's (a TimeoutError) answer alike (errors.ts abortError).
     const c = new AbortController();
     c.abort(Errors.deadlineExceeded());
-    await rejectsWith(s.run('serving_default', { x }, { signal: c.signal }), Code.DEADLINE_EXCEEDED, 'Deadline Exceeded');
+    await rejectsWith(s.run('serving_default', { x }, { signal: c.signal }), Code.DEADLINE_EXCEEDED, 'Timed out waiting for notification');
+    const r = new AbortController();
+    r.abort(new DOMException('The REST API timeout expired', 'TimeoutError'));
+    await rejectsWith(s.run('serving_default', { x }, { signal: r.signal }), Code.DEADLINE_EXCEEDED, 'Timed out waiting for notification');
   });
 });
 

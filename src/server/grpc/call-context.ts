@@ -44,6 +44,7 @@ export function callSignal(call: CallLike): CallSignal {
   if (Number.isFinite(deadline)) {
     const left = deadline - Date.now();
     const expire = (): void => {
+      // abortError (errors.ts) answers this as TF's timed-out run, as REST's deadline.
       if (!controller.signal.aborted) controller.abort(Errors.deadlineExceeded());
     };
     if (left <= 0) expire();

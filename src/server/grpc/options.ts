@@ -5,7 +5,7 @@
 import { createSecureContext } from 'node:tls';
 import { ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import type { SslConfig } from '../../config/types.js';
-import { Code, TfsError } from '../../errors.js';
+import { Errors } from '../../errors.js';
 
 /** Upstream sets the send and receive limits to INT32_MAX (2 GiB − 1). */
 export const DEFAULT_GRPC_MAX_MESSAGE_BYTES = 2 ** 31 - 1;
@@ -27,10 +27,7 @@ export function parseGrpcChannelArguments(text: string): GrpcChannelArguments {
     if (raw.trim() === '') continue;
     const eq = raw.indexOf('=');
     if (eq <= 0) {
-      throw new TfsError(
-        Code.INVALID_ARGUMENT,
-        `Invalid --grpc_channel_arguments entry '${raw}': expected key=value (e.g. grpc.max_connection_age_ms=2000)`,
-      );
+      throw Errors.grpcChannelArgumentSyntax(raw);
     }
     const key = raw.slice(0, eq).trim();
     const value = raw.slice(eq + 1);
@@ -68,7 +65,7 @@ export function grpcServerOptions(
   channelArguments: GrpcChannelArguments = {},
 ): ServerOptions {
   if (!Number.isInteger(maxMessageBytes) || (maxMessageBytes < 0 && maxMessageBytes !== -1)) {
-    throw new TfsError(Code.INVALID_ARGUMENT, `Invalid gRPC max message size ${maxMessageBytes} (bytes, or -1 for no limit)`);
+    throw Errors.grpcMaxMessageSize(maxMessageBytes);
   }
   return {
     'grpc.max_receive_message_length': maxMessageBytes,
@@ -90,10 +87,7 @@ export function sslServerCredentials(ssl: SslConfig): ServerCredentials {
   try {
     createSecureContext({ key, cert, ...(ca ? { ca } : {}) });
   } catch (err) {
-    throw new TfsError(Code.INVALID_ARGUMENT, `Invalid SSLConfig: ${(err as Error).message}`, {
-      hint: 'server_key, server_cert and custom_ca hold PEM contents (not file paths), and the key must match the certificate.',
-      cause: err,
-    });
+    throw Errors.invalidSslConfig((err as Error).message, err);
   }
   return ServerCredentials.createSsl(ca, [{ private_key: key, cert_chain: cert }], ssl.clientVerify);
 }

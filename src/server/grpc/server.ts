@@ -16,7 +16,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { loadSslConfig } from '../../config/ssl.js';
 import type { SslConfig } from '../../config/types.js';
 import type { ServerCoreApi } from '../../core/server-core-api.js';
-import { Code, TfsError } from '../../errors.js';
+import { TfsError, Errors } from '../../errors.js';
 import { protoFiles, protosDir } from '../../proto/root.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { FlagValues } from '../flags.js';
@@ -161,7 +161,7 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
     new Promise((resolve, reject) => {
       server.bindAsync(addr, credentials, (err, port) => {
         if (err) {
-          reject(new TfsError(Code.INVALID_ARGUMENT, `Failed to BuildAndStart gRPC server: ${err.message}`, { cause: err }));
+          reject(Errors.grpcBuildAndStart(err.message, err));
         } else {
           resolve(port);
         }

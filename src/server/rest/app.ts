@@ -163,22 +163,14 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
       notFoundHtml(reply);
       return;
     }
+    // The status comes from the table (bodyTooLarge carries its 413 there).
     let e: TfsError;
-    let status: number;
     const tooLarge = Errors.bodyTooLarge(bodyLimit);
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (err as Error).message === tooLarge.message) {
-      e = tooLarge;
-      status = 413;
-    } else if (err instanceof TfsError) {
-      e = err;
-      status = httpStatusOf(e.code);
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      e = new TfsError(Code.INVALID_ARGUMENT, err.message);
-      status = 400;
-    } else {
-      e = asTfsError(err);
-      status = httpStatusOf(e.code);
-    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (err as Error).message === tooLarge.message) e = tooLarge;
+    else if (err instanceof TfsError) e = err;
+    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) e = Errors.restBodyRejected(err.message);
+    else e = asTfsError(err);
+    const status = e.httpStatus;
     sendJson(opts, reply, status, errorJson(e.message));
     report(opts, reply, '', '', e.code, status, {});
   });
@@ -318,7 +310,7 @@ async function handleRest(
   } catch (err) {
     const e = asTfsError(err);
     code = e.code;
-    status = httpStatusOf(e.code);
+    status = e.httpStatus;
     if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) logger.error({ err }, 'REST request failed');
     sendJson(opts, reply, status, err instanceof EmptyBodyError ? '' : errorJson(e.message));
   }
