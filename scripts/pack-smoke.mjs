@@ -59,8 +59,10 @@ try {
   const body = await res.json();
   if (JSON.stringify(body.predictions) !== '[2.5,3,4.5]') fail(`predict answered ${res.status} ${JSON.stringify(body)}`);
   else console.log('pack-smoke: the installed tfs served half_plus_two: predictions [2.5, 3, 4.5]');
-  const exited = new Promise((r) => server.once('exit', r));
+  // Drop the start-up rejection first, then wait for the exit (the other order removes the
+  // new listener too, and the unsettled await ends the script with exit code 13).
   server.removeAllListeners('exit');
+  const exited = server.exitCode !== null ? Promise.resolve(server.exitCode) : new Promise((r) => server.once('exit', r));
   server.kill('SIGTERM');
   const code = await exited;
   if (code !== 0) fail(`tfs serve exited with ${code} after SIGTERM`);
