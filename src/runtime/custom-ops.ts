@@ -26,6 +26,7 @@ import {
 } from './example-parser.js';
 import { TFS_OPS } from './freeze.js';
 import { CUSTOM_TF_OPS } from './op-registry.js';
+import { FAMILY_OPS, KERNEL_FAMILIES } from './kernels/index.js';
 
 // --- per-model resources ------------------------------------------------------------------
 
@@ -383,6 +384,7 @@ let registered = false;
 export function registerCustomOps(): void {
   if (registered) return;
   registered = true;
+  for (const family of KERNEL_FAMILIES) for (const k of family) registerOp(k.op, k.kernel);
 
   registerOp('ParseExample', (node) => parseExampleV1(node));
   registerOp('ParseExampleV2', (node) => parseExampleV2(node));
@@ -551,5 +553,5 @@ export function registerCustomOps(): void {
 
 /** Whether the runtime can execute op `op` (tfjs-converter ops or tfs custom ops). */
 export function isCustomOp(op: string): boolean {
-  return CUSTOM_TF_OPS.has(op) || (Object.values(TFS_OPS) as string[]).includes(op);
+  return CUSTOM_TF_OPS.has(op) || FAMILY_OPS.has(op) || (Object.values(TFS_OPS) as string[]).includes(op);
 }

@@ -1,0 +1,11 @@
+/**
+ * Every custom-kernel family, registered with tfjs-converter by `registerCustomOps` and
+ * counted as supported by the load-time op check. A family is one file exporting one
+ * `KernelEntry[]` table; list it here.
+ */
+import type { KernelEntry } from './types.js';
+
+export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [];
+
+/** The TensorFlow op names the family tables implement. */
+export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((f) => f.map((k) => k.op)));
