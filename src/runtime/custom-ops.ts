@@ -24,7 +24,7 @@ import {
   type DenseSpec,
   type FeatureDtype,
 } from './example-parser.js';
-import { TFS_OPS } from './freeze.js';
+import { TFS_OPS } from './freeze/index.js';
 import { CUSTOM_TF_OPS } from './op-registry.js';
 import { FAMILY_OPS, KERNEL_FAMILIES } from './kernels/index.js';
 

@@ -41,7 +41,7 @@ import {
   releaseModelResources,
   type ModelResources,
 } from './custom-ops.js';
-import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze.js';
+import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze/index.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
 import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
 import { fromTfjs, toTfjs } from './tensor-convert.js';

@@ -42,7 +42,7 @@ export const TFJS_OPS: ReadonlySet<string> = new Set(
 /**
  * TF ops tfs executes with its own `tf.registerOp` kernels (custom-ops.ts), by their
  * TensorFlow names. Graph plumbing the freezer rewrites away (calls, variables, tables,
- * debug ops) is handled in freeze.ts and never reaches tfjs under its TF name.
+ * debug ops) is handled in freeze/ and never reaches tfjs under its TF name.
  */
 export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([
   'ParseExample',
