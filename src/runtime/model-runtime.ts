@@ -125,105 +125,22 @@ export class ModelRuntime {
   static async load(source: FreezeSource, opts: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
     const logger = opts.logger ?? silentLogger;
     const name = opts.name ?? source.exportDir;
-    let backend = await resolveBackend(opts.backend ?? defaultBackend() ?? 'wasm');
-    await ensureBackendReady(backend);
+    const requested = await resolveBackend(opts.backend ?? defaultBackend() ?? 'wasm');
+    await ensureBackendReady(requested);
     registerCustomOps();
-    const specs = source.signatures;
     const modelId = allocateModelId();
-    let frozen: FrozenModel;
-    try {
-      frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...specs.keys()] });
-    } catch (e) {
-      // Unreadable checkpoint files keep their code (DATA_LOSS, NOT_FOUND).
-      if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
-      throw e;
-    }
-    const enc = encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`);
-    const errors = [...frozen.errors, ...enc.errors];
-    if (frozen.unsupported.size > 0 || errors.length > 0) throw describeProblems(name, frozen.unsupported, errors);
+    const { frozen, enc } = freezeOrReport(source, name, modelId);
     for (const w of frozen.warnings) logger.warn({ model: name }, w);
-
-    const allOps = new Set([...frozen.signatures.values()].flatMap((s) => s.ops));
-    if (backend === 'wasm') {
-      const complex = [...allOps].filter((op) => COMPLEX_OPS.has(op));
-      if (complex.length > 0) {
-        logger.warn(
-          { model: name },
-          `the wasm backend has no complex-number kernels (${complex.join(', ')}); running this model on the cpu backend`,
-        );
-        backend = 'cpu';
-        await ensureBackendReady('cpu');
-      } else {
-        const bridged = bridgedWasmKernels().filter((k) => allOps.has(k));
-        if (bridged.length > 0) {
-          logger.info({ model: name }, `the wasm backend lacks kernels ${bridged.join(', ')}; they run on the cpu backend's kernels`);
-        }
-      }
-    }
-
-    const resources: ModelResources = { variables: new Map(), tables: new Map() };
-    let model: Graph | undefined;
-    try {
-      // Registered first, so a failure below frees whatever was already created.
-      registerModelResources(modelId, resources);
-      const loaded = onBackendSync(backend, () => {
-        for (const v of frozen.variables) {
-          const initial =
-            v.key !== undefined && source.hasVariable(v.key)
-              ? tf.keep(weightTensor(source.readVariable(v.key), `variable ${v.node}`))
-              : undefined;
-          resources.variables.set(v.index, { name: v.node, value: initial });
-        }
-        for (const t of frozen.tables) {
-          resources.tables.set(t.index, { name: t.node, keyDtype: t.keyDtype, valueDtype: t.valueDtype, entries: undefined });
-        }
-        return loadGraphModelSync({
-          modelTopology: frozen.graph,
-          weightSpecs: enc.specs,
-          weightData: enc.data,
-          format: 'graph-model',
-          generatedBy: 'tfs',
-          convertedBy: 'tfs freezer',
-        });
-      });
-      model = loaded;
-      if (frozen.initFetches.length > 0) {
-        const fetches = [...frozen.initFetches];
-        const outs = frozen.initAsync
-          ? await withBackend(backend, () => loaded.executeAsync({}, fetches))
-          : onBackendSync(backend, () => loaded.execute({}, fetches));
-        for (const t of Array.isArray(outs) ? outs : [outs]) t.dispose();
-      }
-    } catch (e) {
-      model?.dispose();
-      releaseModelResources(modelId);
-      if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
-      throw Errors.modelLoad(`Model ${name} failed to load: ${(e as Error).message}`, e);
-    }
-
+    const backend = await settleBackend(requested, frozen, name, logger);
+    const model = await instantiate(source, frozen, enc, backend, name, modelId);
     const weightIds = new Set<number>();
-    const loadedModel: Graph = model;
-    for (const ts of Object.values(loadedModel.weights)) for (const t of ts) weightIds.add(t.id);
-    const plans = new Map<string, Plan>();
-    for (const [key, spec] of specs) {
-      const f = frozen.signatures.get(key);
-      if (!f) continue;
-      const program =
-        f.async || f.stateful
-          ? undefined
-          : compileStraightLine(
-              frozen.graph.node,
-              Object.values(f.inputs).map((i) => i.feed),
-              [...new Set(Object.values(f.outputs))],
-              (n) => loadedModel.weights[n]?.[0],
-            );
-      plans.set(key, { spec, frozen: f, feedOrder: Object.values(f.inputs).map((i) => i.feed).sort(), program });
-    }
+    for (const ts of Object.values(model.weights)) for (const t of ts) weightIds.add(t.id);
+    const plans = planSignatures(source.signatures, frozen, model);
     logger.info(
       { model: name, backend, signatures: [...plans.keys()], weights: enc.specs.length },
       `model ${name} loaded on the ${backend} backend`,
     );
-    return new ModelRuntime(name, backend, loadedModel, plans, modelId, weightIds, logger);
+    return new ModelRuntime(name, backend, model, plans, modelId, weightIds, logger);
   }
 
   /** Run a signature. Inputs keyed by alias; outputs keyed by alias with declared dtypes. */
@@ -232,102 +149,11 @@ export class ModelRuntime {
     const plan = this.plans.get(signatureKey);
     if (!plan) throw Errors.predictSignatureNotFound(signatureKey);
     checkAbort(options.signal);
-    const { spec, frozen } = plan;
-
-    // Output selection.
-    const filtered = options.outputFilter !== undefined && options.outputFilter.length > 0;
-    const aliases = filtered ? [...options.outputFilter] : Object.keys(frozen.outputs);
-    const seen = new Set<string>();
-    for (const a of aliases) {
-      if (!(a in frozen.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(frozen.outputs));
-      if (seen.has(a)) throw Errors.duplicateOutputAlias(a);
-      seen.add(a);
-    }
-    const fetches = [...new Set(aliases.map((a) => frozen.outputs[a]!))];
-
-    // Input checks, in TF's terms.
-    const feeds: [string, Tensor, string][] = [];
-    for (const [alias, fin] of Object.entries(frozen.inputs)) {
-      const t = inputs[alias] ?? spec.defaults[alias];
-      if (!t) {
-        throw Errors.inputAliasNotFound(alias, spec.inputs[alias]?.name ?? fin.feed, Object.keys(inputs), Object.keys(spec.defaults));
-      }
-      if (t.dtype !== fin.graphDtype) {
-        const idx = plan.feedOrder.indexOf(fin.feed);
-        throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
-      }
-      feeds.push([alias, t, fin.feed]);
-    }
-    for (const k of Object.keys(inputs)) {
-      if (!(k in frozen.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
-    }
-
-    const outputDtype = (alias: string): DTypeName => spec.outputs[alias]?.dtype ?? 'DT_FLOAT';
-    const execute = (outs: tf.Tensor[], created: tf.Tensor[]): Record<string, Tensor> => {
-      const byFetch = new Map(fetches.map((f, i) => [f, outs[i]!]));
-      const result: Record<string, Tensor> = {};
-      for (const a of aliases) {
-        result[a] = fromTfjs(byFetch.get(frozen.outputs[a]!)!, outputDtype(a), `output ${a}`, this.backend === 'cpu');
-      }
-      const done = new Set<number>();
-      for (const t of [...outs, ...created]) {
-        if (done.has(t.id) || this.weightIds.has(t.id)) continue;
-        done.add(t.id);
-        t.dispose();
-      }
-      return result;
-    };
-    const makeInputs = (): [tf.NamedTensorMap, tf.Tensor[]] => {
-      const map: tf.NamedTensorMap = {};
-      const created: tf.Tensor[] = [];
-      try {
-        for (const [alias, t, feed] of feeds) {
-          const tt = toTfjs(t, `input ${alias}`);
-          created.push(tt);
-          map[feed] = tt;
-        }
-      } catch (e) {
-        for (const t of created) t.dispose();
-        throw e;
-      }
-      return [map, created];
-    };
-
+    const call: Call = { plan, ...selectOutputs(plan.frozen, options), feeds: checkFeeds(plan, inputs), signal: options.signal };
     try {
-      if (!frozen.async) {
-        return onBackendSync(this.backend, () => {
-          const [map, created] = makeInputs();
-          let outs: tf.Tensor[];
-          try {
-            if (plan.program && !filtered) {
-              outs = plan.program(created);
-            } else {
-              const r = this.model.execute(map, fetches);
-              outs = Array.isArray(r) ? r : [r];
-            }
-          } catch (e) {
-            for (const t of created) t.dispose();
-            throw e;
-          }
-          return execute(outs, created);
-        });
-      }
-      const runAsync = (): Promise<Record<string, Tensor>> => withBackend(this.backend, async () => {
-        const [map, created] = makeInputs();
-        let outs: tf.Tensor[];
-        try {
-          const r = await this.model.executeAsync(map, fetches);
-          outs = Array.isArray(r) ? r : [r];
-        } catch (e) {
-          for (const t of created) t.dispose();
-          throw e;
-        }
-        checkAbort(options.signal, () => {
-          for (const t of [...outs, ...created]) if (!this.weightIds.has(t.id)) t.dispose();
-        });
-        return execute(outs, created);
-      });
-      if (!frozen.stateful) return await runAsync();
+      if (!plan.frozen.async) return onBackendSync(this.backend, () => this.runSync(call));
+      const runAsync = (): Promise<Record<string, Tensor>> => withBackend(this.backend, () => this.runAsync(call));
+      if (!plan.frozen.stateful) return await runAsync();
       // Asynchronous runs that touch live variables or tables run one at a time, so one
       // call's reads and writes are not interleaved with another's.
       const turn = this.statefulTail.then(runAsync, runAsync);
@@ -338,14 +164,61 @@ export class ModelRuntime {
       return await turn;
     } catch (e) {
       if (e instanceof TfsError) throw e;
-      // Kernel errors (shape mismatches inside the graph, ...) are the caller's bad input,
-      // as TF reports them: INVALID_ARGUMENT with the kernel's text. Inputs whose shape
-      // differs from the declared one are the likely cause; say so in the hint.
-      const off = feeds
-        .filter(([alias, t]) => !shapeMatches(spec.inputs[alias]?.shape, t.shape))
-        .map(([alias, t]) => `input ${alias} has shape ${shapeString(t.shape)}, the signature declares ${shapeString(spec.inputs[alias]!.shape!)}`);
-      throw kernelFailure(e, off.length > 0 ? off.join('; ') : undefined);
+      throw kernelError(e, plan.spec, call.feeds);
     }
+  }
+
+  /** A graph without control flow: the straight-line program, or GraphModel.execute. */
+  private runSync(call: Call): Record<string, Tensor> {
+    const [map, created] = makeInputs(call.feeds);
+    let outs: tf.Tensor[];
+    try {
+      if (call.plan.program && !call.filtered) {
+        outs = call.plan.program(created);
+      } else {
+        const r = this.model.execute(map, call.fetches);
+        outs = Array.isArray(r) ? r : [r];
+      }
+    } catch (e) {
+      for (const t of created) t.dispose();
+      throw e;
+    }
+    return this.collect(call, outs, created);
+  }
+
+  /** A graph with control flow (or dynamic shapes): GraphModel.executeAsync. */
+  private async runAsync(call: Call): Promise<Record<string, Tensor>> {
+    const [map, created] = makeInputs(call.feeds);
+    let outs: tf.Tensor[];
+    try {
+      const r = await this.model.executeAsync(map, call.fetches);
+      outs = Array.isArray(r) ? r : [r];
+    } catch (e) {
+      for (const t of created) t.dispose();
+      throw e;
+    }
+    checkAbort(call.signal, () => {
+      for (const t of [...outs, ...created]) if (!this.weightIds.has(t.id)) t.dispose();
+    });
+    return this.collect(call, outs, created);
+  }
+
+  /** Outputs converted to their declared dtypes; every tensor the run created is freed. */
+  private collect(call: Call, outs: tf.Tensor[], created: tf.Tensor[]): Record<string, Tensor> {
+    const { spec, frozen } = call.plan;
+    const byFetch = new Map(call.fetches.map((f, i) => [f, outs[i]!]));
+    const result: Record<string, Tensor> = {};
+    for (const a of call.aliases) {
+      const dtype: DTypeName = spec.outputs[a]?.dtype ?? 'DT_FLOAT';
+      result[a] = fromTfjs(byFetch.get(frozen.outputs[a]!)!, dtype, `output ${a}`, this.backend === 'cpu');
+    }
+    const done = new Set<number>();
+    for (const t of [...outs, ...created]) {
+      if (done.has(t.id) || this.weightIds.has(t.id)) continue;
+      done.add(t.id);
+      t.dispose();
+    }
+    return result;
   }
 
   /** Free the model's weights, variables and tables. Idempotent. */
@@ -356,6 +229,202 @@ export class ModelRuntime {
     releaseModelResources(this.modelId);
     this.logger.debug({ model: this.name }, `model ${this.name} unloaded`);
   }
+}
+
+// --- load steps ------------------------------------------------------------------------
+
+type EncodedWeights = ReturnType<typeof encodeWeights>;
+
+/** Freeze the model and encode its weights, or throw every problem in one TfsError. */
+function freezeOrReport(source: FreezeSource, name: string, modelId: number): { frozen: FrozenModel; enc: EncodedWeights } {
+  let frozen: FrozenModel;
+  try {
+    frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...source.signatures.keys()] });
+  } catch (e) {
+    // Unreadable checkpoint files keep their code (DATA_LOSS, NOT_FOUND).
+    if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
+    throw e;
+  }
+  const enc = encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`);
+  const errors = [...frozen.errors, ...enc.errors];
+  if (frozen.unsupported.size > 0 || errors.length > 0) throw describeProblems(name, frozen.unsupported, errors);
+  return { frozen, enc };
+}
+
+/** The backend the model runs on: wasm gives way to cpu for complex-number kernels. */
+async function settleBackend(backend: ConcreteBackend, frozen: FrozenModel, name: string, logger: Logger): Promise<ConcreteBackend> {
+  if (backend !== 'wasm') return backend;
+  const allOps = new Set([...frozen.signatures.values()].flatMap((s) => s.ops));
+  const complex = [...allOps].filter((op) => COMPLEX_OPS.has(op));
+  if (complex.length > 0) {
+    logger.warn(
+      { model: name },
+      `the wasm backend has no complex-number kernels (${complex.join(', ')}); running this model on the cpu backend`,
+    );
+    await ensureBackendReady('cpu');
+    return 'cpu';
+  }
+  const bridged = bridgedWasmKernels().filter((k) => allOps.has(k));
+  if (bridged.length > 0) {
+    logger.info({ model: name }, `the wasm backend lacks kernels ${bridged.join(', ')}; they run on the cpu backend's kernels`);
+  }
+  return backend;
+}
+
+/** The model's live variables (checkpoint values) and empty tables. */
+function createResources(source: FreezeSource, frozen: FrozenModel, resources: ModelResources): void {
+  for (const v of frozen.variables) {
+    const initial =
+      v.key !== undefined && source.hasVariable(v.key)
+        ? tf.keep(weightTensor(source.readVariable(v.key), `variable ${v.node}`))
+        : undefined;
+    resources.variables.set(v.index, { name: v.node, value: initial });
+  }
+  for (const t of frozen.tables) {
+    resources.tables.set(t.index, { name: t.node, keyDtype: t.keyDtype, valueDtype: t.valueDtype, entries: undefined });
+  }
+}
+
+/** Create the resources and the GraphModel, and run the init op; on failure free them all. */
+async function instantiate(
+  source: FreezeSource,
+  frozen: FrozenModel,
+  enc: EncodedWeights,
+  backend: ConcreteBackend,
+  name: string,
+  modelId: number,
+): Promise<Graph> {
+  const resources: ModelResources = { variables: new Map(), tables: new Map() };
+  let model: Graph | undefined;
+  try {
+    // Registered first, so a failure below frees whatever was already created.
+    registerModelResources(modelId, resources);
+    const loaded = onBackendSync(backend, () => {
+      createResources(source, frozen, resources);
+      return loadGraphModelSync({
+        modelTopology: frozen.graph,
+        weightSpecs: enc.specs,
+        weightData: enc.data,
+        format: 'graph-model',
+        generatedBy: 'tfs',
+        convertedBy: 'tfs freezer',
+      });
+    });
+    model = loaded;
+    if (frozen.initFetches.length > 0) {
+      const fetches = [...frozen.initFetches];
+      const outs = frozen.initAsync
+        ? await withBackend(backend, () => loaded.executeAsync({}, fetches))
+        : onBackendSync(backend, () => loaded.execute({}, fetches));
+      for (const t of Array.isArray(outs) ? outs : [outs]) t.dispose();
+    }
+    return loaded;
+  } catch (e) {
+    model?.dispose();
+    releaseModelResources(modelId);
+    if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
+    throw Errors.modelLoad(`Model ${name} failed to load: ${(e as Error).message}`, e);
+  }
+}
+
+/** Each served signature's plan, with a straight-line program where the graph allows. */
+function planSignatures(specs: ReadonlyMap<string, SignatureSpec>, frozen: FrozenModel, model: Graph): Map<string, Plan> {
+  const plans = new Map<string, Plan>();
+  for (const [key, spec] of specs) {
+    const f = frozen.signatures.get(key);
+    if (!f) continue;
+    const program =
+      f.async || f.stateful
+        ? undefined
+        : compileStraightLine(
+            frozen.graph.node,
+            Object.values(f.inputs).map((i) => i.feed),
+            [...new Set(Object.values(f.outputs))],
+            (n) => model.weights[n]?.[0],
+          );
+    plans.set(key, { spec, frozen: f, feedOrder: Object.values(f.inputs).map((i) => i.feed).sort(), program });
+  }
+  return plans;
+}
+
+// --- run steps -------------------------------------------------------------------------
+
+/** One input to feed: alias, value, flat graph tensor. */
+type Feed = readonly [string, Tensor, string];
+
+/** What one run() call executes. */
+interface Call {
+  readonly plan: Plan;
+  /** Whether the caller picked outputs (then the straight-line program is not used). */
+  readonly filtered: boolean;
+  readonly aliases: readonly string[];
+  /** Distinct flat tensors to fetch. */
+  readonly fetches: string[];
+  readonly feeds: readonly Feed[];
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The output aliases to return (checked) and the flat tensors to fetch for them. */
+function selectOutputs(frozen: FrozenSignature, options: RunOptions): Pick<Call, 'filtered' | 'aliases' | 'fetches'> {
+  const filtered = options.outputFilter !== undefined && options.outputFilter.length > 0;
+  const aliases = filtered ? [...options.outputFilter] : Object.keys(frozen.outputs);
+  const seen = new Set<string>();
+  for (const a of aliases) {
+    if (!(a in frozen.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(frozen.outputs));
+    if (seen.has(a)) throw Errors.duplicateOutputAlias(a);
+    seen.add(a);
+  }
+  return { filtered, aliases, fetches: [...new Set(aliases.map((a) => frozen.outputs[a]!))] };
+}
+
+/** The feeds of a call, checked in TF's terms (missing and unknown aliases, dtypes). */
+function checkFeeds(plan: Plan, inputs: Readonly<Record<string, Tensor>>): Feed[] {
+  const { spec, frozen } = plan;
+  const feeds: Feed[] = [];
+  for (const [alias, fin] of Object.entries(frozen.inputs)) {
+    const t = inputs[alias] ?? spec.defaults[alias];
+    if (!t) {
+      throw Errors.inputAliasNotFound(alias, spec.inputs[alias]?.name ?? fin.feed, Object.keys(inputs), Object.keys(spec.defaults));
+    }
+    if (t.dtype !== fin.graphDtype) {
+      const idx = plan.feedOrder.indexOf(fin.feed);
+      throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
+    }
+    feeds.push([alias, t, fin.feed]);
+  }
+  for (const k of Object.keys(inputs)) {
+    if (!(k in frozen.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
+  }
+  return feeds;
+}
+
+/** The feeds as tfjs tensors (freed again if one cannot be converted). */
+function makeInputs(feeds: readonly Feed[]): [tf.NamedTensorMap, tf.Tensor[]] {
+  const map: tf.NamedTensorMap = {};
+  const created: tf.Tensor[] = [];
+  try {
+    for (const [alias, t, feed] of feeds) {
+      const tt = toTfjs(t, `input ${alias}`);
+      created.push(tt);
+      map[feed] = tt;
+    }
+  } catch (e) {
+    for (const t of created) t.dispose();
+    throw e;
+  }
+  return [map, created];
+}
+
+/**
+ * A kernel error (shape mismatches inside the graph, ...) is the caller's bad input, as TF
+ * reports it: INVALID_ARGUMENT with the kernel's text. Inputs whose shape differs from the
+ * declared one are the likely cause; the hint names them.
+ */
+function kernelError(e: unknown, spec: SignatureSpec, feeds: readonly Feed[]): TfsError {
+  const off = feeds
+    .filter(([alias, t]) => !shapeMatches(spec.inputs[alias]?.shape, t.shape))
+    .map(([alias, t]) => `input ${alias} has shape ${shapeString(t.shape)}, the signature declares ${shapeString(spec.inputs[alias]!.shape!)}`);
+  return kernelFailure(e, off.length > 0 ? off.join('; ') : undefined);
 }
 
 /** Whether a fed shape fits a declared one (unknown rank and -1 dims match anything). */

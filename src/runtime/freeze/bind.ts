@@ -94,6 +94,34 @@ interface WalkScope {
   readonly args: Map<string, [WalkScope, string]>;
 }
 
+/** Resolve a ref to [scope, node, output index] following Identity chains and function args. */
+function resolveRef(scope: WalkScope, ref: string, depth = 0): [WalkScope, NodeDefObject, number] | undefined {
+  if (depth > 64) return undefined;
+  const parts = splitRef(ref);
+  const name = parts[0]!;
+  if (scope.fn && scope.args.has(name)) {
+    const [ps, pref] = scope.args.get(name)!;
+    return resolveRef(ps, pref, depth + 1);
+  }
+  const node = scope.nodes.get(name);
+  if (!node) return undefined;
+  const index = Number(parts.length === 3 ? parts[2] : (parts[1] ?? 0));
+  if (node.op === 'Identity' || node.op === 'IdentityN') {
+    const data = (node.input ?? []).filter((i) => !i.startsWith('^'));
+    const src = data[node.op === 'Identity' ? 0 : index];
+    return src === undefined ? undefined : resolveRef(scope, src, depth + 1);
+  }
+  return [scope, node, index];
+}
+
+/** The strings of the Const a ref resolves to, or undefined when it is not a Const. */
+function stringConst(scope: WalkScope, ref: string | undefined): Uint8Array[] | undefined {
+  if (ref === undefined) return undefined;
+  const r = resolveRef(scope, ref);
+  if (!r || r[1].op !== 'Const') return undefined;
+  return r[1].attr?.['value']?.tensor?.string_val ?? [];
+}
+
 /**
  * Trace the Saver's restore op: outer variable node name → checkpoint key. Keys of
  * partitioned variables (non-empty shape_and_slices) are not bound.
@@ -108,33 +136,6 @@ export function bindByRestoreOp(meta: MetaGraphDefObject, fnByName: Map<string, 
     args: new Map(),
   };
   const visited = new Set<string>();
-
-  // Resolve a ref to [scope, node] following Identity chains and function args.
-  const resolve = (scope: WalkScope, ref: string, depth = 0): [WalkScope, NodeDefObject, number] | undefined => {
-    if (depth > 64) return undefined;
-    const parts = splitRef(ref);
-    const name = parts[0]!;
-    if (scope.fn && scope.args.has(name)) {
-      const [ps, pref] = scope.args.get(name)!;
-      return resolve(ps, pref, depth + 1);
-    }
-    const node = scope.nodes.get(name);
-    if (!node) return undefined;
-    const index = Number(parts.length === 3 ? parts[2] : (parts[1] ?? 0));
-    if (node.op === 'Identity' || node.op === 'IdentityN') {
-      const data = (node.input ?? []).filter((i) => !i.startsWith('^'));
-      const src = data[node.op === 'Identity' ? 0 : index];
-      return src === undefined ? undefined : resolve(scope, src, depth + 1);
-    }
-    return [scope, node, index];
-  };
-
-  const stringConst = (scope: WalkScope, ref: string | undefined): Uint8Array[] | undefined => {
-    if (ref === undefined) return undefined;
-    const r = resolve(scope, ref);
-    if (!r || r[1].op !== 'Const') return undefined;
-    return r[1].attr?.['value']?.tensor?.string_val ?? [];
-  };
 
   const visit = (scope: WalkScope, name: string, scopeId: string): void => {
     const id = `${scopeId}|${name}`;
@@ -160,8 +161,8 @@ export function bindByRestoreOp(meta: MetaGraphDefObject, fnByName: Map<string, 
       return;
     }
     if (node.op === 'Assign' || node.op === 'AssignVariableOp') {
-      const target = data[0] === undefined ? undefined : resolve(scope, data[0]);
-      const source = data[1] === undefined ? undefined : resolve(scope, data[1]);
+      const target = data[0] === undefined ? undefined : resolveRef(scope, data[0]);
+      const source = data[1] === undefined ? undefined : resolveRef(scope, data[1]);
       if (!target || !source) return;
       const [ts, tnode] = target;
       if (ts !== outer || !['VarHandleOp', 'VariableV2', 'Variable'].includes(tnode.op ?? '')) return;

@@ -27,7 +27,7 @@ export interface FreezeSource {
   readonly assets: readonly { readonly tensorName: string; readonly path: string }[];
 }
 
-/** tfs's internal custom ops emitted by the freezer (registered in custom-ops.ts). */
+/** tfs's internal custom ops emitted by the freezer (kernels in kernels/resources.ts and kernels/int64.ts). */
 export const TFS_OPS = {
   varRead: '_TfsVarRead',
   varAssign: '_TfsVarAssign',
