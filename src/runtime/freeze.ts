@@ -32,6 +32,7 @@ import { utf8 } from '../tensor/tensor.js';
 import { shapeFromProto, tensorFromProto } from '../savedmodel/tensor-proto.js';
 import { bindByObjectGraph, bindByRestoreOp, splitRef } from './freeze-bind.js';
 import { fuseGraph } from './fuse.js';
+import { frozenOpName } from './kernels/control-names.js';
 import {
   attrToJson,
   tfjsTypeName,
@@ -697,7 +698,9 @@ class Freezer {
         break;
     }
 
-    if (PASS_THROUGH.has(op)) {
+    // An Identity after a TF1 Switch can close a loop cycle (the walk may enter the loop
+    // there): it gets a node of its own, so the cycle closes on a named node.
+    if (PASS_THROUGH.has(op) && !this.afterSwitch(scope, node)) {
       const effects = this.ctrlEffects(scope, node);
       const v = this.emitRef(scope, dataInputs(node)[0] ?? '');
       if (effects.length === 0) return { out: (i) => (i === 0 ? v : { kind: 'none' }), effect: null };
@@ -729,6 +732,12 @@ class Freezer {
     return this.emitGeneric(scope, node);
   }
 
+  /** Whether a node's first data input is a TF1 `Switch` output (control flow v1). */
+  private afterSwitch(scope: Scope, node: Node): boolean {
+    const src = splitRef(dataInputs(node)[0] ?? '')[0] ?? '';
+    return !scope.fn && scope.nodes.get(src)?.op === 'Switch';
+  }
+
   private emitGeneric(scope: Scope, node: Node): NodeResult {
     const flat = scope.prefix + node.name;
     const what = `node ${flat} (${node.op})`;
@@ -743,7 +752,7 @@ class Freezer {
     const effects = this.ctrlEffects(scope, node);
     if (effects.length > 0) result.effect = `${name}:0`;
     const inputs = dataInputs(node).map((i) => this.asTensor(scope, this.emitRef(scope, i), what));
-    let op = node.op;
+    let op = frozenOpName(node.op); // tfs's own kernels for TensorList/TensorArray ops
     const attr = this.convertAttrs(node);
     if (op === 'BatchMatMulV3') {
       // Same maths as BatchMatMulV2 when the operand and output types agree (tfjs computes
