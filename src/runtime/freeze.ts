@@ -629,7 +629,7 @@ class Freezer {
         } catch (e) {
           throw new FreezeError((e as Error).message);
         }
-        return tensorOut(this.constRef(scope.out, scope.out.unique(flat), t));
+        return tensorOut(this.inFrame(scope, node, this.constRef(scope.out, scope.out.unique(flat), t)));
       }
       case 'VarHandleOp':
       case 'VariableV2':
@@ -730,6 +730,22 @@ class Freezer {
     if (op === 'If' || op === 'StatelessIf') return this.emitIf(scope, node);
     if (op === 'While' || op === 'StatelessWhile') return this.emitWhile(scope, node);
     return this.emitGeneric(scope, node);
+  }
+
+  /**
+   * A TF1 constant inside a loop body or cond branch hangs on the frame's pivot (an
+   * Identity of a Switch) by a control input. As a bare weight it would live outside the
+   * frame: a loop would compute what depends on it in the first iteration only, and a cond
+   * Merge would see it on the branch not taken. `_TfsAfter` ties it to the pivot again.
+   */
+  private inFrame(scope: Scope, node: Node, ref: string): string {
+    const pivots = ctrlInputs(node).filter((c) => {
+      const n = scope.nodes.get(c);
+      return n !== undefined && PASS_THROUGH.has(n.op) && this.afterSwitch(scope, n);
+    });
+    if (scope.fn || pivots.length === 0) return ref;
+    const deps = pivots.map((c) => this.asTensor(scope, this.emitRef(scope, c), `node ${scope.prefix}${node.name}`));
+    return this.custom(scope, `${node.name}/_tfs_in_frame`, TFS_OPS.after, [ref, ...deps]);
   }
 
   /** Whether a node's first data input is a TF1 `Switch` output (control flow v1). */
