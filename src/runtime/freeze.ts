@@ -32,7 +32,7 @@ import { utf8 } from '../tensor/tensor.js';
 import { shapeFromProto, tensorFromProto } from '../savedmodel/tensor-proto.js';
 import { bindByObjectGraph, bindByRestoreOp, splitRef } from './freeze-bind.js';
 import { fuseGraph } from './fuse.js';
-import { frozenOpName } from './kernels/control-names.js';
+import { CASE_OP, frozenOpName } from './kernels/control-names.js';
 import {
   attrToJson,
   tfjsTypeName,
@@ -728,6 +728,7 @@ class Freezer {
       return tensorOut(ref);
     }
     if (op === 'If' || op === 'StatelessIf') return this.emitIf(scope, node);
+    if (op === 'Case' || op === 'StatelessCase') return this.emitCase(scope, node);
     if (op === 'While' || op === 'StatelessWhile') return this.emitWhile(scope, node);
     return this.emitGeneric(scope, node);
   }
@@ -1032,6 +1033,32 @@ class Freezer {
     // (its analysis lists 'if' in lower case), and would then warn on every call.
     scope.out.add({ name, op: 'StatelessIf', input: inputs, attr });
     if (node.op !== 'StatelessIf') this.origin.set(name, node.op);
+    return { out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }), effect: null };
+  }
+
+  /** `Case` as tfs's `_TfsCase` (kernels/case.ts), its branches rebuilt like If branches. */
+  private emitCase(scope: Scope, node: Node): NodeResult {
+    const flat = scope.prefix + node.name;
+    const what = `node ${flat} (${node.op})`;
+    const ins = dataInputs(node);
+    const effects = this.ctrlEffects(scope, node);
+    const index = this.asTensor(scope, this.emitRef(scope, ins[0] ?? ''), what);
+    const argVals = ins.slice(1).map((i) => this.emitRef(scope, i));
+    const bound = new Map<number, Value>();
+    argVals.forEach((v, i) => {
+      if (v.kind === 'var' || v.kind === 'table') bound.set(i, v);
+    });
+    const name = scope.out.unique(flat);
+    const branches = (node.attr?.['branches']?.list?.func ?? []).map((f) => f.name ?? '');
+    if (branches.length === 0 || branches.includes('')) throw new FreezeError(`${what} has no branch functions`);
+    const attr: Record<string, AttrJson> = { _tfs_branches: { i: branches.length } };
+    branches.forEach((b, i) => {
+      attr[`_tfs_branch_${i}`] = { func: { name: this.buildFunction(scope, b, `${name}/_tfs_branch_${i}`, bound, () => true) } };
+    });
+    const inputs = [index, ...argVals.flatMap((v, i) => (bound.has(i) ? [] : [this.asTensor(scope, v, what)]))];
+    if (effects.length > 0) inputs[0] = this.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
+    scope.out.add({ name, op: CASE_OP, input: inputs, attr });
+    this.origin.set(name, node.op);
     return { out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }), effect: null };
   }
 

@@ -28,6 +28,9 @@ const RENAMED = [
   'TensorArraySizeV3',
 ] as const;
 
+/** The op the freezer emits for `Case` / `StatelessCase` (kernels/case.ts). */
+export const CASE_OP = '_TfsCase';
+
 export type RenamedOp = (typeof RENAMED)[number];
 
 /** TF op → the `_Tfs` op name its node gets in the frozen graph. */
