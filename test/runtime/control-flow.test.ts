@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Code, TfsError } from '../../src/errors.js';
 import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
 import { branchIndex } from '../../src/runtime/kernels/case.js';
-import { gather, getItem, reserve, setItem } from '../../src/runtime/kernels/tensor-list.js';
+import { concatList, gather, getItem, reserve, setItem, splitList } from '../../src/runtime/kernels/tensor-list.js';
+import { frozenOpName } from '../../src/runtime/kernels/control-names.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { repoRoot } from '../helpers/paths.js';
 import { mismatch, oracleFile, type OracleCase } from './oracle-data.js';
@@ -134,6 +135,29 @@ test('dense TensorList: TF texts for bad indices, tfs error for mixed element sh
     (e: unknown) => e instanceof TfsError && e.code === Code.UNIMPLEMENTED && /shape \[3\].*shape \[4\]/.test(e.message),
   );
   list.dispose();
+});
+
+test('dense TensorList: concat and split along the first element axis', async () => {
+  await initBackend('wasm');
+  tf.setBackend('cpu');
+  tf.tidy(() => {
+    const list = splitList(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]), tf.tensor1d([2, 2], 'int32'));
+    assert.deepEqual(list.shape, [2, 2, 2]);
+    const [joined, lengths] = concatList(list, null);
+    assert.deepEqual(joined!.shape, [4, 2]);
+    assert.deepEqual(Array.from(joined!.dataSync()), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(Array.from(lengths!.dataSync()), [2, 2]);
+    // Unequal pieces cannot be one dense list: a clear UNIMPLEMENTED, not a wrong answer.
+    assert.throws(() => splitList(tf.zeros([3, 2]), tf.tensor1d([1, 2], 'int32')), (e: unknown) => e instanceof TfsError && e.code === Code.UNIMPLEMENTED);
+  });
+});
+
+test('every TensorList/TensorArray op is renamed, so tfjs-converter never sees tfs dense lists', () => {
+  assert.equal(frozenOpName('TensorListSetItem'), '_TfsTensorListSetItem');
+  assert.equal(frozenOpName('TensorArrayWriteV3'), '_TfsTensorArrayWriteV3');
+  // No kernel: refused at load by its TF name instead of reaching tfjs's own TensorList code.
+  assert.equal(frozenOpName('TensorListElementShape'), '_TfsTensorListElementShape');
+  assert.equal(frozenOpName('MatMul'), 'MatMul');
 });
 
 test('Case picks the branch TF picks: out-of-range indices run the last branch', () => {

@@ -20,12 +20,17 @@ const RENAMED = [
   'TensorListScatterV2',
   'TensorListScatterIntoExistingList',
   'TensorListResize',
+  'TensorListConcat',
+  'TensorListConcatV2',
+  'TensorListSplit',
   'TensorArrayV3',
   'TensorArrayWriteV3',
   'TensorArrayReadV3',
   'TensorArrayGatherV3',
   'TensorArrayScatterV3',
   'TensorArraySizeV3',
+  'TensorArrayConcatV3',
+  'TensorArraySplitV3',
 ] as const;
 
 /** The op the freezer emits for `Case` / `StatelessCase` (kernels/case.ts). */
@@ -38,7 +43,14 @@ export const CONTROL_OP_NAMES: Readonly<Record<RenamedOp, string>> = Object.from
   RENAMED.map((op) => [op, `_Tfs${op}`]),
 ) as Record<RenamedOp, string>;
 
-/** The frozen-graph op name for TF op `op` (itself when tfs keeps tfjs's kernel). */
+/**
+ * The frozen-graph op name for TF op `op` (itself when tfs keeps tfjs's kernel). Every
+ * TensorList/TensorArray op is renamed, also those tfs has no kernel for: tfjs's kernels
+ * cannot read tfs's dense lists, so such an op is refused at load (by its TF name) rather
+ * than failing in a request.
+ */
 export function frozenOpName(op: string): string {
-  return (CONTROL_OP_NAMES as Readonly<Record<string, string>>)[op] ?? op;
+  const renamed = (CONTROL_OP_NAMES as Readonly<Record<string, string>>)[op];
+  if (renamed) return renamed;
+  return /^(TensorList|TensorArray|EmptyTensorList)/.test(op) ? `_Tfs${op}` : op;
 }

@@ -14,7 +14,7 @@ import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { CONTROL_OP_NAMES } from './control-names.js';
-import { gather, getItem, reserve, setItem } from './tensor-list.js';
+import { concatList, gather, getItem, reserve, setItem, splitList } from './tensor-list.js';
 
 const N = CONTROL_OP_NAMES;
 
@@ -65,4 +65,17 @@ export const TENSOR_ARRAY_KERNELS: readonly KernelEntry[] = [
   },
   { op: N.TensorArrayScatterV3, kernel: scatter },
   { op: N.TensorArraySizeV3, kernel: (node) => tf.scalar(kernelInput(node, 1).shape[0]!, 'int32') },
+  { op: N.TensorArrayConcatV3, kernel: (node) => concatList(kernelInput(node, 1), null) },
+  {
+    // The split replaces the array's values; its size must match unless it may grow.
+    op: N.TensorArraySplitV3,
+    kernel: (node) => {
+      const size = kernelInput(node, 3).shape[0]!;
+      const lengths = kernelInput(node, 2);
+      if (!growable(node) && lengths.size !== size) {
+        throw Errors.kernelError(`TensorArray's size is not equal to the size of lengths (${size} vs. ${lengths.size}), and the TensorArray is not marked as dynamically resizeable`);
+      }
+      return splitList(kernelInput(node, 1), lengths);
+    },
+  },
 ];

@@ -182,6 +182,30 @@ function resize(node: GraphNode): tf.Tensor {
   return tf.tidy(() => (size <= n ? range(list, 0, size) : join([list, blank([size - n, ...list.shape.slice(1)], list.dtype)], list)));
 }
 
+/** TensorListConcat / TensorArrayConcatV3: the elements joined along their first axis, and each one's length. */
+export function concatList(list: tf.Tensor, elem: number[] | null): tf.Tensor[] {
+  const base = forRead(list, elem);
+  const n = base.shape[0]!;
+  if (base.rank < 2) throw Errors.kernelError('Concat saw a scalar shape at index 0 but requires at least vectors.');
+  const d0 = base.shape[1]!;
+  return tf.tidy(() => [tf.reshape(base, [n * d0, ...base.shape.slice(2)]), tf.fill([n], d0, 'int32')]);
+}
+
+/** TensorListSplit / TensorArraySplitV3: rows of `t` cut by `lengths` (all equal here: one dense list). */
+export function splitList(t: tf.Tensor, lengths: tf.Tensor): tf.Tensor {
+  const lens = Array.from(lengths.dataSync());
+  const total = lens.reduce((a, b) => a + b, 0);
+  if (t.rank < 1 || total !== t.shape[0]) {
+    throw Errors.kernelError(`Expected sum of lengths to be equal to values.shape[0], but sum of lengths is ${total} and value's shape is: [${t.shape.join(',')}]`);
+  }
+  const rest = t.shape.slice(1);
+  if (lens.length === 0) return reserve(0, [-1, ...rest], t.dtype);
+  const first = lens[0]!;
+  const other = lens.find((l) => l !== first);
+  if (other !== undefined) throw Errors.tensorListMixedShapes([first, ...rest], [other, ...rest]);
+  return tf.reshape(t, [lens.length, first, ...rest]);
+}
+
 export const TENSOR_LIST_KERNELS: readonly KernelEntry[] = [
   {
     op: N.TensorListReserve,
@@ -213,4 +237,7 @@ export const TENSOR_LIST_KERNELS: readonly KernelEntry[] = [
     kernel: (node) => scatterInto(kernelInput(node, 0), kernelInput(node, 1), kernelInput(node, 2)),
   },
   { op: N.TensorListResize, kernel: resize },
+  { op: N.TensorListConcat, kernel: (node) => concatList(kernelInput(node, 0), (node.attrs['element_shape'] as number[] | undefined) ?? null) },
+  { op: N.TensorListConcatV2, kernel: (node) => concatList(kernelInput(node, 0), shapeArg(node.inputs[1])) },
+  { op: N.TensorListSplit, kernel: (node) => splitList(kernelInput(node, 0), kernelInput(node, 2)) },
 ];
