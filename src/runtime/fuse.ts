@@ -11,7 +11,7 @@
  * references to the chain's result stay valid.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { splitRef } from './freeze-bind.js';
+import { splitRef } from './freeze/bind.js';
 import type { AttrJson, GraphJson, NodeJson } from './graph-json.js';
 
 const ACTIVATIONS = new Map<string, string>([

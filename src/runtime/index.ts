@@ -31,5 +31,5 @@ export {
   type FreezeSource,
   type FrozenModel,
   type FrozenSignature,
-} from './freeze.js';
+} from './freeze/index.js';
 export { freezeSourceOf } from './source.js';

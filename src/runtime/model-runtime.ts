@@ -33,15 +33,14 @@ import {
   type BackendName,
   type ConcreteBackend,
 } from './backend.js';
+import { isCustomOp, registerCustomOps } from './custom-ops.js';
 import {
   allocateModelId,
-  isCustomOp,
-  registerCustomOps,
   registerModelResources,
   releaseModelResources,
   type ModelResources,
-} from './custom-ops.js';
-import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze.js';
+} from './kernels/resources.js';
+import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze/index.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
 import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
 import { fromTfjs, toTfjs } from './tensor-convert.js';

@@ -5,6 +5,10 @@
  * flatten function bodies when the SavedModel's `stripped_op_list` does not carry them.
  */
 import type { AttrValueObject } from '../savedmodel/proto-types.js';
+import { TFS_OPS } from './freeze/types.js';
+import { FAMILY_OPS } from './kernels/index.js';
+
+const TFS_OP_NAMES: ReadonlySet<string> = new Set(Object.values(TFS_OPS));
 
 /**
  * Ops tfjs-converter 4.22.0 maps (the op lists its OperationMapper registers; the
@@ -40,26 +44,12 @@ export const TFJS_OPS: ReadonlySet<string> = new Set(
 );
 
 /**
- * TF ops tfs executes with its own `tf.registerOp` kernels (custom-ops.ts), by their
- * TensorFlow names. Graph plumbing the freezer rewrites away (calls, variables, tables,
- * debug ops) is handled in freeze.ts and never reaches tfjs under its TF name.
+ * TF ops tfs executes with its own `tf.registerOp` kernels, by their TensorFlow names:
+ * every op of the kernel family tables (kernels/) except tfs's own `_Tfs*` ops. Graph
+ * plumbing the freezer rewrites away (calls, variables, tables, debug ops) is handled in
+ * freeze/ and never reaches tfjs under its TF name.
  */
-export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([
-  'ParseExample',
-  'ParseExampleV2',
-  'Softsign',
-  'Xlogy',
-  'Xdivy',
-  'Erfc',
-  'Inv',
-  'Rint',
-  'TruncateDiv',
-  'TruncateMod',
-  'BroadcastGradientArgs',
-  'Bucketize',
-  'UnsortedSegmentSum',
-  'SegmentSum',
-]);
+export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([...FAMILY_OPS].filter((op) => !TFS_OP_NAMES.has(op)));
 
 /** Function-call ops: their `f` attr names a library function that is inlined. */
 export const CALL_OPS: ReadonlySet<string> = new Set(['StatefulPartitionedCall', 'PartitionedCall']);

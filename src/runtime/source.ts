@@ -6,7 +6,7 @@
 import { Errors } from '../errors.js';
 import type { LoadedSavedModel } from '../savedmodel/saved-model.js';
 import type { TensorBundle } from '../savedmodel/tensor-bundle.js';
-import type { FreezeSource } from './freeze.js';
+import type { FreezeSource } from './freeze/index.js';
 
 export function freezeSourceOf(model: LoadedSavedModel): FreezeSource {
   let bundle: TensorBundle | null | undefined;

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { Code, TfsError } from '../../src/errors.js';
 import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
-import { freezeSavedModel } from '../../src/runtime/freeze.js';
+import { freezeSavedModel } from '../../src/runtime/freeze/index.js';
 import { isExecutableOp, ModelRuntime } from '../../src/runtime/model-runtime.js';
 import { freezeSourceOf } from '../../src/runtime/source.js';
 import { readSavedModel } from '../../src/savedmodel/saved-model.js';

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { isExecutableOp } from '../../src/runtime/model-runtime.js';
 import { CUSTOM_TF_OPS, TFJS_OPS } from '../../src/runtime/op-registry.js';
-import { TFS_OPS } from '../../src/runtime/freeze.js';
+import { TFS_OPS } from '../../src/runtime/freeze/index.js';
 import { repoRoot } from '../helpers/paths.js';
 
 test('TFJS_OPS is the op set tfjs-converter maps', async () => {

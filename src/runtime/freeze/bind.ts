@@ -17,9 +17,9 @@ import type {
   MetaGraphDefObject,
   NodeDefObject,
   SavedObjectGraphObject,
-} from '../savedmodel/proto-types.js';
-import type { TrackableObjectGraph } from '../savedmodel/tensor-bundle.js';
-import { CALL_OPS } from './op-registry.js';
+} from '../../savedmodel/proto-types.js';
+import type { TrackableObjectGraph } from '../../savedmodel/tensor-bundle.js';
+import { CALL_OPS } from '../op-registry.js';
 
 /** `node:1` / `^node` / `node` → [node, index]; function-body refs keep their middle part. */
 export function splitRef(ref: string): string[] {

@@ -1,0 +1,121 @@
+/**
+ * Everything else: placeholders, constants, pass-through and dropped debug ops, and the
+ * generic emitter every op without an entry of its own goes through (copied with its
+ * attributes completed, control inputs dropped unless they order effects, `BatchMatMulV3`
+ * renamed, int64 arithmetic that can overflow int32 checked).
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { tensorFromProto } from '../../savedmodel/tensor-proto.js';
+import { tfjsTypeName } from '../graph-json.js';
+import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './context.js';
+import { dataInputs, FreezeError, type Node, type NodeResult, type Scope } from './scope.js';
+import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
+import { frozenOpName } from '../kernels/control-names.js';
+import { afterSwitch, inFrame } from './tf1-frames.js';
+
+const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
+const FLOAT_TYPES = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
+
+function emitPlaceholder(_fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  const what = nodeWhat(scope, node);
+  if (scope.fn) throw new FreezeError(`${what}: a placeholder inside a function cannot be fed`);
+  const name = scope.out.unique(scope.prefix + node.name);
+  scope.out.add({ name, op: node.op, input: [], attr: { dtype: { type: tfjsTypeName(node.attr?.['dtype']?.type ?? 'DT_FLOAT') } } });
+  return tensorOut(what, `${name}:0`);
+}
+
+function emitConst(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  const what = nodeWhat(scope, node);
+  const tv = node.attr?.['value']?.tensor;
+  if (!tv) throw new FreezeError(`${what} has no value`);
+  let t: Tensor;
+  try {
+    t = tensorFromProto(tv, `saved_model.pb: ${what}`);
+  } catch (e) {
+    throw new FreezeError((e as Error).message);
+  }
+  return tensorOut(what, inFrame(fz, scope, node, fz.constRef(scope.out, scope.out.unique(scope.prefix + node.name), t)));
+}
+
+function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  const what = nodeWhat(scope, node);
+  const effects = fz.ctrlEffects(scope, node);
+  const ins = dataInputs(node).map((i) => fz.emitRef(scope, i));
+  if (effects.length === 0) {
+    return { out: (i) => ins[i] ?? { kind: 'none' }, effect: null };
+  }
+  const wrapped = ins.map((v, i) => fz.custom(scope, `${node.name}/_tfs_after_${i}`, TFS_OPS.after, [fz.asTensor(scope, v, what), ...effects]));
+  return { out: (i) => (wrapped[i] ? { kind: 'tensor', ref: wrapped[i] } : { kind: 'none' }), effect: wrapped[0] ?? null };
+}
+
+/** Ops that pass their first input through unchanged. */
+function emitPassThrough(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  if (afterSwitch(scope, node)) return emitGeneric(fz, scope, node); // a TF1 pivot (tf1-frames.ts)
+  const effects = fz.ctrlEffects(scope, node);
+  const v = fz.emitRef(scope, dataInputs(node)[0] ?? '');
+  if (effects.length === 0) return { out: (i) => (i === 0 ? v : { kind: 'none' }), effect: null };
+  const ref = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [fz.asTensor(scope, v, nodeWhat(scope, node)), ...effects]);
+  return tensorOut(nodeWhat(scope, node), ref, ref);
+}
+
+/** Ops dropped entirely (no data outputs anyone can use): only their control inputs' effects survive. */
+function emitDropped(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  const effects = fz.ctrlEffects(scope, node);
+  return { out: () => ({ kind: 'none' }), effect: fz.group(scope, node.name, effects) };
+}
+
+/** The op tfs emits for `node`, with its attrs (renames and int64 overflow checks). */
+function rewriteOp(fz: FreezeContext, node: Node): { op: string; attr: ReturnType<FreezeContext['convertAttrs']> } {
+  let op = frozenOpName(node.op); // tfs's own kernels for TensorList/TensorArray ops
+  const attr = fz.convertAttrs(node);
+  if (op === 'BatchMatMulV3') {
+    // Same maths as BatchMatMulV2 when the operand and output types agree (tfjs computes
+    // every integer type as int32 and every float type as float32 anyway).
+    op = 'BatchMatMulV2';
+    delete attr['Ta'];
+    delete attr['Tb'];
+    delete attr['Tout'];
+  }
+  if (op === 'PlaceholderWithDefault') delete attr['shape'];
+  const t = String(node.attr['T']?.type ?? '');
+  if (INT64_CHECKED_OPS.has(op) && WIDE_INT_TYPES.has(t)) {
+    // tfjs computes int64 as int32 and would wrap on overflow: compute with a check.
+    attr['_tfs_op'] = { i: INT64_CHECKED_OPS.get(op)! };
+    attr['_tfs_model'] = { i: fz.opts.modelId };
+    op = TFS_OPS.int64Checked;
+  } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
+    op = TFS_OPS.castToInt64Checked;
+  }
+  return { op, attr };
+}
+
+/** Any op without an emitter of its own: copied into the graph. */
+export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  const what = nodeWhat(scope, node);
+  // The node's name and result are known before its inputs are resolved, so TF1 while
+  // loops (NextIteration feeding a Merge) can refer back to it.
+  const name = scope.out.unique(scope.prefix + node.name);
+  const result: { out: NodeResult['out']; effect: string | null } = {
+    out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }),
+    effect: null,
+  };
+  scope.memo.set(node.name, result);
+  const effects = fz.ctrlEffects(scope, node);
+  if (effects.length > 0) result.effect = `${name}:0`;
+  const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what));
+  const { op, attr } = rewriteOp(fz, node);
+  if (effects.length > 0 && inputs.length > 0) {
+    inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
+  }
+  scope.out.add({ name, op, input: inputs, attr });
+  if (op !== node.op) fz.origin.set(name, node.op);
+  return result;
+}
+
+export const BASIC_EMITTERS: readonly EmitterEntry[] = [
+  { ops: ['Placeholder'], emit: emitPlaceholder },
+  { ops: ['Const'], emit: emitConst },
+  { ops: ['IdentityN'], emit: emitIdentityN },
+  { ops: ['Identity', 'Snapshot', 'StopGradient', 'PreventGradient', 'CheckNumerics', 'Print'], emit: emitPassThrough },
+  { ops: ['NoOp', 'Assert', 'PrintV2', 'DisableCopyOnRead', 'SaveV2', 'MergeV2Checkpoints'], emit: emitDropped },
+];
