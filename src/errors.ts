@@ -629,6 +629,9 @@ export const Errors = {
     `Invalid number of columns in ${path} line ${lineNo} (${line}) : expected ${expected} got ${got}`),
   tableFieldNotNumber: entry('TFS_ERR_TABLE_FIELD_NOT_NUMBER', Code.INVALID_ARGUMENT, (field: string, lineNo: number) =>
     `Field ${field} in line ${lineNo} is not a valid number.`),
+  /** tfs's own limit: a TensorList/TensorArray is one dense tensor, so its elements share a shape. */
+  tensorListMixedShapes: entry('TFS_ERR_TENSOR_LIST_MIXED_SHAPES', Code.UNIMPLEMENTED, (had: readonly number[], got: readonly number[]) =>
+    `a TensorList holds elements of shape [${had.join(',')}] and is given one of shape [${got.join(',')}]: tfs supports lists whose elements all have one shape`),
   runtimeDtypeUnsupported: entry('TFS_ERR_RUNTIME_DTYPE_UNSUPPORTED', Code.UNIMPLEMENTED, (what: string, dtype: string) =>
     `${what}: dtype ${dtype} is not supported by the tfs runtime`),
 

@@ -90,6 +90,7 @@ export const ASYNC_OPS: ReadonlySet<string> = new Set([
   'StatelessWhile',
   'If',
   'While',
+  '_TfsCase', // kernels/case.ts: runs a branch function
   'NonMaxSuppressionV2',
   'NonMaxSuppressionV3',
   'NonMaxSuppressionV4',

@@ -10,6 +10,8 @@ import { tfjsTypeName } from '../graph-json.js';
 import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './context.js';
 import { dataInputs, FreezeError, type Node, type NodeResult, type Scope } from './scope.js';
 import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
+import { frozenOpName } from '../kernels/control-names.js';
+import { afterSwitch, inFrame } from './tf1-frames.js';
 
 const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
 const FLOAT_TYPES = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
@@ -32,7 +34,7 @@ function emitConst(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   } catch (e) {
     throw new FreezeError((e as Error).message);
   }
-  return tensorOut(what, fz.constRef(scope.out, scope.out.unique(scope.prefix + node.name), t));
+  return tensorOut(what, inFrame(fz, scope, node, fz.constRef(scope.out, scope.out.unique(scope.prefix + node.name), t)));
 }
 
 function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
@@ -48,6 +50,7 @@ function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult 
 
 /** Ops that pass their first input through unchanged. */
 function emitPassThrough(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  if (afterSwitch(scope, node)) return emitGeneric(fz, scope, node); // a TF1 pivot (tf1-frames.ts)
   const effects = fz.ctrlEffects(scope, node);
   const v = fz.emitRef(scope, dataInputs(node)[0] ?? '');
   if (effects.length === 0) return { out: (i) => (i === 0 ? v : { kind: 'none' }), effect: null };
@@ -63,7 +66,7 @@ function emitDropped(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
 
 /** The op tfs emits for `node`, with its attrs (renames and int64 overflow checks). */
 function rewriteOp(fz: FreezeContext, node: Node): { op: string; attr: ReturnType<FreezeContext['convertAttrs']> } {
-  let op = node.op;
+  let op = frozenOpName(node.op); // tfs's own kernels for TensorList/TensorArray ops
   const attr = fz.convertAttrs(node);
   if (op === 'BatchMatMulV3') {
     // Same maths as BatchMatMulV2 when the operand and output types agree (tfjs computes

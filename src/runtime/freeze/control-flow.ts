@@ -1,5 +1,5 @@
 /**
- * Control flow. TF2 `If`/`While` keep their branch functions, rebuilt by
+ * Control flow. TF2 `If`/`While`/`Case` keep their branch functions, rebuilt by
  * {@link buildFunction} with resource arguments (variables, tables) bound statically, so
  * they leave the argument lists. TF1 loops (`Switch`, `Merge`, `Enter`, `Exit`,
  * `NextIteration`) need nothing special: tfjs runs them, and the generic emitter (basic.ts)
@@ -10,6 +10,7 @@ import { buildFunction } from './calls.js';
 import { nodeWhat, type EmitterEntry, type FreezeContext } from './context.js';
 import { dataInputs, FreezeError, type Node, type NodeResult, type Scope, type Value } from './scope.js';
 import { TFS_OPS } from './types.js';
+import { CASE_OP } from '../kernels/control-names.js';
 
 /** Argument positions holding resources, which the rebuilt functions bind statically. */
 function boundResources(vals: readonly Value[]): Map<number, Value> {
@@ -51,6 +52,28 @@ function emitIf(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   // (its analysis lists 'if' in lower case), and would then warn on every call.
   scope.out.add({ name, op: 'StatelessIf', input: inputs, attr });
   if (node.op !== 'StatelessIf') fz.origin.set(name, node.op);
+  return { out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }), effect: null };
+}
+
+/** `Case` as tfs's `_TfsCase` (kernels/case.ts), its branches rebuilt like If branches. */
+function emitCase(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+  const what = nodeWhat(scope, node);
+  const ins = dataInputs(node);
+  const effects = fz.ctrlEffects(scope, node);
+  const index = fz.asTensor(scope, fz.emitRef(scope, ins[0] ?? ''), what);
+  const argVals = ins.slice(1).map((i) => fz.emitRef(scope, i));
+  const bound = boundResources(argVals);
+  const name = scope.out.unique(scope.prefix + node.name);
+  const branches = (node.attr?.['branches']?.list?.func ?? []).map((f) => f.name ?? '');
+  if (branches.length === 0 || branches.includes('')) throw new FreezeError(`${what} has no branch functions`);
+  const attr: Record<string, AttrJson> = { _tfs_branches: { i: branches.length } };
+  branches.forEach((b, i) => {
+    attr[`_tfs_branch_${i}`] = { func: { name: buildFunction(fz, scope, b, `${name}/_tfs_branch_${i}`, bound, () => true) } };
+  });
+  const inputs = [index, ...argVals.flatMap((v, i) => (bound.has(i) ? [] : [fz.asTensor(scope, v, what)]))];
+  afterEffects(fz, scope, node, inputs, effects);
+  scope.out.add({ name, op: CASE_OP, input: inputs, attr });
+  fz.origin.set(name, node.op);
   return { out: (i) => ({ kind: 'tensor', ref: `${name}:${i}` }), effect: null };
 }
 
@@ -97,4 +120,5 @@ function emitWhile(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
 export const CONTROL_FLOW_EMITTERS: readonly EmitterEntry[] = [
   { ops: ['If', 'StatelessIf'], emit: emitIf },
   { ops: ['While', 'StatelessWhile'], emit: emitWhile },
+  { ops: ['Case', 'StatelessCase'], emit: emitCase },
 ];

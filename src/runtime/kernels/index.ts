@@ -8,9 +8,21 @@ import { INT64_KERNELS } from './int64.js';
 import { MATH_KERNELS } from './math.js';
 import { RESOURCE_KERNELS } from './resources.js';
 import { SEGMENT_SUM_KERNELS } from './segment-sum.js';
+import { CASE_KERNELS } from './case.js';
+import { TENSOR_ARRAY_KERNELS } from './tensor-array.js';
+import { TENSOR_LIST_KERNELS } from './tensor-list.js';
 import type { KernelEntry } from './types.js';
 
-export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [MATH_KERNELS, EXAMPLE_KERNELS, SEGMENT_SUM_KERNELS, INT64_KERNELS, RESOURCE_KERNELS];
+export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
+  MATH_KERNELS,
+  EXAMPLE_KERNELS,
+  SEGMENT_SUM_KERNELS,
+  INT64_KERNELS,
+  RESOURCE_KERNELS,
+  TENSOR_LIST_KERNELS,
+  TENSOR_ARRAY_KERNELS,
+  CASE_KERNELS,
+];
 
 /** The TensorFlow op names the family tables implement. */
 export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((f) => f.map((k) => k.op)));
