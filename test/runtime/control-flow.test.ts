@@ -81,21 +81,23 @@ for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
   });
 }
 
-test('a TensorArray loop leaves tf.memory() unchanged over 1,000 calls (cpu)', async () => {
-  await initBackend('wasm');
-  const c = zooCases(['cf_loops']).find((x) => x.signature === 'fori_cumulative')!;
-  const s = await loadSavedModelServable('cf_loops', 1, c.dir, { backend: 'cpu' });
-  try {
-    await s.run(c.signature, c.inputs); // first call: anything cached per model is made here
-    const before = tf.memory().numTensors;
-    let last;
-    for (let i = 0; i < 1000; i++) last = await s.run(c.signature, c.inputs);
-    assert.equal(tf.memory().numTensors, before);
-    assert.equal(mismatch(last!['y'], c.outputs['y']!), undefined);
-  } finally {
-    await s.dispose();
-  }
-});
+for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
+  test(`a TensorArray loop leaves tf.memory() unchanged over 1,000 calls (${backend})`, async () => {
+    await initBackend('wasm');
+    const c = zooCases(['cf_loops']).find((x) => x.signature === 'fori_cumulative')!;
+    const s = await loadSavedModelServable('cf_loops', 1, c.dir, { backend });
+    try {
+      await s.run(c.signature, c.inputs); // first call: anything cached per model is made here
+      const before = tf.memory().numTensors;
+      let last;
+      for (let i = 0; i < 1000; i++) last = await s.run(c.signature, c.inputs);
+      assert.equal(tf.memory().numTensors, before);
+      assert.equal(mismatch(last!['y'], c.outputs['y']!), undefined);
+    } finally {
+      await s.dispose();
+    }
+  });
+}
 
 test('dense TensorList: unknown element dims take the first write, unset elements read as zeros', async () => {
   await initBackend('wasm');
