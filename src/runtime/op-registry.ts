@@ -5,10 +5,7 @@
  * flatten function bodies when the SavedModel's `stripped_op_list` does not carry them.
  */
 import type { AttrValueObject } from '../savedmodel/proto-types.js';
-import { TFS_OPS } from './freeze/types.js';
 import { FAMILY_OPS } from './kernels/index.js';
-
-const TFS_OP_NAMES: ReadonlySet<string> = new Set(Object.values(TFS_OPS));
 
 /**
  * Ops tfjs-converter 4.22.0 maps (the op lists its OperationMapper registers; the
@@ -43,13 +40,17 @@ export const TFJS_OPS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
+/** tfs's own op names all start with this; TensorFlow reserves leading underscores. */
+export const TFS_OP_PREFIX = '_Tfs';
+
 /**
  * TF ops tfs executes with its own `tf.registerOp` kernels, by their TensorFlow names:
- * every op of the kernel family tables (kernels/) except tfs's own `_Tfs*` ops. Graph
+ * every op of the kernel family tables (kernels/) except tfs's own `_Tfs*` ops (those the
+ * freezer emits itself, and TF ops it renames so that tfjs-converter's built-in is bypassed). Graph
  * plumbing the freezer rewrites away (calls, variables, tables, debug ops) is handled in
  * freeze/ and never reaches tfjs under its TF name.
  */
-export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([...FAMILY_OPS].filter((op) => !TFS_OP_NAMES.has(op)));
+export const CUSTOM_TF_OPS: ReadonlySet<string> = new Set([...FAMILY_OPS].filter((op) => !op.startsWith(TFS_OP_PREFIX)));
 
 /** Function-call ops: their `f` attr names a library function that is inlined. */
 export const CALL_OPS: ReadonlySet<string> = new Set(['StatefulPartitionedCall', 'PartitionedCall']);
