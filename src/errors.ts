@@ -509,6 +509,24 @@ export const Errors = {
     'Table not initialized.'),
   uninitializedVariable: entry('TFS_ERR_UNINITIALIZED_VARIABLE', Code.FAILED_PRECONDITION, (name: string) =>
     `Attempting to use uninitialized value ${name}`),
+  /** TF's shape checks of the layout ops tfs computes itself (runtime/kernels/layout.ts). */
+  bandPartRank: entry('TFS_ERR_BAND_PART_RANK', Code.INVALID_ARGUMENT, (shape: string) =>
+    `input must be at least 2-dim, received shape: ${shape}`),
+  bandPartLimit: entry('TFS_ERR_BAND_PART_LIMIT', Code.INVALID_ARGUMENT, (arg: string, dim: string, size: number, got: number) =>
+    `${arg} must be negative or less or equal to number of ${dim} (${size}) got: ${got}`),
+  axisOutOfRange: entry('TFS_ERR_AXIS_OUT_OF_RANGE', Code.INVALID_ARGUMENT, (what: string, axis: number, rank: number) =>
+    `Expected ${what} in the range [${-rank}, ${rank}), but got ${axis}`),
+  reverseDimsLength: entry('TFS_ERR_REVERSE_DIMS_LENGTH', Code.INVALID_ARGUMENT, (rank: number, got: number) =>
+    `'dims' must have the same number of values as 'input' has dimensions. 'input' has ${rank}'dims' has ${got} values`),
+  tileMultiplesLength: entry('TFS_ERR_TILE_MULTIPLES_LENGTH', Code.INVALID_ARGUMENT, (rank: number, got: number) =>
+    `Expected multiples argument to be a vector of length ${rank} but got length ${got}`),
+  gatherBatchDims: entry('TFS_ERR_GATHER_BATCH_DIMS', Code.INVALID_ARGUMENT, (batchDims: number, axis: number, indicesRank: number) =>
+    batchDims > axis ? `batch_dims (${batchDims}) must be less than or equal to axis (${axis}).`
+      : `Expected batch_dims in the range [${-indicesRank}, ${indicesRank}], but got ${batchDims}`),
+  gatherBatchShape: entry('TFS_ERR_GATHER_BATCH_SHAPE', Code.INVALID_ARGUMENT, (d: number, params: number, indices: number) =>
+    `params.shape[${d}]: ${params} should be equal to indices.shape[${d}]: ${indices}`),
+  gatherIndexOutOfRange: entry('TFS_ERR_GATHER_INDEX_OUT_OF_RANGE', Code.INVALID_ARGUMENT, (at: string, index: number, limit: number) =>
+    `indices[${at}] = ${index} is not in [0, ${limit})`),
   /** tf.Example parsing (example_proto_fast_parsing.cc). */
   exampleUnparsable: entry('TFS_ERR_EXAMPLE_UNPARSABLE', Code.INVALID_ARGUMENT, (value: string) =>
     `Could not parse example input, value: '${value}'`),

@@ -59,6 +59,7 @@ import {
   VARIABLE_WRITE_OPS,
   type OutputArgLayout,
 } from './op-registry.js';
+import { layoutReplacement } from './kernels/layout.js';
 
 /** What the freezer needs from a loaded SavedModel (see source.ts for the adapter). */
 export interface FreezeSource {
@@ -763,6 +764,8 @@ class Freezer {
     } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
       op = TFS_OPS.castToInt64Checked;
     }
+    // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
+    op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
     if (effects.length > 0) {
       if (inputs.length > 0) {
         inputs[0] = this.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
