@@ -606,6 +606,11 @@ export const Errors = {
   internal: entry('TFS_ERR_INTERNAL', Code.INTERNAL, (message: string, _cause?: unknown) => message, {
     options: (_message, cause?) => withCause(cause),
   }),
+  /** tfs's own: the runtime itself failed during a run (wasm trap or abort, a bug, out of memory); the log has the stack. */
+  runtimeCrash: entry('TFS_ERR_RUNTIME_CRASH', Code.INTERNAL, (what: string, _cause?: unknown) =>
+    `the model runtime failed while running the model: ${what}`, {
+    options: (_what, cause?) => withCause(cause),
+  }),
   runtimeResourcesMissing: entry('TFS_ERR_RUNTIME_RESOURCES_MISSING', Code.INTERNAL, (modelId: number) =>
     `model ${modelId} has no registered resources`),
   runtimeUnknownVariable: entry('TFS_ERR_RUNTIME_UNKNOWN_VARIABLE', Code.INTERNAL, (res: string) => `unknown variable ${res}`),
@@ -629,6 +634,13 @@ export const Errors = {
   kernelError: entry('TFS_ERR_KERNEL', Code.INVALID_ARGUMENT, (message: string, _cause?: unknown, _hint?: string) => message, {
     options: (_message, cause?, hint?) => ({ ...withCause(cause), ...(hint === undefined ? {} : { hint }) }),
   }),
+  /** TF's kernel texts for shape errors tfjs words differently (matmul_op.cc, batch_matmul_op_impl.h, bcast, reshape_op.h). */
+  matMulSizeIncompatible: entry('TFS_ERR_MATMUL_SIZE_INCOMPATIBLE', Code.INVALID_ARGUMENT, (a: string, b: string) =>
+    `Matrix size-incompatible: In[0]: ${a}, In[1]: ${b}`),
+  batchMatMulMismatch: entry('TFS_ERR_BATCH_MATMUL_MISMATCH', Code.INVALID_ARGUMENT, (d1: number, d2: number, a: string, b: string, adjX: boolean, adjY: boolean) =>
+    `In[0] mismatch In[1] shape: ${d1} vs. ${d2}: ${a} ${b} ${Number(adjX)} ${Number(adjY)}`),
+  reshapeSize: entry('TFS_ERR_RESHAPE_SIZE', Code.INVALID_ARGUMENT, (values: number, requested: number, implicit: boolean) =>
+    `Input to reshape is a tensor with ${values} values, but the requested shape ${implicit ? 'requires a multiple of' : 'has'} ${requested}`),
   /** ParseExample's check (example_parsing_ops.cc). */
   parseExampleSerializedShape: entry('TFS_ERR_PARSE_EXAMPLE_SERIALIZED_SHAPE', Code.INVALID_ARGUMENT, (shape: readonly number[]) =>
     `Expected serialized to be a scalar or vector, got shape: [${shape.join(',')}]`),

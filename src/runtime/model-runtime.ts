@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { Errors, TfsError, abortError, kernelFailure } from '../errors.js';
+import { Errors, TfsError, abortError } from '../errors.js';
+import { runFailure } from './failure-kind.js';
 import type { RunOptions, SignatureSpec } from '../core/servable.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
@@ -345,7 +346,7 @@ export class ModelRuntime {
       const off = feeds
         .filter(([alias, t]) => !shapeMatches(spec.inputs[alias]?.shape, t.shape))
         .map(([alias, t]) => `input ${alias} has shape ${shapeString(t.shape)}, the signature declares ${shapeString(spec.inputs[alias]!.shape!)}`);
-      throw kernelFailure(e, off.length > 0 ? off.join('; ') : undefined);
+      throw runFailure(e, off.length > 0 ? off.join('; ') : undefined, this.logger, this.name);
     }
   }
 
