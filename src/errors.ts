@@ -499,6 +499,9 @@ export const Errors = {
     `${what}: ${dtype} value ${value} does not fit in int32; tfs computes ${dtype} tensors as int32 and refuses values it would corrupt`),
   float32Refusal: entry('TFS_ERR_FLOAT32_REFUSAL', Code.INVALID_ARGUMENT, (what: string, value: number) =>
     `${what}: double value ${value} is outside the float32 range tfs computes float64 tensors in`),
+  /** tfs's own: a float64 input value float32 cannot hold (tfs carries float64 as float32, runtime/float64-policy.ts). */
+  float64Inexact: entry('TFS_ERR_FLOAT64_INEXACT', Code.INVALID_ARGUMENT, (what: string, value: number) =>
+    `${what}: double value ${value} is not exactly representable in float32; tfs carries float64 tensors as float32 and refuses values it would round`),
   tensorflowBackendMissing: entry('TFS_ERR_TENSORFLOW_BACKEND_MISSING', Code.FAILED_PRECONDITION, (cpuPackage: string, gpuPackage: string) =>
     `The tensorflow backend needs ${cpuPackage} (CPU) or ${gpuPackage} (CUDA GPU), and neither is installed. ` +
         `Install one next to tfs (npm install ${cpuPackage}) or use --backend wasm.`),

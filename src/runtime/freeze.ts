@@ -60,6 +60,7 @@ import {
   type OutputArgLayout,
 } from './op-registry.js';
 import { layoutReplacement } from './kernels/layout.js';
+import { float64Refusal, refuseInexactFloat64Consts } from './float64-policy.js';
 
 /** What the freezer needs from a loaded SavedModel (see source.ts for the adapter). */
 export interface FreezeSource {
@@ -771,8 +772,11 @@ class Freezer {
         inputs[0] = this.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
       }
     }
+    // float64 computed in float32 would differ from TF: refuse at load (float64-policy.ts).
+    const f64 = float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
+    if (f64) op = f64;
     scope.out.add({ name, op, input: inputs, attr });
-    if (op !== node.op) this.origin.set(name, node.op);
+    if (op !== node.op && !f64) this.origin.set(name, node.op);
     return result;
   }
 
@@ -1242,6 +1246,7 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
     },
   };
   const origin = (n: string, op: string): string => fz.originOf(n, op);
+  for (const nodes of [graph.node, ...graph.library.function.map((f) => f.nodeDef)]) refuseInexactFloat64Consts(nodes, fz.weights);
   const unsupported = new Map<string, Set<string>>();
   const note = (op: string, who: string): void => {
     let s = unsupported.get(op);

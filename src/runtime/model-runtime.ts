@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
 import { Errors, TfsError, abortError } from '../errors.js';
 import { runFailure } from './failure-kind.js';
+import { checkFloat64Input } from './float64-policy.js';
 import type { RunOptions, SignatureSpec } from '../core/servable.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
@@ -284,6 +285,7 @@ export class ModelRuntime {
       const created: tf.Tensor[] = [];
       try {
         for (const [alias, t, feed] of feeds) {
+          checkFloat64Input(t, `input ${alias}`);
           const tt = toTfjs(t, `input ${alias}`);
           created.push(tt);
           map[feed] = tt;
