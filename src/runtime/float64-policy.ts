@@ -89,3 +89,32 @@ export function checkFloat64Input(t: Tensor, what: string): void {
   const v = firstInexact(t.data as Float64Array);
   if (v !== undefined) throw Errors.float64Inexact(what, v);
 }
+
+const PASS_THROUGH = new Set(['Identity', 'Snapshot', 'StopGradient']);
+
+/**
+ * The float64 Placeholders whose every reader (through Identity chains) is a Cast to
+ * float32: rounding their values to float32 on the way in is exactly what that Cast does, so
+ * their inputs need no exactness check (Keras models fed float64 cast at once).
+ */
+export function castOnlyFloat64Feeds(nodes: readonly GraphNodeJson[]): Set<string> {
+  const readers = new Map<string, GraphNodeJson[]>();
+  for (const n of nodes) {
+    for (const i of n.input) {
+      if (i.startsWith('^')) continue;
+      const src = i.split(':')[0]!;
+      let r = readers.get(src);
+      if (!r) readers.set(src, (r = []));
+      r.push(n);
+    }
+  }
+  const castOnly = (name: string, depth: number): boolean =>
+    depth < 32 &&
+    (readers.get(name) ?? []).every((r) =>
+      PASS_THROUGH.has(r.op) ? castOnly(r.name, depth + 1) : r.op === 'Cast' && r.attr['DstT']?.type === 'DT_FLOAT');
+  const out = new Set<string>();
+  for (const n of nodes) {
+    if (n.op === 'Placeholder' && n.attr['dtype']?.type === 'DT_DOUBLE' && castOnly(n.name, 0)) out.add(n.name);
+  }
+  return out;
+}

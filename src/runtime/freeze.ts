@@ -60,7 +60,7 @@ import {
   type OutputArgLayout,
 } from './op-registry.js';
 import { layoutReplacement } from './kernels/layout.js';
-import { float64Refusal, refuseInexactFloat64Consts } from './float64-policy.js';
+import { castOnlyFloat64Feeds, float64Refusal, refuseInexactFloat64Consts } from './float64-policy.js';
 
 /** What the freezer needs from a loaded SavedModel (see source.ts for the adapter). */
 export interface FreezeSource {
@@ -141,6 +141,8 @@ export interface FrozenInput {
   readonly feed: string;
   /** The dtype of that graph tensor (what TF checks feeds against). */
   readonly graphDtype: DTypeName;
+  /** A float64 feed only cast to float32: rounding it needs no exactness check (float64-policy.ts). */
+  readonly castOnly?: boolean;
 }
 
 export interface FrozenSignature {
@@ -1247,6 +1249,10 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
   };
   const origin = (n: string, op: string): string => fz.originOf(n, op);
   for (const nodes of [graph.node, ...graph.library.function.map((f) => f.nodeDef)]) refuseInexactFloat64Consts(nodes, fz.weights);
+  const castOnly = castOnlyFloat64Feeds(graph.node);
+  for (const p of plans) {
+    for (const [alias, fin] of Object.entries(p.inputs)) if (castOnly.has(splitRef(fin.feed)[0]!)) p.inputs[alias] = { ...fin, castOnly: true };
+  }
   const unsupported = new Map<string, Set<string>>();
   const note = (op: string, who: string): void => {
     let s = unsupported.get(op);

@@ -259,6 +259,7 @@ export class ModelRuntime {
         const idx = plan.feedOrder.indexOf(fin.feed);
         throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
       }
+      if (!fin.castOnly) checkFloat64Input(t, `input ${alias}`);
       feeds.push([alias, t, fin.feed]);
     }
     for (const k of Object.keys(inputs)) {
@@ -285,7 +286,6 @@ export class ModelRuntime {
       const created: tf.Tensor[] = [];
       try {
         for (const [alias, t, feed] of feeds) {
-          checkFloat64Input(t, `input ${alias}`);
           const tt = toTfjs(t, `input ${alias}`);
           created.push(tt);
           map[feed] = tt;

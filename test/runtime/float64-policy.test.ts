@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Code, TfsError } from '../../src/errors.js';
-import { checkFloat64Input, float64Refusal, refuseInexactFloat64Consts } from '../../src/runtime/float64-policy.js';
+import { castOnlyFloat64Feeds, checkFloat64Input, float64Refusal, refuseInexactFloat64Consts } from '../../src/runtime/float64-policy.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { fixtures } from '../helpers/paths.js';
 
@@ -58,4 +58,17 @@ test('a TF model computing in float64 fails at load naming op, dtype and signatu
     assert.match(e.message, /Const float64 not exact in float32 \(needed by [a-z_, ]*tiny_diff/);
     return true;
   });
+});
+
+test('float64 feeds read only by a Cast to float32 need no exactness check (Keras float64 inputs)', () => {
+  const ph = (name: string) => ({ name, op: 'Placeholder', input: [], attr: { dtype: { type: 'DT_DOUBLE' } } });
+  const nodes = [
+    ph('a'),
+    ph('b'),
+    { name: 'a_id', op: 'Identity', input: ['a:0'], attr: {} },
+    { name: 'a_f', op: 'Cast', input: ['a_id:0'], attr: { DstT: { type: 'DT_FLOAT' } } },
+    { name: 'b_f', op: 'Cast', input: ['b:0'], attr: { DstT: { type: 'DT_FLOAT' } } },
+    { name: 'b_out', op: 'Identity', input: ['b:0'], attr: {} },
+  ];
+  assert.deepEqual([...castOnlyFloat64Feeds(nodes)], ['a']);
 });
