@@ -97,7 +97,7 @@ const PASS_THROUGH = new Set(['Identity', 'Snapshot', 'StopGradient']);
  * float32: rounding their values to float32 on the way in is exactly what that Cast does, so
  * their inputs need no exactness check (Keras models fed float64 cast at once).
  */
-export function castOnlyFloat64Feeds(nodes: readonly GraphNodeJson[]): Set<string> {
+export function castOnlyFloat64Feeds(nodes: readonly GraphNodeJson[], fetched: ReadonlySet<string>): Set<string> {
   const readers = new Map<string, GraphNodeJson[]>();
   for (const n of nodes) {
     for (const i of n.input) {
@@ -108,9 +108,12 @@ export function castOnlyFloat64Feeds(nodes: readonly GraphNodeJson[]): Set<strin
       r.push(n);
     }
   }
+  // A tensor some signature fetches, or that nothing reads (an output), is not cast-only.
   const castOnly = (name: string, depth: number): boolean =>
     depth < 32 &&
-    (readers.get(name) ?? []).every((r) =>
+    !fetched.has(name) &&
+    (readers.get(name) ?? []).length > 0 &&
+    readers.get(name)!.every((r) =>
       PASS_THROUGH.has(r.op) ? castOnly(r.name, depth + 1) : r.op === 'Cast' && r.attr['DstT']?.type === 'DT_FLOAT');
   const out = new Set<string>();
   for (const n of nodes) {

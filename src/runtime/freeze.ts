@@ -1249,7 +1249,7 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
   };
   const origin = (n: string, op: string): string => fz.originOf(n, op);
   for (const nodes of [graph.node, ...graph.library.function.map((f) => f.nodeDef)]) refuseInexactFloat64Consts(nodes, fz.weights);
-  const castOnly = castOnlyFloat64Feeds(graph.node);
+  const castOnly = castOnlyFloat64Feeds(graph.node, new Set(plans.flatMap((p) => Object.values(p.outputs).map((o) => splitRef(o)[0]!))));
   for (const p of plans) {
     for (const [alias, fin] of Object.entries(p.inputs)) if (castOnly.has(splitRef(fin.feed)[0]!)) p.inputs[alias] = { ...fin, castOnly: true };
   }

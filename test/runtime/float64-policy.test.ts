@@ -69,6 +69,9 @@ test('float64 feeds read only by a Cast to float32 need no exactness check (Kera
     { name: 'a_f', op: 'Cast', input: ['a_id:0'], attr: { DstT: { type: 'DT_FLOAT' } } },
     { name: 'b_f', op: 'Cast', input: ['b:0'], attr: { DstT: { type: 'DT_FLOAT' } } },
     { name: 'b_out', op: 'Identity', input: ['b:0'], attr: {} },
+    ph('c'),
+    { name: 'c_f', op: 'Cast', input: ['c:0'], attr: { DstT: { type: 'DT_FLOAT' } } },
   ];
-  assert.deepEqual([...castOnlyFloat64Feeds(nodes)], ['a']);
+  // c is also fetched as it is (an identity signature), so its values must be exact.
+  assert.deepEqual([...castOnlyFloat64Feeds(nodes, new Set(['a_f', 'b_f', 'b_out', 'c', 'c_f']))], ['a']);
 });
