@@ -1294,7 +1294,7 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
   }
   const warnings = new Set(fz.warnings);
   const float64 = [...fz.weights.values()].some((t) => t.dtype === 'DT_DOUBLE');
-  if (float64) warnings.add('the model holds float64 values; tfs computes them in float32');
+  if (float64) warnings.add('the model holds float64 values; tfs carries them as float32 where that is exact and refuses the rest');
   return {
     graph,
     weights: fz.weights,
