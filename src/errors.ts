@@ -499,6 +499,9 @@ export const Errors = {
     `${what}: ${dtype} value ${value} does not fit in int32; tfs computes ${dtype} tensors as int32 and refuses values it would corrupt`),
   float32Refusal: entry('TFS_ERR_FLOAT32_REFUSAL', Code.INVALID_ARGUMENT, (what: string, value: number) =>
     `${what}: double value ${value} is outside the float32 range tfs computes float64 tensors in`),
+  /** tfs's own: a float64 input value float32 cannot hold (tfs carries float64 as float32, runtime/float64-policy.ts). */
+  float64Inexact: entry('TFS_ERR_FLOAT64_INEXACT', Code.INVALID_ARGUMENT, (what: string, value: number) =>
+    `${what}: double value ${value} is not exactly representable in float32; tfs carries float64 tensors as float32 and refuses values it would round`),
   tensorflowBackendMissing: entry('TFS_ERR_TENSORFLOW_BACKEND_MISSING', Code.FAILED_PRECONDITION, (cpuPackage: string, gpuPackage: string) =>
     `The tensorflow backend needs ${cpuPackage} (CPU) or ${gpuPackage} (CUDA GPU), and neither is installed. ` +
         `Install one next to tfs (npm install ${cpuPackage}) or use --backend wasm.`),
@@ -509,6 +512,24 @@ export const Errors = {
     'Table not initialized.'),
   uninitializedVariable: entry('TFS_ERR_UNINITIALIZED_VARIABLE', Code.FAILED_PRECONDITION, (name: string) =>
     `Attempting to use uninitialized value ${name}`),
+  /** TF's shape checks of the layout ops tfs computes itself (runtime/kernels/layout.ts). */
+  bandPartRank: entry('TFS_ERR_BAND_PART_RANK', Code.INVALID_ARGUMENT, (shape: string) =>
+    `input must be at least 2-dim, received shape: ${shape}`),
+  bandPartLimit: entry('TFS_ERR_BAND_PART_LIMIT', Code.INVALID_ARGUMENT, (arg: string, dim: string, size: number, got: number) =>
+    `${arg} must be negative or less or equal to number of ${dim} (${size}) got: ${got}`),
+  axisOutOfRange: entry('TFS_ERR_AXIS_OUT_OF_RANGE', Code.INVALID_ARGUMENT, (what: string, axis: number, rank: number) =>
+    `Expected ${what} in the range [${-rank}, ${rank}), but got ${axis}`),
+  reverseDimsLength: entry('TFS_ERR_REVERSE_DIMS_LENGTH', Code.INVALID_ARGUMENT, (rank: number, got: number) =>
+    `'dims' must have the same number of values as 'input' has dimensions. 'input' has ${rank}'dims' has ${got} values`),
+  tileMultiplesLength: entry('TFS_ERR_TILE_MULTIPLES_LENGTH', Code.INVALID_ARGUMENT, (rank: number, got: number) =>
+    `Expected multiples argument to be a vector of length ${rank} but got length ${got}`),
+  gatherBatchDims: entry('TFS_ERR_GATHER_BATCH_DIMS', Code.INVALID_ARGUMENT, (batchDims: number, axis: number, indicesRank: number) =>
+    batchDims > axis ? `batch_dims (${batchDims}) must be less than or equal to axis (${axis}).`
+      : `Expected batch_dims in the range [${-indicesRank}, ${indicesRank}], but got ${batchDims}`),
+  gatherBatchShape: entry('TFS_ERR_GATHER_BATCH_SHAPE', Code.INVALID_ARGUMENT, (d: number, params: number, indices: number) =>
+    `params.shape[${d}]: ${params} should be equal to indices.shape[${d}]: ${indices}`),
+  gatherIndexOutOfRange: entry('TFS_ERR_GATHER_INDEX_OUT_OF_RANGE', Code.INVALID_ARGUMENT, (at: string, index: number, limit: number) =>
+    `indices[${at}] = ${index} is not in [0, ${limit})`),
   /** tf.Example parsing (example_proto_fast_parsing.cc). */
   exampleUnparsable: entry('TFS_ERR_EXAMPLE_UNPARSABLE', Code.INVALID_ARGUMENT, (value: string) =>
     `Could not parse example input, value: '${value}'`),
@@ -588,6 +609,11 @@ export const Errors = {
   internal: entry('TFS_ERR_INTERNAL', Code.INTERNAL, (message: string, _cause?: unknown) => message, {
     options: (_message, cause?) => withCause(cause),
   }),
+  /** tfs's own: the runtime itself failed during a run (wasm trap or abort, a bug, out of memory); the log has the stack. */
+  runtimeCrash: entry('TFS_ERR_RUNTIME_CRASH', Code.INTERNAL, (what: string, _cause?: unknown) =>
+    `the model runtime failed while running the model: ${what}`, {
+    options: (_what, cause?) => withCause(cause),
+  }),
   runtimeResourcesMissing: entry('TFS_ERR_RUNTIME_RESOURCES_MISSING', Code.INTERNAL, (modelId: number) =>
     `model ${modelId} has no registered resources`),
   runtimeUnknownVariable: entry('TFS_ERR_RUNTIME_UNKNOWN_VARIABLE', Code.INTERNAL, (res: string) => `unknown variable ${res}`),
@@ -611,6 +637,13 @@ export const Errors = {
   kernelError: entry('TFS_ERR_KERNEL', Code.INVALID_ARGUMENT, (message: string, _cause?: unknown, _hint?: string) => message, {
     options: (_message, cause?, hint?) => ({ ...withCause(cause), ...(hint === undefined ? {} : { hint }) }),
   }),
+  /** TF's kernel texts for shape errors tfjs words differently (matmul_op.cc, batch_matmul_op_impl.h, bcast, reshape_op.h). */
+  matMulSizeIncompatible: entry('TFS_ERR_MATMUL_SIZE_INCOMPATIBLE', Code.INVALID_ARGUMENT, (a: string, b: string) =>
+    `Matrix size-incompatible: In[0]: ${a}, In[1]: ${b}`),
+  batchMatMulMismatch: entry('TFS_ERR_BATCH_MATMUL_MISMATCH', Code.INVALID_ARGUMENT, (d1: number, d2: number, a: string, b: string, adjX: boolean, adjY: boolean) =>
+    `In[0] mismatch In[1] shape: ${d1} vs. ${d2}: ${a} ${b} ${Number(adjX)} ${Number(adjY)}`),
+  reshapeSize: entry('TFS_ERR_RESHAPE_SIZE', Code.INVALID_ARGUMENT, (values: number, requested: number, implicit: boolean) =>
+    `Input to reshape is a tensor with ${values} values, but the requested shape ${implicit ? 'requires a multiple of' : 'has'} ${requested}`),
   /** ParseExample's check (example_parsing_ops.cc). */
   parseExampleSerializedShape: entry('TFS_ERR_PARSE_EXAMPLE_SERIALIZED_SHAPE', Code.INVALID_ARGUMENT, (shape: readonly number[]) =>
     `Expected serialized to be a scalar or vector, got shape: [${shape.join(',')}]`),

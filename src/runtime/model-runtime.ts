@@ -18,7 +18,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { Errors, TfsError, abortError, kernelFailure } from '../errors.js';
+import { Errors, TfsError, abortError } from '../errors.js';
+import { runFailure } from './failure-kind.js';
+import { checkFloat64Input } from './float64-policy.js';
 import type { RunOptions, SignatureSpec } from '../core/servable.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
@@ -164,7 +166,7 @@ export class ModelRuntime {
       return await turn;
     } catch (e) {
       if (e instanceof TfsError) throw e;
-      throw kernelError(e, plan.spec, call.feeds);
+      throw kernelError(e, plan.spec, call.feeds, this.logger, this.name);
     }
   }
 
@@ -390,6 +392,7 @@ function checkFeeds(plan: Plan, inputs: Readonly<Record<string, Tensor>>): Feed[
       const idx = plan.feedOrder.indexOf(fin.feed);
       throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
     }
+    if (!fin.castOnly) checkFloat64Input(t, `input ${alias}`);
     feeds.push([alias, t, fin.feed]);
   }
   for (const k of Object.keys(inputs)) {
@@ -420,11 +423,11 @@ function makeInputs(feeds: readonly Feed[]): [tf.NamedTensorMap, tf.Tensor[]] {
  * reports it: INVALID_ARGUMENT with the kernel's text. Inputs whose shape differs from the
  * declared one are the likely cause; the hint names them.
  */
-function kernelError(e: unknown, spec: SignatureSpec, feeds: readonly Feed[]): TfsError {
+function kernelError(e: unknown, spec: SignatureSpec, feeds: readonly Feed[], logger: Logger, model: string): TfsError {
   const off = feeds
     .filter(([alias, t]) => !shapeMatches(spec.inputs[alias]?.shape, t.shape))
     .map(([alias, t]) => `input ${alias} has shape ${shapeString(t.shape)}, the signature declares ${shapeString(spec.inputs[alias]!.shape!)}`);
-  return kernelFailure(e, off.length > 0 ? off.join('; ') : undefined);
+  return runFailure(e, off.length > 0 ? off.join('; ') : undefined, logger, model);
 }
 
 /** Whether a fed shape fits a declared one (unknown rank and -1 dims match anything). */

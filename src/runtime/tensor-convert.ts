@@ -6,7 +6,7 @@
  * mapped onto one of those (dtypes.ts `tfjs` column) and back:
  * - float64 values are rounded to float32 (what a float32 model does with its own
  *   `Cast`); a finite value beyond float32's range is refused rather than turned into
- *   infinity;
+ *   infinity; float64-policy.ts makes sure that rounding never changes an answer;
  * - int64/uint32/uint64 values must fit in int32 exactly, else the call is refused (tfjs
  *   would wrap them silently);
  * - half and bfloat16 convert exactly to float32; results convert back with

@@ -10,7 +10,8 @@ import { tfjsTypeName } from '../graph-json.js';
 import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './context.js';
 import { dataInputs, FreezeError, type Node, type NodeResult, type Scope } from './scope.js';
 import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
-import { frozenOpName } from '../kernels/control-names.js';
+import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
+import { float64Refusal } from '../float64-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 
 const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
@@ -86,6 +87,8 @@ function rewriteOp(fz: FreezeContext, node: Node): { op: string; attr: ReturnTyp
   } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
     op = TFS_OPS.castToInt64Checked;
   }
+  // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
+  op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
   return { op, attr };
 }
 
@@ -103,12 +106,17 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const effects = fz.ctrlEffects(scope, node);
   if (effects.length > 0) result.effect = `${name}:0`;
   const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what));
-  const { op, attr } = rewriteOp(fz, node);
+  const rewritten = rewriteOp(fz, node);
+  const attr = rewritten.attr;
   if (effects.length > 0 && inputs.length > 0) {
     inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
   }
+  // float64 computed in float32 would differ from TF: such nodes become an op no kernel
+  // runs, so the load-time check refuses the signatures that need them (float64-policy.ts).
+  const f64 = float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
+  const op = f64 ?? rewritten.op;
   scope.out.add({ name, op, input: inputs, attr });
-  if (op !== node.op) fz.origin.set(name, node.op);
+  if (op !== node.op && !f64) fz.origin.set(name, node.op);
   return result;
 }
 

@@ -54,3 +54,27 @@ export function frozenOpName(op: string): string {
   if (renamed) return renamed;
   return /^(TensorList|TensorArray|EmptyTensorList)/.test(op) ? `_Tfs${op}` : op;
 }
+
+/** Layout ops tfs runs with its own kernels (layout.ts) for some dtypes/attrs. */
+export const LAYOUT_OPS = {
+  bandPart: '_TfsMatrixBandPart',
+  reverse: '_TfsReverse',
+  reverseV2: '_TfsReverseV2',
+  tile: '_TfsTile',
+  gather: '_TfsGatherV2',
+} as const;
+
+const JS_DTYPES = new Set(['DT_BOOL', 'DT_STRING']);
+
+/**
+ * The `_Tfs*` op a TF node must run as instead of tfjs's mapping, or undefined to keep it.
+ * `typeOf(attr)` gives a node's dtype attr (`DT_*`), `intOf(attr)` an int attr.
+ */
+export function layoutReplacement(op: string, typeOf: (a: string) => string, intOf: (a: string) => number): string | undefined {
+  if (op === 'MatrixBandPart') return LAYOUT_OPS.bandPart;
+  if (op === 'Reverse' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.reverse;
+  if (op === 'ReverseV2' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.reverseV2;
+  if (op === 'Tile' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.tile;
+  if (op === 'GatherV2' && intOf('batch_dims') !== 0) return LAYOUT_OPS.gather;
+  return undefined;
+}

@@ -12,6 +12,7 @@ import { CASE_KERNELS } from './case.js';
 import { TENSOR_ARRAY_KERNELS } from './tensor-array.js';
 import { TENSOR_LIST_KERNELS } from './tensor-list.js';
 import type { KernelEntry } from './types.js';
+import { LAYOUT_KERNELS } from './layout.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -22,6 +23,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   TENSOR_LIST_KERNELS,
   TENSOR_ARRAY_KERNELS,
   CASE_KERNELS,
+  LAYOUT_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
