@@ -32,6 +32,7 @@ import { utf8 } from '../tensor/tensor.js';
 import { shapeFromProto, tensorFromProto } from '../savedmodel/tensor-proto.js';
 import { bindByObjectGraph, bindByRestoreOp, splitRef } from './freeze-bind.js';
 import { fuseGraph } from './fuse.js';
+import { familyNode } from './kernels/index.js';
 import {
   attrToJson,
   tfjsTypeName,
@@ -763,6 +764,7 @@ class Freezer {
     } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
       op = TFS_OPS.castToInt64Checked;
     }
+    op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
     if (effects.length > 0) {
       if (inputs.length > 0) {
         inputs[0] = this.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
