@@ -16,7 +16,7 @@ function le64(data: Uint8Array, off: number, n = 8): bigint {
 }
 
 /** TF's Hash64(data, n, seed = 0xDECAFCAFFE). */
-export function hash64(data: Uint8Array, seed = 0xdecafcafffen): bigint {
+export function hash64(data: Uint8Array, seed = 0xdecafcaffen): bigint {
   const r = 47n;
   let n = data.length;
   let h = (seed ^ mul(BigInt(n), M)) & MASK;
