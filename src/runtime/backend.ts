@@ -96,22 +96,27 @@ function onCpu(cpuKernel: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** wasm kernels that cannot read string tensors (they print "Unsupported input_type 3" and answer zeros). */
-const WASM_NO_STRINGS = ['Equal', 'NotEqual'];
+/**
+ * wasm kernels that answer wrongly, and when: Equal/NotEqual cannot read string tensors
+ * (they print "Unsupported input_type 3" and answer zeros); OneHot with a float32 output
+ * writes int32 bit patterns (NaN and 2.8e-45 for on 2.0 / off -1.0) and overruns its
+ * buffer, corrupting the wasm heap for later calls.
+ */
+const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) => boolean>> = {
+  Equal: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
+  NotEqual: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
+  OneHot: (args) => (args.attrs as { dtype?: string } | undefined)?.dtype !== 'int32',
+};
 
-/** Those kernels run on cpu's kernel when an input is a string tensor. */
-function stringInputsOnCpu(): void {
-  for (const name of WASM_NO_STRINGS) {
+/** Those kernels run on cpu's kernel in the cases they get wrong. */
+function wrongWasmKernelsOnCpu(): void {
+  for (const [name, wrong] of Object.entries(WASM_WRONG)) {
     const w = tf.getKernel(name, 'wasm');
     const c = tf.getKernel(name, 'cpu');
     if (!w || !c) continue;
     const viaCpu = onCpu(c.kernelFunc);
     tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      ...w,
-      kernelFunc: (args) =>
-        Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string') ? viaCpu(args) : w.kernelFunc(args),
-    });
+    tf.registerKernel({ ...w, kernelFunc: (args) => (wrong(args) ? viaCpu(args) : w.kernelFunc(args)) });
   }
 }
 
@@ -221,7 +226,7 @@ async function ensureBackend(name: ConcreteBackend): Promise<void> {
         tf.findBackend('cpu'); // initialize cpu for the bridge
         state.bridged = bridgeWasmKernels();
         shareIdentityOnWasm();
-        stringInputsOnCpu();
+        wrongWasmKernelsOnCpu();
       }
       for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
         if (!state.patched.has(b)) {

@@ -21,7 +21,10 @@ export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((
  * Ops tfjs-converter maps itself but computes differently from TensorFlow: the freezer
  * renames them so tfjs runs the family kernel instead.
  */
-export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([['StaticRegexReplace', '_TfsStaticRegexReplace']]);
+export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
+  ['StaticRegexReplace', '_TfsStaticRegexReplace'],
+  ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
+]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 

@@ -201,7 +201,7 @@ function raggedBincount(node: GraphNode): tf.Tensor {
     }
   }
   const t = attrType(node, 'T', 'DT_FLOAT');
-  if (t === 'DT_FLOAT' || t === 'DT_DOUBLE') return tf.tensor(out, [nrows, size], 'float32');
+  if (t === 'DT_FLOAT' || t === 'DT_DOUBLE') return tf.tensor(Float32Array.from(out), [nrows, size], 'float32');
   return intTensor(out, [nrows, size], 'RaggedBincount', t);
 }
 

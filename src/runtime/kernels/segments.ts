@@ -23,7 +23,7 @@ function step(r: Reducer, acc: number, v: number, isFloat: boolean): number {
  * Reduce rows of `data` (shape [n, ...inner]) into `nseg` segments; `seg[i]` is row i's
  * segment (-1 drops it). Empty segments get `empty`.
  */
-function reduceRows(node: GraphNode, data: tf.Tensor, rows: number[], seg: number[], nseg: number, r: Reducer): tf.Tensor {
+function reduceRows(node: GraphNode, data: tf.Tensor, rows: number[], seg: number[], nseg: number, r: Reducer, emptyZero = false): tf.Tensor {
   const t = attrType(node, 'T', data.dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32');
   const isFloat = data.dtype === 'float32';
   if (!isFloat && t !== 'DT_INT32' && t !== 'DT_INT16' && t !== 'DT_INT8' && t !== 'DT_UINT8' && t !== 'DT_UINT16') {
@@ -45,13 +45,14 @@ function reduceRows(node: GraphNode, data: tf.Tensor, rows: number[], seg: numbe
     if ((r === 'mean' || r === 'sqrtn') && c > 0) {
       const d = r === 'mean' ? c : Math.fround(Math.sqrt(c));
       for (let e = 0; e < inner; e++) out[s * inner + e] = isFloat ? Math.fround(out[s * inner + e]! / d) : Math.trunc(out[s * inner + e]! / d);
-    } else if (c === 0 && (r === 'max' || r === 'min') && !(t in LOWEST)) throw Errors.kernelUnsupported('segment reduction', `an empty segment of type ${t}`);
+    } else if (c === 0 && emptyZero) out.fill(0, s * inner, (s + 1) * inner);
+    else if (c === 0 && (r === 'max' || r === 'min') && !(t in LOWEST)) throw Errors.kernelUnsupported('segment reduction', `an empty segment of type ${t}`);
   }
   const shape = [nseg, ...data.shape.slice(1)];
-  return isFloat ? tf.tensor(out, shape, 'float32') : intTensor(out, shape, 'segment reduction', t);
+  return isFloat ? tf.tensor(Float32Array.from(out), shape, 'float32') : intTensor(out, shape, 'segment reduction', t);
 }
 
-/** Sorted segment ops: ids must be non-decreasing; the output has last id + 1 rows. */
+/** Sorted segment ops: ids must be non-decreasing; the output has last id + 1 rows, 0 for empty segments. */
 function sorted(node: GraphNode, r: Reducer): tf.Tensor {
   const data = kernelInput(node, 0);
   const ids = numbersOf(kernelInput(node, 1));
@@ -60,7 +61,7 @@ function sorted(node: GraphNode, r: Reducer): tf.Tensor {
     if (id < 0 || (i > 0 && id < ids[i - 1]!)) throw Errors.kernelArgument(`segment ids are not increasing`);
   });
   const nseg = ids.length === 0 ? 0 : ids[ids.length - 1]! + 1;
-  return reduceRows(node, data, ids.map((_, i) => i), ids, nseg, r === 'max' ? 'max' : 'mean');
+  return reduceRows(node, data, ids.map((_, i) => i), ids, nseg, r === 'max' ? 'max' : 'mean', true);
 }
 
 function unsorted(node: GraphNode, r: Reducer): tf.Tensor {
@@ -75,7 +76,7 @@ function unsorted(node: GraphNode, r: Reducer): tf.Tensor {
     if (id >= nseg) throw Errors.kernelArgument(`segment_ids[${i}] = ${id} is out of range [0, ${nseg})`);
   });
   // Rows are the flattened leading dims of data matched by segment_ids.
-  const flat = tf.tidy(() => data.reshape([ids.length, ...data.shape.slice(idsT.rank)]));
+  const flat = tf.reshape(data, [ids.length, ...data.shape.slice(idsT.rank)]);
   try {
     return reduceRows(node, flat, ids.map((_, i) => i), ids, nseg, r);
   } finally {
@@ -116,7 +117,7 @@ function sparseReduceSum(node: GraphNode): tf.Tensor {
     out[o] = isFloat ? Math.fround(out[o]! + v) : out[o]! + v;
   });
   const finalShape = keep ? outShape : shape.filter((_, i) => !axes.has(i));
-  return isFloat ? tf.tensor(out, finalShape, 'float32') : intTensor(out, finalShape, 'SparseReduceSum', attrType(node, 'T'));
+  return isFloat ? tf.tensor(Float32Array.from(out), finalShape, 'float32') : intTensor(out, finalShape, 'SparseReduceSum', attrType(node, 'T'));
 }
 
 function sparseReorder(node: GraphNode): tf.Tensor[] {

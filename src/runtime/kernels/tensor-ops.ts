@@ -43,7 +43,7 @@ function bitwise(node: GraphNode, op: string, f: (a: number, b: number, bits: nu
 /** TF clamps the shift amount to [0, bits - 1]. */
 const clampShift = (y: number, bits: number): number => Math.min(Math.max(y, 0), bits - 1);
 
-function tensorScatterAdd(node: GraphNode): tf.Tensor {
+function tensorScatter(node: GraphNode, add: boolean): tf.Tensor {
   const t = kernelInput(node, 0);
   const idxT = kernelInput(node, 1);
   const upd = kernelInput(node, 2);
@@ -65,11 +65,11 @@ function tensorScatterAdd(node: GraphNode): tf.Tensor {
       base += c * strides[d]!;
     }
     for (let e = 0; e < slice; e++) {
-      const s = out[base + e]! + u[k * slice + e]!;
+      const s = (add ? out[base + e]! : 0) + u[k * slice + e]!;
       out[base + e] = isFloat ? Math.fround(s) : s | 0;
     }
   }
-  if (t.dtype !== 'float32' && t.dtype !== 'int32') throw Errors.kernelUnsupported('TensorScatterAdd', `type ${t.dtype}`);
+  if (t.dtype !== 'float32' && t.dtype !== 'int32') throw Errors.kernelUnsupported('TensorScatter', `type ${t.dtype}`);
   return tf.tensor(out, t.shape, t.dtype);
 }
 
@@ -188,11 +188,14 @@ function cumulativeLogsumexp(node: GraphNode): tf.Tensor {
       }
     }
   }
-  return tf.tensor(out, x.shape, 'float32');
+  return tf.tensor(Float32Array.from(out), x.shape, 'float32');
 }
 
 export const TENSOR_KERNELS: readonly KernelEntry[] = [
-  { op: 'TensorScatterAdd', kernel: tensorScatterAdd },
+  { op: 'TensorScatterAdd', kernel: (node) => tensorScatter(node, true) },
+  // tfjs's own TensorScatterUpdate writes into its input's buffer, so another op reading
+  // the same tensor saw the updates; freeze.ts renames the op to this copy-on-write kernel.
+  { op: '_TfsTensorScatterUpdate', kernel: (node) => tensorScatter(node, false) },
   { op: 'MatrixDiagV3', kernel: matrixDiag },
   { op: 'MatrixDiagPartV3', kernel: matrixDiagPart },
   { op: 'CumulativeLogsumexp', kernel: cumulativeLogsumexp },
