@@ -100,12 +100,17 @@ function onCpu(cpuKernel: tf.KernelFunc): tf.KernelFunc {
  * wasm kernels that answer wrongly, and when: Equal/NotEqual cannot read string tensors
  * (they print "Unsupported input_type 3" and answer zeros); OneHot with a float32 output
  * writes int32 bit patterns (NaN and 2.8e-45 for on 2.0 / off -1.0) and overruns its
- * buffer, corrupting the wasm heap for later calls.
+ * buffer, corrupting the wasm heap for later calls; GatherV2 (below).
  */
 const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) => boolean>> = {
   Equal: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
   NotEqual: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
   OneHot: (args) => (args.attrs as { dtype?: string } | undefined)?.dtype !== 'int32',
+  // Empty params or indices give a garbage shape ([1,1,0,1] for [0] and [0]); batch_dims > 0
+  // reads out of bounds (FINDINGS W4).
+  GatherV2: (args) =>
+    Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.shape.includes(0)) ||
+    Number((args.attrs as { batchDims?: number } | undefined)?.batchDims ?? 0) !== 0,
 };
 
 /** Those kernels run on cpu's kernel in the cases they get wrong. */
