@@ -24,6 +24,7 @@ export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((
 export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['StaticRegexReplace', '_TfsStaticRegexReplace'],
   ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
+  ['MatrixBandPart', '_TfsMatrixBandPart'],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

@@ -155,6 +155,28 @@ function matrixDiagPart(node: GraphNode): tf.Tensor {
   return tf.tensor(out, shape, x.dtype);
 }
 
+/**
+ * MatrixBandPart by TF's inputs (tfjs-converter reads num_upper from input 1, the wasm
+ * kernel is wrong on bool): keeps in[..., m, n] where (lower < 0 || m - n <= lower) and
+ * (upper < 0 || n - m <= upper), zero elsewhere.
+ */
+function matrixBandPart(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  const lower = numbersOf(kernelInput(node, 1))[0]!;
+  const upper = numbersOf(kernelInput(node, 2))[0]!;
+  const [rows, cols] = [x.shape[x.rank - 2]!, x.shape[x.rank - 1]!];
+  if (lower > rows) throw Errors.kernelArgument(`num_lower must be negative or less or equal to number of rows (${rows}) got: ${lower}`);
+  if (upper > cols) throw Errors.kernelArgument(`num_upper must be negative or less or equal to number of columns (${cols}) got: ${upper}`);
+  if (x.dtype === 'string' || x.dtype === 'complex64') throw Errors.kernelUnsupported('MatrixBandPart', `type ${x.dtype}`);
+  const xv = numbersOf(x);
+  const out = xv.map((v, i) => {
+    const m = Math.floor(i / cols) % rows;
+    const n = i % cols;
+    return (lower < 0 || m - n <= lower) && (upper < 0 || n - m <= upper) ? v : 0;
+  });
+  return tf.tensor(out, x.shape, x.dtype);
+}
+
 function cumulativeLogsumexp(node: GraphNode): tf.Tensor {
   const x = kernelInput(node, 0);
   const rank = x.rank;
@@ -199,6 +221,7 @@ export const TENSOR_KERNELS: readonly KernelEntry[] = [
   { op: 'MatrixDiagV3', kernel: matrixDiag },
   { op: 'MatrixDiagPartV3', kernel: matrixDiagPart },
   { op: 'CumulativeLogsumexp', kernel: cumulativeLogsumexp },
+  { op: '_TfsMatrixBandPart', kernel: matrixBandPart },
   { op: 'LeftShift', kernel: (node) => bitwise(node, 'LeftShift', (a, b, bits) => a * 2 ** clampShift(b, bits)) },
   {
     op: 'RightShift',
