@@ -8,11 +8,12 @@ import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
 import { RAGGED_KERNELS } from './ragged.js';
 import { SEGMENT_KERNELS } from './segments.js';
+import { SPARSE_CROSS_KERNELS } from './sparse-cross.js';
 import { STRING_KERNELS } from './strings.js';
 import { TENSOR_KERNELS } from './tensor-ops.js';
 import type { KernelEntry } from './types.js';
 
-export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [STRING_KERNELS, RAGGED_KERNELS, SEGMENT_KERNELS, TENSOR_KERNELS];
+export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [STRING_KERNELS, RAGGED_KERNELS, SEGMENT_KERNELS, SPARSE_CROSS_KERNELS, TENSOR_KERNELS];
 
 /** The TensorFlow op names the family tables implement. */
 export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((f) => f.map((k) => k.op)));

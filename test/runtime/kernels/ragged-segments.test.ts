@@ -71,3 +71,15 @@ test('bitwise ops wrap at the real type width and clamp shifts as TF', () => {
   assert.deepEqual(values(run(TENSOR_KERNELS, 'Invert', [i32([0, 65535, 1])], uint16)[0]!), [65535, 0, 65534]);
   assert.throws(() => run(TENSOR_KERNELS, 'Invert', [i32([1])], { T: { type: 'DT_INT64' } }), /cannot compute type DT_INT64 exactly/);
 });
+
+test('SparseCross hashed as crossed_column uses it (string, int64 and dense string columns)', async () => {
+  const { SPARSE_CROSS_KERNELS } = await import('../../../src/runtime/kernels/sparse-cross.js');
+  const { str } = await import('./helpers.js');
+  const [idx, vals, shape] = run(
+    SPARSE_CROSS_KERNELS,
+    'SparseCross',
+    [i32([0, 0, 0, 1, 1, 0], [3, 2]), i32([0, 0, 1, 0, 1, 1], [3, 2]), str(['x', 'y', 'z']), i32([3, -7, 5]), i32([2, 2]), i32([2, 2]), str(['p', 'q'], [2, 1])],
+    { N: { i: 2 }, hashed_output: { b: true }, num_buckets: { i: 1000 }, hash_key: { i: 0xdecafcaffe } },
+  );
+  assert.deepEqual([values(idx!), values(vals!), values(shape!)], [[0, 0, 0, 1, 1, 0, 1, 1], [27, 435, 660, 638], [2, 2]]);
+});
