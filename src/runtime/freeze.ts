@@ -764,7 +764,11 @@ class Freezer {
     } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
       op = TFS_OPS.castToInt64Checked;
     }
-    op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
+    try {
+      op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
+    } catch (e) {
+      throw new FreezeError(`${what}: ${(e as Error).message}`);
+    }
     if (effects.length > 0) {
       if (inputs.length > 0) {
         inputs[0] = this.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);

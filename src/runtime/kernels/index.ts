@@ -7,6 +7,7 @@ import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
 import { RAGGED_KERNELS } from './ragged.js';
+import { re2ToJs } from './regex.js';
 import { SEGMENT_KERNELS } from './segments.js';
 import { SPARSE_CROSS_KERNELS } from './sparse-cross.js';
 import { STRING_KERNELS } from './strings.js';
@@ -34,7 +35,8 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
  * The op name a family-kernel node gets in the frozen graph, and the attrs tfjs would
  * lose, added to `attr`: each dtype attr's real type as `_tfs_type_<name>` (tfjs JSON
  * turns int16/uint16/uint32/uint64 into DT_INT32) and each int attr's exact decimal
- * value(s) as `_tfs_int_<name>` (int64 beyond 2^53, e.g. hash keys).
+ * value(s) as `_tfs_int_<name>` (int64 beyond 2^53, e.g. hash keys). Throws (a TfsError)
+ * for a constant regex pattern tfs cannot run exactly.
  */
 export function familyNode(op: string, tfAttr: Record<string, AttrValueObject> | undefined, attr: Record<string, AttrJson>): string {
   const renamed = KERNEL_OVERRIDES.get(op) ?? op;
@@ -44,6 +46,11 @@ export function familyNode(op: string, tfAttr: Record<string, AttrValueObject> |
     if (a.type !== undefined) attr[`_tfs_type_${k}`] = { s: b64(dtypeInfo(a.type)?.name ?? String(a.type)) };
     if (a.i !== undefined) attr[`_tfs_int_${k}`] = { s: b64(String(a.i)) };
     if (a.list?.i && a.list.i.length > 0) attr[`_tfs_int_${k}`] = { s: b64(a.list.i.map(String).join(',')) };
+  }
+  // A constant RE2 pattern JS cannot run with the same meaning is refused at load.
+  const pattern = attr['pattern']?.s;
+  if (pattern !== undefined && (renamed === 'StaticRegexFullMatch' || renamed === '_TfsStaticRegexReplace')) {
+    re2ToJs(Buffer.from(pattern, 'base64').toString('utf8'));
   }
   return renamed;
 }

@@ -88,3 +88,13 @@ test('lower/upper are ASCII unless encoding is utf-8', () => {
   assert.deepEqual(utf8s(run('StringLower', [x], { encoding: s('utf-8') })[0]!), ['àbc']);
   assert.deepEqual(texts(run('StringStrip', [str(['\x0b a \x0c'])])[0]!), ['a']);
 });
+
+test('a constant pattern tfs cannot run exactly is refused when the graph is frozen', async () => {
+  const { familyNode } = await import('../../../src/runtime/kernels/index.js');
+  const attr = { pattern: s('(?i)abc') };
+  assert.throws(() => familyNode('StaticRegexFullMatch', {}, attr), (e: unknown) => e instanceof TfsError && /\(\?i\)abc/.test(e.message));
+  assert.equal(familyNode('StaticRegexReplace', {}, { pattern: s('[a-z]+'), rewrite: s('x') }), '_TfsStaticRegexReplace');
+  const typed = { T: { type: 'DT_INT32' } };
+  familyNode('Invert', { T: { type: 'DT_UINT16' } }, typed);
+  assert.deepEqual(typed, { T: { type: 'DT_INT32' }, _tfs_type_T: s('DT_UINT16') });
+});
