@@ -27,6 +27,7 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['StaticRegexReplace', '_TfsStaticRegexReplace'],
   ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
   ['MatrixBandPart', '_TfsMatrixBandPart'],
+  ['BitwiseAnd', '_TfsBitwiseAnd'],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

@@ -229,5 +229,8 @@ export const TENSOR_KERNELS: readonly KernelEntry[] = [
     kernel: (node) => bitwise(node, 'RightShift', (a, b, bits) => Math.floor(a / 2 ** clampShift(b, bits))),
   },
   { op: 'BitwiseXor', kernel: (node) => bitwise(node, 'BitwiseXor', (a, b) => a ^ b) },
+  { op: 'BitwiseOr', kernel: (node) => bitwise(node, 'BitwiseOr', (a, b) => a | b) },
+  // tfjs-converter's BitwiseAnd reads an input name its op list does not define (null).
+  { op: '_TfsBitwiseAnd', kernel: (node) => bitwise(node, 'BitwiseAnd', (a, b) => a & b) },
   { op: 'Invert', kernel: (node) => bitwise(node, 'Invert', (a) => ~a) },
 ];

@@ -83,3 +83,9 @@ test('SparseCross hashed as crossed_column uses it (string, int64 and dense stri
   );
   assert.deepEqual([values(idx!), values(vals!), values(shape!)], [[0, 0, 0, 1, 1, 0, 1, 1], [27, 435, 660, 638], [2, 2]]);
 });
+
+test('BitwiseAnd (rerouted from tfjs) and BitwiseOr', () => {
+  const t = { T: { type: 'DT_INT32' } };
+  assert.deepEqual(values(run(TENSOR_KERNELS, '_TfsBitwiseAnd', [i32([0x1234, -1]), i32([0x0f0f], [])], t)[0]!), [0x0204, 0x0f0f]);
+  assert.deepEqual(values(run(TENSOR_KERNELS, 'BitwiseOr', [i32([0x1200, -16]), i32([0x0034, 3])], t)[0]!), [0x1234, -13]);
+});
