@@ -620,6 +620,26 @@ export const Errors = {
   runtimeUnknownTable: entry('TFS_ERR_RUNTIME_UNKNOWN_TABLE', Code.INTERNAL, (res: string) => `unknown table ${res}`),
   customOpInputMissing: entry('TFS_ERR_CUSTOM_OP_INPUT_MISSING', Code.INTERNAL, (i: number) => `custom op input ${i} is missing`),
   unknownCheckedInt64Op: entry('TFS_ERR_UNKNOWN_CHECKED_INT64_OP', Code.INTERNAL, (op: number) => `unknown checked int64 op ${op}`),
+
+  // --- op kernels of src/runtime/kernels/ (texts from TensorFlow's kernels where it has one) ---
+  /** A kernel refused its inputs the way TensorFlow's kernel does (the text is TF's). */
+  kernelArgument: entry('TFS_ERR_KERNEL_ARGUMENT', Code.INVALID_ARGUMENT, (text: string) => text),
+  /** An attr or input value TF accepts but tfs's kernel cannot compute exactly (tfs's text). */
+  kernelUnsupported: entry('TFS_ERR_KERNEL_UNSUPPORTED', Code.UNIMPLEMENTED, (op: string, what: string) =>
+    `${op}: tfs cannot compute ${what} exactly, so it refuses rather than answer differently from TensorFlow`),
+  /** From string_to_number_op.cc. */
+  stringToNumberFailed: entry('TFS_ERR_STRING_TO_NUMBER_FAILED', Code.INVALID_ARGUMENT, (s: string) =>
+    `StringToNumberOp could not correctly convert string: ${s}`),
+  /** From lib/strings/base64.cc. */
+  base64InvalidCharacter: entry('TFS_ERR_BASE64_INVALID_CHARACTER', Code.INVALID_ARGUMENT, () => 'Invalid character found in base64.'),
+  base64InvalidLength: entry('TFS_ERR_BASE64_INVALID_LENGTH', Code.INVALID_ARGUMENT, () =>
+    'Base64 string length cannot be 1 modulo 4.'),
+  /** A regular expression (RE2 syntax) that tfs cannot run with the same meaning in JavaScript. */
+  regexUntranslatable: entry('TFS_ERR_REGEX_UNTRANSLATABLE', Code.UNIMPLEMENTED, (pattern: string, why: string) =>
+    `tfs cannot run the RE2 pattern ${JSON.stringify(pattern)} with TensorFlow's meaning: ${why}`),
+  /** RE2 rejected the pattern (regex_full_match_op.cc / regex_replace_op.cc wording). */
+  regexInvalid: entry('TFS_ERR_REGEX_INVALID', Code.INVALID_ARGUMENT, (pattern: string, why: string) =>
+    `Invalid pattern: ${pattern}, error: ${why}`),
   /** The graph's result does not have the values its shape says. */
   runtimeValueCount: entry('TFS_ERR_RUNTIME_VALUE_COUNT', Code.INTERNAL, (what: string, count: number, shape: readonly number[]) =>
     `${what}: ${count} values for shape [${shape.join(',')}]`),

@@ -63,6 +63,68 @@ function tensorflowMissing(): TfsError {
   return Errors.tensorflowBackendMissing(TENSORFLOW_PACKAGES[1], TENSORFLOW_PACKAGES[0]);
 }
 
+/** A wasm kernel that copies its inputs to the cpu backend, runs `cpuKernel` there and copies the results back. */
+function onCpu(cpuKernel: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as tf.KernelBackend;
+    const cpu = tf.findBackend('cpu') as tf.KernelBackend;
+    const temps: tf.TensorInfo[] = [];
+    const copy = (t: tf.TensorInfo | undefined): tf.TensorInfo | undefined => {
+      if (!t) return t;
+      const info = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+      temps.push(info);
+      return info;
+    };
+    // Variadic kernels (Einsum) receive an array of inputs, the others a name → input map.
+    const cpuInputs = (
+      Array.isArray(inputs)
+        ? (inputs as tf.TensorInfo[]).map((t) => copy(t))
+        : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, copy(t as tf.TensorInfo | undefined)]))
+    ) as tf.NamedTensorInfoMap;
+    try {
+      const out = cpuKernel({ inputs: cpuInputs, backend: cpu, attrs: attrs ?? {} });
+      const outs = Array.isArray(out) ? out : [out];
+      const results = outs.map((o) => {
+        const r = { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
+        cpu.disposeData(o.dataId, true);
+        return r;
+      });
+      return Array.isArray(out) ? results : results[0]!;
+    } finally {
+      for (const t of temps) cpu.disposeData(t.dataId, true);
+    }
+  };
+}
+
+/**
+ * wasm kernels that answer wrongly, and when: Equal/NotEqual cannot read string tensors
+ * (they print "Unsupported input_type 3" and answer zeros); OneHot with a float32 output
+ * writes int32 bit patterns (NaN and 2.8e-45 for on 2.0 / off -1.0) and overruns its
+ * buffer, corrupting the wasm heap for later calls; GatherV2 (below).
+ */
+const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) => boolean>> = {
+  Equal: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
+  NotEqual: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
+  OneHot: (args) => (args.attrs as { dtype?: string } | undefined)?.dtype !== 'int32',
+  // Empty params or indices give a garbage shape ([1,1,0,1] for [0] and [0]); batch_dims > 0
+  // reads out of bounds (FINDINGS W4).
+  GatherV2: (args) =>
+    Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.shape.includes(0)) ||
+    Number((args.attrs as { batchDims?: number } | undefined)?.batchDims ?? 0) !== 0,
+};
+
+/** Those kernels run on cpu's kernel in the cases they get wrong. */
+function wrongWasmKernelsOnCpu(): void {
+  for (const [name, wrong] of Object.entries(WASM_WRONG)) {
+    const w = tf.getKernel(name, 'wasm');
+    const c = tf.getKernel(name, 'cpu');
+    if (!w || !c) continue;
+    const viaCpu = onCpu(c.kernelFunc);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...w, kernelFunc: (args) => (wrong(args) ? viaCpu(args) : w.kernelFunc(args)) });
+  }
+}
+
 /**
  * Register, for every kernel the cpu backend has and wasm lacks (Einsum,
  * UnsortedSegmentSum, ...), a wasm kernel that copies its inputs to the cpu backend, runs
@@ -74,40 +136,7 @@ function bridgeWasmKernels(): string[] {
   const bridged: string[] = [];
   for (const k of tf.getKernelsForBackend('cpu')) {
     if (wasmKernels.has(k.kernelName) || BRIDGE_EXCLUDED.has(k.kernelName)) continue;
-    const cpuKernel = k.kernelFunc;
-    tf.registerKernel({
-      kernelName: k.kernelName,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const wasm = backend as tf.KernelBackend;
-        const cpu = tf.findBackend('cpu') as tf.KernelBackend;
-        const temps: tf.TensorInfo[] = [];
-        const copy = (t: tf.TensorInfo | undefined): tf.TensorInfo | undefined => {
-          if (!t) return t;
-          const info = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
-          temps.push(info);
-          return info;
-        };
-        // Variadic kernels (Einsum) receive an array of inputs, the others a name → input map.
-        const cpuInputs = (
-          Array.isArray(inputs)
-            ? (inputs as tf.TensorInfo[]).map((t) => copy(t))
-            : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, copy(t as tf.TensorInfo | undefined)]))
-        ) as tf.NamedTensorInfoMap;
-        try {
-          const out = cpuKernel({ inputs: cpuInputs, backend: cpu, attrs: attrs ?? {} });
-          const outs = Array.isArray(out) ? out : [out];
-          const results = outs.map((o) => {
-            const r = { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
-            cpu.disposeData(o.dataId, true);
-            return r;
-          });
-          return Array.isArray(out) ? results : results[0]!;
-        } finally {
-          for (const t of temps) cpu.disposeData(t.dataId, true);
-        }
-      },
-    });
+    tf.registerKernel({ kernelName: k.kernelName, backendName: 'wasm', kernelFunc: onCpu(k.kernelFunc) });
     bridged.push(k.kernelName);
   }
   return bridged;
@@ -202,6 +231,7 @@ async function ensureBackend(name: ConcreteBackend): Promise<void> {
         tf.findBackend('cpu'); // initialize cpu for the bridge
         state.bridged = bridgeWasmKernels();
         shareIdentityOnWasm();
+        wrongWasmKernelsOnCpu();
       }
       for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
         if (!state.patched.has(b)) {

@@ -11,6 +11,7 @@ import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './co
 import { dataInputs, FreezeError, type Node, type NodeResult, type Scope } from './scope.js';
 import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
 import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
+import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 
@@ -66,7 +67,7 @@ function emitDropped(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
 }
 
 /** The op tfs emits for `node`, with its attrs (renames and int64 overflow checks). */
-function rewriteOp(fz: FreezeContext, node: Node): { op: string; attr: ReturnType<FreezeContext['convertAttrs']> } {
+function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; attr: ReturnType<FreezeContext['convertAttrs']> } {
   let op = frozenOpName(node.op); // tfs's own kernels for TensorList/TensorArray ops
   const attr = fz.convertAttrs(node);
   if (op === 'BatchMatMulV3') {
@@ -89,6 +90,11 @@ function rewriteOp(fz: FreezeContext, node: Node): { op: string; attr: ReturnTyp
   }
   // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
   op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
+  try {
+    op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
+  } catch (e) {
+    throw new FreezeError(`${what}: ${(e as Error).message}`);
+  }
   return { op, attr };
 }
 
@@ -106,7 +112,7 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const effects = fz.ctrlEffects(scope, node);
   if (effects.length > 0) result.effect = `${name}:0`;
   const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what));
-  const rewritten = rewriteOp(fz, node);
+  const rewritten = rewriteOp(fz, node, what);
   const attr = rewritten.attr;
   if (effects.length > 0 && inputs.length > 0) {
     inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);

@@ -3,6 +3,15 @@
  * counted as supported by the load-time op check. A family is one file exporting one
  * `KernelEntry[]` table; list it here.
  */
+import { dtypeInfo } from '../../tensor/dtypes.js';
+import type { AttrValueObject } from '../../savedmodel/proto-types.js';
+import type { AttrJson } from '../graph-json.js';
+import { RAGGED_KERNELS } from './ragged.js';
+import { re2ToJs } from './regex.js';
+import { SEGMENT_KERNELS } from './segments.js';
+import { SPARSE_CROSS_KERNELS } from './sparse-cross.js';
+import { STRING_KERNELS } from './strings.js';
+import { TENSOR_KERNELS } from './tensor-ops.js';
 import { EXAMPLE_KERNELS } from './example.js';
 import { INT64_KERNELS } from './int64.js';
 import { MATH_KERNELS } from './math.js';
@@ -24,7 +33,48 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   TENSOR_ARRAY_KERNELS,
   CASE_KERNELS,
   LAYOUT_KERNELS,
+  STRING_KERNELS,
+  RAGGED_KERNELS,
+  SEGMENT_KERNELS,
+  SPARSE_CROSS_KERNELS,
+  TENSOR_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
 export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((f) => f.map((k) => k.op)));
+
+/**
+ * Ops tfjs-converter maps itself but computes differently from TensorFlow: the freezer
+ * renames them so tfjs runs the family kernel instead.
+ */
+export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
+  ['StaticRegexReplace', '_TfsStaticRegexReplace'],
+  ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
+  ['BitwiseAnd', '_TfsBitwiseAnd'],
+]);
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
+/**
+ * The op name a family-kernel node gets in the frozen graph, and the attrs tfjs would
+ * lose, added to `attr`: each dtype attr's real type as `_tfs_type_<name>` (tfjs JSON
+ * turns int16/uint16/uint32/uint64 into DT_INT32) and each int attr's exact decimal
+ * value(s) as `_tfs_int_<name>` (int64 beyond 2^53, e.g. hash keys). Throws (a TfsError)
+ * for a constant regex pattern tfs cannot run exactly.
+ */
+export function familyNode(op: string, tfAttr: Record<string, AttrValueObject> | undefined, attr: Record<string, AttrJson>): string {
+  const renamed = KERNEL_OVERRIDES.get(op) ?? op;
+  if (!FAMILY_OPS.has(renamed)) return op;
+  for (const [k, a] of Object.entries(tfAttr ?? {})) {
+    if (k.startsWith('_')) continue;
+    if (a.type !== undefined) attr[`_tfs_type_${k}`] = { s: b64(dtypeInfo(a.type)?.name ?? String(a.type)) };
+    if (a.i !== undefined) attr[`_tfs_int_${k}`] = { s: b64(String(a.i)) };
+    if (a.list?.i && a.list.i.length > 0) attr[`_tfs_int_${k}`] = { s: b64(a.list.i.map(String).join(',')) };
+  }
+  // A constant RE2 pattern JS cannot run with the same meaning is refused at load.
+  const pattern = attr['pattern']?.s;
+  if (pattern !== undefined && (renamed === 'StaticRegexFullMatch' || renamed === '_TfsStaticRegexReplace')) {
+    re2ToJs(Buffer.from(pattern, 'base64').toString('utf8'));
+  }
+  return renamed;
+}
