@@ -97,7 +97,7 @@ interface ServableStateLike {
   readonly version: number;
   readonly state: string;
 }
-interface LoadEventLike extends LoadRecord {}
+type LoadEventLike = LoadRecord;
 interface WarmupEventLike {
   readonly path: string;
   readonly ok: boolean;
@@ -229,7 +229,7 @@ function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetr
   // Versions loaded before we were attached (ServerCore.create loads the initial config).
   if (core.currentConfig && core.getModelStatus) {
     for (const { name } of core.currentConfig().models) {
-      let versions: readonly { readonly version: number; readonly state: string }[] = [];
+      let versions: readonly { readonly version: number; readonly state: string }[];
       try {
         versions = core.getModelStatus(name);
       } catch {

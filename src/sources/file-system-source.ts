@@ -423,7 +423,7 @@ export class FileSystemSource {
       this.logWaiting(t, v, vt, describeIncompleteness(why));
       return false;
     }
-    let snap = await snapshotVersionDir(path);
+    const snap = await snapshotVersionDir(path);
     if (snap !== vt.lastSnapshot || now - vt.lastLookAt < this.settleMs) {
       if (snap !== vt.lastSnapshot) {
         vt.lastSnapshot = snap;
@@ -444,7 +444,6 @@ export class FileSystemSource {
         this.logWaiting(t, v, vt, 'its files are still changing');
         return false;
       }
-      snap = again;
     }
     vt.lastLookAt = Date.now();
     if (why === undefined) {

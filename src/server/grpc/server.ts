@@ -16,7 +16,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { loadSslConfig } from '../../config/ssl.js';
 import type { SslConfig } from '../../config/types.js';
 import type { ServerCoreApi } from '../../core/server-core-api.js';
-import { TfsError, Errors } from '../../errors.js';
+import { Errors } from '../../errors.js';
 import { protoFiles, protosDir } from '../../proto/root.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { FlagValues } from '../flags.js';
