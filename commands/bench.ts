@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags, type Interfaces } from '@oclif/core';
 import { runBench, runFromJson, type BenchOutput } from '../src/bench/bench.js';
 import { compareRuns, formatCompare, formatRun, formatSweep, type CompareRow } from '../src/bench/format.js';
 import { checkGates, parseDurationMs, parseHeader, type GateVerdict } from '../src/bench/gates.js';
@@ -85,39 +85,7 @@ and prints the first failing status and body.`;
     const tty = process.stderr.isTTY && !this.jsonEnabled();
     let out: BenchOutput;
     try {
-      out = await runBench({
-        ...(flags.url !== undefined ? { url: flags.url } : {}),
-        ...(flags.grpc !== undefined ? { grpc: flags.grpc } : {}),
-        model: flags.model ?? '',
-        ...(flags.version !== undefined ? { version: flags.version } : {}),
-        ...(flags.label !== undefined ? { label: flags.label } : {}),
-        ...(flags.signature !== undefined ? { signature: flags.signature } : {}),
-        ...(flags.body !== undefined ? { body: flags.body } : {}),
-        auto: flags.auto,
-        batch: flags.batch,
-        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-        ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
-        ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
-        ...(flags.requests !== undefined ? { requests: flags.requests } : {}),
-        warmupS: flags.warmup,
-        ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
-        ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
-        timeoutMs: flags.timeout,
-        maxInFlight: flags['max-in-flight'],
-        suggestBatching: flags['suggest-batching'],
-        targetP99Ms: flags['target-p99'],
-        ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
-        headers,
-        ...(tty
-          ? {
-              onProgress: (p) =>
-                process.stderr.write(
-                  `\r${(p.elapsedMs / 1000).toFixed(1)}s  ${p.completed} done  ${((p.completed / Math.max(p.elapsedMs, 1)) * 1000).toFixed(0)}/s  errors ${p.errors}  p99 ${p.p99Ms.toFixed(2)} ms   `,
-                ),
-            }
-          : {}),
-        ...(tty ? { onStep: () => process.stderr.write('\n') } : {}),
-      });
+      out = await runBench(benchOptionsOf(flags, headers, tty));
     } catch (err) {
       this.error((err as Error).message, { exit: 2 });
     }
@@ -144,6 +112,45 @@ and prints the first failing status and body.`;
     if (failed.length > 0) this.error(gateMessage(failed), { exit: 1 });
     return out;
   }
+}
+
+type BenchFlags = Interfaces.InferredFlags<typeof Bench.flags>;
+
+/** runBench's options from the command's flags; progress lines on stderr when it is a TTY. */
+function benchOptionsOf(flags: BenchFlags, headers: [string, string][], tty: boolean): Parameters<typeof runBench>[0] {
+  return {
+    ...(flags.url !== undefined ? { url: flags.url } : {}),
+    ...(flags.grpc !== undefined ? { grpc: flags.grpc } : {}),
+    model: flags.model ?? '',
+    ...(flags.version !== undefined ? { version: flags.version } : {}),
+    ...(flags.label !== undefined ? { label: flags.label } : {}),
+    ...(flags.signature !== undefined ? { signature: flags.signature } : {}),
+    ...(flags.body !== undefined ? { body: flags.body } : {}),
+    auto: flags.auto,
+    batch: flags.batch,
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+    ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
+    ...(flags.requests !== undefined ? { requests: flags.requests } : {}),
+    warmupS: flags.warmup,
+    ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+    ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+    timeoutMs: flags.timeout,
+    maxInFlight: flags['max-in-flight'],
+    suggestBatching: flags['suggest-batching'],
+    targetP99Ms: flags['target-p99'],
+    ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
+    headers,
+    ...(tty
+      ? {
+          onProgress: (p) =>
+            process.stderr.write(
+              `\r${(p.elapsedMs / 1000).toFixed(1)}s  ${p.completed} done  ${((p.completed / Math.max(p.elapsedMs, 1)) * 1000).toFixed(0)}/s  errors ${p.errors}  p99 ${p.p99Ms.toFixed(2)} ms   `,
+            ),
+        }
+      : {}),
+    ...(tty ? { onStep: () => process.stderr.write('\n') } : {}),
+  };
 }
 
 function gatesOf(flags: { 'min-success': string; 'max-p99'?: string | undefined; 'min-rps'?: string | undefined }): Parameters<typeof checkGates>[1] {

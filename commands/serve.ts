@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Flags } from '@oclif/core';
-import { Errors, asTfsError } from '../src/errors.js';
+import { asTfsError } from '../src/errors.js';
 import {
   FlagError,
   SERVE_FLAGS,
@@ -11,7 +11,8 @@ import {
   usageText,
   type FlagSpec,
 } from '../src/server/flags.js';
-import { StartupError, startServer, type RunningServer } from '../src/server/server.js';
+import { startServer } from '../src/server/server.js';
+import { installServeSignals } from '../src/server/signals.js';
 import { packageRoot } from '../src/util/paths.js';
 import { createLogger } from '../src/util/logger.js';
 
@@ -95,39 +96,9 @@ export default class Serve extends Command {
     }
 
     // Signals: the first SIGINT/SIGTERM drains (or aborts a start-up in progress), a second exits at once.
-    const startAbort = new AbortController();
-    let server: RunningServer | undefined;
-    let signals = 0;
-    const grace = Number(f['shutdown_grace_period_ms']);
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) {
-        logger.warn(`Received ${sig} again: exiting now`);
-        process.exit(130);
-      }
-      if (!server) {
-        logger.info(`Received ${sig} during start-up: stopping`);
-        startAbort.abort(new StartupError(Errors.startupInterrupted(sig)));
-        return;
-      }
-      logger.info(`Received ${sig}: draining in-flight requests (up to ${grace} ms), then exiting`);
-      const s = server;
-      void s.shutdown(grace).then(
-        () => {
-          logger.info('Server stopped');
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, `Shutdown failed: ${String(err)}`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-
+    const signals = installServeSignals(logger, Number(f['shutdown_grace_period_ms']));
     try {
-      server = await startServer({ flags: f, logger, signal: startAbort.signal });
+      signals.setServer(await startServer({ flags: f, logger, signal: signals.startSignal }));
     } catch (e) {
       const err = asTfsError(e);
       const text = `Failed to start server. Error: ${err.codeName}: ${err.message}`;
@@ -135,7 +106,7 @@ export default class Serve extends Command {
       // prints it and where scripts look (a pretty log would only repeat it).
       if (String(f['log_format']) !== 'pretty') logger.error({ code: err.codeName }, text);
       process.stderr.write(`${text}\n`);
-      process.exit(signals > 0 ? 130 : 255);
+      process.exit(signals.count() > 0 ? 130 : 255);
     }
     // Keep the process alive until a signal arrives (the listeners hold the event loop).
   }

@@ -1,14 +1,26 @@
 #!/usr/bin/env node
-// Fails when a function in src/ is longer than MAX lines (issue 14: keep functions readable).
-// Tables of data are not functions, so they are not counted. A function may opt out with a
-// `// long-function-ok: <reason>` comment on the line above it; the reason is printed.
+// Fails when a function in src/ or commands/ is longer than MAX lines (issue 14: keep
+// functions readable). Tables of data are not functions, so they are not counted. A function
+// may opt out with a `// long-function-ok: <reason>` comment on the line above it; the reason
+// is printed. ALLOWED lists files still being split elsewhere: their long functions are
+// printed as warnings, not failures. Run by `npm test`.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const MAX = 80;
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Path prefixes (relative to the repo root, `/` separators) whose long functions only warn. */
+const ALLOWED = [
+  // issue 14 item 3: the runtime is being split by op family on its own branch (arch-runtime).
+  'src/runtime/',
+  // issue 18 item 1: the reliability branch rewrites this parser (iterative, rank <= 254);
+  // drop this line when that lands and its functions are under MAX.
+  'src/tensor/json-parser.ts',
+];
+const allowed = (rel) => ALLOWED.some((p) => rel.split(sep).join('/').startsWith(p));
 
 function walk(dir, out = []) {
   for (const name of readdirSync(dir).sort()) {
@@ -28,7 +40,8 @@ function nameOf(node, sf) {
 
 const long = [];
 const excused = [];
-for (const file of walk(join(root, 'src'))) {
+const warned = [];
+for (const file of [...walk(join(root, 'src')), ...walk(join(root, 'commands'))]) {
   const text = readFileSync(file, 'utf8');
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const lines = text.split('\n');
@@ -45,6 +58,7 @@ for (const file of walk(join(root, 'src'))) {
         const where = `${relative(root, file)}:${start + 1} ${nameOf(node, sf)} (${n} lines)`;
         const ok = /long-function-ok:\s*(.+)/.exec(prev);
         if (ok) excused.push(`${where}: ${ok[1]}`);
+        else if (allowed(relative(root, file))) warned.push(where);
         else long.push(where);
       }
     }
@@ -53,8 +67,9 @@ for (const file of walk(join(root, 'src'))) {
   visit(sf);
 }
 for (const e of excused) console.log(`check-function-length: allowed ${e}`);
+if (warned.length > 0) console.log(`check-function-length: ${warned.length} long function(s) in files being split elsewhere (ALLOWED):\n  ${warned.join('\n  ')}`);
 if (long.length > 0) {
   console.error(`check-function-length: ${long.length} function(s) over ${MAX} lines\n  ${long.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`check-function-length: no function in src/ over ${MAX} lines`);
+console.log(`check-function-length: no function in src/ or commands/ over ${MAX} lines outside ALLOWED`);

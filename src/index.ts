@@ -7,7 +7,7 @@
 export { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from './errors.js';
 export { DTYPES, dtypeInfo, type DTypeInfo, type DTypeName } from './tensor/dtypes.js';
 export { makeTensor, numElements, zeros, type Tensor, type TensorData } from './tensor/tensor.js';
-export { decodeTensorProto, encodeTensorProto, tensorFromProto, tensorToProto } from './tensor/tensor-proto.js';
+export { decodeTensorProto, encodeTensorProto, requestTensorFromProto, tensorToProto } from './tensor/tensor-proto.js';
 export { lookupType, protoRoot } from './proto/root.js';
 export * from './config/index.js';
 export type { ModelServable, RunOptions, SignatureSpec } from './core/servable.js';

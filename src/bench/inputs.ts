@@ -61,7 +61,7 @@ export async function fetchRestInputSpecs(url: string, sel: ModelSelector): Prom
   } catch (err) {
     // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause.
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach ${target.origin} for the model metadata (--auto): ${cause?.code ?? cause?.message ?? String(err)}; is the server running?`);
+    throw new Error(`cannot reach ${target.origin} for the model metadata (--auto): ${cause?.code ?? cause?.message ?? String(err)}; is the server running?`, { cause: err });
   }
   const body = (await res.json()) as { error?: string; metadata?: { signature_def?: { signature_def?: Record<string, SignatureDefJson> } } };
   if (!res.ok) throw new Error(`metadata request failed (${res.status}): ${body.error ?? ''}`);

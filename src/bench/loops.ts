@@ -29,9 +29,24 @@ export interface Progress {
   readonly p99Ms: number;
 }
 
+/** Where a loop reads time and waits: the real clock, or a test's virtual one. */
+export interface LoopClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Resolves `ms` milliseconds later on this clock. */
+  sleep(ms: number): Promise<void>;
+}
+
+export const REAL_CLOCK: LoopClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise<void>((r) => setTimeout(r, ms)),
+};
+
 export interface LoopOptions extends LoopLimits {
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
+  /** Default: {@link REAL_CLOCK}. Tests pass a virtual clock so rates and throughputs are exact. */
+  readonly clock?: LoopClock;
 }
 
 export interface RunResult {
@@ -102,37 +117,39 @@ function startProgress(o: LoopOptions, t: Tally, start: number): () => void {
 /** Closed loop with `concurrency` workers. */
 export async function closedLoop(target: Target, concurrency: number, o: LoopOptions = {}): Promise<RunResult> {
   const c = Math.max(1, Math.floor(concurrency));
-  if (o.warmupMs && o.warmupMs > 0) await closedLoop(target, c, { durationMs: o.warmupMs });
+  const clock = o.clock ?? REAL_CLOCK;
+  if (o.warmupMs && o.warmupMs > 0) await closedLoop(target, c, { durationMs: o.warmupMs, clock });
   const { durationMs, requests } = limitsOf(o);
   const t = new Tally();
-  const start = performance.now();
+  const start = clock.now();
   const deadline = start + durationMs;
   const stopProgress = startProgress(o, t, start);
   const worker = async (): Promise<void> => {
-    while (t.sent < requests && performance.now() < deadline) {
+    while (t.sent < requests && clock.now() < deadline) {
       t.sent++;
-      const t0 = performance.now();
+      const t0 = clock.now();
       const r = await target.send();
-      t.add(r.status, r.ok, (performance.now() - t0) * 1000, r.detail);
+      t.add(r.status, r.ok, (clock.now() - t0) * 1000, r.detail);
     }
   };
   await Promise.all(Array.from({ length: c }, worker));
   stopProgress();
-  const elapsed = performance.now() - start;
+  const elapsed = clock.now() - start;
   return finish('closed', target, t, elapsed, { concurrency: c });
 }
 
 /** Open loop at `rate` requests/s, at most `maxInFlight` outstanding. */
 export async function openLoop(target: Target, rate: number, o: LoopOptions & { maxInFlight?: number } = {}): Promise<RunResult> {
   if (!(rate > 0)) throw new Error('open loop needs a rate > 0');
-  if (o.warmupMs && o.warmupMs > 0) await openLoop(target, rate, { durationMs: o.warmupMs, maxInFlight: o.maxInFlight ?? 1024 });
+  const clock = o.clock ?? REAL_CLOCK;
+  if (o.warmupMs && o.warmupMs > 0) await openLoop(target, rate, { durationMs: o.warmupMs, maxInFlight: o.maxInFlight ?? 1024, clock });
   const { durationMs, requests } = limitsOf(o);
   const total = Math.min(requests, Math.ceil((durationMs / 1000) * rate));
   const maxInFlight = Math.max(1, o.maxInFlight ?? 1024);
   const interval = 1000 / rate;
   const t = new Tally();
   const uncorrected = new LatencyHistogram();
-  const start = performance.now();
+  const start = clock.now();
   const stopProgress = startProgress(o, t, start);
   let inFlight = 0;
   let firstSend = 0;
@@ -143,11 +160,11 @@ export async function openLoop(target: Target, rate: number, o: LoopOptions & { 
   const fire = (intended: number): void => {
     inFlight++;
     t.sent++;
-    const sentAt = performance.now();
+    const sentAt = clock.now();
     if (t.sent === 1) firstSend = sentAt;
     lastSend = sentAt;
     const p = target.send().then((r) => {
-      const now = performance.now();
+      const now = clock.now();
       t.add(r.status, r.ok, (now - intended) * 1000, r.detail);
       uncorrected.record((now - sentAt) * 1000);
       inFlight--;
@@ -161,11 +178,11 @@ export async function openLoop(target: Target, rate: number, o: LoopOptions & { 
 
   for (let i = 0; i < total; ) {
     const intended = start + i * interval;
-    const now = performance.now();
+    const now = clock.now();
     if (intended > now) {
       // Sleep until the next request is due (timers have ~1 ms resolution; due requests are
       // then sent in a burst, each keeping its own intended time).
-      await new Promise<void>((r) => setTimeout(r, Math.max(0, intended - now)));
+      await clock.sleep(Math.max(0, intended - now));
       continue;
     }
     if (inFlight >= maxInFlight) {
@@ -177,7 +194,7 @@ export async function openLoop(target: Target, rate: number, o: LoopOptions & { 
   }
   await Promise.all(pending);
   stopProgress();
-  const elapsed = performance.now() - start;
+  const elapsed = clock.now() - start;
   // Achieved send rate from the actual send times (n sends span n-1 intervals).
   const sendSpan = lastSend - firstSend;
   return finish('open', target, t, elapsed, {

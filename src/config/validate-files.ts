@@ -71,11 +71,6 @@ const BATCHING_FIELDS: Record<keyof BatchingParameters, string> = {
   maxExecutionBatchSize: 'max_execution_batch_size',
 };
 
-/** The proto field name of a BatchingParameters property. */
-export function batchingFieldName(key: keyof BatchingParameters): string {
-  return BATCHING_FIELDS[key];
-}
-
 function kindFromFileName(file: string): ConfigKind | undefined {
   const name = basename(file).toLowerCase();
   if (/batch/.test(name)) return 'batching';

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { TfsError, Errors } from '../errors.js';
+import { Errors } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveOptions, GenUsageError, isDns1123Label, isLabelValue, type GenK8sFlags, type ResolvedOptions } from './options.js';
 import { CONFIG_KEYS, loadInputs, type ConfigFileInput, type LoadedInputs, type ReadConfigFile } from './inputs.js';

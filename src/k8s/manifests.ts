@@ -211,24 +211,15 @@ export interface DeploymentSpecInput {
   readonly istio: boolean;
 }
 
-/** The Deployment. Replicas are left to the HorizontalPodAutoscaler (its minReplicas). */
-export function buildDeployment(n: Naming, opts: ResolvedOptions, d: DeploymentSpecInput): Deployment {
-  const { volumes, volumeMounts, initContainers } = modelVolumes(d.mounts);
-  if (d.configMapName !== undefined) {
-    volumes.push({ name: 'config', configMap: { name: d.configMapName } });
-    // Mounted as a directory (not subPath), so ConfigMap updates reach the files.
-    volumeMounts.push({ name: 'config', mountPath: CONFIG_MOUNT_PATH, readOnly: true });
-  }
-  volumes.push({ name: 'tmp', emptyDir: {} });
-  volumeMounts.push({ name: 'tmp', mountPath: '/tmp' });
-
+/** The tfs container: image, args, ports, resources, probes, preStop sleep. */
+function tfsContainer(opts: ResolvedOptions, d: DeploymentSpecInput, volumeMounts: NonNullable<IContainer['volumeMounts']>): IContainer {
   const requests: Record<string, string> = { cpu: opts.cpu.text, memory: opts.memory.text };
   const limits: Record<string, string> = { memory: opts.memoryLimit.text };
   if (opts.cpuLimit) limits['cpu'] = opts.cpuLimit.text;
   if (opts.gpu > 0) limits['nvidia.com/gpu'] = String(opts.gpu);
 
   const t = d.timing;
-  const container: IContainer = {
+  return {
     name: 'tfs',
     image: opts.image,
     args: [...d.args],
@@ -246,9 +237,11 @@ export function buildDeployment(n: Naming, opts: ResolvedOptions, d: DeploymentS
     ...(t.prestopSleepSeconds > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(t.prestopSleepSeconds)] } } } } : {}),
     securityContext: containerSecurity,
   };
+}
 
-  const podLabels = { ...n.labels, ...d.subsetLabels };
-  const selector = { ...n.selector, ...d.subsetLabels };
+/** Pod annotations: the config hash, Prometheus scrape hints, Istio drain settings. */
+function podAnnotations(d: DeploymentSpecInput): Record<string, string> {
+  const t = d.timing;
   const annotations: Record<string, string> = {};
   if (d.configHash !== undefined) annotations[CONFIG_HASH_ANNOTATION] = d.configHash;
   if (d.metricsPath !== undefined) {
@@ -262,6 +255,26 @@ export function buildDeployment(n: Naming, opts: ResolvedOptions, d: DeploymentS
       terminationDrainDuration: `${t.prestopSleepSeconds + t.shutdownGracePeriodMs / 1000}s`,
     });
   }
+  return annotations;
+}
+
+/** The Deployment. Replicas are left to the HorizontalPodAutoscaler (its minReplicas). */
+export function buildDeployment(n: Naming, opts: ResolvedOptions, d: DeploymentSpecInput): Deployment {
+  const { volumes, volumeMounts, initContainers } = modelVolumes(d.mounts);
+  if (d.configMapName !== undefined) {
+    volumes.push({ name: 'config', configMap: { name: d.configMapName } });
+    // Mounted as a directory (not subPath), so ConfigMap updates reach the files.
+    volumeMounts.push({ name: 'config', mountPath: CONFIG_MOUNT_PATH, readOnly: true });
+  }
+  volumes.push({ name: 'tmp', emptyDir: {} });
+  volumeMounts.push({ name: 'tmp', mountPath: '/tmp' });
+
+  const container = tfsContainer(opts, d, volumeMounts);
+  const t = d.timing;
+
+  const podLabels = { ...n.labels, ...d.subsetLabels };
+  const selector = { ...n.selector, ...d.subsetLabels };
+  const annotations = podAnnotations(d);
 
   return new Deployment({
     metadata: meta(n, d.deploymentName, { ...d.subsetLabels }),

@@ -61,39 +61,34 @@ export function defaultClaimName(name: string): string {
   return `${name}-models`;
 }
 
-/** Resolves mount paths, checks that every base path is covered. Throws GenUsageError. */
-export function planModelMounts(models: readonly DeployedModel[], specs: readonly ModelVolumeSpec[], name: string): MountPlan {
-  const usedDefault = specs.length === 0;
-  const effective: (ModelVolumeSpec | undefined)[] = usedDefault ? [undefined] : [...specs];
-  const warnings: string[] = [];
-  const resolved = effective.map((spec, i) => {
-    const target = spec?.target ?? { kind: 'auto' as const };
-    let mountPath: string;
-    if (target.kind === 'path') {
-      mountPath = target.path;
-    } else if (target.kind === 'model') {
-      const model = models.find((m) => m.name === target.model);
-      if (!model) {
-        throw new GenUsageError(
-          `${describe(spec)}: no model named '${target.model}' in the model config`,
-          `Models: ${models.map((m) => m.name).join(', ')}. Or give a mount path: /models=pvc:CLAIM.`,
-        );
-      }
-      mountPath = model.basePath;
-    } else {
-      mountPath = commonDirectory(models.map((m) => m.basePath));
-      if (mountPath === '/') {
-        throw new GenUsageError(
-          `the base paths ${models.map((m) => `'${m.basePath}'`).join(', ')} share no directory to mount one volume at`,
-          'Give one --model_volume per directory, each with its mount path or model name (e.g. --model_volume /data=pvc:a --model_volume /models=pvc:b).',
-        );
-      }
+/** Where a --model_volume is mounted: its path, its model's base path, or (auto) the base paths' common directory. */
+function mountPathOf(spec: ModelVolumeSpec | undefined, models: readonly DeployedModel[]): string {
+  const target = spec?.target ?? { kind: 'auto' as const };
+  if (target.kind === 'path') {
+    return target.path;
+  }
+  if (target.kind === 'model') {
+    const model = models.find((m) => m.name === target.model);
+    if (!model) {
+      throw new GenUsageError(
+        `${describe(spec)}: no model named '${target.model}' in the model config`,
+        `Models: ${models.map((m) => m.name).join(', ')}. Or give a mount path: /models=pvc:CLAIM.`,
+      );
     }
-    const source: ModelVolumeSource = spec?.source ?? { kind: 'pvc', claimName: defaultClaimName(name) };
-    const volumeName = effective.length === 1 ? 'models' : `models-${i + 1}`;
-    return { spec, mountPath, source, volumeName };
-  });
+    return model.basePath;
+  }
+  const common = commonDirectory(models.map((m) => m.basePath));
+  if (common === '/') {
+    throw new GenUsageError(
+      `the base paths ${models.map((m) => `'${m.basePath}'`).join(', ')} share no directory to mount one volume at`,
+      'Give one --model_volume per directory, each with its mount path or model name (e.g. --model_volume /data=pvc:a --model_volume /models=pvc:b).',
+    );
+  }
+  return common;
+}
 
+/** No mount at /, over a directory the container needs, or overlapping another. */
+function checkMountPaths(resolved: readonly { spec: ModelVolumeSpec | undefined; mountPath: string }[]): void {
   for (const r of resolved) {
     if (r.mountPath === '/') throw new GenUsageError(`${describe(r.spec)}: a volume cannot be mounted at /`);
     const clash = RESERVED.find((x) => isAtOrBelow(r.mountPath, x) || isAtOrBelow(x, r.mountPath));
@@ -116,6 +111,21 @@ export function planModelMounts(models: readonly DeployedModel[], specs: readonl
       }
     }
   }
+}
+
+/** Resolves mount paths, checks that every base path is covered. Throws GenUsageError. */
+export function planModelMounts(models: readonly DeployedModel[], specs: readonly ModelVolumeSpec[], name: string): MountPlan {
+  const usedDefault = specs.length === 0;
+  const effective: (ModelVolumeSpec | undefined)[] = usedDefault ? [undefined] : [...specs];
+  const warnings: string[] = [];
+  const resolved = effective.map((spec, i) => {
+    const mountPath = mountPathOf(spec, models);
+    const source: ModelVolumeSource = spec?.source ?? { kind: 'pvc', claimName: defaultClaimName(name) };
+    const volumeName = effective.length === 1 ? 'models' : `models-${i + 1}`;
+    return { spec, mountPath, source, volumeName };
+  });
+
+  checkMountPaths(resolved);
 
   const byMount = new Map<string, string[]>(resolved.map((r) => [r.mountPath, []]));
   for (const m of models) {

@@ -302,12 +302,11 @@ function resolveServeArgs(args: readonly string[]): { args: string[]; names: Set
   return { args: out, names: new Set(parsed.explicit) };
 }
 
-/** Validates every flag and their combinations. Throws {@link GenUsageError}. */
-export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
+/** --model_config_file, or --model_name [--model_base_path]. */
+function resolveModelSource(flags: GenK8sFlags): ResolvedOptions['modelSource'] {
   const d = GEN_K8S_DEFAULTS;
   const configFile = flags.model_config_file;
   const modelName = flags.model_name;
-  let modelSource: ResolvedOptions['modelSource'];
   const pollSeconds = intFlag('model_config_file_poll_wait_seconds', flags.model_config_file_poll_wait_seconds, d.modelConfigPollSeconds, 0);
   if (configFile !== undefined && configFile !== '') {
     if (modelName !== undefined || flags.model_base_path !== undefined) {
@@ -316,13 +315,13 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
         'As with tensorflow_model_server, give either a model config file or a single model.',
       );
     }
-    modelSource = { kind: 'configFile', file: configFile, pollSeconds };
+    return { kind: 'configFile', file: configFile, pollSeconds };
   } else if (modelName !== undefined && modelName !== '') {
     if (flags.model_config_file_poll_wait_seconds !== undefined) {
       throw new GenUsageError('--model_config_file_poll_wait_seconds needs --model_config_file');
     }
     const basePath = flags.model_base_path ?? `/models/${modelName}`;
-    modelSource = { kind: 'single', name: modelName, basePath };
+    return { kind: 'single', name: modelName, basePath };
   } else {
     if (flags.model_base_path !== undefined) throw new GenUsageError('--model_base_path needs --model_name');
     throw new GenUsageError(
@@ -330,6 +329,29 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
       'Example: tfs gen k8s --model_config_file models.config --image registry.example.com/tfs:0.1.0',
     );
   }
+}
+
+/** --cpu, --memory, --memory_limit, --cpu_limit (limits at least the requests). */
+function resolveResources(flags: GenK8sFlags): { cpu: Quantity; memory: Quantity; memoryLimit: Quantity; cpuLimit: Quantity | undefined } {
+  const d = GEN_K8S_DEFAULTS;
+  const cpu = quantityFlag('cpu', flags.cpu ?? d.cpu, 'cpu');
+  const memory = quantityFlag('memory', flags.memory ?? d.memory, 'memory');
+  const memoryLimit = quantityFlag('memory_limit', flags.memory_limit ?? d.memoryLimit, 'memory');
+  if (memoryLimit.value < memory.value) {
+    throw new GenUsageError(`--memory_limit (${memoryLimit.text}) is less than --memory (${memory.text})`, 'The limit must be at least the request.');
+  }
+  let cpuLimit: Quantity | undefined;
+  if (flags.cpu_limit !== undefined) {
+    cpuLimit = quantityFlag('cpu_limit', flags.cpu_limit, 'cpu');
+    if (cpuLimit.value < cpu.value) throw new GenUsageError(`--cpu_limit (${cpuLimit.text}) is less than --cpu (${cpu.text})`);
+  }
+  return { cpu, memory, memoryLimit, cpuLimit };
+}
+
+/** Validates every flag and their combinations. Throws {@link GenUsageError}. */
+export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
+  const d = GEN_K8S_DEFAULTS;
+  const modelSource = resolveModelSource(flags);
 
   const image = flags.image.trim();
   if (image === '' || /\s/.test(image)) throw new GenUsageError(`--image: '${flags.image}' is not an image reference`);
@@ -353,17 +375,7 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
   const targetCpuUtilization = intFlag('target_cpu_utilization', flags.target_cpu_utilization, d.targetCpuUtilization, 1, 100);
   const gpu = intFlag('gpu', flags.gpu, d.gpu, 0, 64);
 
-  const cpu = quantityFlag('cpu', flags.cpu ?? d.cpu, 'cpu');
-  const memory = quantityFlag('memory', flags.memory ?? d.memory, 'memory');
-  const memoryLimit = quantityFlag('memory_limit', flags.memory_limit ?? d.memoryLimit, 'memory');
-  if (memoryLimit.value < memory.value) {
-    throw new GenUsageError(`--memory_limit (${memoryLimit.text}) is less than --memory (${memory.text})`, 'The limit must be at least the request.');
-  }
-  let cpuLimit: Quantity | undefined;
-  if (flags.cpu_limit !== undefined) {
-    cpuLimit = quantityFlag('cpu_limit', flags.cpu_limit, 'cpu');
-    if (cpuLimit.value < cpu.value) throw new GenUsageError(`--cpu_limit (${cpuLimit.text}) is less than --cpu (${cpu.text})`);
-  }
+  const { cpu, memory, memoryLimit, cpuLimit } = resolveResources(flags);
 
   const modelVolumes = (flags.model_volume ?? []).map(parseModelVolume);
   if (modelVolumes.length > 1 && modelVolumes.some((v) => v.target.kind === 'auto')) {

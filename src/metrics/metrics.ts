@@ -97,7 +97,7 @@ interface ServableStateLike {
   readonly version: number;
   readonly state: string;
 }
-interface LoadEventLike extends LoadRecord {}
+type LoadEventLike = LoadRecord;
 interface WarmupEventLike {
   readonly path: string;
   readonly ok: boolean;
@@ -129,165 +129,162 @@ export interface TfsMetrics {
   attachCore(core: CoreWithEvents): () => void;
 }
 
-/** Build every metric in `registry`. Call once per registry. */
-export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}): TfsMetrics {
+/** prom-client metrics in `registry`, by role (names, labels and buckets from names.ts). */
+function createInstruments(registry: Registry, aliases: boolean) {
   const registers = [registry];
-  const aliases = opts.promqlAliases ?? true;
-  const runtimeLabel = opts.runtimeLabel ?? 'TF1';
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
     new Counter({ name, help, labelNames, registers });
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
     new Gauge({ name, help, labelNames, registers });
   const tfHistogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): TfHistogram<L> =>
     new TfHistogram({ name, help, labelNames, buckets, registry });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> =>
+    new Histogram({ name, help, labelNames, buckets, registers });
+  return {
+    // --- upstream (names, labels and buckets from tfserving-spec.md §5) ---
+    requestCount: counter(TF.requestCount, 'The total number of requests.', ['model_name', 'status']),
+    requestLatency: tfHistogram(TF.requestLatency, 'Distribution of wall time (in microseconds) for Tensorflow Serving request.', ['model_name', 'API', 'entrypoint'], LATENCY_BUCKETS_MICROS),
+    runtimeLatency: tfHistogram(TF.runtimeLatency, 'Distribution of wall time (in microseconds) for Tensorflow runtime.', ['model_name', 'API', 'runtime'], LATENCY_BUCKETS_MICROS),
+    exampleCounts: tfHistogram(TF.requestExampleCounts, 'The number of tensorflow.Examples per request.', ['model'], EXAMPLE_COUNT_BUCKETS),
+    exampleCountTotal: counter(TF.requestExampleCountTotal, 'The total number of tensorflow.Examples.', ['model']),
+    warmupLatency: tfHistogram(TF.modelWarmupLatency, 'Distribution of wall time (in microseconds) for warming up the model.', ['model_path', 'status'], LATENCY_BUCKETS_MICROS),
+    warmupRecords: counter(TF.modelWarmupRecordsRead, 'Number of warmup records read.', ['model_path', 'status']),
+    requestLogCount: counter(TF.requestLogCount, 'The total number of requests logged from the model server sliced down by model_name and status code.', ['model_name', 'status_code']),
+    mlmdMap: gauge(TF.mlmdMap, 'Mapping of the model to its MLMD uuid.', ['model_name', 'version']),
+    queuingLatency: tfHistogram(TF.queuingLatency, 'Distribution of wall time spent (in microseconds) in queuing', ['thread_pool_name'], QUEUING_BUCKETS_MICROS),
+    wrappedRunCount: counter(TF.wrappedRunCount, 'Total count of run calls on the wrapped session', []),
+    inputBatchSize: tfHistogram(TF.inputBatchSize, 'Tracks the batch size distribution on the inputs.', [], BATCH_SIZE_BUCKETS),
+    processedBatchSize: tfHistogram(TF.processedBatchSize, 'Tracks the batch size distribution on processing.', [], BATCH_SIZE_BUCKETS),
+    paddingSize: tfHistogram(TF.paddingSize, 'Tracks the padding size distribution on batches.', ['execution_batch_size'], BATCH_SIZE_BUCKETS),
+    loadAttempts: counter(TF.loadAttemptCount, 'The number of times a SavedModel was successfully loaded.', ['model_path', 'status']),
+    loadLatency: counter(TF.loadLatency, 'Latency in microseconds for SavedModels that were successfully loaded.', ['model_path']),
 
-  // --- upstream (names, labels and buckets from tfserving-spec.md §5) ---
-  const requestCount = counter(TF.requestCount, 'The total number of requests.', ['model_name', 'status']);
-  const requestLatency = tfHistogram(TF.requestLatency, 'Distribution of wall time (in microseconds) for Tensorflow Serving request.', ['model_name', 'API', 'entrypoint'], LATENCY_BUCKETS_MICROS);
-  const runtimeLatency = tfHistogram(TF.runtimeLatency, 'Distribution of wall time (in microseconds) for Tensorflow runtime.', ['model_name', 'API', 'runtime'], LATENCY_BUCKETS_MICROS);
-  const exampleCounts = tfHistogram(TF.requestExampleCounts, 'The number of tensorflow.Examples per request.', ['model'], EXAMPLE_COUNT_BUCKETS);
-  const exampleCountTotal = counter(TF.requestExampleCountTotal, 'The total number of tensorflow.Examples.', ['model']);
-  const warmupLatency = tfHistogram(TF.modelWarmupLatency, 'Distribution of wall time (in microseconds) for warming up the model.', ['model_path', 'status'], LATENCY_BUCKETS_MICROS);
-  const warmupRecords = counter(TF.modelWarmupRecordsRead, 'Number of warmup records read.', ['model_path', 'status']);
-  const requestLogCount = counter(TF.requestLogCount, 'The total number of requests logged from the model server sliced down by model_name and status code.', ['model_name', 'status_code']);
-  const mlmdMap = gauge(TF.mlmdMap, 'Mapping of the model to its MLMD uuid.', ['model_name', 'version']);
-  const queuingLatency = tfHistogram(TF.queuingLatency, 'Distribution of wall time spent (in microseconds) in queuing', ['thread_pool_name'], QUEUING_BUCKETS_MICROS);
-  const wrappedRunCount = new Counter({
-    name: TF.wrappedRunCount,
-    help: 'Total count of run calls on the wrapped session',
-    registers,
-  });
-  const inputBatchSize = tfHistogram(TF.inputBatchSize, 'Tracks the batch size distribution on the inputs.', [], BATCH_SIZE_BUCKETS);
-  const processedBatchSize = tfHistogram(TF.processedBatchSize, 'Tracks the batch size distribution on processing.', [], BATCH_SIZE_BUCKETS);
-  const paddingSize = tfHistogram(TF.paddingSize, 'Tracks the padding size distribution on batches.', ['execution_batch_size'], BATCH_SIZE_BUCKETS);
-  const loadAttempts = counter(TF.loadAttemptCount, 'The number of times a SavedModel was successfully loaded.', ['model_path', 'status']);
-  const loadLatency = counter(TF.loadLatency, 'Latency in microseconds for SavedModels that were successfully loaded.', ['model_path']);
+    // --- the tutorial's PromQL names ---
+    aliasRequestCount: aliases
+      ? counter(PROMQL_ALIASES.requestCount, 'Requests by model and status code (same as :tensorflow:serving:request_count).', ['model_name', 'status'])
+      : undefined,
+    aliasRequestLatency: aliases
+      ? histogram(PROMQL_ALIASES.requestLatency, 'Latency of successful requests in microseconds (same data as :tensorflow:serving:request_latency).', ['model_name', 'API', 'entrypoint'], LATENCY_BUCKETS_MICROS)
+      : undefined,
+    aliasBatchSize: aliases
+      ? histogram(PROMQL_ALIASES.batchSize, 'Requests rows per executed batch, without padding.', ['model_name'], BATCH_SIZE_BUCKETS)
+      : undefined,
+    aliasLoadSeconds: aliases
+      ? gauge(PROMQL_ALIASES.modelLoadLatencySeconds, 'Duration of the last successful load of each model version, in seconds.', ['model_name', 'version'])
+      : undefined,
 
-  // --- the tutorial's PromQL names ---
-  const aliasRequestCount = aliases
-    ? counter(PROMQL_ALIASES.requestCount, 'Requests by model and status code (same as :tensorflow:serving:request_count).', ['model_name', 'status'])
-    : undefined;
-  const aliasRequestLatency = aliases
-    ? new Histogram({
-        name: PROMQL_ALIASES.requestLatency,
-        help: 'Latency of successful requests in microseconds (same data as :tensorflow:serving:request_latency).',
-        labelNames: ['model_name', 'API', 'entrypoint'] as const,
-        buckets: LATENCY_BUCKETS_MICROS,
-        registers,
-      })
-    : undefined;
-  const aliasBatchSize = aliases
-    ? new Histogram({
-        name: PROMQL_ALIASES.batchSize,
-        help: 'Requests rows per executed batch, without padding.',
-        labelNames: ['model_name'] as const,
-        buckets: BATCH_SIZE_BUCKETS,
-        registers,
-      })
-    : undefined;
-  const aliasLoadSeconds = aliases
-    ? gauge(PROMQL_ALIASES.modelLoadLatencySeconds, 'Duration of the last successful load of each model version, in seconds.', ['model_name', 'version'])
-    : undefined;
-
-  // --- tfs's own ---
-  const queued = gauge(TFS.batchingQueuedRequests, 'Requests waiting in batching queues.', ['model_name']);
-  const servableState = gauge(TFS.servableState, 'Current state of each model version (1 for the state it is in).', ['model_name', 'version', 'state']);
-  const configReloads = counter(TFS.configReloadCount, 'Config reloads by source and status.', ['source', 'status']);
-
-  const batching: BatchingObserver = {
-    inputBatchSize: (size) => inputBatchSize.observe({}, size),
-    queuingDelay: (pool, micros) => queuingLatency.observe({ thread_pool_name: pool }, micros),
-    processedBatch: (modelName, size, padding) => {
-      processedBatchSize.observe({}, size);
-      paddingSize.observe({ execution_batch_size: String(size) }, padding);
-      wrappedRunCount.inc();
-      aliasBatchSize?.observe({ model_name: modelName }, size - padding);
-    },
-    queued: (modelName, delta) => queued.inc({ model_name: modelName }, delta),
+    // --- tfs's own ---
+    queued: gauge(TFS.batchingQueuedRequests, 'Requests waiting in batching queues.', ['model_name']),
+    servableState: gauge(TFS.servableState, 'Current state of each model version (1 for the state it is in).', ['model_name', 'version', 'state']),
+    configReloads: counter(TFS.configReloadCount, 'Config reloads by source and status.', ['source', 'status']),
   };
+}
 
+type Instruments = ReturnType<typeof createInstruments>;
+
+function batchingObserverOf(m: Instruments): BatchingObserver {
+  return {
+    inputBatchSize: (size) => m.inputBatchSize.observe({}, size),
+    queuingDelay: (pool, micros) => m.queuingLatency.observe({ thread_pool_name: pool }, micros),
+    processedBatch: (modelName, size, padding) => {
+      m.processedBatchSize.observe({}, size);
+      m.paddingSize.observe({ execution_batch_size: String(size) }, padding);
+      m.wrappedRunCount.inc();
+      m.aliasBatchSize?.observe({ model_name: modelName }, size - padding);
+    },
+    queued: (modelName, delta) => m.queued.inc({ model_name: modelName }, delta),
+  };
+}
+
+/** TfsMetrics.attachCore: core events → `metrics`; returns a function that stops listening. */
+function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetrics): () => void {
+  const onState = (e: ServableStateLike): void => {
+    const labels = { model_name: e.name, version: String(e.version) };
+    for (const s of ['START', 'LOADING', 'AVAILABLE', 'UNLOADING']) m.servableState.remove({ ...labels, state: s });
+    if (e.state === 'END' || e.state === 'UNKNOWN') {
+      m.aliasLoadSeconds?.remove(labels);
+      return;
+    }
+    m.servableState.set({ ...labels, state: e.state }, 1);
+  };
+  const onLoad = (e: LoadEventLike): void => metrics.recordLoad(e);
+  const onWarmup = (e: WarmupEventLike): void =>
+    metrics.recordWarmup({
+      path: e.path,
+      ok: e.ok,
+      records: e.records,
+      durationMicros: e.durationMicros,
+      // upstream labels failures with the status string, `CODE: message`
+      ...(e.ok ? {} : { status: e.error ? `${e.error.codeName ?? 'UNKNOWN'}: ${e.error.message ?? ''}` : 'UNKNOWN' }),
+    });
+  const onReload = (e: ConfigReloadLike): void =>
+    m.configReloads.inc({ source: e.source, status: e.ok ? 'OK' : (e.error?.codeName ?? 'UNKNOWN') });
+  const pairs: [string, Listener][] = [
+    ['servableState', onState as Listener],
+    ['load', onLoad as Listener],
+    ['warmup', onWarmup as Listener],
+    ['configReload', onReload as Listener],
+  ];
+  for (const [ev, l] of pairs) core.events.on(ev, l);
+  // Versions loaded before we were attached (ServerCore.create loads the initial config).
+  if (core.currentConfig && core.getModelStatus) {
+    for (const { name } of core.currentConfig().models) {
+      let versions: readonly { readonly version: number; readonly state: string }[];
+      try {
+        versions = core.getModelStatus(name);
+      } catch {
+        continue; // no versions tracked yet
+      }
+      for (const v of versions) onState({ name, version: v.version, state: v.state });
+    }
+  }
+  return () => {
+    for (const [ev, l] of pairs) core.events.off(ev, l);
+  };
+}
+
+/** Build every metric in `registry`. Call once per registry. */
+export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}): TfsMetrics {
+  const runtimeLabel = opts.runtimeLabel ?? 'TF1';
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const m = createInstruments(registry, opts.promqlAliases ?? true);
   const metrics: TfsMetrics = {
     registry,
     recordRequest(r) {
       const countLabels = { model_name: r.modelName, status: r.status };
-      requestCount.inc(countLabels);
-      aliasRequestCount?.inc(countLabels);
+      m.requestCount.inc(countLabels);
+      m.aliasRequestCount?.inc(countLabels);
       if (r.status !== 'OK') return; // upstream records latency for successful requests only
       const latencyLabels = { model_name: r.modelName, API: r.api, entrypoint: r.entrypoint };
-      requestLatency.observe(latencyLabels, r.latencyMicros);
-      aliasRequestLatency?.observe(latencyLabels, r.latencyMicros);
+      m.requestLatency.observe(latencyLabels, r.latencyMicros);
+      m.aliasRequestLatency?.observe(latencyLabels, r.latencyMicros);
     },
     observeRuntime(r) {
-      runtimeLatency.observe({ model_name: r.modelName, API: r.api, runtime: r.runtime ?? runtimeLabel }, r.latencyMicros);
+      m.runtimeLatency.observe({ model_name: r.modelName, API: r.api, runtime: r.runtime ?? runtimeLabel }, r.latencyMicros);
     },
     recordExampleCount(modelName, examples) {
-      exampleCounts.observe({ model: modelName }, examples);
-      exampleCountTotal.inc({ model: modelName }, examples);
+      m.exampleCounts.observe({ model: modelName }, examples);
+      m.exampleCountTotal.inc({ model: modelName }, examples);
     },
     recordLoad(r) {
-      loadAttempts.inc({ model_path: r.path, status: r.ok ? 'success' : 'fail' });
+      m.loadAttempts.inc({ model_path: r.path, status: r.ok ? 'success' : 'fail' });
       if (!r.ok) return;
-      loadLatency.inc({ model_path: r.path }, Math.round(r.durationMicros));
-      aliasLoadSeconds?.set({ model_name: r.name, version: String(r.version) }, r.durationMicros / 1e6);
+      m.loadLatency.inc({ model_path: r.path }, Math.round(r.durationMicros));
+      m.aliasLoadSeconds?.set({ model_name: r.name, version: String(r.version) }, r.durationMicros / 1e6);
     },
     recordWarmup(r) {
       const status = r.status ?? (r.ok ? 'OK' : 'UNKNOWN');
-      warmupLatency.observe({ model_path: r.path, status }, r.durationMicros);
-      warmupRecords.inc({ model_path: r.path, status }, r.records);
+      m.warmupLatency.observe({ model_path: r.path, status }, r.durationMicros);
+      m.warmupRecords.inc({ model_path: r.path, status }, r.records);
     },
     recordRequestLog(modelName, statusCode) {
-      requestLogCount.inc({ model_name: modelName, status_code: statusCode });
+      m.requestLogCount.inc({ model_name: modelName, status_code: statusCode });
     },
     recordMlmd(modelName, version) {
-      mlmdMap.set({ model_name: modelName, version: String(version) }, 0);
+      m.mlmdMap.set({ model_name: modelName, version: String(version) }, 0);
     },
-    batching,
-    attachCore(core) {
-      const onState = (e: ServableStateLike): void => {
-        const labels = { model_name: e.name, version: String(e.version) };
-        for (const s of ['START', 'LOADING', 'AVAILABLE', 'UNLOADING']) servableState.remove({ ...labels, state: s });
-        if (e.state === 'END' || e.state === 'UNKNOWN') {
-          aliasLoadSeconds?.remove(labels);
-          return;
-        }
-        servableState.set({ ...labels, state: e.state }, 1);
-      };
-      const onLoad = (e: LoadEventLike): void => metrics.recordLoad(e);
-      const onWarmup = (e: WarmupEventLike): void =>
-        metrics.recordWarmup({
-          path: e.path,
-          ok: e.ok,
-          records: e.records,
-          durationMicros: e.durationMicros,
-          // upstream labels failures with the status string, `CODE: message`
-          ...(e.ok ? {} : { status: e.error ? `${e.error.codeName ?? 'UNKNOWN'}: ${e.error.message ?? ''}` : 'UNKNOWN' }),
-        });
-      const onReload = (e: ConfigReloadLike): void =>
-        configReloads.inc({ source: e.source, status: e.ok ? 'OK' : (e.error?.codeName ?? 'UNKNOWN') });
-      const pairs: [string, Listener][] = [
-        ['servableState', onState as Listener],
-        ['load', onLoad as Listener],
-        ['warmup', onWarmup as Listener],
-        ['configReload', onReload as Listener],
-      ];
-      for (const [ev, l] of pairs) core.events.on(ev, l);
-      // Versions loaded before we were attached (ServerCore.create loads the initial config).
-      if (core.currentConfig && core.getModelStatus) {
-        for (const { name } of core.currentConfig().models) {
-          let versions: readonly { readonly version: number; readonly state: string }[] = [];
-          try {
-            versions = core.getModelStatus(name);
-          } catch {
-            continue; // no versions tracked yet
-          }
-          for (const v of versions) onState({ name, version: v.version, state: v.state });
-        }
-      }
-      return () => {
-        for (const [ev, l] of pairs) core.events.off(ev, l);
-      };
-    },
+    batching: batchingObserverOf(m),
+    attachCore: (core) => attachCoreEvents(core, m, metrics),
   };
   return metrics;
 }

@@ -828,21 +828,21 @@ class Parser {
     if (field.repeated && this.tryConsume('[')) {
       if (!this.tryConsume(']')) {
         for (;;) {
-          this.consumeOneValue(desc, field, obj, path, namePos);
+          this.consumeOneValue(field, obj, path, namePos);
           if (this.tryConsume(']')) break;
           this.consume(',');
         }
       }
       this.record(Parser.child(path, name), namePos, namePos, true);
     } else {
-      this.consumeOneValue(desc, field, obj, path, namePos);
+      this.consumeOneValue(field, obj, path, namePos);
     }
     this.field = outer;
     if (!this.tryConsume(';')) this.tryConsume(',');
   }
 
   /** One value (scalar or message) of `field`, stored into `obj`. */
-  private consumeOneValue(desc: MessageDesc, field: FieldDesc, obj: Record<string, unknown>, path: string, namePos: SourcePosition): void {
+  private consumeOneValue(field: FieldDesc, obj: Record<string, unknown>, path: string, namePos: SourcePosition): void {
     const valuePos = this.pos();
     const fieldPath = Parser.child(path, field.name);
     if (field.map) {

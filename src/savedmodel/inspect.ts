@@ -19,7 +19,7 @@
  * lists the versions and then shows the latest one.
  */
 import { join } from 'node:path';
-import { Errors, TfsError } from '../errors.js';
+import { Errors } from '../errors.js';
 import type {
   MetaGraphDefObject,
   NodeDefObject,

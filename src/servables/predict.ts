@@ -11,7 +11,7 @@
  *  5. `servable.run`, racing the request's AbortSignal so a deadline always answers.
  */
 import type { ServerCoreApi, ServableHandle } from '../core/server-core-api.js';
-import { Errors, TfsError, abortError } from '../errors.js';
+import { Errors, abortError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ModelSpec, servableRequestOf, signatureKeyOf } from './model-spec.js';
 import type { ModelServable, SignatureSpec } from '../core/servable.js';

@@ -24,7 +24,7 @@ import type { ServableHandle, ServerCoreApi } from '../core/server-core-api.js';
 import { Errors, TfsError, asTfsError } from '../errors.js';
 import { lookupType } from '../proto/root.js';
 import { crc32c, maskCrc, unmaskCrc } from '../savedmodel/crc32c.js';
-import { tensorFromProto, type TensorProtoLike } from '../tensor/tensor-proto.js';
+import { requestTensorFromProto, type TensorProtoLike } from '../tensor/tensor-proto.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import type { InputObj } from '../tensor/inference-types.js';
@@ -173,7 +173,7 @@ async function replay(servable: ModelServable, log: Msg, kind: number, signal: A
       const req = ((log['predict_log'] as Msg | null)?.['request'] ?? {}) as Msg;
       const inputs: Record<string, Tensor> = {};
       for (const [alias, proto] of Object.entries((req['inputs'] ?? {}) as Record<string, TensorProtoLike>)) {
-        inputs[alias] = tensorFromProto(proto, alias);
+        inputs[alias] = requestTensorFromProto(proto, alias);
       }
       const outputFilter = (req['output_filter'] ?? []) as string[];
       await runPredict(core, { modelSpec: warmupSpec(servable, req['model_spec']), inputs, outputFilter }, opts);

@@ -273,7 +273,7 @@ export function parseServeFlags(argv: readonly string[], env: NodeJS.ProcessEnv 
       unknown.push(arg);
       continue;
     }
-    let name = canonicalFlagName(m[1]!);
+    const name = canonicalFlagName(m[1]!);
     let inline = m[2];
     let spec = BY_NAME.get(name);
     // --no-enable_batching / --noenable_batching (absl style) for booleans.
@@ -282,7 +282,6 @@ export function parseServeFlags(argv: readonly string[], env: NodeJS.ProcessEnv 
       const negSpec = neg === undefined ? undefined : BY_NAME.get(neg);
       if (negSpec?.type === 'bool') {
         spec = negSpec;
-        name = negSpec.name;
         inline = 'false';
       }
     }

@@ -21,6 +21,7 @@
  * permanently failed version. A directory that stays incomplete but unchanged for
  * `incompleteVersionGraceMs` is offered anyway, so the loader reports its real error.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -308,6 +309,29 @@ export class FileSystemSource {
     }
   }
 
+  /** Numbered child directories (or links to directories) of a base path, by version. */
+  private async versionDirs(dir: string, dirents: Dirent[]): Promise<Map<number, string>> {
+    // Upstream indexes children in sorted order; with duplicates (`1` and `001`) the last wins.
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const byVersion = new Map<number, string>();
+    for (const d of dirents) {
+      const version = parseVersionNumber(d.name);
+      if (version === undefined) continue;
+      const path = join(dir, d.name);
+      let isDir = d.isDirectory();
+      if (!isDir && d.isSymbolicLink()) isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+      if (!isDir) continue;
+      const prev = byVersion.get(version);
+      if (prev !== undefined) {
+        this.logger.warn(
+          `Duplicate version directories detected. Version ${version} will be loaded from ${d.name}, ${prev} will be ignored.`,
+        );
+      }
+      byVersion.set(version, d.name);
+    }
+    return byVersion;
+  }
+
   /** List one base path and apply the model's policy to its complete versions. */
   private async scan(t: ServableTracking): Promise<ScanResult> {
     const { name, basePath, policy } = t.cfg;
@@ -329,24 +353,7 @@ export class FileSystemSource {
     } catch (e) {
       return { ok: false, message: ioErrorText(basePath, e) };
     }
-    // Upstream indexes children in sorted order; with duplicates (`1` and `001`) the last wins.
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const byVersion = new Map<number, string>();
-    for (const d of dirents) {
-      const version = parseVersionNumber(d.name);
-      if (version === undefined) continue;
-      const path = join(local.path, d.name);
-      let isDir = d.isDirectory();
-      if (!isDir && d.isSymbolicLink()) isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-      if (!isDir) continue;
-      const prev = byVersion.get(version);
-      if (prev !== undefined) {
-        this.logger.warn(
-          `Duplicate version directories detected. Version ${version} will be loaded from ${d.name}, ${prev} will be ignored.`,
-        );
-      }
-      byVersion.set(version, d.name);
-    }
+    const byVersion = await this.versionDirs(local.path, dirents);
     // Forget versions that vanished or moved.
     for (const [v, vt] of t.versions) {
       const child = byVersion.get(v);
@@ -416,7 +423,7 @@ export class FileSystemSource {
       this.logWaiting(t, v, vt, describeIncompleteness(why));
       return false;
     }
-    let snap = await snapshotVersionDir(path);
+    const snap = await snapshotVersionDir(path);
     if (snap !== vt.lastSnapshot || now - vt.lastLookAt < this.settleMs) {
       if (snap !== vt.lastSnapshot) {
         vt.lastSnapshot = snap;
@@ -437,7 +444,6 @@ export class FileSystemSource {
         this.logWaiting(t, v, vt, 'its files are still changing');
         return false;
       }
-      snap = again;
     }
     vt.lastLookAt = Date.now();
     if (why === undefined) {

@@ -173,7 +173,7 @@ function bytesOf(b: BytesLike | null | undefined): Uint8Array {
 }
 
 /** The dims of a TensorShapeProto, validated as TF's `TensorShape::IsValid` does. */
-export function shapeFromProto(shape: TensorShapeProtoLike | null | undefined): number[] {
+export function requestShapeFromProto(shape: TensorShapeProtoLike | null | undefined): number[] {
   if (!shape) return [];
   if (shape.unknown_rank) fail('unknown rank');
   const dims = shape.dim ?? [];
@@ -352,7 +352,7 @@ function decodeTyped(info: DTypeInfo, p: TensorProtoLike, n: number): TensorData
  * be decoded (invalid or unsupported dtype, unknown rank, negative dims, wrong
  * tensor_content length, too large).
  */
-export function tensorFromProto(proto: TensorProtoLike | null | undefined, alias: string): Tensor {
+export function requestTensorFromProto(proto: TensorProtoLike | null | undefined, alias: string): Tensor {
   try {
     return decodeTensorProto(proto ?? {});
   } catch (err) {
@@ -362,12 +362,12 @@ export function tensorFromProto(proto: TensorProtoLike | null | undefined, alias
 }
 
 /**
- * Like {@link tensorFromProto} but reports why decoding failed in a plain Error (for logs,
- * tools and tests; request paths use tensorFromProto for upstream's text).
+ * Like {@link requestTensorFromProto} but reports why decoding failed in a plain Error (for logs,
+ * tools and tests; request paths use requestTensorFromProto for upstream's text).
  */
 export function decodeTensorProto(proto: TensorProtoLike): Tensor {
   const info = valueDtype(proto.dtype) ?? fail(`unsupported dtype ${String(proto.dtype)}`);
-  const shape = shapeFromProto(proto.tensor_shape);
+  const shape = requestShapeFromProto(proto.tensor_shape);
   let n = 1;
   for (const d of shape) n *= d;
   if (!Number.isSafeInteger(n) || n * Math.max(1, info.byteSize) > MAX_DECODED_TENSOR_BYTES) {

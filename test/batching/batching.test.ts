@@ -64,6 +64,15 @@ function assertSameTensors(got: Record<string, Tensor>, want: Record<string, Ten
   }
 }
 
+/** Resolves once `cond()` holds, checking after each event-loop turn (at most 10,000 turns). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    if (cond()) return;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  assert.fail('condition not reached within 10,000 event-loop turns');
+}
+
 /** Gate that holds every execution until opened. */
 function gate() {
   let open!: () => void;
@@ -385,12 +394,14 @@ test('calls that cannot be batched run directly on the model (its own answer or 
 
 test('execution slots: num_batch_threads batches run at once, over all queues', async () => {
   const g = gate();
-  const { inner, servable } = setup({ maxBatchSize: 1, numBatchThreads: 3, maxEnqueuedBatches: 100 }, { gate: g.fn });
+  const { inner, observer, servable } = setup({ maxBatchSize: 1, numBatchThreads: 3, maxEnqueuedBatches: 100 }, { gate: g.fn });
   const rand = rng(12);
   // In-thread execution runs one batch at a time per model, whatever num_batch_threads says.
   const ps = Array.from({ length: 4 }, () => servable.run('serving_default', { x: xRows(1, rand) }));
-  await new Promise((r) => setTimeout(r, 20));
+  // Wait (by event-loop turns, not time) until all four requests are queued or running.
+  await until(() => observer.inputs.length === 4 && g.held.length >= 1 && observer.queuedNow + g.held.length === 4);
   assert.equal(g.held.length, 1);
+  assert.equal(observer.queuedNow, 3);
   g.open();
   await Promise.all(ps);
   assert.equal(inner.calls.length, 4);

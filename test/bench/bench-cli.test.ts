@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { runBuiltCli as runCli } from '../helpers/cli-build.js';
+import { runCliInProcess as runCli } from '../helpers/cli-inprocess.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'bench.schema.json'), 'utf8')) as object;

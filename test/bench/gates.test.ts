@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { runBench } from '../../src/bench/bench.js';
 import { checkGates, parseDurationMs, parseHeader } from '../../src/bench/gates.js';
 import type { RunResult } from '../../src/bench/loops.js';
-import { runBuiltCli } from '../helpers/cli-build.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 
 /** The CLI's result with oclif's error decoration (` ›   ` and line wrapping) folded back into plain lines. */
 async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const r = await runBuiltCli(args);
+  const r = await runCliInProcess(args);
   return { ...r, stderr: r.stderr.replace(/\s*›\s+/g, ' ').replace(/\s+/g, ' ') };
 }
 

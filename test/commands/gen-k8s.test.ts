@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { runBuiltCli } from '../helpers/cli-build.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 import { repoRoot } from '../helpers/paths.js';
 import { caseArgv, listCases, readExpected, VERSION_PLACEHOLDER, WARNINGS_FILE } from '../k8s/cases.js';
 import { parseYamlStream } from '../../src/k8s/yaml.js';
@@ -32,7 +32,7 @@ function warningsOf(stderr: string): string[] {
 for (const c of cases) {
   test(`tfs gen k8s --out: ${c.name} matches its golden files`, async () => {
     const out = join(work, c.name);
-    const res = await runBuiltCli(['gen', 'k8s', ...caseArgv(c.flags), '--out', out], { cwd: c.dir });
+    const res = await runCliInProcess(['gen', 'k8s', ...caseArgv(c.flags), '--out', out], { cwd: c.dir });
     assert.equal(res.code, 0, res.stderr);
     const expected = readExpected(c);
     const written = readdirSync(out).sort();
@@ -50,7 +50,7 @@ for (const c of cases) {
 }
 
 test('tfs gen k8s without --out prints the tutorial deployment as one YAML stream (GPU, batching ConfigMap, probes, Service)', async () => {
-  const res = await runBuiltCli(['gen', 'k8s', ...caseArgv(gpu.flags)], { cwd: gpu.dir });
+  const res = await runCliInProcess(['gen', 'k8s', ...caseArgv(gpu.flags)], { cwd: gpu.dir });
   assert.equal(res.code, 0, res.stderr);
   const expected = readExpected(gpu);
   const kustomization = parseYamlStream(expected.get('kustomization.yaml')!)[0] as { resources: string[] };
@@ -72,7 +72,7 @@ test('tfs gen k8s --json matches schemas/cli/gen-k8s.schema.json', async () => {
   const canary = cases.find((c) => c.name === 'canary')!;
   for (const [c, withOut] of [[canary, true], [gpu, false]] as const) {
     const out = join(work, `json-${c.name}`);
-    const res = await runBuiltCli(['gen', 'k8s', ...caseArgv(c.flags), ...(withOut ? ['--out', out] : []), '--json'], { cwd: c.dir });
+    const res = await runCliInProcess(['gen', 'k8s', ...caseArgv(c.flags), ...(withOut ? ['--out', out] : []), '--json'], { cwd: c.dir });
     assert.equal(res.code, 0, res.stderr);
     const json = JSON.parse(res.stdout) as { outDir: string | null; objects: { kind: string; manifest: unknown }[]; files: string[] };
     assert.ok(validate(json), JSON.stringify(validate.errors));
@@ -89,7 +89,7 @@ test('tfs gen k8s --json matches schemas/cli/gen-k8s.schema.json', async () => {
 
 test('kebab-case flags work as the snake_case ones', async () => {
   const c = cases.find((x) => x.name === 'tutorial-model')!;
-  const res = await runBuiltCli(['gen', 'k8s', '--model-config-file', 'model_config.pbtxt', '--image', 'registry.example.com/tfs:0.1.0'], { cwd: c.dir });
+  const res = await runCliInProcess(['gen', 'k8s', '--model-config-file', 'model_config.pbtxt', '--image', 'registry.example.com/tfs:0.1.0'], { cwd: c.dir });
   assert.equal(res.code, 0, res.stderr);
   const expected = readExpected(c);
   assert.equal(res.stdout, ['configmap.yaml', 'service.yaml', 'deployment.yaml', 'hpa.yaml', 'pdb.yaml'].map((f) => `---\n${expected.get(f)!}`).join(''));
@@ -97,7 +97,7 @@ test('kebab-case flags work as the snake_case ones', async () => {
 
 test('misuse: clear messages, exit 2 for flags, 1 for config files', async () => {
   const dir = join(work, 'misuse');
-  const run = (args: string[]) => runBuiltCli(['gen', 'k8s', ...args], { cwd: cases.find((x) => x.name === 'two-models-batching')!.dir });
+  const run = (args: string[]) => runCliInProcess(['gen', 'k8s', ...args], { cwd: cases.find((x) => x.name === 'two-models-batching')!.dir });
   // (Every usage error is checked in-process in test/k8s/options.test.ts; these check how the CLI reports them.)
   const checks: [string[], number, RegExp][] = [
     [['--model_config_file', 'model_config.pbtxt'], 2, /Missing required flag image/],
@@ -118,16 +118,16 @@ test('misuse: clear messages, exit 2 for flags, 1 for config files', async () =>
   }
   // Files left from an earlier run are reported.
   const c = cases.find((x) => x.name === 'tutorial-model')!;
-  const first = await runBuiltCli(['gen', 'k8s', ...caseArgv(c.flags), '--out', dir], { cwd: c.dir });
+  const first = await runCliInProcess(['gen', 'k8s', ...caseArgv(c.flags), '--out', dir], { cwd: c.dir });
   assert.equal(first.code, 0, first.stderr);
   writeFileSync(join(dir, 'servicemonitor.yaml'), 'kind: ServiceMonitor\n');
-  const again = await runBuiltCli(['gen', 'k8s', ...caseArgv(c.flags), '--out', dir], { cwd: c.dir });
+  const again = await runCliInProcess(['gen', 'k8s', ...caseArgv(c.flags), '--out', dir], { cwd: c.dir });
   assert.equal(again.code, 0, again.stderr);
   assert.match(warningsOf(again.stderr).join('\n'), /servicemonitor\.yaml in .* is not part of this output/);
 });
 
 test('tfs gen k8s --help explains the flags and shows the tutorial example', async () => {
-  const r = await runBuiltCli(['gen', 'k8s', '--help']);
+  const r = await runCliInProcess(['gen', 'k8s', '--help']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\$ tfs gen k8s --image <value>/);
   for (const flag of ['--model_config_file', '--batching_parameters_file', '--monitoring_config_file', '--gpu', '--replicas', '--namespace', '--model_volume', '--canary', '--out']) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { inspect } from '../../src/savedmodel/inspect.js';
 import type { CliResult } from '../helpers/cli.js';
-import { runBuiltCli } from '../helpers/cli-build.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 import { fixtures, repoRoot, sharedOrSkip } from '../helpers/paths.js';
 
 const models = join(fixtures, 'models');
@@ -13,7 +13,7 @@ const expectedDir = join(fixtures, 'generate', 'expected-inspect');
 
 /** The tfs CLI of the build these tests were compiled into (dist/ under npm test). */
 function tfs(args: readonly string[]): Promise<CliResult> {
-  return runBuiltCli(args);
+  return runCliInProcess(args);
 }
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'inspect.schema.json'), 'utf8')) as object;

@@ -1,7 +1,7 @@
 /** `-h` prints help on every command (serve parses upstream's flags itself, so it needs oclif's global -h), `-v` the version. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBuiltCli as runCli } from '../helpers/cli-build.js';
+import { runCliInProcess as runCli } from '../helpers/cli-inprocess.js';
 
 test('-h is help on serve and validate, -v is the version', async () => {
   const serve = await runCli(['serve', '-h']);

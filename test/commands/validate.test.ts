@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { runBuiltCli } from '../helpers/cli-build.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const demo = (f: string) => join('fixtures', 'configs', 'demo', f);
@@ -16,7 +16,7 @@ function schemaValidator() {
 }
 
 test('valid files: exit 0, and it prints what it understood (models, base paths, policies, labels, batching defaults)', async () => {
-  const r = await runBuiltCli(['validate', demo('models.config'), demo('batching.config'), demo('monitoring.config')]);
+  const r = await runCliInProcess(['validate', demo('models.config'), demo('batching.config'), demo('monitoring.config')]);
   assert.equal(r.code, 0, r.stderr);
   const out = r.stdout;
   assert.match(out, /fixtures\/configs\/demo\/models\.config: tensorflow\.serving\.ModelServerConfig \(model_config, detected from content\): valid/);
@@ -35,7 +35,7 @@ test('invalid files: exit 1 with every error as file:line:column: message and ho
   const dup = invalid('duplicate-model-names', 'model.config');
   const bad = invalid('syntax-improperly-formatted', 'model_config.txt');
   const sizes = invalid('batching-sizes-not-increasing', 'batching.config');
-  const r = await runBuiltCli(['validate', dup, bad, sizes, demo('batching.config')]);
+  const r = await runCliInProcess(['validate', dup, bad, sizes, demo('batching.config')]);
   assert.equal(r.code, 1);
   assert.ok(r.stderr.includes(`${dup}:4:18: Illegal to list model a multiple times in config list\n  fix: `), r.stderr);
   assert.ok(r.stderr.includes(`${bad}:1:12: Message type "tensorflow.serving.ModelServerConfig" has no field named "improperly".\n  fix: `), r.stderr);
@@ -46,7 +46,7 @@ test('invalid files: exit 1 with every error as file:line:column: message and ho
 
 test('--json: the report matches schemas/cli/validate.schema.json, for valid and invalid files', async () => {
   const validate = schemaValidator();
-  const ok = await runBuiltCli(['validate', '--json', demo('models.config'), demo('batching.config'), demo('monitoring.config'), join('fixtures', 'configs', 'valid', 'every_syntax_form.config')]);
+  const ok = await runCliInProcess(['validate', '--json', demo('models.config'), demo('batching.config'), demo('monitoring.config'), join('fixtures', 'configs', 'valid', 'every_syntax_form.config')]);
   assert.equal(ok.code, 0, ok.stderr);
   const okReport = JSON.parse(ok.stdout) as { valid: boolean; files: { kind: string; config: { kind: string; models?: { name: string }[]; parameters?: { numBatchThreads: number }; defaulted?: string[] } }[] };
   assert.ok(validate(okReport), JSON.stringify(validate.errors));
@@ -57,7 +57,7 @@ test('--json: the report matches schemas/cli/validate.schema.json, for valid and
   assert.deepEqual(okReport.files[1]!.config.defaulted, ['thread_pool_name', 'allowed_batch_sizes', 'enable_large_batch_splitting', 'max_execution_batch_size']);
 
   const cases = ['syntax-unclosed-brace/model.config', 'platform-both/model.config', 'ssl-paths-not-pem/ssl.config', 'batching-last-size-not-max/batching.config'];
-  const bad = await runBuiltCli(['validate', '--json', ...cases.map((c) => join('fixtures', 'configs', 'invalid', c)), join('fixtures', 'configs', 'nope.config')]);
+  const bad = await runCliInProcess(['validate', '--json', ...cases.map((c) => join('fixtures', 'configs', 'invalid', c)), join('fixtures', 'configs', 'nope.config')]);
   assert.equal(bad.code, 1);
   const badReport = JSON.parse(bad.stdout) as { valid: boolean; errorCount: number; files: { valid: boolean; upstream: string | null; errors: { line: number; upstream?: boolean; message: string }[] }[] };
   assert.ok(validate(badReport), JSON.stringify(validate.errors));
@@ -72,11 +72,11 @@ test('--json: the report matches schemas/cli/validate.schema.json, for valid and
 });
 
 test('--kind reads a file as the given kind; an unknown kind is a usage error', async () => {
-  const asBatching = await runBuiltCli(['validate', '--kind', 'batching', join('fixtures', 'configs', 'tutorial', 'model_config.pbtxt')]);
+  const asBatching = await runCliInProcess(['validate', '--kind', 'batching', join('fixtures', 'configs', 'tutorial', 'model_config.pbtxt')]);
   assert.equal(asBatching.code, 1);
   assert.match(asBatching.stdout, /BatchingParameters \(batching, --kind\): INVALID/);
   assert.match(asBatching.stderr, /model_config\.pbtxt:2:19: Message type "tensorflow\.serving\.BatchingParameters" has no field named "model_config_list"\./);
-  const unknown = await runBuiltCli(['validate', '--kind', 'yaml', demo('models.config')]);
+  const unknown = await runCliInProcess(['validate', '--kind', 'yaml', demo('models.config')]);
   assert.notEqual(unknown.code, 0);
   // oclif wraps the message to the terminal width.
   assert.match(unknown.stderr.replace(/\s*›\s*/g, ' '), /Expected --kind=yaml to be one of: model_config, batching, monitoring, ssl/);

@@ -26,7 +26,7 @@ export const fromDist = buildDir === join(repoRoot, 'dist');
 
 let tmpRoot: string | undefined;
 
-function packageRootForBuild(): string {
+export function packageRootForBuild(): string {
   if (tmpRoot) return tmpRoot;
   const dir = mkdtempSync(join(tmpdir(), 'tfs-cli-'));
   const pj = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { oclif: Record<string, unknown> };

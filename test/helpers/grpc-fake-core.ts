@@ -18,12 +18,15 @@ export class RecordingCore extends FakeCore {
   readonly configs: ModelServerConfig[] = [];
   /** When set, reloadConfig rejects with it (after recording the config). */
   failWith: TfsError | undefined;
-  /** Milliseconds reloadConfig takes (a reload blocks until new models are available). */
-  delayMs = 0;
+  /**
+   * When set, reloadConfig awaits it before finishing (a reload blocks until new models are
+   * available): tests hold a reload open with it and act while it runs, without timers.
+   */
+  duringReload: (() => Promise<void>) | undefined;
 
   override async reloadConfig(config: ModelServerConfig): Promise<void> {
     this.configs.push(config);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.duringReload) await this.duringReload();
     if (this.failWith) throw this.failWith;
   }
 

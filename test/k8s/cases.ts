@@ -58,7 +58,7 @@ export function caseArgv(flags: GenK8sFlags): string[] {
 export function readExpected(c: GoldenCase): Map<string, string> {
   const dir = join(c.dir, 'expected');
   const out = new Map<string, string>();
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir).sort();
   } catch {

@@ -51,7 +51,7 @@ test('classify/regress signature validation texts', async () => {
   const spec = (s?: string) => ({ name: 'half_plus_two', ...(s ? { signatureName: s } : {}) });
   await rejects(runClassify(core, { modelSpec: spec('zz'), input }, { api: 'grpc' }), Code.INVALID_ARGUMENT, 'No signature was found with the name: zz');
   // serving_default has input `x` (not `inputs`): FAILED_PRECONDITION with the SignatureDef's debug string.
-  await rejects(runClassify(core, { modelSpec: spec(), input }, { api: 'grpc' }), Code.FAILED_PRECONDITION, /^No classification inputs found in SignatureDef: inputs \{\n  key: "x"/);
+  await rejects(runClassify(core, { modelSpec: spec(), input }, { api: 'grpc' }), Code.FAILED_PRECONDITION, /^No classification inputs found in SignatureDef: inputs \{\n {2}key: "x"/);
   await rejects(runRegress(core, { modelSpec: spec('two_inputs'), input }, { api: 'grpc' }), Code.INVALID_ARGUMENT, 'Expected one input Tensor.');
   await rejects(runRegress(core, { modelSpec: spec('multi_out'), input }, { api: 'grpc' }), Code.INVALID_ARGUMENT, 'Expected one output Tensor.');
   await rejects(runClassify(core, { modelSpec: spec('regress_x_to_y'), input }, { api: 'grpc' }), Code.FAILED_PRECONDITION, /^Expected classification signature outputs to contain at least one of "classes" or "scores"\. Signature was: /);

@@ -15,7 +15,7 @@ import {
   readTfRecords,
   warmupServable,
 } from '../../src/servables/warmup.js';
-import { tensorFromProto } from '../../src/tensor/tensor-proto.js';
+import { requestTensorFromProto } from '../../src/tensor/tensor-proto.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { sharedOrSkip } from '../helpers/paths.js';
 import { FakeServable, captureLogger, fakeLoader, tempDir, waitFor, writeVersion } from '../core/lifecycle-helpers.js';
@@ -244,7 +244,7 @@ test('the warmup file of keras_traffic_sign_cnn decodes: predict logs with decod
     const inputs = Object.entries(log.predict_log.request.inputs);
     assert.ok(inputs.length > 0);
     for (const [alias, proto] of inputs) {
-      const tensor = tensorFromProto(proto as Parameters<typeof tensorFromProto>[0], alias);
+      const tensor = requestTensorFromProto(proto as Parameters<typeof requestTensorFromProto>[0], alias);
       assert.ok(tensor.shape.length > 0, `${alias} has a shape`);
     }
   }

@@ -7,7 +7,7 @@ import { type Tensor, floatToBfloat16, floatToHalf } from '../../src/tensor/tens
 import {
   decodeTensorProto,
   encodeTensorProto,
-  tensorFromProto,
+  requestTensorFromProto,
   tensorToProto,
   type TensorProtoLike,
 } from '../../src/tensor/tensor-proto.js';
@@ -61,7 +61,7 @@ test('every value dtype decodes from tensor_content and from its typed field', (
     const vals = SAMPLES[d.name]!;
     const n = d.storage === 'complex64' || d.storage === 'complex128' ? vals.length / 2 : vals.length;
     for (const typed of [false, true]) {
-      const t = tensorFromProto(wire(makeTensorProto(d.name, [n], vals, typed)), 'x');
+      const t = requestTensorFromProto(wire(makeTensorProto(d.name, [n], vals, typed)), 'x');
       assert.equal(t.dtype, d.name);
       assert.deepEqual(t.shape, [n]);
       assert.deepEqual(valuesOf(t), expected(d.name, vals), `${d.name} typed=${typed}`);
@@ -73,7 +73,7 @@ test('every value dtype encodes as AsProtoField and AsProtoTensorContent, and de
   for (const d of valueDtypes) {
     const vals = SAMPLES[d.name]!;
     const n = d.storage === 'complex64' || d.storage === 'complex128' ? vals.length / 2 : vals.length;
-    const t = tensorFromProto(wire(makeTensorProto(d.name, [1, n], vals)), 'x');
+    const t = requestTensorFromProto(wire(makeTensorProto(d.name, [1, n], vals)), 'x');
     for (const asTensorContent of [false, true]) {
       const bytes = encodeTensorProto(t, { asTensorContent });
       const msg = TP.decode(bytes) as unknown as Record<string, unknown> & TensorProtoLike;
@@ -85,7 +85,7 @@ test('every value dtype encodes as AsProtoField and AsProtoTensorContent, and de
         assert.equal(content.length, 0, `${d.name}: no tensor_content`);
         assert.equal((msg[d.protoField!] as unknown[]).length, vals.length, `${d.name}: ${d.protoField}`);
       }
-      const back = tensorFromProto(msg, 'y');
+      const back = requestTensorFromProto(msg, 'y');
       assert.deepEqual(back.shape, [1, n]);
       assert.deepEqual(valuesOf(back), expected(d.name, vals), `${d.name} asTensorContent=${asTensorContent}`);
       // The fast encoder writes exactly what protobufjs writes for the same plain object.
@@ -96,44 +96,44 @@ test('every value dtype encodes as AsProtoField and AsProtoTensorContent, and de
 });
 
 test('typed fields broadcast as TF does: fewer values repeat the last, none gives zeros, extras are ignored', () => {
-  const f = tensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }, { size: 2 }] }, float_val: [7] }), 'x');
+  const f = requestTensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }, { size: 2 }] }, float_val: [7] }), 'x');
   assert.deepEqual(Array.from(f.data as Float32Array), [7, 7, 7, 7]);
-  const g = tensorFromProto(wire({ dtype: 'DT_INT32', tensor_shape: { dim: [{ size: 4 }] }, int_val: [1, 2] }), 'x');
+  const g = requestTensorFromProto(wire({ dtype: 'DT_INT32', tensor_shape: { dim: [{ size: 4 }] }, int_val: [1, 2] }), 'x');
   assert.deepEqual(Array.from(g.data as Int32Array), [1, 2, 2, 2]);
-  const z = tensorFromProto(wire({ dtype: 'DT_DOUBLE', tensor_shape: { dim: [{ size: 3 }] } }), 'x');
+  const z = requestTensorFromProto(wire({ dtype: 'DT_DOUBLE', tensor_shape: { dim: [{ size: 3 }] } }), 'x');
   assert.deepEqual(Array.from(z.data as Float64Array), [0, 0, 0]);
-  const e = tensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, float_val: [1, 2, 3, 4] }), 'x');
+  const e = requestTensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, float_val: [1, 2, 3, 4] }), 'x');
   assert.deepEqual(Array.from(e.data as Float32Array), [1, 2]);
-  const s = tensorFromProto(wire({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 3 }] }, string_val: [Buffer.from('a'), Buffer.from('b')] }), 'x');
+  const s = requestTensorFromProto(wire({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 3 }] }, string_val: [Buffer.from('a'), Buffer.from('b')] }), 'x');
   assert.deepEqual((s.data as Uint8Array[]).map((b) => Buffer.from(b).toString()), ['a', 'b', 'b']);
-  const es = tensorFromProto(wire({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 2 }] } }), 'x');
+  const es = requestTensorFromProto(wire({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 2 }] } }), 'x');
   assert.deepEqual((es.data as Uint8Array[]).map((b) => b.length), [0, 0]);
   // Complex values repeat the last (re, im) pair.
-  const c = tensorFromProto(wire({ dtype: 'DT_COMPLEX64', tensor_shape: { dim: [{ size: 3 }] }, scomplex_val: [1, 2, 3, 4] }), 'x');
+  const c = requestTensorFromProto(wire({ dtype: 'DT_COMPLEX64', tensor_shape: { dim: [{ size: 3 }] }, scomplex_val: [1, 2, 3, 4] }), 'x');
   assert.deepEqual(Array.from(c.data as Float32Array), [1, 2, 3, 4, 3, 4]);
-  const l = tensorFromProto(wire({ dtype: 'DT_INT64', tensor_shape: { dim: [{ size: 3 }] }, int64_val: ['-9007199254740993'] }), 'x');
+  const l = requestTensorFromProto(wire({ dtype: 'DT_INT64', tensor_shape: { dim: [{ size: 3 }] }, int64_val: ['-9007199254740993'] }), 'x');
   assert.deepEqual(Array.from(l.data as BigInt64Array), [-9007199254740993n, -9007199254740993n, -9007199254740993n]);
-  const b = tensorFromProto(wire({ dtype: 'DT_BOOL', tensor_shape: { dim: [{ size: 3 }] }, bool_val: [false, true] }), 'x');
+  const b = requestTensorFromProto(wire({ dtype: 'DT_BOOL', tensor_shape: { dim: [{ size: 3 }] }, bool_val: [false, true] }), 'x');
   assert.deepEqual(Array.from(b.data as Uint8Array), [0, 1, 1]);
-  const h = tensorFromProto(wire({ dtype: 'DT_HALF', tensor_shape: { dim: [{ size: 2 }] }, half_val: [0x3c00] }), 'x');
+  const h = requestTensorFromProto(wire({ dtype: 'DT_HALF', tensor_shape: { dim: [{ size: 2 }] }, half_val: [0x3c00] }), 'x');
   assert.deepEqual(Array.from(h.data as Uint16Array), [0x3c00, 0x3c00]);
   // A typed field of another dtype is not read (the dtype's own field is empty: zeros).
-  const o = tensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, int_val: [5, 6] }), 'x');
+  const o = requestTensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, int_val: [5, 6] }), 'x');
   assert.deepEqual(Array.from(o.data as Float32Array), [0, 0]);
 });
 
 test('scalars, empty tensors and narrowing of int_val', () => {
-  const s = tensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: {}, float_val: [2.5] }), 'x');
+  const s = requestTensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: {}, float_val: [2.5] }), 'x');
   assert.deepEqual(s.shape, []);
   assert.deepEqual(Array.from(s.data as Float32Array), [2.5]);
-  const noShape = tensorFromProto(wire({ dtype: 'DT_INT32', int_val: [4] }), 'x');
+  const noShape = requestTensorFromProto(wire({ dtype: 'DT_INT32', int_val: [4] }), 'x');
   assert.deepEqual(noShape.shape, []);
   assert.deepEqual(Array.from(noShape.data as Int32Array), [4]);
   // An empty tensor ignores its values, even a tensor_content of the wrong length (TF skips the check).
-  const empty = tensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 0 }, { size: 3 }] }, tensor_content: Buffer.from([1, 2, 3]) }), 'x');
+  const empty = requestTensorFromProto(wire({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 0 }, { size: 3 }] }, tensor_content: Buffer.from([1, 2, 3]) }), 'x');
   assert.deepEqual(empty.shape, [0, 3]);
   assert.equal(empty.data.length, 0);
-  const u8 = tensorFromProto(wire({ dtype: 'DT_UINT8', tensor_shape: { dim: [{ size: 2 }] }, int_val: [-1, 256] }), 'x');
+  const u8 = requestTensorFromProto(wire({ dtype: 'DT_UINT8', tensor_shape: { dim: [{ size: 2 }] }, int_val: [-1, 256] }), 'x');
   assert.deepEqual(Array.from(u8.data as Uint8Array), [255, 0]);
   // The encoder writes a scalar with an empty (present) shape and dims without sizes for zero.
   const bytes = encodeTensorProto({ dtype: 'DT_FLOAT', shape: [], data: new Float32Array([1]) });
@@ -144,26 +144,26 @@ test('plain-object (toObject) form decodes too: enum names, int64 strings, base6
   const msg = wire({ dtype: 'DT_INT64', tensor_shape: { dim: [{ size: 2 }] }, int64_val: ['12345678901234567', '-1'] });
   const plain = TP.toObject(msg as never, toObjectOptions) as TensorProtoLike;
   assert.equal(plain.dtype, 'DT_INT64');
-  assert.deepEqual(Array.from(tensorFromProto(plain, 'x').data as BigInt64Array), [12345678901234567n, -1n]);
-  const b64 = tensorFromProto(
+  assert.deepEqual(Array.from(requestTensorFromProto(plain, 'x').data as BigInt64Array), [12345678901234567n, -1n]);
+  const b64 = requestTensorFromProto(
     { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '1' }] }, tensor_content: Buffer.from(new Float32Array([4]).buffer).toString('base64') },
     'x',
   );
   assert.deepEqual(Array.from(b64.data as Float32Array), [4]);
-  const big = tensorFromProto({ dtype: 9, tensor_shape: { dim: [{ size: 1n }] }, int64_val: [2n ** 62n] }, 'x');
+  const big = requestTensorFromProto({ dtype: 9, tensor_shape: { dim: [{ size: 1n }] }, int64_val: [2n ** 62n] }, 'x');
   assert.deepEqual(Array.from(big.data as BigInt64Array), [2n ** 62n]);
 });
 
 test('decoded tensors own their memory (no aliasing of the request bytes)', () => {
   const content = Buffer.from(new Float32Array([1, 2]).buffer);
-  const t = tensorFromProto({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, tensor_content: content }, 'x');
+  const t = requestTensorFromProto({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 2 }] }, tensor_content: content }, 'x');
   content.fill(0);
   assert.deepEqual(Array.from(t.data as Float32Array), [1, 2]);
   // Strings too, from string_val and from a string-list tensor_content (both Buffers when decoded).
   const sv = Buffer.from('abc');
-  const st = tensorFromProto({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 2 }] }, string_val: [sv] }, 'x');
+  const st = requestTensorFromProto({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 2 }] }, string_val: [sv] }, 'x');
   const list = Buffer.from([3, 0x61, 0x62, 0x63]);
-  const lt = tensorFromProto({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: list }, 'x');
+  const lt = requestTensorFromProto({ dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: list }, 'x');
   sv.fill(0x7a);
   list.fill(0x7a);
   assert.deepEqual((st.data as Uint8Array[]).map((b) => Buffer.from(b).toString()), ['abc', 'abc']);
@@ -172,12 +172,12 @@ test('decoded tensors own their memory (no aliasing of the request bytes)', () =
   assert.equal(Buffer.from((st.data as Uint8Array[])[1]!).toString(), 'abc', 'repeated values are separate copies');
   // Odd offsets (unaligned for a Float32Array view) decode too.
   const odd = Buffer.concat([Buffer.from([9]), Buffer.from(new Float32Array([3]).buffer)]).subarray(1);
-  assert.deepEqual(Array.from(tensorFromProto({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: odd }, 'x').data as Float32Array), [3]);
+  assert.deepEqual(Array.from(requestTensorFromProto({ dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: odd }, 'x').data as Float32Array), [3]);
 });
 
 function parseError(p: TensorProtoLike, alias = 'x'): TfsError {
   try {
-    tensorFromProto(p, alias);
+    requestTensorFromProto(p, alias);
   } catch (e) {
     assert.ok(e instanceof TfsError);
     return e;
@@ -218,6 +218,6 @@ test('a string tensor_content uses TF string-list layout both ways', () => {
   // varint(2), varint(200) = c8 01, then the bytes.
   assert.equal(content.subarray(0, 3).toString('hex'), '02c801');
   assert.equal(content.length, 3 + 2 + 200);
-  const back = tensorFromProto(msg, 'x');
+  const back = requestTensorFromProto(msg, 'x');
   assert.deepEqual((back.data as Uint8Array[]).map((b) => b.length), [2, 200]);
 });

@@ -12,7 +12,7 @@ import { type ModelSpec, modelSpecFromProto } from '../../servables/model-spec.j
 import { runMultiInference } from '../../servables/multi-inference.js';
 import { type RequestOptions, runPredict } from '../../servables/predict.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { type TensorProtoLike, tensorFromProto } from '../../tensor/tensor-proto.js';
+import { type TensorProtoLike, requestTensorFromProto } from '../../tensor/tensor-proto.js';
 import {
   type ClassifyRegressRequestMsg,
   type GetModelMetadataRequestMsg,
@@ -44,7 +44,7 @@ export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>): 
     let decoded: Tensor | undefined;
     Object.defineProperty(out, alias, {
       enumerable: true,
-      get: () => (decoded ??= tensorFromProto(protos[alias], alias)),
+      get: () => (decoded ??= requestTensorFromProto(protos[alias], alias)),
     });
   }
   return out;

@@ -16,7 +16,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { loadSslConfig } from '../../config/ssl.js';
 import type { SslConfig } from '../../config/types.js';
 import type { ServerCoreApi } from '../../core/server-core-api.js';
-import { TfsError, Errors } from '../../errors.js';
+import { Errors } from '../../errors.js';
 import { protoFiles, protosDir } from '../../proto/root.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { FlagValues } from '../flags.js';
@@ -117,9 +117,8 @@ function reflectionPackageDefinition(): protoLoader.PackageDefinition {
   return reflectionPackage;
 }
 
-/** Build the tfs gRPC server. Nothing listens until {@link TfsGrpcServer.listen}. */
-export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
-  const logger = opts.logger ?? silentLogger;
+/** `--grpc_channel_arguments` as given (string or parsed); warns about keys grpc-js ignores. */
+function channelArgumentsOf(opts: GrpcServerOptions, logger: Logger): GrpcChannelArguments {
   const channelArguments =
     typeof opts.channelArguments === 'string'
       ? parseGrpcChannelArguments(opts.channelArguments)
@@ -129,6 +128,27 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
       logger.warn({ arg: key }, `gRPC channel argument ${key} is not used by the grpc-js server; ignored`);
     }
   }
+  return channelArguments;
+}
+
+/** The health service (when enabled) and reflection (when enabled). */
+function addHealthAndReflection(server: Server, opts: GrpcServerOptions): HealthImplementation | undefined {
+  let health: HealthImplementation | undefined;
+  if (opts.enableHealthCheck) {
+    health = new HealthImplementation({ '': 'SERVING', [MODEL_SERVICE]: 'SERVING', [PREDICTION_SERVICE]: 'SERVING' });
+    health.addToServer(server);
+  }
+  if (opts.enableReflection) {
+    const services = [PREDICTION_SERVICE, MODEL_SERVICE, ...(health ? [HEALTH_SERVICE] : [])];
+    new ReflectionService(reflectionPackageDefinition(), { services }).addToServer(server);
+  }
+  return health;
+}
+
+/** Build the tfs gRPC server. Nothing listens until {@link TfsGrpcServer.listen}. */
+export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
+  const logger = opts.logger ?? silentLogger;
+  const channelArguments = channelArgumentsOf(opts, logger);
   const server = new Server(grpcServerOptions(opts.maxMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE_BYTES, channelArguments));
   const credentials = opts.sslConfig ? sslServerCredentials(opts.sslConfig) : ServerCredentials.createInsecure();
 
@@ -146,16 +166,7 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
     predictionServiceImplementation(env),
   );
   server.addService(modelServiceDefinition(), modelServiceImplementation(env, { metricReader: opts.metricReader }));
-
-  let health: HealthImplementation | undefined;
-  if (opts.enableHealthCheck) {
-    health = new HealthImplementation({ '': 'SERVING', [MODEL_SERVICE]: 'SERVING', [PREDICTION_SERVICE]: 'SERVING' });
-    health.addToServer(server);
-  }
-  if (opts.enableReflection) {
-    const services = [PREDICTION_SERVICE, MODEL_SERVICE, ...(health ? [HEALTH_SERVICE] : [])];
-    new ReflectionService(reflectionPackageDefinition(), { services }).addToServer(server);
-  }
+  const health = addHealthAndReflection(server, opts);
 
   const bind = (addr: string): Promise<number> =>
     new Promise((resolve, reject) => {

@@ -71,7 +71,7 @@ export interface CallResult<T = any> {
 export function call<T = any>(client: grpc.Client, method: string, req: object, deadlineMs?: number): Promise<CallResult<T>> {
   return new Promise((resolve) => {
     const opts: grpc.CallOptions = deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs };
-    const fn = (client as unknown as Record<string, Function>)[method]!;
+    const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!;
     fn.call(client, req, opts, (err: grpc.ServiceError | null, res: T) => resolve({ err, res: err ? undefined : res }));
   });
 }

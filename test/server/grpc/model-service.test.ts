@@ -127,25 +127,40 @@ describe('HandleReloadConfigRequest', () => {
   });
 
   test('the RPC waits for the reload; metric_names report increases of known metrics', async () => {
-    core.delayMs = 80;
+    // The reload is held open until the test lets it go, and the metric only moves as the
+    // reload finishes: an RPC that answered (or read the metrics) before the reload
+    // completed would report no increase.
     metric = 10;
-    const bump = setTimeout(() => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const reloadStarted = new Promise<void>((r) => (started = r));
+    const order: string[] = [];
+    core.duringReload = async () => {
+      started();
+      await gate;
       metric = 13;
-    }, 20);
+      order.push('reload done');
+    };
     try {
-      const t0 = Date.now();
-      const r = await call(h.model, 'HandleReloadConfigRequest', {
+      const pending = call(h.model, 'HandleReloadConfigRequest', {
         config,
         metric_names: ['/tensorflow/serving/test_counter', '/unknown/metric'],
+      }).then((r) => {
+        order.push('answered');
+        return r;
       });
-      assert.ok(Date.now() - t0 >= 70, 'answered after the reload completed');
+      await reloadStarted;
+      assert.deepEqual(order, [], 'no answer while the reload runs');
+      release();
+      const r = await pending;
+      assert.deepEqual(order, ['reload done', 'answered']);
       assert.equal(r.err, null);
       assert.deepEqual(r.res.metric, [
         { name: '/tensorflow/serving/test_counter', int64_value_increase: '3', value_increase: 'int64_value_increase' },
       ]);
     } finally {
-      clearTimeout(bump);
-      core.delayMs = 0;
+      core.duringReload = undefined;
     }
   });
 });

@@ -2,7 +2,7 @@
  * Server options over real sockets: message limits, channel arguments, UNIX socket, TLS
  * (with and without client verification), health service, reflection, graceful shutdown.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

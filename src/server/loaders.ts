@@ -1,0 +1,105 @@
+/**
+ * How `tfs serve` loads a model version: the SavedModel on the embedded runtime (or a
+ * caller's loader), wrapped for batching when enabled, then timed for runtime_latency.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Batcher } from '../batching/batching-servable.js';
+import type { ExecutionMode } from '../batching/executor.js';
+import type { WorkerSource } from '../batching/worker-protocol.js';
+import { savedModelWorkerSource } from '../batching/worker-source.js';
+import { loadBatchingParameters } from '../config/batching.js';
+import type { BatchingParameters } from '../config/types.js';
+import type { ModelServable } from '../core/servable.js';
+import type { TfsMetrics } from '../metrics/metrics.js';
+import { timedServable } from '../metrics/timed-servable.js';
+import type { BackendName } from '../runtime/backend.js';
+import type { Logger } from '../util/logger.js';
+import { bool, num, str } from './flag-access.js';
+import type { FlagValues } from './flags.js';
+import type { ModelLoader } from './server-core.js';
+
+/** How a model version is loaded: in this thread, and (optionally) in batch worker threads. */
+interface BaseLoader {
+  readonly load: ModelLoader;
+  /** What a batch worker thread loads for this version (undefined: batches run in-thread). */
+  readonly workerSource?: (name: string, version: number, dir: string) => WorkerSource;
+}
+
+/** The default loader: a SavedModel on the embedded runtime (imported lazily: it pulls in tfjs). */
+async function savedModelLoader(f: FlagValues, logger: Logger): Promise<BaseLoader> {
+  const { loadSavedModelServable } = await import('../servables/saved-model-servable.js');
+  const tags = str(f, 'saved_model_tags')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const backend = str(f, 'backend') as BackendName;
+  return {
+    load: (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger }),
+    workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend }),
+  };
+}
+
+/** Upstream's per-model batching file, read from the version directory. */
+const PER_MODEL_BATCHING_FILE = 'batching_params.pbtxt';
+
+/**
+ * The loader tfs serve uses: `base` (the SavedModel loader), then batching when enabled
+ * (server-wide parameters, or with --enable_per_model_batching_parameters the version's own
+ * batching_params.pbtxt, as upstream's GetPerModelBatchingParams: no file = no batching for
+ * that model), then runtime_latency timing; records mlmd_map for versions with an MLMD id.
+ */
+function servingLoader(base: BaseLoader, batcher: Batcher | undefined, perModel: boolean, metrics: TfsMetrics, logger: Logger): ModelLoader {
+  return async (name, version, dir, signal) => {
+    // Read the per-model parameters first: a bad file fails the load before the model is read.
+    let batching: { params?: BatchingParameters } | undefined = perModel ? undefined : batcher && {};
+    if (batcher && perModel) {
+      const file = join(dir, PER_MODEL_BATCHING_FILE);
+      if (existsSync(file)) {
+        batching = { params: loadBatchingParameters(file) };
+        logger.info({ model: name, version, batching: batching.params }, `Batching ${name} version ${version} with its own ${PER_MODEL_BATCHING_FILE}`);
+      }
+    }
+    let servable: ModelServable = await base.load(name, version, dir, signal);
+    if (batcher && batching) {
+      servable = batcher.wrap(servable, {
+        ...batching,
+        ...(base.workerSource ? { workerSource: base.workerSource(name, version, dir) } : {}),
+      });
+    }
+    if (existsSync(join(dir, 'assets.extra', 'mlmd_uuid'))) metrics.recordMlmd(name, version);
+    return timedServable(servable, metrics);
+  };
+}
+
+/** The Batcher for `--enable_batching` (undefined when batching is off). */
+function createBatcher(f: FlagValues, batching: BatchingParameters | undefined, metrics: TfsMetrics, logger: Logger): Batcher | undefined {
+  if (!batching) return undefined;
+  logger.info({ batching }, 'Request batching is enabled');
+  return new Batcher(batching, {
+    observer: metrics.batching,
+    logger,
+    execution: str(f, 'batch_execution') as ExecutionMode,
+    ...(num(f, 'batch_worker_threads') > 0 ? { maxWorkers: num(f, 'batch_worker_threads') } : {}),
+  });
+}
+
+/**
+ * The ModelLoader for ServerCore: `override` (a caller's loader, e.g. in tests) or the
+ * SavedModel loader, with batching (`batching` = the server-wide parameters) and timing.
+ */
+export async function createServingLoader(
+  f: FlagValues,
+  batching: BatchingParameters | undefined,
+  metrics: TfsMetrics,
+  logger: Logger,
+  override?: ModelLoader,
+): Promise<ModelLoader> {
+  const batcher = createBatcher(f, batching, metrics, logger);
+  const perModelFlag = bool(f, 'enable_per_model_batching_parameters');
+  if (perModelFlag && !batcher) {
+    logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
+  }
+  const base: BaseLoader = override ? { load: override } : await savedModelLoader(f, logger);
+  return servingLoader(base, batcher, batcher !== undefined && perModelFlag, metrics, logger);
+}

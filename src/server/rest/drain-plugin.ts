@@ -1,0 +1,52 @@
+/**
+ * The REST side of a drain, as a fastify plugin: counts running requests and, once
+ * `draining()` is true, answers new `/v1/` calls with UNAVAILABLE `Server is shutting down`
+ * and `Connection: close` (probes and the metrics page still answer).
+ */
+import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
+import { Errors } from '../../errors.js';
+import { errorJson } from '../../tensor/json-tensor.js';
+
+export interface RestDrain {
+  /** Register on the REST app before it listens: `app.register(drain.plugin)`. */
+  readonly plugin: FastifyPluginCallback;
+  /** Resolves when no REST request is running. */
+  idle(): Promise<void>;
+}
+
+export function createRestDrain(draining: () => boolean): RestDrain {
+  let running = 0;
+  let waiters: (() => void)[] = [];
+  const refused = Errors.serverShuttingDown();
+  const plugin = (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
+    app.addHook('onRequest', (request, reply, next) => {
+      if (draining() && /^\/v1\//i.test(request.raw.url ?? '')) {
+        void reply
+          .code(refused.httpStatus)
+          .header('content-type', 'application/json')
+          .header('connection', 'close')
+          .send(errorJson(refused.message));
+        return;
+      }
+      running++;
+      // 'close' fires however the response ends (sent, failed, client gone).
+      reply.raw.once('close', () => {
+        running--;
+        if (running === 0) {
+          const w = waiters;
+          waiters = [];
+          for (const resolve of w) resolve();
+        }
+      });
+      next();
+    });
+    done();
+  };
+  // What fastify-plugin does: without it the hook would only apply inside the plugin's own
+  // encapsulated context, not to the app's routes.
+  (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+  return {
+    plugin: plugin as FastifyPluginCallback,
+    idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+  };
+}
