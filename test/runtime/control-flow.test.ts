@@ -101,7 +101,7 @@ for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
 
 test('dense TensorList: unknown element dims take the first write, unset elements read as zeros', async () => {
   await initBackend('wasm');
-  tf.setBackend('cpu');
+  await tf.setBackend('cpu');
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     // TensorListReserve(element_shape=[-1, 2], num_elements=3), as Keras RNNs reserve.
@@ -125,7 +125,7 @@ test('dense TensorList: unknown element dims take the first write, unset element
 
 test('dense TensorList: TF texts for bad indices, tfs error for mixed element shapes', async () => {
   await initBackend('wasm');
-  tf.setBackend('cpu');
+  await tf.setBackend('cpu');
   const list = tf.zeros([2, 3]);
   const invalid = (fn: () => unknown, message: string): void =>
     assert.throws(fn, (e: unknown) => e instanceof TfsError && e.code === Code.INVALID_ARGUMENT && e.message === message);
@@ -141,7 +141,7 @@ test('dense TensorList: TF texts for bad indices, tfs error for mixed element sh
 
 test('dense TensorList: concat and split along the first element axis', async () => {
   await initBackend('wasm');
-  tf.setBackend('cpu');
+  await tf.setBackend('cpu');
   tf.tidy(() => {
     const list = splitList(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]), tf.tensor1d([2, 2], 'int32'));
     assert.deepEqual(list.shape, [2, 2, 2]);
