@@ -29,16 +29,4 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    // src/runtime/ is being split by op family on the arch-runtime branch (issue 14 item 3);
-    // its findings are fixed there. The integrator drops this block once that branch lands.
-    files: ['src/runtime/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unused-vars': 'off',
-      '@typescript-eslint/no-floating-promises': 'off',
-      '@typescript-eslint/no-explicit-any': 'off',
-      'no-empty': 'off',
-      'preserve-caught-error': 'off',
-    },
-  },
 );

@@ -289,11 +289,6 @@ export function bridgedWasmKernels(): readonly string[] {
   return state.bridged;
 }
 
-/** Which package provides the tensorflow backend in this thread, if loaded. */
-export function tensorflowBackendPackage(): string | undefined {
-  return state.tensorflowPackage;
-}
-
 /** The engine fields a backend switch sets (tfjs-core Engine; not part of its typed API). */
 interface EngineInternals {
   backendName: string;

@@ -181,7 +181,7 @@ export function parseExample(buf: Uint8Array): Map<string, FeatureValues> {
       }
     }
   } catch (e) {
-    if (e instanceof WireError) throw new Error(e.message);
+    if (e instanceof WireError) throw new Error(e.message, { cause: e });
     throw e;
   }
   return features;

@@ -90,7 +90,7 @@ function store(v: LiveVariable, next: tf.Tensor): tf.Tensor {
 const stringBytes = (t: tf.Tensor): Uint8Array[] => tf.engine().readSync(t.dataId) as Uint8Array[];
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
-function tableKey(t: TableState, v: Uint8Array | number): string | number {
+function tableKey(v: Uint8Array | number): string | number {
   return typeof v === 'number' ? v : latin1(v);
 }
 
@@ -115,11 +115,11 @@ function tableFind(node: GraphNode): tf.Tensor {
   const keyVals = keysOrValues(keys);
   if (t.valueDtype === 'DT_STRING') {
     const d = stringBytes(def)[0] ?? new Uint8Array(0);
-    const out = keyVals.map((k) => (t.entries!.get(tableKey(t, k)) as Uint8Array | undefined) ?? d);
+    const out = keyVals.map((k) => (t.entries!.get(tableKey(k)) as Uint8Array | undefined) ?? d);
     return tf.tensor(out, keys.shape, 'string');
   }
   const d = Number(def.dataSync()[0] ?? 0);
-  const out = keyVals.map((k) => (t.entries!.get(tableKey(t, k)) as number | undefined) ?? d);
+  const out = keyVals.map((k) => (t.entries!.get(tableKey(k)) as number | undefined) ?? d);
   return tf.tensor(out, keys.shape, t.valueDtype === 'DT_FLOAT' || t.valueDtype === 'DT_DOUBLE' ? 'float32' : 'int32');
 }
 
@@ -131,7 +131,7 @@ function tableInit(node: GraphNode): tf.Tensor {
     throw Errors.tableValueShape(ks.length, vs.length);
   }
   const entries = t.entries ?? new Map();
-  ks.forEach((k, i) => entries.set(tableKey(t, k), vs[i]!));
+  ks.forEach((k, i) => entries.set(tableKey(k), vs[i]!));
   t.entries = entries;
   return tf.scalar(0, 'int32');
 }
@@ -186,7 +186,7 @@ function tableInitFromFile(node: GraphNode): tf.Tensor {
   used.forEach((line, i) => {
     const k = pickField(spec, line, i, keyIndex, t.keyDtype);
     const v = pickField(spec, line, i, valueIndex, t.valueDtype);
-    entries.set(tableKey(t, k), v);
+    entries.set(tableKey(k), v);
   });
   t.entries = entries;
   return tf.scalar(0, 'int32');
