@@ -274,6 +274,15 @@ export const Errors = {
     `Serving signature name: "${sig}" not found in signature def`),
   tensorParsingError: entry('TFS_ERR_TENSOR_PARSING_ERROR', Code.INVALID_ARGUMENT, (alias: string) =>
     `tensor parsing error: ${alias}`),
+  /** tfs's own: a request tensor with more dimensions than TensorFlow's TensorShape allows. */
+  requestRankLimit: entry('TFS_ERR_REQUEST_RANK_LIMIT', Code.INVALID_ARGUMENT, (alias: string, max: number) =>
+    `tensor parsing error: ${alias}: more than ${max} dimensions (TensorFlow's limit on the rank of a tensor)`),
+  /** tfs's own: the request's tensors hold more elements than --max_request_elements. */
+  requestElementsLimit: entry('TFS_ERR_REQUEST_ELEMENTS_LIMIT', Code.INVALID_ARGUMENT, (alias: string, total: number, max: number) =>
+    `tensor parsing error: ${alias}: the request's tensors hold ${total} elements, more than the limit of ${max} (--max_request_elements)`),
+  /** tfs's own: the request's tensors need more bytes than --max_request_tensor_bytes. */
+  requestBytesLimit: entry('TFS_ERR_REQUEST_BYTES_LIMIT', Code.INVALID_ARGUMENT, (alias: string, total: number, max: number) =>
+    `tensor parsing error: ${alias}: the request's tensors need ${total} bytes, more than the limit of ${max} (--max_request_tensor_bytes)`),
   outputAliasNotFound: entry('TFS_ERR_OUTPUT_ALIAS_NOT_FOUND', Code.INVALID_ARGUMENT, (alias: string, known: string[]) =>
     `output tensor alias not found in signature: ${alias} Outputs expected to be in the set {${[...known].sort().join(',')}}.`),
   duplicateOutputAlias: entry('TFS_ERR_DUPLICATE_OUTPUT_ALIAS', Code.INVALID_ARGUMENT, (alias: string) =>

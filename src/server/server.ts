@@ -36,6 +36,7 @@ import { createMetricsEndpoint } from '../metrics/exposition.js';
 import { initBackend, isBackendName, type BackendName } from '../runtime/backend.js';
 import type { ModelServable } from '../core/servable.js';
 import { errorJson } from '../tensor/json-tensor.js';
+import { setRequestLimits } from '../tensor/limits.js';
 import { type Logger } from '../util/logger.js';
 import type { FlagValues } from './flags.js';
 import { createGrpcServer, type TfsGrpcServer } from './grpc/server.js';
@@ -308,6 +309,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const base: BaseLoader = opts.loader ? { load: opts.loader } : await savedModelLoader(f, logger);
   const loader = servingLoader(base, batcher, perModelBatching, metrics, logger);
   const grace = Math.max(0, num(f, 'shutdown_grace_period_ms'));
+  setRequestLimits({ maxElements: num(f, 'max_request_elements'), maxTensorBytes: num(f, 'max_request_tensor_bytes') });
 
   // Metrics listen before the initial load, so its load attempts and latencies are counted
   // (ServerCore.create would load before we could attach).
