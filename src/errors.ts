@@ -597,6 +597,14 @@ export const Errors = {
   internal: entry('TFS_ERR_INTERNAL', Code.INTERNAL, (message: string, _cause?: unknown) => message, {
     options: (_message, cause?) => withCause(cause),
   }),
+  /**
+   * tfs's own: the runtime itself failed during a run (a wasm abort or trap, out of memory,
+   * a stack overflow); the runtime is rebuilt and the models reloaded before the next run.
+   */
+  runtimeFault: entry('TFS_ERR_RUNTIME_FAULT', Code.INTERNAL, (model: string, detail: string, _cause?: unknown) =>
+    `The runtime failed while running ${model}: ${detail}; it is being rebuilt and the models reloaded`, {
+    options: (_m, _d, cause?) => withCause(cause),
+  }),
   runtimeResourcesMissing: entry('TFS_ERR_RUNTIME_RESOURCES_MISSING', Code.INTERNAL, (modelId: number) =>
     `model ${modelId} has no registered resources`),
   runtimeUnknownVariable: entry('TFS_ERR_RUNTIME_UNKNOWN_VARIABLE', Code.INTERNAL, (res: string) => `unknown variable ${res}`),

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
 import { Errors, TfsError, abortError, kernelFailure } from '../errors.js';
 import type { RunOptions, SignatureSpec } from '../core/servable.js';
+import { isRuntimeFault, runtimeHealth } from '../core/runtime-health.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -338,6 +339,7 @@ export class ModelRuntime {
       );
       return await turn;
     } catch (e) {
+      if (isRuntimeFault(e) || (e instanceof TfsError && isRuntimeFault(e.cause))) throw this.fault(signatureKey, feeds, e);
       if (e instanceof TfsError) throw e;
       // Kernel errors (shape mismatches inside the graph, ...) are the caller's bad input,
       // as TF reports them: INVALID_ARGUMENT with the kernel's text. Inputs whose shape
@@ -349,11 +351,32 @@ export class ModelRuntime {
     }
   }
 
+  /**
+   * The runtime broke during a run: log the error with the request's model and shapes,
+   * start the rebuild (core/runtime-health.ts), and answer INTERNAL.
+   */
+  private fault(signatureKey: string, feeds: readonly [string, Tensor, string][], e: unknown): TfsError {
+    const err = e instanceof TfsError && e.cause !== undefined ? e.cause : e;
+    const detail = err instanceof Error ? err.message : String(err);
+    const shapes = Object.fromEntries(feeds.map(([alias, t]) => [alias, shapeString(t.shape)]));
+    this.logger.error(
+      { model: this.name, signature: signatureKey, shapes, backend: this.backend, err },
+      `runtime fault while running ${this.name}: ${detail}; rebuilding the ${this.backend} runtime`,
+    );
+    void runtimeHealth.reportFault({ backend: this.backend, model: this.name, error: err });
+    return Errors.runtimeFault(this.name, detail, err);
+  }
+
   /** Free the model's weights, variables and tables. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    onBackendSync(this.backend, () => this.model.dispose());
+    try {
+      onBackendSync(this.backend, () => this.model.dispose());
+    } catch (e) {
+      // After a rebuild the old backend is gone: its memory went with it.
+      this.logger.debug({ model: this.name, err: e }, `model ${this.name}: weights of a rebuilt runtime not freed one by one`);
+    }
     releaseModelResources(this.modelId);
     this.logger.debug({ model: this.name }, `model ${this.name} unloaded`);
   }

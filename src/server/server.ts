@@ -37,6 +37,7 @@ import { initBackend, isBackendName, type BackendName } from '../runtime/backend
 import type { ModelServable } from '../core/servable.js';
 import { errorJson } from '../tensor/json-tensor.js';
 import { setRequestLimits } from '../tensor/limits.js';
+import { runtimeHealth } from '../core/runtime-health.js';
 import { type Logger } from '../util/logger.js';
 import type { FlagValues } from './flags.js';
 import { createGrpcServer, type TfsGrpcServer } from './grpc/server.js';
@@ -342,7 +343,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     getModelStatus: (n, v) => core.getModelStatus(n, v),
     reloadConfig: (c) => core.reloadConfig(c),
     currentConfig: () => core.currentConfig(),
-    isReady: () => !draining && core.isReady(),
+    // Not ready while the runtime is rebuilt after a fault (core/runtime-health.ts).
+    isReady: () => !draining && runtimeHealth.serving && core.isReady(),
   };
 
   const logRequest = bool(f, 'log_requests')
@@ -443,6 +445,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         })
       : undefined;
   poller?.start();
+  // gRPC health follows the runtime: NOT_SERVING during a rebuild (never back up once draining).
+  const stopHealthWatch = runtimeHealth.onChange((serving) => {
+    if (!draining) grpc?.setServingStatus(serving ? 'SERVING' : 'NOT_SERVING');
+  });
 
   logger.info(
     { grpcPort, restPort, models: core.currentConfig().models.map((m) => m.name) },
@@ -459,6 +465,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     shutdown(graceMs: number = grace): Promise<void> {
       closing ??= (async () => {
         draining = true;
+        stopHealthWatch();
         grpc?.setServingStatus('NOT_SERVING');
         const pollerStopped = poller?.stop();
         let graceTimer: NodeJS.Timeout | undefined;
