@@ -467,6 +467,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         draining = true;
         stopHealthWatch();
         grpc?.setServingStatus('NOT_SERVING');
+        // Queued batches run now: nothing waits out a batch timeout during the drain.
+        batcher?.scheduler.flushAll();
         const pollerStopped = poller?.stop();
         let graceTimer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<'grace'>((r) => {
@@ -505,7 +507,7 @@ interface RestDrain {
 }
 
 /**
- * Counts running REST requests and, once `draining()` is true, answers new `/v1/` calls
+ * Counts running REST requests and, once `draining()` is true, answers new `/v1/` and `/v2/` calls
  * with UNAVAILABLE `Server is shutting down` (probes and the metrics page still answer).
  */
 function trackRestRequests(app: ReturnType<typeof buildRestApp>, draining: () => boolean): RestDrain {
@@ -513,7 +515,7 @@ function trackRestRequests(app: ReturnType<typeof buildRestApp>, draining: () =>
   let waiters: (() => void)[] = [];
   const refused = Errors.serverShuttingDown();
   app.addHook('onRequest', (request, reply, done) => {
-    if (draining() && /^\/v1\//i.test(request.raw.url ?? '')) {
+    if (draining() && /^\/v[12]\//i.test(request.raw.url ?? '')) {
       void reply
         .code(refused.httpStatus)
         .header('content-type', 'application/json')
@@ -532,6 +534,12 @@ function trackRestRequests(app: ReturnType<typeof buildRestApp>, draining: () =>
       }
     });
     done();
+  });
+  // A response sent during the drain closes its connection, so the client does not reuse
+  // a keep-alive connection that is about to go away (it would see a reset).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining()) void reply.header('connection', 'close');
+    done(null, payload);
   });
   return {
     idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
