@@ -274,6 +274,15 @@ export const Errors = {
     `Serving signature name: "${sig}" not found in signature def`),
   tensorParsingError: entry('TFS_ERR_TENSOR_PARSING_ERROR', Code.INVALID_ARGUMENT, (alias: string) =>
     `tensor parsing error: ${alias}`),
+  /** tfs's own: a request tensor with more dimensions than TensorFlow's TensorShape allows. */
+  requestRankLimit: entry('TFS_ERR_REQUEST_RANK_LIMIT', Code.INVALID_ARGUMENT, (alias: string, max: number) =>
+    `tensor parsing error: ${alias}: more than ${max} dimensions (TensorFlow's limit on the rank of a tensor)`),
+  /** tfs's own: the request's tensors hold more elements than --max_request_elements. */
+  requestElementsLimit: entry('TFS_ERR_REQUEST_ELEMENTS_LIMIT', Code.INVALID_ARGUMENT, (alias: string, total: number, max: number) =>
+    `tensor parsing error: ${alias}: the request's tensors hold ${total} elements, more than the limit of ${max} (--max_request_elements)`),
+  /** tfs's own: the request's tensors need more bytes than --max_request_tensor_bytes. */
+  requestBytesLimit: entry('TFS_ERR_REQUEST_BYTES_LIMIT', Code.INVALID_ARGUMENT, (alias: string, total: number, max: number) =>
+    `tensor parsing error: ${alias}: the request's tensors need ${total} bytes, more than the limit of ${max} (--max_request_tensor_bytes)`),
   outputAliasNotFound: entry('TFS_ERR_OUTPUT_ALIAS_NOT_FOUND', Code.INVALID_ARGUMENT, (alias: string, known: string[]) =>
     `output tensor alias not found in signature: ${alias} Outputs expected to be in the set {${[...known].sort().join(',')}}.`),
   duplicateOutputAlias: entry('TFS_ERR_DUPLICATE_OUTPUT_ALIAS', Code.INVALID_ARGUMENT, (alias: string) =>
@@ -609,10 +618,18 @@ export const Errors = {
   internal: entry('TFS_ERR_INTERNAL', Code.INTERNAL, (message: string, _cause?: unknown) => message, {
     options: (_message, cause?) => withCause(cause),
   }),
-  /** tfs's own: the runtime itself failed during a run (wasm trap or abort, a bug, out of memory); the log has the stack. */
+  /** tfs's own: tfjs or tfs broke during a run (a TypeError, a bug); the log has the stack. Heap-breaking failures are runtimeFault. */
   runtimeCrash: entry('TFS_ERR_RUNTIME_CRASH', Code.INTERNAL, (what: string, _cause?: unknown) =>
     `the model runtime failed while running the model: ${what}`, {
     options: (_what, cause?) => withCause(cause),
+  }),
+  /**
+   * tfs's own: the runtime itself failed during a run (a wasm abort or trap, out of memory,
+   * a stack overflow); the runtime is rebuilt and the models reloaded before the next run.
+   */
+  runtimeFault: entry('TFS_ERR_RUNTIME_FAULT', Code.INTERNAL, (model: string, detail: string, _cause?: unknown) =>
+    `The runtime failed while running ${model}: ${detail}; it is being rebuilt and the models reloaded`, {
+    options: (_m, _d, cause?) => withCause(cause),
   }),
   runtimeResourcesMissing: entry('TFS_ERR_RUNTIME_RESOURCES_MISSING', Code.INTERNAL, (modelId: number) =>
     `model ${modelId} has no registered resources`),

@@ -95,6 +95,8 @@ export class BatchQueue<T> {
   private readonly batches: Batch<T>[] = [new Batch<T>()];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Set by {@link BatchScheduler.flushAll} (drain): partly filled batches run at once. */
+  private flushing = false;
   /** Tasks with at least one piece still waiting. */
   queuedTasks = 0;
 
@@ -192,7 +194,7 @@ export class BatchQueue<T> {
     if (this.batches.length > 1) return true;
     const open = this.open;
     if (open.size === 0) return false;
-    return open.size >= this.options.maxExecutionBatchSize || (now - open.openedAt) * 1000 >= this.options.batchTimeoutMicros;
+    return this.flushing || open.size >= this.options.maxExecutionBatchSize || (now - open.openedAt) * 1000 >= this.options.batchTimeoutMicros;
   }
 
   /** Remove and return the next batch to run (call only when {@link ready}). */
@@ -242,6 +244,12 @@ export class BatchQueue<T> {
     this.timer = undefined;
   }
 
+  /** From now on, run every batch as soon as it has a task (no waiting for the timeout). */
+  flush(): void {
+    this.flushing = true;
+    this.clearTimer();
+  }
+
   /** Stop accepting tasks; returns the tasks still waiting (their callers must be answered). */
   close(): ScheduledTask<T>[] {
     this.closed = true;
@@ -287,6 +295,15 @@ export class BatchScheduler {
   removeQueue(q: BatchQueue<unknown>): void {
     const i = this.queues.indexOf(q);
     if (i >= 0) this.queues.splice(i, 1);
+  }
+
+  /**
+   * Drain: every queue runs its waiting and future tasks without waiting for a batch to
+   * fill or time out, so a shutdown never sits out a batch timeout.
+   */
+  flushAll(): void {
+    for (const q of this.queues) q.flush();
+    this.requestDispatch();
   }
 
   /** Run dispatch soon (coalesced). */

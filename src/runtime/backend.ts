@@ -320,6 +320,36 @@ function activate(name: string): void {
   if (tf.getBackend() !== name) throw new Error(`could not switch the tfjs backend to ${name}`);
 }
 
+/**
+ * Replace a broken backend with a fresh instance (a new wasm module; a new cpu backend)
+ * after a fault left it unusable. Every tensor on the old instance is lost: the caller
+ * reloads the models. Kernels stay registered (they are keyed by backend name) and are
+ * set up again on the new instance. The `tensorflow` backend is native and not rebuilt.
+ */
+export async function rebuildBackend(name: ConcreteBackend): Promise<void> {
+  if (name === 'tensorflow') return;
+  const factory = tf.findBackendFactory(name);
+  if (!factory) throw Errors.backendInitFailed(name);
+  const engine = tf.engine() as unknown as EngineInternals & { registryFactory: Record<string, unknown> };
+  try {
+    tf.removeBackend(name);
+  } catch {
+    // Disposing a dead wasm module can throw: drop the engine's references by hand.
+    delete engine.registry[name];
+    delete engine.registryFactory[name];
+    if (engine.backendName === name) {
+      engine.backendName = null as unknown as string;
+      engine.backendInstance = null;
+    }
+  }
+  setUp.delete(name);
+  // wasm registers with priority 2 and cpu with 1 (their packages' values).
+  tf.registerBackend(name, factory, name === 'wasm' ? 2 : 1);
+  if (!(await tf.setBackend(name))) throw Errors.backendInitFailed(name);
+  setUp.add(name);
+  if (state.defaultBackend && state.defaultBackend !== name) activate(state.defaultBackend);
+}
+
 /** Run synchronous work on `name`, restoring the previously active backend. */
 export function onBackendSync<T>(name: ConcreteBackend, fn: () => T): T {
   const prev = tf.getBackend();

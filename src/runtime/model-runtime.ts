@@ -22,6 +22,7 @@ import { Errors, TfsError, abortError } from '../errors.js';
 import { runFailure } from './failure-kind.js';
 import { checkFloat64Input } from './float64-policy.js';
 import type { RunOptions, SignatureSpec } from '../core/servable.js';
+import { isRuntimeFault, runtimeHealth } from '../core/runtime-health.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -165,6 +166,7 @@ export class ModelRuntime {
       );
       return await turn;
     } catch (e) {
+      if (isRuntimeFault(e) || (e instanceof TfsError && isRuntimeFault(e.cause))) throw this.fault(signatureKey, call.feeds, e);
       if (e instanceof TfsError) throw e;
       throw kernelError(e, plan.spec, call.feeds, this.logger, this.name);
     }
@@ -223,11 +225,32 @@ export class ModelRuntime {
     return result;
   }
 
+  /**
+   * The runtime broke during a run: log the error with the request's model and shapes,
+   * start the rebuild (core/runtime-health.ts), and answer INTERNAL.
+   */
+  private fault(signatureKey: string, feeds: readonly Feed[], e: unknown): TfsError {
+    const err = e instanceof TfsError && e.cause !== undefined ? e.cause : e;
+    const detail = err instanceof Error ? err.message : String(err);
+    const shapes = Object.fromEntries(feeds.map(([alias, t]) => [alias, shapeString(t.shape)]));
+    this.logger.error(
+      { model: this.name, signature: signatureKey, shapes, backend: this.backend, err },
+      `runtime fault while running ${this.name}: ${detail}; rebuilding the ${this.backend} runtime`,
+    );
+    void runtimeHealth.reportFault({ backend: this.backend, model: this.name, error: err });
+    return Errors.runtimeFault(this.name, detail, err);
+  }
+
   /** Free the model's weights, variables and tables. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    onBackendSync(this.backend, () => this.model.dispose());
+    try {
+      onBackendSync(this.backend, () => this.model.dispose());
+    } catch (e) {
+      // After a rebuild the old backend is gone: its memory went with it.
+      this.logger.debug({ model: this.name, err: e }, `model ${this.name}: weights of a rebuilt runtime not freed one by one`);
+    }
     releaseModelResources(this.modelId);
     this.logger.debug({ model: this.name }, `model ${this.name} unloaded`);
   }

@@ -60,9 +60,22 @@ export function modelSpecFromProto(obj: unknown): ModelSpec | undefined {
   if (o.version !== undefined && o.version !== null) {
     // An Int64Value with no value set means version 0 (present wrapper, default value).
     const v = o.version.value;
-    spec.version = v === undefined || v === null ? 0 : Number(typeof v === 'object' ? v.toString() : v);
+    spec.version = v === undefined || v === null ? 0 : exactVersion(o.name ?? '', typeof v === 'object' ? v.toString() : String(v));
   }
   if (o.version_label) spec.versionLabel = o.version_label;
   if (o.signature_name) spec.signatureName = o.signature_name;
   return spec;
+}
+
+/**
+ * An int64 version (decimal text) as the number the core keys versions by. Versions are
+ * never rounded: one beyond 2^53 cannot be loaded (the file-system source skips such
+ * directories), so it is reported NOT_FOUND with its exact digits.
+ */
+export function exactVersion(name: string, text: string): number {
+  const big = BigInt(text);
+  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw Errors.noSuchVersionOfModel(name, big.toString());
+  }
+  return Number(big);
 }

@@ -8,7 +8,8 @@
  * surfaces from {@link loadSavedModelServable} as one TfsError.
  */
 import { readSavedModel } from '../savedmodel/saved-model.js';
-import type { BackendName } from '../runtime/backend.js';
+import { type BackendName, type ConcreteBackend, rebuildBackend } from '../runtime/backend.js';
+import { type RuntimeFault, runtimeHealth } from '../core/runtime-health.js';
 import { ModelRuntime } from '../runtime/model-runtime.js';
 import { freezeSourceOf } from '../runtime/source.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -29,16 +30,58 @@ class SavedModelServable implements ModelServable {
     readonly version: number,
     readonly signatures: ReadonlyMap<string, SignatureSpec>,
     readonly signatureDefMap: Readonly<Record<string, unknown>>,
-    private readonly runtime: ModelRuntime,
+    private runtime: ModelRuntime,
+    /** Loads the runtime again from disk (after the backend was rebuilt). */
+    private readonly reload: () => Promise<ModelRuntime>,
   ) {}
 
-  run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {
+  get backend(): ConcreteBackend {
+    return this.runtime.backend;
+  }
+
+  async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {
+    // During a rebuild, wait for it: the runtime read below is then the new one.
+    if (!runtimeHealth.serving) await runtimeHealth.whenServing();
     return this.runtime.run(signatureKey, inputs, options);
   }
 
+  /** Replace the runtime with one loaded from disk; the old one's memory died with its backend. */
+  async rebuild(): Promise<void> {
+    const fresh = await this.reload();
+    const old = this.runtime;
+    this.runtime = fresh;
+    old.dispose();
+  }
+
   async dispose(): Promise<void> {
+    live.delete(this);
     this.runtime.dispose();
   }
+}
+
+/** Servables loaded in this thread and not disposed: what a rebuild reloads. */
+const live = new Set<SavedModelServable>();
+
+/**
+ * The recovery after a runtime fault: rebuild the backend that failed, then reload from
+ * disk every model whose runtime lived on it. A model that fails to reload is logged and
+ * keeps failing its runs (its next fault tries again).
+ */
+async function recoverRuntime(fault: RuntimeFault, logger: Logger): Promise<void> {
+  const started = Date.now();
+  await rebuildBackend(fault.backend as ConcreteBackend);
+  const affected = [...live].filter((s) => s.backend === fault.backend);
+  for (const s of affected) {
+    try {
+      await s.rebuild();
+    } catch (err) {
+      logger.error({ model: s.name, version: s.version, err }, `model ${s.name} version ${s.version} did not reload after the runtime fault`);
+    }
+  }
+  logger.warn(
+    { backend: fault.backend, models: affected.length, ms: Date.now() - started },
+    `the ${fault.backend} runtime was rebuilt and ${affected.length} model version(s) reloaded from disk`,
+  );
 }
 
 /**
@@ -54,14 +97,24 @@ export async function loadSavedModelServable(
 ): Promise<ModelServable> {
   const logger = opts.logger ?? silentLogger;
   const tags = opts.tags && opts.tags.length > 0 ? opts.tags : undefined;
-  const model = readSavedModel(dir, tags ? { tags } : {});
+  const open = (): { model: ReturnType<typeof readSavedModel>; load: () => Promise<ModelRuntime> } => {
+    const model = readSavedModel(dir, tags ? { tags } : {});
+    const load = (): Promise<ModelRuntime> =>
+      ModelRuntime.load(freezeSourceOf(model), {
+        name: `${name} version ${version}`,
+        logger,
+        ...(opts.backend ? { backend: opts.backend } : {}),
+      });
+    return { model, load };
+  };
+  const { model, load } = open();
   for (const s of model.skippedSignatures) {
     logger.warn({ model: name, version, signature: s.key }, `signature ${s.key} is not served: ${s.reason}`);
   }
-  const runtime = await ModelRuntime.load(freezeSourceOf(model), {
-    name: `${name} version ${version}`,
-    logger,
-    ...(opts.backend ? { backend: opts.backend } : {}),
-  });
-  return new SavedModelServable(name, version, model.signatures, model.signatureDefMap, runtime);
+  const runtime = await load();
+  runtimeHealth.setRecovery((fault) => recoverRuntime(fault, logger));
+  // A reload reads the directory again: the weights of the dead runtime are gone.
+  const servable = new SavedModelServable(name, version, model.signatures, model.signatureDefMap, runtime, () => open().load());
+  live.add(servable);
+  return servable;
 }

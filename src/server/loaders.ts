@@ -94,12 +94,12 @@ export async function createServingLoader(
   metrics: TfsMetrics,
   logger: Logger,
   override?: ModelLoader,
-): Promise<ModelLoader> {
+): Promise<{ loader: ModelLoader; batcher: Batcher | undefined }> {
   const batcher = createBatcher(f, batching, metrics, logger);
   const perModelFlag = bool(f, 'enable_per_model_batching_parameters');
   if (perModelFlag && !batcher) {
     logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
   }
   const base: BaseLoader = override ? { load: override } : await savedModelLoader(f, logger);
-  return servingLoader(base, batcher, batcher !== undefined && perModelFlag, metrics, logger);
+  return { loader: servingLoader(base, batcher, batcher !== undefined && perModelFlag, metrics, logger), batcher };
 }

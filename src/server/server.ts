@@ -19,6 +19,8 @@ import type { ServerCoreApi } from '../core/server-core-api.js';
 import { asTfsError } from '../errors.js';
 import { createMetrics, type TfsMetrics } from '../metrics/metrics.js';
 import { initBackend, type BackendName } from '../runtime/backend.js';
+import { runtimeHealth } from '../core/runtime-health.js';
+import { setRequestLimits } from '../tensor/limits.js';
 import { type Logger } from '../util/logger.js';
 import { bool, num, str } from './flag-access.js';
 import type { FlagValues } from './flags.js';
@@ -111,7 +113,8 @@ function frontCoreOf(core: ServerCore, draining: () => boolean): ServerCoreApi {
     getModelStatus: (n, v) => core.getModelStatus(n, v),
     reloadConfig: (c) => core.reloadConfig(c),
     currentConfig: () => core.currentConfig(),
-    isReady: () => !draining() && core.isReady(),
+    // Not ready while the runtime is rebuilt after a fault (core/runtime-health.ts).
+    isReady: () => !draining() && runtimeHealth.serving && core.isReady(),
   };
 }
 
@@ -182,7 +185,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   logger.info({ backend }, `Runtime backend: ${backend}`);
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const loader = await createServingLoader(f, configs.batching, metrics, logger, opts.loader);
+  const { loader, batcher } = await createServingLoader(f, configs.batching, metrics, logger, opts.loader);
+  setRequestLimits({ maxElements: num(f, 'max_request_elements'), maxTensorBytes: num(f, 'max_request_tensor_bytes') });
   const core = createCore(f, loader, logger);
   // Metrics listen before the initial load, so its load attempts and latencies are counted.
   const detachMetrics = metrics.attachCore(core);
@@ -204,6 +208,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { grpc, grpcPort, rest, restPort } = listening;
   const poller = configPoller(f, cwd, core, logger);
   poller?.start();
+  // gRPC health follows the runtime: NOT_SERVING during a rebuild (never back up once draining).
+  const stopHealthWatch = runtimeHealth.onChange((serving) => {
+    if (!draining) grpc?.setServingStatus(serving ? 'SERVING' : 'NOT_SERVING');
+  });
   logger.info(
     { grpcPort, restPort, models: core.currentConfig().models.map((m) => m.name) },
     `Serving ${servingSummary(core)}; gRPC ${grpcWhere(grpcPort, str(f, 'grpc_socket_path'))}, REST ${restPort === undefined ? 'off' : `port ${restPort}`}`,
@@ -219,7 +227,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     isReady: () => frontCore.isReady(),
     shutdown(graceMs: number = grace): Promise<void> {
       draining = true;
-      closing ??= drainAndStop({ core, grpc, rest, restDrain, poller, detachMetrics }, graceMs);
+      stopHealthWatch();
+      closing ??= drainAndStop({ core, grpc, rest, restDrain, poller, detachMetrics, flushBatches: () => batcher?.scheduler.flushAll() }, graceMs);
       return closing;
     },
   };

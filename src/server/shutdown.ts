@@ -16,6 +16,8 @@ export interface DrainTargets {
   readonly restDrain: RestDrain;
   readonly poller: ConfigPoller | undefined;
   readonly detachMetrics: () => void;
+  /** Runs queued batches at once, so nothing waits out a batch timeout during the drain. */
+  readonly flushBatches: () => void;
 }
 
 /** Close the REST listener once its requests are done or the grace period is over. */
@@ -36,6 +38,7 @@ async function closeRest(rest: RestApp, restDrain: RestDrain, graceOver: Promise
 /** Stop everything; the caller has already turned readiness off (see startServer). */
 export async function drainAndStop(t: DrainTargets, graceMs: number): Promise<void> {
   t.grpc?.setServingStatus('NOT_SERVING');
+  t.flushBatches();
   const pollerStopped = t.poller?.stop();
   let graceTimer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'grace'>((r) => {

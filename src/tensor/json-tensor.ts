@@ -27,6 +27,7 @@ import {
   formatRapidJsonDouble,
 } from './json-writer.js';
 import { type Tensor, type TensorData, fromUtf8, numElements, shapeString } from './tensor.js';
+import { MAX_TENSOR_RANK, RequestBudget, checkRank } from './limits.js';
 
 /** Which request layout a predict body used; it decides the response layout. */
 export type JsonPredictFormat = 'row' | 'columnar';
@@ -169,7 +170,12 @@ class ValueSink {
   readonly nums: number[] = [];
   readonly bigs: bigint[] = [];
   readonly strs: Uint8Array[] = [];
-  constructor(readonly dtype: DTypeName) {}
+  constructor(
+    readonly dtype: DTypeName,
+    /** The request's budget and this tensor's alias: string bytes are counted as they come. */
+    private readonly budget?: RequestBudget,
+    private readonly alias = '',
+  ) {}
 
   get count(): number {
     return this.nums.length + this.bigs.length + this.strs.length;
@@ -219,13 +225,18 @@ class ValueSink {
         else throw typeError(v, dtype);
         return;
       case 'DT_STRING':
-        if (typeof v === 'string' || v instanceof JsonBytes) this.strs.push(stringBytes(v));
-        else if (v instanceof JsonObject) this.strs.push(decodeBase64Object(v));
+        if (typeof v === 'string' || v instanceof JsonBytes) this.pushString(stringBytes(v));
+        else if (v instanceof JsonObject) this.pushString(decodeBase64Object(v));
         else throw typeError(v, dtype);
         return;
       default:
         throw Errors.jsonConversionUnsupported(jsonDebugString(v), mustDtype(dtype).short);
     }
+  }
+
+  private pushString(bytes: Uint8Array): void {
+    this.budget?.addBytes(this.alias, bytes.length);
+    this.strs.push(bytes);
   }
 
   /** Storage for the values, or null when their count does not fit the shape (TF's FromProto failure). */
@@ -278,11 +289,16 @@ function typeError(v: JsonValue, dtype: DTypeName): TfsError {
   return Errors.jsonType(jsonDebugString(v), jsonTypeName(v), mustDtype(dtype).short);
 }
 
-/** GetDenseTensorShape: follow the first element at every nesting level. */
-export function denseShapeOf(v: JsonValue): number[] {
+/**
+ * GetDenseTensorShape: follow the first element at every nesting level. Stops with the
+ * rank error for `alias` once the shape has more than `maxRank` dimensions (before any
+ * value is converted: deeper tensors never reach the runtime).
+ */
+export function denseShapeOf(v: JsonValue, alias = '', maxRank = MAX_TENSOR_RANK): number[] {
   const shape: number[] = [];
   let cur: JsonValue | undefined = v;
   while (Array.isArray(cur)) {
+    if (shape.length >= maxRank) checkRank(alias, MAX_TENSOR_RANK + 1);
     shape.push(cur.length);
     cur = cur.length > 0 ? cur[0] : undefined;
   }
@@ -371,6 +387,7 @@ function fromInstances(
   const first = list[0]!;
   if (!(first instanceof JsonObject) && names.length > 1) throw Errors.jsonInstancesPlainList();
   const objects = isElementObject(first);
+  const budget = new RequestBudget();
   const sinks = new Map<string, ValueSink>();
   const elemShapes = new Map<string, number[]>();
   const elemSizes = new Map<string, number>();
@@ -379,10 +396,12 @@ function fromInstances(
   const addItem = (item: JsonValue, name: string): void => {
     let sink = sinks.get(name);
     if (!sink) {
-      sink = new ValueSink(specs[name]!.dtype);
+      sink = new ValueSink(specs[name]!.dtype, budget, name);
       sinks.set(name, sink);
     }
-    const shape = denseShapeOf(item);
+    // The batch dimension counts towards the rank: an element may have one dimension less.
+    const shape = denseShapeOf(item, name, MAX_TENSOR_RANK - 1);
+    budget.addTensor(name, [1, ...shape], sink.dtype);
     const size = fillTensor(item, shape, sink);
     const firstSize = elemSizes.get(name);
     if (firstSize === undefined) {
@@ -442,9 +461,11 @@ function fromColumns(
   names: string[],
   specs: Readonly<Record<string, TensorSpec>>,
 ): Record<string, Tensor> {
+  const budget = new RequestBudget();
   const toTensor = (v: JsonValue, name: string): Tensor => {
-    const sink = new ValueSink(specs[name]!.dtype);
-    const shape = denseShapeOf(v);
+    const sink = new ValueSink(specs[name]!.dtype, budget, name);
+    const shape = denseShapeOf(v, name);
+    budget.addTensor(name, shape, sink.dtype);
     fillTensor(v, shape, sink);
     const data = sink.build(shape);
     if (!data) throw Errors.tensorParsingError(name);

@@ -29,6 +29,7 @@ import protobuf from 'protobufjs';
 import { Errors } from '../errors.js';
 import { type DTypeInfo, type DTypeName, REF_OFFSET, dtypeInfo } from './dtypes.js';
 import { type Tensor, type TensorData, allocData } from './tensor.js';
+import type { RequestBudget } from './limits.js';
 
 /** An int64 as protobufjs hands it over: number, decimal string, Long-like object, or bigint. */
 export type Int64Like = number | string | bigint | { readonly low: number; readonly high: number; readonly unsigned?: boolean };
@@ -347,18 +348,42 @@ function decodeTyped(info: DTypeInfo, p: TensorProtoLike, n: number): TensorData
 }
 
 /**
- * Decode a TensorProto into a {@link Tensor} as TensorFlow's `Tensor::FromProto` does.
- * Throws TfsError INVALID_ARGUMENT `tensor parsing error: <alias>` when the proto cannot
- * be decoded (invalid or unsupported dtype, unknown rank, negative dims, wrong
- * tensor_content length, too large).
+ * Decode a request's TensorProto into a {@link Tensor} as TensorFlow's `Tensor::FromProto`
+ * does. Throws TfsError INVALID_ARGUMENT `tensor parsing error: <alias>` when the proto
+ * cannot be decoded (invalid or unsupported dtype, unknown rank, negative dims, wrong
+ * tensor_content length, too large). With a `budget`, the tensor's elements and bytes are
+ * counted against the request's limits (errors name the alias) before anything is
+ * allocated, so a small proto that broadcasts one value to a huge shape is refused.
  */
-export function requestTensorFromProto(proto: TensorProtoLike | null | undefined, alias: string): Tensor {
+export function requestTensorFromProto(proto: TensorProtoLike | null | undefined, alias: string, budget?: RequestBudget): Tensor {
+  const p = proto ?? {};
+  if (budget) countAgainst(budget, p, alias);
   try {
-    return decodeTensorProto(proto ?? {});
+    return decodeTensorProto(p);
   } catch (err) {
     if (err instanceof ParseFailure || err instanceof RangeError) throw Errors.tensorParsingError(alias);
     throw err;
   }
+}
+
+function countAgainst(budget: RequestBudget, p: TensorProtoLike, alias: string): void {
+  let shape: number[];
+  try {
+    shape = requestShapeFromProto(p.tensor_shape);
+  } catch (err) {
+    if (err instanceof ParseFailure) throw Errors.tensorParsingError(alias);
+    throw err;
+  }
+  const info = valueDtype(p.dtype);
+  if (!info) return; // decoding reports the dtype
+  let stringBytes = 0;
+  if (info.name === 'DT_STRING') {
+    const content = p.tensor_content;
+    stringBytes = content ? bytesOf(content).length : 0;
+    const list = p.string_val;
+    if (list) for (let i = 0; i < list.length; i++) stringBytes += bytesOf(list[i]).length;
+  }
+  budget.addTensor(alias, shape, info.name, stringBytes);
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { parseServeFlags } from '../../src/server/flags.js';
@@ -56,7 +57,7 @@ test("upstream's start-up checks, with upstream's texts", () => {
 
 test('drain: readiness goes false at once, new API calls get 503, in-flight requests finish, then the listeners close', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tfs-server-drain-'));
-  // Batches wait 5 s to fill, which holds the request in flight.
+  // Batching is on: the drain flushes its queue (the request below is held by its body instead).
   writeFileSync(join(dir, 'batching.config'), 'max_batch_size { value: 32 } batch_timeout_micros { value: 5000000 } num_batch_threads { value: 1 }');
   const s = await startServer({
     flags: flags(
@@ -69,18 +70,32 @@ test('drain: readiness goes false at once, new API calls get 503, in-flight requ
   });
   try {
     assert.equal(s.isReady(), true);
-    const inFlight = predict(s, 'half_plus_two', { instances: [[4]] });
-    // The request is queued once the batching gauge says so.
-    for (;;) {
-      const text = await s.metrics.registry.getSingleMetricAsString('tfs_batching_queued_requests');
-      if (/\} 1$/m.test(text)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // A request whose body is still arriving is in flight (queued batches are flushed the
+    // moment the drain starts, so they cannot hold one). The server has its headers once it
+    // answers `Expect: 100-continue`.
+    const body = JSON.stringify({ instances: [[4]] });
+    const req = request({
+      host: '127.0.0.1',
+      port: s.restPort,
+      path: '/v1/models/half_plus_two:predict',
+      method: 'POST',
+      headers: { 'content-length': body.length, expect: '100-continue' },
+    });
+    const inFlight = new Promise<{ status: number; body: any }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+    });
+    await new Promise<void>((resolve) => req.once('continue', () => resolve()));
     const closed = s.shutdown(20_000);
     assert.equal(s.isReady(), false);
     const readyz = await fetch(`http://127.0.0.1:${s.restPort}/readyz`);
     assert.equal(readyz.status, 503);
     assert.deepEqual(await predict(s, 'half_plus_two', { instances: [[1]] }), { status: 503, body: { error: 'Server is shutting down' } });
+    req.end(body);
     assert.deepEqual(await inFlight, { status: 200, body: { predictions: [[4]] } });
     await closed;
     await assert.rejects(fetch(`http://127.0.0.1:${s.restPort}/readyz`));

@@ -12,6 +12,7 @@ import { type ModelSpec, modelSpecFromProto } from '../../servables/model-spec.j
 import { runMultiInference } from '../../servables/multi-inference.js';
 import { type RequestOptions, runPredict } from '../../servables/predict.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { RequestBudget } from '../../tensor/limits.js';
 import { type TensorProtoLike, requestTensorFromProto } from '../../tensor/tensor-proto.js';
 import {
   type ClassifyRegressRequestMsg,
@@ -40,11 +41,13 @@ export function modelSpecOf(msg: ModelSpecMsg | null | undefined): ModelSpec | u
  */
 export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
   const out: Record<string, Tensor> = {};
+  // One budget for the request: the shared limits (rank, elements, bytes) sum its tensors.
+  const budget = new RequestBudget();
   for (const alias of Object.keys(protos)) {
     let decoded: Tensor | undefined;
     Object.defineProperty(out, alias, {
       enumerable: true,
-      get: () => (decoded ??= requestTensorFromProto(protos[alias], alias)),
+      get: () => (decoded ??= requestTensorFromProto(protos[alias], alias, budget)),
     });
   }
   return out;

@@ -36,7 +36,7 @@ import {
 import { modelMetadataJson, modelStatusJson } from './json-proto.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import { DeadlineSignals } from './deadline.js';
-import { EmptyBodyError, REST_PATH_RE, type RestRoute, parseRestPath } from './path.js';
+import { REST_PATH_RE, type RestRoute, parseRestPath } from './path.js';
 
 /** Upstream's gunzip cap (100 MiB uncompressed), also our default body limit. */
 export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
@@ -280,7 +280,9 @@ async function dispatch(
     if (!ok) logger.warn(Errors.corsOriginMissing().message);
     reply.code(ok ? 200 : httpStatusOf(Code.FAILED_PRECONDITION));
     if (opts.enableCors) reply.headers(CORS_HEADERS);
-    reply.send();
+    // Upstream's 400 has an empty body; tfs says why (no error without a body).
+    if (ok) reply.send();
+    else reply.type('application/json').send(errorJson(Errors.corsOriginMissing().message));
     return;
   }
   await handleRest(opts, deadlines, request, reply, logger, method, url);
@@ -312,7 +314,7 @@ async function handleRest(
     code = e.code;
     status = e.httpStatus;
     if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) logger.error({ err }, 'REST request failed');
-    sendJson(opts, reply, status, err instanceof EmptyBodyError ? '' : errorJson(e.message));
+    sendJson(opts, reply, status, errorJson(e.message));
   }
   const api = route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '';
   report(opts, reply, route?.name ?? '', api, code, status, served);

@@ -1,6 +1,6 @@
 /**
  * The REST side of a drain, as a fastify plugin: counts running requests and, once
- * `draining()` is true, answers new `/v1/` calls with UNAVAILABLE `Server is shutting down`
+ * `draining()` is true, answers new `/v1/` and `/v2/` calls with UNAVAILABLE `Server is shutting down`
  * and `Connection: close` (probes and the metrics page still answer).
  */
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
@@ -20,7 +20,7 @@ export function createRestDrain(draining: () => boolean): RestDrain {
   const refused = Errors.serverShuttingDown();
   const plugin = (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
     app.addHook('onRequest', (request, reply, next) => {
-      if (draining() && /^\/v1\//i.test(request.raw.url ?? '')) {
+      if (draining() && /^\/v[12]\//i.test(request.raw.url ?? '')) {
         void reply
           .code(refused.httpStatus)
           .header('content-type', 'application/json')
@@ -39,6 +39,12 @@ export function createRestDrain(draining: () => boolean): RestDrain {
         }
       });
       next();
+    });
+    // A response sent during the drain closes its connection, so the client does not reuse
+    // a keep-alive connection that is about to go away (it would see a reset).
+    app.addHook('onSend', (_request, reply, payload, next) => {
+      if (draining()) void reply.header('connection', 'close');
+      next(null, payload);
     });
     done();
   };

@@ -7,7 +7,8 @@
  * The "path" is the request target as received: path plus `?query` (upstream matches
  * the query too, so `POST …:predict?x=1` is malformed).
  */
-import { Errors, TfsError } from '../../errors.js';
+import { Errors, type TfsError } from '../../errors.js';
+import { exactVersion } from '../../servables/model-spec.js';
 
 /** Paths the REST handler owns (`(?i)/v1/.*`, full match). */
 export const REST_PATH_RE = /^\/v1\/.*$/i;
@@ -22,11 +23,6 @@ export type RestRoute =
   | { kind: 'status'; name: string; version?: number; label?: string }
   | { kind: 'metadata'; name: string; version?: number; label?: string };
 
-/**
- * A URL error that upstream returns before building the JSON error body: HTTP status
- * from the code, **empty** body (spec §1.2 rule 6).
- */
-export class EmptyBodyError extends TfsError {}
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -61,20 +57,18 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-function parseVersion(digits: string | undefined): number | undefined {
+function parseVersion(digits: string | undefined, name: string): number | undefined {
   if (digits === undefined || digits === '') return undefined;
-  // absl::SimpleAtoi into int64: anything above 2^63-1 fails.
-  if (digits.length > 25 || BigInt(digits) > INT64_MAX) {
-    const e = Errors.versionNotNumeric(digits);
-    throw new EmptyBodyError(e.code, e.message);
-  }
-  return Number(digits);
+  // absl::SimpleAtoi into int64: anything above 2^63-1 fails (upstream answers that with an
+  // empty body; tfs gives its text, as every error has a body).
+  if (digits.length > 25 || BigInt(digits) > INT64_MAX) throw Errors.versionNotNumeric(digits);
+  return exactVersion(name, digits);
 }
 
 /**
  * Parse `<METHOD> <path>` into a route. Throws INVALID_ARGUMENT
  * `Malformed request: <METHOD> <path>` (JSON body) when nothing matches or the verb /
- * method combination is not dispatched, and {@link EmptyBodyError} for version overflow.
+ * method combination is not dispatched, and `Failed to convert version: <digits> to numeric.` for int64 overflow.
  * `GET /v1/models` (no name) throws `Missing model name in request.`.
  */
 export function parseRestPath(method: string, path: string): RestRoute {
@@ -84,7 +78,7 @@ export function parseRestPath(method: string, path: string): RestRoute {
     if (!m) throw malformed();
     const [, rawName, digits, rawLabel, verb] = m;
     const name = percentDecode(rawName!);
-    const version = parseVersion(digits);
+    const version = parseVersion(digits, name);
     const label = rawLabel === undefined ? undefined : percentDecode(rawLabel);
     // The regex is case-insensitive but dispatch compares with lowercase verbs.
     if (verb !== 'predict' && verb !== 'classify' && verb !== 'regress') throw malformed();
@@ -95,7 +89,7 @@ export function parseRestPath(method: string, path: string): RestRoute {
     if (!m) throw malformed();
     const [, rawName, digits, rawLabel, sub] = m;
     const name = rawName === undefined ? '' : percentDecode(rawName);
-    const version = parseVersion(digits);
+    const version = parseVersion(digits, name);
     const label = rawLabel === undefined ? undefined : percentDecode(rawLabel);
     // `/METADATA` matches the regex but is not "metadata": it is a status request.
     if (sub === 'metadata') return withSpec({ kind: 'metadata', name }, version, label);

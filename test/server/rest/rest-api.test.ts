@@ -77,16 +77,25 @@ test('URL grammar: case quirks, percent-decoding, query strings, missing name', 
   await expectError(app, 'GET', '/v1/models', undefined, 400, 'Missing model name in request.');
 });
 
-test('URL grammar: int64 version overflow answers 400 with an empty body', async () => {
+test("URL grammar: int64 version overflow answers 400 with upstream's text (tfs: never an empty body); versions are exact", async () => {
   const { app } = makeApp();
-  for (const url of ['/v1/models/m/versions/18446744073709551615:predict', '/v1/models/m/versions/9223372036854775808']) {
+  for (const [url, digits] of [
+    ['/v1/models/m/versions/18446744073709551615:predict', '18446744073709551615'],
+    ['/v1/models/m/versions/9223372036854775808', '9223372036854775808'],
+  ] as const) {
     const r = await call(app, url.endsWith('predict') ? 'POST' : 'GET', url, url.endsWith('predict') ? '{}' : undefined);
     assert.equal(r.status, 400);
-    assert.equal(r.body, '');
+    assert.deepEqual(JSON.parse(r.body), { error: `Failed to convert version: ${digits} to numeric.` });
     assert.equal(r.headers['content-type'], 'application/json');
   }
-  const max = await call(app, 'GET', '/v1/models/half_plus_two/versions/9223372036854775807');
-  assert.equal(max.status, 404);
+  // Beyond 2^53: looked up (and reported) with its exact digits, never rounded to a double.
+  for (const digits of ['9223372036854775807', '9007199254740993']) {
+    const r = await call(app, 'GET', `/v1/models/half_plus_two/versions/${digits}`);
+    assert.equal(r.status, 404);
+    assert.deepEqual(JSON.parse(r.body), { error: `Could not find version ${digits} of model half_plus_two` });
+    const p = await call(app, 'POST', `/v1/models/half_plus_two/versions/${digits}:predict`, '{"instances": [1]}');
+    assert.deepEqual(JSON.parse(p.body), { error: `Could not find version ${digits} of model half_plus_two` });
+  }
 });
 
 test('non-/v1 paths get libevent\'s HTML 404; probes answer beside them', async () => {
@@ -115,7 +124,7 @@ test('OPTIONS preflight and CORS headers', async () => {
   assert.equal((await call(plain, 'OPTIONS', '/v1/models/x', undefined, { origin: 'http://example.com' })).status, 200);
   const noOrigin = await call(plain, 'OPTIONS', '/v1/models/x');
   assert.equal(noOrigin.status, 400);
-  assert.equal(noOrigin.body, '');
+  assert.deepEqual(JSON.parse(noOrigin.body), { error: 'Origin header is missing in CORS preflight' });
   assert.equal((await call(plain, 'OPTIONS', '/v1/models/x', undefined, { origin: 'example.com' })).status, 400);
   assert.equal(noOrigin.headers['access-control-allow-origin'], undefined);
   assert.equal((await call(plain, 'GET', '/v1/models/half_plus_two')).headers['access-control-allow-origin'], undefined);
