@@ -14,7 +14,9 @@
  * readiness goes false, new API calls are refused, in-flight requests finish within the grace
  * period, the listeners close and the models are unloaded.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+
+const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 import { isAbsolute, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { Batcher } from '../batching/batching-servable.js';
@@ -41,6 +43,9 @@ import type { FlagValues } from './flags.js';
 import { createGrpcServer, type TfsGrpcServer } from './grpc/server.js';
 import { createRequestLogger } from './request-log.js';
 import { buildRestApp, listenRest } from './rest/app.js';
+import { createV2Metrics } from './v2/metrics.js';
+import { type ModelRepository, isModelControlMode, repositoryStartupConfig } from './v2/repository.js';
+import { registerV2Grpc, registerV2Rest, v2Repository } from './v2/index.js';
 
 export { StartupError } from '../errors.js';
 
@@ -128,7 +133,7 @@ export function checkStartupFlags(f: FlagValues): void {
   if (bool(f, 'use_alts_credentials') && str(f, 'ssl_config_file') !== '') {
     fail(Errors.altsWithSsl());
   }
-  if (str(f, 'model_base_path') === '' && str(f, 'model_config_file') === '') {
+  if (str(f, 'model_base_path') === '' && str(f, 'model_config_file') === '' && str(f, 'model_repository') === '') {
     fail(Errors.noModelBasePathOrConfig());
   }
   if (str(f, 'batching_parameters_file') !== '' && !bool(f, 'enable_batching')) {
@@ -147,6 +152,9 @@ export function checkStartupFlags(f: FlagValues): void {
   }
   if (num(f, 'batch_worker_threads') < 0) {
     fail(Errors.badBatchWorkerThreads(num(f, 'batch_worker_threads')));
+  }
+  if (!isModelControlMode(str(f, 'model_control_mode') || 'poll')) {
+    fail(Errors.badModelControlMode(str(f, 'model_control_mode')));
   }
   if (!isBackendName(str(f, 'backend'))) {
     fail(Errors.badBackend(str(f, 'backend')));
@@ -181,7 +189,14 @@ function readConfigs(f: FlagValues, cwd: string): Configs {
   const modelFile = str(f, 'model_config_file');
   // --model_config_file wins over --model_name/--model_base_path (as upstream). A relative
   // --model_base_path is resolved against the working directory (upstream requires absolute).
-  const model = modelFile ? loadModelServerConfig(path(modelFile)) : singleModelConfig(str(f, 'model_name'), path(str(f, 'model_base_path')));
+  const repo = str(f, 'model_repository');
+  const mode = str(f, 'model_control_mode') || 'poll';
+  if (repo && !isDirectory(path(repo))) fail(Errors.modelRepositoryNotFound(path(repo)));
+  const model = modelFile
+    ? loadModelServerConfig(path(modelFile))
+    : str(f, 'model_base_path') === '' && repo
+      ? repositoryStartupConfig(path(repo), isModelControlMode(mode) ? mode : 'poll')
+      : singleModelConfig(str(f, 'model_name'), path(str(f, 'model_base_path')));
   const batchingFile = str(f, 'batching_parameters_file');
   const batching = bool(f, 'enable_batching')
     ? batchingFile
@@ -377,6 +392,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         logRequest?.({ entrypoint: 'GRPC', api: e.method, modelName: e.modelName, version: e.version, status, latencyMs: e.durationMs });
       },
     });
+    const repository: ModelRepository = v2Repository(core, f, cwd, configs.model);
+    const v2Metrics = createV2Metrics(registry);
+    registerV2Grpc(grpc, { core: frontCore, logger, repository, onInfer: (r) => v2Metrics.recordInfer(r), enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check') });
     if (num(f, 'port') >= 0) {
       // createGrpcServer's listen() logs upstream's `Running gRPC ModelServer at ...` line.
       grpcPort = await grpc.listen(host, num(f, 'port'));
@@ -417,6 +435,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           },
         },
       });
+      await registerV2Rest(rest, {
+        core: frontCore,
+        logger,
+        repository,
+        restApiTimeoutMs: num(f, 'rest_api_timeout_in_ms'),
+        bodyLimit: num(f, 'rest_api_body_limit_bytes'),
+        enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
+        onInfer: (r) => v2Metrics.recordInfer(r),
+      });
       drain = trackRestRequests(rest, () => draining);
       restPort = await listenRest(rest, num(f, 'rest_api_port'), host || undefined);
       logger.info({ port: restPort }, `Exporting HTTP/REST API at:localhost:${restPort} ...`);
@@ -432,7 +459,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const modelFile = str(f, 'model_config_file');
   const poller =
-    modelFile && num(f, 'model_config_file_poll_wait_seconds') > 0
+    modelFile && num(f, 'model_config_file_poll_wait_seconds') > 0 && str(f, 'model_control_mode') !== 'explicit'
       ? new ConfigPoller({
           file: isAbsolute(modelFile) ? modelFile : resolve(cwd, modelFile),
           pollWaitSeconds: num(f, 'model_config_file_poll_wait_seconds'),
@@ -504,7 +531,7 @@ function trackRestRequests(app: ReturnType<typeof buildRestApp>, draining: () =>
   let waiters: (() => void)[] = [];
   const refused = Errors.serverShuttingDown();
   app.addHook('onRequest', (request, reply, done) => {
-    if (draining() && /^\/v1\//i.test(request.raw.url ?? '')) {
+    if (draining() && /^\/v[12]\//i.test(request.raw.url ?? '')) {
       void reply
         .code(refused.httpStatus)
         .header('content-type', 'application/json')

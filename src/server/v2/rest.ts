@@ -13,6 +13,7 @@
  * Errors are `{"error": "..."}` with the status of the error's code (errors.ts): 400 for a
  * bad request, 404 for an unknown model, version or path, 503 for a model not ready.
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerCoreApi } from '../../core/server-core-api.js';
 import { Code, Errors, TfsError, asTfsError } from '../../errors.js';
@@ -186,10 +187,11 @@ function registerRepository(app: FastifyInstance, opts: V2RestOptions): void {
  * Add the `/v2` routes to a REST app built by buildRestApp (src/server/rest/app.ts). Its raw
  * body parser (gzip included) and body limit apply; body errors get V2's JSON answer.
  */
-export async function registerV2Rest(app: FastifyInstance, opts: V2RestOptions): Promise<void> {
+export async function registerV2Rest(app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>, opts: V2RestOptions): Promise<void> {
   const logger = opts.logger ?? silentLogger;
   const deadlines = new DeadlineSignals();
-  await app.register(async (scope) => {
+  await app.register(async (s) => {
+    const scope = s as unknown as FastifyInstance;
     scope.addHook('onClose', (_i, done) => {
       deadlines.close();
       done();
