@@ -225,3 +225,33 @@ test("every model of ../shared/fixtures/zoo over REST JSON, REST binary and gRPC
     await s.shutdown(1000);
   }
 });
+
+test('batching applies to V2: a REST JSON, a REST binary and a gRPC request fill one batch of 3', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tfs-v2-batching-'));
+  // A batch runs when 3 rows are queued (the 60 s timeout never fires in this test).
+  writeFileSync(join(dir, 'batching.config'), 'max_batch_size { value: 3 } batch_timeout_micros { value: 60000000 } num_batch_threads { value: 1 }');
+  const s = await startServer({
+    flags: parseServeFlags([
+      '--host=127.0.0.1', '--port=0', '--rest_api_port=0', '--model_name=half_plus_two',
+      `--model_base_path=${join(fixtures, 'models', 'half_plus_two')}`, '--enable_batching', `--batching_parameters_file=${join(dir, 'batching.config')}`,
+      '--batch_execution=in-thread',
+    ], {}).values,
+    logger: pino({ level: 'silent' }),
+  });
+  const r = new V2RestClient(`http://127.0.0.1:${s.restPort}`);
+  const g = new V2GrpcClient(`127.0.0.1:${s.grpcPort}`);
+  try {
+    const [a, b, c] = await Promise.all([r.inferJson('half_plus_two', [x([2])]), r.inferBinary('half_plus_two', [x([4])]), g.inferRaw('half_plus_two', [x([6])])]);
+    assert.deepEqual(a.body.outputs[0].data, [3]);
+    assert.deepEqual(b.response!.outputs[0]!.data, [4]);
+    assert.deepEqual(c.outputs[0]!.data, [5]);
+    const text = await s.metrics.registry.getSingleMetricAsString('tensorflow_serving_batch_size');
+    assert.match(text, /tensorflow_serving_batch_size_sum\{[^}]*\} 3\b/);
+    assert.match(text, /tensorflow_serving_batch_size_count\{[^}]*\} 1\b/);
+  } finally {
+    g.close();
+    await s.shutdown(1000);
+  }
+});
