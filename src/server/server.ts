@@ -435,6 +435,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           },
         },
       });
+      drain = trackRestRequests(rest, () => draining);
+      // After the drain hook, so /v2 routes are counted and refused in a drain like /v1.
       await registerV2Rest(rest, {
         core: frontCore,
         logger,
@@ -444,7 +446,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
         onInfer: (r) => v2Metrics.recordInfer(r),
       });
-      drain = trackRestRequests(rest, () => draining);
       restPort = await listenRest(rest, num(f, 'rest_api_port'), host || undefined);
       logger.info({ port: restPort }, `Exporting HTTP/REST API at:localhost:${restPort} ...`);
       if (endpoint) logger.info(`Prometheus metrics at http://localhost:${restPort}${endpoint.path}`);

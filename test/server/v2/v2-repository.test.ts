@@ -109,3 +109,25 @@ test('none mode refuses the repository API (UNAVAILABLE); the index still answer
 test('a bad --model_control_mode is refused at start-up', async () => {
   await assert.rejects(start('--model_control_mode=sometimes', `--model_base_path=${join(models, 'half_plus_two')}`), /--model_control_mode must be one of none, poll, explicit/);
 });
+
+test('poll mode: an API load and a config-file reload replace each other (last writer wins), and the index shows the source', async () => {
+  const { singleModelConfig } = await import('../../../src/config/model-server-config.js');
+  const s = await start(`--model_repository=${models}`, '--model_name=half_plus_two', `--model_base_path=${join(models, 'half_plus_two')}`);
+  const rest = new V2RestClient(`http://127.0.0.1:${s.restPort}`);
+  try {
+    assert.equal((await rest.post('/v2/repository/models/my_model/load')).status, 200);
+    let index = (await rest.post('/v2/repository/index', { ready: true })).body;
+    assert.deepEqual(index.map((m: any) => [m.name, m.source]), [['half_plus_two', 'config'], ['my_model', 'api']]);
+    // What the config-file poller does when the file changes: it lists half_plus_two only.
+    await s.core.reloadConfig(singleModelConfig('half_plus_two', join(models, 'half_plus_two')), { source: 'file' });
+    index = (await rest.post('/v2/repository/index')).body;
+    assert.deepEqual(index.map((m: any) => [m.name, m.source]), [['half_plus_two', 'config'], ['my_model', 'repository']]);
+    assert.equal(index[1].reason, 'unloaded');
+    // And an API load after it wins again.
+    assert.equal((await rest.post('/v2/repository/models/my_model/load')).status, 200);
+    index = (await rest.post('/v2/repository/index', { ready: true })).body;
+    assert.deepEqual(index.map((m: any) => [m.name, m.source]), [['half_plus_two', 'config'], ['my_model', 'api']]);
+  } finally {
+    await s.shutdown(1000);
+  }
+});

@@ -255,3 +255,31 @@ test('batching applies to V2: a REST JSON, a REST binary and a gRPC request fill
     await s.shutdown(1000);
   }
 });
+
+test('drain: during shutdown a /v2 request is refused with 503 while a queued request finishes', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tfs-v2-drain-'));
+  // The batch waits 2 s to fill, which holds the first request in flight.
+  writeFileSync(join(dir, 'batching.config'), 'max_batch_size { value: 32 } batch_timeout_micros { value: 2000000 } num_batch_threads { value: 1 }');
+  const s = await startServer({
+    flags: parseServeFlags([
+      '--host=127.0.0.1', '--port=0', '--rest_api_port=0', '--model_name=half_plus_two',
+      `--model_base_path=${join(fixtures, 'models', 'half_plus_two')}`, '--enable_batching', `--batching_parameters_file=${join(dir, 'batching.config')}`,
+    ], {}).values,
+    logger: pino({ level: 'silent' }),
+  });
+  const r = new V2RestClient(`http://127.0.0.1:${s.restPort}`);
+  const inFlight = r.inferJson('half_plus_two', [x([4])]);
+  for (;;) {
+    const text = await s.metrics.registry.getSingleMetricAsString('tfs_batching_queued_requests');
+    if (/\} 1$/m.test(text)) break;
+    await new Promise((res) => setImmediate(res));
+  }
+  const closed = s.shutdown(20_000);
+  const refused = await r.inferJson('half_plus_two', [x([1])]);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error, 'Server is shutting down');
+  assert.deepEqual((await inFlight).body.outputs[0].data, [4]);
+  await closed;
+});
