@@ -387,6 +387,58 @@ export const Errors = {
   reloadConfigTypeUnsupported: entry('TFS_ERR_RELOAD_CONFIG_TYPE_UNSUPPORTED', Code.INVALID_ARGUMENT, () =>
     'ServerModelConfig type not supported by HandleReloadConfigRequest. Only ModelConfigList is currently supported'),
 
+  // --- Open Inference Protocol / KServe V2 (src/server/v2; Triton's texts where Triton has one) ---
+  /** Triton's text for a model (or version) the server does not know. */
+  v2ModelNotFound: entry('TFS_ERR_V2_MODEL_NOT_FOUND', Code.NOT_FOUND, (model: string, version?: string) =>
+    `Request for unknown model: '${model}'${version ? ` version ${version}` : ''} is not found`),
+  /** Triton's text for a known model without an AVAILABLE version. */
+  v2ModelNotReady: entry('TFS_ERR_V2_MODEL_NOT_READY', Code.UNAVAILABLE, (model: string) =>
+    `Request for unknown model: '${model}' has no available versions`),
+  /** tfs's own: a V2 version is the decimal text of a TF Serving version number. */
+  v2BadVersion: entry('TFS_ERR_V2_BAD_VERSION', Code.INVALID_ARGUMENT, (version: string) =>
+    `model version '${version}' is not a version number`),
+  /** tfs's own: a V2 request or response body that is not what the protocol says. */
+  v2BadRequest: entry('TFS_ERR_V2_BAD_REQUEST', Code.INVALID_ARGUMENT, (detail: string) => detail),
+  /** tfs's own: the binary extension's JSON header length does not fit the body. */
+  v2BadHeaderLength: entry('TFS_ERR_V2_BAD_HEADER_LENGTH', Code.INVALID_ARGUMENT, (value: string, bodyBytes: number) =>
+    `Inference-Header-Content-Length ${JSON.stringify(value)} must be an integer from 0 to the body size (${bodyBytes} bytes)`),
+  /** Triton's text: binary data of an input does not match its shape and datatype. */
+  v2ByteSizeMismatch: entry('TFS_ERR_V2_BYTE_SIZE_MISMATCH', Code.INVALID_ARGUMENT, (got: number, input: string, expected: number) =>
+    `unexpected total byte size ${got} for input '${input}', expecting ${expected}`),
+  /** tfs's own: the V2 datatype names tfs knows (BF16 beyond the spec, as Triton). */
+  v2UnknownDatatype: entry('TFS_ERR_V2_UNKNOWN_DATATYPE', Code.INVALID_ARGUMENT, (tensor: string, datatype: string) =>
+    `tensor '${tensor}': unknown datatype '${datatype}' (expected one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, BF16, FP32, FP64, BYTES)`),
+  /** Triton's text for a datatype that is not the model's. */
+  v2DatatypeMismatch: entry('TFS_ERR_V2_DATATYPE_MISMATCH', Code.INVALID_ARGUMENT, (got: string, input: string, expected: string) =>
+    `unexpected datatype ${got} for inference input '${input}', expecting ${expected}`),
+  /** tfs's own: an output tensor whose TF dtype has no V2 datatype (complex, resource, ...). */
+  v2UnsupportedOutputDtype: entry('TFS_ERR_V2_UNSUPPORTED_OUTPUT_DTYPE', Code.INVALID_ARGUMENT, (output: string, dtype: string) =>
+    `output '${output}' has dtype ${dtype}, which the Open Inference Protocol cannot carry`),
+  /** Triton's text for a requested output the model does not have. */
+  v2UnknownOutput: entry('TFS_ERR_V2_UNKNOWN_OUTPUT', Code.INVALID_ARGUMENT, (output: string, model: string) =>
+    `unexpected inference output '${output}' for model '${model}'`),
+  /** tfs's own: an unknown /v2 path or method. */
+  v2NotFound: entry('TFS_ERR_V2_NOT_FOUND', Code.NOT_FOUND, (method: string, path: string) =>
+    `Not Found: ${method} ${path}`),
+  /** tfs's own (Triton refuses in its own words): --model_control_mode=none. */
+  repositoryApiDisabled: entry('TFS_ERR_REPOSITORY_API_DISABLED', Code.UNAVAILABLE, () =>
+    'explicit model load / unload is not allowed with --model_control_mode=none (use explicit or poll)'),
+  /** Triton's text when a model is neither in the repository nor in the model config. */
+  repositoryModelNotFound: entry('TFS_ERR_REPOSITORY_MODEL_NOT_FOUND', Code.NOT_FOUND, (model: string) =>
+    `failed to load '${model}', failed to poll from model repository`),
+  /** tfs's own: unload of a model that is not loaded. */
+  repositoryModelNotLoaded: entry('TFS_ERR_REPOSITORY_MODEL_NOT_LOADED', Code.NOT_FOUND, (model: string) =>
+    `failed to unload '${model}': the model is not loaded`),
+  /** tfs's own: a model name that could escape the repository folder. */
+  repositoryBadModelName: entry('TFS_ERR_REPOSITORY_BAD_MODEL_NAME', Code.INVALID_ARGUMENT, (model: string) =>
+    `invalid model name ${JSON.stringify(model)}: a name is one folder of the repository`),
+  /** tfs's own start-up check. */
+  badModelControlMode: entry('TFS_ERR_BAD_MODEL_CONTROL_MODE', Code.INVALID_ARGUMENT, (got: string) =>
+    `--model_control_mode must be one of none, poll, explicit (got "${got}").`),
+  /** tfs's own start-up check. */
+  modelRepositoryNotFound: entry('TFS_ERR_MODEL_REPOSITORY_NOT_FOUND', Code.NOT_FOUND, (path: string) =>
+    `--model_repository ${path} is not a folder`),
+
   // --- REST URL handling (http_rest_api_util.cc) ---
   malformedRequest: entry('TFS_ERR_MALFORMED_REQUEST', Code.INVALID_ARGUMENT, (method: string, path: string) =>
     `Malformed request: ${method} ${path}`),

@@ -160,6 +160,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
   f('log_requests', 'bool', false,
     "Log every request (model, version, latency, status); sampled by the model's logging_config sampling_rate when set",
     'supported', undefined, true),
+  f('model_control_mode', 'string', 'poll',
+    'How models change after start-up (Triton\'s names): poll = config file and version polling as upstream, and the V2 repository API may load/unload; explicit = the start-up models load, then only the V2 repository API loads and unloads (config polling off); none = the repository API is refused',
+    'supported', undefined, true),
+  f('model_repository', 'string', '',
+    'A folder of <model>/<version>/ SavedModels the V2 repository API loads from by name (with no other config: every model in it loads at start, except with --model_control_mode=explicit)',
+    'supported', undefined, true),
   f('shutdown_grace_period_ms', 'int', 10000, 'On SIGTERM/SIGINT, how long in-flight requests may take to finish',
     'supported', undefined, true),
 ]);

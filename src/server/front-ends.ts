@@ -16,6 +16,9 @@ import type { RequestLogEntry } from './request-log.js';
 import { buildRestApp, listenRest } from './rest/app.js';
 import type { RestDrain } from './rest/drain-plugin.js';
 import type { Configs } from './startup-checks.js';
+import { registerV2Grpc, registerV2Rest } from './v2/index.js';
+import type { V2Metrics } from './v2/metrics.js';
+import type { ModelRepository } from './v2/repository.js';
 
 export type RestApp = ReturnType<typeof buildRestApp>;
 
@@ -27,6 +30,8 @@ export interface FrontEndContext {
   readonly configs: Configs;
   readonly metrics: TfsMetrics;
   readonly logRequest: ((entry: RequestLogEntry) => void) | undefined;
+  /** The Open Inference Protocol (KServe V2) on the same listeners. */
+  readonly v2: { readonly repository: ModelRepository; readonly metrics: V2Metrics };
 }
 
 /** gRPC methods upstream counts in request_count / request_latency (spec §5.2). */
@@ -39,7 +44,7 @@ const GRPC_METRIC_METHODS: ReadonlySet<string> = new Set([
 /** The gRPC server with tfs serve's flags (not yet listening). */
 export function createServeGrpc(c: FrontEndContext): TfsGrpcServer {
   const { f, metrics, logRequest } = c;
-  return createGrpcServer({
+  const grpc = createGrpcServer({
     core: c.core,
     logger: c.logger,
     maxMessageBytes: num(f, 'grpc_max_message_bytes'),
@@ -58,6 +63,14 @@ export function createServeGrpc(c: FrontEndContext): TfsGrpcServer {
       logRequest?.({ entrypoint: 'GRPC', api: e.method, modelName: e.modelName, version: e.version, status, latencyMs: e.durationMs });
     },
   });
+  registerV2Grpc(grpc, {
+    core: c.core,
+    logger: c.logger,
+    repository: c.v2.repository,
+    onInfer: (r) => c.v2.metrics.recordInfer(r),
+    enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
+  });
+  return grpc;
 }
 
 /** Listen on --port (when ≥ 0) and --grpc_socket_path (when set). Resolves with the TCP port. */
@@ -72,8 +85,8 @@ export async function listenServeGrpc(grpc: TfsGrpcServer, f: FlagValues): Promi
   return port;
 }
 
-/** The REST app with tfs serve's flags, the metrics page and `drain` registered (not yet listening). */
-export function createServeRest(c: FrontEndContext, registry: Registry, drain: RestDrain): { app: RestApp; metricsPath: string | undefined } {
+/** The REST app with tfs serve's flags, the metrics page, `drain` and the V2 routes registered (not yet listening). */
+export async function createServeRest(c: FrontEndContext, registry: Registry, drain: RestDrain): Promise<{ app: RestApp; metricsPath: string | undefined }> {
   const { f, metrics, logRequest } = c;
   const endpoint = createMetricsEndpoint(registry, c.configs.monitoring);
   const app = buildRestApp({
@@ -99,7 +112,17 @@ export function createServeRest(c: FrontEndContext, registry: Registry, drain: R
       },
     },
   });
-  void app.register(drain.plugin);
+  await app.register(drain.plugin);
+  // After the drain hook, so /v2 routes are counted and refused in a drain like /v1.
+  await registerV2Rest(app, {
+    core: c.core,
+    logger: c.logger,
+    repository: c.v2.repository,
+    restApiTimeoutMs: num(f, 'rest_api_timeout_in_ms'),
+    bodyLimit: num(f, 'rest_api_body_limit_bytes'),
+    enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
+    onInfer: (r) => c.v2.metrics.recordInfer(r),
+  });
   return { app, metricsPath: endpoint?.path };
 }
 

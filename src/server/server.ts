@@ -28,6 +28,8 @@ import { createServeGrpc, createServeRest, listenServeGrpc, listenServeRest, typ
 import type { TfsGrpcServer } from './grpc/server.js';
 import { createRequestLogger } from './request-log.js';
 import { createRestDrain, type RestDrain } from './rest/drain-plugin.js';
+import { createV2Metrics } from './v2/metrics.js';
+import { v2Repository } from './v2/index.js';
 import { createServingLoader } from './loaders.js';
 import { drainAndStop } from './shutdown.js';
 import { checkBasePathsExist, checkStartupFlags, readConfigs, type Configs } from './startup-checks.js';
@@ -132,7 +134,7 @@ async function startFrontEnds(c: FrontEndContext, registry: Registry, restDrain:
     out.grpc = createServeGrpc(c);
     out.grpcPort = await listenServeGrpc(out.grpc, c.f);
     if (num(c.f, 'rest_api_port') >= 0) {
-      const { app, metricsPath } = createServeRest(c, registry, restDrain);
+      const { app, metricsPath } = await createServeRest(c, registry, restDrain);
       out.rest = app;
       out.restPort = await listenServeRest(app, c.f, c.logger, metricsPath);
     }
@@ -148,6 +150,8 @@ async function startFrontEnds(c: FrontEndContext, registry: Registry, restDrain:
 function configPoller(f: FlagValues, cwd: string, core: ServerCore, logger: Logger): ConfigPoller | undefined {
   const modelFile = str(f, 'model_config_file');
   if (!modelFile || num(f, 'model_config_file_poll_wait_seconds') <= 0) return undefined;
+  // In explicit mode models change only through the V2 repository API.
+  if (str(f, 'model_control_mode') === 'explicit') return undefined;
   return new ConfigPoller({
     file: isAbsolute(modelFile) ? modelFile : resolve(cwd, modelFile),
     pollWaitSeconds: num(f, 'model_config_file_poll_wait_seconds'),
@@ -196,7 +200,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let draining = false;
   const frontCore = frontCoreOf(core, () => draining);
   const restDrain = createRestDrain(() => draining);
-  const context: FrontEndContext = { f, core: frontCore, logger, configs, metrics, logRequest: requestLogger(f, core, metrics, logger) };
+  const context: FrontEndContext = {
+    f,
+    core: frontCore,
+    logger,
+    configs,
+    metrics,
+    logRequest: requestLogger(f, core, metrics, logger),
+    v2: { repository: v2Repository(core, f, cwd, configs.model), metrics: createV2Metrics(registry) },
+  };
   let listening: Listening;
   try {
     listening = await startFrontEnds(context, registry, restDrain);

@@ -2,7 +2,7 @@
  * Start-up checks and config files of `tfs serve`: upstream's BuildAndStart flag checks
  * (with upstream's texts), then the config files the flags name.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { loadBatchingParameters, defaultBatchingParameters } from '../config/batching.js';
 import { loadModelServerConfig, singleModelConfig } from '../config/model-server-config.js';
@@ -10,6 +10,7 @@ import { loadMonitoringConfig } from '../config/monitoring.js';
 import { loadSslConfig } from '../config/ssl.js';
 import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig } from '../config/types.js';
 import { Errors, type TfsError, StartupError } from '../errors.js';
+import { isModelControlMode, repositoryStartupConfig } from './v2/repository.js';
 import { isBackendName } from '../runtime/backend.js';
 import { localPathOf } from '../sources/file-system-source.js';
 import { bool, num, str } from './flag-access.js';
@@ -27,7 +28,7 @@ export function checkStartupFlags(f: FlagValues): void {
   if (bool(f, 'use_alts_credentials') && str(f, 'ssl_config_file') !== '') {
     fail(Errors.altsWithSsl());
   }
-  if (str(f, 'model_base_path') === '' && str(f, 'model_config_file') === '') {
+  if (str(f, 'model_base_path') === '' && str(f, 'model_config_file') === '' && str(f, 'model_repository') === '') {
     fail(Errors.noModelBasePathOrConfig());
   }
   if (str(f, 'batching_parameters_file') !== '' && !bool(f, 'enable_batching')) {
@@ -46,6 +47,9 @@ export function checkStartupFlags(f: FlagValues): void {
   }
   if (num(f, 'batch_worker_threads') < 0) {
     fail(Errors.badBatchWorkerThreads(num(f, 'batch_worker_threads')));
+  }
+  if (!isModelControlMode(str(f, 'model_control_mode') || 'poll')) {
+    fail(Errors.badModelControlMode(str(f, 'model_control_mode')));
   }
   if (!isBackendName(str(f, 'backend'))) {
     fail(Errors.badBackend(str(f, 'backend')));
@@ -75,13 +79,24 @@ export interface Configs {
   readonly ssl: SslConfig | undefined;
 }
 
+const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
+
+/** The models without --model_config_file: --model_name/--model_base_path, else --model_repository's (V2). */
+function flagModels(f: FlagValues, path: (p: string) => string): ModelServerConfig {
+  const repo = str(f, 'model_repository');
+  if (repo && !isDirectory(path(repo))) fail(Errors.modelRepositoryNotFound(path(repo)));
+  if (str(f, 'model_base_path') !== '' || !repo) return singleModelConfig(str(f, 'model_name'), path(str(f, 'model_base_path')));
+  const mode = str(f, 'model_control_mode') || 'poll';
+  return repositoryStartupConfig(path(repo), isModelControlMode(mode) ? mode : 'poll');
+}
+
 /** Reads the config files the flags name; relative paths are resolved against `cwd`. */
 export function readConfigs(f: FlagValues, cwd: string): Configs {
   const path = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   const modelFile = str(f, 'model_config_file');
   // --model_config_file wins over --model_name/--model_base_path (as upstream). A relative
   // --model_base_path is resolved against the working directory (upstream requires absolute).
-  const model = modelFile ? loadModelServerConfig(path(modelFile)) : singleModelConfig(str(f, 'model_name'), path(str(f, 'model_base_path')));
+  const model = modelFile ? loadModelServerConfig(path(modelFile)) : flagModels(f, path);
   const batchingFile = str(f, 'batching_parameters_file');
   const batching = bool(f, 'enable_batching')
     ? batchingFile
