@@ -27,6 +27,7 @@ import { loadMonitoringConfig } from '../config/monitoring.js';
 import { loadSslConfig } from '../config/ssl.js';
 import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig } from '../config/types.js';
 import { ConfigPoller } from './config-poller.js';
+import { type BatchingReloader, createBatchingReloader, registerDebugConfig } from './batching-reload.js';
 import { ServerCore, type ModelLoader } from './server-core.js';
 import { localPathOf } from '../sources/file-system-source.js';
 import type { ServerCoreApi } from '../core/server-core-api.js';
@@ -62,6 +63,8 @@ export interface RunningServer {
   /** Bound REST port, or undefined when REST is disabled. */
   readonly restPort: number | undefined;
   readonly metrics: TfsMetrics;
+  /** Re-reads the batching parameters while serving (batching on); see batching-reload.ts. */
+  readonly batchingReload: BatchingReloader | undefined;
   /** What `/readyz` reports: every configured model has an available version and no drain started. */
   isReady(): boolean;
   /**
@@ -231,11 +234,11 @@ const PER_MODEL_BATCHING_FILE = 'batching_params.pbtxt';
 function servingLoader(base: BaseLoader, batcher: Batcher | undefined, perModel: boolean, metrics: TfsMetrics, logger: Logger): ModelLoader {
   return async (name, version, dir, signal) => {
     // Read the per-model parameters first: a bad file fails the load before the model is read.
-    let batching: { params?: BatchingParameters } | undefined = perModel ? undefined : batcher && {};
+    let batching: { params?: BatchingParameters; paramsFile?: string } | undefined = perModel ? undefined : batcher && {};
     if (batcher && perModel) {
       const file = join(dir, PER_MODEL_BATCHING_FILE);
       if (existsSync(file)) {
-        batching = { params: loadBatchingParameters(file) };
+        batching = { params: loadBatchingParameters(file), paramsFile: file };
         logger.info({ model: name, version, batching: batching.params }, `Batching ${name} version ${version} with its own ${PER_MODEL_BATCHING_FILE}`);
       }
     }
@@ -304,6 +307,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (bool(f, 'enable_per_model_batching_parameters') && !batcher) {
     logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
   }
+
+  const batchingFile = str(f, 'batching_parameters_file');
+  const batchingReload =
+    batcher &&
+    createBatchingReloader({
+      flags: f,
+      file: batchingFile ? (isAbsolute(batchingFile) ? batchingFile : resolve(cwd, batchingFile)) : undefined,
+      batcher,
+      perModel: perModelBatching,
+      count: (status) => metrics.recordConfigReload('batching', 'file', status),
+      logger,
+    });
 
   const base: BaseLoader = opts.loader ? { load: opts.loader } : await savedModelLoader(f, logger);
   const loader = servingLoader(base, batcher, perModelBatching, metrics, logger);
@@ -418,6 +433,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         },
       });
       drain = trackRestRequests(rest, () => draining);
+      registerDebugConfig(rest, () => ({ batching: batchingReload?.describe() ?? null }));
       restPort = await listenRest(rest, num(f, 'rest_api_port'), host || undefined);
       logger.info({ port: restPort }, `Exporting HTTP/REST API at:localhost:${restPort} ...`);
       if (endpoint) logger.info(`Prometheus metrics at http://localhost:${restPort}${endpoint.path}`);
@@ -441,6 +457,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         })
       : undefined;
   poller?.start();
+  batchingReload?.start();
 
   logger.info(
     { grpcPort, restPort, models: core.currentConfig().models.map((m) => m.name) },
@@ -453,12 +470,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     grpcPort,
     restPort,
     metrics,
+    batchingReload,
     isReady: () => frontCore.isReady(),
     shutdown(graceMs: number = grace): Promise<void> {
       closing ??= (async () => {
         draining = true;
         grpc?.setServingStatus('NOT_SERVING');
-        const pollerStopped = poller?.stop();
+        const pollerStopped = Promise.all([poller?.stop(), batchingReload?.stop()]);
         let graceTimer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<'grace'>((r) => {
           graceTimer = setTimeout(() => r('grace'), graceMs);
