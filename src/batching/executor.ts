@@ -253,6 +253,7 @@ export class AutoExecutor implements BatchExecutor {
   /** Resolves when any worker start in progress has finished (tests, benchmarks). */
   async settled(): Promise<void> {
     while (this.starting) await this.starting.start().catch(() => undefined);
+    await this.workers?.pool.grown;
   }
 
   async dispose(): Promise<void> {

@@ -39,6 +39,8 @@ export class WorkerPool {
   private nextId = 1;
   private disposed = false;
   private startPromise: Promise<void> | undefined;
+  /** Resolves when the workers added by the last {@link resize} are ready (or failed). */
+  grown: Promise<void> = Promise.resolve();
   /** True when every worker is gone and none could be started again. */
   broken = false;
   /** Called when a worker becomes ready or idle (capacity may have grown), or the pool broke. */
@@ -66,9 +68,10 @@ export class WorkerPool {
     this.workers = size;
     if (!this.startPromise) return; // start() spawns the new size
     const live = this.slots.filter((s) => !s.closing);
-    for (let i = live.length; i < size; i++) {
-      this.spawn().catch((err: unknown) => this.logger?.error({ err }, 'could not start an added batch worker thread'));
-    }
+    const added = Array.from({ length: Math.max(0, size - live.length) }, () =>
+      this.spawn().catch((err: unknown) => this.logger?.error({ err }, 'could not start an added batch worker thread')),
+    );
+    this.grown = Promise.all(added).then(() => undefined);
     // Idle workers go first, so running batches are not held up.
     const surplus = [...live].sort((a, b) => Number(a.busy) - Number(b.busy)).slice(0, Math.max(0, live.length - size));
     for (const s of surplus) {
