@@ -53,6 +53,13 @@ Pointed at a model base path (numeric version subdirectories), it lists the vers
       else process.stdout.write(result.text);
     } catch (err) {
       if (!(err instanceof TfsError)) throw err;
+      process.exitCode = 1;
+      if (flags.json) {
+        // --json callers parse stdout: the error is a JSON document too (oclif's shape).
+        const error = { code: err.codeName, id: err.id, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+        this.log(JSON.stringify({ error }, null, 2));
+        return;
+      }
       // Unwrapped, so the upstream text stays greppable; exit 1 as saved_model_cli does.
       this.logToStderr(`Error: ${err.message}`);
       if (err.hint) this.logToStderr(err.hint);

@@ -3,7 +3,7 @@
  * describe what was understood (models, base paths, policies, labels; batching parameters
  * with defaults filled in). The result's shape is documented by schemas/cli/validate.schema.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { lookupType } from '../proto/root.js';
 import { Errors } from '../errors.js';
@@ -141,9 +141,54 @@ function modelReport(file: string, text: string): Omit<FileReport, 'file' | 'kin
         );
       }
     });
+    config.models.forEach((m, i) => {
+      for (const issue of labelIssues(m, (label) => issueAt({ file, doc }, ['model_config_list', 'config', i, 'version_labels', label], 'error', ''))) {
+        (issue.severity === 'error' ? errors : warnings).push(issue);
+      }
+    });
+    sortIssues(errors);
     sortIssues(warnings);
   }
   return { valid: errors.length === 0, errors, warnings, upstream, config };
+}
+
+/** Numeric version directories under a local base path (empty when it cannot be listed). */
+function versionsOnDisk(basePath: string): number[] {
+  try {
+    return readdirSync(basePath, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && /^\d+$/.test(d.name))
+      .map((d) => Number(d.name))
+      .sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Labels `tfs serve` would refuse. A label on a version outside a `specific` policy can never
+ * be served (an error, with the text serve fails with). A label on a version the policy
+ * would not pick from the versions on disk today fails at start-up unless
+ * `--allow_version_labels_for_unavailable_models` (a warning: the version may still appear).
+ */
+function labelIssues(m: ValidatedModel, at: (label: string) => ConfigIssue): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const onDisk = m.basePath.startsWith('/') ? versionsOnDisk(m.basePath) : [];
+  const p = m.versionPolicy;
+  const served = p.kind === 'specific' ? p.versions : p.kind === 'all' ? onDisk : onDisk.slice(-p.numVersions);
+  for (const [label, version] of Object.entries(m.versionLabels)) {
+    const upstreamText = Errors.labelVersionNotAvailable(m.name, version).message;
+    if (p.kind === 'specific' && !p.versions.includes(version)) {
+      out.push({ ...at(label), message: upstreamText, hint: `The version policy serves only versions ${p.versions.join(', ')}; point label ${label} at one of them or add ${version} to the policy.` });
+    } else if (p.kind !== 'specific' && onDisk.length > 0 && !served.includes(version)) {
+      out.push({
+        ...at(label),
+        severity: 'warning',
+        message: `${upstreamText} (the ${policyText(p)} policy serves ${served.join(', ')} of the versions on disk)`,
+        hint: 'tfs serve refuses this at start-up unless --allow_version_labels_for_unavailable_models is set, and then the label answers only once that version loads.',
+      });
+    }
+  }
+  return out;
 }
 
 function modelOf(m: ModelServerConfig['models'][number], written: string): ValidatedModel {

@@ -15,7 +15,7 @@
  * UNLOADING, END; END carries the load error when loading failed).
  */
 import { once } from 'node:events';
-import { Errors, type TfsError, asTfsError } from '../errors.js';
+import { Code, Errors, type TfsError, asTfsError } from '../errors.js';
 import type { ModelServable } from './servable.js';
 import type { Logger } from '../util/logger.js';
 import type { ServableStateEvent } from './events.js';
@@ -115,6 +115,17 @@ class LoaderHarness implements ServableId {
     this.drainWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * Load failures that the same files can never fix: an op or feature the runtime lacks
+ * (UNIMPLEMENTED), a malformed model or signature (INVALID_ARGUMENT), a corrupt file
+ * (DATA_LOSS). Upstream retries every failure `--max_num_load_retries` times, 60 s apart,
+ * which only delays the error by five minutes; tfs reports these at once. A new version
+ * directory is a new load and is tried again.
+ */
+export function isPermanentLoadError(e: TfsError): boolean {
+  return e.code === Code.UNIMPLEMENTED || e.code === Code.INVALID_ARGUMENT || e.code === Code.DATA_LOSS;
 }
 
 export class AspiredVersionsManager {
@@ -401,6 +412,10 @@ export class AspiredVersionsManager {
           lastError = asTfsError(e);
           log.error(`Servable: ${id} load failure: ${lastError.toString()}`);
           if (attempt > this.opts.maxNumLoadRetries) break;
+          if (isPermanentLoadError(lastError)) {
+            log.error(`Not retrying servable: ${id}: ${lastError.codeName} will not change by retrying`);
+            break;
+          }
           if (cancelled()) {
             log.info(`Load cancelled for servable: ${id}`);
             break;

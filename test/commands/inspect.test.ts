@@ -132,6 +132,15 @@ test('misuse: unknown tag set, unknown signature, not a SavedModel -> exit 1 wit
   assert.match(missingArg.stderr, /dir/);
 });
 
+test('--json: an error is a JSON document on stdout (code, id, message), exit 1', async () => {
+  const r = await tfs(['inspect', join(models, 'no_such_model'), '--json']);
+  assert.equal(r.code, 1);
+  const doc = JSON.parse(r.stdout) as { error: { code: string; id: string; message: string } };
+  assert.equal(doc.error.code, 'NOT_FOUND');
+  assert.equal(doc.error.id, 'TFS_ERR_SAVED_MODEL_NOT_FOUND');
+  assert.match(doc.error.message, /^Could not find SavedModel \.pb or \.pbtxt at supplied export directory path: /);
+});
+
 test('every shared SavedModel: the --json report validates; bad_half_plus_two fails naming what is missing', async (t) => {
   const shared = sharedOrSkip(t);
   if (!shared) return;
@@ -146,7 +155,7 @@ test('every shared SavedModel: the --json report validates; bad_half_plus_two fa
   assert.ok(dirs.length >= 24, `${dirs.length} models inspected`);
   const r = await tfs(['inspect', join(root, 'bad_half_plus_two'), '--json']);
   assert.equal(r.code, 1);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /Could not find SavedModel \.pb or \.pbtxt at supplied export directory path: .*bad_half_plus_two\/00000123\./);
-  assert.match(r.stderr, /legacy SessionBundle export/);
+  const { error } = JSON.parse(r.stdout) as { error: { message: string; hint: string } };
+  assert.match(error.message, /Could not find SavedModel \.pb or \.pbtxt at supplied export directory path: .*bad_half_plus_two\/00000123\./);
+  assert.match(error.hint, /legacy SessionBundle export/);
 });

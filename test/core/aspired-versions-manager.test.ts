@@ -132,6 +132,25 @@ test('load retries follow maxNumLoadRetries and the interval; END carries the la
   await h.manager.close();
 });
 
+for (const code of [Code.UNIMPLEMENTED, Code.INVALID_ARGUMENT, Code.DATA_LOSS] as const) {
+  test(`a permanent load error (code ${code}) is reported at once, not retried`, async () => {
+    const cap = captureLogger();
+    // An interval of an hour: a retry would hold the test until its timeout.
+    const h = setup(
+      async () => {
+        throw new TfsError(code, 'Op type not registered MysteryOp');
+      },
+      { maxNumLoadRetries: 5, loadRetryIntervalMicros: 3_600_000_000, logger: cap.logger },
+    );
+    h.manager.setAspiredVersions('m', [v(1)]);
+    await waitFor(() => h.trail('m').includes('1:END'), 5000, 'END');
+    assert.equal(h.loads.length, 1);
+    assert.equal(h.states.at(-1)!.error?.message, 'Op type not registered MysteryOp');
+    assert.ok(cap.has('Not retrying servable: {name: m version: 1}'));
+    await h.manager.close();
+  });
+}
+
 test('a retry succeeds; un-aspiring a version cancels its pending retries', async () => {
   const h = setup(
     async (id, attempt) => {

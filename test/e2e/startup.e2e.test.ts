@@ -87,6 +87,18 @@ describe('start-up errors: a clear message and exit code 255', { concurrency: 2,
     assert.match(failureLine(r.stderr), /^Failed to start server\. Error: UNKNOWN: 1 servable\(s\) did not become available: \{+name: broken version: 1\} due to error: DATA_LOSS: /);
   });
 
+  test('a permanent load error fails start-up at once, with the default retry flags', async () => {
+    // Upstream would retry this corrupt file 5 times, 60 s apart; the describe's timeout
+    // (180 s) fails the test if tfs did.
+    const base = join(dir, 'corrupt');
+    mkdirSync(join(base, '1'), { recursive: true });
+    writeFileSync(join(base, '1', 'saved_model.pb'), 'not a SavedModel');
+    const r = await serveFailure(['--model_name=corrupt', `--model_base_path=${base}`]);
+    assert.equal(r.code, 255);
+    assert.match(failureLine(r.stderr), /\{name: corrupt version: 1\} due to error: DATA_LOSS: /);
+    assert.match(r.stderr, /Not retrying servable: \{name: corrupt version: 1\}/);
+  });
+
   test('a port already in use', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
