@@ -309,6 +309,16 @@ function resolveServeArgs(args: readonly string[]): { args: string[]; names: Set
   return { args: out, names: new Set(parsed.explicit) };
 }
 
+/** --batching_parameters_file_poll_wait_seconds, or unset the model config's interval (as tfs serve). */
+function batchingPollOf(flags: GenK8sFlags, modelSource: ResolvedOptions['modelSource']): number {
+  const poll = flags.batching_parameters_file_poll_wait_seconds;
+  if (poll !== undefined && flags.batching_parameters_file === undefined) {
+    throw new GenUsageError('--batching_parameters_file_poll_wait_seconds needs --batching_parameters_file');
+  }
+  if (poll === undefined) return modelSource.kind === 'configFile' ? modelSource.pollSeconds : 0;
+  return intFlag('batching_parameters_file_poll_wait_seconds', poll, 0, 0);
+}
+
 /** Validates every flag and their combinations. Throws {@link GenUsageError}. */
 export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
   const d = GEN_K8S_DEFAULTS;
@@ -389,12 +399,7 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
   const serve = resolveServeArgs(flags.serve_arg ?? []);
   if (flags.batching_parameters_file === '') throw new GenUsageError('--batching_parameters_file is empty');
   if (flags.monitoring_config_file === '') throw new GenUsageError('--monitoring_config_file is empty');
-  const batchingPoll = flags.batching_parameters_file_poll_wait_seconds;
-  if (batchingPoll !== undefined && flags.batching_parameters_file === undefined) {
-    throw new GenUsageError('--batching_parameters_file_poll_wait_seconds needs --batching_parameters_file');
-  }
-  const batchingPollSeconds =
-    batchingPoll === undefined ? (modelSource.kind === 'configFile' ? modelSource.pollSeconds : 0) : intFlag('batching_parameters_file_poll_wait_seconds', batchingPoll, 0, 0);
+  const batchingPollSeconds = batchingPollOf(flags, modelSource);
 
   return {
     modelSource,
