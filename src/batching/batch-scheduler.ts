@@ -97,6 +97,9 @@ export class BatchQueue<T> {
   private closed = false;
   /** Set by {@link BatchScheduler.flushAll} (drain): partly filled batches run at once. */
   private flushing = false;
+  /** Set by {@link retire}: called once the last waiting batch has been taken. */
+  private onDrained: (() => void) | undefined;
+  private retired = false;
   /** Tasks with at least one piece still waiting. */
   queuedTasks = 0;
 
@@ -186,7 +189,30 @@ export class BatchQueue<T> {
       this.onQueueLength?.(this.queuedTasks);
     }
     if (this.open.pieces.length === 0) this.clearTimer();
+    this.leaveIfDrained();
     return task.pieces.every((p) => !p.started);
+  }
+
+  /**
+   * Stop taking new tasks (the owner sends them to a new queue with new parameters) but run
+   * the ones waiting: they keep the batches they were placed in, and the open batch is ready
+   * at once, since nothing will join it. The queue leaves the scheduler when its last batch
+   * has been taken, and then calls `onDrained`.
+   */
+  retire(onDrained: () => void): void {
+    if (this.closed || this.retired) return;
+    this.retired = true;
+    this.onDrained = onDrained;
+    this.clearTimer();
+    this.leaveIfDrained();
+    this.scheduler.requestDispatch();
+  }
+
+  private leaveIfDrained(): void {
+    if (!this.retired || this.closed || this.batches.length > 1 || this.open.size > 0) return;
+    this.closed = true;
+    this.scheduler.removeQueue(this as unknown as BatchQueue<unknown>);
+    this.onDrained?.();
   }
 
   /** A batch is ready: a closed batch waits, or the open one is full or past its timeout. */
@@ -194,6 +220,7 @@ export class BatchQueue<T> {
     if (this.batches.length > 1) return true;
     const open = this.open;
     if (open.size === 0) return false;
+    if (this.retired) return true;
     return this.flushing || open.size >= this.options.maxExecutionBatchSize || (now - open.openedAt) * 1000 >= this.options.batchTimeoutMicros;
   }
 
@@ -216,13 +243,14 @@ export class BatchQueue<T> {
       this.onQueueLength?.(this.queuedTasks);
     }
     this.armTimer();
+    this.leaveIfDrained();
     return batch;
   }
 
   /** Wake the scheduler when the open batch's timeout expires (ready() must see it due). */
   private armTimer(): void {
     const open = this.open;
-    if (this.timer || open.size === 0 || this.options.batchTimeoutMicros <= 0) return;
+    if (this.retired || this.timer || open.size === 0 || this.options.batchTimeoutMicros <= 0) return;
     if (open.size >= this.options.maxExecutionBatchSize) return;
     const dueMs = open.openedAt + this.options.batchTimeoutMicros / 1000 - this.scheduler.now();
     // Already due: the batch is ready, and the next dispatch (now, or when a running batch
@@ -253,6 +281,7 @@ export class BatchQueue<T> {
   /** Stop accepting tasks; returns the tasks still waiting (their callers must be answered). */
   close(): ScheduledTask<T>[] {
     this.closed = true;
+    this.retired = false; // withdrawing below must not call onDrained
     this.clearTimer();
     const left = new Set<ScheduledTask<T>>();
     for (const b of this.batches) for (const p of b.pieces) left.add(p.task);
@@ -268,7 +297,7 @@ export class BatchQueue<T> {
  * loop (e.g. many decoded requests) join the same batch.
  */
 export class BatchScheduler {
-  readonly numBatchThreads: number;
+  private threads: number;
   readonly now: () => number;
   private readonly queues: BatchQueue<unknown>[] = [];
   private running = 0;
@@ -276,8 +305,22 @@ export class BatchScheduler {
   private pending: NodeJS.Immediate | undefined;
 
   constructor(options: SchedulerOptions) {
-    this.numBatchThreads = Math.max(1, Math.floor(options.numBatchThreads));
+    this.threads = Math.max(1, Math.floor(options.numBatchThreads));
     this.now = options.now ?? (() => performance.now());
+  }
+
+  /** num_batch_threads: batches running at once over all queues. */
+  get numBatchThreads(): number {
+    return this.threads;
+  }
+
+  /**
+   * Change num_batch_threads while serving. Batches already running finish; with fewer
+   * threads no new batch starts until the running ones are below the new count.
+   */
+  setNumBatchThreads(n: number): void {
+    this.threads = Math.max(1, Math.floor(n));
+    this.requestDispatch();
   }
 
   /** Batches running right now. */
@@ -318,7 +361,7 @@ export class BatchScheduler {
   /** Start ready batches while slots are free, visiting queues round-robin. */
   private dispatch(): void {
     const now = this.now();
-    while (this.running < this.numBatchThreads && this.queues.length > 0) {
+    while (this.running < this.threads && this.queues.length > 0) {
       let picked: BatchQueue<unknown> | undefined;
       for (let k = 0; k < this.queues.length; k++) {
         const i = (this.next + k) % this.queues.length;

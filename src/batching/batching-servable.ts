@@ -80,6 +80,8 @@ export interface WrapOptions {
    * num_batch_threads and thread_pool_name: the execution slots stay shared, as upstream.
    */
   readonly params?: BatchingParameters | undefined;
+  /** Where `params` came from (a per-model batching_params.pbtxt), so a reload can find it. */
+  readonly paramsFile?: string | undefined;
 }
 
 /**
@@ -91,17 +93,59 @@ export class Batcher {
   readonly scheduler: BatchScheduler;
   readonly observer: BatchingObserver;
   readonly logger: Logger | undefined;
+  private current: BatchingParameters;
+  private readonly live = new Set<BatchingServable>();
 
   constructor(
-    readonly params: BatchingParameters,
+    params: BatchingParameters,
     readonly options: BatcherOptions = {},
   ) {
+    this.current = params;
     this.scheduler = new BatchScheduler({
       numBatchThreads: params.numBatchThreads,
       ...(options.now ? { now: options.now } : {}),
     });
     this.observer = options.observer ?? noopBatchingObserver;
     this.logger = options.logger;
+  }
+
+  /** The server-wide parameters in force. */
+  get params(): BatchingParameters {
+    return this.current;
+  }
+
+  /** Every wrapped model version not yet disposed. */
+  servables(): BatchingServable[] {
+    return [...this.live];
+  }
+
+  /** @internal A wrapped version was disposed. */
+  forget(servable: BatchingServable): void {
+    this.live.delete(servable);
+  }
+
+  /** The parameters a version runs with: its own (per-model) ones, with the shared thread pool, or the server's. */
+  effectiveParams(own?: BatchingParameters): BatchingParameters {
+    return own ? { ...own, numBatchThreads: this.current.numBatchThreads, threadPoolName: this.current.threadPoolName } : this.current;
+  }
+
+  /**
+   * Replace the server-wide parameters while serving (a reloaded --batching_parameters_file).
+   * The scheduler's num_batch_threads changes at once (running batches finish); every wrapped
+   * version switches to new queues (see {@link BatchingServable.updateParams}); worker pools
+   * follow a changed worker count.
+   */
+  update(params: BatchingParameters): void {
+    const oldWorkers = this.workerCount();
+    this.current = params;
+    if (this.scheduler.numBatchThreads !== params.numBatchThreads) this.scheduler.setNumBatchThreads(params.numBatchThreads);
+    const workers = this.workerCount();
+    for (const s of this.live) s.updateParams(this.effectiveParams(s.ownParams), workers !== oldWorkers ? workers : undefined);
+  }
+
+  /** Worker threads per model version: --batch_worker_threads, else from num_batch_threads. */
+  private workerCount(): number {
+    return this.options.maxWorkers ?? defaultWorkerCount(this.current.numBatchThreads);
   }
 
   /** Queue limits derived from parameters (upstream's bundle_factory_util.cc mapping). */
@@ -118,16 +162,15 @@ export class Batcher {
   /** Wrap a loaded model version; the result owns `servable` (its dispose() disposes it). */
   wrap(servable: ModelServable, opts: WrapOptions = {}): BatchingServable {
     // Per-model parameters replace the server's, except the shared thread pool (upstream).
-    const params = opts.params
-      ? { ...opts.params, numBatchThreads: this.params.numBatchThreads, threadPoolName: this.params.threadPoolName }
-      : this.params;
-    return new BatchingServable(servable, this, this.executorFor(servable, opts), params);
+    const wrapped = new BatchingServable(servable, this, this.executorFor(servable, opts), this.effectiveParams(opts.params), opts.params, opts.paramsFile);
+    this.live.add(wrapped);
+    return wrapped;
   }
 
   private executorFor(servable: ModelServable, opts: WrapOptions): BatchExecutor {
     if (opts.executor) return opts.executor;
     const mode = opts.execution ?? this.options.execution ?? 'auto';
-    const workers = this.options.maxWorkers ?? defaultWorkerCount(this.params.numBatchThreads);
+    const workers = this.workerCount();
     const source = opts.workerSource;
     if (mode === 'in-thread') return new InThreadExecutor(servable, 'in-thread execution requested');
     if (!source) return new InThreadExecutor(servable, 'in-thread: no worker source for this model');
@@ -164,6 +207,8 @@ interface Call {
 interface QueueEntry {
   readonly queue: BatchQueue<Call>;
   readonly key: string;
+  /** The parameters the queue was made with: its batches are formed and padded under them. */
+  readonly params: BatchingParameters;
 }
 
 /** Codes that can depend on one request's data: a failed batch is then re-run request by request. */
@@ -182,19 +227,57 @@ export class BatchingServable implements ModelServable {
   private readonly lane: Lane;
   /** Queue keys whose outputs proved not batch-major: their calls run unbatched. */
   private readonly unbatchable = new Set<string>();
-  private readonly queueOptions: QueueOptions;
+  /** Queues replaced by a parameter change, running what they still hold. */
+  private readonly retired = new Set<QueueEntry>();
+  private queueOptions: QueueOptions;
+  private current: BatchingParameters;
   private disposed = false;
 
   constructor(
     readonly inner: ModelServable,
     private readonly batcher: Batcher,
     private readonly executor: BatchExecutor,
-    /** The parameters in force for this model version. */
-    readonly params: BatchingParameters = batcher.params,
+    params: BatchingParameters = batcher.params,
+    /** This version's own parameters (per-model batching_params.pbtxt), when it has them. */
+    public ownParams?: BatchingParameters,
+    /** The file `ownParams` were read from. */
+    readonly paramsFile?: string,
   ) {
+    this.current = params;
     this.queueOptions = batcher.queueOptions(params);
     this.lane = { running: 0, capacity: () => executor.capacity() };
     executor.onCapacity?.(() => batcher.scheduler.requestDispatch());
+  }
+
+  /** The parameters in force for this model version. */
+  get params(): BatchingParameters {
+    return this.current;
+  }
+
+  /**
+   * Switch to new parameters while serving. Calls from now on go to new queues; calls already
+   * queued stay in the batches they were placed in and run at once under the old parameters
+   * (their queues leave the scheduler when empty), so no call is dropped or re-admitted.
+   * `workers`, when given, resizes this version's batch worker threads.
+   */
+  updateParams(params: BatchingParameters, workers?: number): void {
+    if (this.disposed) return;
+    if (workers !== undefined) this.executor.resize?.(workers);
+    if (JSON.stringify(params) === JSON.stringify(this.current)) return;
+    this.current = params;
+    this.queueOptions = this.batcher.queueOptions(params);
+    for (const entry of this.queues.values()) {
+      this.retired.add(entry);
+      entry.queue.retire(() => this.retired.delete(entry));
+    }
+    this.queues.clear();
+    // Shapes a queue found not batch-major stay so: that is a property of the model.
+  }
+
+  /** New own parameters (a reloaded per-model batching_params.pbtxt). */
+  setOwnParams(own: BatchingParameters): void {
+    this.ownParams = own;
+    this.updateParams(this.batcher.effectiveParams(own));
   }
 
   get name(): string {
@@ -306,13 +389,13 @@ export class BatchingServable implements ModelServable {
       const queue = this.batcher.scheduler.addQueue<Call>(
         this.queueOptions,
         this.lane,
-        (batch) => this.processBatch(key, batch),
+        (batch) => this.processBatch(entry!, batch),
         (n) => {
           this.batcher.observer.queued(this.name, n - last);
           last = n;
         },
       );
-      entry = { queue, key };
+      entry = { queue, key, params: this.current };
       this.queues.set(key, entry);
     }
     return entry;
@@ -346,16 +429,17 @@ export class BatchingServable implements ModelServable {
     }
   }
 
-  private fail(piece: TaskPiece<Call>, err: unknown, key: string): void {
+  private fail(piece: TaskPiece<Call>, err: unknown, queue: BatchQueue<Call>): void {
     const call = piece.task.payload;
     if (call.settled) return;
     // The remaining pieces of a split call are useless now.
-    this.queues.get(key)?.queue.withdraw(piece.task);
+    queue.withdraw(piece.task);
     this.settle(call, err);
   }
 
   /** Run one batch from the scheduler and answer every call in it. */
-  private async processBatch(key: string, batch: Batch<Call>): Promise<void> {
+  private async processBatch(entry: QueueEntry, batch: Batch<Call>): Promise<void> {
+    const { key, queue, params } = entry;
     const scheduler = this.batcher.scheduler;
     const observer = this.batcher.observer;
     const now = scheduler.now();
@@ -363,13 +447,13 @@ export class BatchingServable implements ModelServable {
     for (const p of batch.pieces) {
       if (seen.has(p.task)) continue;
       seen.add(p.task);
-      observer.queuingDelay(this.params.threadPoolName, Math.max(0, (now - p.task.enqueuedAt) * 1000));
+      observer.queuingDelay(params.threadPoolName, Math.max(0, (now - p.task.enqueuedAt) * 1000));
     }
     const live = batch.pieces.filter((p) => !p.task.payload.settled);
     if (live.length === 0) return;
     const first = live[0]!.task.payload;
     const rows = live.reduce((n, p) => n + p.count, 0);
-    const padded = roundToAllowed(rows, this.params.allowedBatchSizes);
+    const padded = roundToAllowed(rows, params.allowedBatchSizes);
     observer.processedBatch(this.name, padded, padded - rows);
 
     const ac = new AbortController();
@@ -382,12 +466,12 @@ export class BatchingServable implements ModelServable {
           const outputs = await this.executor.run(first.signatureKey, { ...first.inputs }, { outputFilter: first.outputFilter, signal: ac.signal });
           this.deliver(live[0]!, outputs);
         } catch (err) {
-          this.fail(live[0]!, err, key);
+          this.fail(live[0]!, err, queue);
         }
         return;
       }
       try {
-        const merged = this.merge(live, padded - rows);
+        const merged = this.merge(live, padded - rows, params.padVariableLengthInputs);
         const outputs = await this.executor.run(first.signatureKey, merged.inputs, {
           outputFilter: first.outputFilter,
           signal: ac.signal,
@@ -409,8 +493,8 @@ export class BatchingServable implements ModelServable {
       } catch (err) {
         // A merged batch failed: when the cause may lie in one request's data, re-run each
         // request alone so every caller gets its own (unbatched) answer.
-        if (ISOLATE_CODES.has(asTfsError(err).code)) await this.isolate(live, key);
-        else for (const p of live) this.fail(p, err, key);
+        if (ISOLATE_CODES.has(asTfsError(err).code)) await this.isolate(live, queue);
+        else for (const p of live) this.fail(p, err, queue);
       }
     } finally {
       unlink();
@@ -418,7 +502,7 @@ export class BatchingServable implements ModelServable {
   }
 
   /** Re-run each piece alone after its batch failed, so only the faulty request fails. */
-  private async isolate(pieces: TaskPiece<Call>[], key: string): Promise<void> {
+  private async isolate(pieces: TaskPiece<Call>[], queue: BatchQueue<Call>): Promise<void> {
     for (const p of pieces) {
       const call = p.task.payload;
       if (call.settled) continue;
@@ -431,7 +515,7 @@ export class BatchingServable implements ModelServable {
         });
         this.deliver(p, outputs);
       } catch (err) {
-        this.fail(p, err, key);
+        this.fail(p, err, queue);
       }
     }
   }
@@ -440,8 +524,8 @@ export class BatchingServable implements ModelServable {
   private merge(
     pieces: readonly TaskPiece<Call>[],
     padRows: number,
+    pad: boolean,
   ): { inputs: Record<string, Tensor>; ragged: Map<string, number[]> } {
-    const pad = this.params.padVariableLengthInputs;
     const inputs: Record<string, Tensor> = {};
     const ragged = new Map<string, number[]>(); // alias -> padded inner shape, for ragged inputs only
     for (const alias of Object.keys(pieces[0]!.task.payload.inputs)) {
@@ -494,10 +578,12 @@ export class BatchingServable implements ModelServable {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const { queue } of this.queues.values()) {
+    this.batcher.forget(this);
+    for (const { queue } of [...this.queues.values(), ...this.retired]) {
       for (const task of queue.close()) this.settle(task.payload, Errors.batchQueueClosed());
     }
     this.queues.clear();
+    this.retired.clear();
     await this.executor.dispose();
     await this.inner.dispose();
   }

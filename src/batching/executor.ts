@@ -60,6 +60,8 @@ export interface BatchExecutor {
   describe(): ExecutionDescription;
   /** Resolves once any pending change of execution (workers starting) has finished. */
   settled?(): Promise<void>;
+  /** Change the number of worker threads while serving (executors without workers ignore it). */
+  resize?(workers: number): void;
   /** Called whenever capacity() may have grown (a worker became ready), so queued batches can start. */
   onCapacity?(listener: () => void): void;
   dispose(): Promise<void>;
@@ -145,12 +147,14 @@ export class AutoExecutor implements BatchExecutor {
   private reason: string;
   private readonly threshold: number;
   private capacityListener: (() => void) | undefined;
+  private maxWorkers: number;
 
   constructor(
     servable: ModelServable,
     private readonly source: WorkerSource,
     private readonly opts: AutoExecutorOptions,
   ) {
+    this.maxWorkers = opts.maxWorkers;
     this.inThread = new InThreadExecutor(servable);
     this.threshold = opts.workerThresholdMicros ?? DEFAULT_WORKER_THRESHOLD_MICROS;
     if (opts.mode === 'workers') {
@@ -177,6 +181,14 @@ export class AutoExecutor implements BatchExecutor {
     this.capacityListener = listener;
   }
 
+  /** New worker count: applied to running (or starting) workers, and to workers started later. */
+  resize(workers: number): void {
+    this.maxWorkers = Math.max(1, Math.floor(workers));
+    this.workers?.pool.resize(this.maxWorkers);
+    this.starting?.pool.resize(this.maxWorkers);
+    this.opts.logger?.info({ model: this.opts.label, workers: this.maxWorkers }, 'batching: worker thread count changed');
+  }
+
   async run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.workers && !this.workers.pool.broken) return this.workers.run(signatureKey, inputs, opts);
     const t0 = performance.now();
@@ -196,11 +208,11 @@ export class AutoExecutor implements BatchExecutor {
       this.reason = `auto: in-thread (median batch ${Math.round(median)} µs < ${this.threshold} µs threshold)`;
       return;
     }
-    this.startWorkers(`auto: ${this.opts.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold)`);
+    this.startWorkers(`auto: ${this.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold)`);
   }
 
   private startWorkers(reason: string): void {
-    const w = new WorkerExecutor(this.source, this.opts.maxWorkers, reason, this.opts.logger);
+    const w = new WorkerExecutor(this.source, this.maxWorkers, reason, this.opts.logger);
     w.onCapacity(() => this.capacityListener?.());
     this.starting = w;
     // Keep serving in-thread while the workers load their copies of the model.
@@ -216,7 +228,7 @@ export class AutoExecutor implements BatchExecutor {
         this.reason = reason;
         this.capacityListener?.();
         this.opts.logger?.info(
-          { model: this.opts.label, workers: this.opts.maxWorkers, ...(this.lastMedian !== undefined ? { medianBatchMicros: Math.round(this.lastMedian) } : {}) },
+          { model: this.opts.label, workers: this.maxWorkers, ...(this.lastMedian !== undefined ? { medianBatchMicros: Math.round(this.lastMedian) } : {}) },
           'batching: running batches on worker threads',
         );
       },
@@ -241,6 +253,7 @@ export class AutoExecutor implements BatchExecutor {
   /** Resolves when any worker start in progress has finished (tests, benchmarks). */
   async settled(): Promise<void> {
     while (this.starting) await this.starting.start().catch(() => undefined);
+    await this.workers?.pool.grown;
   }
 
   async dispose(): Promise<void> {

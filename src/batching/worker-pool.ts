@@ -39,6 +39,8 @@ export class WorkerPool {
   private nextId = 1;
   private disposed = false;
   private startPromise: Promise<void> | undefined;
+  /** Resolves when the workers added by the last {@link resize} are ready (or failed). */
+  grown: Promise<void> = Promise.resolve();
   /** True when every worker is gone and none could be started again. */
   broken = false;
   /** Called when a worker becomes ready or idle (capacity may have grown), or the pool broke. */
@@ -46,9 +48,42 @@ export class WorkerPool {
 
   constructor(
     private readonly source: WorkerSource,
-    readonly size: number,
+    private workers: number,
     private readonly logger?: Logger,
   ) {}
+
+  /** Worker threads this pool keeps running (see {@link resize}). */
+  get size(): number {
+    return this.workers;
+  }
+
+  /**
+   * Change the number of worker threads while serving. New workers load the model in the
+   * background and take batches once ready; surplus workers take no new batch, finish the one
+   * they are running, and then close.
+   */
+  resize(n: number): void {
+    const size = Math.max(1, Math.floor(n));
+    if (this.disposed || this.broken || size === this.workers) return;
+    this.workers = size;
+    if (!this.startPromise) return; // start() spawns the new size
+    const live = this.slots.filter((s) => !s.closing);
+    const added = Array.from({ length: Math.max(0, size - live.length) }, () =>
+      this.spawn().catch((err: unknown) => this.logger?.error({ err }, 'could not start an added batch worker thread')),
+    );
+    this.grown = Promise.all(added).then(() => undefined);
+    // Idle workers go first, so running batches are not held up.
+    const surplus = [...live].sort((a, b) => Number(a.busy) - Number(b.busy)).slice(0, Math.max(0, live.length - size));
+    for (const s of surplus) {
+      s.closing = true;
+      if (!s.busy) this.closeSlot(s);
+    }
+  }
+
+  private closeSlot(s: Slot): void {
+    if (s.ready) s.worker.postMessage({ t: 'close' } satisfies ToWorker);
+    else void s.worker.terminate();
+  }
 
   /** Workers ready to take a batch (ready and not busy, or busy: all count toward capacity). */
   capacity(): number {
@@ -60,7 +95,7 @@ export class WorkerPool {
    * load error of the first worker that fails (the others are stopped).
    */
   start(): Promise<void> {
-    this.startPromise ??= Promise.all(Array.from({ length: this.size }, () => this.spawn())).then(
+    this.startPromise ??= Promise.all(Array.from({ length: this.workers }, () => this.spawn())).then(
       () => undefined,
       async (err: unknown) => {
         await this.dispose();
@@ -114,7 +149,8 @@ export class WorkerPool {
           this.pending.delete(slot.current);
           p?.reject(Errors.batchWorkerFailed(`exited with code ${code}`));
         }
-        if (!wasReady) reject(Errors.batchWorkerFailed(`exited with code ${code} while loading the model`));
+        if (!wasReady && slot.closing) resolve(); // stopped by resize() while loading: not a failure
+        else if (!wasReady) reject(Errors.batchWorkerFailed(`exited with code ${code} while loading the model`));
         else if (!this.disposed && !slot.closing) {
           // Replace the lost worker in the background; capacity drops until it is ready.
           this.logger?.warn({ code }, 'batch worker thread exited; starting a replacement');
@@ -139,6 +175,8 @@ export class WorkerPool {
     slot.busy = false;
     slot.current = undefined;
     slot.worker.unref();
+    // A worker removed by resize() closes once its last batch is answered.
+    if (slot.closing && !this.disposed) this.closeSlot(slot);
     this.wake();
   }
 

@@ -189,6 +189,8 @@ export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundl
   const monitoringOn = inputs.monitoring?.config.prometheus.enable === true;
   const metricsPath = monitoringOn ? inputs.monitoring!.config.prometheus.path : undefined;
   const pollsModelConfig = opts.modelSource.kind === 'configFile' && opts.modelSource.pollSeconds > 0;
+  // Files tfs serve re-reads in place: left out of the hash, so updating them rolls no pod.
+  const polledKeys = [...(pollsModelConfig ? [CONFIG_KEYS.modelConfig] : []), ...(opts.batchingPollSeconds > 0 ? [CONFIG_KEYS.batching] : [])];
 
   const configMaps: GeneratedObject[] = [];
   const deployments: GeneratedObject[] = [];
@@ -203,7 +205,7 @@ export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundl
       deploymentName: w.deploymentName,
       subsetLabels: w.subsetLabels,
       configMapName,
-      configHash: configMapName === undefined ? undefined : configHash(w.files, pollsModelConfig ? [CONFIG_KEYS.modelConfig] : []),
+      configHash: configMapName === undefined ? undefined : configHash(w.files, polledKeys),
       args,
       mounts: plan.mounts,
       timing,

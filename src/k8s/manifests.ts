@@ -123,6 +123,8 @@ export function serveArgs(opts: ResolvedOptions, inputs: LoadedInputs, timing: P
   }
   if (inputs.batching) {
     args.push('--enable_batching=true', `--batching_parameters_file=${CONFIG_MOUNT_PATH}/${CONFIG_KEYS.batching}`);
+    // Re-read in place from the ConfigMap volume (mounted as a directory, so updates arrive).
+    if (opts.batchingPollSeconds > 0) args.push(`--batching_parameters_file_poll_wait_seconds=${opts.batchingPollSeconds}`);
   }
   if (inputs.monitoring) args.push(`--monitoring_config_file=${CONFIG_MOUNT_PATH}/${CONFIG_KEYS.monitoring}`);
   args.push(`--shutdown_grace_period_ms=${timing.shutdownGracePeriodMs}`);
@@ -144,7 +146,8 @@ export function buildConfigMap(n: Naming, name: string, files: readonly ConfigFi
 /**
  * Hash of the files whose change needs a restart (a pod-template annotation, so that
  * applying a changed config rolls the pods). With --model_config_file_poll_wait_seconds
- * the model config is re-read in place, so it is left out.
+ * the model config is re-read in place, so it is left out; so is the batching file when it is
+ * polled (--batching_parameters_file_poll_wait_seconds).
  */
 export function configHash(files: readonly ConfigFileInput[], excludeKeys: readonly string[] = []): string {
   const h = createHash('sha256');

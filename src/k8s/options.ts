@@ -36,6 +36,7 @@ export interface GenK8sFlags {
   readonly model_volume?: readonly string[] | undefined;
   readonly canary?: string | undefined;
   readonly model_config_file_poll_wait_seconds?: number | undefined;
+  readonly batching_parameters_file_poll_wait_seconds?: number | undefined;
   readonly startup_timeout_seconds?: number | undefined;
   readonly prestop_sleep_seconds?: number | undefined;
   readonly drain_seconds?: number | undefined;
@@ -105,6 +106,11 @@ export interface ResolvedOptions {
     | { readonly kind: 'configFile'; readonly file: string; readonly pollSeconds: number }
     | { readonly kind: 'single'; readonly name: string; readonly basePath: string };
   readonly batchingFile?: string;
+  /**
+   * Seconds between polls of the batching file by tfs serve (0: read once, a change rolls the
+   * pods). Unset: the model config's interval, as tfs serve does.
+   */
+  readonly batchingPollSeconds: number;
   readonly monitoringFile?: string;
   readonly image: string;
   readonly name: string;
@@ -270,6 +276,7 @@ export const GENERATED_SERVE_FLAGS: Readonly<Record<string, string>> = Object.fr
   model_name: 'use --model_name',
   model_base_path: 'use --model_base_path',
   model_config_file_poll_wait_seconds: 'use --model_config_file_poll_wait_seconds',
+  batching_parameters_file_poll_wait_seconds: 'use --batching_parameters_file_poll_wait_seconds',
   enable_batching: 'use --batching_parameters_file',
   batching_parameters_file: 'use --batching_parameters_file',
   monitoring_config_file: 'use --monitoring_config_file',
@@ -300,6 +307,16 @@ function resolveServeArgs(args: readonly string[]): { args: string[]; names: Set
   const out: string[] = [];
   for (const name of parsed.explicit) out.push(`--${name}=${String(parsed.values[name])}`);
   return { args: out, names: new Set(parsed.explicit) };
+}
+
+/** --batching_parameters_file_poll_wait_seconds, or unset the model config's interval (as tfs serve). */
+function batchingPollOf(flags: GenK8sFlags, modelSource: ResolvedOptions['modelSource']): number {
+  const poll = flags.batching_parameters_file_poll_wait_seconds;
+  if (poll !== undefined && flags.batching_parameters_file === undefined) {
+    throw new GenUsageError('--batching_parameters_file_poll_wait_seconds needs --batching_parameters_file');
+  }
+  if (poll === undefined) return modelSource.kind === 'configFile' ? modelSource.pollSeconds : 0;
+  return intFlag('batching_parameters_file_poll_wait_seconds', poll, 0, 0);
 }
 
 /** --model_config_file, or --model_name [--model_base_path]. */
@@ -394,10 +411,12 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
   const serve = resolveServeArgs(flags.serve_arg ?? []);
   if (flags.batching_parameters_file === '') throw new GenUsageError('--batching_parameters_file is empty');
   if (flags.monitoring_config_file === '') throw new GenUsageError('--monitoring_config_file is empty');
+  const batchingPollSeconds = batchingPollOf(flags, modelSource);
 
   return {
     modelSource,
     ...(flags.batching_parameters_file === undefined ? {} : { batchingFile: flags.batching_parameters_file }),
+    batchingPollSeconds,
     ...(flags.monitoring_config_file === undefined ? {} : { monitoringFile: flags.monitoring_config_file }),
     image,
     name,

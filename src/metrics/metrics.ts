@@ -123,6 +123,12 @@ export interface TfsMetrics {
   recordRequestLog(modelName: string, statusCode: string): void;
   /** A loaded version has `assets.extra/mlmd_uuid` (`mlmd_map`, a string gauge: printed as 0, as upstream). */
   recordMlmd(modelName: string, version: number): void;
+  /**
+   * A config file was re-read while serving (`tfs_config_reload_count{kind,source,status}`):
+   * `kind` is `model` (model config) or `batching` (batching parameters); status `OK` or the
+   * failure's code name. Model config reloads are counted by {@link attachCore}.
+   */
+  recordConfigReload(kind: 'model' | 'batching', source: string, status: string): void;
   /** Batching observations; pass as `new Batcher(params, { observer: metrics.batching })`. */
   readonly batching: BatchingObserver;
   /** Listen to a ServerCore's events; returns a function that stops listening. */
@@ -176,7 +182,7 @@ function createInstruments(registry: Registry, aliases: boolean) {
     // --- tfs's own ---
     queued: gauge(TFS.batchingQueuedRequests, 'Requests waiting in batching queues.', ['model_name']),
     servableState: gauge(TFS.servableState, 'Current state of each model version (1 for the state it is in).', ['model_name', 'version', 'state']),
-    configReloads: counter(TFS.configReloadCount, 'Config reloads by source and status.', ['source', 'status']),
+    configReloads: counter(TFS.configReloadCount, 'Config reloads by kind (model, batching), source and status.', ['kind', 'source', 'status']),
   };
 }
 
@@ -218,7 +224,7 @@ function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetr
       ...(e.ok ? {} : { status: e.error ? `${e.error.codeName ?? 'UNKNOWN'}: ${e.error.message ?? ''}` : 'UNKNOWN' }),
     });
   const onReload = (e: ConfigReloadLike): void =>
-    m.configReloads.inc({ source: e.source, status: e.ok ? 'OK' : (e.error?.codeName ?? 'UNKNOWN') });
+    metrics.recordConfigReload('model', e.source, e.ok ? 'OK' : (e.error?.codeName ?? 'UNKNOWN'));
   const pairs: [string, Listener][] = [
     ['servableState', onState as Listener],
     ['load', onLoad as Listener],
@@ -279,6 +285,9 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
     },
     recordRequestLog(modelName, statusCode) {
       m.requestLogCount.inc({ model_name: modelName, status_code: statusCode });
+    },
+    recordConfigReload(kind, source, status) {
+      m.configReloads.inc({ kind, source, status });
     },
     recordMlmd(modelName, version) {
       m.mlmdMap.set({ model_name: modelName, version: String(version) }, 0);

@@ -98,6 +98,6 @@ export const TFS = {
   batchingQueuedRequests: 'tfs_batching_queued_requests',
   /** 1 for the current state of each model version (START, LOADING, AVAILABLE, UNLOADING). */
   servableState: 'tfs_servable_state',
-  /** Config reloads by source (`api`, `file`) and status code name. */
+  /** Config reloads by kind (`model`, `batching`), source (`api`, `file`) and status code name. */
   configReloadCount: 'tfs_config_reload_count',
 } as const;

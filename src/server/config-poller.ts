@@ -40,17 +40,74 @@ export interface ConfigPollerOptions {
 /** Outcome of one poll. */
 export type PollOutcome = { readonly ok: true } | { readonly ok: false; readonly stage: 'read' | 'reload'; readonly message: string };
 
+/**
+ * The polling cadence shared by the config pollers (model config here, batching parameters in
+ * batching-reload.ts): `run` now, then every `periodSeconds` measured from the start of the
+ * previous run. A run still going after a period does not hold back the next one.
+ */
+export class PollLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopped = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly periodSeconds: number,
+    private readonly run: () => Promise<unknown>,
+  ) {}
+
+  /** Start (first run now). Idempotent; no-op after stop(). */
+  start(): void {
+    if (this.stopped || this.started) return;
+    this.started = true;
+    this.tick();
+  }
+
+  /** Stop; resolves when the runs in progress have finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const startedAt = Date.now();
+    const run = this.run();
+    this.inflight.add(run);
+    void run.finally(() => this.inflight.delete(run));
+    // The next run does not wait longer than a period for a run still going.
+    void this.finishedOrOnePeriod(run).then(() => {
+      if (this.stopped) return;
+      const delay = Math.max(0, startedAt + this.periodSeconds * 1000 - Date.now());
+      this.timer = setTimeout(() => this.tick(), delay);
+    });
+  }
+
+  /** Resolves when `run` settles, or after one period, so a long run never stalls polling. */
+  private finishedOrOnePeriod(run: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, this.periodSeconds * 1000);
+      void run.finally(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
 export class ConfigPoller {
   private readonly loadConfig: (file: string) => ModelServerConfig | Promise<ModelServerConfig>;
   private readonly logger: Logger;
-  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly stopController = new AbortController();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly loop: PollLoop;
 
   constructor(private readonly opts: ConfigPollerOptions) {
     this.loadConfig = opts.loadConfig ?? loadModelServerConfig;
     this.logger = opts.logger ?? silentLogger;
+    this.loop = new PollLoop(opts.pollWaitSeconds, () => this.pollOnce());
   }
 
   /** Whether this poller polls at all (pollWaitSeconds > 0). */
@@ -60,8 +117,8 @@ export class ConfigPoller {
 
   /** Start polling (first run now). No-op when pollWaitSeconds <= 0. */
   start(): void {
-    if (!this.enabled || this.stopped || this.timer) return;
-    this.tick();
+    if (!this.enabled || this.stopped) return;
+    this.loop.start();
   }
 
   /**
@@ -96,34 +153,7 @@ export class ConfigPoller {
   /** Stop polling; reloads still waiting for models stop waiting. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.stopController.abort();
-    await Promise.allSettled([...this.inflight]);
-  }
-
-  private tick(): void {
-    if (this.stopped) return;
-    const startedAt = Date.now();
-    const run = this.pollOnce();
-    this.inflight.add(run);
-    void run.finally(() => this.inflight.delete(run));
-    // The next run does not wait longer than a period for a reload still waiting for models.
-    void this.finishedOrOnePeriod(run).then(() => {
-      if (this.stopped) return;
-      const delay = Math.max(0, startedAt + this.opts.pollWaitSeconds * 1000 - Date.now());
-      this.timer = setTimeout(() => this.tick(), delay);
-    });
-  }
-
-  /** Resolves when `run` settles, or after one period, so a long wait for models never stalls polling. */
-  private finishedOrOnePeriod(run: Promise<unknown>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, this.opts.pollWaitSeconds * 1000);
-      void run.finally(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await this.loop.stop();
   }
 }

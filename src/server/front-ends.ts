@@ -15,6 +15,7 @@ import { createGrpcServer, type TfsGrpcServer } from './grpc/server.js';
 import type { RequestLogEntry } from './request-log.js';
 import { buildRestApp, listenRest } from './rest/app.js';
 import type { RestDrain } from './rest/drain-plugin.js';
+import { registerDebugConfig } from './batching-reload.js';
 import type { Configs } from './startup-checks.js';
 import { registerV2Grpc, registerV2Rest } from './v2/index.js';
 import type { V2Metrics } from './v2/metrics.js';
@@ -32,6 +33,8 @@ export interface FrontEndContext {
   readonly logRequest: ((entry: RequestLogEntry) => void) | undefined;
   /** The Open Inference Protocol (KServe V2) on the same listeners. */
   readonly v2: { readonly repository: ModelRepository; readonly metrics: V2Metrics };
+  /** What `GET /debug/config` shows (the batching parameters in effect). */
+  readonly debugConfig: () => Record<string, unknown>;
 }
 
 /** gRPC methods upstream counts in request_count / request_latency (spec §5.2). */
@@ -113,6 +116,7 @@ export async function createServeRest(c: FrontEndContext, registry: Registry, dr
     },
   });
   await app.register(drain.plugin);
+  registerDebugConfig(app, c.debugConfig);
   // After the drain hook, so /v2 routes are counted and refused in a drain like /v1.
   await registerV2Rest(app, {
     core: c.core,

@@ -52,11 +52,11 @@ const PER_MODEL_BATCHING_FILE = 'batching_params.pbtxt';
 function servingLoader(base: BaseLoader, batcher: Batcher | undefined, perModel: boolean, metrics: TfsMetrics, logger: Logger): ModelLoader {
   return async (name, version, dir, signal) => {
     // Read the per-model parameters first: a bad file fails the load before the model is read.
-    let batching: { params?: BatchingParameters } | undefined = perModel ? undefined : batcher && {};
+    let batching: { params?: BatchingParameters; paramsFile?: string } | undefined = perModel ? undefined : batcher && {};
     if (batcher && perModel) {
       const file = join(dir, PER_MODEL_BATCHING_FILE);
       if (existsSync(file)) {
-        batching = { params: loadBatchingParameters(file) };
+        batching = { params: loadBatchingParameters(file), paramsFile: file };
         logger.info({ model: name, version, batching: batching.params }, `Batching ${name} version ${version} with its own ${PER_MODEL_BATCHING_FILE}`);
       }
     }
@@ -94,12 +94,13 @@ export async function createServingLoader(
   metrics: TfsMetrics,
   logger: Logger,
   override?: ModelLoader,
-): Promise<{ loader: ModelLoader; batcher: Batcher | undefined }> {
+): Promise<{ loader: ModelLoader; batcher: Batcher | undefined; perModel: boolean }> {
   const batcher = createBatcher(f, batching, metrics, logger);
   const perModelFlag = bool(f, 'enable_per_model_batching_parameters');
   if (perModelFlag && !batcher) {
     logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
   }
   const base: BaseLoader = override ? { load: override } : await savedModelLoader(f, logger);
-  return { loader: servingLoader(base, batcher, batcher !== undefined && perModelFlag, metrics, logger), batcher };
+  const perModel = batcher !== undefined && perModelFlag;
+  return { loader: servingLoader(base, batcher, perModel, metrics, logger), batcher, perModel };
 }

@@ -31,6 +31,8 @@ import { createRestDrain, type RestDrain } from './rest/drain-plugin.js';
 import { createV2Metrics } from './v2/metrics.js';
 import { v2Repository } from './v2/index.js';
 import { createServingLoader } from './loaders.js';
+import { type BatchingReloader, createBatchingReloader } from './batching-reload.js';
+import type { Batcher } from '../batching/batching-servable.js';
 import { drainAndStop } from './shutdown.js';
 import { checkBasePathsExist, checkStartupFlags, readConfigs, type Configs } from './startup-checks.js';
 
@@ -55,6 +57,8 @@ export interface RunningServer {
   /** Bound REST port, or undefined when REST is disabled. */
   readonly restPort: number | undefined;
   readonly metrics: TfsMetrics;
+  /** Re-reads the batching parameters while serving (batching on); see batching-reload.ts. */
+  readonly batchingReload: BatchingReloader | undefined;
   /** What `/readyz` reports: every configured model has an available version and no drain started. */
   isReady(): boolean;
   /**
@@ -160,6 +164,19 @@ function configPoller(f: FlagValues, cwd: string, core: ServerCore, logger: Logg
   });
 }
 
+/** The batching-parameters poller (batching-reload.ts); it polls only when its interval is > 0. */
+function batchingReloader(f: FlagValues, cwd: string, batcher: Batcher, perModel: boolean, metrics: TfsMetrics, logger: Logger): BatchingReloader {
+  const file = str(f, 'batching_parameters_file');
+  return createBatchingReloader({
+    flags: f,
+    file: file ? (isAbsolute(file) ? file : resolve(cwd, file)) : undefined,
+    batcher,
+    perModel,
+    count: (status) => metrics.recordConfigReload('batching', 'file', status),
+    logger,
+  });
+}
+
 /** The request logger for --log_requests (undefined when off). */
 function requestLogger(f: FlagValues, core: ServerCore, metrics: TfsMetrics, logger: Logger): FrontEndContext['logRequest'] {
   if (!bool(f, 'log_requests')) return undefined;
@@ -189,7 +206,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   logger.info({ backend }, `Runtime backend: ${backend}`);
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const { loader, batcher } = await createServingLoader(f, configs.batching, metrics, logger, opts.loader);
+  const { loader, batcher, perModel } = await createServingLoader(f, configs.batching, metrics, logger, opts.loader);
+  const batchingReload = batcher && batchingReloader(f, cwd, batcher, perModel, metrics, logger);
   setRequestLimits({ maxElements: num(f, 'max_request_elements'), maxTensorBytes: num(f, 'max_request_tensor_bytes') });
   const core = createCore(f, loader, logger);
   // Metrics listen before the initial load, so its load attempts and latencies are counted.
@@ -208,6 +226,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     metrics,
     logRequest: requestLogger(f, core, metrics, logger),
     v2: { repository: v2Repository(core, f, cwd, configs.model), metrics: createV2Metrics(registry) },
+    debugConfig: () => ({ batching: batchingReload?.describe() ?? null }),
   };
   let listening: Listening;
   try {
@@ -220,6 +239,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { grpc, grpcPort, rest, restPort } = listening;
   const poller = configPoller(f, cwd, core, logger);
   poller?.start();
+  batchingReload?.start();
   // gRPC health follows the runtime: NOT_SERVING during a rebuild (never back up once draining).
   const stopHealthWatch = runtimeHealth.onChange((serving) => {
     if (!draining) grpc?.setServingStatus(serving ? 'SERVING' : 'NOT_SERVING');
@@ -236,11 +256,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     grpcPort,
     restPort,
     metrics,
+    batchingReload,
     isReady: () => frontCore.isReady(),
     shutdown(graceMs: number = grace): Promise<void> {
       draining = true;
       stopHealthWatch();
-      closing ??= drainAndStop({ core, grpc, rest, restDrain, poller, detachMetrics, flushBatches: () => batcher?.scheduler.flushAll() }, graceMs);
+      closing ??= drainAndStop({ core, grpc, rest, restDrain, poller, batchingReload, detachMetrics, flushBatches: () => batcher?.scheduler.flushAll() }, graceMs);
       return closing;
     },
   };

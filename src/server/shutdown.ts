@@ -3,6 +3,7 @@
  * in-flight requests get up to the grace period to finish (then they are cut off), and
  * the models are unloaded.
  */
+import type { BatchingReloader } from './batching-reload.js';
 import type { ConfigPoller } from './config-poller.js';
 import type { RestApp } from './front-ends.js';
 import type { TfsGrpcServer } from './grpc/server.js';
@@ -15,6 +16,7 @@ export interface DrainTargets {
   readonly rest: RestApp | undefined;
   readonly restDrain: RestDrain;
   readonly poller: ConfigPoller | undefined;
+  readonly batchingReload: BatchingReloader | undefined;
   readonly detachMetrics: () => void;
   /** Runs queued batches at once, so nothing waits out a batch timeout during the drain. */
   readonly flushBatches: () => void;
@@ -39,7 +41,7 @@ async function closeRest(rest: RestApp, restDrain: RestDrain, graceOver: Promise
 export async function drainAndStop(t: DrainTargets, graceMs: number): Promise<void> {
   t.grpc?.setServingStatus('NOT_SERVING');
   t.flushBatches();
-  const pollerStopped = t.poller?.stop();
+  const pollerStopped = Promise.all([t.poller?.stop(), t.batchingReload?.stop()]);
   let graceTimer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'grace'>((r) => {
     graceTimer = setTimeout(() => r('grace'), graceMs);

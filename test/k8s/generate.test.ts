@@ -114,8 +114,21 @@ test('the ConfigMap carries the files verbatim; the config hash rolls pods on th
   const p2 = gen({ 'models.config': changedModels, 'b.pbtxt': batching }, { batching_parameters_file: 'b.pbtxt', model_config_file_poll_wait_seconds: 30 });
   assert.equal(hash(p1), hash(p2), 'a polled model config is re-read in place');
   assert.ok(container(p1)['args'].includes('--model_config_file_poll_wait_seconds=30'));
+  // The batching file follows the model config's polling (as tfs serve does) unless told otherwise.
+  assert.ok(container(p1)['args'].includes('--batching_parameters_file_poll_wait_seconds=30'));
   const p3 = gen({ 'models.config': TWO_MODELS, 'b.pbtxt': batching + '\n' }, { batching_parameters_file: 'b.pbtxt', model_config_file_poll_wait_seconds: 30 });
-  assert.notEqual(hash(p1), hash(p3), 'batching is read once: a change rolls the pods');
+  assert.equal(hash(p1), hash(p3), 'a polled batching file is re-read in place: no rollout');
+  const once = { batching_parameters_file: 'b.pbtxt', model_config_file_poll_wait_seconds: 30, batching_parameters_file_poll_wait_seconds: 0 };
+  const r1 = gen({ 'models.config': TWO_MODELS, 'b.pbtxt': batching }, once);
+  const r2 = gen({ 'models.config': TWO_MODELS, 'b.pbtxt': batching + '\n' }, once);
+  assert.notEqual(hash(r1), hash(r2), 'batching read once: a change rolls the pods');
+  assert.ok(!container(r1)['args'].some((a: string) => a.startsWith('--batching_parameters_file_poll_wait_seconds')));
+  // Polled on its own, with a single model; the ConfigMap is a directory volume (subPath never updates).
+  const single = gen({ 'b.pbtxt': batching }, { model_config_file: undefined, model_name: 'm', batching_parameters_file: 'b.pbtxt', batching_parameters_file_poll_wait_seconds: 15 });
+  assert.ok(container(single)['args'].includes('--batching_parameters_file_poll_wait_seconds=15'));
+  const mount = container(single)['volumeMounts'].find((m: Obj) => m['name'] === 'config');
+  assert.equal(mount['mountPath'], '/config');
+  assert.equal(mount['subPath'], undefined);
 });
 
 test('monitoring: ServiceMonitor and scrape annotations only when prometheus is enabled, at the configured path', () => {

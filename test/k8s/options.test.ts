@@ -32,6 +32,7 @@ test('model source: a config file or one model, not both, not neither', () => {
   refuses({ model_name: 'm' }, /cannot be combined with --model_name/);
   refuses({ model_config_file: undefined, model_base_path: '/models/m' }, /--model_base_path needs --model_name/);
   refuses({ model_config_file: undefined, model_name: 'm', model_config_file_poll_wait_seconds: 60 }, /needs --model_config_file/);
+  refuses({ batching_parameters_file_poll_wait_seconds: 10 }, /--batching_parameters_file_poll_wait_seconds needs --batching_parameters_file/);
   const single = resolveOptions({ image: 'i:1', model_name: 'my_model' });
   assert.deepEqual(single.modelSource, { kind: 'single', name: 'my_model', basePath: '/models/my_model' });
 });

@@ -202,8 +202,8 @@ test('attachCore turns lifecycle events into load, warmup, state and reload metr
   assert.equal(value(st, 'tfs_servable_state', { model_name: 'half', version: '123', state: 'AVAILABLE' }), 1);
   assert.equal(value(st, 'tfs_servable_state', { model_name: 'half', version: '123', state: 'LOADING' }), undefined);
   const rl = family(families, 'tfs_config_reload_count');
-  assert.equal(value(rl, 'tfs_config_reload_count', { source: 'file', status: 'INVALID_ARGUMENT' }), 1);
-  assert.equal(value(rl, 'tfs_config_reload_count', { source: 'api', status: 'OK' }), 1);
+  assert.equal(value(rl, 'tfs_config_reload_count', { kind: 'model', source: 'file', status: 'INVALID_ARGUMENT' }), 1);
+  assert.equal(value(rl, 'tfs_config_reload_count', { kind: 'model', source: 'api', status: 'OK' }), 1);
   // unload removes the version's state and load-time series
   events.emit('servableState', { name: 'half', version: 123, state: 'END' });
   ({ families } = await page(registry));
