@@ -1,11 +1,14 @@
 /**
- * SIGTERM / SIGINT end to end. Requests are held in flight by batching with a long
- * batch_timeout_micros (they wait in the queue for the batch to fill), so the signal
- * arrives while they are running, without any sleep.
+ * SIGTERM / SIGINT end to end. Requests wait in a batching queue with a long
+ * batch_timeout_micros when the signal arrives (a drain flushes them at once), and one REST
+ * request is held in flight by its unfinished body (the server has its headers once it
+ * answers `Expect: 100-continue`), so the drain is still under way while the test looks at
+ * readiness and refusals, without any sleep.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -44,6 +47,36 @@ function queued(s: Serve, n: number): Promise<true> {
     30_000,
     50,
   );
+}
+
+interface HeldRequest {
+  /** Sends the rest of the body. */
+  finish(): void;
+  readonly response: Promise<{ status: number; body: any }>;
+}
+
+/** A predict whose body is still arriving: in flight once the server has answered 100-continue. */
+async function holdPredict(restUrl: string, x: number): Promise<HeldRequest> {
+  const body = JSON.stringify({ instances: [[x]] });
+  const url = new URL(`${restUrl}/v1/models/half_plus_two:predict`);
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    headers: { 'content-length': body.length, expect: '100-continue' },
+  });
+  const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+  });
+  response.catch(() => undefined); // the SIGINT test expects it to fail
+  await new Promise<void>((resolve) => req.once('continue', () => resolve()));
+  return { finish: () => req.end(body), response };
 }
 
 type Ctor = new (address: string, creds: grpc.ChannelCredentials) => grpc.Client;
@@ -96,12 +129,13 @@ describe('SIGTERM with requests in flight', { timeout: 120_000 }, () => {
       ),
     );
     await queued(s, xs.length);
+    const held = await holdPredict(s.rest, 7);
     const ready = await fetch(`${s.rest}/readyz`);
     assert.equal(ready.status, 200);
 
     s.child.kill('SIGTERM');
     await s.waitForLog((l) => l.msg?.startsWith('Received SIGTERM: draining') === true, 20_000, 'drain start');
-    // Readiness is false as soon as the drain starts, while the requests are still queued.
+    // Readiness is false as soon as the drain starts, while a request is still in flight.
     await sawNotServing;
     const readyz = await fetch(`${s.rest}/readyz`);
     assert.equal(readyz.status, 503);
@@ -112,6 +146,9 @@ describe('SIGTERM with requests in flight', { timeout: 120_000 }, () => {
     watch.cancel();
     health.close();
 
+    // The queued batch ran when the drain started; the held request finishes now.
+    held.finish();
+    assert.deepEqual(await held.response, { status: 200, body: { predictions: [[5.5]] } });
     const restResults = await Promise.all(rest);
     restResults.forEach((r, i) => assert.deepEqual(r, { status: 200, body: { predictions: [[0.5 * xs[i]! + 2]] } }));
     const grpcResults = await Promise.all(grpcCalls);
@@ -133,7 +170,7 @@ describe('a second SIGINT exits at once', { timeout: 120_000 }, () => {
   let s: Serve;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tfs-e2e-sigint-'));
-    // A batch that would wait 60 s, and a grace period as long: only the second signal ends it.
+    // A request held in flight and a 60 s grace period: only the second signal ends the drain.
     s = await startServe([...configs(dir, 60_000_000), '--shutdown_grace_period_ms=60000']);
   });
   after(async () => {
@@ -142,18 +179,18 @@ describe('a second SIGINT exits at once', { timeout: 120_000 }, () => {
   });
 
   test('the first SIGINT drains (waiting for the in-flight request), the second exits without waiting', async () => {
-    const pending = postJson(`${s.rest}/v1/models/half_plus_two:predict`, { instances: [[1]] }).then(
+    const held = await holdPredict(s.rest, 1);
+    const pending = held.response.then(
       (r) => r,
       (e: unknown) => e,
     );
-    await queued(s, 1);
     s.child.kill('SIGINT');
     await s.waitForLog((l) => l.msg?.startsWith('Received SIGINT: draining') === true, 20_000, 'drain start');
     const started = Date.now();
     s.child.kill('SIGINT');
     const code = await s.exited;
     assert.equal(code, 130);
-    assert.ok(Date.now() - started < 20_000, 'exited without waiting for the batch or the grace period');
+    assert.ok(Date.now() - started < 20_000, 'exited without waiting for the request or the grace period');
     assert.ok(s.logs.some((l) => l.msg === 'Received SIGINT again: exiting now'));
     // The request still in flight was cut off (the process is gone), not answered.
     assert.ok((await pending) instanceof Error);
