@@ -111,6 +111,8 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
   GatherV2: (args) =>
     Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.shape.includes(0)) ||
     Number((args.attrs as { batchDims?: number } | undefined)?.batchDims ?? 0) !== 0,
+  // String values abort the wasm module (`Aborted()`: VarLen string features, tf1_sparse_varlen).
+  SparseToDense: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
 };
 
 /** Those kernels run on cpu's kernel in the cases they get wrong. */
