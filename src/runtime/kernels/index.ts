@@ -22,6 +22,7 @@ import { TENSOR_ARRAY_KERNELS } from './tensor-array.js';
 import { TENSOR_LIST_KERNELS } from './tensor-list.js';
 import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
+import { CONV_KERNELS } from './conv.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -38,6 +39,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SEGMENT_KERNELS,
   SPARSE_CROSS_KERNELS,
   TENSOR_KERNELS,
+  CONV_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
