@@ -23,6 +23,7 @@ import { TENSOR_LIST_KERNELS } from './tensor-list.js';
 import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS } from './conv.js';
+import { IMAGE_DECODE_KERNELS } from './image-decode.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -40,6 +41,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SPARSE_CROSS_KERNELS,
   TENSOR_KERNELS,
   CONV_KERNELS,
+  IMAGE_DECODE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
