@@ -24,6 +24,7 @@ import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
+import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -42,6 +43,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   TENSOR_KERNELS,
   CONV_KERNELS,
   IMAGE_DECODE_KERNELS,
+  IMAGE_RESIZE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
