@@ -57,6 +57,7 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['StaticRegexReplace', '_TfsStaticRegexReplace'],
   ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
   ['BitwiseAnd', '_TfsBitwiseAnd'],
+  ['EnsureShape', '_TfsEnsureShape'],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
