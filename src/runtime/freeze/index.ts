@@ -313,7 +313,9 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
   applyFloat64Policy(graph, fz, plans);
   // int64/uint32/uint64 constants beyond int32 are refused with the signatures that reach
   // them (wide-int-policy.ts); their weights are gone with their Const op.
-  for (const n of refuseWideIntConsts(graph.node, fz.weights, (w) => fz.weightSources.has(w))) fz.weights.delete(n);
+  const isVariable = (w: string): boolean => fz.weightSources.has(w);
+  const wide = [graph.node, ...graph.library.function.map((f) => f.nodeDef)].flatMap((nodes) => [...refuseWideIntConsts(nodes, fz.weights, isVariable)]);
+  for (const n of wide) fz.weights.delete(n);
   const unsupported = new Map<string, Set<string>>();
   const note = (op: string, who: string): void => {
     let s = unsupported.get(op);
