@@ -21,3 +21,12 @@ test('wasm: Equal/NotEqual on strings, float OneHot, GatherV2 with empty operand
   const b = tf.gather(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.tensor2d([[2, 0], [1, 1]], [2, 2], 'int32'), 1, 1);
   assert.deepEqual(Array.from(b.dataSync()), [3, 1, 5, 5]);
 });
+
+test('wasm: SparseToDense of strings (aborted the module) runs on cpu', async () => {
+  await initBackend('wasm');
+  await tf.setBackend('wasm');
+  const vals = tf.tensor(['a', 'b'].map((x) => new TextEncoder().encode(x)), [2], 'string');
+  const d = tf.sparseToDense(tf.tensor2d([[0, 0], [1, 1]], [2, 2], 'int32'), vals, [2, 3], tf.scalar(new Uint8Array(0), 'string'));
+  // tf.sparse.to_dense(tf.SparseTensor([[0, 0], [1, 1]], [b"a", b"b"], [2, 3]))
+  assert.deepEqual((tf.engine().readSync(d.dataId) as Uint8Array[]).map((b) => Buffer.from(b).toString('latin1')), ['a', '', '', '', 'b', '']);
+});

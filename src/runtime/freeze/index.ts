@@ -24,6 +24,7 @@ import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { MetaGraphDefObject, SignatureDefObject } from '../../savedmodel/proto-types.js';
 import { fuseGraph } from '../fuse.js';
 import { castOnlyFloat64Feeds, refuseInexactFloat64Consts } from '../float64-policy.js';
+import { refuseWideIntConsts } from '../wide-int-policy.js';
 import { tfjsTypeName, type GraphJson, type NodeJson } from '../graph-json.js';
 import { ASYNC_OPS, VARIABLE_WRITE_OPS } from '../op-registry.js';
 import { splitRef } from './bind.js';
@@ -310,6 +311,11 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
   };
   const origin: Origin = (n, op) => fz.originOf(n, op);
   applyFloat64Policy(graph, fz, plans);
+  // int64/uint32/uint64 constants beyond int32 are refused with the signatures that reach
+  // them (wide-int-policy.ts); their weights are gone with their Const op.
+  const isVariable = (w: string): boolean => fz.weightSources.has(w);
+  const wide = [graph.node, ...graph.library.function.map((f) => f.nodeDef)].flatMap((nodes) => [...refuseWideIntConsts(nodes, fz.weights, isVariable)]);
+  for (const n of wide) fz.weights.delete(n);
   const unsupported = new Map<string, Set<string>>();
   const note = (op: string, who: string): void => {
     let s = unsupported.get(op);

@@ -66,6 +66,9 @@ export const LAYOUT_OPS = {
 
 const JS_DTYPES = new Set(['DT_BOOL', 'DT_STRING']);
 
+/** `Add`/`AddV2` on strings (TF concatenates; tfjs's add refuses strings): kernels/strings.ts. */
+export const STRING_ADD_OP = '_TfsStringAdd';
+
 /**
  * The `_Tfs*` op a TF node must run as instead of tfjs's mapping, or undefined to keep it.
  * `typeOf(attr)` gives a node's dtype attr (`DT_*`), `intOf(attr)` an int attr.
@@ -76,5 +79,6 @@ export function layoutReplacement(op: string, typeOf: (a: string) => string, int
   if (op === 'ReverseV2' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.reverseV2;
   if (op === 'Tile' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.tile;
   if (op === 'GatherV2' && intOf('batch_dims') !== 0) return LAYOUT_OPS.gather;
+  if ((op === 'Add' || op === 'AddV2') && typeOf('T') === 'DT_STRING') return STRING_ADD_OP;
   return undefined;
 }

@@ -22,6 +22,9 @@ import { TENSOR_ARRAY_KERNELS } from './tensor-array.js';
 import { TENSOR_LIST_KERNELS } from './tensor-list.js';
 import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
+import { CONV_KERNELS } from './conv.js';
+import { IMAGE_DECODE_KERNELS } from './image-decode.js';
+import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -38,6 +41,9 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SEGMENT_KERNELS,
   SPARSE_CROSS_KERNELS,
   TENSOR_KERNELS,
+  CONV_KERNELS,
+  IMAGE_DECODE_KERNELS,
+  IMAGE_RESIZE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -51,6 +57,7 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['StaticRegexReplace', '_TfsStaticRegexReplace'],
   ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
   ['BitwiseAnd', '_TfsBitwiseAnd'],
+  ['EnsureShape', '_TfsEnsureShape'],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

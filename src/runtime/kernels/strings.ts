@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
+import { STRING_ADD_OP } from './control-names.js';
 import { printf, type PrintfSpec } from './format.js';
 import { hash64, sipHash24 } from './hash.js';
 import { compileRe2, re2Replace } from './regex.js';
@@ -192,6 +193,17 @@ function stringJoin(node: GraphNode): tf.Tensor {
   return stringTensor(out, shape);
 }
 
+/** `Add`/`AddV2` on strings: TF concatenates element-wise, with broadcasting. */
+function stringAdd(node: GraphNode): tf.Tensor {
+  const a = kernelInput(node, 0);
+  const b = kernelInput(node, 1);
+  const shape = broadcastShape(a.shape, b.shape);
+  const [ia, ib] = [broadcastIndex(shape, a.shape), broadcastIndex(shape, b.shape)];
+  const [va, vb] = [bytesOf(a), bytesOf(b)];
+  const none = new Uint8Array(0);
+  return stringTensor(Array.from(ia, (i, f) => concatBytes([va[i]!, vb[ib[f]!]!], none)), shape);
+}
+
 function reduceJoin(node: GraphNode): tf.Tensor {
   const x = kernelInput(node, 0);
   const rank = x.rank;
@@ -348,6 +360,8 @@ export const STRING_KERNELS: readonly KernelEntry[] = [
   { op: 'Substr', kernel: substr },
   { op: 'StringJoin', kernel: stringJoin },
   { op: 'ReduceJoin', kernel: reduceJoin },
+  // Add/AddV2 of strings (tfjs's add refuses strings); the freezer renames them (control-names.ts).
+  { op: STRING_ADD_OP, kernel: stringAdd },
   { op: 'AsString', kernel: asString },
   { op: 'StringToNumber', kernel: stringToNumber },
   { op: 'StaticRegexFullMatch', kernel: (node) => fullMatch(node, attrText(node, 'pattern')) },

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrBool, attrText, attrType, broadcastIndex, broadcastShape, numbersOf, sizeOf, stridesOf } from './util.js';
+import { attrBool, attrText, attrType, broadcastIndex, broadcastShape, numbersOf, rawAttr, sizeOf, stridesOf } from './util.js';
 
 const WIDTH: Record<string, [bits: number, signed: boolean]> = {
   DT_INT8: [8, true],
@@ -191,7 +191,28 @@ function cumulativeLogsumexp(node: GraphNode): tf.Tensor {
   return tf.tensor(Float32Array.from(out), x.shape, 'float32');
 }
 
+const shapeText = (dims: readonly number[]): string => `[${dims.map((d) => (d < 0 ? '?' : String(d))).join(',')}]`;
+
+/**
+ * `EnsureShape`: the input unchanged when its shape is compatible with the `shape` attr (-1:
+ * any size), else TF's error. (tfjs-converter reads the shape as a second input, which TF's
+ * op does not have, and fails with a TypeError; the freezer renames the op to this one.)
+ */
+function ensureShape(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  const want = rawAttr(node, 'shape')?.shape;
+  if (want && !want.unknownRank) {
+    const dims = want.dim.map((d) => Number(d.size));
+    if (dims.length !== x.rank || dims.some((d, i) => d >= 0 && d !== x.shape[i])) {
+      const name = ((node as unknown as { inputNames?: string[] }).inputNames?.[0] ?? 'input').replace(/:0$/, '');
+      throw Errors.kernelArgument(`Shape of tensor ${name} ${shapeText(x.shape)} is not compatible with expected shape ${shapeText(dims)}.`);
+    }
+  }
+  return tf.clone(x);
+}
+
 export const TENSOR_KERNELS: readonly KernelEntry[] = [
+  { op: '_TfsEnsureShape', kernel: ensureShape },
   { op: 'TensorScatterAdd', kernel: (node) => tensorScatter(node, true) },
   // tfjs's own TensorScatterUpdate writes into its input's buffer, so another op reading
   // the same tensor saw the updates; freeze.ts renames the op to this copy-on-write kernel.

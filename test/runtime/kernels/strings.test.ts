@@ -100,3 +100,13 @@ test('a constant pattern tfs cannot run exactly is refused when the graph is fro
   familyNode('Invert', { T: { type: 'DT_UINT16' } }, typed);
   assert.deepEqual(typed, { T: { type: 'DT_INT32' }, _tfs_type_T: s('DT_UINT16') });
 });
+
+test('Add on strings concatenates with broadcasting, bytes kept as they are', () => {
+  // tf.constant([[b"a", b"\xff"], [b"", b"c"]]) + b"\x00|", and + [b"x", b"y"]
+  const x = str(['a', '\xff', '', 'c'], [2, 2]);
+  const r = run('_TfsStringAdd', [x, str(['\x00|'], [])])[0]!;
+  assert.deepEqual(r.shape, [2, 2]);
+  assert.deepEqual(texts(r), ['a\x00|', '\xff\x00|', '\x00|', 'c\x00|']);
+  assert.deepEqual(texts(run('_TfsStringAdd', [x, str(['x', 'y'])])[0]!), ['ax', '\xffy', 'x', 'cy']);
+  assert.throws(() => run('_TfsStringAdd', [x, str(['x', 'y', 'z'])]), /Incompatible shapes/);
+});

@@ -1,0 +1,255 @@
+/**
+ * Image resizing ops tfjs-converter does not map, with TensorFlow's semantics
+ * (tensorflow/core/kernels/image/resize_bicubic_op.cc, resize_area_op.cc,
+ * scale_and_translate_op.cc and sampling_kernels.h): `ResizeBicubic` (align_corners,
+ * half_pixel_centers with Keys' a = -0.5 and edge weights renormalised, or the legacy
+ * a = -0.75 with edges clamped; weights from TF's 1024-entry table), `ResizeArea` and
+ * `ScaleAndTranslate` (tf.image.resize with antialias or lanczos/gaussian/box/mitchell
+ * kernels). Every op is separable: each output row and column is a weighted sum of input
+ * rows and columns ("taps"); scales and sample positions are computed in float32 as TF
+ * does. Images are NHWC of any real type; results are float32.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphNode } from '@tensorflow/tfjs-converter';
+import { Errors } from '../../errors.js';
+import { kernelInput, type KernelEntry } from './types.js';
+import { attrBool, attrText, numbersOf } from './util.js';
+
+const f32 = Math.fround;
+
+/** Input indices and weights that make one output row (or column). */
+interface Taps {
+  readonly idx: number[];
+  readonly w: number[];
+}
+
+/** The 4-D image and the output size from a `size` input, checked as TF checks them. */
+function imageAndSize(node: GraphNode, op: string): { x: tf.Tensor; shape: number[]; out: [number, number] } {
+  const x = kernelInput(node, 0);
+  if (x.rank !== 4) throw Errors.kernelArgument(`input must be 4-dimensional[${x.shape.join(',')}]`);
+  const size = numbersOf(kernelInput(node, 1));
+  if (size.length !== 2) throw Errors.kernelArgument(`shape_t must have two elements ${size.length}`);
+  if (size[0]! <= 0 || size[1]! <= 0) throw Errors.kernelArgument(`${op}: output dimensions must be positive`);
+  if (x.shape[1] === 0 || x.shape[2] === 0) throw Errors.kernelArgument(`${op}: input image must be of non-zero size`);
+  return { x, shape: x.shape, out: [size[0]!, size[1]!] };
+}
+
+/** out[b, y, x, c] = Σ rows[y].w · Σ cols[x].w · in[b, rows[y].idx, cols[x].idx, c]. */
+function separable(x: tf.Tensor, shape: readonly number[], rows: readonly Taps[], cols: readonly Taps[]): tf.Tensor {
+  const [n, h, w, c] = shape as [number, number, number, number];
+  const src = x.dataSync() as ArrayLike<number>;
+  const oh = rows.length;
+  const ow = cols.length;
+  const mid = new Float64Array(oh * w * c);
+  const out = new Float32Array(n * oh * ow * c);
+  for (let b = 0; b < n; b++) {
+    mid.fill(0);
+    for (let y = 0; y < oh; y++) {
+      const t = rows[y]!;
+      for (let k = 0; k < t.idx.length; k++) {
+        const base = ((b * h + t.idx[k]!) * w) * c;
+        const wk = t.w[k]!;
+        for (let i = 0; i < w * c; i++) mid[y * w * c + i]! += wk * src[base + i]!;
+      }
+    }
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) {
+        const t = cols[xo]!;
+        for (let ch = 0; ch < c; ch++) {
+          let s = 0;
+          for (let k = 0; k < t.idx.length; k++) s += t.w[k]! * mid[(y * w + t.idx[k]!) * c + ch]!;
+          out[((b * oh + y) * ow + xo) * c + ch] = s;
+        }
+      }
+    }
+  }
+  return tf.tensor(out, [n, oh, ow, c], 'float32');
+}
+
+/** TF's CalculateResizeScale, in float32. */
+function resizeScale(inSize: number, outSize: number, alignCorners: boolean): number {
+  return alignCorners && outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : f32(inSize / outSize);
+}
+
+const TABLE_SIZE = 1024;
+const cubicTables = new Map<number, Float32Array>();
+
+/** TF's bicubic coefficient table for a = -0.5 (Keys) or -0.75 (legacy). */
+function cubicTable(a: number): Float32Array {
+  let t = cubicTables.get(a);
+  if (t) return t;
+  t = new Float32Array((TABLE_SIZE + 1) * 2);
+  for (let i = 0; i <= TABLE_SIZE; i++) {
+    let x = i / TABLE_SIZE;
+    t[i * 2] = ((a + 2) * x - (a + 3)) * x * x + 1;
+    x += 1;
+    t[i * 2 + 1] = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  }
+  cubicTables.set(a, t);
+  return t;
+}
+
+/** lrintf: round half to even. */
+function lrint(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function bicubicTaps(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean): Taps[] {
+  const scale = resizeScale(inSize, outSize, alignCorners);
+  const keys = halfPixel;
+  const table = cubicTable(keys ? -0.5 : -0.75);
+  const taps: Taps[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const at = halfPixel ? f32(f32(f32(o + 0.5) * scale) - 0.5) : f32(o * scale);
+    const loc = Math.floor(at);
+    const off = lrint(f32(f32(at - loc) * TABLE_SIZE));
+    const w = [table[off * 2 + 1]!, table[off * 2]!, table[(TABLE_SIZE - off) * 2]!, table[(TABLE_SIZE - off) * 2 + 1]!];
+    const idx = [loc - 1, loc, loc + 1, loc + 2].map((i) => Math.min(Math.max(i, 0), inSize - 1));
+    if (keys) {
+      // Samples outside the image get weight 0 and the rest are renormalised.
+      for (let k = 0; k < 4; k++) if (idx[k] !== loc - 1 + k) w[k] = 0;
+      const sum = f32(f32(f32(w[0]! + w[1]!) + w[2]!) + w[3]!);
+      if (Math.abs(sum) >= 1000 * 1.1754943508222875e-38) {
+        const inv = f32(1 / sum);
+        for (let k = 0; k < 4; k++) w[k] = f32(w[k]! * inv);
+      }
+    }
+    taps.push({ idx, w });
+  }
+  return taps;
+}
+
+function resizeBicubic(node: GraphNode): tf.Tensor {
+  const { x, shape, out } = imageAndSize(node, 'ResizeBicubic');
+  const align = attrBool(node, 'align_corners', false);
+  const half = attrBool(node, 'half_pixel_centers', false);
+  if (align && half) throw Errors.kernelArgument('If half_pixel_centers is True, align_corners must be False.');
+  return separable(x, shape, bicubicTaps(shape[1]!, out[0], align, half), bicubicTaps(shape[2]!, out[1], align, half));
+}
+
+/** ResizeArea: each output cell averages the input cells it covers, weighted by overlap. */
+function areaTaps(inSize: number, outSize: number, alignCorners: boolean): Taps[] {
+  const scale = resizeScale(inSize, outSize, alignCorners);
+  const norm = f32(1 / scale);
+  const taps: Taps[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const lo = f32(o * scale);
+    const hi = f32((o + 1) * scale);
+    const idx: number[] = [];
+    const w: number[] = [];
+    for (let i = Math.floor(lo); i < Math.ceil(hi); i++) {
+      const part = i < lo ? (i + 1 > hi ? scale : f32(i + 1 - lo)) : i + 1 > hi ? f32(hi - i) : 1;
+      idx.push(Math.min(i, inSize - 1));
+      w.push(part * norm);
+    }
+    taps.push({ idx, w });
+  }
+  return taps;
+}
+
+function resizeArea(node: GraphNode): tf.Tensor {
+  const { x, shape, out } = imageAndSize(node, 'ResizeArea');
+  const align = attrBool(node, 'align_corners', false);
+  return separable(x, shape, areaTaps(shape[1]!, out[0], align), areaTaps(shape[2]!, out[1], align));
+}
+
+/** sampling_kernels.h: the kernel function and its radius. */
+interface SamplingKernel {
+  readonly radius: number;
+  readonly f: (x: number) => number;
+}
+
+const PI = f32(3.14159265359);
+
+function lanczos(radius: number): SamplingKernel {
+  return {
+    radius,
+    f: (x) => {
+      x = Math.abs(x);
+      if (x > radius) return 0;
+      if (x <= 1e-3) return 1;
+      return f32((radius * Math.sin(PI * x) * Math.sin((PI * x) / radius)) / (PI * PI * x * x));
+    },
+  };
+}
+
+const SAMPLING_KERNELS: Readonly<Record<string, SamplingKernel>> = {
+  lanczos1: lanczos(1),
+  lanczos3: lanczos(3),
+  lanczos5: lanczos(5),
+  // sigma 0.5, radius 3 sigma (Turkowski's suggestion, as TF)
+  gaussian: { radius: 1.5, f: (x) => (Math.abs(x) >= 1.5 ? 0 : f32(Math.exp((-x * x) / (2 * 0.5 * 0.5)))) },
+  box: { radius: 1, f: (x) => (Math.abs(x) < 0.5 ? 1 : Math.abs(x) === 0.5 ? 0.5 : 0) },
+  triangle: { radius: 1, f: (x) => (Math.abs(x) < 1 ? f32(1 - Math.abs(x)) : 0) },
+  keyscubic: {
+    radius: 2,
+    f: (x) => {
+      x = Math.abs(x);
+      if (x >= 2) return 0;
+      return f32(x >= 1 ? ((-0.5 * x + 2.5) * x - 4) * x + 2 : (1.5 * x - 2.5) * x * x + 1);
+    },
+  },
+  mitchellcubic: {
+    radius: 2,
+    f: (x) => {
+      x = Math.abs(x);
+      if (x >= 2) return 0;
+      return f32(x >= 1 ? (((-7 / 18) * x + 2) * x - 10 / 3) * x + 16 / 9 : ((7 / 6) * x - 2) * x * x + 8 / 9);
+    },
+  },
+};
+
+/** ComputeSpansCore: the input span and normalised kernel weights of each output pixel. */
+function spanTaps(k: SamplingKernel, outSize: number, inSize: number, scale: number, translate: number, antialias: boolean): Taps[] {
+  const invScale = f32(1 / scale);
+  const invTranslate = f32(-invScale * translate);
+  const kScale = antialias ? Math.max(invScale, 1) : 1;
+  const reach = f32(k.radius * kScale);
+  const taps: Taps[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const sample = f32(f32(f32(o + 0.5) * invScale) + invTranslate);
+    if (sample < 0 || sample > inSize) {
+      taps.push({ idx: [], w: [] });
+      continue;
+    }
+    const start = Math.min(Math.max(Math.ceil(f32(f32(sample - reach) - 0.5)), 0), inSize - 1);
+    const end = Math.min(Math.max(Math.floor(f32(f32(sample + reach) - 0.5)), 0), inSize - 1) + 1;
+    const idx: number[] = [];
+    const w: number[] = [];
+    let sum = 0;
+    for (let s = start; s < end; s++) {
+      const weight = k.f(Math.abs(f32(f32(f32(s + 0.5) - sample) * f32(1 / kScale))));
+      sum = f32(sum + weight);
+      idx.push(s);
+      w.push(weight);
+    }
+    if (Math.abs(sum) >= 1000 * 1.1754943508222875e-38) {
+      const inv = f32(1 / sum);
+      taps.push({ idx, w: w.map((v) => f32(v * inv)) });
+    } else taps.push({ idx, w: w.map(() => 0) });
+  }
+  return taps;
+}
+
+function scaleAndTranslate(node: GraphNode): tf.Tensor {
+  const op = 'ScaleAndTranslate';
+  const { x, shape, out } = imageAndSize(node, op);
+  const scale = numbersOf(kernelInput(node, 2));
+  const translate = numbersOf(kernelInput(node, 3));
+  if (scale.length !== 2 || translate.length !== 2) throw Errors.kernelArgument('scale and translation must be of size 2.');
+  if (scale[0]! <= 0 || scale[1]! <= 0) throw Errors.kernelArgument('Scale must be greater than zero.');
+  const kernelType = attrText(node, 'kernel_type', 'lanczos3');
+  const k = SAMPLING_KERNELS[kernelType];
+  if (!k) throw Errors.kernelArgument(`Unrecognized kernel type: ${kernelType}`);
+  const aa = attrBool(node, 'antialias', true);
+  const rows = spanTaps(k, out[0], shape[1]!, scale[0]!, translate[0]!, aa);
+  const cols = spanTaps(k, out[1], shape[2]!, scale[1]!, translate[1]!, aa);
+  return separable(x, shape, rows, cols);
+}
+
+export const IMAGE_RESIZE_KERNELS: readonly KernelEntry[] = [
+  { op: 'ResizeBicubic', kernel: resizeBicubic },
+  { op: 'ResizeArea', kernel: resizeArea },
+  { op: 'ScaleAndTranslate', kernel: scaleAndTranslate },
+];
