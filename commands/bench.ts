@@ -30,7 +30,7 @@ and prints the first failing status and body.`;
   static override enableJsonFlag = true;
 
   static override flags = {
-    url: Flags.string({ description: 'REST base URL, e.g. http://127.0.0.1:8501', exclusive: ['grpc'] }),
+    url: Flags.string({ description: 'REST base URL, e.g. http://127.0.0.1:8501 or https://tfs.example.com', exclusive: ['grpc'] }),
     grpc: Flags.string({ description: 'gRPC address host:port, e.g. 127.0.0.1:8500', exclusive: ['url'] }),
     model: Flags.string({ description: 'model name' }),
     version: Flags.integer({ description: 'model version', exclusive: ['label'] }),
@@ -39,6 +39,9 @@ and prints the first failing status and body.`;
     body: Flags.string({
       description: 'request body: JSON text or @file.json (REST: the predict body; gRPC: a PredictRequest in protobuf JSON form)',
     }),
+    input: Flags.string({ char: 'i', description: 'a file of several request bodies, sent in turn: one JSON document per line (REST bodies, or PredictRequests in JSON for gRPC), or one JSON array of them' }),
+    cacert: Flags.string({ description: 'PEM CA bundle to trust: for an https:// --url, or for --grpc over TLS (implies --grpc-tls)' }),
+    'grpc-tls': Flags.boolean({ description: "--grpc over TLS (Node's root CAs unless --cacert is given)" }),
     auto: Flags.boolean({ description: "build random valid inputs from the model's metadata" }),
     batch: Flags.integer({ description: 'rows per request with --auto', default: 1, min: 1 }),
     concurrency: Flags.integer({ char: 'c', description: 'closed loop: concurrent clients (default 8)', min: 1, exclusive: ['rate'] }),
@@ -126,6 +129,9 @@ function benchOptionsOf(flags: BenchFlags, headers: [string, string][], tty: boo
     ...(flags.label !== undefined ? { label: flags.label } : {}),
     ...(flags.signature !== undefined ? { signature: flags.signature } : {}),
     ...(flags.body !== undefined ? { body: flags.body } : {}),
+    ...(flags.input !== undefined ? { input: flags.input } : {}),
+    ...(flags.cacert !== undefined ? { caFile: flags.cacert } : {}),
+    grpcTls: flags['grpc-tls'],
     auto: flags.auto,
     batch: flags.batch,
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
