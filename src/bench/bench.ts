@@ -21,6 +21,7 @@ import {
 } from './inputs.js';
 import { parseSweep, runSweep, suggestBatching, type BatchingSuggestion, type SweepResult } from './sweep.js';
 import { GrpcTarget, RestTarget, type Target } from './targets.js';
+import { breakdownOf, readHistogramTotals, type ServerBreakdown } from './server-breakdown.js';
 
 export interface BenchOptions extends ModelSelector {
   readonly url?: string;
@@ -33,6 +34,8 @@ export interface BenchOptions extends ModelSelector {
   readonly caFile?: string;
   /** gRPC over TLS (Node's root CAs unless caFile is given). */
   readonly grpcTls?: boolean;
+  /** The server's Prometheus page: read before and after a single run for {@link ServerBreakdown}. */
+  readonly metricsUrl?: string;
   readonly auto?: boolean;
   readonly batch?: number;
   readonly concurrency?: number;
@@ -54,7 +57,7 @@ export interface BenchOptions extends ModelSelector {
 }
 
 export type BenchOutput =
-  | { readonly kind: 'run'; readonly result: RunResult }
+  | { readonly kind: 'run'; readonly result: RunResult; readonly server?: ServerBreakdown }
   | { readonly kind: 'sweep'; readonly sweep: SweepResult; readonly suggestion?: BatchingSuggestion };
 
 /** REST target: --body, --input or --auto (metadata over the same TLS settings). */
@@ -131,11 +134,13 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
       }
       return { kind: 'sweep', sweep };
     }
+    const before = o.metricsUrl === undefined ? undefined : await readHistogramTotals(o.metricsUrl, o.model);
     const result =
       o.rate !== undefined
         ? await openLoop(target, o.rate, { ...limits, maxInFlight: o.maxInFlight ?? 1024 })
         : await closedLoop(target, o.concurrency ?? 8, limits);
-    return { kind: 'run', result };
+    if (!before) return { kind: 'run', result };
+    return { kind: 'run', result, server: breakdownOf(o.metricsUrl!, before, await readHistogramTotals(o.metricsUrl!, o.model)) };
   } finally {
     await target.close();
   }
