@@ -4,6 +4,7 @@ import { runBench, runFromJson, type BenchOutput } from '../src/bench/bench.js';
 import { compareRuns, formatCompare, formatRun, formatSweep, type CompareRow } from '../src/bench/format.js';
 import { checkGates, parseDurationMs, parseHeader, type GateVerdict } from '../src/bench/gates.js';
 import { renderReport } from '../src/bench/report.js';
+import { formatBreakdown } from '../src/bench/server-breakdown.js';
 
 export default class Bench extends Command {
   static override summary = 'Load-test the REST or gRPC predict endpoint of tfs or any TensorFlow Serving.';
@@ -30,7 +31,7 @@ and prints the first failing status and body.`;
   static override enableJsonFlag = true;
 
   static override flags = {
-    url: Flags.string({ description: 'REST base URL, e.g. http://127.0.0.1:8501', exclusive: ['grpc'] }),
+    url: Flags.string({ description: 'REST base URL, e.g. http://127.0.0.1:8501 or https://tfs.example.com', exclusive: ['grpc'] }),
     grpc: Flags.string({ description: 'gRPC address host:port, e.g. 127.0.0.1:8500', exclusive: ['url'] }),
     model: Flags.string({ description: 'model name' }),
     version: Flags.integer({ description: 'model version', exclusive: ['label'] }),
@@ -39,6 +40,10 @@ and prints the first failing status and body.`;
     body: Flags.string({
       description: 'request body: JSON text or @file.json (REST: the predict body; gRPC: a PredictRequest in protobuf JSON form)',
     }),
+    input: Flags.string({ char: 'i', description: 'a file of several request bodies, sent in turn: one JSON document per line (REST bodies, or PredictRequests in JSON for gRPC), or one JSON array of them' }),
+    cacert: Flags.string({ description: 'PEM CA bundle to trust: for an https:// --url, or for --grpc over TLS (implies --grpc-tls)' }),
+    'metrics-url': Flags.string({ description: "the server's Prometheus page (e.g. http://127.0.0.1:8501/monitoring/prometheus/metrics): read before and after the run to print where the server spent the time (request, queue, compute, batch size)" }),
+    'grpc-tls': Flags.boolean({ description: "--grpc over TLS (Node's root CAs unless --cacert is given)" }),
     auto: Flags.boolean({ description: "build random valid inputs from the model's metadata" }),
     batch: Flags.integer({ description: 'rows per request with --auto', default: 1, min: 1 }),
     concurrency: Flags.integer({ char: 'c', description: 'closed loop: concurrent clients (default 8)', min: 1, exclusive: ['rate'] }),
@@ -90,7 +95,10 @@ and prints the first failing status and body.`;
       this.error((err as Error).message, { exit: 2 });
     }
     if (tty) process.stderr.write('\n');
-    if (out.kind === 'run') this.log(formatRun(out.result));
+    if (out.kind === 'run') {
+      this.log(formatRun(out.result));
+      if (out.server) this.log(formatBreakdown(out.server));
+    }
     else {
       this.log(formatSweep(out.sweep));
       if (out.suggestion) this.log(`\nsuggested batching parameters:\n${out.suggestion.pbtxt}\n${out.suggestion.reasoning.map((r) => `  - ${r}`).join('\n')}`);
@@ -126,6 +134,10 @@ function benchOptionsOf(flags: BenchFlags, headers: [string, string][], tty: boo
     ...(flags.label !== undefined ? { label: flags.label } : {}),
     ...(flags.signature !== undefined ? { signature: flags.signature } : {}),
     ...(flags.body !== undefined ? { body: flags.body } : {}),
+    ...(flags.input !== undefined ? { input: flags.input } : {}),
+    ...(flags.cacert !== undefined ? { caFile: flags.cacert } : {}),
+    grpcTls: flags['grpc-tls'],
+    ...(flags['metrics-url'] !== undefined ? { metricsUrl: flags['metrics-url'] } : {}),
     auto: flags.auto,
     batch: flags.batch,
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),

@@ -1,6 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { TfsError } from '../src/errors.js';
 import { inspect } from '../src/savedmodel/inspect.js';
+import { opSupport, opSupportLines } from '../src/commands-support/op-support.js';
 import { BACKEND_NAMES, type BackendName } from '../src/runtime/backend.js';
 
 /** `tfs inspect <dir>`: what `saved_model_cli show` prints (logic in src/savedmodel/inspect.ts). */
@@ -10,7 +11,9 @@ export default class Inspect extends Command {
   static override description = `Without flags, prints what \`saved_model_cli show --dir <dir> --all\` prints: every MetaGraphDef, each SignatureDef with the dtype, shape and tensor name of its inputs and outputs and its method name, the ops the graph uses, and for TF2 models the concrete functions.
 --tag_set alone lists the SignatureDef keys of that MetaGraphDef; --signature_def shows one signature (tag set serve unless --tag_set is given).
 Pointed at a model base path (numeric version subdirectories), it lists the versions and shows the latest.
---json prints the same information as one JSON document (schemas/cli/inspect.schema.json).`;
+After that output comes an op-support section: per signature of each MetaGraphDef shown, the
+operations the embedded runtime lacks (what a load would refuse), or "all ops supported".
+--json prints the same information as one JSON document (schemas/cli/inspect.schema.json), the op support under "opSupport".`;
 
   static override examples = [
     '<%= config.bin %> inspect fixtures/models/half_plus_two/00000123',
@@ -49,8 +52,10 @@ Pointed at a model base path (numeric version subdirectories), it lists the vers
         ...(flags.tag_set !== undefined && !flags.all ? { tagSet: flags.tag_set } : {}),
         ...(flags.signature_def !== undefined && !flags.all ? { signatureDef: flags.signature_def } : {}),
       });
-      if (flags.json) this.log(JSON.stringify(result.report, null, 2));
-      else process.stdout.write(result.text);
+      // Op support: the freezer a load runs, on each MetaGraphDef shown.
+      const support = result.report.metaGraphs.map((mg) => opSupport(result.report.dir, mg.tags));
+      if (flags.json) this.log(JSON.stringify({ ...result.report, opSupport: support }, null, 2));
+      else process.stdout.write(result.text + opSupportLines(support, flags.all ? undefined : flags.signature_def).join('\n') + '\n');
     } catch (err) {
       if (!(err instanceof TfsError)) throw err;
       process.exitCode = 1;

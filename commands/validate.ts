@@ -1,6 +1,21 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { CONFIG_KINDS, formatIssue, type ConfigIssue, type ConfigKind } from '../src/config/validation.js';
-import { describeConfig, validateConfigFiles, type ValidateReport } from '../src/config/validate-files.js';
+import { describeConfig, validateConfigFiles, type FileReport, type ValidateReport } from '../src/config/validate-files.js';
+import type { ModelConfig } from '../src/config/types.js';
+import { modelCheckLines, type ModelCheck } from '../src/commands-support/check-models.js';
+import { BACKEND_NAMES, type BackendName } from '../src/runtime/backend.js';
+
+/** The models of each valid model config file, checked as serve loads them (--check-models). */
+async function checkFiles(files: readonly FileReport[], flags: { backend: BackendName; saved_model_tags: string }): Promise<{ file: string; models: ModelCheck[] }[]> {
+  const { checkModels } = await import('../src/commands-support/check-models.js');
+  const tags = flags.saved_model_tags.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const out: { file: string; models: ModelCheck[] }[] = [];
+  for (const f of files) {
+    if (!f.valid || f.config?.kind !== 'model_config') continue;
+    out.push({ file: f.file, models: await checkModels(f.config.models as ModelConfig[], { backend: flags.backend, tags }) });
+  }
+  return out;
+}
 
 function issueLines(issue: ConfigIssue): string[] {
   return issue.hint ? [formatIssue(issue), `  fix: ${issue.hint}`] : [formatIssue(issue)];
@@ -16,13 +31,17 @@ rules it applies: --model_config_file (ModelServerConfig), --batching_parameters
 Prints what it understood (models, base paths, version policies, labels; batching
 parameters with their defaults filled in), then every error and warning as
 file:line:column: message, with a line saying how to fix it. Exits 0 when every file is
-valid, 1 otherwise. --json prints the report documented by schemas/cli/validate.schema.json.`;
+valid, 1 otherwise. --json prints the report documented by schemas/cli/validate.schema.json.
+--check-models also loads every model each model config names, every version its policy
+selects, as tfs serve would at start-up (the runtime, then the warmup file), without
+serving; a model that would fail is reported with serve's error text and makes the exit 1.`;
 
   static override examples = [
     '<%= config.bin %> validate models.config',
     '<%= config.bin %> validate models.config batching.config monitoring.config',
     '<%= config.bin %> validate --kind batching batching_params.pbtxt',
     '<%= config.bin %> validate --json models.config',
+    '<%= config.bin %> validate --check-models models.config',
   ];
 
   static override enableJsonFlag = true;
@@ -38,14 +57,19 @@ valid, 1 otherwise. --json prints the report documented by schemas/cli/validate.
       description: 'read every file as this kind instead of detecting it',
       options: CONFIG_KINDS,
     })(),
+    'check-models': Flags.boolean({ description: 'also load every model (all versions its policy selects) as tfs serve would, without serving' }),
+    backend: Flags.option({ options: BACKEND_NAMES, default: 'auto' as BackendName, description: 'with --check-models: runtime backend, as serve --backend' })(),
+    saved_model_tags: Flags.string({ default: 'serve', description: 'with --check-models: tag set to load, as serve --saved_model_tags' }),
   };
 
-  async run(): Promise<ValidateReport> {
+  async run(): Promise<ValidateReport & { modelChecks?: { file: string; models: ModelCheck[] }[] }> {
     const { argv, flags } = await this.parse(Validate);
     const files = argv as string[];
     const report = validateConfigFiles(files, flags.kind as ConfigKind | undefined);
-    if (!report.valid) process.exitCode = 1;
-    if (this.jsonEnabled()) return report;
+    const modelChecks = flags['check-models'] ? await checkFiles(report.files, flags) : undefined;
+    const modelsOk = modelChecks?.every((c) => c.models.every((m) => m.ok)) ?? true;
+    if (!report.valid || !modelsOk) process.exitCode = 1;
+    if (this.jsonEnabled()) return modelChecks ? { ...report, valid: report.valid && modelsOk, modelChecks } : report;
 
     for (const f of report.files) {
       const how = f.kindSource === 'flag' ? '--kind' : `detected from ${f.kindSource}`;
@@ -56,11 +80,25 @@ valid, 1 otherwise. --json prints the report documented by schemas/cli/validate.
       if (f.upstream !== null) {
         this.log(`  tensorflow_model_server would fail with: ${f.upstream}`);
       }
+      this.printChecks(modelChecks?.find((c) => c.file === f.file)?.models);
     }
     const n = report.files.length;
     const bad = report.files.filter((f) => !f.valid).length;
     const counts = `${report.errorCount} error${report.errorCount === 1 ? '' : 's'}, ${report.warningCount} warning${report.warningCount === 1 ? '' : 's'}`;
     this.log(bad === 0 ? `${n} file${n === 1 ? '' : 's'} valid (${counts})` : `${bad} of ${n} file${n === 1 ? '' : 's'} invalid (${counts})`);
+    if (modelChecks) {
+      const models = modelChecks.flatMap((c) => c.models);
+      const failed = models.filter((m) => !m.ok).length;
+      this.log(failed === 0 ? `${models.length} model${models.length === 1 ? '' : 's'} load` : `${failed} of ${models.length} model${models.length === 1 ? '' : 's'} would fail to load`);
+    }
     return report;
+  }
+
+  /** --check-models: what each model did, errors on stderr. */
+  private printChecks(models: ModelCheck[] | undefined): void {
+    if (!models) return;
+    const lines = modelCheckLines(models);
+    for (const l of lines.out) this.log(l);
+    for (const l of lines.err) this.logToStderr(l);
   }
 }

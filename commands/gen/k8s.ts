@@ -29,12 +29,15 @@ export default class GenK8s extends Command {
     'Builds a Deployment (probes on /readyz and /healthz, graceful shutdown, non-root, GPU limits), a ClusterIP Service, a ConfigMap holding your config files verbatim, a HorizontalPodAutoscaler, a PodDisruptionBudget, a ServiceMonitor when monitoring is on, an Istio VirtualService and DestinationRule with --canary, a kustomization.yaml and a Dockerfile for --image. Every object is validated against its Kubernetes schema before it is written.',
     'Without --out the objects are printed as one YAML stream; with --out DIR each goes to its own file (apply with kubectl apply -k DIR).',
     'Models: every base_path in the model config must be on a model volume. --model_volume [TARGET=]KIND:VALUE mounts pvc:CLAIM, hostPath:/node/dir or emptyDir+init:IMAGE (an init container copies the models out of IMAGE, which holds them at the mount path). Without TARGET the volume is mounted at the directory holding every base_path (the base path itself for one model); TARGET is a mount path (/models=pvc:claim) or a model name (my_model=pvc:claim). Default: pvc:<name>-models.',
+    'Scaling: --autoscale keda replaces the HorizontalPodAutoscaler with a KEDA ScaledObject that reads tfs\'s request rate (or, with --keda_metric queue_depth, its batching queue) from Prometheus; CPU pods keep a CPU trigger, GPU pods scale on the serving signal alone. --kserve instead writes a KServe ServingRuntime running tfs and an InferenceService for one model (--model_name, --storage_uri). KEDA and KServe objects are validated against the CRD schemas in schemas/k8s/.',
   ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --model_config_file models.config --batching_parameters_file batching.pbtxt --image registry.example.com/tfs:0.1.0 --out k8s/',
     '<%= config.bin %> <%= command.id %> --model_name my_model --model_base_path /models/my_model --batching_parameters_file batching.pbtxt --gpu 1 --replicas 3 --namespace ml-serving --name tf-serving --image registry.example.com/tfs-gpu:0.1.0 --model_volume pvc:model-storage',
     '<%= config.bin %> <%= command.id %> --model_config_file models.config --canary classifier=1:90,2:10 --image registry.example.com/tfs:0.1.0 --out k8s/',
+    '<%= config.bin %> <%= command.id %> --model_config_file models.config --monitoring_config_file monitoring.config --autoscale keda --image registry.example.com/tfs:0.1.0 --out k8s/',
+    '<%= config.bin %> <%= command.id %> --model_name half_plus_two --kserve --storage_uri pvc://model-storage/half_plus_two --image registry.example.com/tfs:0.1.0 --out kserve/',
   ];
 
   static override enableJsonFlag = true;
@@ -62,6 +65,12 @@ export default class GenK8s extends Command {
     namespace: Flags.string({ summary: 'Namespace of every object (also set in kustomization.yaml).' }),
     replicas: Flags.integer({ summary: 'Minimum replicas (the HorizontalPodAutoscaler keeps at least this many).', default: d.replicas, min: 1, helpGroup: 'SCALING' }),
     max_replicas: Flags.integer({ summary: 'Maximum replicas for the autoscaler. [default: 2 x --replicas]', min: 1, helpGroup: 'SCALING', ...kebab('max_replicas') }),
+    autoscale: Flags.option({ options: ['cpu', 'keda'] as const, summary: 'What scales the pods: the CPU HorizontalPodAutoscaler, or a KEDA ScaledObject on tfs\'s request rate or queue depth in Prometheus (needs --monitoring_config_file; CPU pods keep a CPU trigger).', default: 'cpu', helpGroup: 'SCALING' })(),
+    keda_metric: Flags.option({ options: ['request_rate', 'queue_depth'] as const, summary: 'With --autoscale keda: requests/s per pod, or requests waiting in batching queues per pod (needs batching). [default: request_rate]', helpGroup: 'SCALING', ...kebab('keda_metric') })(),
+    keda_threshold: Flags.integer({ summary: 'With --autoscale keda: the per-pod target of --keda_metric. [default: 50 requests/s, or 8 queued]', min: 1, helpGroup: 'SCALING', ...kebab('keda_threshold') }),
+    prometheus_url: Flags.string({ summary: 'With --autoscale keda: the Prometheus KEDA queries. [default: http://prometheus-operated.monitoring.svc:9090]', helpGroup: 'SCALING', ...kebab('prometheus_url') }),
+    kserve: Flags.boolean({ summary: 'Emit a KServe ServingRuntime running tfs and an InferenceService using it (single model, --storage_uri), instead of the Deployment and its objects.', helpGroup: 'KSERVE' }),
+    storage_uri: Flags.string({ summary: 'With --kserve: where KServe fetches the model base path (pvc://claim/path, s3://bucket/path, gs://...).', helpGroup: 'KSERVE', ...kebab('storage_uri') }),
     target_cpu_utilization: Flags.integer({ summary: 'Average CPU utilisation (% of --cpu) the autoscaler aims for.', default: d.targetCpuUtilization, min: 1, max: 100, helpGroup: 'SCALING', ...kebab('target_cpu_utilization') }),
     gpu: Flags.integer({ summary: 'nvidia.com/gpu limit per pod (needs @tensorflow/tfjs-node-gpu in the image).', default: d.gpu, min: 0, helpGroup: 'RESOURCES' }),
     cpu: Flags.string({ summary: 'CPU request per pod.', default: d.cpu, helpGroup: 'RESOURCES' }),
@@ -109,6 +118,12 @@ export default class GenK8s extends Command {
       prestop_sleep_seconds: flags.prestop_sleep_seconds,
       drain_seconds: flags.drain_seconds,
       serve_arg: flags.serve_arg,
+      autoscale: flags.autoscale,
+      keda_metric: flags.keda_metric,
+      keda_threshold: flags.keda_threshold,
+      prometheus_url: flags.prometheus_url,
+      kserve: flags.kserve,
+      storage_uri: flags.storage_uri,
     };
 
     let bundle: K8sBundle;

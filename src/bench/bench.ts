@@ -3,7 +3,9 @@
  * loop), a sweep, or a batching suggestion, and return the result object that the command
  * prints as text or JSON. The command in commands/bench.ts only maps flags onto this.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
 import { closedLoop, openLoop, type LoopOptions, type RunResult } from './loops.js';
 import {
   fetchGrpcInputSpecs,
@@ -12,18 +14,28 @@ import {
   grpcPredictRequestFromJson,
   randomInputs,
   readBodyArg,
+  readInputFile,
   restBodyOf,
   restPath,
   type ModelSelector,
 } from './inputs.js';
 import { parseSweep, runSweep, suggestBatching, type BatchingSuggestion, type SweepResult } from './sweep.js';
 import { GrpcTarget, RestTarget, type Target } from './targets.js';
+import { breakdownOf, readHistogramTotals, type ServerBreakdown } from './server-breakdown.js';
 
 export interface BenchOptions extends ModelSelector {
   readonly url?: string;
   readonly grpc?: string;
   /** JSON literal or @file: a REST body, or a PredictRequest in protobuf JSON form for gRPC. */
   readonly body?: string;
+  /** A file of several bodies (JSON Lines or a JSON array), sent in turn. */
+  readonly input?: string;
+  /** PEM CA bundle to trust: https:// URLs, and gRPC with TLS (implies --grpc-tls). */
+  readonly caFile?: string;
+  /** gRPC over TLS (Node's root CAs unless caFile is given). */
+  readonly grpcTls?: boolean;
+  /** The server's Prometheus page: read before and after a single run for {@link ServerBreakdown}. */
+  readonly metricsUrl?: string;
   readonly auto?: boolean;
   readonly batch?: number;
   readonly concurrency?: number;
@@ -45,43 +57,58 @@ export interface BenchOptions extends ModelSelector {
 }
 
 export type BenchOutput =
-  | { readonly kind: 'run'; readonly result: RunResult }
+  | { readonly kind: 'run'; readonly result: RunResult; readonly server?: ServerBreakdown }
   | { readonly kind: 'sweep'; readonly sweep: SweepResult; readonly suggestion?: BatchingSuggestion };
+
+/** REST target: --body, --input or --auto (metadata over the same TLS settings). */
+async function restTarget(o: BenchOptions, url: string, sel: ModelSelector, ca: Buffer | undefined): Promise<Target> {
+  const batch = Math.max(1, o.batch ?? 1);
+  let body: string | string[];
+  if (o.body !== undefined) body = readBodyArg(o.body);
+  else if (o.input !== undefined) body = readInputFile(o.input);
+  else if (o.auto) body = restBodyOf(randomInputs(await fetchRestInputSpecs(url, sel, ca), batch), o.signature);
+  else throw new Error("give a request body with --body '<json>' or --body @file.json, several with --input file.jsonl, or --auto to build one from the model metadata");
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  return new RestTarget({ url, path: restPath(sel, 'predict'), body, connections: o.connections ?? o.concurrency ?? 8, timeoutMs, headers: o.headers ?? [], ...(ca ? { ca } : {}) });
+}
+
+/** gRPC target: plaintext, or TLS with --grpc-tls / --cacert. */
+async function grpcTarget(o: BenchOptions, address: string, sel: ModelSelector, ca: Buffer | undefined): Promise<Target> {
+  const credentials = o.grpcTls || ca ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure();
+  let request: Uint8Array | Uint8Array[];
+  if (o.body !== undefined) request = grpcPredictRequestFromJson(readBodyArg(o.body), sel);
+  else if (o.input !== undefined) request = readInputFile(o.input).map((b) => grpcPredictRequestFromJson(b, sel));
+  else if (o.auto) request = grpcPredictRequest(randomInputs(await fetchGrpcInputSpecs(address, sel, credentials), Math.max(1, o.batch ?? 1)), sel);
+  else throw new Error('give a request body with --body (a PredictRequest in JSON), several with --input file.jsonl, or --auto to build one from the model metadata');
+  return new GrpcTarget({
+    address,
+    method: '/tensorflow.serving.PredictionService/Predict',
+    request,
+    connections: o.connections ?? Math.min(4, Math.max(1, o.concurrency ?? 8)),
+    timeoutMs: o.timeoutMs ?? 30_000,
+    headers: o.headers ?? [],
+    credentials,
+  });
+}
 
 export async function buildTarget(o: BenchOptions): Promise<Target> {
   if ((o.url === undefined) === (o.grpc === undefined)) throw new Error('give exactly one of --url (REST) or --grpc (host:port)');
   if (!o.model) throw new Error('--model is required');
   if (o.version !== undefined && o.label !== undefined) throw new Error('--version and --label cannot be used together');
-  if (o.body !== undefined && o.auto) throw new Error('--body and --auto cannot be used together');
+  if ([o.body !== undefined, o.input !== undefined, o.auto === true].filter(Boolean).length > 1) throw new Error('give only one of --body, --input and --auto');
+  if (o.grpcTls && o.grpc === undefined) throw new Error('--grpc-tls is for --grpc targets (use an https:// --url for REST)');
   const sel: ModelSelector = {
     model: o.model,
     ...(o.version !== undefined ? { version: o.version } : {}),
     ...(o.label !== undefined ? { label: o.label } : {}),
     ...(o.signature !== undefined ? { signature: o.signature } : {}),
   };
-  const batch = Math.max(1, o.batch ?? 1);
-  const concurrency = o.concurrency ?? 8;
-  const timeoutMs = o.timeoutMs ?? 30_000;
+  const ca = o.caFile === undefined ? undefined : readFileSync(o.caFile);
   if (o.url !== undefined) {
-    let body: string;
-    if (o.body !== undefined) body = readBodyArg(o.body);
-    else if (o.auto) body = restBodyOf(randomInputs(await fetchRestInputSpecs(o.url, sel), batch), o.signature);
-    else throw new Error('give a request body with --body \'<json>\' or --body @file.json, or --auto to build one from the model metadata');
-    return new RestTarget({ url: o.url, path: restPath(sel, 'predict'), body, connections: o.connections ?? concurrency, timeoutMs, headers: o.headers ?? [] });
+    if (ca && !o.url.startsWith('https://')) throw new Error('--cacert needs an https:// --url');
+    return restTarget(o, o.url, sel, ca);
   }
-  const address = o.grpc!;
-  let request: Uint8Array;
-  if (o.body !== undefined) request = grpcPredictRequestFromJson(readBodyArg(o.body), sel);
-  else if (o.auto) request = grpcPredictRequest(randomInputs(await fetchGrpcInputSpecs(address, sel), batch), sel);
-  else throw new Error('give a request body with --body (a PredictRequest in JSON) or --auto to build one from the model metadata');
-  return new GrpcTarget({
-    address,
-    method: '/tensorflow.serving.PredictionService/Predict',
-    request,
-    connections: o.connections ?? Math.min(4, Math.max(1, concurrency)),
-    timeoutMs,
-    headers: o.headers ?? [],
-  });
+  return grpcTarget(o, o.grpc!, sel, ca);
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchOutput> {
@@ -107,11 +134,13 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
       }
       return { kind: 'sweep', sweep };
     }
+    const before = o.metricsUrl === undefined ? undefined : await readHistogramTotals(o.metricsUrl, o.model);
     const result =
       o.rate !== undefined
         ? await openLoop(target, o.rate, { ...limits, maxInFlight: o.maxInFlight ?? 1024 })
         : await closedLoop(target, o.concurrency ?? 8, limits);
-    return { kind: 'run', result };
+    if (!before) return { kind: 'run', result };
+    return { kind: 'run', result, server: breakdownOf(o.metricsUrl!, before, await readHistogramTotals(o.metricsUrl!, o.model)) };
   } finally {
     await target.close();
   }

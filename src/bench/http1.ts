@@ -8,6 +8,13 @@
  * chunked). One request is in flight per connection (no pipelining), like wrk.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+
+/** TLS for an https:// target: the CA to trust (default: Node's roots) and the name to verify. */
+export interface Http1Tls {
+  readonly ca?: Buffer;
+  readonly servername: string;
+}
 
 export interface HttpReply {
   readonly status: number;
@@ -36,10 +43,14 @@ class Connection {
     private readonly host: string,
     private readonly port: number,
     private readonly timeoutMs: number,
+    private readonly tls?: Http1Tls,
   ) {}
 
   private open(): Socket {
-    const s = connect({ host: this.host, port: this.port, noDelay: true });
+    const s = this.tls
+      ? tlsConnect({ host: this.host, port: this.port, servername: this.tls.servername, ALPNProtocols: ['http/1.1'], ...(this.tls.ca ? { ca: this.tls.ca } : {}) })
+      : connect({ host: this.host, port: this.port, noDelay: true });
+    if (this.tls) s.setNoDelay(true);
     s.setTimeout(this.timeoutMs);
     s.on('data', (d: Buffer) => this.onData(d));
     s.on('timeout', () => this.fail(new Error(`ETIMEDOUT: no response within ${this.timeoutMs} ms`)));
@@ -146,9 +157,9 @@ export class Http1Pool {
   private readonly all: Connection[] = [];
   private readonly waiters: Array<(c: Connection) => void> = [];
 
-  constructor(host: string, port: number, connections: number, timeoutMs: number) {
+  constructor(host: string, port: number, connections: number, timeoutMs: number, tls?: Http1Tls) {
     for (let i = 0; i < Math.max(1, connections); i++) {
-      const c = new Connection(host, port, timeoutMs);
+      const c = new Connection(host, port, timeoutMs, tls);
       this.all.push(c);
       this.idle.push(c);
     }

@@ -52,12 +52,44 @@ function specsOf(sig: SignatureDefJson | undefined, name: string): Record<string
   return out;
 }
 
-/** Fetch a signature's inputs from REST GET .../metadata. */
-export async function fetchRestInputSpecs(url: string, sel: ModelSelector): Promise<Record<string, InputSpec>> {
+/**
+ * `--input FILE`: several request bodies, sent in turn. One JSON document per line (JSON
+ * Lines; blank lines and lines starting with `#` skipped), or a file holding one JSON array
+ * of bodies. Each is checked to be JSON; line numbers name a bad one.
+ */
+export function readInputFile(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  if (text.trimStart().startsWith('[')) {
+    const arr = JSON.parse(text) as unknown;
+    if (!Array.isArray(arr) || arr.length === 0) throw new Error(`--input ${file}: a JSON array of request bodies must not be empty`);
+    return arr.map((b) => JSON.stringify(b));
+  }
+  const bodies: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    try {
+      JSON.parse(t);
+    } catch (e) {
+      throw new Error(`--input ${file}:${i + 1}: not a JSON request body: ${(e as Error).message}`, { cause: e });
+    }
+    bodies.push(t);
+  });
+  if (bodies.length === 0) throw new Error(`--input ${file}: no request bodies (one JSON document per line)`);
+  return bodies;
+}
+
+/** Fetch a signature's inputs from REST GET .../metadata (`ca`: a PEM CA bundle to trust for https). */
+export async function fetchRestInputSpecs(url: string, sel: ModelSelector, ca?: Buffer): Promise<Record<string, InputSpec>> {
   const target = new URL(restPath(sel, 'metadata'), url);
   let res: Response;
   try {
-    res = await fetch(target);
+    if (ca) {
+      const { Agent, fetch: undiciFetch } = await import('undici');
+      res = (await undiciFetch(target, { dispatcher: new Agent({ connect: { ca } }) })) as unknown as Response;
+    } else {
+      res = await fetch(target);
+    }
   } catch (err) {
     // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause.
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -208,7 +240,14 @@ export function grpcPredictRequest(inputs: Record<string, Tensor>, sel: ModelSel
 export function grpcPredictRequestFromJson(json: string, sel: ModelSelector): Uint8Array {
   const Req = lookupType('tensorflow.serving.PredictRequest');
   const obj = JSON.parse(json) as Record<string, unknown>;
-  const err = Req.verify({ ...obj, model_spec: modelSpecObject(sel) });
-  if (err) throw new Error(`--body is not a valid PredictRequest: ${err}`);
-  return Req.encode(Req.fromObject({ ...obj, model_spec: modelSpecObject(sel) })).finish();
+  // fromObject takes the JSON form (enum names such as "DT_FLOAT"); verify checks what it built.
+  let msg;
+  try {
+    msg = Req.fromObject({ ...obj, model_spec: modelSpecObject(sel) });
+  } catch (e) {
+    throw new Error(`the request body is not a valid PredictRequest: ${(e as Error).message}`, { cause: e });
+  }
+  const err = Req.verify(msg);
+  if (err) throw new Error(`the request body is not a valid PredictRequest: ${err}`);
+  return Req.encode(msg).finish();
 }

@@ -28,32 +28,41 @@ export interface RestTargetOptions {
   readonly url: string;
   /** Path including the verb, e.g. /v1/models/m:predict */
   readonly path: string;
-  readonly body: string | Uint8Array;
+  /** The request body, or several (--input), sent in turn. */
+  readonly body: string | Uint8Array | readonly (string | Uint8Array)[];
   readonly connections: number;
   readonly timeoutMs: number;
   /** Extra request headers (--header), e.g. a canary route's `model-version`. */
   readonly headers?: readonly (readonly [string, string])[];
+  /** For https:// URLs: a CA bundle (PEM) to trust instead of Node's roots (--cacert). */
+  readonly ca?: Buffer;
 }
 
 export class RestTarget implements Target {
   readonly kind = 'rest' as const;
   readonly describe: string;
   private readonly pool: Http1Pool;
-  private readonly raw: Buffer;
+  private readonly raws: Buffer[];
+  private next = 0;
 
   constructor(opts: RestTargetOptions) {
     const u = new URL(opts.url);
-    if (u.protocol !== 'http:') throw new Error(`--url must be an http:// URL (got ${opts.url})`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--url must be an http:// or https:// URL (got ${opts.url})`);
+    const https = u.protocol === 'https:';
     const host = u.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(u.port || 80);
-    this.pool = new Http1Pool(host, port, opts.connections, opts.timeoutMs);
-    this.raw = rawPost(u.hostname, port, opts.path, Buffer.from(opts.body), opts.headers ?? []);
-    this.describe = `POST ${u.origin}${opts.path}`;
+    const port = Number(u.port || (https ? 443 : 80));
+    const tls = https ? { servername: host, ...(opts.ca ? { ca: opts.ca } : {}) } : undefined;
+    this.pool = new Http1Pool(host, port, opts.connections, opts.timeoutMs, tls);
+    const bodies = typeof opts.body === 'string' || opts.body instanceof Uint8Array ? [opts.body] : opts.body;
+    if (bodies.length === 0) throw new Error('no request body');
+    this.raws = bodies.map((b) => rawPost(u.hostname, port, opts.path, Buffer.from(b), opts.headers ?? []));
+    this.describe = `POST ${u.origin}${opts.path}${bodies.length > 1 ? ` (${bodies.length} bodies in turn)` : ''}`;
   }
 
   async send(): Promise<SendResult> {
+    const raw = this.raws[this.next++ % this.raws.length]!;
     try {
-      const r = await this.pool.request(this.raw);
+      const r = await this.pool.request(raw);
       if (r.status === 200) return { ok: true, status: '200' };
       return { ok: false, status: String(r.status), detail: r.errorText ?? '' };
     } catch (err) {
@@ -71,8 +80,8 @@ export interface GrpcTargetOptions {
   readonly address: string;
   /** Full method path, e.g. /tensorflow.serving.PredictionService/Predict */
   readonly method: string;
-  /** The encoded request message. */
-  readonly request: Uint8Array;
+  /** The encoded request message, or several (--input), sent in turn. */
+  readonly request: Uint8Array | readonly Uint8Array[];
   /** Number of HTTP/2 connections to spread calls over. */
   readonly connections: number;
   readonly timeoutMs: number;
@@ -88,9 +97,10 @@ export class GrpcTarget implements Target {
   readonly kind = 'grpc' as const;
   readonly describe: string;
   private readonly clients: grpc.Client[];
-  private readonly request: Buffer;
+  private readonly requests: Buffer[];
   private readonly metadata: grpc.Metadata;
   private next = 0;
+  private nextRequest = 0;
 
   constructor(private readonly opts: GrpcTargetOptions) {
     const max = opts.maxMessageBytes ?? 2147483647;
@@ -104,10 +114,11 @@ export class GrpcTarget implements Target {
           'grpc.max_send_message_length': max,
         }),
     );
-    this.request = Buffer.from(opts.request);
+    this.requests = (opts.request instanceof Uint8Array ? [opts.request] : opts.request).map((r) => Buffer.from(r));
+    if (this.requests.length === 0) throw new Error('no request body');
     this.metadata = new grpc.Metadata();
     for (const [k, v] of opts.headers ?? []) this.metadata.add(k.toLowerCase(), v);
-    this.describe = `gRPC ${opts.address}${opts.method}`;
+    this.describe = `gRPC ${opts.address}${opts.method}${this.requests.length > 1 ? ` (${this.requests.length} requests in turn)` : ''}`;
   }
 
   send(): Promise<SendResult> {
@@ -117,7 +128,7 @@ export class GrpcTarget implements Target {
         this.opts.method,
         passThrough,
         passThrough,
-        this.request,
+        this.requests[this.nextRequest++ % this.requests.length]!,
         this.metadata.clone(),
         { deadline: Date.now() + this.opts.timeoutMs },
         (err: grpc.ServiceError | null) => {

@@ -15,12 +15,22 @@ export interface DockerfileOptions {
   readonly gpu: boolean;
 }
 
-/** Base images: the Node 20 image, and the CUDA runtime the GPU binding was built for. */
+/** Base images: the Node 20 image, and the CUDA runtime the GPU libtensorflow was built for. */
 export const NODE_IMAGE = 'node:20-slim';
-/** @tensorflow/tfjs-node-gpu 4.22 downloads libtensorflow 2.9.1, built for CUDA 11.2 and cuDNN 8.1. */
-/** Full Node 20 image on Debian 11 (build tools included) for installing the GPU binding. */
-export const NODE_BUILD_IMAGE = 'node:20-bullseye';
-export const CUDA_IMAGE = 'nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04';
+/**
+ * Full Node 22 image on Debian 11 (build tools, curl) for installing the GPU binding; its
+ * glibc (2.31) is older than the CUDA image's (Ubuntu 22.04, 2.35), so what it builds runs there.
+ */
+export const NODE_BUILD_IMAGE = 'node:22-bullseye';
+/**
+ * @tensorflow/tfjs-node-gpu 4.22 downloads libtensorflow 2.9.1 (CUDA 11.2, cuDNN 8.1), which has
+ * no kernels for Hopper GPUs and needs a CUDA 11 userland. The image swaps in TensorFlow's own
+ * libtensorflow 2.18.0 GPU build (CUDA 12.5, cuDNN 9), on the matching CUDA 12.5 runtime. The
+ * binding talks to libtensorflow through TensorFlow's C API (libtensorflow.so.2), which 2.18 keeps.
+ */
+export const CUDA_IMAGE = 'nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04';
+export const LIBTENSORFLOW_VERSION = '2.18.0';
+export const LIBTENSORFLOW_GPU_URL = `https://storage.googleapis.com/tensorflow/versions/${LIBTENSORFLOW_VERSION}/libtensorflow-gpu-linux-x86_64.tar.gz`;
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu@4.22.0';
 
 /** The tarball `npm pack` writes for this version. */
@@ -59,16 +69,22 @@ export function renderDockerfile(o: DockerfileOptions): string {
   return [
     ...head,
     '#',
-    '# GPU: tfs runs models on @tensorflow/tfjs-node-gpu (libtensorflow 2.9.1: CUDA 11.2, cuDNN 8.1),',
-    '# started with --backend=tensorflow. The nodes need the NVIDIA driver and device plugin.',
+    `# GPU: tfs runs models on @tensorflow/tfjs-node-gpu with libtensorflow ${LIBTENSORFLOW_VERSION} (CUDA 12.5, cuDNN 9;`,
+    '# Ampere, Ada and Hopper GPUs), started with --backend=tensorflow. The nodes need the NVIDIA',
+    '# driver (555 or newer for CUDA 12.5) and the NVIDIA device plugin.',
     '',
-    '# The build stage has python3, make and g++ in case the binding must be compiled; Debian 11',
-    '# and Ubuntu 20.04 share glibc 2.31, so node and the binding run on the CUDA image.',
+    '# The build stage has python3, make, g++ and curl in case the binding must be compiled; its',
+    '# glibc (Debian 11, 2.31) is older than the CUDA image\'s (Ubuntu 22.04, 2.35), so node and the',
+    '# binding run there.',
     `FROM ${NODE_BUILD_IMAGE} AS build`,
     'WORKDIR /opt/tfs',
     `COPY ${tgz} /tmp/`,
-    '# The GPU binding downloads libtensorflow and its prebuilt addon at install time.',
-    `RUN npm install --omit=dev --no-audit --no-fund /tmp/${tgz} ${TFJS_NODE_GPU}`,
+    '# The GPU binding downloads its prebuilt addon (and libtensorflow 2.9.1) at install time;',
+    `# its libtensorflow is then replaced by TensorFlow's ${LIBTENSORFLOW_VERSION} GPU build for CUDA 12.`,
+    `RUN npm install --omit=dev --no-audit --no-fund /tmp/${tgz} ${TFJS_NODE_GPU} \\`,
+    '    && cd node_modules/@tensorflow/tfjs-node-gpu/deps && rm -rf lib include \\',
+    `    && curl -fsSL ${LIBTENSORFLOW_GPU_URL} | tar -xz \\`,
+    '    && test -e lib/libtensorflow.so.2',
     '',
     `FROM ${CUDA_IMAGE}`,
     'ENV NODE_ENV=production',

@@ -29,6 +29,8 @@ import {
   type Naming,
 } from './manifests.js';
 import { renderDockerfile } from './dockerfile.js';
+import { buildScaledObject } from './keda.js';
+import { buildKServe } from './kserve.js';
 import { toYamlDocument, toYamlStream } from './yaml.js';
 
 /** A typed model object (kubernetes-models and its CRD packages share this shape). */
@@ -171,15 +173,56 @@ function sizingWarnings(opts: ResolvedOptions, inputs: LoadedInputs): string[] {
   }
   if (opts.gpu > 0) {
     out.push(
-      '--gpu: the image must contain @tensorflow/tfjs-node-gpu next to tfs (the generated Dockerfile installs it on a CUDA 11.2 base); tfs serve is started with --backend=tensorflow so a missing binding fails at start-up',
+      '--gpu: the image must contain @tensorflow/tfjs-node-gpu next to tfs (the generated Dockerfile installs it on a CUDA 12 base with libtensorflow 2.18); tfs serve is started with --backend=tensorflow so a missing binding fails at start-up',
     );
+    if (opts.autoscale.kind === 'cpu') out.push('--gpu: the HorizontalPodAutoscaler scales these GPU pods on CPU use, which says little about their load; use --autoscale keda to scale on request rate or queue depth');
   }
   return out;
+}
+
+/** The kustomization listing `objects`, and the Dockerfile. */
+function bundleFiles(objects: readonly GeneratedObject[], opts: ResolvedOptions, env: GenerateEnv, canary: CanaryPlan | undefined): GeneratedFile[] {
+  const files: GeneratedFile[] = objects.map((o) => ({ path: o.file, content: toYamlDocument(o.manifest, fileComment(o, opts, canary)) }));
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
+    resources: objects.map((o) => o.file),
+  };
+  files.push({ path: 'kustomization.yaml', content: toYamlDocument(kustomization, `${HEADER}\nApply with: kubectl apply -k <this directory>`) });
+  files.push({ path: 'Dockerfile', content: renderDockerfile({ version: env.version ?? tfsVersion(), gpu: opts.gpu > 0 }) });
+  return files;
+}
+
+/** --kserve: a ServingRuntime and an InferenceService for the single model (see kserve.ts). */
+function generateKServe(opts: ResolvedOptions, storageUri: string, env: GenerateEnv): K8sBundle {
+  const unsupported = [
+    ...(opts.modelSource.kind === 'configFile' ? ['--model_config_file (KServe serves one model per InferenceService: use --model_name)'] : []),
+    ...(opts.batchingFile !== undefined ? ['--batching_parameters_file'] : []),
+    ...(opts.monitoringFile !== undefined ? ['--monitoring_config_file'] : []),
+    ...(opts.canary !== undefined ? ['--canary (use the InferenceService canaryTrafficPercent)'] : []),
+    ...(opts.modelVolumes.length > 0 ? ['--model_volume (KServe fetches --storage_uri)'] : []),
+  ];
+  if (unsupported.length > 0) throw new GenUsageError(`--kserve does not take ${unsupported.join(', ')}`, 'Pass tfs serve flags with --serve_arg.');
+  const { runtime, service } = buildKServe(naming(opts), opts, storageUri, podTiming(opts).shutdownGracePeriodMs);
+  const objects = [finish(runtime, 'servingruntime.yaml'), finish(service, 'inferenceservice.yaml')];
+  const warnings = opts.gpu > 0 ? ['--gpu: the image must contain @tensorflow/tfjs-node-gpu next to tfs (see the generated Dockerfile); tfs serve runs with --backend=tensorflow'] : [];
+  return { objects, files: bundleFiles(objects, opts, env, undefined), warnings };
+}
+
+/** --autoscale keda needs tfs's metrics in Prometheus (and batching for queue depth). */
+function checkKeda(opts: ResolvedOptions, inputs: LoadedInputs, monitoringOn: boolean): void {
+  if (opts.autoscale.kind !== 'keda') return;
+  if (!monitoringOn) {
+    throw new GenUsageError('--autoscale keda needs --monitoring_config_file with prometheus_config enabled', 'KEDA reads the request rate or queue depth from Prometheus, which scrapes tfs through the generated ServiceMonitor.');
+  }
+  if (opts.autoscale.metric === 'queue_depth' && !inputs.batching) throw new GenUsageError('--keda_metric queue_depth needs --batching_parameters_file (the queue is the batching queue)');
 }
 
 /** Generates (and validates) every object and file. Throws GenUsageError, ConfigError or TfsError. */
 export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundle {
   const opts = resolveOptions(flags);
+  if (opts.kserve) return generateKServe(opts, opts.kserve.storageUri, env);
   const inputs = loadInputs(opts, env.read);
   const plan = planModelMounts(inputs.models, opts.modelVolumes, opts.name);
   const canary = opts.canary ? planCanary(opts.canary, inputs) : undefined;
@@ -188,6 +231,7 @@ export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundl
   const args = serveArgs(opts, inputs, timing);
   const monitoringOn = inputs.monitoring?.config.prometheus.enable === true;
   const metricsPath = monitoringOn ? inputs.monitoring!.config.prometheus.path : undefined;
+  checkKeda(opts, inputs, monitoringOn);
   const pollsModelConfig = opts.modelSource.kind === 'configFile' && opts.modelSource.pollSeconds > 0;
   // Files tfs serve re-reads in place: left out of the hash, so updating them rolls no pod.
   const polledKeys = [...(pollsModelConfig ? [CONFIG_KEYS.modelConfig] : []), ...(opts.batchingPollSeconds > 0 ? [CONFIG_KEYS.batching] : [])];
@@ -213,7 +257,11 @@ export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundl
       istio: canary !== undefined,
     });
     deployments.push(finish(deployment, `deployment${w.suffix}.yaml`));
-    hpas.push(finish(buildHpa(n, w.deploymentName, w.minReplicas, w.maxReplicas, opts.targetCpuUtilization, w.subsetLabels), `hpa${w.suffix}.yaml`));
+    hpas.push(
+      opts.autoscale.kind === 'keda'
+        ? finish(buildScaledObject(n, opts, opts.autoscale, w), `scaledobject${w.suffix}.yaml`)
+        : finish(buildHpa(n, w.deploymentName, w.minReplicas, w.maxReplicas, opts.targetCpuUtilization, w.subsetLabels), `hpa${w.suffix}.yaml`),
+    );
     pdbs.push(finish(buildPdb(n, w.deploymentName, w.subsetLabels), `pdb${w.suffix}.yaml`));
   }
   const objects: GeneratedObject[] = [...configMaps, finish(buildService(n), 'service.yaml'), ...deployments, ...hpas, ...pdbs];
@@ -224,20 +272,7 @@ export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundl
     objects.push(finish(buildVirtualService(canary, names), 'virtualservice.yaml'));
   }
 
-  const files: GeneratedFile[] = objects.map((o) => ({ path: o.file, content: toYamlDocument(o.manifest, fileComment(o, opts, canary)) }));
-  const kustomization = {
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
-    resources: objects.map((o) => o.file),
-  };
-  files.push({
-    path: 'kustomization.yaml',
-    content: toYamlDocument(kustomization, `${HEADER}\nApply with: kubectl apply -k <this directory>`),
-  });
-  files.push({ path: 'Dockerfile', content: renderDockerfile({ version: env.version ?? tfsVersion(), gpu: opts.gpu > 0 }) });
-
-  return { objects, files, warnings: [...inputs.warnings, ...plan.warnings, ...sizingWarnings(opts, inputs)] };
+  return { objects, files: bundleFiles(objects, opts, env, canary), warnings: [...inputs.warnings, ...plan.warnings, ...sizingWarnings(opts, inputs)] };
 }
 
 function fileComment(o: GeneratedObject, opts: ResolvedOptions, canary: CanaryPlan | undefined): string {

@@ -41,6 +41,12 @@ export interface GenK8sFlags {
   readonly prestop_sleep_seconds?: number | undefined;
   readonly drain_seconds?: number | undefined;
   readonly serve_arg?: readonly string[] | undefined;
+  readonly autoscale?: string | undefined;
+  readonly keda_metric?: string | undefined;
+  readonly keda_threshold?: number | undefined;
+  readonly prometheus_url?: string | undefined;
+  readonly kserve?: boolean | undefined;
+  readonly storage_uri?: string | undefined;
 }
 
 /** Defaults of the optional flags (the command's `--help` shows the same values). */
@@ -100,6 +106,26 @@ export interface Quantity {
   readonly value: number;
 }
 
+/** What scales the pods: the CPU HPA, or a KEDA ScaledObject on tfs's own metrics in Prometheus. */
+export type AutoscaleOptions =
+  | { readonly kind: 'cpu' }
+  | {
+      readonly kind: 'keda';
+      /** request_rate: requests/s per pod; queue_depth: requests waiting in batching queues per pod. */
+      readonly metric: KedaMetric;
+      readonly threshold: number;
+      readonly prometheusUrl: string;
+    };
+
+export const KEDA_METRICS = ['request_rate', 'queue_depth'] as const;
+export type KedaMetric = (typeof KEDA_METRICS)[number];
+export const AUTOSCALERS = ['cpu', 'keda'] as const;
+
+/** --keda_threshold defaults: requests/s per pod, queued requests per pod. */
+export const KEDA_DEFAULT_THRESHOLD: Readonly<Record<KedaMetric, number>> = { request_rate: 50, queue_depth: 8 };
+/** Where KEDA queries Prometheus by default (the Prometheus Operator's service in `monitoring`). */
+export const DEFAULT_PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
+
 /** Validated options (no file has been read yet). */
 export interface ResolvedOptions {
   readonly modelSource:
@@ -133,6 +159,36 @@ export interface ResolvedOptions {
   readonly serveArgs: readonly string[];
   /** Names of the extra serve flags (for conflicts with generated ones). */
   readonly serveArgNames: ReadonlySet<string>;
+  readonly autoscale: AutoscaleOptions;
+  /** --kserve: a ServingRuntime and InferenceService instead of the Deployment and its objects. */
+  readonly kserve?: { readonly storageUri: string };
+}
+
+/** --autoscale, --keda_metric, --keda_threshold, --prometheus_url, --kserve, --storage_uri. */
+function resolveScaling(flags: GenK8sFlags): { autoscale: AutoscaleOptions; kserve?: { storageUri: string } } {
+  const kind = flags.autoscale ?? 'cpu';
+  if (!(AUTOSCALERS as readonly string[]).includes(kind)) throw new GenUsageError(`--autoscale: '${kind}' is not one of ${AUTOSCALERS.join(', ')}`);
+  const kedaOnly = (['keda_metric', 'keda_threshold', 'prometheus_url'] as const).filter((k) => flags[k] !== undefined);
+  if (kind !== 'keda' && kedaOnly.length > 0) throw new GenUsageError(`--${kedaOnly[0]!} needs --autoscale keda`);
+  let autoscale: AutoscaleOptions = { kind: 'cpu' };
+  if (kind === 'keda') {
+    const metric = flags.keda_metric ?? 'request_rate';
+    if (!(KEDA_METRICS as readonly string[]).includes(metric)) throw new GenUsageError(`--keda_metric: '${metric}' is not one of ${KEDA_METRICS.join(', ')}`);
+    const threshold = flags.keda_threshold ?? KEDA_DEFAULT_THRESHOLD[metric as KedaMetric];
+    if (!(threshold > 0)) throw new GenUsageError(`--keda_threshold must be above 0 (got ${threshold})`);
+    const prometheusUrl = flags.prometheus_url ?? DEFAULT_PROMETHEUS_URL;
+    if (!/^https?:\/\/[^\s]+$/.test(prometheusUrl)) throw new GenUsageError(`--prometheus_url: '${prometheusUrl}' is not an http(s) URL`);
+    autoscale = { kind: 'keda', metric: metric as KedaMetric, threshold, prometheusUrl };
+  }
+  if (!flags.kserve) {
+    if (flags.storage_uri !== undefined) throw new GenUsageError('--storage_uri needs --kserve');
+    return { autoscale };
+  }
+  if (flags.storage_uri === undefined || flags.storage_uri === '') {
+    throw new GenUsageError('--kserve needs --storage_uri', 'Where KServe fetches the model base path from, e.g. pvc://model-storage/half_plus_two or s3://bucket/models/half_plus_two (its version folders inside).');
+  }
+  if (kind === 'keda') throw new GenUsageError('--kserve and --autoscale keda: KServe scales its own predictor (minReplicas/maxReplicas); drop --autoscale');
+  return { autoscale, kserve: { storageUri: flags.storage_uri } };
 }
 
 // --- names ------------------------------------------------------------------------------
@@ -412,6 +468,7 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
   if (flags.batching_parameters_file === '') throw new GenUsageError('--batching_parameters_file is empty');
   if (flags.monitoring_config_file === '') throw new GenUsageError('--monitoring_config_file is empty');
   const batchingPollSeconds = batchingPollOf(flags, modelSource);
+  const scaling = resolveScaling(flags);
 
   return {
     modelSource,
@@ -436,5 +493,6 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
     drainSeconds,
     serveArgs: serve.args,
     serveArgNames: serve.names,
+    ...scaling,
   };
 }

@@ -104,3 +104,42 @@ export function createMetricsEndpoint(registry: Registry, monitoring: Monitoring
     },
   };
 }
+
+/**
+ * The monitoring endpoint of a server whose monitoring config can change while it serves
+ * (`--monitoring_config_file` polled, server/monitoring-reload.ts): the REST app asks for
+ * {@link path} on every request, so turning export on or off, or moving it, needs no restart.
+ */
+export class LiveMetricsEndpoint {
+  private endpoint: MetricsEndpoint | undefined;
+  private current: MonitoringConfig | undefined;
+
+  constructor(
+    private readonly registry: Registry,
+    monitoring: MonitoringConfig | undefined,
+  ) {
+    this.set(monitoring);
+  }
+
+  /** The path served now, or undefined when export is off. */
+  get path(): string | undefined {
+    return this.endpoint?.path;
+  }
+
+  /** The monitoring config in force. */
+  get config(): MonitoringConfig | undefined {
+    return this.current;
+  }
+
+  /** Serve what `monitoring` says from the next request on. */
+  set(monitoring: MonitoringConfig | undefined): void {
+    this.current = monitoring;
+    this.endpoint = createMetricsEndpoint(this.registry, monitoring);
+  }
+
+  /** Answer a request for {@link path} (see {@link MetricsEndpoint.handle}). */
+  handle(uri: string): Promise<MetricsResponse> {
+    if (this.endpoint) return this.endpoint.handle(uri);
+    return Promise.resolve({ status: 404, contentType: METRICS_CONTENT_TYPE, body: '' });
+  }
+}

@@ -128,7 +128,7 @@ export interface TfsMetrics {
    * `kind` is `model` (model config) or `batching` (batching parameters); status `OK` or the
    * failure's code name. Model config reloads are counted by {@link attachCore}.
    */
-  recordConfigReload(kind: 'model' | 'batching', source: string, status: string): void;
+  recordConfigReload(kind: 'model' | 'batching' | 'monitoring', source: string, status: string): void;
   /** Batching observations; pass as `new Batcher(params, { observer: metrics.batching })`. */
   readonly batching: BatchingObserver;
   /** Listen to a ServerCore's events; returns a function that stops listening. */

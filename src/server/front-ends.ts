@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { ServerCoreApi } from '../core/server-core-api.js';
 import { codeName } from '../errors.js';
-import { createMetricsEndpoint } from '../metrics/exposition.js';
+import { LiveMetricsEndpoint } from '../metrics/exposition.js';
 import type { TfsMetrics } from '../metrics/metrics.js';
 import type { Logger } from '../util/logger.js';
 import { bool, num, str } from './flag-access.js';
@@ -35,6 +35,8 @@ export interface FrontEndContext {
   readonly v2: { readonly repository: ModelRepository; readonly metrics: V2Metrics };
   /** What `GET /debug/config` shows (the batching parameters in effect). */
   readonly debugConfig: () => Record<string, unknown>;
+  /** The metrics page, when the monitoring config is reloaded while serving (else built from configs.monitoring). */
+  readonly metricsEndpoint?: LiveMetricsEndpoint;
 }
 
 /** gRPC methods upstream counts in request_count / request_latency (spec §5.2). */
@@ -91,7 +93,8 @@ export async function listenServeGrpc(grpc: TfsGrpcServer, f: FlagValues): Promi
 /** The REST app with tfs serve's flags, the metrics page, `drain` and the V2 routes registered (not yet listening). */
 export async function createServeRest(c: FrontEndContext, registry: Registry, drain: RestDrain): Promise<{ app: RestApp; metricsPath: string | undefined }> {
   const { f, metrics, logRequest } = c;
-  const endpoint = createMetricsEndpoint(registry, c.configs.monitoring);
+  // Read on every request: a reloaded monitoring config moves or toggles the page live.
+  const endpoint = c.metricsEndpoint ?? new LiveMetricsEndpoint(registry, c.configs.monitoring);
   const app = buildRestApp({
     core: c.core,
     logger: c.logger,
@@ -99,7 +102,11 @@ export async function createServeRest(c: FrontEndContext, registry: Registry, dr
     enableCors: bool(f, 'rest_api_enable_cors_support'),
     bodyLimit: num(f, 'rest_api_body_limit_bytes'),
     enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
-    ...(endpoint ? { metricsPath: endpoint.path, metricsHandler: (uri: string) => endpoint.handle(uri) } : {}),
+    // '' (no page) while export is off.
+    get metricsPath(): string {
+      return endpoint.path ?? '';
+    },
+    metricsHandler: (uri: string) => endpoint.handle(uri),
     metrics: {
       onRequest: (i) => {
         metrics.recordRequest({ modelName: i.modelName, api: i.api, entrypoint: 'REST', status: i.codeName, latencyMicros: i.latencySeconds * 1e6 });
@@ -127,7 +134,7 @@ export async function createServeRest(c: FrontEndContext, registry: Registry, dr
     enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
     onInfer: (r) => c.v2.metrics.recordInfer(r),
   });
-  return { app, metricsPath: endpoint?.path };
+  return { app, metricsPath: endpoint.path };
 }
 
 /** Listen on --rest_api_port and log upstream's line. Resolves with the bound port. */

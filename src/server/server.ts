@@ -34,6 +34,8 @@ import { createServingLoader } from './loaders.js';
 import { type BatchingReloader, createBatchingReloader } from './batching-reload.js';
 import type { Batcher } from '../batching/batching-servable.js';
 import { drainAndStop } from './shutdown.js';
+import { LiveMetricsEndpoint } from '../metrics/exposition.js';
+import { MonitoringReloader, monitoringPollSeconds } from './monitoring-reload.js';
 import { checkBasePathsExist, checkStartupFlags, readConfigs, type Configs } from './startup-checks.js';
 
 export { StartupError } from '../errors.js';
@@ -59,6 +61,8 @@ export interface RunningServer {
   readonly metrics: TfsMetrics;
   /** Re-reads the batching parameters while serving (batching on); see batching-reload.ts. */
   readonly batchingReload: BatchingReloader | undefined;
+  /** Re-reads --monitoring_config_file while serving (when polled); see monitoring-reload.ts. */
+  readonly monitoringReload: MonitoringReloader | undefined;
   /** What `/readyz` reports: every configured model has an available version and no drain started. */
   isReady(): boolean;
   /**
@@ -177,6 +181,17 @@ function batchingReloader(f: FlagValues, cwd: string, batcher: Batcher, perModel
   });
 }
 
+/** The metrics page, and its poller when --monitoring_config_file is polled (monitoring-reload.ts). */
+function monitoring(f: FlagValues, cwd: string, registry: Registry, configs: Configs, metrics: TfsMetrics, logger: Logger): { endpoint: LiveMetricsEndpoint; reloader: MonitoringReloader | undefined } {
+  const endpoint = new LiveMetricsEndpoint(registry, configs.monitoring);
+  const file = str(f, 'monitoring_config_file');
+  const seconds = monitoringPollSeconds(num(f, 'monitoring_config_file_poll_wait_seconds'), num(f, 'model_config_file_poll_wait_seconds'));
+  if (!file || seconds <= 0) return { endpoint, reloader: undefined };
+  logger.info({ pollWaitSeconds: seconds }, `Polling the monitoring config every ${seconds} s`);
+  const count = (status: string): void => metrics.recordConfigReload('monitoring', 'file', status);
+  return { endpoint, reloader: new MonitoringReloader({ file: isAbsolute(file) ? file : resolve(cwd, file), endpoint, pollWaitSeconds: seconds, logger, count }) };
+}
+
 /** The request logger for --log_requests (undefined when off). */
 function requestLogger(f: FlagValues, core: ServerCore, metrics: TfsMetrics, logger: Logger): FrontEndContext['logRequest'] {
   if (!bool(f, 'log_requests')) return undefined;
@@ -217,6 +232,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Readiness goes false as soon as a drain starts, before the listeners close.
   let draining = false;
   const frontCore = frontCoreOf(core, () => draining);
+  const live = monitoring(f, cwd, registry, configs, metrics, logger);
   const restDrain = createRestDrain(() => draining);
   const context: FrontEndContext = {
     f,
@@ -226,7 +242,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     metrics,
     logRequest: requestLogger(f, core, metrics, logger),
     v2: { repository: v2Repository(core, f, cwd, configs.model), metrics: createV2Metrics(registry) },
-    debugConfig: () => ({ batching: batchingReload?.describe() ?? null }),
+    debugConfig: () => ({ batching: batchingReload?.describe() ?? null, monitoring: live.reloader?.describe() ?? null }),
+    metricsEndpoint: live.endpoint,
   };
   let listening: Listening;
   try {
@@ -240,6 +257,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const poller = configPoller(f, cwd, core, logger);
   poller?.start();
   batchingReload?.start();
+  live.reloader?.start();
   // gRPC health follows the runtime: NOT_SERVING during a rebuild (never back up once draining).
   const stopHealthWatch = runtimeHealth.onChange((serving) => {
     if (!draining) grpc?.setServingStatus(serving ? 'SERVING' : 'NOT_SERVING');
@@ -257,10 +275,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     restPort,
     metrics,
     batchingReload,
+    monitoringReload: live.reloader,
     isReady: () => frontCore.isReady(),
     shutdown(graceMs: number = grace): Promise<void> {
       draining = true;
       stopHealthWatch();
+      void live.reloader?.stop();
       closing ??= drainAndStop({ core, grpc, rest, restDrain, poller, batchingReload, detachMetrics, flushBatches: () => batcher?.scheduler.flushAll() }, graceMs);
       return closing;
     },

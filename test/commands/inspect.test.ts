@@ -25,6 +25,15 @@ function checkJson(out: string): Record<string, unknown> {
   return doc;
 }
 
+const OP_SUPPORT = '\nOp support in the tfs runtime';
+
+/** stdout split into saved_model_cli's part and tfs's op-support section after it. */
+function splitShow(stdout: string): { show: string; ops: string } {
+  const i = stdout.indexOf(OP_SUPPORT);
+  assert.ok(i >= 0, `no op-support section in:\n${stdout}`);
+  return { show: stdout.slice(0, i), ops: stdout.slice(i + 1) };
+}
+
 const cases: [string, string][] = [
   ['half_plus_two/00000123', 'half_plus_two_00000123.txt'],
   ['my_model/1', 'my_model_1.txt'],
@@ -32,11 +41,15 @@ const cases: [string, string][] = [
 ];
 
 for (const [dir, expected] of cases) {
-  test(`tfs inspect ${dir} prints exactly what saved_model_cli show --all printed`, async () => {
+  test(`tfs inspect ${dir} prints exactly what saved_model_cli show --all printed, then op support`, async () => {
     const r = await tfs(['inspect', join(models, dir)]);
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, readFileSync(join(expectedDir, expected), 'utf8'));
+    const { show, ops } = splitShow(r.stdout);
+    assert.equal(show, readFileSync(join(expectedDir, expected), 'utf8'));
+    assert.match(ops, /^Op support in the tfs runtime, MetaGraphDef with tag-set: 'serve':\n/);
+    assert.match(ops, /signature_def\['serving_default'\]: all ops supported\n/);
+    assert.doesNotMatch(ops, /NOT SUPPORTED/);
   });
 }
 
@@ -70,7 +83,7 @@ test('a base path lists its versions and shows the latest (text and --json)', as
   const [first, second, ...rest] = r.stdout.split('\n');
   assert.equal(first, 'The given base path contains the following versions: 1, 2');
   assert.equal(second, `Showing the latest version, 2 (${join(models, 'my_model', '2')}):`);
-  assert.equal(rest.join('\n'), readFileSync(join(expectedDir, 'my_model_2.txt'), 'utf8'));
+  assert.equal(splitShow(rest.join('\n')).show, readFileSync(join(expectedDir, 'my_model_2.txt'), 'utf8'));
   const j = await tfs(['inspect', join(models, 'my_model'), '--json']);
   const doc = checkJson(j.stdout);
   assert.deepEqual([doc['versions'], doc['version'], doc['dir']], [[1, 2], 2, join(models, 'my_model', '2')]);
@@ -79,7 +92,7 @@ test('a base path lists its versions and shows the latest (text and --json)', as
 test('--tag_set lists SignatureDef keys; --signature_def shows one signature', async () => {
   const keys = await tfs(['inspect', join(models, 'half_plus_two', '00000123'), '--tag_set', 'serve']);
   assert.equal(
-    keys.stdout,
+    splitShow(keys.stdout).show,
     [
       'The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:',
       'SignatureDef key: "__saved_model_init_op"',
@@ -91,8 +104,10 @@ test('--tag_set lists SignatureDef keys; --signature_def shows one signature', a
   );
   const one = await tfs(['inspect', join(models, 'my_model', '1'), '--signature_def', 'serving_default']);
   assert.equal(one.code, 0, one.stderr);
+  const oneSplit = splitShow(one.stdout);
+  assert.equal(oneSplit.ops, "Op support in the tfs runtime, MetaGraphDef with tag-set: 'serve':\n  signature_def['serving_default']: all ops supported\n");
   assert.equal(
-    one.stdout,
+    oneSplit.show,
     [
       'The given SavedModel SignatureDef contains the following input(s):',
       "  inputs['dense_input'] tensor_info:",
@@ -158,4 +173,47 @@ test('every shared SavedModel: the --json report validates; bad_half_plus_two fa
   const { error } = JSON.parse(r.stdout) as { error: { message: string; hint: string } };
   assert.match(error.message, /Could not find SavedModel \.pb or \.pbtxt at supplied export directory path: .*bad_half_plus_two\/00000123\./);
   assert.match(error.hint, /legacy SessionBundle export/);
+});
+
+const unsupportedModel = join(repoRoot, 'test', 'runtime', 'fixtures', 'models', 'unsupported', '1');
+
+test('op support: the ops the runtime lacks, per signature, in text and --json (what a load refuses)', async () => {
+  const r = await tfs(['inspect', unsupportedModel]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    splitShow(r.stdout).ops,
+    [
+      "Op support in the tfs runtime, MetaGraphDef with tag-set: 'serve':",
+      "  signature_def['a']: NOT SUPPORTED",
+      '    ops the runtime lacks: BesselI0e',
+      "  signature_def['b']: NOT SUPPORTED",
+      '    ops the runtime lacks: BesselI0e',
+      "  signature_def['c']: all ops supported",
+      '',
+    ].join('\n'),
+  );
+  const j = await tfs(['inspect', unsupportedModel, '--json']);
+  assert.equal(j.code, 0, j.stderr);
+  const doc = checkJson(j.stdout) as { opSupport: { tags: string[]; supported: boolean; signatures: { key: string; supported: boolean; unsupportedOps: string[] }[] }[] };
+  assert.equal(doc.opSupport.length, 1);
+  const [mg] = doc.opSupport;
+  assert.deepEqual(mg!.tags, ['serve']);
+  assert.equal(mg!.supported, false);
+  assert.deepEqual(
+    mg!.signatures.map((s) => [s.key, s.supported, s.unsupportedOps]),
+    [
+      ['a', false, ['BesselI0e']],
+      ['b', false, ['BesselI0e']],
+      ['c', true, []],
+    ],
+  );
+  const one = await tfs(['inspect', unsupportedModel, '--signature_def', 'c']);
+  assert.match(splitShow(one.stdout).ops, /^Op support.*\n {2}signature_def\['c'\]: all ops supported\n$/);
+});
+
+test('op support: half_plus_two is fully supported in --json', async () => {
+  const j = await tfs(['inspect', join(models, 'half_plus_two', '00000123'), '--json']);
+  const doc = checkJson(j.stdout) as { opSupport: { supported: boolean; signatures: { key: string }[] }[] };
+  assert.equal(doc.opSupport[0]!.supported, true);
+  assert.deepEqual(doc.opSupport[0]!.signatures.map((s) => s.key), ['classify_x_to_y', 'regress_x_to_y', 'serving_default']);
 });

@@ -1,0 +1,120 @@
+/**
+ * `tfs validate --check-models`: load every version of every model a ModelServerConfig
+ * names, as `tfs serve` would at start-up, without serving it.
+ *
+ * For each model: the base path must exist (serve's TFS_ERR_BASE_PATH_NOT_FOUND), the
+ * scheme must be one tfs reads, and its version policy must select at least one version
+ * present (serve would otherwise wait forever, logging upstream's `No versions of servable
+ * ...`). Each selected version is then loaded with the SavedModel loader serve uses (the
+ * freezer, the runtime) and its warmup file replayed, and disposed. A failure is reported
+ * with the entry serve's start-up error has for it: `{name: m version: v} due to error: ...`.
+ */
+import { asTfsError, Errors } from '../errors.js';
+import type { ModelConfig } from '../config/types.js';
+import { selectAspiredVersions } from '../core/version-policy.js';
+import { initBackend, type BackendName } from '../runtime/backend.js';
+import { listVersionDirs } from '../savedmodel/saved-model.js';
+import { loadSavedModelServable } from '../servables/saved-model-servable.js';
+import { warmupServable } from '../servables/warmup.js';
+import { localPathOf } from '../sources/file-system-source.js';
+import { type Logger, silentLogger } from '../util/logger.js';
+
+/** One version as `--check-models` found it. */
+export interface VersionCheck {
+  readonly version: number;
+  readonly dir: string;
+  readonly ok: boolean;
+  /** Serve's start-up error entry for this version (`{name: m version: v} due to error: ...`). */
+  readonly error?: string;
+  /** The error's code (`UNIMPLEMENTED`, `DATA_LOSS`, ...). */
+  readonly code?: string;
+  /** Load time, milliseconds (warmup included). */
+  readonly loadMs: number;
+}
+
+/** One model as `--check-models` found it. */
+export interface ModelCheck {
+  readonly name: string;
+  readonly basePath: string;
+  readonly ok: boolean;
+  /** The versions the policy selects, loaded in turn. */
+  readonly versions: VersionCheck[];
+  /** Model-level errors (base path missing, no versions, unsupported scheme). */
+  readonly errors: string[];
+  /** E.g. `specific` versions that are not on disk (serve warns and serves the rest). */
+  readonly warnings: string[];
+}
+
+export interface CheckModelsOptions {
+  /** `--backend` of serve (default auto). */
+  readonly backend?: BackendName;
+  /** `--saved_model_tags` (default serve). */
+  readonly tags?: readonly string[];
+  /** Replay warmup files as serve does (default true). */
+  readonly warmup?: boolean;
+  readonly logger?: Logger;
+}
+
+/** The versions of `model` that serve would load, or the model-level error why none. */
+function selectVersions(model: ModelConfig): { dirs: { version: number; dir: string }[]; errors: string[]; warnings: string[] } {
+  const local = localPathOf(model.basePath);
+  if ('error' in local) return { dirs: [], errors: [local.error], warnings: [] };
+  let present;
+  try {
+    present = listVersionDirs(local.path);
+  } catch {
+    return { dirs: [], errors: [Errors.basePathNotFound(local.path, model.name).message], warnings: [] };
+  }
+  const selection = selectAspiredVersions(model.versionPolicy, present.map((v) => v.version));
+  const warnings = selection.missingSpecific.map((v) => `version ${v} of ${model.name} is named by its specific version policy but not found under ${local.path}`);
+  const dirs = present.filter((v) => selection.aspired.includes(v.version)).map((v) => ({ version: v.version, dir: v.path }));
+  if (dirs.length > 0) return { dirs, errors: [], warnings };
+  // What serve logs while it waits forever for a version (upstream's text).
+  const none = `No versions of servable ${model.name} found under base path ${local.path}. Did you forget to name your leaf directory as a number (eg. '/1/')?`;
+  return { dirs, errors: [none], warnings };
+}
+
+/** Load one version as serve does (loader, then warmup), then dispose it. */
+async function checkVersion(name: string, version: number, dir: string, opts: CheckModelsOptions): Promise<VersionCheck> {
+  const t0 = performance.now();
+  const logger = opts.logger ?? silentLogger;
+  try {
+    const servable = await loadSavedModelServable(name, version, dir, { tags: opts.tags ?? ['serve'], ...(opts.backend ? { backend: opts.backend } : {}), logger });
+    try {
+      if (opts.warmup !== false) await warmupServable(servable, dir, { logger });
+    } finally {
+      await servable.dispose();
+    }
+    return { version, dir, ok: true, loadMs: Math.round(performance.now() - t0) };
+  } catch (e) {
+    const error = asTfsError(e);
+    return { version, dir, ok: false, error: `{name: ${name} version: ${version}} due to error: ${error.toString()}`, code: error.codeName, loadMs: Math.round(performance.now() - t0) };
+  }
+}
+
+/** Check every model in turn (one load at a time, so memory stays that of the largest version). */
+export async function checkModels(models: readonly ModelConfig[], opts: CheckModelsOptions = {}): Promise<ModelCheck[]> {
+  if (models.length > 0) await initBackend(opts.backend ?? 'auto');
+  const out: ModelCheck[] = [];
+  for (const m of models) {
+    const { dirs, errors, warnings } = selectVersions(m);
+    const versions: VersionCheck[] = [];
+    for (const d of dirs) versions.push(await checkVersion(m.name, d.version, d.dir, opts));
+    out.push({ name: m.name, basePath: m.basePath, ok: errors.length === 0 && versions.every((v) => v.ok), versions, errors, warnings });
+  }
+  return out;
+}
+
+/** The text `tfs validate --check-models` prints for the models of one file. */
+export function modelCheckLines(checks: readonly ModelCheck[]): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  for (const m of checks) {
+    const loaded = m.versions.filter((v) => v.ok).map((v) => `${v.version} (${v.loadMs} ms)`);
+    out.push(`  model ${m.name}: ${m.ok ? 'loads' : 'FAILS'}${loaded.length > 0 ? `; loaded version${loaded.length === 1 ? '' : 's'} ${loaded.join(', ')}` : ''}`);
+    for (const w of m.warnings) err.push(`warning: ${w}`);
+    for (const e of m.errors) err.push(`model ${m.name}: ${e}`);
+    for (const v of m.versions) if (v.error !== undefined) err.push(`model ${m.name}: ${v.error}`);
+  }
+  return { out, err };
+}

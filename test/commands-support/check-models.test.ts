@@ -1,0 +1,83 @@
+/** `tfs validate --check-models`: every model loaded as serve loads it, errors in serve's words. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { checkModels } from '../../src/commands-support/check-models.js';
+import { ServerCore } from '../../src/server/server-core.js';
+import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
+import { fixtures, repoRoot } from '../helpers/paths.js';
+
+const halfPlusTwo = join(fixtures, 'models', 'half_plus_two');
+const myModel = join(fixtures, 'models', 'my_model');
+const unsupported = join(repoRoot, 'test', 'runtime', 'fixtures', 'models', 'unsupported');
+
+function tempConfig(t: { after: (fn: () => void) => void }, models: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tfs-check-models-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'models.config');
+  writeFileSync(file, `model_config_list {\n${models}}\n`);
+  return { dir, file };
+}
+
+const model = (name: string, basePath: string, policy = ''): string =>
+  `  config { name: "${name}" base_path: "${basePath}" model_platform: "tensorflow" ${policy}}\n`;
+
+test('--check-models: good models load; an unsupported op, a missing base path and an empty one fail; exit 1', async (t) => {
+  const { dir, file } = tempConfig(t, '');
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  writeFileSync(
+    file,
+    `model_config_list {\n${model('half_plus_two', halfPlusTwo)}${model('my_model', myModel, 'model_version_policy { all {} } ')}${model('bad', unsupported)}${model('gone', join(dir, 'nope'))}${model('empty', empty)}}\n`,
+  );
+  const r = await runCliInProcess(['validate', '--check-models', '--backend', 'wasm', file]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /: valid\n/);
+  assert.match(r.stdout, /model half_plus_two: loads; loaded version 123 \(\d+ ms\)\n/);
+  assert.match(r.stdout, /model my_model: loads; loaded versions 1 \(\d+ ms\), 2 \(\d+ ms\)\n/);
+  assert.match(r.stdout, /model bad: FAILS\n/);
+  assert.match(r.stdout, /3 of 5 models would fail to load\n$/);
+  assert.ok(
+    r.stderr.includes(
+      'model bad: {name: bad version: 1} due to error: UNIMPLEMENTED: Model bad version 1: The model uses operations that tfs does not support: BesselI0e (needed by a, b)',
+    ),
+    r.stderr,
+  );
+  assert.ok(r.stderr.includes(`model gone: Could not find base path ${join(dir, 'nope')} for servable gone`), r.stderr);
+  assert.ok(r.stderr.includes(`model empty: No versions of servable empty found under base path ${empty}.`), r.stderr);
+});
+
+test('--check-models --json: the report validates, carries each version, and valid is false', async (t) => {
+  const { file } = tempConfig(t, model('half_plus_two', halfPlusTwo) + model('bad', unsupported));
+  const r = await runCliInProcess(['validate', '--check-models', '--backend', 'wasm', '--json', file]);
+  assert.equal(r.code, 1, r.stderr);
+  const doc = JSON.parse(r.stdout) as { valid: boolean; modelChecks: { file: string; models: { name: string; ok: boolean; versions: { version: number; ok: boolean; code?: string }[] }[] }[] };
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'validate.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+  assert.ok(validate(doc), JSON.stringify(validate.errors));
+  assert.equal(doc.valid, false);
+  assert.deepEqual(
+    doc.modelChecks[0]!.models.map((m) => [m.name, m.ok, m.versions.map((v) => [v.version, v.ok, v.code])]),
+    [
+      ['half_plus_two', true, [[123, true, undefined]]],
+      ['bad', false, [[1, false, 'UNIMPLEMENTED']]],
+    ],
+  );
+});
+
+test('the error entry is the one tfs serve start-up fails with for the same model', async () => {
+  const config = { models: [{ name: 'bad', basePath: unsupported, modelPlatform: 'tensorflow', versionPolicy: { kind: 'latest' as const, numVersions: 1 }, versionLabels: {} }] };
+  const [check] = await checkModels(config.models, { backend: 'wasm' });
+  const entry = check!.versions[0]!.error!;
+  await assert.rejects(
+    ServerCore.create(config, { loader: (n, v, d) => loadSavedModelServable(n, v, d, { backend: 'wasm' }), fileSystemPollWaitSeconds: 0, maxNumLoadRetries: 0 }),
+    (e: Error) => {
+      assert.ok(e.message.includes(entry), `${e.message}\nlacks\n${entry}`);
+      return true;
+    },
+  );
+});
