@@ -10,12 +10,11 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
+import { consoleSteps, sh, type ConsoleStep } from './readme-blocks.js';
 import { startServe, type Serve } from './serve-harness.js';
 
 const HEADING = '\n### Changing batching while serving\n';
@@ -23,7 +22,7 @@ const HEADING = '\n### Changing batching while serving\n';
 interface Section {
   /** The `sh` block's lines, continuations joined. */
   readonly setup: string[];
-  readonly steps: { command: string; expected: string }[];
+  readonly steps: ConsoleStep[];
 }
 
 function section(readme: string): Section {
@@ -31,25 +30,11 @@ function section(readme: string): Section {
   assert.ok(start >= 0, 'README has the batching reload section');
   const end = readme.slice(start + HEADING.length).search(/\n##+ |\n\*\*Differences/);
   const text = readme.slice(start, end < 0 ? undefined : start + HEADING.length + end);
-  const sh = /```sh\n([\s\S]*?)```/.exec(text);
-  assert.ok(sh, 'the section has the sh block that starts the server');
-  const setup = sh[1]!.replace(/\\\n\s*/g, ' ').trim().split('\n');
-  const steps: Section['steps'] = [];
-  for (const block of text.matchAll(/```console\n([\s\S]*?)```/g)) {
-    const lines = block[1]!.replace(/\n$/, '').split('\n');
-    for (let i = 0; i < lines.length; ) {
-      assert.ok(lines[i]!.startsWith('$ '), lines[i]);
-      const command = lines[i++]!.slice(2);
-      const out: string[] = [];
-      while (i < lines.length && !lines[i]!.startsWith('$ ')) out.push(lines[i++]!);
-      steps.push({ command, expected: out.join('\n') });
-    }
-  }
+  const shBlock = /```sh\n([\s\S]*?)```/.exec(text);
+  assert.ok(shBlock, 'the section has the sh block that starts the server');
+  const setup = shBlock[1]!.replace(/\\\n\s*/g, ' ').trim().split('\n');
+  const steps = consoleSteps(text);
   return { setup, steps };
-}
-
-function sh(command: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return collectCli(spawn('sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }), [command], 30_000);
 }
 
 describe('README: changing batching while serving, run as written', { timeout: 120_000 }, () => {
