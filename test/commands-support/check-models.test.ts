@@ -39,7 +39,7 @@ test('--check-models: good models load, one without its unsupported signatures; 
   assert.match(r.stdout, /: valid\n/);
   assert.match(r.stdout, /model half_plus_two: loads; loaded version 123 \(\d+ ms\)\n/);
   assert.match(r.stdout, /model my_model: loads; loaded versions 1 \(\d+ ms\), 2 \(\d+ ms\)\n/);
-  assert.match(r.stdout, /model bad: loads; loaded version 1 \(\d+ ms\)\n    version 1 serves c; not served \(each request answers UNIMPLEMENTED\): a \(needs BesselI0e\); b \(needs BesselI0e\)\n/);
+  assert.match(r.stdout, /model bad: loads; loaded version 1 \(\d+ ms\)\n {4}version 1 serves c; not served \(each request answers UNIMPLEMENTED\): a \(needs BesselI0e\); b \(needs BesselI0e\)\n/);
   assert.match(r.stdout, /2 of 5 models would fail to load\n$/);
   assert.ok(r.stderr.includes(`model gone: Could not find base path ${join(dir, 'nope')} for servable gone`), r.stderr);
   assert.ok(r.stderr.includes(`model empty: No versions of servable empty found under base path ${empty}.`), r.stderr);
