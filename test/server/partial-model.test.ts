@@ -34,7 +34,11 @@ before(async () => {
     },
   });
   server = await startServer({
-    flags: parseServeFlags(['--host=127.0.0.1', '--port=0', '--rest_api_port=0', '--backend=wasm', '--model_name=partial', `--model_base_path=${base}`], {}).values,
+    // Batching on: every request below also crosses the batching servable.
+    flags: parseServeFlags(
+      ['--host=127.0.0.1', '--port=0', '--rest_api_port=0', '--backend=wasm', '--enable_batching', '--model_name=partial', `--model_base_path=${base}`],
+      {},
+    ).values,
     logger: pino({ level: 'info' }, stream),
   });
   grpcClients = connect(server.grpcPort!);
@@ -110,6 +114,16 @@ test('V2: infer on c answers; on a, 501 over REST and UNIMPLEMENTED over gRPC', 
     });
   } finally {
     v2grpc.close();
+  }
+});
+
+test('the served version (timed, batching) reports its unserved signatures and refuses their runs', async () => {
+  const handle = server.core.getServableHandle({ name: 'partial' });
+  try {
+    assert.deepEqual([...(handle.servable.unservedSignatures?.keys() ?? [])], ['a', 'b']);
+    await assert.rejects(handle.servable.run('a', {}), (e: unknown) => e instanceof TfsError && e.message === BESSEL_A);
+  } finally {
+    handle.release();
   }
 });
 
