@@ -28,15 +28,24 @@ interface Decoded {
   readonly data: Uint8ClampedArray;
 }
 
+const require = createRequire(import.meta.url);
 let decoder: ((b: Uint8Array) => Decoded) | undefined;
 
-/** The wasm decoder, instantiated on first use (so servers without JPEG models never load it). */
+/**
+ * Decode with the wasm decoder, instantiated on first use (so servers without JPEG models
+ * never load it). libjpeg's error exit longjmps, which this build turns into a JS throw that
+ * leaves the decompressor and its buffers allocated in the module's memory, so after any
+ * failure the next call starts from a fresh instance.
+ */
 function decodeRgba(b: Uint8Array): Decoded {
-  if (!decoder) {
-    const mod = createRequire(import.meta.url)('@cwasm/jpeg-turbo') as { decode: (b: Uint8Array) => Decoded };
-    decoder = mod.decode;
+  if (!decoder) decoder = (require('@cwasm/jpeg-turbo') as { decode: (b: Uint8Array) => Decoded }).decode;
+  try {
+    return decoder(b);
+  } catch (e) {
+    decoder = undefined;
+    delete require.cache[require.resolve('@cwasm/jpeg-turbo')];
+    throw e;
   }
-  return decoder(b);
 }
 
 /** The number of colour components of the first frame (SOFn marker), or undefined. */

@@ -67,6 +67,23 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 }
 
+test('bytes libjpeg cannot decode get INVALID_ARGUMENT with TF\'s text; the decoder still decodes exactly afterwards', async (t) => {
+  const s = await loadSavedModelServable('jpeg_accurate', 1, join(zoo, 'models', 'jpeg_accurate', '1'), { backend: 'cpu' });
+  t.after(() => s.dispose());
+  const line = lines.find((l) => l.signature === 'pixels' && l.batch === 1)!;
+  const good = jpegsOf(line)[0]!;
+  for (const bad of [good.subarray(0, 40), good.subarray(0, good.length - 30), new Uint8Array([0xff, 0xd8, 0xff, 0xd9])]) {
+    await assert.rejects(s.run('pixels', { x: makeTensor('DT_STRING', [1], [bad]) }), (e: unknown) => {
+      assert.ok(e instanceof TfsError, String(e));
+      assert.equal(e.code, Code.INVALID_ARGUMENT);
+      assert.match(e.message, new RegExp(`Invalid JPEG data or crop window, data size ${bad.length}`));
+      return true;
+    });
+  }
+  const out = await s.run('pixels', { x: makeTensor('DT_STRING', [1], [good]) });
+  assert.deepEqual(Array.from(out['pixels']!.data as ArrayLike<number>), [line.outputs['pixels']!.values].flat(Infinity));
+});
+
 test("TF's default DecodeJpeg (INTEGER_FAST) is still refused: image_decode serves its PNG signatures only", async (t) => {
   const s = await loadSavedModelServable('image_decode', 1, join(zoo, 'models', 'image_decode', '1'), { backend: 'cpu' });
   t.after(() => s.dispose());
