@@ -120,10 +120,13 @@ export class ModelRuntime {
 
   /** Signatures left out at load (the runtime lacks what they need), and why; each request to one answers UNIMPLEMENTED. */
   get unservedSignatures(): ReadonlyMap<string, UnservedSignature> {
-    return new Map(
+    // Read on every request (servables/predict.ts): built once.
+    this.unservedView ??= new Map(
       [...this.unserved].map(([k, p]) => [k, { reason: unservedReason(p), error: () => unservedError(this.name, k, p) }]),
     );
+    return this.unservedView;
   }
+  private unservedView: ReadonlyMap<string, UnservedSignature> | undefined;
 
   /** Ops each signature executes (for `tfs inspect` and tests). */
   opsOf(signatureKey: string): readonly string[] {
