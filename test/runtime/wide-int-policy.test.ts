@@ -36,7 +36,7 @@ test('constants outside int32 are renamed to a refusal op; variables and int32-s
 test('the load error lists such a constant with the signatures that need it, not every signature', async () => {
   const dir = join(repoRoot, 'fixtures', 'zoo', 'models', 'dtype_int64', '1');
   const logger = { info() {}, warn() {}, debug() {}, error() {}, child: () => logger } as never;
-  await assert.rejects(loadSavedModelServable('m', 1, dir, { backend: 'cpu', logger }), (e: unknown) => {
+  await assert.rejects(loadSavedModelServable('m', 1, dir, { backend: 'cpu', logger, refusePartialModels: true }), (e: unknown) => {
     assert.ok(e instanceof TfsError);
     assert.equal(e.code, Code.UNIMPLEMENTED);
     assert.match(e.message, /Const int64 beyond int32 \(needed by compare, range_from_int64\)/);
