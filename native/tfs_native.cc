@@ -6,6 +6,7 @@
 //   load(dir, tags, configBytes)      -> Promise<session>   (TF_LoadSessionFromSavedModel)
 //   run(session, feeds, fetches, targets) -> Promise<tensor[]> (TF_SessionRun)
 //   devices(session)                  -> [{ name, type, memory }]
+//   localDevices()                    -> the devices a fresh session sees
 //   close(session)                    -> undefined (the caller ensures no run is in flight)
 // A feed is [tensorName, dtypeEnum, shape, data]; a tensor is { dtype, shape, data }, with data
 // a typed array holding TF's own memory layout (BigInt64Array for int64, Uint16Array bit
@@ -486,17 +487,10 @@ napi_value Run(napi_env env, napi_callback_info info) {
 
 // --- devices, close, version --------------------------------------------------------------
 
-napi_value Devices(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Session* s = argc == 1 ? GetSession(env, argv[0]) : nullptr;
-  if (s == nullptr) {
-    napi_throw_type_error(env, nullptr, "devices(session): no open session");
-    return nullptr;
-  }
+// The devices of a session as [{ name, type, memory }].
+napi_value DeviceArray(napi_env env, TF_Session* session) {
   TF_Status* status = TF_NewStatus();
-  TF_DeviceList* list = TF_SessionListDevices(s->session, status);
+  TF_DeviceList* list = TF_SessionListDevices(session, status);
   napi_value arr;
   napi_create_array(env, &arr);
   if (TF_GetCode(status) == TF_OK && list) {
@@ -514,6 +508,38 @@ napi_value Devices(napi_env env, napi_callback_info info) {
     }
   }
   if (list) TF_DeleteDeviceList(list);
+  TF_DeleteStatus(status);
+  return arr;
+}
+
+napi_value Devices(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Session* s = argc == 1 ? GetSession(env, argv[0]) : nullptr;
+  if (s == nullptr) {
+    napi_throw_type_error(env, nullptr, "devices(session): no open session");
+    return nullptr;
+  }
+  return DeviceArray(env, s->session);
+}
+
+// The devices a new session on an empty graph sees (what `tfs native install` reports).
+napi_value LocalDevices(napi_env env, napi_callback_info) {
+  TF_Status* status = TF_NewStatus();
+  TF_Graph* graph = TF_NewGraph();
+  TF_SessionOptions* options = TF_NewSessionOptions();
+  TF_Session* session = TF_NewSession(graph, options, status);
+  napi_value arr = nullptr;
+  if (TF_GetCode(status) == TF_OK && session) {
+    arr = DeviceArray(env, session);
+    TF_CloseSession(session, status);
+    TF_DeleteSession(session, status);
+  } else {
+    napi_throw(env, MakeError(env, TF_GetCode(status), TF_Message(status)));
+  }
+  TF_DeleteSessionOptions(options);
+  TF_DeleteGraph(graph);
   TF_DeleteStatus(status);
   return arr;
 }
@@ -554,6 +580,7 @@ NAPI_MODULE_INIT() {
       {"load", nullptr, Load, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"devices", nullptr, Devices, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"localDevices", nullptr, LocalDevices, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

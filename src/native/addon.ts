@@ -49,6 +49,8 @@ export interface NativeAddon {
   /** TF_SessionRun, off the event loop; results in `fetches` order. */
   run(session: NativeSession, feeds: readonly NativeFeed[], fetches: readonly string[], targets: readonly string[]): Promise<NativeTensor[]>;
   devices(session: NativeSession): NativeDevice[];
+  /** The devices a fresh session sees (CPU, GPU, ...). */
+  localDevices(): NativeDevice[];
   /** Close and free the session (no run may be in flight). */
   close(session: NativeSession): void;
 }
