@@ -13,8 +13,8 @@
 //   node scripts/test-zoo.mjs [--backend wasm|cpu|native] [--json out.json] [name-substring ...]
 //
 // --backend native runs TensorFlow's own runtime (the native addon, src/servables/native-servable.ts)
-// and takes every model of ../shared/fixtures with a TF oracle, not only the Keras 2 exports
-// (npm run test:native builds the addon first).
+// and takes every model of ../shared/fixtures with a TF oracle (not only the Keras 2 exports)
+// and the shared zoo (../shared/fixtures/zoo); npm run test:native builds the addon first.
 //
 // Each backend runs in a child process, one model at a time; a child that dies, hangs
 // (TIMEOUT_MS per model) or reports a wasm abort is replaced, so one bad model cannot
@@ -53,6 +53,16 @@ function loadZoo(allShared = false) {
       models[name] = { family: keras2 ? 'keras2 (shared fixtures)' : 'shared fixtures', dir: join(sharedFixtures, 'savedmodels', o.model) };
       const first = Object.values(o.inputs)[0];
       lines.push({ ...o, model: name, batch: first?.shape?.[0] ?? first?.serialized_tf_examples?.length ?? 1 });
+    }
+  }
+  // The shared zoo (../shared/fixtures/zoo: TF 2.21 exports with their own oracle), on the native runtime.
+  const sharedZoo = join(sharedFixtures, 'zoo');
+  if (allShared && existsSync(join(sharedZoo, 'oracle.jsonl'))) {
+    for (const line of readFileSync(join(sharedZoo, 'oracle.jsonl'), 'utf8').trim().split('\n')) {
+      const o = JSON.parse(line);
+      const name = `shared-zoo:${o.model}/${o.version}`;
+      models[name] = { family: 'shared zoo', dir: join(sharedZoo, o.model, String(o.version)) };
+      lines.push({ ...o, model: name, batch: Object.values(o.inputs)[0]?.shape?.[0] ?? 1 });
     }
   }
   return { models, lines };
