@@ -63,12 +63,12 @@ async function nativeLoader(f: FlagValues, logger: Logger): Promise<BaseLoader> 
 }
 
 /** Which runtime `--runtime` means here: `auto` is tensorflow when the addon loads, else embedded (said once). */
-export function resolveRuntime(f: FlagValues, logger: Logger): 'embedded' | 'tensorflow' {
+export function resolveRuntime(f: FlagValues, logger: Logger, dir: string = nativeDir()): 'embedded' | 'tensorflow' {
   const runtime = str(f, 'runtime');
   if (runtime === 'embedded') return 'embedded';
-  const r = tryLoadNativeAddon();
+  const r = tryLoadNativeAddon(dir);
   if ('addon' in r) {
-    logger.info({ runtime: 'tensorflow', tensorflow: r.addon.version(), addonDir: nativeDir() }, `Runtime: TensorFlow ${r.addon.version()} (native addon in ${nativeDir()})`);
+    logger.info({ runtime: 'tensorflow', tensorflow: r.addon.version(), addonDir: dir }, `Runtime: TensorFlow ${r.addon.version()} (native addon in ${dir})`);
     return 'tensorflow';
   }
   if (runtime === 'tensorflow') throw r.reason;
