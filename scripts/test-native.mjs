@@ -52,8 +52,30 @@ if (!noBuild) {
   process.exit(0);
 }
 
-const r = spawnSync(process.execPath, [join(root, 'scripts', 'test-zoo.mjs'), '--backend', 'native', ...rest], {
-  stdio: 'inherit',
-  env: { ...process.env, TFS_NATIVE_DIR: dir, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
-});
-process.exit(r.status ?? 1);
+const env = { ...process.env, TFS_NATIVE_DIR: dir, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
+const r = spawnSync(process.execPath, [join(root, 'scripts', 'test-zoo.mjs'), '--backend', 'native', ...rest], { stdio: 'inherit', env });
+if (rest.length > 0) process.exit(r.status ?? 1);
+
+// Tensors are released after each call: 10,000 calls of a model with string, int64 and bool
+// outputs must not grow the process.
+const leak = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
+  const { loadNativeServable } = await import(${JSON.stringify(join(root, 'dist/src/servables/native-servable.js'))});
+  const s = await loadNativeServable('m', 1, ${JSON.stringify(join(root, 'fixtures', 'zoo', 'models', 'dtype_string_bytes', '1'))});
+  const x = { dtype: 'DT_STRING', shape: [64, 2], data: Array.from({ length: 128 }, (_, i) => new Uint8Array(200).fill(i)) };
+  const round = async (n) => { for (let i = 0; i < n; i++) await s.run('concat', { x }); global.gc(); return process.memoryUsage().rss; };
+  await round(2000);
+  const before = await round(2000);
+  const after = await round(10000);
+  console.log(JSON.stringify({ before, after }));
+  await s.dispose();
+`], { encoding: 'utf8', env });
+const m = /\{"before".*\}/.exec(leak.stdout ?? '');
+if (!m) {
+  console.log(`test:native: leak check did not run: ${leak.stderr?.slice(-500)}`);
+  process.exit(1);
+}
+const { before, after } = JSON.parse(m[0]);
+const grewMb = (after - before) / 2 ** 20;
+// 10,000 calls move ~0.8 GB of tensors through the addon; a per-call leak of them would show as hundreds of MiB.
+console.log(`test:native: 10,000 more calls (concat, 64x2 strings of 200 bytes) changed RSS by ${grewMb.toFixed(1)} MiB (${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB)`);
+process.exit((r.status ?? 1) || (grewMb > 64 ? 1 : 0));
