@@ -1,6 +1,5 @@
 import { Command, Flags } from '@oclif/core';
 import { TfsError } from '../../src/errors.js';
-import { nativeDir } from '../../src/native/addon.js';
 import { buildAddon, findTensorflow } from '../../src/native/install.js';
 
 export default class NativeInstall extends Command {
@@ -22,7 +21,7 @@ export default class NativeInstall extends Command {
   static override flags = {
     python: Flags.string({ summary: 'Python whose tensorflow / tensorflow-cpu wheel to build against. [default: $TFS_PYTHON, else python3]' }),
     libtensorflow: Flags.string({ summary: 'libtensorflow folder (include/, lib/libtensorflow.so.2) instead of a Python wheel. [default: $LIBTENSORFLOW_DIR]' }),
-    out: Flags.string({ summary: `Where to put the addon. [default: $TFS_NATIVE_DIR, else ~/.cache/tfs/native (now ${nativeDir()})]` }),
+    out: Flags.string({ summary: 'Where to put the addon. [default: $TFS_NATIVE_DIR, else ~/.cache/tfs/native]' }),
   };
 
   async run(): Promise<Record<string, unknown>> {
