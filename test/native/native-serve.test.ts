@@ -39,7 +39,7 @@ async function serve(t: TestContext, model: string, ...args: string[]): Promise<
 
 const INT64 = ['9223372036854775807', '-9223372036854775808', '9007199254740993', '-9007199254740995', '4611686018427400249', '-1'];
 
-test('REST: int64 beyond 2^53 exact both ways; metadata identical to the embedded runtime', async (t) => {
+test('REST and gRPC: int64 beyond 2^53 exact both ways; metadata identical to the embedded runtime', async (t) => {
   if (!addonOrSkip(t)) return;
   const s = await serve(t, 'dtype_int64');
   const app = buildRestApp({ core: s.core });
@@ -54,6 +54,18 @@ test('REST: int64 beyond 2^53 exact both ways; metadata identical to the embedde
   // TF's wrap-around: -(-2^63) = -2^63 and 2^63-1 + 1 = -2^63.
   assert.match(neg.body.replace(/\s+/g, ''), /"neg":\[\[-9223372036854775807,-9223372036854775808,-9007199254740993\]\]/);
   assert.match(neg.body.replace(/\s+/g, ''), /"y":\[\[-9223372036854775808,-9223372036854775807,9007199254740994\]\]/);
+
+  // The same over gRPC, both as tensor_content and as int64_val.
+  const c = connect(s.grpcPort!);
+  t.after(() => c.close());
+  for (const typed of [false, true]) {
+    const r = await call(c.prediction, 'Predict', {
+      model_spec: { name: 'dtype_int64', signature_name: 'identity' },
+      inputs: { x: makeTensorProto('DT_INT64', [2, 3], INT64, typed) },
+    });
+    assert.equal(statusOf(r), undefined);
+    assert.deepEqual(makeNdarray(r.res.outputs.y), { dtype: 'DT_INT64', shape: [2, 3], values: INT64 });
+  }
 
   // The embedded runtime refuses this model (int64 constants beyond int32), so the metadata is
   // compared on one it serves: half_plus_two, from both runtimes.
