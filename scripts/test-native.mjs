@@ -9,7 +9,8 @@
 //   npm run test:native                   (builds tfs first)
 //   node scripts/test-native.mjs [--python PY] [--no-build] [name-substring ...]
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,9 +53,28 @@ if (!noBuild) {
   process.exit(0);
 }
 
+// Signatures TensorFlow's own graph loader cannot run either (tf.compat.v1 saved_model.load +
+// session.run fails the same way: Keras 3 through tf.saved_model.save leaves variables the
+// graph's restore op does not create), so tensorflow_model_server cannot serve them.
+const TF_FAILS_TOO = new Map([
+  ['k3_tf_save_cnn:serving_default', /^Could not find variable /],
+  ['k3_tf_save_lstm:serving_default', /^Could not find variable /],
+  ['k3_tf_save_mlp:logits', /^Could not find variable /],
+  ['k3_tf_save_mlp:serving_default', /^Could not find variable /],
+]);
+
 const env = { ...process.env, TFS_NATIVE_DIR: dir, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
-const r = spawnSync(process.execPath, [join(root, 'scripts', 'test-zoo.mjs'), '--backend', 'native', ...rest], { stdio: 'inherit', env });
-if (rest.length > 0) process.exit(r.status ?? 1);
+const jsonOut = join(mkdtempSync(join(tmpdir(), 'tfs-test-native-')), 'zoo.json');
+const r = spawnSync(process.execPath, [join(root, 'scripts', 'test-zoo.mjs'), '--backend', 'native', '--json', jsonOut, ...rest], { stdio: 'inherit', env });
+if (!existsSync(jsonOut)) process.exit(r.status ?? 1);
+const verdicts = JSON.parse(readFileSync(jsonOut, 'utf8')).byBackend.native;
+const bad = verdicts.filter((v) => v.kind !== 'match' && !TF_FAILS_TOO.get(`${v.model}:${v.signature}`)?.test(v.message ?? ''));
+const known = verdicts.filter((v) => v.kind !== 'match').length - bad.length;
+console.log(
+  `test:native: ${verdicts.filter((v) => v.kind === 'match').length} of ${verdicts.length} signatures match TensorFlow; ` +
+    `${known} fail in TensorFlow's own loader too; ${bad.length} other failure(s)${bad.length ? `: ${bad.map((v) => `${v.model}:${v.signature}`).join(', ')}` : ''}`,
+);
+if (rest.length > 0) process.exit(bad.length > 0 ? 1 : 0);
 
 // Tensors are released after each call: 10,000 calls of a model with string, int64 and bool
 // outputs must not grow the process.
@@ -78,4 +98,4 @@ const { before, after } = JSON.parse(m[0]);
 const grewMb = (after - before) / 2 ** 20;
 // 10,000 calls move ~0.8 GB of tensors through the addon; a per-call leak of them would show as hundreds of MiB.
 console.log(`test:native: 10,000 more calls (concat, 64x2 strings of 200 bytes) changed RSS by ${grewMb.toFixed(1)} MiB (${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB)`);
-process.exit((r.status ?? 1) || (grewMb > 64 ? 1 : 0));
+process.exit(bad.length > 0 || grewMb > 64 ? 1 : 0);
