@@ -9,6 +9,12 @@
 //     pre-built (the in-run baseline: what the backend's kernels alone cost), and tfs/bare;
 //   - TF: TensorFlow's own 1-thread CPU time from ../shared/docs/tf-cpu-timings.md, and
 //     tfs/TF (>1 = slower than TensorFlow per core).
+// With the native addon built (tfs native install; $TFS_NATIVE_DIR), BENCH_BACKENDS may name
+// `native` (the default adds it when the addon is there): TensorFlow's own runtime through
+// loadNativeServable, with bare = the addon's session run called directly on a session of the
+// same model and config (what the servable adds over TF_SessionRun), and TF = TensorFlow's
+// Python time at the same threading. BENCH_NATIVE_THREADS=1 runs the session with 1 intra- and
+// 1 inter-op thread (TF's pools are per process: one threading mode per run), default 0 = TF's.
 // Method as in tf-cpu-timings.md: warm-up (>= 20 calls and >= 0.5 s), then timed calls for
 // ~1 s (at least 5, at most 3000); medians and p10-p90 over the timed calls.
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
@@ -29,11 +35,20 @@ if (!existsSync(zoo)) {
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const { loadSavedModelServable } = await load('src/servables/saved-model-servable.js');
 const { initBackend } = await load('src/runtime/backend.js');
+const { loadNativeServable } = await load('src/servables/native-servable.js');
+const { tryLoadNativeAddon } = await load('src/native/addon.js');
+const { sessionConfigBytes } = await load('src/native/session-config.js');
 const tf = await import('@tensorflow/tfjs-core');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const BATCHES = [1, 8, 32, 128];
-const BACKENDS = (process.env.BENCH_BACKENDS ?? 'wasm,cpu').split(',');
+const native = tryLoadNativeAddon();
+const BACKENDS = (process.env.BENCH_BACKENDS ?? ('addon' in native ? 'wasm,cpu,native' : 'wasm,cpu')).split(',');
+const NATIVE_THREADS = Number(process.env.BENCH_NATIVE_THREADS ?? 0);
+if (BACKENDS.includes('native') && !('addon' in native)) {
+  console.error(`bench:runtime: ${native.reason.message}`);
+  process.exit(1);
+}
 
 // Multiply-accumulates per example (FLOP = 2 x MAC), from the layer shapes in zoo/README.md.
 const MODELS = {
@@ -45,15 +60,15 @@ const MODELS = {
   small_cnn: { input: [28, 28, 1], macs: 26 * 26 * 16 * 9 + 11 * 11 * 32 * 9 * 16 + 800 * 10, layers: 'cnn' },
 };
 
-/** TF's 1-thread medians from tf-cpu-timings.md: model → batch → ms. */
-function tfTimings() {
+/** TF's medians from tf-cpu-timings.md: model → batch → ms (1-thread column, or the default one). */
+function tfTimings(column = 7) {
   const out = {};
   const file = join(shared, 'docs', 'tf-cpu-timings.md');
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 12 || !(cells[1] in MODELS)) continue;
-    const [model, batch, oneThread] = [cells[1], Number(cells[2]), Number(cells[7])];
+    const [model, batch, oneThread] = [cells[1], Number(cells[2]), Number(cells[column])];
     (out[model] ??= {})[batch] = oneThread;
   }
   return out;
@@ -121,9 +136,41 @@ function bareModel(spec) {
 }
 
 const tfMs = tfTimings();
+const tfDefaultMs = tfTimings(3);
 const rows = [];
+
+/** The native rows: loadNativeServable().run() against the addon's bare session run. */
+async function benchNative() {
+  const { addon } = native;
+  const threads = { intraOpParallelism: NATIVE_THREADS, interOpParallelism: NATIVE_THREADS };
+  const label = NATIVE_THREADS > 0 ? `native ${NATIVE_THREADS}t` : 'native';
+  for (const [name, spec] of Object.entries(MODELS)) {
+    const dir = join(zoo, name, '1');
+    const servable = await loadNativeServable(name, 1, dir, { session: threads });
+    const session = await addon.load(dir, ['serve'], sessionConfigBytes(threads));
+    const sig = servable.signatures.get('serving_default');
+    const alias = Object.keys(sig.inputs)[0];
+    const fetches = [...new Set(Object.values(sig.outputs).map((o) => o.name))];
+    for (const batch of BATCHES) {
+      const shape = [batch, ...spec.input];
+      const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random());
+      const ours = await measureAsync(() => servable.run('serving_default', { [alias]: { dtype: 'DT_FLOAT', shape, data } }));
+      const base = await measureAsync(() => addon.run(session, [[sig.inputs[alias].name, 1, shape, data]], fetches, []));
+      const tfRef = (NATIVE_THREADS === 1 ? tfMs : tfDefaultMs)[name]?.[batch];
+      rows.push({ model: name, batch, backend: label, ms: ours.median, p10: ours.p10, p90: ours.p90, n: ours.n, gflops: (2 * spec.macs * batch) / (ours.median * 1e6), bareMs: base.median, tfMs: tfRef });
+      process.stderr.write(`${name} b=${batch} ${label}: ${ours.median.toFixed(3)} ms, bare ${base.median.toFixed(3)} ms (${ours.n} calls)\n`);
+    }
+    addon.close(session);
+    await servable.dispose();
+  }
+}
+
 await initBackend('wasm');
 for (const backend of BACKENDS) {
+  if (backend === 'native') {
+    await benchNative();
+    continue;
+  }
   await initBackend(backend);
   for (const [name, spec] of Object.entries(MODELS)) {
     const servable = await loadSavedModelServable(name, 1, join(zoo, name, '1'), { backend });
@@ -172,8 +219,9 @@ for (const backend of BACKENDS) {
 
 const f = (v, d = 3) => (v === undefined ? 'n/a' : v.toFixed(d));
 console.log(`\nbench:runtime — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${new Date().toISOString()}`);
-console.log('tfs = loadSavedModelServable().run(); bare = same layers as raw tfjs ops, same backend; TF = TensorFlow 1-thread (tf-cpu-timings.md)\n');
-console.log('| model | batch | backend | tfs ms (median) | tfs p10-p90 | tfs GFLOP/s | bare tfjs ms | tfs / bare | TF 1-thread ms | tfs / TF |');
+console.log('tfs = loadSavedModelServable().run(); bare = same layers as raw tfjs ops, same backend; TF = TensorFlow 1-thread (tf-cpu-timings.md)');
+console.log(`native = loadNativeServable().run() (TensorFlow ${'addon' in native ? native.addon.version() : 'n/a'}, ${NATIVE_THREADS > 0 ? `${NATIVE_THREADS} thread(s)` : 'default threads'}); its bare = the addon's session run called directly; its TF = TensorFlow's ${NATIVE_THREADS === 1 ? '1-thread' : 'default-threads'} time\n`);
+console.log('| model | batch | backend | tfs ms (median) | tfs p10-p90 | tfs GFLOP/s | bare ms | tfs / bare | TF ms | tfs / TF |');
 console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   console.log(

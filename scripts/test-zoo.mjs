@@ -10,7 +10,11 @@
 // signature gets one category, worst first: WRONG ANSWER, error at run, refused at load.
 //
 //   npm run test:zoo                       (builds first)
-//   node scripts/test-zoo.mjs [--backend wasm|cpu] [--json out.json] [name-substring ...]
+//   node scripts/test-zoo.mjs [--backend wasm|cpu|native] [--json out.json] [name-substring ...]
+//
+// --backend native runs TensorFlow's own runtime (the native addon, src/servables/native-servable.ts)
+// and takes every model of ../shared/fixtures with a TF oracle (not only the Keras 2 exports)
+// and the shared zoo (../shared/fixtures/zoo); npm run test:native builds the addon first.
 //
 // Each backend runs in a child process, one model at a time; a child that dies, hangs
 // (TIMEOUT_MS per model) or reports a wasm abort is replaced, so one bad model cannot
@@ -34,7 +38,7 @@ const sharedFixtures = join(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shar
 const KERAS2_SHARED = ['keras_drybean/3', 'keras_drybean/4', 'keras_drybean/5', 'keras_traffic_sign_cnn/1', 'rust_keras_single_input/1', 'tfx_penguin_keras/1'];
 
 /** Every model (name -> family, dir) and every oracle call, zoo first. */
-function loadZoo() {
+function loadZoo(allShared = false) {
   const manifest = JSON.parse(readFileSync(join(zoo, 'manifest.json'), 'utf8'));
   const models = {};
   for (const [name, m] of Object.entries(manifest.models)) models[name] = { family: m.family, dir: join(zoo, 'models', name, '1') };
@@ -43,10 +47,22 @@ function loadZoo() {
   if (existsSync(sharedOracle)) {
     for (const line of readFileSync(sharedOracle, 'utf8').trim().split('\n')) {
       const o = JSON.parse(line);
-      if (!KERAS2_SHARED.includes(o.model)) continue;
+      const keras2 = KERAS2_SHARED.includes(o.model);
+      if (!keras2 && !allShared) continue;
       const name = `shared:${o.model}`;
-      models[name] = { family: 'keras2 (shared fixtures)', dir: join(sharedFixtures, 'savedmodels', o.model) };
-      lines.push({ ...o, model: name, batch: Object.values(o.inputs)[0].shape?.[0] ?? 1 });
+      models[name] = { family: keras2 ? 'keras2 (shared fixtures)' : 'shared fixtures', dir: join(sharedFixtures, 'savedmodels', o.model) };
+      const first = Object.values(o.inputs)[0];
+      lines.push({ ...o, model: name, batch: first?.shape?.[0] ?? first?.serialized_tf_examples?.length ?? 1 });
+    }
+  }
+  // The shared zoo (../shared/fixtures/zoo: TF 2.21 exports with their own oracle), on the native runtime.
+  const sharedZoo = join(sharedFixtures, 'zoo');
+  if (allShared && existsSync(join(sharedZoo, 'oracle.jsonl'))) {
+    for (const line of readFileSync(join(sharedZoo, 'oracle.jsonl'), 'utf8').trim().split('\n')) {
+      const o = JSON.parse(line);
+      const name = `shared-zoo:${o.model}/${o.version}`;
+      models[name] = { family: 'shared zoo', dir: join(sharedZoo, o.model, String(o.version)) };
+      lines.push({ ...o, model: name, batch: Object.values(o.inputs)[0]?.shape?.[0] ?? 1 });
     }
   }
   return { models, lines };
@@ -147,11 +163,13 @@ async function splitCopy(name, signature) {
 }
 
 async function child(backend) {
+  const native = backend === 'native';
   const { loadSavedModelServable } = await import(join(root, 'dist/src/servables/saved-model-servable.js'));
+  const { loadNativeServable } = await import(join(root, 'dist/src/servables/native-servable.js'));
   const { initBackend } = await import(join(root, 'dist/src/runtime/backend.js'));
   const tf = await import('@tensorflow/tfjs-core');
-  await initBackend('wasm');
-  const { lines, models } = loadZoo();
+  if (!native) await initBackend('wasm');
+  const { lines, models } = loadZoo(native);
   const { lookupType } = await import(join(root, 'dist/src/proto/root.js'));
   const Example = lookupType('tensorflow.Example');
   // The shared oracle lists serialized tf.Examples by their float features.
@@ -170,13 +188,13 @@ async function child(backend) {
     let poisoned = false;
     let servable;
     try {
-      servable = await loadSavedModelServable(name, 1, dir, { backend, logger });
+      servable = native ? await loadNativeServable(name, 1, dir, { logger }) : await loadSavedModelServable(name, 1, dir, { backend, logger });
     } catch (e) {
       for (const c of calls) results.push({ signature: c.signature, batch: c.batch, kind: 'load', message: e.message });
       return { results, poisoned: POISON.test(e.message) };
     }
     for (const c of calls) {
-      const before = tf.memory().numTensors;
+      const before = native ? 0 : tf.memory().numTensors;
       let r = { signature: c.signature, batch: c.batch, kind: 'match' };
       try {
         const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, tensorOf(v)]));
@@ -193,7 +211,7 @@ async function child(backend) {
         r = skipped ? { ...r, kind: 'load', message: skipped } : { ...r, kind: 'run', message: e.message };
         if (POISON.test(e.message)) poisoned = true;
       }
-      const leaked = tf.memory().numTensors - before;
+      const leaked = native ? 0 : tf.memory().numTensors - before;
       if (leaked > 0) r.leaked = leaked;
       results.push(r);
     }
@@ -312,7 +330,7 @@ async function parent(args) {
   const backends = args.includes('--backend') ? [args[args.indexOf('--backend') + 1]] : ['wasm', 'cpu'];
   const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
   const filters = args.filter((a, i) => !a.startsWith('--') && !['--backend', '--json'].includes(args[i - 1]));
-  const { models: all, lines } = loadZoo();
+  const { models: all, lines } = loadZoo(backends.includes('native'));
   const models = Object.keys(all).filter((m) => filters.length === 0 || filters.some((f) => m.includes(f)));
   const families = [...new Set(models.map((m) => all[m].family))].sort();
   const byBackend = {};

@@ -765,6 +765,19 @@ export const Errors = {
   backendInitFailed: entry('TFS_ERR_BACKEND_INIT_FAILED', Code.FAILED_PRECONDITION, (name: string) =>
     `tfjs backend ${name} failed to initialize`),
 
+  // --- TensorFlow runtime: the native addon (src/native; tfs's own texts, TF's own for TF's statuses) ---
+  nativeNotInstalled: entry('TFS_ERR_NATIVE_NOT_INSTALLED', Code.FAILED_PRECONDITION, (dir: string) =>
+    `The tensorflow runtime needs the tfs native addon, and there is none in ${dir}. ` +
+        'Build it once with `tfs native install` (it needs g++ and a pip-installed tensorflow or tensorflow-cpu: ' +
+        '`tfs native install --python <python with tensorflow>`, or `--libtensorflow <dir>`), set TFS_NATIVE_DIR to where it was built, ' +
+        'or use --runtime embedded.'),
+  nativeLoadFailed: entry('TFS_ERR_NATIVE_LOAD_FAILED', Code.FAILED_PRECONDITION, (file: string, detail: string) =>
+    `The tfs native addon ${file} failed to load: ${detail}. Rebuild it with \`tfs native install\`.`),
+  nativeInstallFailed: entry('TFS_ERR_NATIVE_INSTALL_FAILED', Code.FAILED_PRECONDITION, (detail: string) =>
+    `tfs native install failed: ${detail}`),
+  badRuntime: entry('TFS_ERR_BAD_RUNTIME', Code.INVALID_ARGUMENT, (got: string) =>
+    `--runtime must be one of embedded, tensorflow, auto (got "${got}").`),
+
   // --- gRPC server options (tfs's own texts for flags upstream parses without checks) ---
   grpcChannelArgumentSyntax: entry('TFS_ERR_GRPC_CHANNEL_ARGUMENT_SYNTAX', Code.INVALID_ARGUMENT, (raw: string) =>
     `Invalid --grpc_channel_arguments entry '${raw}': expected key=value (e.g. grpc.max_connection_age_ms=2000)`),
@@ -846,4 +859,14 @@ export function kernelFailure(err: unknown, hint?: string): TfsError {
     return asTfsError(err);
   }
   return Errors.kernelError(err.message, err, hint);
+}
+
+/**
+ * A TF_Status from TensorFlow's own runtime (the native addon), as the client sees it: TF's
+ * code (TF's codes are the canonical ones; anything else is UNKNOWN) and TF's own message,
+ * as tensorflow_model_server passes session errors through.
+ */
+export function tensorflowStatusError(tfCode: number, message: string, cause?: unknown): TfsError {
+  const code = CODE_NAMES[tfCode] === undefined || tfCode === Code.OK ? Code.UNKNOWN : (tfCode as Code);
+  return new TfsError(code, message, { id: 'TFS_ERR_TENSORFLOW_STATUS', ...withCause(cause) });
 }

@@ -16,6 +16,9 @@ export type { ManagerState, ModelVersionStatus, ServableHandle, ServableRequest,
 export { ServerCore, type ServerCoreOptions, type ModelLoader } from './server/server-core.js';
 export { ConfigPoller } from './server/config-poller.js';
 export { loadSavedModelServable, type SavedModelServableOptions } from './servables/saved-model-servable.js';
+export { loadNativeServable, type NativeServableOptions } from './servables/native-servable.js';
+export { loadNativeAddon, nativeDir, type NativeAddon } from './native/addon.js';
+export { buildAddon, findTensorflow } from './native/install.js';
 export { runPredict } from './servables/predict.js';
 export { runClassify, runRegress } from './servables/classify-regress.js';
 export { runMultiInference } from './servables/multi-inference.js';

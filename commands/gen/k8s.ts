@@ -72,7 +72,7 @@ export default class GenK8s extends Command {
     kserve: Flags.boolean({ summary: 'Emit a KServe ServingRuntime running tfs and an InferenceService using it (single model, --storage_uri), instead of the Deployment and its objects.', helpGroup: 'KSERVE' }),
     storage_uri: Flags.string({ summary: 'With --kserve: where KServe fetches the model base path (pvc://claim/path, s3://bucket/path, gs://...).', helpGroup: 'KSERVE', ...kebab('storage_uri') }),
     target_cpu_utilization: Flags.integer({ summary: 'Average CPU utilisation (% of --cpu) the autoscaler aims for.', default: d.targetCpuUtilization, min: 1, max: 100, helpGroup: 'SCALING', ...kebab('target_cpu_utilization') }),
-    gpu: Flags.integer({ summary: 'nvidia.com/gpu limit per pod (needs @tensorflow/tfjs-node-gpu in the image).', default: d.gpu, min: 0, helpGroup: 'RESOURCES' }),
+    gpu: Flags.integer({ summary: "nvidia.com/gpu limit per pod; tfs runs with --runtime=tensorflow (the generated Dockerfile installs TensorFlow and builds tfs's native addon).", default: d.gpu, min: 0, helpGroup: 'RESOURCES' }),
     cpu: Flags.string({ summary: 'CPU request per pod.', default: d.cpu, helpGroup: 'RESOURCES' }),
     memory: Flags.string({ summary: 'Memory request per pod.', default: d.memory, helpGroup: 'RESOURCES' }),
     cpu_limit: Flags.string({ summary: 'CPU limit per pod (none by default: throttling hurts latency).', helpGroup: 'RESOURCES', ...kebab('cpu_limit') }),

@@ -3,9 +3,8 @@
  *
  * It installs tfs from the package tarball `npm pack` writes (`tfs-<version>.tgz`) into
  * the build context, not from the registry by name: on the public npm registry the name
- * `tfs` belongs to an unrelated package. tfs and (for GPUs) @tensorflow/tfjs-node-gpu are
- * installed into one directory so they share a single @tensorflow/tfjs-core; two copies
- * would register the TensorFlow backend on the wrong one.
+ * `tfs` belongs to an unrelated package. GPU images add TensorFlow (the pip wheel) and tfs's
+ * native addon built against it, and run `tfs serve --runtime=tensorflow`.
  */
 import { RUN_AS_USER, GRPC_PORT, REST_PORT } from './manifests.js';
 
@@ -23,15 +22,15 @@ export const NODE_IMAGE = 'node:20-slim';
  */
 export const NODE_BUILD_IMAGE = 'node:22-bullseye';
 /**
- * @tensorflow/tfjs-node-gpu 4.22 downloads libtensorflow 2.9.1 (CUDA 11.2, cuDNN 8.1), which has
- * no kernels for Hopper GPUs and needs a CUDA 11 userland. The image swaps in TensorFlow's own
- * libtensorflow 2.18.0 GPU build (CUDA 12.5, cuDNN 9), on the matching CUDA 12.5 runtime. The
- * binding talks to libtensorflow through TensorFlow's C API (libtensorflow.so.2), which 2.18 keeps.
+ * GPU images run models in TensorFlow's own runtime (`tfs serve --runtime=tensorflow`): the
+ * `tensorflow` pip wheel (built for CUDA 12.5 and cuDNN 9; Ampere, Ada and Hopper) on the
+ * matching CUDA runtime image, and tfs's native addon built against that wheel at image build
+ * time by `tfs native install` (g++ and the node-api-headers package; no Node headers download).
  */
 export const CUDA_IMAGE = 'nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04';
-export const LIBTENSORFLOW_VERSION = '2.18.0';
-export const LIBTENSORFLOW_GPU_URL = `https://storage.googleapis.com/tensorflow/versions/${LIBTENSORFLOW_VERSION}/libtensorflow-gpu-linux-x86_64.tar.gz`;
-export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu@4.22.0';
+export const TENSORFLOW_VERSION = '2.21.0';
+/** Where the image keeps the native addon (TFS_NATIVE_DIR). */
+export const NATIVE_DIR = '/opt/tfs/native';
 
 /** The tarball `npm pack` writes for this version. */
 export function tarballName(version: string): string {
@@ -69,28 +68,29 @@ export function renderDockerfile(o: DockerfileOptions): string {
   return [
     ...head,
     '#',
-    `# GPU: tfs runs models on @tensorflow/tfjs-node-gpu with libtensorflow ${LIBTENSORFLOW_VERSION} (CUDA 12.5, cuDNN 9;`,
-    '# Ampere, Ada and Hopper GPUs), started with --backend=tensorflow. The nodes need the NVIDIA',
-    '# driver (555 or newer for CUDA 12.5) and the NVIDIA device plugin.',
+    `# GPU: tfs runs models in TensorFlow's own runtime (--runtime=tensorflow): the tensorflow ${TENSORFLOW_VERSION}`,
+    '# pip wheel (CUDA 12.5, cuDNN 9; Ampere, Ada and Hopper GPUs) and tfs\'s native addon, built here',
+    '# against it by `tfs native install`. The nodes need the NVIDIA driver (555 or newer for CUDA 12.5)',
+    '# and the NVIDIA device plugin.',
     '',
-    '# The build stage has python3, make, g++ and curl in case the binding must be compiled; its',
-    '# glibc (Debian 11, 2.31) is older than the CUDA image\'s (Ubuntu 22.04, 2.35), so node and the',
-    '# binding run there.',
+    '# Node and tfs come from the Node image; its glibc (Debian 11, 2.31) is older than the CUDA',
+    '# image\'s (Ubuntu 22.04, 2.35), so node runs there.',
     `FROM ${NODE_BUILD_IMAGE} AS build`,
     'WORKDIR /opt/tfs',
     `COPY ${tgz} /tmp/`,
-    '# The GPU binding downloads its prebuilt addon (and libtensorflow 2.9.1) at install time;',
-    `# its libtensorflow is then replaced by TensorFlow's ${LIBTENSORFLOW_VERSION} GPU build for CUDA 12.`,
-    `RUN npm install --omit=dev --no-audit --no-fund /tmp/${tgz} ${TFJS_NODE_GPU} \\`,
-    '    && cd node_modules/@tensorflow/tfjs-node-gpu/deps && rm -rf lib include \\',
-    `    && curl -fsSL ${LIBTENSORFLOW_GPU_URL} | tar -xz \\`,
-    '    && test -e lib/libtensorflow.so.2',
+    '# (node-api-headers, an optional dependency of tfs, comes along: the addon build needs it.)',
+    `RUN npm install --omit=dev --no-audit --no-fund /tmp/${tgz}`,
     '',
     `FROM ${CUDA_IMAGE}`,
-    'ENV NODE_ENV=production',
+    `ENV NODE_ENV=production TFS_NATIVE_DIR=${NATIVE_DIR} TF_CPP_MIN_LOG_LEVEL=2`,
+    'RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip g++ \\',
+    '    && rm -rf /var/lib/apt/lists/*',
+    `RUN pip3 install --no-cache-dir tensorflow==${TENSORFLOW_VERSION}`,
     'COPY --from=build /usr/local/bin/node /usr/local/bin/node',
     'COPY --from=build /opt/tfs /opt/tfs',
     'WORKDIR /opt/tfs',
+    '# Builds the addon against the wheel and checks that it loads (prints TensorFlow\'s devices).',
+    'RUN /opt/tfs/node_modules/.bin/tfs native install --python python3',
     `USER ${RUN_AS_USER}:${RUN_AS_USER}`,
     `EXPOSE ${GRPC_PORT} ${REST_PORT}`,
     'ENTRYPOINT ["/opt/tfs/node_modules/.bin/tfs", "serve"]',

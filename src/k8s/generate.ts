@@ -28,7 +28,7 @@ import {
   serveArgs,
   type Naming,
 } from './manifests.js';
-import { renderDockerfile } from './dockerfile.js';
+import { TENSORFLOW_VERSION, renderDockerfile } from './dockerfile.js';
 import { buildScaledObject } from './keda.js';
 import { buildKServe } from './kserve.js';
 import { toYamlDocument, toYamlStream } from './yaml.js';
@@ -173,7 +173,7 @@ function sizingWarnings(opts: ResolvedOptions, inputs: LoadedInputs): string[] {
   }
   if (opts.gpu > 0) {
     out.push(
-      '--gpu: the image must contain @tensorflow/tfjs-node-gpu next to tfs (the generated Dockerfile installs it on a CUDA 12 base with libtensorflow 2.18); tfs serve is started with --backend=tensorflow so a missing binding fails at start-up',
+      `--gpu: the image must contain TensorFlow and tfs's native addon (the generated Dockerfile pip-installs tensorflow ${TENSORFLOW_VERSION} on a CUDA 12 base and runs tfs native install); tfs serve is started with --runtime=tensorflow so a missing addon fails at start-up`,
     );
     if (opts.autoscale.kind === 'cpu') out.push('--gpu: the HorizontalPodAutoscaler scales these GPU pods on CPU use, which says little about their load; use --autoscale keda to scale on request rate or queue depth');
   }
@@ -206,7 +206,7 @@ function generateKServe(opts: ResolvedOptions, storageUri: string, env: Generate
   if (unsupported.length > 0) throw new GenUsageError(`--kserve does not take ${unsupported.join(', ')}`, 'Pass tfs serve flags with --serve_arg.');
   const { runtime, service } = buildKServe(naming(opts), opts, storageUri, podTiming(opts).shutdownGracePeriodMs);
   const objects = [finish(runtime, 'servingruntime.yaml'), finish(service, 'inferenceservice.yaml')];
-  const warnings = opts.gpu > 0 ? ['--gpu: the image must contain @tensorflow/tfjs-node-gpu next to tfs (see the generated Dockerfile); tfs serve runs with --backend=tensorflow'] : [];
+  const warnings = opts.gpu > 0 ? ["--gpu: the image must contain TensorFlow and tfs's native addon (see the generated Dockerfile); tfs serve runs with --runtime=tensorflow"] : [];
   return { objects, files: bundleFiles(objects, opts, env, undefined), warnings };
 }
 
@@ -286,7 +286,7 @@ function fileComment(o: GeneratedObject, opts: ResolvedOptions, canary: CanaryPl
         : 'Replicas are set by the HorizontalPodAutoscaler (minReplicas = --replicas).',
     );
     if (opts.gpu > 0) {
-      lines.push('GPU: the image needs @tensorflow/tfjs-node-gpu beside tfs (see the generated Dockerfile); tfs runs with --backend=tensorflow.');
+      lines.push("GPU: the image needs TensorFlow and tfs's native addon (see the generated Dockerfile); tfs runs with --runtime=tensorflow.");
     }
   }
   if (o.kind === 'ConfigMap' && canary) {

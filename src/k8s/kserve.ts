@@ -37,7 +37,7 @@ function runtimeContainer(opts: ResolvedOptions, shutdownGraceMs: number): ICont
     `--port=${KSERVE_GRPC_PORT}`,
     `--rest_api_port=${KSERVE_HTTP_PORT}`,
     `--shutdown_grace_period_ms=${shutdownGraceMs}`,
-    ...(opts.gpu > 0 && !opts.serveArgNames.has('backend') ? ['--backend=tensorflow'] : []),
+    ...(opts.gpu > 0 && !opts.serveArgNames.has('backend') && !opts.serveArgNames.has('runtime') ? ['--runtime=tensorflow'] : []),
     ...opts.serveArgs,
   ];
   const container: IContainer = {

@@ -128,9 +128,9 @@ export function serveArgs(opts: ResolvedOptions, inputs: LoadedInputs, timing: P
   }
   if (inputs.monitoring) args.push(`--monitoring_config_file=${CONFIG_MOUNT_PATH}/${CONFIG_KEYS.monitoring}`);
   args.push(`--shutdown_grace_period_ms=${timing.shutdownGracePeriodMs}`);
-  // With a GPU, insist on the TensorFlow binding: a missing @tensorflow/tfjs-node-gpu is
-  // then a start-up error, not a silent fall-back to the CPU.
-  if (opts.gpu > 0 && !opts.serveArgNames.has('backend')) args.push('--backend=tensorflow');
+  // With a GPU, insist on TensorFlow's own runtime (the native addon the image builds): a
+  // missing or unloadable addon is then a start-up error, not a silent fall-back to the CPU.
+  if (opts.gpu > 0 && !opts.serveArgNames.has('backend') && !opts.serveArgNames.has('runtime')) args.push('--runtime=tensorflow');
   args.push(...opts.serveArgs);
   return args.map(escapeArg);
 }

@@ -91,20 +91,20 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
   f('flush_filesystem_caches', 'bool', true, 'Flush filesystem caches after initial load', 'ignored',
     'tfs keeps no filesystem caches of its own'),
   f('tensorflow_session_parallelism', 'int64', 0, 'Number of threads to use for running a TensorFlow session', 'ignored',
-    'the embedded runtime is single-threaded per worker; use --num_batch_threads'),
+    'the embedded runtime is single-threaded per worker; use --num_batch_threads (it applies with --runtime tensorflow)'),
   f('tensorflow_session_config_file', 'string', '', 'File with a text tensorflow.ConfigProto', 'unsupported',
     'TensorFlow session options do not apply to the embedded tfjs runtime'),
   f('tensorflow_intra_op_parallelism', 'int64', 0, 'Number of threads to use to parallelize the execution of an individual op',
-    'ignored', 'the embedded runtime is single-threaded per worker'),
+    'ignored', 'the embedded runtime is single-threaded per worker (it applies with --runtime tensorflow)'),
   f('tensorflow_inter_op_parallelism', 'int64', 0, 'Controls the number of operators that can be executed simultaneously',
-    'ignored', 'the embedded runtime is single-threaded per worker'),
+    'ignored', 'the embedded runtime is single-threaded per worker (it applies with --runtime tensorflow)'),
   f('use_alts_credentials', 'bool', false, 'Use Google ALTS credentials', 'unsupported',
     'ALTS is only available on Google Cloud and is not implemented by grpc-js'),
   f('ssl_config_file', 'string', '', 'If non-empty, read an ascii SSLConfig protobuf from this file (gRPC TLS)'),
   f('platform_config_file', 'string', '', 'If non-empty, read an ascii PlatformConfigMap protobuf from this file',
     'unsupported', 'tfs serves the tensorflow platform only; use the batching and runtime flags'),
   f('per_process_gpu_memory_fraction', 'float', 0, 'Fraction of GPU memory each process may use', 'ignored',
-    'GPU memory is managed by @tensorflow/tfjs-node-gpu when installed'),
+    'the embedded runtime does not run on a GPU (it applies with --runtime tensorflow)'),
   f('saved_model_tags', 'string', 'serve', 'Comma-separated set of tags of the MetaGraph to load'),
   f('grpc_channel_arguments', 'string', '', 'A comma separated list of arguments to be passed to the grpc server (e.g. grpc.max_connection_age_ms=2000)'),
   f('grpc_max_threads', 'int', 4 * CPUS, 'Max concurrently executing gRPC calls'),
@@ -136,7 +136,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
   f('enable_grpc_reflection', 'bool', false,
     'Serve gRPC server reflection (v1 and v1alpha), so tools such as grpcurl work without .proto files',
     'supported', undefined, true),
-  f('backend', 'string', 'auto', 'Runtime backend: auto|wasm|cpu|tensorflow (tensorflow = @tensorflow/tfjs-node(-gpu) if installed)',
+  f('runtime', 'string', 'embedded',
+    "What runs SavedModels: embedded (tfjs kernels, see --backend) | tensorflow (TensorFlow's own runtime through the native addon; build it with tfs native install) | auto (tensorflow when the addon loads, else embedded)",
+    'supported', undefined, true),
+  f('backend', 'string', 'auto', 'Runtime backend of the embedded runtime: auto|wasm|cpu|tensorflow (tensorflow = @tensorflow/tfjs-node(-gpu) kernels if installed)',
     'supported', undefined, true),
   f('refuse_partial_models', 'bool', false,
     'Refuse to load a model when any of its signatures needs an op the tfs runtime lacks (default: load it with the signatures the runtime supports; the others answer UNIMPLEMENTED)',
@@ -348,12 +351,22 @@ export function unsupportedFlagNotes(parsed: ParsedFlags): { errors: string[]; w
     // believes `--enable_profiler` turned a profiler on; an unsupported one only when it
     // asks for something tfs cannot do.
     if (v === spec.default && spec.support !== 'ignored') continue;
+    // TensorFlow session flags take effect in TensorFlow's own runtime.
+    if (TENSORFLOW_SESSION_FLAGS.has(name) && parsed.values['runtime'] !== 'embedded') continue;
     const text = `--${name}=${String(v)}: ${spec.note ?? 'not supported by tfs'}`;
     if (spec.support === 'unsupported') errors.push(`${text}. Remove the flag to start tfs.`);
     else warnings.push(`${text}; the flag is accepted and has no effect.`);
   }
   return { errors, warnings };
 }
+
+/** Flags the embedded runtime ignores and `--runtime tensorflow` passes to the TensorFlow session. */
+export const TENSORFLOW_SESSION_FLAGS: ReadonlySet<string> = new Set([
+  'tensorflow_session_parallelism',
+  'tensorflow_intra_op_parallelism',
+  'tensorflow_inter_op_parallelism',
+  'per_process_gpu_memory_fraction',
+]);
 
 /** Levenshtein distance, for "did you mean" suggestions. */
 function editDistance(a: string, b: string): number {

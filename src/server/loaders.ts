@@ -1,6 +1,7 @@
 /**
- * How `tfs serve` loads a model version: the SavedModel on the embedded runtime (or a
- * caller's loader), wrapped for batching when enabled, then timed for runtime_latency.
+ * How `tfs serve` loads a model version: the SavedModel on the embedded runtime, or in
+ * TensorFlow's own runtime with `--runtime tensorflow|auto` (or a caller's loader), wrapped for
+ * batching when enabled, then timed for runtime_latency.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { ModelServable } from '../core/servable.js';
 import type { TfsMetrics } from '../metrics/metrics.js';
 import { timedServable } from '../metrics/timed-servable.js';
 import type { BackendName } from '../runtime/backend.js';
+import { nativeDir, tryLoadNativeAddon } from '../native/addon.js';
 import type { Logger } from '../util/logger.js';
 import { bool, num, str } from './flag-access.js';
 import type { FlagValues } from './flags.js';
@@ -39,6 +41,40 @@ async function savedModelLoader(f: FlagValues, logger: Logger): Promise<BaseLoad
     load: (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger, refusePartialModels }),
     workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend, refusePartialModels }),
   };
+}
+
+/**
+ * `--runtime tensorflow`: the SavedModel in a TensorFlow session through the native addon, with
+ * the session flags. No worker source: TensorFlow runs off the event loop already, so batches
+ * run in-thread and TensorFlow's own thread pools do the work.
+ */
+async function nativeLoader(f: FlagValues, logger: Logger): Promise<BaseLoader> {
+  const { loadNativeServable } = await import('../servables/native-servable.js');
+  const tags = str(f, 'saved_model_tags')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const session = {
+    sessionParallelism: num(f, 'tensorflow_session_parallelism'),
+    intraOpParallelism: num(f, 'tensorflow_intra_op_parallelism'),
+    interOpParallelism: num(f, 'tensorflow_inter_op_parallelism'),
+    perProcessGpuMemoryFraction: num(f, 'per_process_gpu_memory_fraction'),
+  };
+  return { load: (name, version, dir) => loadNativeServable(name, version, dir, { tags, session, logger }) };
+}
+
+/** Which runtime `--runtime` means here: `auto` is tensorflow when the addon loads, else embedded (said once). */
+export function resolveRuntime(f: FlagValues, logger: Logger, dir: string = nativeDir()): 'embedded' | 'tensorflow' {
+  const runtime = str(f, 'runtime');
+  if (runtime === 'embedded') return 'embedded';
+  const r = tryLoadNativeAddon(dir);
+  if ('addon' in r) {
+    logger.info({ runtime: 'tensorflow', tensorflow: r.addon.version(), addonDir: dir }, `Runtime: TensorFlow ${r.addon.version()} (native addon in ${dir})`);
+    return 'tensorflow';
+  }
+  if (runtime === 'tensorflow') throw r.reason;
+  logger.info({ runtime: 'embedded', reason: r.reason.message }, `--runtime auto: using the embedded runtime, TensorFlow's is not available: ${r.reason.message}`);
+  return 'embedded';
 }
 
 /** Upstream's per-model batching file, read from the version directory. */
@@ -101,7 +137,11 @@ export async function createServingLoader(
   if (perModelFlag && !batcher) {
     logger.warn('--enable_per_model_batching_parameters has no effect without --enable_batching');
   }
-  const base: BaseLoader = override ? { load: override } : await savedModelLoader(f, logger);
+  const base: BaseLoader = override
+    ? { load: override }
+    : resolveRuntime(f, logger) === 'tensorflow'
+      ? await nativeLoader(f, logger)
+      : await savedModelLoader(f, logger);
   const perModel = batcher !== undefined && perModelFlag;
   return { loader: servingLoader(base, batcher, perModel, metrics, logger), batcher, perModel };
 }

@@ -217,8 +217,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const configs = readConfigs(f, cwd);
   checkBasePathsExist(configs.model);
 
-  const backend = await initBackend(str(f, 'backend') as BackendName);
-  logger.info({ backend }, `Runtime backend: ${backend}`);
+  // TensorFlow's own runtime needs no tfjs backend (auto may still fall back to the embedded one).
+  if (str(f, 'runtime') !== 'tensorflow') {
+    const backend = await initBackend(str(f, 'backend') as BackendName);
+    logger.info({ backend }, `Runtime backend: ${backend}`);
+  }
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const { loader, batcher, perModel } = await createServingLoader(f, configs.batching, metrics, logger, opts.loader);

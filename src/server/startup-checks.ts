@@ -54,6 +54,9 @@ export function checkStartupFlags(f: FlagValues): void {
   if (!isBackendName(str(f, 'backend'))) {
     fail(Errors.badBackend(str(f, 'backend')));
   }
+  if (!['embedded', 'tensorflow', 'auto'].includes(str(f, 'runtime'))) {
+    fail(Errors.badRuntime(str(f, 'runtime')));
+  }
 }
 
 /**

@@ -152,21 +152,27 @@ test('batching sizing hints', () => {
   assert.deepEqual(fits.warnings, []);
 });
 
-test('args: GPU backend unless given, $( escaped, extra serve flags last', () => {
+test('args: GPU runtime unless given, $( escaped, extra serve flags last', () => {
   const gpu = gen({ 'models.config': TWO_MODELS }, { gpu: 2 });
-  assert.ok(container(gpu)['args'].includes('--backend=tensorflow'));
+  assert.ok(container(gpu)['args'].includes('--runtime=tensorflow'));
+  assert.ok(!container(gpu)['args'].some((a: string) => a.startsWith('--backend')));
   assert.equal(container(gpu)['resources'].limits['nvidia.com/gpu'], '2');
   assert.deepEqual(manifest(gpu, 'Deployment')['spec'].template.spec.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
-  assert.match(gpu.files.find((f) => f.path === 'Dockerfile')!.content, /@tensorflow\/tfjs-node-gpu@4\.22\.0/);
+  const dockerfile = gpu.files.find((f) => f.path === 'Dockerfile')!.content;
+  assert.match(dockerfile, /pip3 install --no-cache-dir tensorflow==2\.21\.0/);
+  assert.match(dockerfile, /RUN \/opt\/tfs\/node_modules\/\.bin\/tfs native install --python python3/);
+  assert.match(dockerfile, /ENV NODE_ENV=production TFS_NATIVE_DIR=\/opt\/tfs\/native/);
   const wasm = gen({ 'models.config': TWO_MODELS }, { gpu: 1, serve_arg: ['--backend=wasm'] });
-  assert.deepEqual(container(wasm)['args'].filter((a: string) => a.startsWith('--backend')), ['--backend=wasm']);
+  assert.deepEqual(container(wasm)['args'].filter((a: string) => a.startsWith('--backend') || a.startsWith('--runtime')), ['--backend=wasm']);
+  const embedded = gen({ 'models.config': TWO_MODELS }, { gpu: 1, serve_arg: ['--runtime=embedded'] });
+  assert.deepEqual(container(embedded)['args'].filter((a: string) => a.startsWith('--backend') || a.startsWith('--runtime')), ['--runtime=embedded']);
   const single = generateK8s({ model_name: 'm', model_base_path: '/models/$(HOME)', image: 'i:1' }, { version: '1' });
   assert.ok(container(single)['args'].includes('--model_base_path=/models/$$(HOME)'));
   const ssl = gen({ 'models.config': TWO_MODELS }, { serve_arg: ['--ssl_config_file=/etc/tfs-tls/ssl.pbtxt'], model_volume: ['pvc:m'] });
   assert.deepEqual(ssl.warnings, ['--serve_arg --ssl_config_file=/etc/tfs-tls/ssl.pbtxt: /etc/tfs-tls/ssl.pbtxt must exist in the container; mount it (e.g. from a Secret) with a kustomize patch']);
   const cpu = gen({ 'models.config': TWO_MODELS }, {});
   assert.equal(container(cpu)['resources'].limits['nvidia.com/gpu'], undefined);
-  assert.doesNotMatch(cpu.files.find((f) => f.path === 'Dockerfile')!.content, /tfjs-node-gpu/);
+  assert.doesNotMatch(cpu.files.find((f) => f.path === 'Dockerfile')!.content, /tensorflow|native install/);
   assert.match(cpu.files.find((f) => f.path === 'Dockerfile')!.content, /COPY tfs-9\.9\.9\.tgz/);
 });
 

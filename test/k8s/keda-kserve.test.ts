@@ -96,7 +96,7 @@ test('--kserve: a ServingRuntime running tfs serve and an InferenceService using
     '--port=9000',
     '--rest_api_port=8080',
     '--shutdown_grace_period_ms=10000',
-    '--backend=tensorflow',
+    '--runtime=tensorflow',
     '--rest_api_timeout_in_ms=5000',
   ]);
   assert.equal(container.resources.limits['nvidia.com/gpu'], '1');

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// npm run test:native: TensorFlow's own runtime (tfs serve --runtime tensorflow) against
+// TensorFlow's recorded outputs. Builds the native addon from the TensorFlow wheel it finds
+// (--python PY, $TFS_PYTHON, /work/venv-tf/bin/python, python3; or $LIBTENSORFLOW_DIR) into
+// $TFS_NATIVE_DIR (default ~/.cache/tfs/native), then runs every signature of fixtures/zoo
+// and of ../shared/fixtures through the native servable with test-zoo.mjs's comparison rules.
+// With no TensorFlow on the machine it says so and exits 0 (CI has none).
+//
+//   npm run test:native                   (builds tfs first)
+//   node scripts/test-native.mjs [--python PY] [--no-build] [name-substring ...]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const take = (flag) => {
+  const i = args.indexOf(flag);
+  return i < 0 ? undefined : args.splice(i, 2)[1];
+};
+const python = take('--python');
+const noBuild = args.includes('--no-build');
+const rest = args.filter((a) => a !== '--no-build');
+
+const { nativeDir } = await import(join(root, 'dist/src/native/addon.js'));
+const { buildAddon, findTensorflow } = await import(join(root, 'dist/src/native/install.js'));
+const dir = nativeDir();
+
+if (!noBuild) {
+  const candidates = python ? [python] : [process.env.TFS_PYTHON, '/work/venv-tf/bin/python', 'python3'].filter(Boolean);
+  let tf;
+  const why = [];
+  for (const py of candidates) {
+    try {
+      tf = findTensorflow({ python: py });
+      break;
+    } catch (e) {
+      why.push(e.message);
+    }
+  }
+  if (!tf && process.env.LIBTENSORFLOW_DIR) tf = findTensorflow({});
+  if (!tf) {
+    console.log(`test:native: SKIPPED, no TensorFlow found to build the native addon against (${why.join('; ')})`);
+    process.exit(0);
+  }
+  const t0 = performance.now();
+  const info = buildAddon({ tf, outDir: dir });
+  console.log(`test:native: addon built in ${((performance.now() - t0) / 1000).toFixed(1)} s: TensorFlow ${info.tensorflowVersion} from ${tf.source} -> ${info.addon}`);
+} else if (!existsSync(join(dir, 'tfs_native.node'))) {
+  console.log(`test:native: SKIPPED, --no-build and no addon in ${dir}`);
+  process.exit(0);
+}
+
+// Signatures TensorFlow's own graph loader cannot run either (tf.compat.v1 saved_model.load +
+// session.run fails the same way: Keras 3 through tf.saved_model.save leaves variables the
+// graph's restore op does not create), so tensorflow_model_server cannot serve them.
+const TF_FAILS_TOO = new Map([
+  ['k3_tf_save_cnn:serving_default', /^Could not find variable /],
+  ['k3_tf_save_lstm:serving_default', /^Could not find variable /],
+  ['k3_tf_save_mlp:logits', /^Could not find variable /],
+  ['k3_tf_save_mlp:serving_default', /^Could not find variable /],
+]);
+
+const env = { ...process.env, TFS_NATIVE_DIR: dir, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
+const jsonOut = join(mkdtempSync(join(tmpdir(), 'tfs-test-native-')), 'zoo.json');
+const r = spawnSync(process.execPath, [join(root, 'scripts', 'test-zoo.mjs'), '--backend', 'native', '--json', jsonOut, ...rest], { stdio: 'inherit', env });
+if (!existsSync(jsonOut)) process.exit(r.status ?? 1);
+const verdicts = JSON.parse(readFileSync(jsonOut, 'utf8')).byBackend.native;
+const bad = verdicts.filter((v) => v.kind !== 'match' && !TF_FAILS_TOO.get(`${v.model}:${v.signature}`)?.test(v.message ?? ''));
+const known = verdicts.filter((v) => v.kind !== 'match').length - bad.length;
+console.log(
+  `test:native: ${verdicts.filter((v) => v.kind === 'match').length} of ${verdicts.length} signatures match TensorFlow; ` +
+    `${known} fail in TensorFlow's own loader too; ${bad.length} other failure(s)${bad.length ? `: ${bad.map((v) => `${v.model}:${v.signature}`).join(', ')}` : ''}`,
+);
+if (rest.length > 0) process.exit(bad.length > 0 ? 1 : 0);
+
+// Tensors are released after each call: 10,000 calls of a model with string, int64 and bool
+// outputs must not grow the process.
+const leak = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
+  const { loadNativeServable } = await import(${JSON.stringify(join(root, 'dist/src/servables/native-servable.js'))});
+  const s = await loadNativeServable('m', 1, ${JSON.stringify(join(root, 'fixtures', 'zoo', 'models', 'dtype_string_bytes', '1'))});
+  const x = { dtype: 'DT_STRING', shape: [64, 2], data: Array.from({ length: 128 }, (_, i) => new Uint8Array(200).fill(i)) };
+  const round = async (n) => { for (let i = 0; i < n; i++) await s.run('concat', { x }); global.gc(); return process.memoryUsage().rss; };
+  await round(2000);
+  const before = await round(2000);
+  const after = await round(10000);
+  console.log(JSON.stringify({ before, after }));
+  await s.dispose();
+`], { encoding: 'utf8', env });
+const m = /\{"before".*\}/.exec(leak.stdout ?? '');
+if (!m) {
+  console.log(`test:native: leak check did not run: ${leak.stderr?.slice(-500)}`);
+  process.exit(1);
+}
+const { before, after } = JSON.parse(m[0]);
+const grewMb = (after - before) / 2 ** 20;
+// 10,000 calls move ~0.8 GB of tensors through the addon; a per-call leak of them would show as hundreds of MiB.
+console.log(`test:native: 10,000 more calls (concat, 64x2 strings of 200 bytes) changed RSS by ${grewMb.toFixed(1)} MiB (${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB)`);
+process.exit(bad.length > 0 || grewMb > 64 ? 1 : 0);

@@ -1,0 +1,148 @@
+/**
+ * A SavedModel version run in TensorFlow's own runtime (`tfs serve --runtime tensorflow`):
+ * the same {@link ModelServable} contract as the embedded runtime's servable, so REST, gRPC,
+ * batching, warmup, classify/regress and multi-inference sit on it unchanged.
+ *
+ * The signatures and the SignatureDef map come from tfs's own SavedModel reader, exactly as
+ * for the embedded runtime, so metadata answers are identical. The graph, its variables and
+ * its init op are TensorFlow's: the native addon loads the version with
+ * TF_LoadSessionFromSavedModel and runs it with TF_SessionRun, off the event loop. Values
+ * cross byte for byte in both directions (int64 over its whole range, uint64, float64,
+ * half/bfloat16 bit patterns, strings as raw bytes). A TensorFlow failure keeps TF's own
+ * message and status code (tensorflowStatusError in src/errors.ts).
+ */
+import { Errors, TfsError, abortError, tensorflowStatusError } from '../errors.js';
+import { type NativeAddon, type NativeDevice, type NativeError, type NativeFeed, type NativeSession, loadNativeAddon } from '../native/addon.js';
+import { type SessionConfigOptions, sessionConfigBytes } from '../native/session-config.js';
+import { readSavedModel } from '../savedmodel/saved-model.js';
+import { dtypeInfo, mustDtype } from '../tensor/dtypes.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
+
+export interface NativeServableOptions {
+  /** MetaGraph tag set (default `['serve']`). */
+  readonly tags?: readonly string[];
+  /** Threads and GPU memory of the TensorFlow session. */
+  readonly session?: SessionConfigOptions;
+  /** Where the addon is (default $TFS_NATIVE_DIR or ~/.cache/tfs/native). */
+  readonly addonDir?: string;
+  readonly logger?: Logger;
+}
+
+/** A TensorFlow status (or any other failure) as a TfsError. */
+function tfError(e: unknown): TfsError {
+  if (e instanceof TfsError) return e;
+  const err = e as NativeError;
+  if (typeof err?.tfCode === 'number') return tensorflowStatusError(err.tfCode, err.message, e);
+  return Errors.internal(e instanceof Error ? e.message : String(e), e);
+}
+
+/** The output aliases to return (checked as upstream does) and the distinct tensors to fetch. */
+function selectOutputs(spec: SignatureSpec, options: RunOptions): { aliases: string[]; fetches: string[] } {
+  const filtered = options.outputFilter !== undefined && options.outputFilter.length > 0;
+  const aliases = filtered ? [...options.outputFilter] : Object.keys(spec.outputs);
+  const seen = new Set<string>();
+  for (const a of aliases) {
+    if (!(a in spec.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(spec.outputs));
+    if (seen.has(a)) throw Errors.duplicateOutputAlias(a);
+    seen.add(a);
+  }
+  return { aliases, fetches: [...new Set(aliases.map((a) => spec.outputs[a]!.name))] };
+}
+
+/** The feeds of a call (missing and unknown aliases with upstream's texts; dtypes TF checks itself). */
+function feedsOf(spec: SignatureSpec, inputs: Readonly<Record<string, Tensor>>): NativeFeed[] {
+  const feeds: NativeFeed[] = [];
+  for (const [alias, info] of Object.entries(spec.inputs)) {
+    const t = inputs[alias] ?? spec.defaults[alias];
+    if (!t) throw Errors.inputAliasNotFound(alias, info.name, Object.keys(inputs), Object.keys(spec.defaults));
+    const dt = mustDtype(t.dtype);
+    if (dt.storage === 'none') throw Errors.runtimeDtypeUnsupported(`input ${alias}`, dt.short);
+    feeds.push([info.name, dt.enum, t.shape, t.data]);
+  }
+  for (const k of Object.keys(inputs)) {
+    if (!(k in spec.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
+  }
+  return feeds;
+}
+
+class NativeServable implements ModelServable {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly version: number,
+    readonly signatures: ReadonlyMap<string, SignatureSpec>,
+    readonly signatureDefMap: Readonly<Record<string, unknown>>,
+    private readonly addon: NativeAddon,
+    private readonly session: NativeSession,
+  ) {}
+
+  /** The devices of the session (`CPU`, `GPU`, ...), as TensorFlow lists them. */
+  get devices(): NativeDevice[] {
+    return this.closed ? [] : this.addon.devices(this.session);
+  }
+
+  async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    if (this.closed) throw Errors.modelUnloaded(this.name);
+    const spec = this.signatures.get(signatureKey);
+    if (!spec) throw Errors.predictSignatureNotFound(signatureKey);
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const { aliases, fetches } = selectOutputs(spec, options);
+    const feeds = feedsOf(spec, inputs);
+    const pending = this.addon.run(this.session, feeds, fetches, []);
+    this.inFlight.add(pending);
+    let results;
+    try {
+      results = await pending;
+    } catch (e) {
+      throw tfError(e);
+    } finally {
+      this.inFlight.delete(pending);
+    }
+    // TensorFlow cannot be interrupted mid-run; a caller that gave up gets its abort.
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const out: Record<string, Tensor> = {};
+    for (const alias of aliases) {
+      const r = results[fetches.indexOf(spec.outputs[alias]!.name)]!;
+      const dt = dtypeInfo(r.dtype);
+      if (!dt) throw Errors.internal(`TensorFlow returned output ${alias} with unknown dtype ${r.dtype}`);
+      out[alias] = { dtype: dt.name, shape: r.shape, data: r.data };
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.addon.close(this.session);
+  }
+}
+
+/**
+ * Load version `version` of model `name` from the SavedModel in `dir` into a TensorFlow
+ * session. Rejects with the native addon's install hint when it is absent, and with
+ * TensorFlow's own status when TF cannot load the model.
+ */
+export async function loadNativeServable(name: string, version: number, dir: string, opts: NativeServableOptions = {}): Promise<ModelServable> {
+  const logger = opts.logger ?? silentLogger;
+  const addon = loadNativeAddon(opts.addonDir);
+  const tags = opts.tags && opts.tags.length > 0 ? [...opts.tags] : ['serve'];
+  const model = readSavedModel(dir, { tags });
+  for (const s of model.skippedSignatures) {
+    logger.warn({ model: name, version, signature: s.key }, `signature ${s.key} is not served: ${s.reason}`);
+  }
+  let session: NativeSession;
+  try {
+    session = await addon.load(dir, tags, sessionConfigBytes(opts.session));
+  } catch (e) {
+    throw tfError(e);
+  }
+  const servable = new NativeServable(name, version, model.signatures, model.signatureDefMap, addon, session);
+  const devices = servable.devices.map((d) => d.type);
+  logger.info({ model: name, version, tensorflow: addon.version(), devices }, `model ${name} version ${version} runs in TensorFlow ${addon.version()} (${[...new Set(devices)].join(', ')})`);
+  return servable;
+}
