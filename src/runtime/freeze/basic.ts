@@ -14,15 +14,24 @@ import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
+import { firstMisfit, wideKindOf, type WideData } from '../wide-values.js';
+import { WIDE_CONST_OP, wideRoute } from '../kernels/wide.js';
+import { dtypeInfo } from '../../tensor/dtypes.js';
+import type { AttrJson } from '../graph-json.js';
+
+/** A dtype attr's TF name (`DT_INT64`), whatever form the proto gave it in. */
+const dtypeName = (t: string | number): string => dtypeInfo(t)?.name ?? String(t);
 
 const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
 const FLOAT_TYPES = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
 
-function emitPlaceholder(_fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+function emitPlaceholder(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const what = nodeWhat(scope, node);
   if (scope.fn) throw new FreezeError(`${what}: a placeholder inside a function cannot be fed`);
   const name = scope.out.unique(scope.prefix + node.name);
-  scope.out.add({ name, op: node.op, input: [], attr: { dtype: { type: tfjsTypeName(node.attr?.['dtype']?.type ?? 'DT_FLOAT') } } });
+  const dtype = node.attr?.['dtype']?.type ?? 'DT_FLOAT';
+  scope.out.add({ name, op: node.op, input: [], attr: { dtype: { type: tfjsTypeName(dtype) } } });
+  if (wideKindOf(dtypeName(dtype)) !== undefined) fz.wideRefs.add(`${name}:0`); // feeds carry exact values
   return tensorOut(what, `${name}:0`);
 }
 
@@ -36,7 +45,30 @@ function emitConst(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   } catch (e) {
     throw new FreezeError((e as Error).message);
   }
+  const kind = wideKindOf(t.dtype);
+  if (kind !== undefined && firstMisfit(wideValues(t)) !== undefined) {
+    // Values the stand-in cannot hold: a wide constant node carrying them exactly.
+    const ref = fz.custom(scope, node.name, WIDE_CONST_OP, [], wideConstAttrs(t));
+    fz.wideRefs.add(ref);
+    return tensorOut(what, inFrame(fz, scope, node, ref));
+  }
   return tensorOut(what, inFrame(fz, scope, node, fz.constRef(scope.out, scope.out.unique(scope.prefix + node.name), t)));
+}
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
+function wideValues(t: Tensor): WideData {
+  return t.data instanceof Uint32Array ? BigUint64Array.from(t.data, (v) => BigInt(v)) : (t.data as WideData);
+}
+
+/** A wide constant's attrs: its type, shape and exact decimal values. */
+function wideConstAttrs(t: Tensor): Record<string, AttrJson> {
+  const vals = Array.from(wideValues(t) as ArrayLike<number | bigint>, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+  return {
+    _tfs_wide: { s: b64(t.dtype) },
+    _tfs_wide_shape: { s: b64(t.shape.join(',')) },
+    _tfs_wide_values: { s: b64(vals.join(',')) },
+  };
 }
 
 function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
@@ -67,7 +99,7 @@ function emitDropped(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
 }
 
 /** The op tfs emits for `node`, with its attrs (renames and int64 overflow checks). */
-function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; attr: ReturnType<FreezeContext['convertAttrs']> } {
+function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; attr: ReturnType<FreezeContext['convertAttrs']>; wide: boolean } {
   let op = frozenOpName(node.op); // tfs's own kernels for TensorList/TensorArray ops
   const attr = fz.convertAttrs(node);
   if (op === 'BatchMatMulV3') {
@@ -80,6 +112,13 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   }
   if (op === 'PlaceholderWithDefault') delete attr['shape'];
   const t = String(node.attr['T']?.type ?? '');
+  const wide = wideRoute(op, (a) => dtypeName(node.attr[a]?.type ?? ''));
+  if (wide) {
+    // int64/uint32/uint64/float64 computed exactly (kernels/wide.ts).
+    attr['_tfs_wide'] = { s: b64(wide.kind) };
+    op = familyNode(wide.op, node.attr, attr);
+    return { op, attr, wide: true };
+  }
   if (INT64_CHECKED_OPS.has(op) && WIDE_INT_TYPES.has(t)) {
     // tfjs computes int64 as int32 and would wrap on overflow: compute with a check.
     attr['_tfs_op'] = { i: INT64_CHECKED_OPS.get(op)! };
@@ -95,7 +134,7 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   } catch (e) {
     throw new FreezeError(`${what}: ${(e as Error).message}`);
   }
-  return { op, attr };
+  return { op, attr, wide: false };
 }
 
 /** Any op without an emitter of its own: copied into the graph. */
@@ -111,19 +150,30 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   scope.memo.set(node.name, result);
   const effects = fz.ctrlEffects(scope, node);
   if (effects.length > 0) result.effect = `${name}:0`;
-  const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what));
   const rewritten = rewriteOp(fz, node, what);
+  // Wide kernels read exact values; other ops read stand-ins, checked where values may not fit.
+  const keepWide = rewritten.wide || SHAPE_ONLY.has(node.op);
+  const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what, [], keepWide));
   const attr = rewritten.attr;
+  if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
   if (effects.length > 0 && inputs.length > 0) {
     inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
   }
   // float64 computed in float32 would differ from TF: such nodes become an op no kernel
   // runs, so the load-time check refuses the signatures that need them (float64-policy.ts).
-  const f64 = float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
+  const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
   const op = f64 ?? rewritten.op;
   scope.out.add({ name, op, input: inputs, attr });
   if (op !== node.op && !f64) fz.origin.set(name, node.op);
   return result;
+}
+
+/** Ops that read only their input's shape: a stand-in serves. */
+const SHAPE_ONLY = new Set(['Shape', 'ShapeN', 'Size', 'Rank']);
+
+/** Non-routed ops whose kernel writes exact wide values (StringToNumber to int64/float64). */
+function wideProducer(node: Node): boolean {
+  return node.op === 'StringToNumber' && wideKindOf(dtypeName(node.attr['out_type']?.type ?? '')) !== undefined;
 }
 
 export const BASIC_EMITTERS: readonly EmitterEntry[] = [

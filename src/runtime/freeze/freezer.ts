@@ -33,6 +33,7 @@ import {
 } from './scope.js';
 import { TFS_OPS, type FreezeOptions, type FreezeSource, type FrozenTable } from './types.js';
 import { readVar } from './variables.js';
+import { WIDE_CHECK_OP } from '../kernels/wide.js';
 
 export class Freezer implements FreezeContext {
   readonly fnByName = new Map<string, Fn>();
@@ -225,13 +226,34 @@ export class Freezer implements FreezeContext {
 
   /** A value fetched as a signature output (variables are read). */
   fetchRef(scope: Scope, v: Value, what: string): string {
-    return this.asTensor(scope, v, what);
+    return this.asTensor(scope, v, what, [], true);
   }
 
-  asTensor(scope: Scope, v: Value, what: string, deps: string[] = []): string {
+  /** Refs whose tensors may carry exact wide values beside their stand-in (wide-values.ts). */
+  readonly wideRefs = new Set<string>();
+  private readonly narrowed = new WeakMap<Builder, Map<string, string>>();
+
+  /**
+   * `ref` for an op that reads the stand-in: behind a `_TfsWideCheck` when its tensor may
+   * carry exact values the stand-in cannot hold (one check per ref and builder).
+   */
+  narrowRef(scope: Scope, ref: string, what: string): string {
+    if (!this.wideRefs.has(ref)) return ref;
+    let memo = this.narrowed.get(scope.out);
+    if (!memo) this.narrowed.set(scope.out, (memo = new Map()));
+    let checked = memo.get(ref);
+    if (!checked) {
+      const base = `${ref.replace(/:(\d+)$/, '_$1')}/_tfs_wide_check`;
+      checked = this.custom(scope, base, WIDE_CHECK_OP, [ref], { _tfs_what: { s: Buffer.from(what, 'utf8').toString('base64') } });
+      memo.set(ref, checked);
+    }
+    return checked;
+  }
+
+  asTensor(scope: Scope, v: Value, what: string, deps: string[] = [], keepWide = false): string {
     switch (v.kind) {
       case 'tensor':
-        return v.ref;
+        return keepWide ? v.ref : this.narrowRef(scope, v.ref, what);
       case 'var':
         return readVar(this, scope, v.v, deps);
       case 'table':

@@ -25,6 +25,8 @@ import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
+import { WIDE_MATH_KERNELS } from './wide.js';
+import { WIDE_CAST_KERNELS } from './wide-cast.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -44,6 +46,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   CONV_KERNELS,
   IMAGE_DECODE_KERNELS,
   IMAGE_RESIZE_KERNELS,
+  WIDE_MATH_KERNELS,
+  WIDE_CAST_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */

@@ -1,0 +1,336 @@
+/**
+ * Exact kernels for int64, uint32, uint64 and float64 (`_TfsWide<Op>`): they read the exact
+ * values beside their inputs (wide-values.ts), compute as TensorFlow does (integers wrap at
+ * their width, float64 in float64) and attach the exact results to their outputs. The
+ * freezer routes every op on such a type that has a kernel here (WIDE_OPS) to it, and puts
+ * `_TfsWideCheck` in front of other ops that can receive values with an entry.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphNode } from '@tensorflow/tfjs-converter';
+import { Errors } from '../../errors.js';
+import { makeWide, narrowChecked, readWide, wideArray, wideKindOf, wrapInt, type WideData, type WideKind } from '../wide-values.js';
+import { kernelInput, type KernelEntry } from './types.js';
+import { attrBool, attrText, attrType, broadcastIndex, broadcastShape, numbersOf, sizeOf, stridesOf } from './util.js';
+
+export const WIDE_PREFIX = '_TfsWide';
+export const WIDE_CHECK_OP = '_TfsWideCheck';
+export const WIDE_CONST_OP = '_TfsWideConst';
+
+type Val = bigint | number;
+
+const kindOf = (node: GraphNode): WideKind => {
+  const k = wideKindOf(attrText(node, '_tfs_wide'));
+  if (!k) throw Errors.kernelArgument('wide kernel without a wide type');
+  return k;
+};
+
+/** Exact values of input `i` as bigint (integer kinds) or number (float64). */
+const input = (node: GraphNode, i: number, kind: WideKind): WideData => readWide(kernelInput(node, i), kind);
+
+const divByZero = (): Error => Errors.kernelArgument('Integer division by zero');
+
+function floorDivInt(a: bigint, b: bigint): bigint {
+  if (b === 0n) throw divByZero();
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function floorModInt(a: bigint, b: bigint): bigint {
+  if (b === 0n) throw divByZero();
+  const r = a % b;
+  return r !== 0n && r < 0n !== b < 0n ? r + b : r;
+}
+
+function floorModFloat(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+const maxF = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b);
+const minF = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b);
+
+const INT_BINARY: Record<string, (a: bigint, b: bigint) => bigint> = {
+  AddV2: (a, b) => a + b,
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Mul: (a, b) => a * b,
+  FloorDiv: floorDivInt,
+  FloorMod: floorModInt,
+  Div: (a, b) => {
+    if (b === 0n) throw divByZero();
+    return a / b;
+  },
+  TruncateDiv: (a, b) => {
+    if (b === 0n) throw divByZero();
+    return a / b;
+  },
+  Maximum: (a, b) => (a > b ? a : b),
+  Minimum: (a, b) => (a < b ? a : b),
+  SquaredDifference: (a, b) => (a - b) * (a - b),
+};
+
+const FLOAT_BINARY: Record<string, (a: number, b: number) => number> = {
+  AddV2: (a, b) => a + b,
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Mul: (a, b) => a * b,
+  Div: (a, b) => a / b,
+  RealDiv: (a, b) => a / b,
+  FloorDiv: (a, b) => Math.floor(a / b),
+  FloorMod: floorModFloat,
+  Maximum: maxF,
+  Minimum: minF,
+  SquaredDifference: (a, b) => (a - b) * (a - b),
+  Pow: (a, b) => a ** b,
+};
+
+const COMPARE: Record<string, (a: Val, b: Val) => boolean> = {
+  Equal: (a, b) => a === b,
+  NotEqual: (a, b) => a !== b,
+  Greater: (a, b) => a > b,
+  GreaterEqual: (a, b) => a >= b,
+  Less: (a, b) => a < b,
+  LessEqual: (a, b) => a <= b,
+};
+
+/** Both operands' values and their broadcast index maps. */
+function broadcastPair(node: GraphNode, kind: WideKind): { a: WideData; b: WideData; ia: Int32Array; ib: Int32Array; shape: number[] } {
+  const ta = kernelInput(node, 0);
+  const tb = kernelInput(node, 1);
+  const shape = broadcastShape(ta.shape, tb.shape);
+  return { a: input(node, 0, kind), b: input(node, 1, kind), ia: broadcastIndex(shape, ta.shape), ib: broadcastIndex(shape, tb.shape), shape };
+}
+
+function binary(node: GraphNode, op: string): tf.Tensor {
+  const kind = kindOf(node);
+  const { a, b, ia, ib, shape } = broadcastPair(node, kind);
+  const out = wideArray(kind, ia.length);
+  if (kind === 'float64') {
+    const f = FLOAT_BINARY[op]!;
+    for (let i = 0; i < ia.length; i++) out[i] = f(a[ia[i]!] as number, b[ib[i]!] as number);
+  } else {
+    const f = INT_BINARY[op]!;
+    for (let i = 0; i < ia.length; i++) out[i] = wrapInt(kind, f(a[ia[i]!] as bigint, b[ib[i]!] as bigint));
+  }
+  return makeWide(kind, out, shape);
+}
+
+function compare(node: GraphNode, op: string): tf.Tensor {
+  const kind = kindOf(node);
+  const { a, b, ia, ib, shape } = broadcastPair(node, kind);
+  const f = COMPARE[op]!;
+  const out = new Uint8Array(ia.length);
+  for (let i = 0; i < ia.length; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!) ? 1 : 0;
+  return tf.tensor(out, shape, 'bool');
+}
+
+const FLOAT_UNARY: Record<string, (x: number) => number> = {
+  Neg: (x) => -x,
+  Abs: Math.abs,
+  Square: (x) => x * x,
+  Sign: (x) => (Number.isNaN(x) ? NaN : x > 0 ? 1 : x < 0 ? -1 : 0),
+  Exp: Math.exp,
+  Expm1: Math.expm1,
+  Log: Math.log,
+  Log1p: Math.log1p,
+  Sqrt: Math.sqrt,
+  Rsqrt: (x) => 1 / Math.sqrt(x),
+  Reciprocal: (x) => 1 / x,
+  Inv: (x) => 1 / x,
+  Tanh: Math.tanh,
+  Sinh: Math.sinh,
+  Cosh: Math.cosh,
+  Sin: Math.sin,
+  Cos: Math.cos,
+  Tan: Math.tan,
+  Atan: Math.atan,
+  Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Relu: (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0),
+};
+
+const INT_UNARY: Record<string, (x: bigint) => bigint> = {
+  Neg: (x) => -x,
+  Abs: (x) => (x < 0n ? -x : x),
+  Square: (x) => x * x,
+  Sign: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n),
+  Relu: (x) => (x > 0n ? x : 0n),
+};
+
+function unary(node: GraphNode, op: string): tf.Tensor {
+  const kind = kindOf(node);
+  const x = input(node, 0, kind);
+  const out = wideArray(kind, x.length);
+  if (kind === 'float64') {
+    const f = FLOAT_UNARY[op]!;
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i] as number);
+  } else {
+    const f = INT_UNARY[op];
+    if (!f) throw Errors.kernelUnsupported(op, kind);
+    for (let i = 0; i < x.length; i++) out[i] = wrapInt(kind, f(x[i] as bigint));
+  }
+  return makeWide(kind, out, kernelInput(node, 0).shape);
+}
+
+/** Reduction geometry: for each output element, the input flat indices it reduces. */
+function reduceGeometry(shape: readonly number[], axesIn: readonly number[], keep: boolean): { outShape: number[]; groups: number[][] } {
+  const rank = shape.length;
+  const axes = new Set(axesIn.map((a) => (a < 0 ? a + rank : a)));
+  for (const a of axes) if (a < 0 || a >= rank) throw Errors.kernelArgument(`Invalid reduction dimension (${a} for input with ${rank} dimension(s)`);
+  const kept = shape.map((d, i) => (axes.has(i) ? 1 : d));
+  const outShape = keep ? kept : shape.filter((_, i) => !axes.has(i));
+  const groups: number[][] = Array.from({ length: sizeOf(kept) }, () => []);
+  const is = stridesOf(shape);
+  const ks = stridesOf(kept);
+  const n = sizeOf(shape);
+  for (let f = 0; f < n; f++) {
+    let o = 0;
+    for (let d = 0; d < rank; d++) {
+      const c = Math.floor(f / is[d]!) % shape[d]!;
+      if (!axes.has(d)) o += c * ks[d]!;
+    }
+    groups[o]!.push(f);
+  }
+  return { outShape, groups };
+}
+
+function reduce(node: GraphNode, op: string): tf.Tensor {
+  const kind = kindOf(node);
+  const x = input(node, 0, kind);
+  const { outShape, groups } = reduceGeometry(kernelInput(node, 0).shape, numbersOf(kernelInput(node, 1)), attrBool(node, 'keep_dims', false));
+  const out = wideArray(kind, groups.length);
+  groups.forEach((g, o) => {
+    if (kind === 'float64') {
+      const v = g.map((i) => x[i] as number);
+      if (op === 'Sum' || op === 'Mean') out[o] = v.reduce((s, y) => s + y, 0) / (op === 'Mean' ? v.length : 1);
+      else if (op === 'Prod') out[o] = v.reduce((s, y) => s * y, 1);
+      else if (op === 'Max') out[o] = v.reduce(maxF, -Infinity);
+      else out[o] = v.reduce(minF, Infinity);
+    } else {
+      const v = g.map((i) => x[i] as bigint);
+      if (op === 'Sum') out[o] = wrapInt(kind, v.reduce((s, y) => s + y, 0n));
+      else if (op === 'Prod') out[o] = wrapInt(kind, v.reduce((s, y) => s * y, 1n));
+      else if (op === 'Mean') out[o] = v.length === 0 ? 0n : wrapInt(kind, v.reduce((s, y) => s + y, 0n)) / BigInt(v.length);
+      else if (v.length === 0) out[o] = extreme(kind, op === 'Max');
+      else out[o] = v.reduce((s, y) => (op === 'Max' ? (y > s ? y : s) : y < s ? y : s));
+    }
+  });
+  return makeWide(kind, out, outShape);
+}
+
+/** The identity of Max (the type's lowest value) or Min (its highest), as TF returns for empty reductions. */
+function extreme(kind: WideKind, max: boolean): bigint {
+  if (kind === 'int64') return max ? -(2n ** 63n) : 2n ** 63n - 1n;
+  return max ? 0n : 2n ** (kind === 'uint32' ? 32n : 64n) - 1n;
+}
+
+function argExtreme(node: GraphNode, max: boolean): tf.Tensor {
+  const kind = kindOf(node);
+  const t = kernelInput(node, 0);
+  const x = input(node, 0, kind);
+  const axis = numbersOf(kernelInput(node, 1))[0] ?? 0;
+  const { outShape, groups } = reduceGeometry(t.shape, [axis], false);
+  const out = new Int32Array(groups.length);
+  groups.forEach((g, o) => {
+    let best = 0;
+    for (let j = 1; j < g.length; j++) {
+      const v = x[g[j]!]!;
+      const b = x[g[best]!]!;
+      if (max ? v > b : v < b) best = j;
+    }
+    out[o] = best;
+  });
+  const outType = attrType(node, 'output_type', 'DT_INT64');
+  return outType === 'DT_INT64' ? makeWide('int64', BigInt64Array.from(out, (v) => BigInt(v)), outShape) : tf.tensor(out, outShape, 'int32');
+}
+
+function matMul(node: GraphNode): tf.Tensor {
+  const kind = kindOf(node);
+  const ta = kernelInput(node, 0);
+  const tb = kernelInput(node, 1);
+  const a = input(node, 0, kind);
+  const b = input(node, 1, kind);
+  const trA = attrBool(node, 'transpose_a', false);
+  const trB = attrBool(node, 'transpose_b', false);
+  if (ta.rank !== 2 || tb.rank !== 2) throw Errors.kernelArgument('In[0] and In[1] must be matrices');
+  const [ar, ac] = ta.shape as [number, number];
+  const [br, bc] = tb.shape as [number, number];
+  const m = trA ? ac : ar;
+  const k = trA ? ar : ac;
+  const n = trB ? br : bc;
+  if ((trB ? bc : br) !== k) throw Errors.kernelArgument(`Matrix size-incompatible: In[0]: [${ar},${ac}], In[1]: [${br},${bc}]`);
+  const at = (i: number, p: number): Val => a[trA ? p * ac + i : i * ac + p]!;
+  const bt = (p: number, j: number): Val => b[trB ? j * bc + p : p * bc + j]!;
+  const out = wideArray(kind, m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      if (kind === 'float64') {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += (at(i, p) as number) * (bt(p, j) as number);
+        out[i * n + j] = s;
+      } else {
+        let s = 0n;
+        for (let p = 0; p < k; p++) s += (at(i, p) as bigint) * (bt(p, j) as bigint);
+        out[i * n + j] = wrapInt(kind, s);
+      }
+    }
+  }
+  return makeWide(kind, out, [m, n]);
+}
+
+export const WIDE_BINARY_OPS = [...new Set([...Object.keys(INT_BINARY), ...Object.keys(FLOAT_BINARY)])];
+export const WIDE_COMPARE_OPS = Object.keys(COMPARE);
+export const WIDE_UNARY_OPS = Object.keys(FLOAT_UNARY);
+export const WIDE_REDUCE_OPS = ['Sum', 'Prod', 'Max', 'Min', 'Mean'];
+
+/** Ops whose integer form has no kernel here (float64 only). */
+export const FLOAT64_ONLY_OPS: ReadonlySet<string> = new Set([
+  ...Object.keys(FLOAT_BINARY).filter((o) => !(o in INT_BINARY)),
+  ...Object.keys(FLOAT_UNARY).filter((o) => !(o in INT_UNARY)),
+]);
+
+const entries = (ops: readonly string[], k: (node: GraphNode, op: string) => tf.Tensor): KernelEntry[] =>
+  ops.map((op) => ({ op: WIDE_PREFIX + op, kernel: (node: GraphNode) => k(node, op) }));
+
+export const WIDE_MATH_KERNELS: readonly KernelEntry[] = [
+  ...entries(WIDE_BINARY_OPS, binary),
+  ...entries(WIDE_COMPARE_OPS, compare),
+  ...entries(WIDE_UNARY_OPS, unary),
+  ...entries(WIDE_REDUCE_OPS, reduce),
+  { op: `${WIDE_PREFIX}ArgMax`, kernel: (node) => argExtreme(node, true) },
+  { op: `${WIDE_PREFIX}ArgMin`, kernel: (node) => argExtreme(node, false) },
+  { op: `${WIDE_PREFIX}MatMul`, kernel: matMul },
+  { op: WIDE_CHECK_OP, kernel: (node) => narrowChecked(kernelInput(node, 0), attrText(node, '_tfs_what', 'input')) },
+];
+
+/** Sources from which a Cast to an integer wide type gives values the stand-in holds exactly. */
+const CAST_EXACT_FROM: Record<WideKind, ReadonlySet<string>> = {
+  int64: new Set(['DT_INT32', 'DT_INT16', 'DT_INT8', 'DT_UINT8', 'DT_UINT16', 'DT_BOOL']),
+  uint64: new Set(['DT_UINT8', 'DT_UINT16', 'DT_BOOL']),
+  uint32: new Set(['DT_UINT8', 'DT_UINT16', 'DT_BOOL']),
+  float64: new Set(['DT_FLOAT', 'DT_HALF', 'DT_BFLOAT16', 'DT_BOOL', 'DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16']),
+};
+
+const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul']);
+
+/**
+ * The wide kernel a TF node runs as, with the wide type it computes in, or undefined when the
+ * node has none (it then reads stand-ins, behind `_TfsWideCheck`). `typeOf(attr)`: the
+ * node's dtype attr (`DT_*`, '' when absent).
+ */
+export function wideRoute(op: string, typeOf: (attr: string) => string): { op: string; kind: string } | undefined {
+  if (op === 'Cast') {
+    const src = typeOf('SrcT');
+    const dst = typeOf('DstT');
+    const sk = wideKindOf(src);
+    const dk = wideKindOf(dst);
+    if (sk || (dk && !CAST_EXACT_FROM[dk].has(src))) return { op: `${WIDE_PREFIX}Cast`, kind: src };
+    return undefined;
+  }
+  if (!ROUTED.has(op)) return undefined;
+  const t = typeOf('T');
+  const kind = wideKindOf(t);
+  if (!kind || (kind !== 'float64' && FLOAT64_ONLY_OPS.has(op))) return undefined;
+  return { op: WIDE_PREFIX + op, kind: t };
+}
