@@ -11,7 +11,6 @@
  *   float32 reads them;
  * - float64 inputs whose values float32 cannot hold are refused per request.
  */
-import { Errors } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Ops exact on float64 tensors whose values are all float32 values. */
@@ -81,13 +80,6 @@ export function refuseInexactFloat64Consts(nodes: GraphNodeJson[], weights: Read
     const onlyCasts = (readers.get(n.name) ?? []).every((r) => r.op === 'Cast' && r.attr['DstT']?.type === 'DT_FLOAT');
     if (!onlyCasts) n.op = 'Const float64 not exact in float32';
   }
-}
-
-/** Refuse a float64 input whose values float32 cannot hold (tfs would round them). */
-export function checkFloat64Input(t: Tensor, what: string): void {
-  if (t.dtype !== 'DT_DOUBLE') return;
-  const v = firstInexact(t.data as Float64Array);
-  if (v !== undefined) throw Errors.float64Inexact(what, v);
 }
 
 const PASS_THROUGH = new Set(['Identity', 'Snapshot', 'StopGradient']);
