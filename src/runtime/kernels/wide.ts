@@ -279,6 +279,32 @@ function matMul(node: GraphNode): tf.Tensor {
   return makeWide(kind, out, [m, n]);
 }
 
+/** SelectV2 (numpy broadcasting of all three) and Select (a vector condition picks rows). */
+function select(node: GraphNode, v2: boolean): tf.Tensor {
+  const kind = kindOf(node);
+  const tc = kernelInput(node, 0);
+  const tt = kernelInput(node, 1);
+  const te = kernelInput(node, 2);
+  const c = tc.dataSync() as ArrayLike<number>;
+  const a = input(node, 1, kind);
+  const b = input(node, 2, kind);
+  const shape = broadcastShape(broadcastShape(v2 ? tc.shape : tt.shape, tt.shape), te.shape);
+  const rowCond = !v2 && tc.rank === 1 && tt.rank > 1;
+  const ic = rowCond ? rowIndex(shape, tc.shape[0]!) : broadcastIndex(shape, tc.shape);
+  const ia = broadcastIndex(shape, tt.shape);
+  const ib = broadcastIndex(shape, te.shape);
+  const out = wideArray(kind, ia.length);
+  for (let i = 0; i < ia.length; i++) out[i] = c[ic[i]!] ? a[ia[i]!]! : b[ib[i]!]!;
+  return makeWide(kind, out, shape);
+}
+
+/** For each element of `shape`, its row (first index), for Select's vector condition. */
+function rowIndex(shape: readonly number[], rows: number): Int32Array {
+  const n = sizeOf(shape);
+  const per = rows === 0 ? 0 : n / rows;
+  return Int32Array.from({ length: n }, (_, i) => Math.floor(i / per));
+}
+
 export const WIDE_BINARY_OPS = [...new Set([...Object.keys(INT_BINARY), ...Object.keys(FLOAT_BINARY)])];
 export const WIDE_COMPARE_OPS = Object.keys(COMPARE);
 export const WIDE_UNARY_OPS = Object.keys(FLOAT_UNARY);
@@ -301,6 +327,8 @@ export const WIDE_MATH_KERNELS: readonly KernelEntry[] = [
   { op: `${WIDE_PREFIX}ArgMax`, kernel: (node) => argExtreme(node, true) },
   { op: `${WIDE_PREFIX}ArgMin`, kernel: (node) => argExtreme(node, false) },
   { op: `${WIDE_PREFIX}MatMul`, kernel: matMul },
+  { op: `${WIDE_PREFIX}SelectV2`, kernel: (node) => select(node, true) },
+  { op: `${WIDE_PREFIX}Select`, kernel: (node) => select(node, false) },
   { op: WIDE_CHECK_OP, kernel: (node) => narrowChecked(kernelInput(node, 0), attrText(node, '_tfs_what', 'input')) },
 ];
 
@@ -312,7 +340,7 @@ const CAST_EXACT_FROM: Record<WideKind, ReadonlySet<string>> = {
   float64: new Set(['DT_FLOAT', 'DT_HALF', 'DT_BFLOAT16', 'DT_BOOL', 'DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16']),
 };
 
-const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul']);
+const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select']);
 
 /**
  * The wide kernel a TF node runs as, with the wide type it computes in, or undefined when the
