@@ -14,10 +14,9 @@ import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
-import { firstMisfit, wideKindOf, type WideData } from '../wide-values.js';
-import { WIDE_CONST_OP, wideRoute } from '../kernels/wide.js';
+import { wideKindOf } from '../wide-values.js';
+import { wideRoute } from '../kernels/wide.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
-import type { AttrJson } from '../graph-json.js';
 
 /** A dtype attr's TF name (`DT_INT64`), whatever form the proto gave it in. */
 const dtypeName = (t: string | number): string => dtypeInfo(t)?.name ?? String(t);
@@ -45,31 +44,10 @@ function emitConst(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   } catch (e) {
     throw new FreezeError((e as Error).message);
   }
-  const kind = wideKindOf(t.dtype);
-  if (kind !== undefined && firstMisfit(wideValues(t)) !== undefined) {
-    // Values the stand-in cannot hold: a wide constant node carrying them exactly.
-    const ref = fz.custom(scope, node.name, WIDE_CONST_OP, [], wideConstAttrs(t));
-    fz.wideRefs.add(ref);
-    return tensorOut(what, inFrame(fz, scope, node, ref));
-  }
   return tensorOut(what, inFrame(fz, scope, node, fz.constRef(scope.out, scope.out.unique(scope.prefix + node.name), t)));
 }
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-
-function wideValues(t: Tensor): WideData {
-  return t.data instanceof Uint32Array ? BigUint64Array.from(t.data, (v) => BigInt(v)) : (t.data as WideData);
-}
-
-/** A wide constant's attrs: its type, shape and exact decimal values. */
-function wideConstAttrs(t: Tensor): Record<string, AttrJson> {
-  const vals = Array.from(wideValues(t) as ArrayLike<number | bigint>, (v) => (Object.is(v, -0) ? '-0' : String(v)));
-  return {
-    _tfs_wide: { s: b64(t.dtype) },
-    _tfs_wide_shape: { s: b64(t.shape.join(',')) },
-    _tfs_wide_values: { s: b64(vals.join(',')) },
-  };
-}
 
 function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const what = nodeWhat(scope, node);

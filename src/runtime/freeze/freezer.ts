@@ -33,7 +33,8 @@ import {
 } from './scope.js';
 import { TFS_OPS, type FreezeOptions, type FreezeSource, type FrozenTable } from './types.js';
 import { readVar } from './variables.js';
-import { WIDE_CHECK_OP } from '../kernels/wide.js';
+import { WIDE_CHECK_OP, WIDE_CONST_OP } from '../kernels/wide.js';
+import { wideConstAttrs, wideConstNeeded } from './wide-const.js';
 
 export class Freezer implements FreezeContext {
   readonly fnByName = new Map<string, Fn>();
@@ -91,15 +92,26 @@ export class Freezer implements FreezeContext {
     this.initMode = on;
   }
 
+  /** Weights whose values a tfjs stand-in cannot hold: emitted as exact wide constants, not weights. */
+  private readonly wideWeights = new Map<string, Tensor>();
+
   constRef(b: Builder, name: string, tensor?: Tensor): string {
-    if (tensor && !this.weights.has(name)) this.weights.set(name, tensor);
+    if (tensor && !this.weights.has(name) && !this.wideWeights.has(name)) this.weights.set(name, tensor);
     if (!b.consts.has(name)) {
       if (b.names.has(name) && !tensor) throw new FreezeError(`internal: weight name ${name} is taken by another node`);
-      const t = this.weights.get(name);
+      const t = this.weights.get(name) ?? this.wideWeights.get(name);
       if (!t) throw new FreezeError(`internal: weight ${name} has no value`);
       b.consts.add(name);
       b.names.add(name);
-      b.add({ name, op: 'Const', input: [], attr: { dtype: { type: tfjsTypeName(t.dtype) } } });
+      if (wideConstNeeded(t)) {
+        // int64 beyond int32, float64 float32 cannot hold, ...: exact values (wide-values.ts).
+        this.weights.delete(name);
+        this.wideWeights.set(name, t);
+        b.add({ name, op: WIDE_CONST_OP, input: [], attr: { ...wideConstAttrs(t), _tfs_model: { i: this.opts.modelId } } });
+        this.wideRefs.add(`${name}:0`);
+      } else {
+        b.add({ name, op: 'Const', input: [], attr: { dtype: { type: tfjsTypeName(t.dtype) } } });
+      }
     }
     return `${name}:0`;
   }
