@@ -8,14 +8,15 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { tensorFromProto } from '../../savedmodel/tensor-proto.js';
 import { tfjsTypeName } from '../graph-json.js';
 import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './context.js';
-import { dataInputs, FreezeError, type Node, type NodeResult, type Scope } from './scope.js';
+import { dataInputs, FreezeError, type Node, type NodeResult, type Scope, type Value } from './scope.js';
 import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
 import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
-import { wideRoute } from '../kernels/wide.js';
+import { WIDE_IOTA_OP, WIDE_MOVE_DATA, WIDE_TAKE_OP, wideRoute } from '../kernels/wide.js';
+import type { AttrJson } from '../graph-json.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 
 /** A dtype attr's TF name (`DT_INT64`), whatever form the proto gave it in. */
@@ -131,9 +132,12 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const rewritten = rewriteOp(fz, node, what);
   // Wide kernels read exact values; other ops read stand-ins, checked where values may not fit.
   const keepWide = rewritten.wide || SHAPE_ONLY.has(node.op);
-  const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what, [], keepWide));
+  const vals = dataInputs(node).map((i) => fz.emitRef(scope, i));
+  const moved = rewritten.wide ? undefined : wideMove(fz, scope, node, vals, what);
+  const inputs = moved?.inputs ?? vals.map((v) => fz.asTensor(scope, v, what, [], keepWide));
   const attr = rewritten.attr;
   if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
+  const opName = moved ? moved.finish(name, attr) : name;
   if (effects.length > 0 && inputs.length > 0) {
     inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
   }
@@ -141,10 +145,38 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   // runs, so the load-time check refuses the signatures that need them (float64-policy.ts).
   const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
   const op = f64 ?? rewritten.op;
-  scope.out.add({ name, op, input: inputs, attr });
-  if (op !== node.op && !f64) fz.origin.set(name, node.op);
+  scope.out.add({ name: opName, op, input: inputs, attr });
+  if (op !== node.op && !f64) fz.origin.set(opName, node.op);
   return result;
 }
+
+/**
+ * A moving op (Reshape, ConcatV2, GatherV2, ...) with a data input that may carry exact wide
+ * values: its data inputs become element indices (`_TfsWideIota`), the op moves those, and a
+ * `_TfsWideTake` named as the node picks the exact values (kernels/wide.ts).
+ */
+function wideMove(fz: FreezeContext, scope: Scope, node: Node, vals: Value[], what: string):
+  { inputs: string[]; finish: (name: string, attr: Record<string, AttrJson>) => string } | undefined {
+  const positions = WIDE_MOVE_DATA[node.op]?.(vals.length);
+  const kind = wideKindOf(dtypeName(node.attr['T']?.type ?? node.attr['Tparams']?.type ?? ''));
+  if (!positions || !kind || !positions.some((i) => isWideRef(fz, vals[i]))) return undefined;
+  const data = positions.map((i) => fz.asTensor(scope, vals[i]!, what, [], true));
+  const inputs = vals.map((v, i) => {
+    const k = positions.indexOf(i);
+    if (k < 0) return fz.asTensor(scope, v, what);
+    return fz.custom(scope, `${node.name}/_tfs_wide_iota_${k}`, WIDE_IOTA_OP, data, { _tfs_wide_index: { s: b64(String(k)) } });
+  });
+  const finish = (name: string, attr: Record<string, AttrJson>): string => {
+    for (const a of ['T', 'Tparams']) if (attr[a]) attr[a] = { type: 'DT_INT32' };
+    const index = scope.out.unique(`${name}/_tfs_wide_index`);
+    scope.out.add({ name, op: WIDE_TAKE_OP, input: [`${index}:0`, ...data], attr: { _tfs_wide: { s: b64(dtypeName(node.attr['T']?.type ?? node.attr['Tparams']?.type ?? '')) } } });
+    fz.wideRefs.add(`${name}:0`);
+    return index;
+  };
+  return { inputs, finish };
+}
+
+const isWideRef = (fz: FreezeContext, v: Value | undefined): boolean => v?.kind === 'tensor' && fz.wideRefs.has(v.ref);
 
 /** Ops that read only their input's shape: a stand-in serves. */
 const SHAPE_ONLY = new Set(['Shape', 'ShapeN', 'Size', 'Rank']);

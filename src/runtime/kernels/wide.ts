@@ -305,6 +305,60 @@ function rowIndex(shape: readonly number[], rows: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => Math.floor(i / per));
 }
 
+/**
+ * Moving ops on wide values run on element indices: `_TfsWideIota` gives data input k's
+ * flat indices (after those of inputs 0..k-1), the op itself (tfjs's) moves them, and
+ * `_TfsWideTake` picks the exact values by the moved indices.
+ */
+function iota(node: GraphNode): tf.Tensor {
+  const k = Number(attrText(node, '_tfs_wide_index', '0'));
+  let offset = 0;
+  for (let i = 0; i < k; i++) offset += kernelInput(node, i).size;
+  const t = kernelInput(node, k);
+  return tf.tensor(Int32Array.from({ length: t.size }, (_, i) => offset + i), t.shape, 'int32');
+}
+
+function take(node: GraphNode): tf.Tensor {
+  const kind = kindOf(node);
+  const idx = kernelInput(node, 0);
+  const parts = node.inputs.slice(1).map((_, j) => input(node, j + 1, kind));
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const flat = wideArray(kind, total);
+  let at = 0;
+  for (const p of parts) {
+    (flat as { set(a: ArrayLike<unknown>, o: number): void }).set(p, at);
+    at += p.length;
+  }
+  const ix = idx.dataSync() as Int32Array;
+  const out = wideArray(kind, ix.length);
+  for (let i = 0; i < ix.length; i++) out[i] = flat[ix[i]!]!;
+  return makeWide(kind, out, idx.shape);
+}
+
+export const WIDE_IOTA_OP = `${WIDE_PREFIX}Iota`;
+export const WIDE_TAKE_OP = `${WIDE_PREFIX}Take`;
+
+/** Ops that only move elements, by their data inputs (the others are shapes, axes, indices). */
+export const WIDE_MOVE_DATA: Readonly<Record<string, (inputs: number) => number[]>> = {
+  Reshape: () => [0],
+  ExpandDims: () => [0],
+  Squeeze: () => [0],
+  Transpose: () => [0],
+  Slice: () => [0],
+  StridedSlice: () => [0],
+  GatherV2: () => [0],
+  Gather: () => [0],
+  GatherNd: () => [0],
+  Tile: () => [0],
+  ReverseV2: () => [0],
+  Reverse: () => [0],
+  BroadcastTo: () => [0],
+  Fill: () => [1],
+  Pack: (n) => Array.from({ length: n }, (_, i) => i),
+  ConcatV2: (n) => Array.from({ length: n - 1 }, (_, i) => i),
+  Concat: (n) => Array.from({ length: n - 1 }, (_, i) => i + 1),
+};
+
 export const WIDE_BINARY_OPS = [...new Set([...Object.keys(INT_BINARY), ...Object.keys(FLOAT_BINARY)])];
 export const WIDE_COMPARE_OPS = Object.keys(COMPARE);
 export const WIDE_UNARY_OPS = Object.keys(FLOAT_UNARY);
@@ -329,6 +383,8 @@ export const WIDE_MATH_KERNELS: readonly KernelEntry[] = [
   { op: `${WIDE_PREFIX}MatMul`, kernel: matMul },
   { op: `${WIDE_PREFIX}SelectV2`, kernel: (node) => select(node, true) },
   { op: `${WIDE_PREFIX}Select`, kernel: (node) => select(node, false) },
+  { op: WIDE_IOTA_OP, kernel: iota },
+  { op: WIDE_TAKE_OP, kernel: take },
   { op: WIDE_CHECK_OP, kernel: (node) => narrowChecked(kernelInput(node, 0), attrText(node, '_tfs_what', 'input')) },
 ];
 

@@ -4,6 +4,7 @@
  * (the expected values are written here; the tests need no Python).
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -12,6 +13,8 @@ import { WIDE_MATH_KERNELS, wideRoute } from '../../../src/runtime/kernels/wide.
 import { bigToFloat32, WIDE_CAST_KERNELS } from '../../../src/runtime/kernels/wide-cast.js';
 import { makeWide, narrowChecked, readWide, wideEntry, type WideKind } from '../../../src/runtime/wide-values.js';
 import type { AttrJson } from '../../../src/runtime/graph-json.js';
+import { loadSavedModelServable } from '../../../src/servables/saved-model-servable.js';
+import { repoRoot } from '../../helpers/paths.js';
 import { run as runIn, s, values } from './helpers.js';
 
 await tf.setBackend('cpu');
@@ -102,4 +105,28 @@ test('the freezer routes ops on wide types to wide kernels, and narrow casts to 
   assert.equal(wideRoute('Cast', types({ SrcT: 'DT_INT32', DstT: 'DT_UINT64' }))?.op, '_TfsWideCast');
   assert.equal(wideRoute('Cast', types({ SrcT: 'DT_FLOAT', DstT: 'DT_INT64' }))?.op, '_TfsWideCast');
   assert.equal(wideRoute('Reshape', types({ T: 'DT_INT64' })), undefined);
+});
+
+test('exact values through moving ops: concat, reshape, transpose, gather, stack, tile, fill, reverse (TF 2.21)', async () => {
+  const dir = join(repoRoot, 'test', 'runtime', 'fixtures', 'models', 'wide_moves', '1');
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const sv = await loadSavedModelServable('wide_moves', 1, dir, { backend });
+    try {
+      const out = await sv.run('serving_default', {
+        x: { dtype: 'DT_INT64', shape: [2, 2], data: BigInt64Array.of(MAX, 3n, -5n, 2n ** 33n) },
+        d: { dtype: 'DT_DOUBLE', shape: [1, 2], data: Float64Array.of(0.1, 1e300) },
+      });
+      const got = (k: string): unknown[] => Array.from(out[k]!.data as ArrayLike<unknown>);
+      assert.deepEqual(got('flat'), [MAX, 3n, -5n, 8589934592n, 1099511627776n, -4611686018427387904n], backend);
+      assert.deepEqual(got('t'), [MAX, -5n, 1099511627776n, 3n, 8589934592n, -4611686018427387904n], backend);
+      assert.deepEqual(out['t']!.shape, [2, 3]);
+      assert.deepEqual(got('g'), [8589934592n, MAX, -5n], backend);
+      assert.deepEqual(got('rows'), [3n, MAX, 8589934592n, -5n], backend);
+      assert.deepEqual(got('tile'), [MAX, 3n, MAX, 3n], backend);
+      assert.deepEqual(got('fill'), [MAX, MAX], backend);
+      assert.deepEqual(got('d'), [1.000000000001e300, 0.10000000000010001], backend);
+    } finally {
+      await sv.dispose();
+    }
+  }
 });
