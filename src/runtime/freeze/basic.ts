@@ -23,7 +23,6 @@ import { dtypeInfo } from '../../tensor/dtypes.js';
 const dtypeName = (t: string | number): string => dtypeInfo(t)?.name ?? String(t);
 
 const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
-const FLOAT_TYPES = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
 
 function emitPlaceholder(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const what = nodeWhat(scope, node);
@@ -57,7 +56,11 @@ function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult 
   if (effects.length === 0) {
     return { out: (i) => ins[i] ?? { kind: 'none' }, effect: null };
   }
-  const wrapped = ins.map((v, i) => fz.custom(scope, `${node.name}/_tfs_after_${i}`, TFS_OPS.after, [fz.asTensor(scope, v, what), ...effects]));
+  const wrapped = ins.map((v, i) => {
+    const ref = fz.custom(scope, `${node.name}/_tfs_after_${i}`, TFS_OPS.after, [fz.asTensor(scope, v, what, [], true), ...effects]);
+    if (isWideRef(fz, v)) fz.wideRefs.add(ref); // _TfsAfter passes the values (and their dataId) on
+    return ref;
+  });
   return { out: (i) => (wrapped[i] ? { kind: 'tensor', ref: wrapped[i] } : { kind: 'none' }), effect: wrapped[0] ?? null };
 }
 
@@ -67,7 +70,8 @@ function emitPassThrough(fz: FreezeContext, scope: Scope, node: Node): NodeResul
   const effects = fz.ctrlEffects(scope, node);
   const v = fz.emitRef(scope, dataInputs(node)[0] ?? '');
   if (effects.length === 0) return { out: (i) => (i === 0 ? v : { kind: 'none' }), effect: null };
-  const ref = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [fz.asTensor(scope, v, nodeWhat(scope, node)), ...effects]);
+  const ref = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [fz.asTensor(scope, v, nodeWhat(scope, node), [], true), ...effects]);
+  if (v.kind === 'tensor' && fz.wideRefs.has(v.ref)) fz.wideRefs.add(ref); // _TfsAfter passes the values (and their dataId) on
   return tensorOut(nodeWhat(scope, node), ref, ref);
 }
 
@@ -103,8 +107,6 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
     attr['_tfs_op'] = { i: INT64_CHECKED_OPS.get(op)! };
     attr['_tfs_model'] = { i: fz.opts.modelId };
     op = TFS_OPS.int64Checked;
-  } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
-    op = TFS_OPS.castToInt64Checked;
   }
   // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
   op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;

@@ -41,7 +41,6 @@ export const TFS_OPS = {
   tableInit: '_TfsTableInit',
   tableInitFromFile: '_TfsTableInitFromFile',
   int64Checked: '_TfsInt64Checked',
-  castToInt64Checked: '_TfsCastToInt64Checked',
 } as const;
 
 /**
