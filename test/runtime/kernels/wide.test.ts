@@ -130,3 +130,22 @@ test('exact values through moving ops: concat, reshape, transpose, gather, stack
     }
   }
 });
+
+test('an int64 value beyond int32 reaching an op without an exact kernel fails the call (INVALID_ARGUMENT), never wraps', async () => {
+  const dir = join(repoRoot, 'test', 'runtime', 'fixtures', 'models', 'wide_moves', '1');
+  const sv = await loadSavedModelServable('wide_moves', 1, dir, { backend: 'cpu' });
+  try {
+    const x = (v: bigint[]) => ({ x: { dtype: 'DT_INT64' as const, shape: [v.length], data: BigInt64Array.from(v) } });
+    // TF: cumsum([1, 2]) = [1, 3]; values that fit int32 are computed as before.
+    assert.deepEqual([...((await sv.run('cumsum', x([1n, 2n])))['c']!.data as BigInt64Array)], [1n, 3n]);
+    // TF answers [1, 1099511627777]; tfs has no exact int64 Cumsum, so it refuses.
+    await assert.rejects(sv.run('cumsum', x([1n, 2n ** 40n])), (e: unknown) => {
+      assert.ok(e instanceof TfsError, String(e));
+      assert.equal(e.code, Code.INVALID_ARGUMENT);
+      assert.match(e.message, /\(Cumsum\): int64 value 1099511627776 does not fit in int32/);
+      return true;
+    });
+  } finally {
+    await sv.dispose();
+  }
+});
