@@ -67,7 +67,24 @@ const INT_BINARY: Record<string, (a: bigint, b: bigint) => bigint> = {
   Maximum: (a, b) => (a > b ? a : b),
   Minimum: (a, b) => (a < b ? a : b),
   SquaredDifference: (a, b) => (a - b) * (a - b),
+  Pow: (a, b) => {
+    if (b < 0n) throw Errors.kernelArgument('Integers to negative integer powers are not allowed');
+    return intPow(a, b);
+  },
 };
+
+/** a ** b wrapped to 64 bits at every step (TF's integer pow wraps; the exact power may be huge). */
+function intPow(a: bigint, b: bigint): bigint {
+  let r = 1n;
+  let base = BigInt.asIntN(64, a);
+  let e = b;
+  while (e > 0n) {
+    if (e & 1n) r = BigInt.asIntN(64, r * base);
+    base = BigInt.asIntN(64, base * base);
+    e >>= 1n;
+  }
+  return r;
+}
 
 const FLOAT_BINARY: Record<string, (a: number, b: number) => number> = {
   AddV2: (a, b) => a + b,
@@ -305,6 +322,70 @@ function rowIndex(shape: readonly number[], rows: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => Math.floor(i / per));
 }
 
+/** Cumsum / Cumprod along an axis (exclusive / reverse as TF), wrapping integers. */
+function cumulative(node: GraphNode, prod: boolean): tf.Tensor {
+  const kind = kindOf(node);
+  const t = kernelInput(node, 0);
+  const x = input(node, 0, kind);
+  const rank = t.rank;
+  let axis = numbersOf(kernelInput(node, 1))[0] ?? 0;
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) throw Errors.kernelArgument(`axis must be in range [-${rank}, ${rank})`);
+  const exclusive = attrBool(node, 'exclusive', false);
+  const reverse = attrBool(node, 'reverse', false);
+  const len = t.shape[axis]!;
+  const stride = stridesOf(t.shape)[axis]!;
+  const out = wideArray(kind, x.length);
+  for (let base = 0; base < x.length; base++) {
+    if (Math.floor(base / stride) % len !== 0) continue; // one pass per line along the axis
+    let acc: Val = kind === 'float64' ? (prod ? 1 : 0) : prod ? 1n : 0n;
+    for (let j = 0; j < len; j++) {
+      const i = base + (reverse ? len - 1 - j : j) * stride;
+      const v = x[i]!;
+      const next =
+        kind === 'float64'
+          ? prod ? (acc as number) * (v as number) : (acc as number) + (v as number)
+          : wrapInt(kind, prod ? (acc as bigint) * (v as bigint) : (acc as bigint) + (v as bigint));
+      out[i] = exclusive ? acc : next;
+      acc = next;
+    }
+  }
+  return makeWide(kind, out, t.shape);
+}
+
+/** (Unsorted)SegmentSum: ids index the leading dims of the data (negative ids dropped, as TF). */
+function segmentSum(node: GraphNode, sorted: boolean): tf.Tensor {
+  const kind = kindOf(node);
+  const t = kernelInput(node, 0);
+  const x = input(node, 0, kind);
+  const ids = numbersOf(kernelInput(node, 1));
+  const idRank = kernelInput(node, 1).rank;
+  const num = sorted ? (ids.length === 0 ? 0 : ids[ids.length - 1]! + 1) : (numbersOf(kernelInput(node, 2))[0] ?? 0);
+  const inner = sizeOf(t.shape.slice(idRank));
+  const out = wideArray(kind, num * inner);
+  ids.forEach((id, k) => {
+    if (id < 0) return;
+    if (id >= num) throw Errors.kernelArgument(`segment_ids[${k}] = ${id} is out of range [0, ${num})`);
+    for (let j = 0; j < inner; j++) {
+      const o = id * inner + j;
+      if (kind === 'float64') out[o] = (out[o] as number) + (x[k * inner + j] as number);
+      else out[o] = wrapInt(kind, (out[o] as bigint) + (x[k * inner + j] as bigint));
+    }
+  });
+  return makeWide(kind, out, [num, ...t.shape.slice(idRank)]);
+}
+
+function addN(node: GraphNode): tf.Tensor {
+  const kind = kindOf(node);
+  const xs = node.inputs.map((_, i) => input(node, i, kind));
+  const out = wideArray(kind, xs[0]?.length ?? 0);
+  for (let i = 0; i < out.length; i++) {
+    if (kind === 'float64') out[i] = xs.reduce((s, x) => s + (x[i] as number), 0);
+    else out[i] = wrapInt(kind, xs.reduce((s, x) => s + (x[i] as bigint), 0n));
+  }
+  return makeWide(kind, out, kernelInput(node, 0).shape);
+}
+
 /**
  * Moving ops on wide values run on element indices: `_TfsWideIota` gives data input k's
  * flat indices (after those of inputs 0..k-1), the op itself (tfjs's) moves them, and
@@ -383,6 +464,11 @@ export const WIDE_MATH_KERNELS: readonly KernelEntry[] = [
   { op: `${WIDE_PREFIX}MatMul`, kernel: matMul },
   { op: `${WIDE_PREFIX}SelectV2`, kernel: (node) => select(node, true) },
   { op: `${WIDE_PREFIX}Select`, kernel: (node) => select(node, false) },
+  { op: `${WIDE_PREFIX}Cumsum`, kernel: (node) => cumulative(node, false) },
+  { op: `${WIDE_PREFIX}Cumprod`, kernel: (node) => cumulative(node, true) },
+  { op: `${WIDE_PREFIX}AddN`, kernel: addN },
+  { op: `${WIDE_PREFIX}UnsortedSegmentSum`, kernel: (node) => segmentSum(node, false) },
+  { op: `${WIDE_PREFIX}SegmentSum`, kernel: (node) => segmentSum(node, true) },
   { op: WIDE_IOTA_OP, kernel: iota },
   { op: WIDE_TAKE_OP, kernel: take },
   { op: WIDE_CHECK_OP, kernel: (node) => narrowChecked(kernelInput(node, 0), attrText(node, '_tfs_what', 'input')) },
@@ -396,7 +482,7 @@ const CAST_EXACT_FROM: Record<WideKind, ReadonlySet<string>> = {
   float64: new Set(['DT_FLOAT', 'DT_HALF', 'DT_BFLOAT16', 'DT_BOOL', 'DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16']),
 };
 
-const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select']);
+const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum']);
 
 /**
  * The wide kernel a TF node runs as, with the wide type it computes in, or undefined when the

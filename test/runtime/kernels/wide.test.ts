@@ -65,6 +65,15 @@ test('int64 reductions and ArgMax are exact', () => {
   assert.deepEqual(sum.shape, [2]);
 });
 
+test('int64 segment sums are exact and wrap (negative ids dropped), as TF', () => {
+  const data = i64([2n ** 40n, 1n, 2n ** 62n, -3n, 5n, MAX], [3, 2]);
+  const u = run('UnsortedSegmentSum', [data, tf.tensor1d([1, 1, -1], 'int32'), tf.scalar(3, 'int32')], T('DT_INT64'));
+  assert.deepEqual(ints(u), [0n, 0n, 4611687117939015680n, -2n, 0n, 0n]);
+  assert.deepEqual(u.shape, [3, 2]);
+  const sorted = run('SegmentSum', [i64([2n ** 62n, 2n ** 62n, 7n]), tf.tensor1d([0, 0, 2], 'int32')], T('DT_INT64'));
+  assert.deepEqual(ints(sorted), [MIN, 0n, 7n]);
+});
+
 test('float64 math, reductions and MatMul in float64', () => {
   assert.deepEqual(floats(run('Exp', [f64([1.000000000001, -0.5, 10])], T('DT_DOUBLE'))), [2.718281828461764, 0.6065306597126334, 22026.465794806718]);
   assert.deepEqual(floats(run('Log', [f64([1.000000000001, 0.5, 10])], T('DT_DOUBLE'))), [1.000088900581841e-12, -0.6931471805599453, 2.302585092994046]);
@@ -131,20 +140,21 @@ test('exact values through moving ops: concat, reshape, transpose, gather, stack
   }
 });
 
-test('an int64 value beyond int32 reaching an op without an exact kernel fails the call (INVALID_ARGUMENT), never wraps', async () => {
+test('int64 Cumsum, Cumprod and Pow are exact and wrap at 64 bits as TF', async () => {
   const dir = join(repoRoot, 'test', 'runtime', 'fixtures', 'models', 'wide_moves', '1');
   const sv = await loadSavedModelServable('wide_moves', 1, dir, { backend: 'cpu' });
   try {
     const x = (v: bigint[]) => ({ x: { dtype: 'DT_INT64' as const, shape: [v.length], data: BigInt64Array.from(v) } });
-    // TF: cumsum([1, 2]) = [1, 3]; values that fit int32 are computed as before.
-    assert.deepEqual([...((await sv.run('cumsum', x([1n, 2n])))['c']!.data as BigInt64Array)], [1n, 3n]);
-    // TF answers [1, 1099511627777]; tfs has no exact int64 Cumsum, so it refuses.
-    await assert.rejects(sv.run('cumsum', x([1n, 2n ** 40n])), (e: unknown) => {
-      assert.ok(e instanceof TfsError, String(e));
-      assert.equal(e.code, Code.INVALID_ARGUMENT);
-      assert.match(e.message, /\(Cumsum\): int64 value 1099511627776 does not fit in int32/);
-      return true;
-    });
+    const get = (o: Record<string, { data: unknown }>, k: string): bigint[] => [...(o[k]!.data as BigInt64Array)];
+    // TF 2.21: s = cumsum(x, exclusive, reverse), p = cumprod(x), pow = x ** 3 (wrapping).
+    const small = await sv.run('cumulative', x([1n, 2n, 3n]));
+    assert.deepEqual([get(small, 's'), get(small, 'p'), get(small, 'pow')], [[5n, 3n, 0n], [1n, 2n, 6n], [1n, 8n, 27n]]);
+    // TF: p = [3, 3298534883328, -16492674416640], s = [1099511627771, -5, 0], pow = [27, 0, -125] (wraps).
+    const big = await sv.run('cumulative', x([3n, 2n ** 40n, -5n]));
+    assert.deepEqual([get(big, 's'), get(big, 'p'), get(big, 'pow')], [[1099511627771n, -5n, 0n], [3n, 3298534883328n, -16492674416640n], [27n, 0n, -125n]]);
+    const wrap = await sv.run('cumulative', x([2097153n, 7n, -(2n ** 62n)]));
+    assert.deepEqual(get(wrap, 'p'), [2097153n, 14680071n, 4611686018427387904n]);
+    assert.deepEqual(get(wrap, 'pow'), [-9223358842708951039n, 343n, 0n]);
   } finally {
     await sv.dispose();
   }
