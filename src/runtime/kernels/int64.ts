@@ -1,7 +1,7 @@
 /**
- * int64 arithmetic with overflow checks, for int64 ops without an exact wide kernel
- * (kernels/wide.ts takes Add/Sub/Mul/..., so in practice `Cumsum`, `AddN`, `Pow`): tfjs computes
- * them as int32, and these kernels refuse a result that does not fit instead of wrapping.
+ * int64 arithmetic with overflow checks in int32, a fallback: the freezer routes these ops
+ * to the exact wide kernels (kernels/wide.ts) first, so this runs only for nodes it does not
+ * route; a result that does not fit is refused instead of wrapped.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
