@@ -6,13 +6,16 @@ import { modelCheckLines, type ModelCheck } from '../src/commands-support/check-
 import { BACKEND_NAMES, type BackendName } from '../src/runtime/backend.js';
 
 /** The models of each valid model config file, checked as serve loads them (--check-models). */
-async function checkFiles(files: readonly FileReport[], flags: { backend: BackendName; saved_model_tags: string }): Promise<{ file: string; models: ModelCheck[] }[]> {
+async function checkFiles(
+  files: readonly FileReport[],
+  flags: { backend: BackendName; saved_model_tags: string; refuse_partial_models: boolean },
+): Promise<{ file: string; models: ModelCheck[] }[]> {
   const { checkModels } = await import('../src/commands-support/check-models.js');
   const tags = flags.saved_model_tags.split(',').map((t) => t.trim()).filter((t) => t !== '');
   const out: { file: string; models: ModelCheck[] }[] = [];
   for (const f of files) {
     if (!f.valid || f.config?.kind !== 'model_config') continue;
-    out.push({ file: f.file, models: await checkModels(f.config.models as ModelConfig[], { backend: flags.backend, tags }) });
+    out.push({ file: f.file, models: await checkModels(f.config.models as ModelConfig[], { backend: flags.backend, tags, refusePartialModels: flags.refuse_partial_models }) });
   }
   return out;
 }
@@ -34,7 +37,9 @@ file:line:column: message, with a line saying how to fix it. Exits 0 when every 
 valid, 1 otherwise. --json prints the report documented by schemas/cli/validate.schema.json.
 --check-models also loads every model each model config names, every version its policy
 selects, as tfs serve would at start-up (the runtime, then the warmup file), without
-serving; a model that would fail is reported with serve's error text and makes the exit 1.`;
+serving; a model that would fail is reported with serve's error text and makes the exit 1.
+A version that loads without some signatures (the runtime lacks their ops; serve answers
+UNIMPLEMENTED for them) is listed with the signatures it serves and those it does not.`;
 
   static override examples = [
     '<%= config.bin %> validate models.config',
@@ -60,6 +65,10 @@ serving; a model that would fail is reported with serve's error text and makes t
     'check-models': Flags.boolean({ description: 'also load every model (all versions its policy selects) as tfs serve would, without serving' }),
     backend: Flags.option({ options: BACKEND_NAMES, default: 'auto' as BackendName, description: 'with --check-models: runtime backend, as serve --backend' })(),
     saved_model_tags: Flags.string({ default: 'serve', description: 'with --check-models: tag set to load, as serve --saved_model_tags' }),
+    refuse_partial_models: Flags.boolean({
+      default: false,
+      description: 'with --check-models: a model fails when any signature needs an op the runtime lacks, as serve --refuse_partial_models',
+    }),
   };
 
   async run(): Promise<ValidateReport & { modelChecks?: { file: string; models: ModelCheck[] }[] }> {

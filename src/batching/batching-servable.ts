@@ -34,7 +34,7 @@
  */
 import { Code, Errors, asTfsError, abortError } from '../errors.js';
 import type { BatchingParameters } from '../config/types.js';
-import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
+import type { ModelServable, RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logger } from '../util/logger.js';
 import { type Batch, type BatchQueue, BatchScheduler, type Lane, type QueueOptions, ScheduledTask, type TaskPiece } from './batch-scheduler.js';
@@ -292,6 +292,9 @@ export class BatchingServable implements ModelServable {
   get signatureDefMap(): Readonly<Record<string, unknown>> {
     return this.inner.signatureDefMap;
   }
+  get unservedSignatures(): ReadonlyMap<string, UnservedSignature> | undefined {
+    return this.inner.unservedSignatures;
+  }
 
   /** Where this model's batches run and why. */
   describeExecution(): ExecutionDescription {
@@ -307,6 +310,9 @@ export class BatchingServable implements ModelServable {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.disposed) return Promise.reject(Errors.batchQueueClosed());
+    // A signature the version does not serve is refused before it takes a place in a batch.
+    const unserved = this.inner.unservedSignatures?.get(signatureKey);
+    if (unserved) return Promise.reject(unserved.error());
     const plan = this.plan(signatureKey, inputs, options.outputFilter);
     if (!plan) return this.inner.run(signatureKey, inputs, options);
     this.batcher.observer.inputBatchSize(plan.size);

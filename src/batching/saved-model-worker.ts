@@ -20,5 +20,6 @@ export async function loadSavedModelInWorker(
   return loadSavedModelServable(name, version, dir, {
     ...(opts.tags && opts.tags.length > 0 ? { tags: opts.tags } : {}),
     ...(opts.backend ? { backend: opts.backend as BackendName } : {}),
+    ...(opts.refusePartialModels ? { refusePartialModels: true } : {}),
   });
 }

@@ -11,6 +11,8 @@ export interface SavedModelWorkerOptions {
   readonly tags?: readonly string[];
   /** `--backend` value (`wasm`, `cpu`, `tensorflow`, `auto`); default wasm. */
   readonly backend?: string;
+  /** `--refuse_partial_models` (see `SavedModelServableOptions.refusePartialModels`). */
+  readonly refusePartialModels?: boolean;
 }
 
 /** WorkerSource that loads SavedModel `dir` as version `version` of `name` in a worker thread. */
@@ -18,6 +20,6 @@ export function savedModelWorkerSource(name: string, version: number, dir: strin
   return {
     module: new URL('./saved-model-worker.js', import.meta.url).href,
     exportName: 'loadSavedModelInWorker',
-    args: [name, version, dir, { ...(opts.tags ? { tags: [...opts.tags] } : {}), ...(opts.backend ? { backend: opts.backend } : {}) }],
+    args: [name, version, dir, { ...(opts.tags ? { tags: [...opts.tags] } : {}), ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.refusePartialModels ? { refusePartialModels: true } : {}) }],
   };
 }

@@ -8,6 +8,8 @@
  * ...`). Each selected version is then loaded with the SavedModel loader serve uses (the
  * freezer, the runtime) and its warmup file replayed, and disposed. A failure is reported
  * with the entry serve's start-up error has for it: `{name: m version: v} due to error: ...`.
+ * A version that loads without some of its signatures (the runtime lacks their ops) is
+ * reported with the signatures it serves and those it does not, with why.
  */
 import { asTfsError, Errors } from '../errors.js';
 import type { ModelConfig } from '../config/types.js';
@@ -30,6 +32,10 @@ export interface VersionCheck {
   readonly code?: string;
   /** Load time, milliseconds (warmup included). */
   readonly loadMs: number;
+  /** Loaded versions: the signatures served. */
+  readonly servedSignatures?: string[];
+  /** Loaded versions: signatures listed but not served (they answer UNIMPLEMENTED), with why. */
+  readonly unservedSignatures?: { key: string; reason: string }[];
 }
 
 /** One model as `--check-models` found it. */
@@ -52,6 +58,8 @@ export interface CheckModelsOptions {
   readonly tags?: readonly string[];
   /** Replay warmup files as serve does (default true). */
   readonly warmup?: boolean;
+  /** `--refuse_partial_models` of serve: a signature the runtime cannot serve fails the model. */
+  readonly refusePartialModels?: boolean;
   readonly logger?: Logger;
 }
 
@@ -79,13 +87,26 @@ async function checkVersion(name: string, version: number, dir: string, opts: Ch
   const t0 = performance.now();
   const logger = opts.logger ?? silentLogger;
   try {
-    const servable = await loadSavedModelServable(name, version, dir, { tags: opts.tags ?? ['serve'], ...(opts.backend ? { backend: opts.backend } : {}), logger });
+    const servable = await loadSavedModelServable(name, version, dir, {
+      tags: opts.tags ?? ['serve'],
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      ...(opts.refusePartialModels ? { refusePartialModels: true } : {}),
+      logger,
+    });
+    const unserved = servable.unservedSignatures ?? new Map();
     try {
       if (opts.warmup !== false) await warmupServable(servable, dir, { logger });
     } finally {
       await servable.dispose();
     }
-    return { version, dir, ok: true, loadMs: Math.round(performance.now() - t0) };
+    return {
+      version,
+      dir,
+      ok: true,
+      loadMs: Math.round(performance.now() - t0),
+      servedSignatures: [...servable.signatures.keys()].filter((k) => !unserved.has(k)),
+      unservedSignatures: [...unserved].map(([key, u]) => ({ key, reason: u.reason })),
+    };
   } catch (e) {
     const error = asTfsError(e);
     return { version, dir, ok: false, error: `{name: ${name} version: ${version}} due to error: ${error.toString()}`, code: error.codeName, loadMs: Math.round(performance.now() - t0) };
@@ -113,6 +134,11 @@ export function modelCheckLines(checks: readonly ModelCheck[]): { out: string[];
     const loaded = m.versions.filter((v) => v.ok).map((v) => `${v.version} (${v.loadMs} ms)`);
     out.push(`  model ${m.name}: ${m.ok ? 'loads' : 'FAILS'}${loaded.length > 0 ? `; loaded version${loaded.length === 1 ? '' : 's'} ${loaded.join(', ')}` : ''}`);
     for (const w of m.warnings) err.push(`warning: ${w}`);
+    for (const v of m.versions) {
+      if (!v.ok || !v.unservedSignatures || v.unservedSignatures.length === 0) continue;
+      const not = v.unservedSignatures.map((u) => `${u.key} (${u.reason})`).join('; ');
+      out.push(`    version ${v.version} serves ${(v.servedSignatures ?? []).join(', ')}; not served (each request answers UNIMPLEMENTED): ${not}`);
+    }
     for (const e of m.errors) err.push(`model ${m.name}: ${e}`);
     for (const v of m.versions) if (v.error !== undefined) err.push(`model ${m.name}: ${v.error}`);
   }

@@ -1,11 +1,12 @@
 /**
  * Op support for `tfs inspect`: which operations of each serving signature the embedded
- * runtime lacks. It runs the same freezer a load runs (runtime/freeze), so what it reports
- * is exactly what a load of the model would refuse with TFS_ERR_MODEL_UNSUPPORTED_OPS; no
+ * runtime lacks, and so which signatures `tfs serve` serves. It runs the same freezer a
+ * load runs (runtime/freeze), so what it reports is exactly what a load leaves out (or, when
+ * no signature or the init op is supported, refuses with TFS_ERR_MODEL_UNSUPPORTED_OPS); no
  * second list of ops is kept here.
  */
 import { asTfsError } from '../errors.js';
-import { freezeSavedModel, freezeSourceOf, INIT_OP_SIGNATURE_KEY, isExecutableOp } from '../runtime/index.js';
+import { freezeSavedModel, freezeSourceOf, INIT_OP_SIGNATURE_KEY, isExecutableOp, problemsBySignature } from '../runtime/index.js';
 import { readSavedModel } from '../savedmodel/saved-model.js';
 
 /** One serving signature: the ops the runtime lacks and any other problem freezing it found. */
@@ -24,6 +25,12 @@ export interface OpSupport {
   readonly tags: string[];
   /** Whether every signature, and the init op, would load. */
   readonly supported: boolean;
+  /**
+   * The signatures `tfs serve` serves: all supported ones, while the init op is supported
+   * and at least one signature is (the others answer UNIMPLEMENTED); empty when serve refuses
+   * the model (and always, with --refuse_partial_models, unless `supported`).
+   */
+  readonly servedSignatures: string[];
   readonly signatures: SignatureOpSupport[];
   /** Ops the model's init op (tables, variable initialisers) needs that the runtime lacks. */
   readonly initOpUnsupportedOps: string[];
@@ -50,7 +57,7 @@ export function opSupport(dir: string, tags: readonly string[]): OpSupport {
   try {
     model = readSavedModel(dir, { tags });
   } catch (e) {
-    return { tags: [...tags], supported: false, signatures: [], initOpUnsupportedOps: [], initOpErrors: [], skippedSignatures: [], error: asTfsError(e).message };
+    return { tags: [...tags], supported: false, servedSignatures: [], signatures: [], initOpUnsupportedOps: [], initOpErrors: [], skippedSignatures: [], error: asTfsError(e).message };
   }
   const skippedSignatures = model.skippedSignatures.filter((s) => s.key !== INIT_OP_SIGNATURE_KEY).map((s) => ({ key: s.key, reason: s.reason }));
   const keys = [...model.signatures.keys()];
@@ -58,7 +65,7 @@ export function opSupport(dir: string, tags: readonly string[]): OpSupport {
   try {
     frozen = freezeSavedModel(freezeSourceOf(model), { modelId: 0, isExecutable: isExecutableOp, signatureKeys: keys, fuse: false });
   } catch (e) {
-    return { tags: [...model.tags], supported: false, signatures: [], initOpUnsupportedOps: [], initOpErrors: [], skippedSignatures, error: asTfsError(e).message };
+    return { tags: [...model.tags], supported: false, servedSignatures: [], signatures: [], initOpUnsupportedOps: [], initOpErrors: [], skippedSignatures, error: asTfsError(e).message };
   }
   const needs = (who: string): string[] =>
     [...frozen.unsupported.entries()]
@@ -73,7 +80,17 @@ export function opSupport(dir: string, tags: readonly string[]): OpSupport {
   const initOpUnsupportedOps = needs(INIT_OP_LABEL);
   const initOpErrors = errorsOf(INIT_OP_LABEL, frozen.errors);
   const supported = signatures.every((s) => s.supported) && initOpUnsupportedOps.length === 0 && initOpErrors.length === 0;
-  return { tags: [...model.tags], supported, signatures, initOpUnsupportedOps, initOpErrors, skippedSignatures };
+  // What a load does (runtime/model-runtime.ts): problems of some signatures leave them out.
+  const problems = problemsBySignature(keys, frozen.unsupported, frozen.errors);
+  const served = problems ? keys.filter((k) => !problems.has(k)) : [];
+  return { tags: [...model.tags], supported, servedSignatures: served, signatures, initOpUnsupportedOps, initOpErrors, skippedSignatures };
+}
+
+/** What `tfs serve` does with a model some of whose signatures are not supported. */
+function servingLine(r: OpSupport): string {
+  if (r.servedSignatures.length === 0) return '  tfs serve refuses this model (what it lacks is above)';
+  const unserved = r.signatures.filter((s) => !s.supported).map((s) => s.key);
+  return `  tfs serve serves ${r.servedSignatures.join(', ')}; ${unserved.join(', ')} answer${unserved.length === 1 ? 's' : ''} every request with UNIMPLEMENTED (with --refuse_partial_models it refuses this model)`;
 }
 
 /** The text section `tfs inspect` prints after saved_model_cli's output. */
@@ -99,6 +116,7 @@ export function opSupportLines(reports: readonly OpSupport[], onlySignature?: st
     for (const s of r.skippedSignatures) {
       if (onlySignature === undefined || s.key === onlySignature) lines.push(`  signature_def['${s.key}']: not served (${s.reason})`);
     }
+    if (!r.supported && onlySignature === undefined) lines.push(servingLine(r));
   }
   return lines;
 }

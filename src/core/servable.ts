@@ -5,6 +5,7 @@
  * front ends (REST, gRPC), batching and warmup only see this interface; how the graph
  * runs (tfjs backend, worker threads) is the runtime's business.
  */
+import type { TfsError } from '../errors.js';
 import type { Tensor, TensorSpec } from '../tensor/tensor.js';
 
 export interface SignatureSpec {
@@ -37,6 +38,12 @@ export interface ModelServable {
    */
   readonly signatureDefMap: Readonly<Record<string, unknown>>;
   /**
+   * Signatures of {@link signatures} that this version does not serve (the runtime lacks
+   * what they need), by key; every request to one gets `error()`. Absent or empty: all
+   * are served.
+   */
+  readonly unservedSignatures?: ReadonlyMap<string, UnservedSignature> | undefined;
+  /**
    * Run one signature. `inputs` are keyed by input alias and must already be checked for
    * presence (the predict layer does that with upstream's texts); the runtime checks dtype
    * and shape against the signature as TensorFlow would and throws TfsError INVALID_ARGUMENT.
@@ -45,4 +52,18 @@ export interface ModelServable {
   run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>>;
   /** Free everything the version holds. Called once, after the last handle is released. */
   dispose(): Promise<void>;
+}
+
+/** A signature a loaded version lists but does not serve, and why. */
+export interface UnservedSignature {
+  /** Why, for logs and tools (e.g. `needs DecodeJpeg`). */
+  readonly reason: string;
+  /** The error every request to the signature gets (a fresh one per call). */
+  error(): TfsError;
+}
+
+/** Throw the signature's error when `servable` lists `key` but does not serve it. */
+export function refuseUnservedSignature(servable: ModelServable, key: string): void {
+  const u = servable.unservedSignatures?.get(key);
+  if (u) throw u.error();
 }

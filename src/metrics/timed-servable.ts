@@ -19,6 +19,9 @@ export function timedServable(servable: ModelServable, metrics: TfsMetrics): Mod
     version: servable.version,
     signatures: servable.signatures,
     signatureDefMap: servable.signatureDefMap,
+    get unservedSignatures() {
+      return servable.unservedSignatures;
+    },
     async run(key, inputs, options) {
       const t0 = performance.now();
       try {

@@ -23,7 +23,7 @@ export {
   type BackendName,
   type ConcreteBackend,
 } from './backend.js';
-export { ModelRuntime, isExecutableOp, type ModelRuntimeOptions } from './model-runtime.js';
+export { ModelRuntime, isExecutableOp, problemsBySignature, type ModelRuntimeOptions, type SignatureProblems } from './model-runtime.js';
 export {
   freezeSavedModel,
   INIT_OP_SIGNATURE_KEY,

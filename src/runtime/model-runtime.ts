@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
 import { Errors, TfsError, abortError } from '../errors.js';
 import { runFailure } from './failure-kind.js';
-import type { RunOptions, SignatureSpec } from '../core/servable.js';
+import type { RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
 import { isRuntimeFault, runtimeHealth } from '../core/runtime-health.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
@@ -57,6 +57,11 @@ export interface ModelRuntimeOptions {
   readonly logger?: Logger;
   /** Name used in logs and errors. */
   readonly name?: string;
+  /**
+   * Refuse the whole model when any signature needs something the runtime lacks (upstream's
+   * strictness); by default such signatures are left out and answer UNIMPLEMENTED.
+   */
+  readonly refusePartial?: boolean;
 }
 
 /** Whether the runtime executes op `op` after freezing. */
@@ -101,6 +106,7 @@ export class ModelRuntime {
     readonly backend: ConcreteBackend,
     private readonly model: Graph,
     private readonly plans: ReadonlyMap<string, Plan>,
+    private readonly unserved: ReadonlyMap<string, SignatureProblems>,
     private readonly modelId: number,
     private readonly weightIds: ReadonlySet<number>,
     private readonly logger: Logger,
@@ -110,6 +116,16 @@ export class ModelRuntime {
   get signatures(): ReadonlyMap<string, SignatureSpec> {
     return new Map([...this.plans].map(([k, p]) => [k, p.spec]));
   }
+
+  /** Signatures left out at load (the runtime lacks what they need), and why; each request to one answers UNIMPLEMENTED. */
+  get unservedSignatures(): ReadonlyMap<string, UnservedSignature> {
+    // Read on every request (servables/predict.ts): built once.
+    this.unservedView ??= new Map(
+      [...this.unserved].map(([k, p]) => [k, { reason: unservedReason(p), error: () => unservedError(this.name, k, p) }]),
+    );
+    return this.unservedView;
+  }
+  private unservedView: ReadonlyMap<string, UnservedSignature> | undefined;
 
   /** Ops each signature executes (for `tfs inspect` and tests). */
   opsOf(signatureKey: string): readonly string[] {
@@ -131,8 +147,9 @@ export class ModelRuntime {
     await ensureBackendReady(requested);
     registerCustomOps();
     const modelId = allocateModelId();
-    const { frozen, enc } = freezeOrReport(source, name, modelId);
+    const { frozen, enc, unserved } = freezeOrReport(source, name, modelId, opts.refusePartial === true);
     for (const w of frozen.warnings) logger.warn({ model: name }, w);
+    warnUnserved(logger, name, source.signatures.size, unserved);
     const backend = await settleBackend(requested, frozen, name, logger);
     const model = await instantiate(source, frozen, enc, backend, name, modelId);
     const weightIds = new Set<number>();
@@ -142,14 +159,17 @@ export class ModelRuntime {
       { model: name, backend, signatures: [...plans.keys()], weights: enc.specs.length },
       `model ${name} loaded on the ${backend} backend`,
     );
-    return new ModelRuntime(name, backend, model, plans, modelId, weightIds, logger);
+    return new ModelRuntime(name, backend, model, plans, unserved, modelId, weightIds, logger);
   }
 
   /** Run a signature. Inputs keyed by alias; outputs keyed by alias with declared dtypes. */
   async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.disposed) throw Errors.modelUnloaded(this.name);
     const plan = this.plans.get(signatureKey);
-    if (!plan) throw Errors.predictSignatureNotFound(signatureKey);
+    if (!plan) {
+      const problems = this.unserved.get(signatureKey);
+      throw problems ? unservedError(this.name, signatureKey, problems) : Errors.predictSignatureNotFound(signatureKey);
+    }
     checkAbort(options.signal);
     const call: Call = { plan, ...selectOutputs(plan.frozen, options), feeds: checkFeeds(plan, inputs), signal: options.signal };
     try {
@@ -259,20 +279,100 @@ export class ModelRuntime {
 
 type EncodedWeights = ReturnType<typeof encodeWeights>;
 
-/** Freeze the model and encode its weights, or throw every problem in one TfsError. */
-function freezeOrReport(source: FreezeSource, name: string, modelId: number): { frozen: FrozenModel; enc: EncodedWeights } {
+/** What one signature lacks: the ops (and constants) no kernel runs, and other freeze problems. */
+export interface SignatureProblems {
+  readonly ops: readonly string[];
+  readonly errors: readonly string[];
+}
+
+/** The frozen model, its encoded weights, and the signatures left out of it. */
+interface FrozenLoad {
+  readonly frozen: FrozenModel;
+  readonly enc: EncodedWeights;
+  readonly unserved: ReadonlyMap<string, SignatureProblems>;
+}
+
+function freezeKeys(source: FreezeSource, name: string, modelId: number, keys: readonly string[]): { frozen: FrozenModel; enc: EncodedWeights } {
   let frozen: FrozenModel;
   try {
-    frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: [...source.signatures.keys()] });
+    frozen = freezeSavedModel(source, { modelId, isExecutable: isExecutableOp, signatureKeys: keys });
   } catch (e) {
     // Unreadable checkpoint files keep their code (DATA_LOSS, NOT_FOUND).
     if (e instanceof TfsError) throw e.withPrefix(`Model ${name}: `);
     throw e;
   }
-  const enc = encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`);
-  const errors = [...frozen.errors, ...enc.errors];
-  if (frozen.unsupported.size > 0 || errors.length > 0) throw describeProblems(name, frozen.unsupported, errors);
-  return { frozen, enc };
+  return { frozen, enc: encodeWeights(frozen.weights, (n) => frozen.weightSources.get(n) ?? `constant ${n}`) };
+}
+
+/**
+ * Each signature's problems, or undefined when some problem is not one signature's own
+ * (the init op needs an unsupported op, a problem outside every signature).
+ */
+export function problemsBySignature(
+  keys: readonly string[],
+  unsupported: ReadonlyMap<string, ReadonlySet<string>>,
+  errors: readonly string[],
+): Map<string, SignatureProblems> | undefined {
+  const known = new Set(keys);
+  const out = new Map<string, { ops: string[]; errors: string[] }>();
+  const of = (key: string): { ops: string[]; errors: string[] } => {
+    let p = out.get(key);
+    if (!p) out.set(key, (p = { ops: [], errors: [] }));
+    return p;
+  };
+  for (const [op, who] of unsupported) {
+    for (const w of who) {
+      if (!known.has(w)) return undefined;
+      of(w).ops.push(op);
+    }
+  }
+  for (const e of errors) {
+    const key = keys.find((k) => e.startsWith(`${k}: `));
+    if (key === undefined) return undefined;
+    of(key).errors.push(e.slice(key.length + 2));
+  }
+  for (const p of out.values()) p.ops.sort();
+  return out;
+}
+
+/**
+ * Freeze the model and encode its weights. Problems of some signatures only leave those
+ * signatures out (frozen again without them) unless `refusePartial`; a problem of the
+ * model itself (init op, weights), or of every signature, throws every problem in one TfsError.
+ */
+function freezeOrReport(source: FreezeSource, name: string, modelId: number, refusePartial: boolean): FrozenLoad {
+  const keys = [...source.signatures.keys()];
+  const all = freezeKeys(source, name, modelId, keys);
+  const errors = [...all.frozen.errors, ...all.enc.errors];
+  if (all.frozen.unsupported.size === 0 && errors.length === 0) return { ...all, unserved: new Map() };
+  const refusal = describeProblems(name, all.frozen.unsupported, errors);
+  const unserved = refusePartial ? undefined : problemsBySignature(keys, all.frozen.unsupported, all.frozen.errors);
+  const served = keys.filter((k) => !unserved?.has(k));
+  if (!unserved || unserved.size === 0 || served.length === 0) throw refusal;
+  const part = freezeKeys(source, name, modelId, served);
+  if (part.frozen.unsupported.size > 0 || part.frozen.errors.length > 0 || part.enc.errors.length > 0) throw refusal;
+  return { ...part, unserved };
+}
+
+/** The per-request error of a signature the model does not serve (the load refusal's text, for that signature). */
+function unservedError(name: string, key: string, p: SignatureProblems): TfsError {
+  if (p.ops.length === 0) return Errors.modelLoad(`Model ${name} cannot serve signature ${key}: ${p.errors.join('; ')}`);
+  return Errors.modelUnsupportedOps(name, p.ops.map((op) => `${op} (needed by ${key})`).join('; '), p.errors);
+}
+
+/** Why a signature is not served, in a few words. */
+function unservedReason(p: SignatureProblems): string {
+  return [...(p.ops.length > 0 ? [`needs ${p.ops.join(', ')}`] : []), ...p.errors].join('; ');
+}
+
+/** The one load warning that lists the signatures not served and why. */
+function warnUnserved(logger: Logger, name: string, total: number, unserved: ReadonlyMap<string, SignatureProblems>): void {
+  if (unserved.size === 0) return;
+  const list = [...unserved].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, p]) => `signature ${k} (${unservedReason(p)})`);
+  logger.warn(
+    { model: name, unservedSignatures: [...unserved.keys()] },
+    `model ${name} is served without ${unserved.size} of its ${total} signatures, which answer UNIMPLEMENTED (--refuse_partial_models refuses such models): ${list.join('; ')}`,
+  );
 }
 
 /** The backend the model runs on: wasm gives way to cpu for complex-number kernels. */

@@ -24,7 +24,7 @@ import {
   withServable,
 } from './predict.js';
 import { signatureDefsOf } from './metadata.js';
-import type { ModelServable, SignatureSpec } from '../core/servable.js';
+import { refuseUnservedSignature, type ModelServable, type SignatureSpec } from '../core/servable.js';
 import type {
   ClassObj,
   ClassificationResultObj,
@@ -147,6 +147,7 @@ function signatureDefFromSpec(sig: SignatureSpec | undefined): Record<string, un
 export function classifyRegressSignature(servable: ModelServable, key: string): SignatureSpec {
   const sig = servable.signatures.get(key);
   if (!sig) throw Errors.classifyRegressSignatureNotFound(key);
+  refuseUnservedSignature(servable, key);
   return sig;
 }
 

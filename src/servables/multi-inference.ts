@@ -14,6 +14,7 @@
  * Classify/Regress signatures describe.
  */
 import type { ServerCoreApi } from '../core/server-core-api.js';
+import { refuseUnservedSignature } from '../core/servable.js';
 import { Errors, abortError } from '../errors.js';
 import type { ClassificationResultObj, InputObj, RegressionResultObj } from '../tensor/inference-types.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -89,6 +90,7 @@ export async function runMultiInference(
       seen.add(key);
       const sig = servable.signatures.get(key);
       if (!sig) throw Errors.signatureNotInGraph(key);
+      refuseUnservedSignature(servable, key);
       let kind: TaskPlan['kind'];
       let plan;
       if (task.methodName === CLASSIFY_METHOD) {

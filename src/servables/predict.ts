@@ -14,7 +14,7 @@ import type { ServerCoreApi, ServableHandle } from '../core/server-core-api.js';
 import { Errors, abortError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ModelSpec, servableRequestOf, signatureKeyOf } from './model-spec.js';
-import type { ModelServable, SignatureSpec } from '../core/servable.js';
+import { refuseUnservedSignature, type ModelServable, type SignatureSpec } from '../core/servable.js';
 
 export const PREDICT_METHOD = 'tensorflow/serving/predict';
 export const CLASSIFY_METHOD = 'tensorflow/serving/classify';
@@ -113,6 +113,7 @@ export async function withServable<T>(
 export function predictSignature(servable: ModelServable, key: string, api: 'grpc' | 'rest'): SignatureSpec {
   const sig = servable.signatures.get(key);
   if (!sig) throw api === 'rest' ? Errors.restSignatureNotFound(key) : Errors.predictSignatureNotFound(key);
+  refuseUnservedSignature(servable, key);
   return sig;
 }
 

@@ -5,7 +5,10 @@
  *
  * Every signature is frozen at load, so every load problem (unsupported ops with the
  * signatures needing them, unreadable variables, a directory that is not a SavedModel)
- * surfaces from {@link loadSavedModelServable} as one TfsError.
+ * surfaces from {@link loadSavedModelServable} as one TfsError. A signature whose own
+ * graph needs an op the runtime lacks does not fail the model (unless
+ * `refusePartialModels`): the version loads without it, metadata still lists it, and each
+ * request to it answers UNIMPLEMENTED naming the ops ({@link ModelServable.unservedSignatures}).
  */
 import { readSavedModel } from '../savedmodel/saved-model.js';
 import { type BackendName, type ConcreteBackend, rebuildBackend } from '../runtime/backend.js';
@@ -14,7 +17,7 @@ import { ModelRuntime } from '../runtime/model-runtime.js';
 import { freezeSourceOf } from '../runtime/source.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
+import type { ModelServable, RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
 
 export interface SavedModelServableOptions {
   /** MetaGraph tag set (default `['serve']`). */
@@ -22,6 +25,12 @@ export interface SavedModelServableOptions {
   /** Runtime backend (default: the thread's default, wasm when none was initialized). */
   readonly backend?: BackendName;
   readonly logger?: Logger;
+  /**
+   * `--refuse_partial_models`: refuse the model when any signature needs something the
+   * runtime lacks, as upstream does. By default the model loads with the signatures the
+   * runtime supports; the others are listed in metadata and answer UNIMPLEMENTED.
+   */
+  readonly refusePartialModels?: boolean;
 }
 
 class SavedModelServable implements ModelServable {
@@ -34,6 +43,10 @@ class SavedModelServable implements ModelServable {
     /** Loads the runtime again from disk (after the backend was rebuilt). */
     private readonly reload: () => Promise<ModelRuntime>,
   ) {}
+
+  get unservedSignatures(): ReadonlyMap<string, UnservedSignature> {
+    return this.runtime.unservedSignatures;
+  }
 
   get backend(): ConcreteBackend {
     return this.runtime.backend;
@@ -104,6 +117,7 @@ export async function loadSavedModelServable(
         name: `${name} version ${version}`,
         logger,
         ...(opts.backend ? { backend: opts.backend } : {}),
+        ...(opts.refusePartialModels ? { refusePartial: true } : {}),
       });
     return { model, load };
   };

@@ -15,6 +15,8 @@
  * - more than 1000: INVALID_ARGUMENT `Number of warmup records exceeds the maximum (1000) at <path>`;
  * - `session_run_log` / `predict_streamed_log`: UNIMPLEMENTED `Unsupported log_type for warmup: <n>`;
  * - a request the model rejects: that request's error.
+ * A record whose signature the version lists but does not serve (the runtime lacks its ops;
+ * see `ModelServable.unservedSignatures`) is skipped, and one warning names those signatures.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import type { InputObj } from '../tensor/inference-types.js';
 import { runClassify, runRegress } from './classify-regress.js';
-import { modelSpecFromProto, type ModelSpec } from './model-spec.js';
+import { modelSpecFromProto, signatureKeyOf, type ModelSpec } from './model-spec.js';
 import { runMultiInference } from './multi-inference.js';
 import { runPredict } from './predict.js';
 import type { ModelServable } from '../core/servable.js';
@@ -205,6 +207,24 @@ async function replay(servable: ModelServable, log: Msg, kind: number, signal: A
   }
 }
 
+/** The signature keys a PredictionLog's request runs (none for log types without one). */
+function loggedSignatures(log: Msg, kind: number): string[] {
+  const request = (field: string): Msg => ((log[field] as Msg | null)?.['request'] ?? {}) as Msg;
+  const keyOf = (spec: unknown): string => signatureKeyOf(modelSpecFromProto(spec));
+  switch (kind) {
+    case LOG_TYPE.predict_log:
+      return [keyOf(request('predict_log')['model_spec'])];
+    case LOG_TYPE.classify_log:
+      return [keyOf(request('classify_log')['model_spec'])];
+    case LOG_TYPE.regress_log:
+      return [keyOf(request('regress_log')['model_spec'])];
+    case LOG_TYPE.multi_inference_log:
+      return ((request('multi_inference_log')['tasks'] ?? []) as Msg[]).map((t) => keyOf(t['model_spec']));
+    default:
+      return [];
+  }
+}
+
 /**
  * Replay the warmup file of the version at `versionDir` against `servable`. Resolves with
  * the report, or undefined when the version has no warmup file; rejects with the error that
@@ -228,6 +248,8 @@ export async function warmupServable(
   logger.info(`Starting to read warmup data for model at ${path} with model-warmup-options ${optionsText}`);
   const t0 = performance.now();
   let records = 0;
+  /** Records skipped per unserved signature. */
+  const skipped = new Map<string, number>();
   const finish = (error?: TfsError): WarmupReport => {
     const report: WarmupReport = {
       ok: !error,
@@ -260,7 +282,11 @@ export async function warmupServable(
       } catch {
         throw Errors.warmupUnparsableRecord(Buffer.from(bytes).toString('utf8'), path);
       }
-      for (let i = 0; i < iterations; i++) {
+      // A record for a signature the version does not serve (the runtime lacks its ops) is
+      // skipped: it would only get that signature's UNIMPLEMENTED error.
+      const unserved = loggedSignatures(log, kind).filter((k) => servable.unservedSignatures?.has(k));
+      for (const k of unserved) skipped.set(k, (skipped.get(k) ?? 0) + 1);
+      for (let i = 0; i < iterations && unserved.length === 0; i++) {
         if (opts.signal?.aborted) throw asTfsError(opts.signal.reason);
         await replay(servable, log, kind, opts.signal);
       }
@@ -273,6 +299,10 @@ export async function warmupServable(
     throw error;
   }
   const report = finish();
+  if (skipped.size > 0) {
+    const list = [...skipped].map(([k, n]) => `${k} (${n} record${n === 1 ? '' : 's'}: ${servable.unservedSignatures?.get(k)?.reason ?? 'not served'})`);
+    logger.warn(`Warmup skipped the records of signatures this version does not serve: ${list.join('; ')}`);
+  }
   logger.info(
     `Finished reading warmup data for model at ${path}. Number of warmup records read: ${records}. Elapsed time (microseconds): ${report.durationMicros}.`,
   );

@@ -34,9 +34,10 @@ async function savedModelLoader(f: FlagValues, logger: Logger): Promise<BaseLoad
     .map((t) => t.trim())
     .filter((t) => t !== '');
   const backend = str(f, 'backend') as BackendName;
+  const refusePartialModels = bool(f, 'refuse_partial_models');
   return {
-    load: (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger }),
-    workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend }),
+    load: (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger, refusePartialModels }),
+    workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend, refusePartialModels }),
   };
 }
 

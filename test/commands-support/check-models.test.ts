@@ -26,7 +26,7 @@ function tempConfig(t: { after: (fn: () => void) => void }, models: string): { d
 const model = (name: string, basePath: string, policy = ''): string =>
   `  config { name: "${name}" base_path: "${basePath}" model_platform: "tensorflow" ${policy}}\n`;
 
-test('--check-models: good models load; an unsupported op, a missing base path and an empty one fail; exit 1', async (t) => {
+test('--check-models: good models load, one without its unsupported signatures; a missing base path and an empty one fail; exit 1', async (t) => {
   const { dir, file } = tempConfig(t, '');
   const empty = join(dir, 'empty');
   mkdirSync(empty);
@@ -39,26 +39,43 @@ test('--check-models: good models load; an unsupported op, a missing base path a
   assert.match(r.stdout, /: valid\n/);
   assert.match(r.stdout, /model half_plus_two: loads; loaded version 123 \(\d+ ms\)\n/);
   assert.match(r.stdout, /model my_model: loads; loaded versions 1 \(\d+ ms\), 2 \(\d+ ms\)\n/);
+  assert.match(r.stdout, /model bad: loads; loaded version 1 \(\d+ ms\)\n {4}version 1 serves c; not served \(each request answers UNIMPLEMENTED\): a \(needs BesselI0e\); b \(needs BesselI0e\)\n/);
+  assert.match(r.stdout, /2 of 5 models would fail to load\n$/);
+  assert.ok(r.stderr.includes(`model gone: Could not find base path ${join(dir, 'nope')} for servable gone`), r.stderr);
+  assert.ok(r.stderr.includes(`model empty: No versions of servable empty found under base path ${empty}.`), r.stderr);
+});
+
+test('--check-models --refuse_partial_models: the model with unsupported signatures fails with the load error listing every op', async (t) => {
+  const { file } = tempConfig(t, model('bad', unsupported));
+  const r = await runCliInProcess(['validate', '--check-models', '--refuse_partial_models', '--backend', 'wasm', file]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /model bad: FAILS\n/);
-  assert.match(r.stdout, /3 of 5 models would fail to load\n$/);
   assert.ok(
     r.stderr.includes(
       'model bad: {name: bad version: 1} due to error: UNIMPLEMENTED: Model bad version 1: The model uses operations that tfs does not support: BesselI0e (needed by a, b)',
     ),
     r.stderr,
   );
-  assert.ok(r.stderr.includes(`model gone: Could not find base path ${join(dir, 'nope')} for servable gone`), r.stderr);
-  assert.ok(r.stderr.includes(`model empty: No versions of servable empty found under base path ${empty}.`), r.stderr);
 });
 
-test('--check-models --json: the report validates, carries each version, and valid is false', async (t) => {
+test('--check-models --json: the report validates, carries each version and its unserved signatures; valid is false with --refuse_partial_models', async (t) => {
   const { file } = tempConfig(t, model('half_plus_two', halfPlusTwo) + model('bad', unsupported));
-  const r = await runCliInProcess(['validate', '--check-models', '--backend', 'wasm', '--json', file]);
+  const partial = await runCliInProcess(['validate', '--check-models', '--backend', 'wasm', '--json', file]);
+  assert.equal(partial.code, 0, partial.stderr);
+  const served = JSON.parse(partial.stdout) as { valid: boolean; modelChecks: { models: { versions: { servedSignatures?: string[]; unservedSignatures?: { key: string; reason: string }[] }[] }[] }[] };
+  assert.equal(served.valid, true);
+  assert.deepEqual(served.modelChecks[0]!.models[1]!.versions[0]!.servedSignatures, ['c']);
+  assert.deepEqual(served.modelChecks[0]!.models[1]!.versions[0]!.unservedSignatures, [
+    { key: 'a', reason: 'needs BesselI0e' },
+    { key: 'b', reason: 'needs BesselI0e' },
+  ]);
+  const r = await runCliInProcess(['validate', '--check-models', '--refuse_partial_models', '--backend', 'wasm', '--json', file]);
   assert.equal(r.code, 1, r.stderr);
   const doc = JSON.parse(r.stdout) as { valid: boolean; modelChecks: { file: string; models: { name: string; ok: boolean; versions: { version: number; ok: boolean; code?: string }[] }[] }[] };
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cli', 'validate.schema.json'), 'utf8')) as object;
   const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
   assert.ok(validate(doc), JSON.stringify(validate.errors));
+  assert.ok(validate(served), JSON.stringify(validate.errors));
   assert.equal(doc.valid, false);
   assert.deepEqual(
     doc.modelChecks[0]!.models.map((m) => [m.name, m.ok, m.versions.map((v) => [v.version, v.ok, v.code])]),
@@ -71,10 +88,10 @@ test('--check-models --json: the report validates, carries each version, and val
 
 test('the error entry is the one tfs serve start-up fails with for the same model', async () => {
   const config = { models: [{ name: 'bad', basePath: unsupported, modelPlatform: 'tensorflow', versionPolicy: { kind: 'latest' as const, numVersions: 1 }, versionLabels: {} }] };
-  const [check] = await checkModels(config.models, { backend: 'wasm' });
+  const [check] = await checkModels(config.models, { backend: 'wasm', refusePartialModels: true });
   const entry = check!.versions[0]!.error!;
   await assert.rejects(
-    ServerCore.create(config, { loader: (n, v, d) => loadSavedModelServable(n, v, d, { backend: 'wasm' }), fileSystemPollWaitSeconds: 0, maxNumLoadRetries: 0 }),
+    ServerCore.create(config, { loader: (n, v, d) => loadSavedModelServable(n, v, d, { backend: 'wasm', refusePartialModels: true }), fileSystemPollWaitSeconds: 0, maxNumLoadRetries: 0 }),
     (e: Error) => {
       assert.ok(e.message.includes(entry), `${e.message}\nlacks\n${entry}`);
       return true;

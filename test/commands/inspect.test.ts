@@ -189,16 +189,20 @@ test('op support: the ops the runtime lacks, per signature, in text and --json (
       "  signature_def['b']: NOT SUPPORTED",
       '    ops the runtime lacks: BesselI0e',
       "  signature_def['c']: all ops supported",
+      '  tfs serve serves c; a, b answer every request with UNIMPLEMENTED (with --refuse_partial_models it refuses this model)',
       '',
     ].join('\n'),
   );
   const j = await tfs(['inspect', unsupportedModel, '--json']);
   assert.equal(j.code, 0, j.stderr);
-  const doc = checkJson(j.stdout) as { opSupport: { tags: string[]; supported: boolean; signatures: { key: string; supported: boolean; unsupportedOps: string[] }[] }[] };
+  const doc = checkJson(j.stdout) as {
+    opSupport: { tags: string[]; supported: boolean; servedSignatures: string[]; signatures: { key: string; supported: boolean; unsupportedOps: string[] }[] }[];
+  };
   assert.equal(doc.opSupport.length, 1);
   const [mg] = doc.opSupport;
   assert.deepEqual(mg!.tags, ['serve']);
   assert.equal(mg!.supported, false);
+  assert.deepEqual(mg!.servedSignatures, ['c']);
   assert.deepEqual(
     mg!.signatures.map((s) => [s.key, s.supported, s.unsupportedOps]),
     [

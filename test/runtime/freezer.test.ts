@@ -53,8 +53,8 @@ for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
   });
 }
 
-test('one load error lists every unsupported op with the signatures that need it', async () => {
-  await assert.rejects(loadSavedModelServable('unsupported', 1, model('unsupported')), (e: unknown) => {
+test('with refusePartialModels, one load error lists every unsupported op with the signatures that need it', async () => {
+  await assert.rejects(loadSavedModelServable('unsupported', 1, model('unsupported'), { refusePartialModels: true }), (e: unknown) => {
     assert.ok(e instanceof TfsError);
     assert.equal(e.code, Code.UNIMPLEMENTED);
     assert.equal(

@@ -149,6 +149,22 @@ test('replays predict and regress logs through the shared implementations, N ite
   assert.ok(cap.has(new RegExp(`^Finished reading warmup data for model at ${path}\\. Number of warmup records read: 4\\. Elapsed time \\(microseconds\\): \\d+\\.$`)));
 });
 
+test('records for a signature the version does not serve are skipped, with one warning; the others run', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const cap = captureLogger();
+  await withWarmupFile(dir, tfrecords([predictLog(1), regressLog(2), regressLog(3)]));
+  const s = new RecordingServable('m', 1);
+  const partial = Object.assign(s, {
+    unservedSignatures: new Map([['regress', { reason: 'needs BesselI0e', error: () => new TfsError(12, 'not served') }]]),
+  });
+  const report = await warmupServable(partial, dir, { logger: cap.logger });
+  assert.equal(report?.ok, true);
+  assert.equal(report?.records, 3);
+  assert.deepEqual(s.seen.map((r) => r.key), ['serving_default']);
+  assert.ok(cap.has('Warmup skipped the records of signatures this version does not serve: regress (2 records: needs BesselI0e)'));
+});
+
 test('no warmup file: nothing runs', async (t) => {
   const { dir, cleanup } = await tempDir();
   t.after(cleanup);

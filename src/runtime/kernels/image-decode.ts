@@ -5,10 +5,11 @@
  * refused rather than approximated. The result is uint8 as tfjs's int32 tensor
  * `[height, width, channels]`.
  *
- * JPEG is not decoded: TensorFlow's default `DecodeJpeg` is libjpeg-turbo with the
+ * JPEG is not decoded here: TensorFlow's default `DecodeJpeg` is libjpeg-turbo with the
  * INTEGER_FAST IDCT and libjpeg's chroma upsampling, and no decoder on npm we could use
- * reproduces it within 1 (jpeg-js: luma up to 2 off, colour up to 6; FINDINGS.md). So
- * `DecodeJpeg` has no kernel (refused at load) and `DecodeImage` refuses JPEG bytes.
+ * reproduces it within 1 (jpeg-js: luma up to 2 off, colour up to 6; FINDINGS.md). So a
+ * default `DecodeJpeg` has no kernel (refused at load) and `DecodeImage` refuses JPEG bytes;
+ * `DecodeJpeg` with `dct_method="INTEGER_ACCURATE"` runs in image-jpeg.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';

@@ -24,6 +24,7 @@ import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
+import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
@@ -45,6 +46,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   TENSOR_KERNELS,
   CONV_KERNELS,
   IMAGE_DECODE_KERNELS,
+  IMAGE_JPEG_KERNELS,
   IMAGE_RESIZE_KERNELS,
   WIDE_MATH_KERNELS,
   WIDE_CAST_KERNELS,
@@ -67,6 +69,17 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /**
+ * Ops a family kernel runs only for some attrs: the renamed op when `tfAttr` fits, else
+ * undefined (the op stays as it is, unsupported unless tfjs maps it). `DecodeJpeg` runs only
+ * with `dct_method="INTEGER_ACCURATE"` (kernels/image-jpeg.ts): TF's default IDCT is refused.
+ */
+function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | undefined): string | undefined {
+  const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
+  if (op === 'DecodeJpeg' && text('dct_method') === 'INTEGER_ACCURATE') return DECODE_JPEG_ACCURATE;
+  return undefined;
+}
+
+/**
  * The op name a family-kernel node gets in the frozen graph, and the attrs tfjs would
  * lose, added to `attr`: each dtype attr's real type as `_tfs_type_<name>` (tfjs JSON
  * turns int16/uint16/uint32/uint64 into DT_INT32) and each int attr's exact decimal
@@ -74,7 +87,7 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
  * for a constant regex pattern tfs cannot run exactly.
  */
 export function familyNode(op: string, tfAttr: Record<string, AttrValueObject> | undefined, attr: Record<string, AttrJson>): string {
-  const renamed = KERNEL_OVERRIDES.get(op) ?? op;
+  const renamed = attrOverride(op, tfAttr) ?? KERNEL_OVERRIDES.get(op) ?? op;
   if (!FAMILY_OPS.has(renamed)) return op;
   for (const [k, a] of Object.entries(tfAttr ?? {})) {
     if (k.startsWith('_')) continue;
