@@ -1,18 +1,12 @@
 /**
- * float64 without wrong answers (FINDINGS W1, W5). tfjs has no float64: tfs carries float64
- * tensors as float32. That is exact only while every value is a float32 value and every op
- * on it is exact on such values (moving, comparing, picking, negating elements). So:
- *
- * - a node that computes in float64 with any other op (Add, Mul, Exp, MatMul, Sum, ...) is
- *   refused at load, named `<Op> on float64`, listed with the signatures that need it;
- * - `Cast` to float64 is allowed from types whose values float32 holds exactly, others are
- *   refused (`Cast uint32 to float64`); `Cast` from float64 is exact (the value is a float32 one);
- * - float64 constants whose values float32 cannot hold are refused unless only a Cast to
- *   float32 reads them;
- * - float64 inputs whose values float32 cannot hold are refused per request.
+ * float64 without wrong answers (FINDINGS W1, W5). tfjs has no float64: tfs carries a float64
+ * tensor as a float32 stand-in with its exact values beside it (wide-values.ts). Ops with a
+ * float64 kernel (kernels/wide.ts: arithmetic, comparisons, Exp/Log/..., reductions, MatMul,
+ * Cast) compute in float64; the freezer routes them there first. Every other op reads the
+ * stand-in behind a check that fails the call when a value is not a float32 value, which is
+ * exact for moving, comparing and picking ops; any other op computing in float64 is refused
+ * at load, named `<Op> on float64`, listed with the signatures that need it.
  */
-import { Errors } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
 
 /** Ops exact on float64 tensors whose values are all float32 values. */
 const EXACT_F64_OPS = new Set([
@@ -47,77 +41,3 @@ export function float64Refusal(op: string, typeOf: (attr: string) => string): st
   return TYPE_ATTRS.some((a) => typeOf(a) === 'DT_DOUBLE') ? `${op} on float64` : undefined;
 }
 
-/** Whether every value of a float64 tensor is a float32 value (its first inexact one otherwise). */
-function firstInexact(values: Float64Array): number | undefined {
-  for (const v of values) if (Number.isFinite(v) && Math.fround(v) !== v) return v;
-  return undefined;
-}
-
-interface GraphNodeJson {
-  name: string;
-  op: string;
-  input: string[];
-  attr: Record<string, { type?: string } | undefined>;
-}
-
-/**
- * Rename the float64 Const nodes of `nodes` whose values float32 cannot hold, unless only
- * Casts to float32 read them, to `Const float64 not exact in float32`, so the load-time op
- * check refuses the signatures that reach them.
- */
-export function refuseInexactFloat64Consts(nodes: GraphNodeJson[], weights: ReadonlyMap<string, Tensor>): void {
-  const readers = new Map<string, GraphNodeJson[]>();
-  for (const n of nodes) {
-    for (const i of n.input) {
-      const src = i.replace(/^\^/, '').split(':')[0]!;
-      let r = readers.get(src);
-      if (!r) readers.set(src, (r = []));
-      r.push(n);
-    }
-  }
-  for (const n of nodes) {
-    const w = n.op === 'Const' ? weights.get(n.name) : undefined;
-    if (!w || w.dtype !== 'DT_DOUBLE' || firstInexact(w.data as Float64Array) === undefined) continue;
-    const onlyCasts = (readers.get(n.name) ?? []).every((r) => r.op === 'Cast' && r.attr['DstT']?.type === 'DT_FLOAT');
-    if (!onlyCasts) n.op = 'Const float64 not exact in float32';
-  }
-}
-
-/** Refuse a float64 input whose values float32 cannot hold (tfs would round them). */
-export function checkFloat64Input(t: Tensor, what: string): void {
-  if (t.dtype !== 'DT_DOUBLE') return;
-  const v = firstInexact(t.data as Float64Array);
-  if (v !== undefined) throw Errors.float64Inexact(what, v);
-}
-
-const PASS_THROUGH = new Set(['Identity', 'Snapshot', 'StopGradient']);
-
-/**
- * The float64 Placeholders whose every reader (through Identity chains) is a Cast to
- * float32: rounding their values to float32 on the way in is exactly what that Cast does, so
- * their inputs need no exactness check (Keras models fed float64 cast at once).
- */
-export function castOnlyFloat64Feeds(nodes: readonly GraphNodeJson[], fetched: ReadonlySet<string>): Set<string> {
-  const readers = new Map<string, GraphNodeJson[]>();
-  for (const n of nodes) {
-    for (const i of n.input) {
-      if (i.startsWith('^')) continue;
-      const src = i.split(':')[0]!;
-      let r = readers.get(src);
-      if (!r) readers.set(src, (r = []));
-      r.push(n);
-    }
-  }
-  // A tensor some signature fetches, or that nothing reads (an output), is not cast-only.
-  const castOnly = (name: string, depth: number): boolean =>
-    depth < 32 &&
-    !fetched.has(name) &&
-    (readers.get(name) ?? []).length > 0 &&
-    readers.get(name)!.every((r) =>
-      PASS_THROUGH.has(r.op) ? castOnly(r.name, depth + 1) : r.op === 'Cast' && r.attr['DstT']?.type === 'DT_FLOAT');
-  const out = new Set<string>();
-  for (const n of nodes) {
-    if (n.op === 'Placeholder' && n.attr['dtype']?.type === 'DT_DOUBLE' && castOnly(n.name, 0)) out.add(n.name);
-  }
-  return out;
-}

@@ -20,7 +20,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
 import { Errors, TfsError, abortError } from '../errors.js';
 import { runFailure } from './failure-kind.js';
-import { checkFloat64Input } from './float64-policy.js';
 import type { RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
 import { isRuntimeFault, runtimeHealth } from '../core/runtime-health.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
@@ -515,7 +514,6 @@ function checkFeeds(plan: Plan, inputs: Readonly<Record<string, Tensor>>): Feed[
       const idx = plan.feedOrder.indexOf(fin.feed);
       throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
     }
-    if (!fin.castOnly) checkFloat64Input(t, `input ${alias}`);
     feeds.push([alias, t, fin.feed]);
   }
   for (const k of Object.keys(inputs)) {

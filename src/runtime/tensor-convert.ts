@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors, TfsError } from '../errors.js';
 import { dtypeInfo, mustDtype, type DTypeName } from '../tensor/dtypes.js';
+import { makeWide, wideEntry, wideKindOf, type WideData } from './wide-values.js';
 import {
   bfloat16ToFloat,
   floatToBfloat16,
@@ -95,8 +96,23 @@ export function toTfjsValues(t: Tensor, what: string): { dtype: tf.DataType; val
 
 const int32Refusal = (what: string, short: string, value: string): TfsError => Errors.int32Refusal(what, short, value);
 
-/** A tfjs tensor holding a tfs tensor's values (caller disposes). */
+/**
+ * A tfjs tensor holding a tfs tensor's values (caller disposes). int64/uint32/uint64/float64
+ * values are carried exactly: a stand-in tensor plus, where some value does not fit it, the
+ * exact values beside it (wide-values.ts). Weights go through {@link toTfjsStrict}.
+ */
 export function toTfjs(t: Tensor, what: string): tf.Tensor {
+  const kind = wideKindOf(t.dtype);
+  if (kind !== undefined) {
+    const d = t.data;
+    const data = d instanceof Uint32Array ? BigUint64Array.from(d, (v) => BigInt(v)) : (d as WideData);
+    return makeWide(kind, data, t.shape);
+  }
+  return toTfjsStrict(t, what);
+}
+
+/** A tfjs tensor holding a tfs tensor's values, refusing wide values the stand-in cannot hold. */
+export function toTfjsStrict(t: Tensor, what: string): tf.Tensor {
   if (t.dtype === 'DT_COMPLEX64' || t.dtype === 'DT_COMPLEX128') {
     const d = t.data as Float32Array | Float64Array;
     const n = numElements(t.shape);
@@ -184,6 +200,8 @@ function mismatch(what: string, dtype: DTypeName, tfDtype: string): TfsError {
  * storage, which may belong to a weight; wasm and tensorflow return fresh arrays).
  */
 export function fromTfjs(t: tf.Tensor, dtype: DTypeName, what: string, copy = true): Tensor {
+  const wide = wideEntry(t);
+  if (wide && wideKindOf(dtype) !== undefined) return fromWide(wide.data, t.shape, dtype);
   if (t.dtype === 'complex64') {
     if (dtype !== 'DT_COMPLEX64' && dtype !== 'DT_COMPLEX128') throw mismatch(what, dtype, t.dtype);
     const [re, im] = tf.tidy(() => [tf.real(t).dataSync(), tf.imag(t).dataSync()]);
@@ -203,4 +221,15 @@ export function fromTfjs(t: tf.Tensor, dtype: DTypeName, what: string, copy = tr
   const raw = t.dataSync() as tf.TypedArray;
   const values = copy ? raw.slice() : raw;
   return fromTfjsValues(values, t.dtype, t.shape, dtype, what);
+}
+
+/** A tfs tensor of wide `dtype` from exact values (wide-values.ts). */
+function fromWide(src: WideData, shape: readonly number[], dtype: DTypeName): Tensor {
+  let data: TensorData;
+  const big = (v: number | bigint): bigint => (typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
+  if (dtype === 'DT_DOUBLE') data = Float64Array.from(src as ArrayLike<number | bigint>, (v) => Number(v));
+  else if (dtype === 'DT_INT64') data = BigInt64Array.from(src as ArrayLike<number | bigint>, (v) => BigInt.asIntN(64, big(v)));
+  else if (dtype === 'DT_UINT64') data = BigUint64Array.from(src as ArrayLike<number | bigint>, (v) => BigInt.asUintN(64, big(v)));
+  else data = Uint32Array.from(src as ArrayLike<number | bigint>, (v) => Number(BigInt.asUintN(32, big(v))));
+  return { dtype, shape: [...shape], data };
 }

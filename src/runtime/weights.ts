@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { TfsError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toTfjs, toTfjsValues } from './tensor-convert.js';
+import { toTfjsStrict, toTfjsValues } from './tensor-convert.js';
 
 export interface EncodedWeights {
   readonly specs: tf.io.WeightsManifestEntry[];
@@ -74,5 +74,5 @@ export function encodeWeights(
 
 /** A tfjs tensor for one weight (live-variable initial values). */
 export function weightTensor(t: Tensor, what: string): tf.Tensor {
-  return toTfjs(t, what);
+  return toTfjsStrict(t, what);
 }

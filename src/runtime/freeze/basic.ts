@@ -8,21 +8,29 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { tensorFromProto } from '../../savedmodel/tensor-proto.js';
 import { tfjsTypeName } from '../graph-json.js';
 import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './context.js';
-import { dataInputs, FreezeError, type Node, type NodeResult, type Scope } from './scope.js';
+import { dataInputs, FreezeError, type Node, type NodeResult, type Scope, type Value } from './scope.js';
 import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
 import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
+import { wideKindOf } from '../wide-values.js';
+import { WIDE_IOTA_OP, WIDE_MOVE_DATA, WIDE_TAKE_OP, wideRoute } from '../kernels/wide.js';
+import type { AttrJson } from '../graph-json.js';
+import { dtypeInfo } from '../../tensor/dtypes.js';
+
+/** A dtype attr's TF name (`DT_INT64`), whatever form the proto gave it in. */
+const dtypeName = (t: string | number): string => dtypeInfo(t)?.name ?? String(t);
 
 const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
-const FLOAT_TYPES = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
 
-function emitPlaceholder(_fz: FreezeContext, scope: Scope, node: Node): NodeResult {
+function emitPlaceholder(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const what = nodeWhat(scope, node);
   if (scope.fn) throw new FreezeError(`${what}: a placeholder inside a function cannot be fed`);
   const name = scope.out.unique(scope.prefix + node.name);
-  scope.out.add({ name, op: node.op, input: [], attr: { dtype: { type: tfjsTypeName(node.attr?.['dtype']?.type ?? 'DT_FLOAT') } } });
+  const dtype = node.attr?.['dtype']?.type ?? 'DT_FLOAT';
+  scope.out.add({ name, op: node.op, input: [], attr: { dtype: { type: tfjsTypeName(dtype) } } });
+  if (wideKindOf(dtypeName(dtype)) !== undefined) fz.wideRefs.add(`${name}:0`); // feeds carry exact values
   return tensorOut(what, `${name}:0`);
 }
 
@@ -39,6 +47,8 @@ function emitConst(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   return tensorOut(what, inFrame(fz, scope, node, fz.constRef(scope.out, scope.out.unique(scope.prefix + node.name), t)));
 }
 
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
 function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const what = nodeWhat(scope, node);
   const effects = fz.ctrlEffects(scope, node);
@@ -46,7 +56,11 @@ function emitIdentityN(fz: FreezeContext, scope: Scope, node: Node): NodeResult 
   if (effects.length === 0) {
     return { out: (i) => ins[i] ?? { kind: 'none' }, effect: null };
   }
-  const wrapped = ins.map((v, i) => fz.custom(scope, `${node.name}/_tfs_after_${i}`, TFS_OPS.after, [fz.asTensor(scope, v, what), ...effects]));
+  const wrapped = ins.map((v, i) => {
+    const ref = fz.custom(scope, `${node.name}/_tfs_after_${i}`, TFS_OPS.after, [fz.asTensor(scope, v, what, [], true), ...effects]);
+    if (isWideRef(fz, v)) fz.wideRefs.add(ref); // _TfsAfter passes the values (and their dataId) on
+    return ref;
+  });
   return { out: (i) => (wrapped[i] ? { kind: 'tensor', ref: wrapped[i] } : { kind: 'none' }), effect: wrapped[0] ?? null };
 }
 
@@ -56,7 +70,8 @@ function emitPassThrough(fz: FreezeContext, scope: Scope, node: Node): NodeResul
   const effects = fz.ctrlEffects(scope, node);
   const v = fz.emitRef(scope, dataInputs(node)[0] ?? '');
   if (effects.length === 0) return { out: (i) => (i === 0 ? v : { kind: 'none' }), effect: null };
-  const ref = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [fz.asTensor(scope, v, nodeWhat(scope, node)), ...effects]);
+  const ref = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [fz.asTensor(scope, v, nodeWhat(scope, node), [], true), ...effects]);
+  if (v.kind === 'tensor' && fz.wideRefs.has(v.ref)) fz.wideRefs.add(ref); // _TfsAfter passes the values (and their dataId) on
   return tensorOut(nodeWhat(scope, node), ref, ref);
 }
 
@@ -67,7 +82,7 @@ function emitDropped(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
 }
 
 /** The op tfs emits for `node`, with its attrs (renames and int64 overflow checks). */
-function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; attr: ReturnType<FreezeContext['convertAttrs']> } {
+function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; attr: ReturnType<FreezeContext['convertAttrs']>; wide: boolean } {
   let op = frozenOpName(node.op); // tfs's own kernels for TensorList/TensorArray ops
   const attr = fz.convertAttrs(node);
   if (op === 'BatchMatMulV3') {
@@ -80,13 +95,18 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   }
   if (op === 'PlaceholderWithDefault') delete attr['shape'];
   const t = String(node.attr['T']?.type ?? '');
+  const wide = wideRoute(op, (a) => dtypeName(node.attr[a]?.type ?? ''));
+  if (wide) {
+    // int64/uint32/uint64/float64 computed exactly (kernels/wide.ts).
+    attr['_tfs_wide'] = { s: b64(wide.kind) };
+    op = familyNode(wide.op, node.attr, attr);
+    return { op, attr, wide: true };
+  }
   if (INT64_CHECKED_OPS.has(op) && WIDE_INT_TYPES.has(t)) {
     // tfjs computes int64 as int32 and would wrap on overflow: compute with a check.
     attr['_tfs_op'] = { i: INT64_CHECKED_OPS.get(op)! };
     attr['_tfs_model'] = { i: fz.opts.modelId };
     op = TFS_OPS.int64Checked;
-  } else if (op === 'Cast' && WIDE_INT_TYPES.has(String(node.attr['DstT']?.type ?? '')) && FLOAT_TYPES.has(String(node.attr['SrcT']?.type ?? ''))) {
-    op = TFS_OPS.castToInt64Checked;
   }
   // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
   op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
@@ -95,7 +115,7 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   } catch (e) {
     throw new FreezeError(`${what}: ${(e as Error).message}`);
   }
-  return { op, attr };
+  return { op, attr, wide: false };
 }
 
 /** Any op without an emitter of its own: copied into the graph. */
@@ -111,19 +131,61 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   scope.memo.set(node.name, result);
   const effects = fz.ctrlEffects(scope, node);
   if (effects.length > 0) result.effect = `${name}:0`;
-  const inputs = dataInputs(node).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what));
   const rewritten = rewriteOp(fz, node, what);
+  // Wide kernels read exact values; other ops read stand-ins, checked where values may not fit.
+  const keepWide = rewritten.wide || SHAPE_ONLY.has(node.op);
+  const vals = dataInputs(node).map((i) => fz.emitRef(scope, i));
+  const moved = rewritten.wide ? undefined : wideMove(fz, scope, node, vals, what);
+  const inputs = moved?.inputs ?? vals.map((v) => fz.asTensor(scope, v, what, [], keepWide));
   const attr = rewritten.attr;
+  if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
+  const opName = moved ? moved.finish(name, attr) : name;
   if (effects.length > 0 && inputs.length > 0) {
     inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);
   }
   // float64 computed in float32 would differ from TF: such nodes become an op no kernel
   // runs, so the load-time check refuses the signatures that need them (float64-policy.ts).
-  const f64 = float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
+  const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
   const op = f64 ?? rewritten.op;
-  scope.out.add({ name, op, input: inputs, attr });
-  if (op !== node.op && !f64) fz.origin.set(name, node.op);
+  scope.out.add({ name: opName, op, input: inputs, attr });
+  if (op !== node.op && !f64) fz.origin.set(opName, node.op);
   return result;
+}
+
+/**
+ * A moving op (Reshape, ConcatV2, GatherV2, ...) with a data input that may carry exact wide
+ * values: its data inputs become element indices (`_TfsWideIota`), the op moves those, and a
+ * `_TfsWideTake` named as the node picks the exact values (kernels/wide.ts).
+ */
+function wideMove(fz: FreezeContext, scope: Scope, node: Node, vals: Value[], what: string):
+  { inputs: string[]; finish: (name: string, attr: Record<string, AttrJson>) => string } | undefined {
+  const positions = WIDE_MOVE_DATA[node.op]?.(vals.length);
+  const kind = wideKindOf(dtypeName(node.attr['T']?.type ?? node.attr['Tparams']?.type ?? ''));
+  if (!positions || !kind || !positions.some((i) => isWideRef(fz, vals[i]))) return undefined;
+  const data = positions.map((i) => fz.asTensor(scope, vals[i]!, what, [], true));
+  const inputs = vals.map((v, i) => {
+    const k = positions.indexOf(i);
+    if (k < 0) return fz.asTensor(scope, v, what);
+    return fz.custom(scope, `${node.name}/_tfs_wide_iota_${k}`, WIDE_IOTA_OP, data, { _tfs_wide_index: { s: b64(String(k)) } });
+  });
+  const finish = (name: string, attr: Record<string, AttrJson>): string => {
+    for (const a of ['T', 'Tparams']) if (attr[a]) attr[a] = { type: 'DT_INT32' };
+    const index = scope.out.unique(`${name}/_tfs_wide_index`);
+    scope.out.add({ name, op: WIDE_TAKE_OP, input: [`${index}:0`, ...data], attr: { _tfs_wide: { s: b64(dtypeName(node.attr['T']?.type ?? node.attr['Tparams']?.type ?? '')) } } });
+    fz.wideRefs.add(`${name}:0`);
+    return index;
+  };
+  return { inputs, finish };
+}
+
+const isWideRef = (fz: FreezeContext, v: Value | undefined): boolean => v?.kind === 'tensor' && fz.wideRefs.has(v.ref);
+
+/** Ops that read only their input's shape: a stand-in serves. */
+const SHAPE_ONLY = new Set(['Shape', 'ShapeN', 'Size', 'Rank']);
+
+/** Non-routed ops whose kernel writes exact wide values (StringToNumber to int64/float64). */
+function wideProducer(node: Node): boolean {
+  return node.op === 'StringToNumber' && wideKindOf(dtypeName(node.attr['out_type']?.type ?? '')) !== undefined;
 }
 
 export const BASIC_EMITTERS: readonly EmitterEntry[] = [

@@ -36,7 +36,10 @@ export interface FreezeContext {
   /** Resolve an input reference in a scope to a Value (emitting what it needs). */
   emitRef(scope: Scope, ref: string): Value;
   /** A value used as a tensor input (variables are read). */
-  asTensor(scope: Scope, v: Value, what: string, deps?: string[]): string;
+  /** `keepWide`: the reader is a wide kernel (or a fetch), so values with exact wide entries pass unchecked. */
+  asTensor(scope: Scope, v: Value, what: string, deps?: string[], keepWide?: boolean): string;
+  /** Refs whose tensors may carry exact wide values (wide-values.ts). */
+  readonly wideRefs: Set<string>;
   /** Effects of a node's control inputs (only the effectful ones are emitted). */
   ctrlEffects(scope: Scope, node: Node): string[];
   isEffectful(scope: Scope, name: string): boolean;

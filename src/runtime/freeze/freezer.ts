@@ -33,6 +33,8 @@ import {
 } from './scope.js';
 import { TFS_OPS, type FreezeOptions, type FreezeSource, type FrozenTable } from './types.js';
 import { readVar } from './variables.js';
+import { WIDE_CHECK_OP, WIDE_CONST_OP } from '../kernels/wide.js';
+import { wideConstAttrs, wideConstNeeded } from './wide-const.js';
 
 export class Freezer implements FreezeContext {
   readonly fnByName = new Map<string, Fn>();
@@ -90,15 +92,26 @@ export class Freezer implements FreezeContext {
     this.initMode = on;
   }
 
+  /** Weights whose values a tfjs stand-in cannot hold: emitted as exact wide constants, not weights. */
+  private readonly wideWeights = new Map<string, Tensor>();
+
   constRef(b: Builder, name: string, tensor?: Tensor): string {
-    if (tensor && !this.weights.has(name)) this.weights.set(name, tensor);
+    if (tensor && !this.weights.has(name) && !this.wideWeights.has(name)) this.weights.set(name, tensor);
     if (!b.consts.has(name)) {
       if (b.names.has(name) && !tensor) throw new FreezeError(`internal: weight name ${name} is taken by another node`);
-      const t = this.weights.get(name);
+      const t = this.weights.get(name) ?? this.wideWeights.get(name);
       if (!t) throw new FreezeError(`internal: weight ${name} has no value`);
       b.consts.add(name);
       b.names.add(name);
-      b.add({ name, op: 'Const', input: [], attr: { dtype: { type: tfjsTypeName(t.dtype) } } });
+      if (wideConstNeeded(t)) {
+        // int64 beyond int32, float64 float32 cannot hold, ...: exact values (wide-values.ts).
+        this.weights.delete(name);
+        this.wideWeights.set(name, t);
+        b.add({ name, op: WIDE_CONST_OP, input: [], attr: { ...wideConstAttrs(t), _tfs_model: { i: this.opts.modelId } } });
+        this.wideRefs.add(`${name}:0`);
+      } else {
+        b.add({ name, op: 'Const', input: [], attr: { dtype: { type: tfjsTypeName(t.dtype) } } });
+      }
     }
     return `${name}:0`;
   }
@@ -225,13 +238,34 @@ export class Freezer implements FreezeContext {
 
   /** A value fetched as a signature output (variables are read). */
   fetchRef(scope: Scope, v: Value, what: string): string {
-    return this.asTensor(scope, v, what);
+    return this.asTensor(scope, v, what, [], true);
   }
 
-  asTensor(scope: Scope, v: Value, what: string, deps: string[] = []): string {
+  /** Refs whose tensors may carry exact wide values beside their stand-in (wide-values.ts). */
+  readonly wideRefs = new Set<string>();
+  private readonly narrowed = new WeakMap<Builder, Map<string, string>>();
+
+  /**
+   * `ref` for an op that reads the stand-in: behind a `_TfsWideCheck` when its tensor may
+   * carry exact values the stand-in cannot hold (one check per ref and builder).
+   */
+  narrowRef(scope: Scope, ref: string, what: string): string {
+    if (!this.wideRefs.has(ref)) return ref;
+    let memo = this.narrowed.get(scope.out);
+    if (!memo) this.narrowed.set(scope.out, (memo = new Map()));
+    let checked = memo.get(ref);
+    if (!checked) {
+      const base = `${ref.replace(/:(\d+)$/, '_$1')}/_tfs_wide_check`;
+      checked = this.custom(scope, base, WIDE_CHECK_OP, [ref], { _tfs_what: { s: Buffer.from(what, 'utf8').toString('base64') } });
+      memo.set(ref, checked);
+    }
+    return checked;
+  }
+
+  asTensor(scope: Scope, v: Value, what: string, deps: string[] = [], keepWide = false): string {
     switch (v.kind) {
       case 'tensor':
-        return v.ref;
+        return keepWide ? v.ref : this.narrowRef(scope, v.ref, what);
       case 'var':
         return readVar(this, scope, v.v, deps);
       case 'table':

@@ -23,8 +23,6 @@
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { MetaGraphDefObject, SignatureDefObject } from '../../savedmodel/proto-types.js';
 import { fuseGraph } from '../fuse.js';
-import { castOnlyFloat64Feeds, refuseInexactFloat64Consts } from '../float64-policy.js';
-import { refuseWideIntConsts } from '../wide-int-policy.js';
 import { tfjsTypeName, type GraphJson, type NodeJson } from '../graph-json.js';
 import { ASYNC_OPS, VARIABLE_WRITE_OPS } from '../op-registry.js';
 import { splitRef } from './bind.js';
@@ -265,20 +263,6 @@ function describeInit(graph: GraphJson, initFetches: readonly string[], opts: Fr
   return initAsync;
 }
 
-/**
- * float64 without wrong answers (float64-policy.ts): constants float32 cannot hold are
- * refused, and feeds that are only cast to float32 are marked so requests skip the
- * per-value exactness check.
- */
-function applyFloat64Policy(graph: GraphJson, fz: Freezer, plans: readonly SignaturePlan[]): void {
-  for (const nodes of [graph.node, ...graph.library.function.map((f) => f.nodeDef)]) refuseInexactFloat64Consts(nodes, fz.weights);
-  const fetched = new Set(plans.flatMap((p) => Object.values(p.outputs).map((o) => splitRef(o)[0]!)));
-  const castOnly = castOnlyFloat64Feeds(graph.node, fetched);
-  for (const p of plans) {
-    for (const [alias, fin] of Object.entries(p.inputs)) if (castOnly.has(splitRef(fin.feed)[0]!)) p.inputs[alias] = { ...fin, castOnly: true };
-  }
-}
-
 /** Fuse the graph, keeping every node a signature or the init op feeds or fetches. */
 function fuseFrozen(graph: GraphJson, fz: Freezer, plans: readonly SignaturePlan[], initFetches: readonly string[]): void {
   const keep = new Set<string>();
@@ -310,12 +294,7 @@ export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): Frozen
     },
   };
   const origin: Origin = (n, op) => fz.originOf(n, op);
-  applyFloat64Policy(graph, fz, plans);
-  // int64/uint32/uint64 constants beyond int32 are refused with the signatures that reach
-  // them (wide-int-policy.ts); their weights are gone with their Const op.
-  const isVariable = (w: string): boolean => fz.weightSources.has(w);
-  const wide = [graph.node, ...graph.library.function.map((f) => f.nodeDef)].flatMap((nodes) => [...refuseWideIntConsts(nodes, fz.weights, isVariable)]);
-  for (const n of wide) fz.weights.delete(n);
+  // int64/uint32/uint64/float64 constants beyond their stand-in are exact _TfsWideConst nodes (freezer.constRef).
   const unsupported = new Map<string, Set<string>>();
   const note = (op: string, who: string): void => {
     let s = unsupported.get(op);

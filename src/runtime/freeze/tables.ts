@@ -3,6 +3,7 @@
  * model's init op once at load (their initializers are only emitted then); lookups and
  * sizes become tfs custom ops.
  */
+import { wideKindOf } from '../wide-values.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { FrozenTable } from './types.js';
 import { TABLE_INIT_OPS } from '../op-registry.js';
@@ -38,11 +39,13 @@ function emitLookup(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const table = inputTable(fz, scope, node, ins[0]);
   const deps = fz.ctrlEffects(scope, node);
   const isFind = node.op.startsWith('LookupTableFind');
-  const args = isFind ? ins.slice(1, 3).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what)) : [];
+  // Table kernels read int64/uint64/float64 keys and values exactly (kernels/resources.ts).
+  const args = isFind ? ins.slice(1, 3).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what, [], true)) : [];
   const ref = fz.custom(scope, node.name, isFind ? TFS_OPS.tableFind : TFS_OPS.tableSize, [...args, ...deps], {
     _tfs_res: { i: table.index },
   });
   fz.origin.set(ref.replace(/:0$/, ''), node.op);
+  if (isFind && wideKindOf(table.valueDtype) !== undefined) fz.wideRefs.add(ref);
   return tensorOut(what, ref);
 }
 
@@ -52,7 +55,7 @@ function emitTableInit(fz: FreezeContext, scope: Scope, node: Node): NodeResult 
   const ins = dataInputs(node);
   const table = inputTable(fz, scope, node, ins[0]);
   const deps = fz.ctrlEffects(scope, node);
-  const args = ins.slice(1).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what));
+  const args = ins.slice(1).map((i) => fz.asTensor(scope, fz.emitRef(scope, i), what, [], true));
   let ref: string;
   if (node.op.startsWith('InitializeTableFromTextFile')) {
     const a = node.attr ?? {};

@@ -41,7 +41,6 @@ export const TFS_OPS = {
   tableInit: '_TfsTableInit',
   tableInitFromFile: '_TfsTableInitFromFile',
   int64Checked: '_TfsInt64Checked',
-  castToInt64Checked: '_TfsCastToInt64Checked',
 } as const;
 
 /**
@@ -86,8 +85,6 @@ export interface FrozenInput {
   readonly feed: string;
   /** The dtype of that graph tensor (what TF checks feeds against). */
   readonly graphDtype: DTypeName;
-  /** A float64 feed only cast to float32: rounding it needs no exactness check (float64-policy.ts). */
-  readonly castOnly?: boolean;
 }
 
 export interface FrozenSignature {

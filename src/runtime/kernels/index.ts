@@ -26,6 +26,8 @@ import { CONV_KERNELS } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
 import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
+import { WIDE_MATH_KERNELS } from './wide.js';
+import { WIDE_CAST_KERNELS } from './wide-cast.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -46,6 +48,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   IMAGE_DECODE_KERNELS,
   IMAGE_JPEG_KERNELS,
   IMAGE_RESIZE_KERNELS,
+  WIDE_MATH_KERNELS,
+  WIDE_CAST_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */

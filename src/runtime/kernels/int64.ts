@@ -1,16 +1,14 @@
 /**
- * int64 arithmetic with overflow checks. tfjs computes int64 as int32; the freezer
- * rewrites int64 ops that can leave int32's range (`INT64_CHECKED_OPS`) and float → int64
- * casts into these kernels, which refuse a result that does not fit instead of wrapping.
+ * int64 arithmetic with overflow checks in int32, a fallback: the freezer routes these ops
+ * to the exact wide kernels (kernels/wide.ts) first, so this runs only for nodes it does not
+ * route; a result that does not fit is refused instead of wrapped.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { TFS_OPS } from '../freeze/types.js';
-import { kernelInput, type KernelEntry } from './types.js';
+import type { KernelEntry } from './types.js';
 
-const INT32_MAX = 2147483647;
-const INT32_MIN = -2147483648;
 /**
  * Overflow test for the float32 shadow: a wrapped int32 result differs from the true
  * value by a multiple of 2^32, while the shadow's rounding error stays far below 2^30.
@@ -86,21 +84,6 @@ function int64Checked(node: GraphNode): tf.Tensor {
   });
 }
 
-/** Float → int64 cast: truncation toward zero, refused when the result leaves int32. */
-function castToInt64Checked(node: GraphNode): tf.Tensor {
-  return tf.tidy(() => {
-    const x = kernelInput(node, 0);
-    const t = tf.mul(tf.sign(x), tf.floor(tf.abs(x)));
-    if (x.size > 0) {
-      const hi = tf.max(t).dataSync()[0]!;
-      const lo = tf.min(t).dataSync()[0]!;
-      if (hi > INT32_MAX || lo < INT32_MIN) throw Errors.int32Refusal('cast to int64', 'int64', String(hi > INT32_MAX ? hi : lo));
-    }
-    return tf.cast(t, 'int32');
-  });
-}
-
 export const INT64_KERNELS: readonly KernelEntry[] = [
   { op: TFS_OPS.int64Checked, kernel: (node) => int64Checked(node) },
-  { op: TFS_OPS.castToInt64Checked, kernel: (node) => castToInt64Checked(node) },
 ];

@@ -7,6 +7,7 @@
  * Custom ops get their attrs decoded by tfjs (string attrs lower-cased), so these ops
  * carry numeric attrs only.
  */
+import { makeWide, readWide, wideArray, wideKindOf } from '../wide-values.js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
@@ -22,12 +23,16 @@ export interface LiveVariable {
   value: tf.Tensor | undefined;
 }
 
+/** A table key or value: bytes, a number, or an exact int64/uint64 (wide-values.ts). */
+type TableKey = string | number | bigint;
+type TableValue = number | bigint | Uint8Array;
+
 export interface TableState {
   readonly name: string;
   readonly keyDtype: DTypeName;
   readonly valueDtype: DTypeName;
   /** Undefined until an initializer ran (TF: "Table not initialized."). */
-  entries: Map<string | number, number | Uint8Array> | undefined;
+  entries: Map<TableKey, TableValue> | undefined;
 }
 
 export interface ModelResources {
@@ -90,8 +95,8 @@ function store(v: LiveVariable, next: tf.Tensor): tf.Tensor {
 const stringBytes = (t: tf.Tensor): Uint8Array[] => tf.engine().readSync(t.dataId) as Uint8Array[];
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
-function tableKey(v: Uint8Array | number): string | number {
-  return typeof v === 'number' ? v : latin1(v);
+function tableKey(v: TableValue): TableKey {
+  return v instanceof Uint8Array ? latin1(v) : v;
 }
 
 // --- variables and effects ------------------------------------------------------------------
@@ -104,29 +109,42 @@ function update(node: GraphNode, next: (value: tf.Tensor) => tf.Tensor): tf.Tens
 
 // --- tables -----------------------------------------------------------------------------------
 
-const keysOrValues = (t: tf.Tensor): (Uint8Array | number)[] =>
-  t.dtype === 'string' ? stringBytes(t) : Array.from(t.dataSync() as ArrayLike<number>);
+/** A tensor's elements as table keys or values of `dtype`: int64/uint32/uint64/float64 exactly. */
+function keysOrValues(t: tf.Tensor, dtype: DTypeName): TableValue[] {
+  if (t.dtype === 'string') return stringBytes(t);
+  const kind = wideKindOf(dtype);
+  if (kind) return Array.from(readWide(t, kind) as ArrayLike<number | bigint>);
+  return Array.from(t.dataSync() as ArrayLike<number>);
+}
 
 function tableFind(node: GraphNode): tf.Tensor {
   const t = table(node);
   if (!t.entries) throw Errors.tableNotInitialized();
   const keys = kernelInput(node, 0);
   const def = kernelInput(node, 1);
-  const keyVals = keysOrValues(keys);
+  const keyVals = keysOrValues(keys, t.keyDtype);
   if (t.valueDtype === 'DT_STRING') {
     const d = stringBytes(def)[0] ?? new Uint8Array(0);
     const out = keyVals.map((k) => (t.entries!.get(tableKey(k)) as Uint8Array | undefined) ?? d);
     return tf.tensor(out, keys.shape, 'string');
   }
+  const kind = wideKindOf(t.valueDtype);
+  if (kind) {
+    // Exact values (int64 beyond int32, float64): a stand-in with the values beside it.
+    const d = keysOrValues(def, t.valueDtype)[0] ?? (kind === 'float64' ? 0 : 0n);
+    const out = wideArray(kind, keyVals.length);
+    keyVals.forEach((k, i) => (out[i] = (t.entries!.get(tableKey(k)) as number | bigint | undefined) ?? (d as number | bigint)));
+    return makeWide(kind, out, keys.shape);
+  }
   const d = Number(def.dataSync()[0] ?? 0);
   const out = keyVals.map((k) => (t.entries!.get(tableKey(k)) as number | undefined) ?? d);
-  return tf.tensor(out, keys.shape, t.valueDtype === 'DT_FLOAT' || t.valueDtype === 'DT_DOUBLE' ? 'float32' : 'int32');
+  return tf.tensor(out, keys.shape, t.valueDtype === 'DT_FLOAT' ? 'float32' : 'int32');
 }
 
 function tableInit(node: GraphNode): tf.Tensor {
   const t = table(node);
-  const ks = keysOrValues(kernelInput(node, 0));
-  const vs = keysOrValues(kernelInput(node, 1));
+  const ks = keysOrValues(kernelInput(node, 0), t.keyDtype);
+  const vs = keysOrValues(kernelInput(node, 1), t.valueDtype);
   if (ks.length !== vs.length) {
     throw Errors.tableValueShape(ks.length, vs.length);
   }
@@ -144,10 +162,12 @@ interface TextFileSpec {
 }
 
 /** Field `index` of a vocabulary line: -2 the whole line, -1 the line number, else a column. */
-function pickField(spec: TextFileSpec, line: string, lineNo: number, index: number, dtype: DTypeName): number | Uint8Array {
+function pickField(spec: TextFileSpec, line: string, lineNo: number, index: number, dtype: DTypeName): TableValue {
+  const kind = wideKindOf(dtype);
+  const intKind = kind !== undefined && kind !== 'float64';
   let field: string;
   if (index === -2) field = line;
-  else if (index === -1) return lineNo + spec.offset;
+  else if (index === -1) return intKind ? BigInt(lineNo + spec.offset) : lineNo + spec.offset;
   else {
     const cols = line.split(spec.delim);
     if (index >= cols.length) {
@@ -156,6 +176,10 @@ function pickField(spec: TextFileSpec, line: string, lineNo: number, index: numb
     field = cols[index]!;
   }
   if (dtype === 'DT_STRING') return Buffer.from(field, 'latin1');
+  if (intKind) {
+    if (!/^[+-]?\d+$/.test(field.trim())) throw Errors.tableFieldNotNumber(field, lineNo);
+    return BigInt(field.trim());
+  }
   const v = Number(field);
   if (!Number.isFinite(v)) throw Errors.tableFieldNotNumber(field, lineNo);
   return v;

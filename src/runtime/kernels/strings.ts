@@ -3,6 +3,7 @@
  * tensors. Case mapping, stripping and splitting are ASCII as in TF unless an op's
  * `encoding` says utf-8; regexes are RE2 translated by regex.ts or refused.
  */
+import { makeWide } from '../wide-values.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
@@ -254,7 +255,7 @@ function asString(node: GraphNode): tf.Tensor {
 
 const FLOAT_TEXT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$/i;
 
-function toNumber(b: Uint8Array, out: string): number {
+function toNumber(b: Uint8Array, out: string): number | bigint {
   const s = Buffer.from(b).toString('latin1');
   const t = s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
   if (out === 'DT_FLOAT' || out === 'DT_DOUBLE') {
@@ -268,8 +269,7 @@ function toNumber(b: Uint8Array, out: string): number {
   const v = BigInt(t);
   if (out === 'DT_INT32' && (v < -2147483648n || v > 2147483647n)) throw Errors.stringToNumberFailed(s);
   if (v < -(2n ** 63n) || v >= 2n ** 63n) throw Errors.stringToNumberFailed(s);
-  if (v < -2147483648n || v > 2147483647n) throw Errors.int32Refusal('StringToNumber result', 'int64', v.toString());
-  return Number(v);
+  return v;
 }
 
 function stringToNumber(node: GraphNode): tf.Tensor {
@@ -277,7 +277,10 @@ function stringToNumber(node: GraphNode): tf.Tensor {
   const out = attrType(node, 'out_type', 'DT_FLOAT');
   if (!['DT_FLOAT', 'DT_DOUBLE', 'DT_INT32', 'DT_INT64'].includes(out)) throw Errors.kernelUnsupported('StringToNumber', `out_type ${out}`);
   const vals = bytesOf(x).map((b) => toNumber(b, out));
-  return out === 'DT_INT32' || out === 'DT_INT64' ? intTensor(vals, x.shape, 'StringToNumber') : tf.tensor(vals, x.shape, 'float32');
+  // int64 and float64 results are carried exactly (wide-values.ts).
+  if (out === 'DT_INT64') return makeWide('int64', BigInt64Array.from(vals as bigint[]), x.shape);
+  if (out === 'DT_DOUBLE') return makeWide('float64', Float64Array.from(vals as number[]), x.shape);
+  return out === 'DT_INT32' ? intTensor(vals, x.shape, 'StringToNumber') : tf.tensor(vals as number[], x.shape, 'float32');
 }
 
 function fullMatch(node: GraphNode, pattern: string): tf.Tensor {

@@ -10,6 +10,7 @@ import { Code, TfsError } from '../../../src/errors.js';
 import { printf } from '../../../src/runtime/kernels/format.js';
 import { re2Replace, re2ToJs } from '../../../src/runtime/kernels/regex.js';
 import { STRING_KERNELS } from '../../../src/runtime/kernels/strings.js';
+import { readWide } from '../../../src/runtime/wide-values.js';
 import { run as runIn, s, str, texts, utf8s, values } from './helpers.js';
 
 const run = (op: string, inputs: tf.Tensor[], raw = {}): tf.Tensor[] => runIn(STRING_KERNELS, op, inputs, raw);
@@ -76,12 +77,16 @@ test('split, substr (UTF8_CHAR), length, join, base64, unicode decode', () => {
   assert.deepEqual([values(splits!), values(cps!)], [[0, 3], [97, 233, 26085]]);
 });
 
-test('StringToNumber: TF accepts and refuses the same texts; int64 beyond int32 is refused', () => {
+test('StringToNumber: TF accepts and refuses the same texts; int64 and float64 are exact', () => {
   const f = run('StringToNumber', [str([' 12 ', '1e40', '0x10', '+3', '-0.5'])], { out_type: { type: 'DT_FLOAT' } });
   assert.deepEqual(values(f[0]!), [12, Infinity, 16, 3, -0.5]);
   assert.throws(() => run('StringToNumber', [str(['1.5e'])], { out_type: { type: 'DT_FLOAT' } }), /StringToNumberOp could not correctly convert string: 1\.5e/);
   assert.throws(() => run('StringToNumber', [str(['1.0'])], { out_type: { type: 'DT_INT32' } }), /could not correctly convert/);
-  assert.throws(() => run('StringToNumber', [str(['123456789012'])], { out_type: { type: 'DT_INT64' } }), /does not fit in int32/);
+  const big = run('StringToNumber', [str(['123456789012', '9223372036854775807', '-9007199254740993'])], { out_type: { type: 'DT_INT64' } });
+  assert.deepEqual([...readWide(big[0]!, 'int64')], [123456789012n, 9223372036854775807n, -9007199254740993n]);
+  assert.throws(() => run('StringToNumber', [str(['9223372036854775808'])], { out_type: { type: 'DT_INT64' } }), /could not correctly convert/);
+  const d = run('StringToNumber', [str(['0.1', '1.000000000001'])], { out_type: { type: 'DT_DOUBLE' } });
+  assert.deepEqual([...readWide(d[0]!, 'float64')], [0.1, 1.000000000001]);
 });
 
 test('lower/upper are ASCII unless encoding is utf-8', () => {
