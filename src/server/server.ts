@@ -215,7 +215,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cwd = opts.cwd ?? process.cwd();
   checkStartupFlags(f);
   const configs = readConfigs(f, cwd);
-  checkBasePathsExist(configs.model);
+  await checkBasePathsExist(configs.model);
 
   const backend = await initBackend(str(f, 'backend') as BackendName);
   logger.info({ backend }, `Runtime backend: ${backend}`);
