@@ -22,7 +22,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+
+/** The SDK is loaded on first use: serving local models does not pay for its import. */
+type Sdk = typeof import('@aws-sdk/client-s3');
 
 export interface S3Settings {
   /** Undefined: the SDK's own lookup (profile), then `us-east-1`. */
@@ -34,6 +37,8 @@ export interface S3Settings {
   readonly caFile: string | undefined;
   readonly connectTimeoutMs: number | undefined;
   readonly requestTimeoutMs: number | undefined;
+  /** Static keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN); else the SDK's default chain. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
 }
 
 const off = (v: string | undefined): boolean => v !== undefined && /^(0|false|no|off)$/i.test(v.trim());
@@ -42,6 +47,14 @@ const positive = (v: string | undefined): number | undefined => {
   return v !== undefined && v !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
 };
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+function credentialsOf(env: NodeJS.ProcessEnv): S3Settings['credentials'] {
+  const accessKeyId = nonEmpty(env['AWS_ACCESS_KEY_ID']);
+  const secretAccessKey = nonEmpty(env['AWS_SECRET_ACCESS_KEY']);
+  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
+  const sessionToken = nonEmpty(env['AWS_SESSION_TOKEN']);
+  return { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) };
+}
 
 /** The S3 settings the environment gives (see the module comment). */
 export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Settings {
@@ -56,6 +69,7 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
     caFile: nonEmpty(env['S3_CA_FILE']),
     connectTimeoutMs: positive(env['S3_CONNECT_TIMEOUT_MSEC']),
     requestTimeoutMs: positive(env['S3_REQUEST_TIMEOUT_MSEC']),
+    credentials: credentialsOf(env),
   };
 }
 
@@ -79,7 +93,7 @@ const DOWNLOAD_CONCURRENCY = 8;
 
 export class S3Store {
   private client: S3Client | undefined;
-  private ready: Promise<S3Client> | undefined;
+  private ready: Promise<{ client: S3Client; sdk: Sdk }> | undefined;
 
   constructor(readonly settings: S3Settings) {}
 
@@ -98,6 +112,7 @@ export class S3Store {
     const endpoint = s.endpoint ?? (s.useHttps ? undefined : `http://s3.${region ?? 'us-east-1'}.amazonaws.com`);
     return {
       ...(region === undefined ? {} : { region }),
+      ...(s.credentials === undefined ? {} : { credentials: s.credentials }),
       ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
       requestHandler: {
         httpsAgent: new HttpsAgent(agentOptions),
@@ -108,31 +123,33 @@ export class S3Store {
   }
 
   /** The client; without a region from the environment, the SDK's lookup, then us-east-1 (as TF). */
-  private async s3(): Promise<S3Client> {
+  private async s3(): Promise<{ client: S3Client; sdk: Sdk }> {
     this.ready ??= (async () => {
-      const first = new S3Client(this.config(this.settings.region));
-      if (this.settings.region !== undefined) return first;
+      const sdk = await import('@aws-sdk/client-s3');
+      const first = new sdk.S3Client(this.config(this.settings.region));
+      if (this.settings.region !== undefined) return { client: first, sdk };
       try {
         await first.config.region();
-        return first;
+        return { client: first, sdk };
       } catch {
         first.destroy();
-        return new S3Client(this.config('us-east-1'));
+        return { client: new sdk.S3Client(this.config('us-east-1')), sdk };
       }
     })();
-    this.client = await this.ready;
-    return this.client;
+    const ready = await this.ready;
+    this.client = ready.client;
+    return ready;
   }
 
   /** Child "directories" directly under `prefix` (ListObjectsV2 with a `/` delimiter). */
   async listChildren(bucket: string, prefix: string, signal?: AbortSignal): Promise<S3Children> {
-    const s3 = await this.s3();
+    const { client: s3, sdk } = await this.s3();
     const dirs: string[] = [];
     let any = false;
     let token: string | undefined;
     do {
       const out = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
+        new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
         signal ? { abortSignal: signal } : {},
       );
       if ((out.Contents?.length ?? 0) > 0) any = true;
@@ -148,12 +165,12 @@ export class S3Store {
 
   /** Every object under `prefix` (recursively), keys relative to it; "directory marker" keys are left out. */
   async listObjects(bucket: string, prefix: string, signal?: AbortSignal): Promise<S3Object[]> {
-    const s3 = await this.s3();
+    const { client: s3, sdk } = await this.s3();
     const out: S3Object[] = [];
     let token: string | undefined;
     do {
       const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
         signal ? { abortSignal: signal } : {},
       );
       for (const o of page.Contents ?? []) {
@@ -172,14 +189,14 @@ export class S3Store {
    * resolves). Each file's size is checked against the listing.
    */
   async download(bucket: string, prefix: string, objects: readonly S3Object[], dest: string, signal?: AbortSignal): Promise<void> {
-    const s3 = await this.s3();
+    const { client: s3, sdk } = await this.s3();
     await mkdir(dest, { recursive: true });
     const queue = [...objects];
     const worker = async (): Promise<void> => {
       for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
         const file = safeJoin(dest, o.rel);
         await mkdir(dirname(file), { recursive: true });
-        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + o.rel }), signal ? { abortSignal: signal } : {});
+        const res = await s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: prefix + o.rel }), signal ? { abortSignal: signal } : {});
         if (!(res.Body instanceof Readable)) throw new Error(`GetObject s3://${bucket}/${prefix}${o.rel} returned no stream`);
         const out = createWriteStream(file);
         await pipeline(res.Body, out, signal ? { signal } : {});
