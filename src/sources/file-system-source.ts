@@ -16,6 +16,12 @@
  * path …`) and nothing changes; a model with no versions gets an empty list (warning
  * `No versions of servable … found under base path …`), which unloads what it served.
  *
+ * Base paths are local directories (absolute or `file://`) or `s3://bucket/prefix`
+ * (storage-location.ts). For `s3://` the listing is ListObjectsV2 and each offered version is
+ * a complete local copy (s3-versions.ts); the manager reports END through
+ * {@link FileSystemSource.releaseVersion} so the copy of an unloaded version is removed.
+ * Other schemes fail the poll with TF's `File system scheme '…' not implemented` text.
+ *
  * Beyond upstream: a version directory still being written is not offered until it is
  * complete (see version-dir.ts), so copying a new version in never leaves a half-read,
  * permanently failed version. A directory that stays incomplete but unchanged for
