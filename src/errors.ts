@@ -817,6 +817,18 @@ export const Errors = {
   /** Upstream's file-system source text; tfs refuses to start on it (upstream waits forever). */
   basePathNotFound: entry('TFS_ERR_BASE_PATH_NOT_FOUND', Code.NOT_FOUND, (path: string, model: string) =>
     `Could not find base path ${path} for servable ${model}`),
+  /**
+   * Upstream's file-system source text with the status of the failed look (an object store
+   * that is missing, refuses the credentials or cannot be reached); tfs refuses to start on it.
+   */
+  basePathUnreadable: entry('TFS_ERR_BASE_PATH_UNREADABLE', Code.NOT_FOUND, (path: string, model: string, status: string) =>
+    `Could not find base path ${path} for servable ${model} with error ${status}`),
+  /** TF's text for a scheme without a file system, plus what to use instead (tfs reads local paths, file:// and s3://). */
+  unsupportedFileSystemScheme: entry('TFS_ERR_UNSUPPORTED_FILE_SYSTEM_SCHEME', Code.UNIMPLEMENTED, (scheme: string, path: string) =>
+    `File system scheme '${scheme}' not implemented (file: '${path}'); tfs reads local paths, file:// and s3:// base paths. ` +
+    (scheme === 'gs'
+      ? "For Cloud Storage use its S3 interoperability endpoint (S3_ENDPOINT=https://storage.googleapis.com with HMAC keys as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and base_path s3://bucket/..., or mount the bucket as a volume and use its local path"
+      : `Mount the ${scheme}:// store as a volume and use its local path, or copy the models to an S3-compatible store and use s3://bucket/...`)),
   /** tfs's own: SIGINT/SIGTERM before the server was up. */
   startupInterrupted: entry('TFS_ERR_STARTUP_INTERRUPTED', Code.CANCELLED, (signal: string) =>
     `start-up interrupted by ${signal}`),

@@ -18,7 +18,10 @@ import { initBackend, type BackendName } from '../runtime/backend.js';
 import { listVersionDirs } from '../savedmodel/saved-model.js';
 import { loadSavedModelServable } from '../servables/saved-model-servable.js';
 import { warmupServable } from '../servables/warmup.js';
-import { localPathOf } from '../sources/file-system-source.js';
+import type { AspiredVersion } from '../core/aspired-versions-manager.js';
+import { FileSystemSource } from '../sources/file-system-source.js';
+import { probeS3BasePath, type S3Location } from '../sources/s3-versions.js';
+import { parseStorageLocation } from '../sources/storage-location.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 
 /** One version as `--check-models` found it. */
@@ -63,23 +66,41 @@ export interface CheckModelsOptions {
   readonly logger?: Logger;
 }
 
+type Selection = { dirs: { version: number; dir: string }[]; errors: string[]; warnings: string[]; close?: () => Promise<void> };
+
+/** What serve logs while it waits forever for a version (upstream's text). */
+const noVersions = (name: string, where: string): string =>
+  `No versions of servable ${name} found under base path ${where}. Did you forget to name your leaf directory as a number (eg. '/1/')?`;
+
 /** The versions of `model` that serve would load, or the model-level error why none. */
-function selectVersions(model: ModelConfig): { dirs: { version: number; dir: string }[]; errors: string[]; warnings: string[] } {
-  const local = localPathOf(model.basePath);
-  if ('error' in local) return { dirs: [], errors: [local.error], warnings: [] };
+async function selectVersions(model: ModelConfig, logger: Logger): Promise<Selection> {
+  const loc = parseStorageLocation(model.basePath);
+  if (loc.kind === 'unsupported') return { dirs: [], errors: [loc.error], warnings: [] };
+  if (loc.kind === 's3') return selectS3Versions(model, loc, logger);
   let present;
   try {
-    present = listVersionDirs(local.path);
+    present = listVersionDirs(loc.path);
   } catch {
-    return { dirs: [], errors: [Errors.basePathNotFound(local.path, model.name).message], warnings: [] };
+    return { dirs: [], errors: [Errors.basePathNotFound(loc.path, model.name).message], warnings: [] };
   }
   const selection = selectAspiredVersions(model.versionPolicy, present.map((v) => v.version));
-  const warnings = selection.missingSpecific.map((v) => `version ${v} of ${model.name} is named by its specific version policy but not found under ${local.path}`);
+  const warnings = selection.missingSpecific.map((v) => `version ${v} of ${model.name} is named by its specific version policy but not found under ${loc.path}`);
   const dirs = present.filter((v) => selection.aspired.includes(v.version)).map((v) => ({ version: v.version, dir: v.path }));
-  if (dirs.length > 0) return { dirs, errors: [], warnings };
-  // What serve logs while it waits forever for a version (upstream's text).
-  const none = `No versions of servable ${model.name} found under base path ${local.path}. Did you forget to name your leaf directory as a number (eg. '/1/')?`;
-  return { dirs, errors: [none], warnings };
+  return { dirs, errors: dirs.length > 0 ? [] : [noVersions(model.name, loc.path)], warnings };
+}
+
+/** An `s3://` model: one poll of serve's source, which downloads the selected versions (removed by `close`). */
+async function selectS3Versions(model: ModelConfig, loc: S3Location, logger: Logger): Promise<Selection> {
+  const status = await probeS3BasePath(loc);
+  if (status !== undefined) return { dirs: [], errors: [Errors.basePathUnreadable(loc.uri, model.name, status).message], warnings: [] };
+  const source = new FileSystemSource({ pollWaitSeconds: -1, watch: false, logger });
+  let offered: AspiredVersion[] = [];
+  source.setAspiredVersionsCallback((_, versions) => (offered = versions));
+  source.updateConfig([{ name: model.name, basePath: model.basePath, policy: model.versionPolicy }]);
+  source.start();
+  await source.pollNow();
+  const dirs = offered.map((v) => ({ version: v.version, dir: v.path }));
+  return { dirs, errors: dirs.length > 0 ? [] : [noVersions(model.name, loc.uri)], warnings: [], close: () => source.close() };
 }
 
 /** Load one version as serve does (loader, then warmup), then dispose it. */
@@ -118,9 +139,13 @@ export async function checkModels(models: readonly ModelConfig[], opts: CheckMod
   if (models.length > 0) await initBackend(opts.backend ?? 'auto');
   const out: ModelCheck[] = [];
   for (const m of models) {
-    const { dirs, errors, warnings } = selectVersions(m);
+    const { dirs, errors, warnings, close } = await selectVersions(m, opts.logger ?? silentLogger);
     const versions: VersionCheck[] = [];
-    for (const d of dirs) versions.push(await checkVersion(m.name, d.version, d.dir, opts));
+    try {
+      for (const d of dirs) versions.push(await checkVersion(m.name, d.version, d.dir, opts));
+    } finally {
+      await close?.();
+    }
     out.push({ name: m.name, basePath: m.basePath, ok: errors.length === 0 && versions.every((v) => v.ok), versions, errors, warnings });
   }
   return out;

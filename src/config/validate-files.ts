@@ -15,6 +15,9 @@ import { checkBatchingParametersText } from './batching.js';
 import { checkMonitoringConfigText } from './monitoring.js';
 import { checkSslConfigText } from './ssl.js';
 
+/** URI schemes tfs serve reads base paths from (besides plain absolute paths); see sources/storage-location.ts. */
+const READABLE_SCHEMES = ['file', 's3'];
+
 /** How the kind of a file was decided. */
 export type KindSource = 'flag' | 'content' | 'file name';
 
@@ -130,6 +133,13 @@ function modelReport(file: string, text: string): Omit<FileReport, 'file' | 'kin
     const rel = config.models.find((m) => m.basePath !== m.basePathWritten);
     if (rel) upstream = relativeBasePathMessage(rel.name, rel.basePathWritten);
     config.models.forEach((m, i) => {
+      const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(m.basePath)?.[1]?.toLowerCase();
+      if (scheme !== undefined && !READABLE_SCHEMES.includes(scheme)) {
+        // tfs serve refuses to start on it (TensorFlow Serving itself reads gs:// and others).
+        errors.push(
+          issueAt({ file, doc }, ['model_config_list', 'config', i, 'base_path'], 'error', `base_path of model ${m.name}: ${Errors.unsupportedFileSystemScheme(scheme, m.basePath).message}`, undefined, 'value'),
+        );
+      }
       if (m.basePath.startsWith('/') && !existsSync(m.basePath)) {
         warnings.push(
           issueAt({ file, doc }, ['model_config_list', 'config', i, 'base_path'], 'warning', `base_path of model ${m.name} does not exist: ${m.basePath}`, 'Create it (with numbered version subdirectories) or fix the path; the server waits for versions to appear.', 'value'),

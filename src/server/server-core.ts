@@ -370,6 +370,8 @@ export class ServerCore implements ServerCoreApi {
   private onState(e: ServableStateEvent): void {
     this.monitor.handle(e);
     for (const w of this.waiters) w.handle(e);
+    // An s3:// version's local copy goes once the manager is done with it (when no longer aspired).
+    if (e.state === 'END') this.source.releaseVersion(e.name, e.version);
     this.emit('servableState', e);
   }
 

@@ -215,7 +215,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cwd = opts.cwd ?? process.cwd();
   checkStartupFlags(f);
   const configs = readConfigs(f, cwd);
-  checkBasePathsExist(configs.model);
+  await checkBasePathsExist(configs.model);
 
   // TensorFlow's own runtime needs no tfjs backend (auto may still fall back to the embedded one).
   if (str(f, 'runtime') !== 'tensorflow') {

@@ -12,7 +12,8 @@ import type { BatchingParameters, ModelServerConfig, MonitoringConfig, SslConfig
 import { Errors, type TfsError, StartupError } from '../errors.js';
 import { isModelControlMode, repositoryStartupConfig } from './v2/repository.js';
 import { isBackendName } from '../runtime/backend.js';
-import { localPathOf } from '../sources/file-system-source.js';
+import { probeS3BasePath } from '../sources/s3-versions.js';
+import { parseStorageLocation, schemeOf } from '../sources/storage-location.js';
 import { bool, num, str } from './flag-access.js';
 import type { FlagValues } from './flags.js';
 
@@ -62,16 +63,21 @@ export function checkStartupFlags(f: FlagValues): void {
 /**
  * tfs refuses to start when a model's base path does not exist. Upstream instead logs
  * `Could not find base path ...` every poll and waits forever; a typo in a path is then a
- * server that never becomes ready. Later reloads keep upstream's behaviour (logged, the
- * running config stays).
+ * server that never becomes ready. The same holds for an `s3://` base path whose bucket is
+ * missing, whose credentials are refused or whose endpoint cannot be reached (the error
+ * says which), and for a scheme tfs has no file system for. Later reloads keep upstream's
+ * behaviour (logged, the running config stays).
  */
-export function checkBasePathsExist(config: ModelServerConfig): void {
+export async function checkBasePathsExist(config: ModelServerConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   for (const m of config.models) {
-    const local = localPathOf(m.basePath);
-    if ('error' in local) continue; // the source reports unsupported schemes itself
-    if (!existsSync(local.path)) {
-      fail(Errors.basePathNotFound(local.path, m.name));
+    const loc = parseStorageLocation(m.basePath);
+    if (loc.kind === 'unsupported') fail(Errors.basePathUnreadable(m.basePath, m.name, loc.error));
+    if (loc.kind === 'local') {
+      if (!existsSync(loc.path)) fail(Errors.basePathNotFound(loc.path, m.name));
+      continue;
     }
+    const status = await probeS3BasePath(loc, env);
+    if (status !== undefined) fail(Errors.basePathUnreadable(loc.uri, m.name, status));
   }
 }
 
@@ -85,10 +91,10 @@ export interface Configs {
 const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 
 /** The models without --model_config_file: --model_name/--model_base_path, else --model_repository's (V2). */
-function flagModels(f: FlagValues, path: (p: string) => string): ModelServerConfig {
+function flagModels(f: FlagValues, path: (p: string) => string, basePath: (p: string) => string): ModelServerConfig {
   const repo = str(f, 'model_repository');
   if (repo && !isDirectory(path(repo))) fail(Errors.modelRepositoryNotFound(path(repo)));
-  if (str(f, 'model_base_path') !== '' || !repo) return singleModelConfig(str(f, 'model_name'), path(str(f, 'model_base_path')));
+  if (str(f, 'model_base_path') !== '' || !repo) return singleModelConfig(str(f, 'model_name'), basePath(str(f, 'model_base_path')));
   const mode = str(f, 'model_control_mode') || 'poll';
   return repositoryStartupConfig(path(repo), isModelControlMode(mode) ? mode : 'poll');
 }
@@ -96,10 +102,12 @@ function flagModels(f: FlagValues, path: (p: string) => string): ModelServerConf
 /** Reads the config files the flags name; relative paths are resolved against `cwd`. */
 export function readConfigs(f: FlagValues, cwd: string): Configs {
   const path = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
+  // A URI (s3://, file://, gs://…) is never joined onto the working directory.
+  const basePath = (p: string): string => (schemeOf(p) !== undefined ? p : path(p));
   const modelFile = str(f, 'model_config_file');
   // --model_config_file wins over --model_name/--model_base_path (as upstream). A relative
   // --model_base_path is resolved against the working directory (upstream requires absolute).
-  const model = modelFile ? loadModelServerConfig(path(modelFile)) : flagModels(f, path);
+  const model = modelFile ? loadModelServerConfig(path(modelFile)) : flagModels(f, path, basePath);
   const batchingFile = str(f, 'batching_parameters_file');
   const batching = bool(f, 'enable_batching')
     ? batchingFile

@@ -16,6 +16,12 @@
  * path …`) and nothing changes; a model with no versions gets an empty list (warning
  * `No versions of servable … found under base path …`), which unloads what it served.
  *
+ * Base paths are local directories (absolute or `file://`) or `s3://bucket/prefix`
+ * (storage-location.ts). For `s3://` the listing is ListObjectsV2 and each offered version is
+ * a complete local copy (s3-versions.ts); the manager reports END through
+ * {@link FileSystemSource.releaseVersion} so the copy of an unloaded version is removed.
+ * Other schemes fail the poll with TF's `File system scheme '…' not implemented` text.
+ *
  * Beyond upstream: a version directory still being written is not offered until it is
  * complete (see version-dir.ts), so copying a new version in never leaves a half-read,
  * permanently failed version. A directory that stays incomplete but unchanged for
@@ -24,13 +30,14 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type FSWatcher, watch } from 'chokidar';
 import type { VersionPolicy } from '../config/types.js';
 import type { AspiredVersion } from '../core/aspired-versions-manager.js';
 import { sleep } from '../core/semaphore.js';
 import { latestCount, parseVersionNumber } from '../core/version-policy.js';
 import { type Logger, silentLogger } from '../util/logger.js';
+import { S3Versions, type S3Location } from './s3-versions.js';
+import { parseStorageLocation } from './storage-location.js';
 import { describeIncompleteness, checkVersionStructure, snapshotVersionDir } from './version-dir.js';
 
 /** One model the source watches (upstream ServableToMonitor). */
@@ -56,6 +63,8 @@ export interface FileSystemSourceOptions {
   readonly settleMs?: number;
   /** How long an unchanged but incomplete version directory waits before it is offered anyway. Default 3000 ms. */
   readonly incompleteVersionGraceMs?: number;
+  /** Environment for `s3://` base paths (S3 settings, TFS_MODEL_CACHE_DIR). Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 interface VersionTracking {
@@ -91,23 +100,6 @@ function ioErrorText(path: string, e: unknown): string {
   return `${status}: ${path}; ${text}`;
 }
 
-/**
- * The local directory a base path names, or the status text TF's file system layer gives for
- * a scheme it has no implementation of.
- */
-export function localPathOf(basePath: string): { path: string } | { error: string } {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(basePath);
-  if (!scheme) return { path: basePath };
-  if (scheme[1]!.toLowerCase() === 'file') {
-    try {
-      return { path: fileURLToPath(basePath) };
-    } catch {
-      return { path: basePath.slice('file://'.length) };
-    }
-  }
-  return { error: `UNIMPLEMENTED: File system scheme '${scheme[1]!}' not implemented (file: '${basePath}')` };
-}
-
 export class FileSystemSource {
   private readonly pollWaitSeconds: number;
   private readonly logger: Logger;
@@ -122,6 +114,8 @@ export class FileSystemSource {
   private started = false;
   private closed = false;
   private readonly closeController = new AbortController();
+  /** `s3://` base paths: listing and local copies. */
+  private readonly s3: S3Versions;
   private timer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
   /** With pollWaitSeconds 0: the re-look at versions that were still being written. */
@@ -138,6 +132,27 @@ export class FileSystemSource {
     this.watchDebounceMs = opts.watchDebounceMs ?? 100;
     this.settleMs = opts.settleMs ?? 100;
     this.graceMs = opts.incompleteVersionGraceMs ?? 3000;
+    this.s3 = new S3Versions({
+      logger: this.logger,
+      settleMs: this.settleMs,
+      graceMs: this.graceMs,
+      signal: this.closeController.signal,
+      ...(opts.env ? { env: opts.env } : {}),
+    });
+  }
+
+  /**
+   * The manager is done with a version (it reached END). For an `s3://` model whose version
+   * is no longer aspired, this removes its local copy; otherwise it does nothing.
+   */
+  releaseVersion(name: string, version: number): void {
+    this.s3.release(name, version);
+  }
+
+  /** Send a model's aspired list (object-store copies of versions that leave it are released on END). */
+  private offer(name: string, versions: AspiredVersion[]): void {
+    this.s3.aspired(name, versions.map((v) => v.version));
+    this.callback?.(name, versions);
   }
 
   /** Where aspired-version lists go (the manager). Set before start(). */
@@ -172,7 +187,7 @@ export class FileSystemSource {
     }
     const removed = [...old.keys()].filter((n) => !next.has(n));
     this.tracking = next;
-    for (const name of removed) this.callback?.(name, []);
+    for (const name of removed) this.offer(name, []);
     this.updateWatchedPaths();
     if (this.started && !this.closed && changed.length > 0) {
       if (this.pollWaitSeconds > 0) void this.pollNow();
@@ -214,6 +229,7 @@ export class FileSystemSource {
     this.watcher = undefined;
     await w?.close().catch(() => undefined);
     await this.chain.catch(() => undefined);
+    await this.s3.close();
   }
 
   private loop(): void {
@@ -242,8 +258,8 @@ export class FileSystemSource {
     if (!this.useWatcher || !this.started || this.closed) return;
     const wanted = new Set<string>();
     for (const t of this.tracking.values()) {
-      const local = localPathOf(t.cfg.basePath);
-      if ('path' in local) wanted.add(local.path);
+      const loc = parseStorageLocation(t.cfg.basePath);
+      if (loc.kind === 'local') wanted.add(loc.path);
     }
     if (!this.watcher) {
       if (wanted.size === 0) return;
@@ -294,7 +310,7 @@ export class FileSystemSource {
           `File-system polling update: Servable:{name: ${t.cfg.name} version: ${v.version}}; Servable path: ${v.path}; Polling frequency: ${this.pollWaitSeconds}`,
         );
       }
-      this.callback?.(t.cfg.name, r.versions);
+      this.offer(t.cfg.name, r.versions);
     });
     // Polling once (period 0) must still see a version that was being written at that moment.
     if (this.pollWaitSeconds === 0 && !this.closed) {
@@ -311,36 +327,26 @@ export class FileSystemSource {
 
   /** Numbered child directories (or links to directories) of a base path, by version. */
   private async versionDirs(dir: string, dirents: Dirent[]): Promise<Map<number, string>> {
-    // Upstream indexes children in sorted order; with duplicates (`1` and `001`) the last wins.
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const byVersion = new Map<number, string>();
+    const names: string[] = [];
     for (const d of dirents) {
-      const version = parseVersionNumber(d.name);
-      if (version === undefined) continue;
-      const path = join(dir, d.name);
+      if (parseVersionNumber(d.name) === undefined) continue;
       let isDir = d.isDirectory();
-      if (!isDir && d.isSymbolicLink()) isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-      if (!isDir) continue;
-      const prev = byVersion.get(version);
-      if (prev !== undefined) {
-        this.logger.warn(
-          `Duplicate version directories detected. Version ${version} will be loaded from ${d.name}, ${prev} will be ignored.`,
-        );
-      }
-      byVersion.set(version, d.name);
+      if (!isDir && d.isSymbolicLink()) isDir = await stat(join(dir, d.name)).then((s) => s.isDirectory(), () => false);
+      if (isDir) names.push(d.name);
     }
-    return byVersion;
+    return this.versionNames(names);
   }
 
   /** List one base path and apply the model's policy to its complete versions. */
   private async scan(t: ServableTracking): Promise<ScanResult> {
-    const { name, basePath, policy } = t.cfg;
-    const local = localPathOf(basePath);
-    if ('error' in local) {
-      return { ok: false, message: `Could not find base path ${basePath} for servable ${name} with error ${local.error}` };
+    const { name, basePath } = t.cfg;
+    const loc = parseStorageLocation(basePath);
+    if (loc.kind === 'unsupported') {
+      return { ok: false, message: `Could not find base path ${basePath} for servable ${name} with error ${loc.error}` };
     }
+    if (loc.kind === 's3') return this.scanS3(t, loc);
     try {
-      await stat(local.path);
+      await stat(loc.path);
     } catch {
       return {
         ok: false,
@@ -349,17 +355,54 @@ export class FileSystemSource {
     }
     let dirents;
     try {
-      dirents = await readdir(local.path, { withFileTypes: true });
+      dirents = await readdir(loc.path, { withFileTypes: true });
     } catch (e) {
       return { ok: false, message: ioErrorText(basePath, e) };
     }
-    const byVersion = await this.versionDirs(local.path, dirents);
+    const byVersion = await this.versionDirs(loc.path, dirents);
     // Forget versions that vanished or moved.
     for (const [v, vt] of t.versions) {
       const child = byVersion.get(v);
-      if (child === undefined || join(local.path, child) !== vt.path) t.versions.delete(v);
+      if (child === undefined || join(loc.path, child) !== vt.path) t.versions.delete(v);
     }
-    const pathOf = (v: number): string => join(local.path, byVersion.get(v)!);
+    const pathOf = (v: number): string => join(loc.path, byVersion.get(v)!);
+    const selected = await this.select(t, byVersion, (v) => this.isComplete(t, v, pathOf(v)));
+    return { ok: true, versions: selected.map((v) => ({ version: v, path: pathOf(v) })) };
+  }
+
+  /** The same for an `s3://` base path: versions are offered as complete local copies (s3-versions.ts). */
+  private async scanS3(t: ServableTracking, loc: S3Location): Promise<ScanResult> {
+    const name = t.cfg.name;
+    const listed = await this.s3.list(name, loc);
+    if (!listed.ok) return listed;
+    const byVersion = this.versionNames(listed.dirs);
+    const copies = new Map<number, string>();
+    const selected = await this.select(t, byVersion, async (v) => {
+      const path = await this.s3.localCopy(name, loc, v, byVersion.get(v)!);
+      if (path !== undefined) copies.set(v, path);
+      return path !== undefined;
+    });
+    return { ok: true, versions: selected.map((v) => ({ version: v, path: copies.get(v)! })) };
+  }
+
+  /** Version numbers of child names; with duplicates (`1` and `001`) the last in sorted order wins, as upstream. */
+  private versionNames(names: string[]): Map<number, string> {
+    const byVersion = new Map<number, string>();
+    for (const child of [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const version = parseVersionNumber(child);
+      if (version === undefined) continue;
+      const prev = byVersion.get(version);
+      if (prev !== undefined) {
+        this.logger.warn(`Duplicate version directories detected. Version ${version} will be loaded from ${child}, ${prev} will be ignored.`);
+      }
+      byVersion.set(version, child);
+    }
+    return byVersion;
+  }
+
+  /** The versions the model's policy selects among the complete ones, ascending. */
+  private async select(t: ServableTracking, byVersion: Map<number, string>, isComplete: (v: number) => Promise<boolean>): Promise<number[]> {
+    const { name, basePath, policy } = t.cfg;
     const selected: number[] = [];
     switch (policy.kind) {
       case 'latest': {
@@ -367,29 +410,21 @@ export class FileSystemSource {
         const desc = [...byVersion.keys()].sort((a, b) => b - a);
         for (const v of desc) {
           if (selected.length >= n) break;
-          if (await this.isComplete(t, v, pathOf(v))) selected.push(v);
+          if (await isComplete(v)) selected.push(v);
         }
         break;
       }
-      case 'all': {
-        const all = [...byVersion.keys()];
-        const ok = await Promise.all(all.map((v) => this.isComplete(t, v, pathOf(v))));
-        all.forEach((v, i) => {
-          if (ok[i]) selected.push(v);
-        });
-        break;
-      }
+      case 'all':
       case 'specific': {
-        const wanted = [...new Set(policy.versions)];
+        const wanted = policy.kind === 'all' ? [...byVersion.keys()] : [...new Set(policy.versions)];
         const present = wanted.filter((v) => byVersion.has(v));
         for (const v of wanted) {
-          if (!byVersion.has(v)) {
-            this.logger.warn(
-              `Version ${v} of servable ${name}, which was requested to be served as a 'specific' version in the servable's version policy, was not found in the file system`,
-            );
-          }
+          if (byVersion.has(v)) continue;
+          this.logger.warn(
+            `Version ${v} of servable ${name}, which was requested to be served as a 'specific' version in the servable's version policy, was not found in the file system`,
+          );
         }
-        const ok = await Promise.all(present.map((v) => this.isComplete(t, v, pathOf(v))));
+        const ok = await Promise.all(present.map((v) => isComplete(v)));
         present.forEach((v, i) => {
           if (ok[i]) selected.push(v);
         });
@@ -402,8 +437,7 @@ export class FileSystemSource {
         `No versions of servable ${name} found under base path ${basePath}. Did you forget to name your leaf directory as a number (eg. '/1/')?`,
       );
     }
-    selected.sort((a, b) => a - b);
-    return { ok: true, versions: selected.map((v) => ({ version: v, path: pathOf(v) })) };
+    return selected.sort((a, b) => a - b);
   }
 
   /** Whether version `v` may be offered: complete, and unchanged between two looks. */

@@ -1,7 +1,7 @@
 /** `tfs validate --check-models`: every model loaded as serve loads it, errors in serve's words. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -97,4 +97,27 @@ test('the error entry is the one tfs serve start-up fails with for the same mode
       return true;
     },
   );
+});
+
+test('an s3:// model is downloaded, loaded and checked, and its copy removed; a missing bucket is a model error', async (t) => {
+  const { startS3Server } = await import('../helpers/s3-server.js');
+  const s3 = await startS3Server(['models']);
+  const cache = mkdtempSync(join(tmpdir(), 'tfs-check-models-s3-'));
+  Object.assign(process.env, s3.env, { TFS_MODEL_CACHE_DIR: cache });
+  t.after(async () => {
+    await s3.close();
+    rmSync(cache, { recursive: true, force: true });
+  });
+  await s3.putTree(join(halfPlusTwo, '00000123'), 'models', 'hp/123');
+  const policy = { kind: 'latest' as const, numVersions: 1 };
+  const [ok, missing] = await checkModels(
+    [
+      { name: 'hp', basePath: 's3://models/hp', modelPlatform: 'tensorflow', versionPolicy: policy, versionLabels: {} },
+      { name: 'gone', basePath: 's3://nobucket/hp', modelPlatform: 'tensorflow', versionPolicy: policy, versionLabels: {} },
+    ],
+    { backend: 'wasm' },
+  );
+  assert.deepEqual([ok!.ok, ok!.versions.map((v) => [v.version, v.ok])], [true, [[123, true]]]);
+  assert.match(missing!.errors[0] ?? '', /^Could not find base path s3:\/\/nobucket\/hp for servable gone with error NOT_FOUND: bucket nobucket does not exist/);
+  assert.deepEqual(readdirSync(cache), [], 'the downloaded copy is removed after the check');
 });

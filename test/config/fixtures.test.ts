@@ -68,7 +68,7 @@ test('every syntax form in one file means what it says', () => {
     versionLabels: { stable: 1, canary: 2, next: 3 },
     sampling: { samplingRate: 0.5 },
   });
-  assert.equal(b!.basePath, 'gs://bucket/models/x');
+  assert.equal(b!.basePath, 's3://bucket/models/x');
   assert.deepEqual(b!.versionPolicy, { kind: 'latest', numVersions: 2 });
   assert.deepEqual(c!.versionPolicy, { kind: 'all' });
 });

@@ -35,3 +35,17 @@ test('labels on served versions raise nothing', () => {
   const r = validateConfigText(config('model_version_policy { all { } }', "    version_labels { key: 'stable' value: 1 }\n    version_labels { key: 'canary' value: 2 }\n"), '/cfg/models.config');
   assert.deepEqual([r.valid, r.errors, r.warnings], [true, [], []]);
 });
+
+test('base path schemes: s3:// and file:// are accepted as serve reads them, gs:// and hdfs:// are errors naming the alternatives', () => {
+  const one = (basePath: string) =>
+    validateConfigText(`model_config_list {\n  config {\n    name: 'm'\n    base_path: '${basePath}'\n    model_platform: 'tensorflow'\n  }\n}\n`, '/cfg/models.config');
+  for (const ok of ['s3://bucket/models/m', `file://${myModel}`]) {
+    const r = one(ok);
+    assert.deepEqual([r.valid, r.errors], [true, []], ok);
+  }
+  const gs = one('gs://bucket/m');
+  assert.equal(gs.valid, false);
+  assert.equal(gs.errors[0]!.line, 4);
+  assert.match(gs.errors[0]!.message, /^base_path of model m: File system scheme 'gs' not implemented \(file: 'gs:\/\/bucket\/m'\); .*S3 interoperability endpoint .*mount the bucket as a volume/);
+  assert.match(one('hdfs://nn:9000/m').errors[0]!.message, /File system scheme 'hdfs' not implemented .*Mount the hdfs:\/\/ store as a volume/);
+});

@@ -3,7 +3,8 @@ import { mkdir, rename, rm, writeFile, appendFile, symlink } from 'node:fs/promi
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AspiredVersion } from '../../src/core/aspired-versions-manager.js';
-import { FileSystemSource, localPathOf } from '../../src/sources/file-system-source.js';
+import { FileSystemSource } from '../../src/sources/file-system-source.js';
+import { parseStorageLocation } from '../../src/sources/storage-location.js';
 import { structureOf } from '../../src/sources/version-dir.js';
 import { captureLogger, sleepMs, tempDir, waitFor, writeVersion } from '../core/lifecycle-helpers.js';
 
@@ -37,10 +38,19 @@ test('structureOf: what a complete version directory needs', () => {
   for (const [entries, vars, want] of table) assert.equal(structureOf(entries, vars), want, JSON.stringify([entries, vars]));
 });
 
-test('localPathOf: absolute paths, file:// URIs, and schemes TF would need a plugin for', () => {
-  assert.deepEqual(localPathOf('/models/m'), { path: '/models/m' });
-  assert.deepEqual(localPathOf('file:///models/m'), { path: '/models/m' });
-  assert.deepEqual(localPathOf('s3://bucket/m'), { error: "UNIMPLEMENTED: File system scheme 's3' not implemented (file: 's3://bucket/m')" });
+test('parseStorageLocation: absolute paths, file:// URIs, s3:// prefixes, and schemes tfs has no file system for', () => {
+  assert.deepEqual(parseStorageLocation('/models/m'), { kind: 'local', path: '/models/m' });
+  assert.deepEqual(parseStorageLocation('file:///models/m'), { kind: 'local', path: '/models/m' });
+  assert.deepEqual(parseStorageLocation('s3://bucket/models/m'), { kind: 's3', uri: 's3://bucket/models/m', bucket: 'bucket', prefix: 'models/m/' });
+  assert.deepEqual(parseStorageLocation('s3://bucket/m/'), { kind: 's3', uri: 's3://bucket/m/', bucket: 'bucket', prefix: 'm/' });
+  assert.deepEqual(parseStorageLocation('S3://bucket'), { kind: 's3', uri: 'S3://bucket', bucket: 'bucket', prefix: '' });
+  const noBucket = parseStorageLocation('s3:///m');
+  assert.equal(noBucket.kind === 'unsupported' && noBucket.error, "INVALID_ARGUMENT: S3 path doesn't contain a bucket name: s3:///m");
+  const gs = parseStorageLocation('gs://bucket/m');
+  assert.equal(gs.kind, 'unsupported');
+  assert.match(gs.kind === 'unsupported' ? gs.error : '', /^UNIMPLEMENTED: File system scheme 'gs' not implemented \(file: 'gs:\/\/bucket\/m'\); .*S3 interoperability endpoint.*mount the bucket as a volume/);
+  const hdfs = parseStorageLocation('hdfs://namenode:9000/m');
+  assert.match(hdfs.kind === 'unsupported' ? hdfs.error : '', /^UNIMPLEMENTED: File system scheme 'hdfs' not implemented .*Mount the hdfs:\/\/ store as a volume/);
 });
 
 test('numeric directories only; policy applied; duplicates: last in sorted order wins', async (t) => {
