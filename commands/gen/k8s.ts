@@ -83,6 +83,11 @@ export default class GenK8s extends Command {
       helpGroup: 'MODELS',
       ...kebab('model_volume'),
     }),
+    s3_secret: Flags.string({
+      summary: 'For s3:// base paths: a Secret whose keys become the environment of tfs (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, S3_ENDPOINT, …). Without it, tfs uses the pod\'s own AWS identity (e.g. IRSA).',
+      helpGroup: 'MODELS',
+      ...kebab('s3_secret'),
+    }),
     canary: Flags.string({ summary: 'Split MODEL between two versions by weight with Istio: MODEL=V1:W1,V2:W2 (e.g. my_model=1:90,2:10).', helpGroup: 'MODELS' }),
     startup_timeout_seconds: Flags.integer({ summary: 'How long models may take to load before the container is restarted.', default: d.startupTimeoutSeconds, min: 10, helpGroup: 'LIFECYCLE', ...kebab('startup_timeout_seconds') }),
     prestop_sleep_seconds: Flags.integer({ summary: 'preStop sleep while the pod is removed from load balancers.', default: d.prestopSleepSeconds, min: 0, helpGroup: 'LIFECYCLE', ...kebab('prestop_sleep_seconds') }),
@@ -124,6 +129,7 @@ export default class GenK8s extends Command {
       prometheus_url: flags.prometheus_url,
       kserve: flags.kserve,
       storage_uri: flags.storage_uri,
+      s3_secret: flags.s3_secret,
     };
 
     let bundle: K8sBundle;

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { Errors } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveOptions, GenUsageError, isDns1123Label, isLabelValue, type GenK8sFlags, type ResolvedOptions } from './options.js';
-import { CONFIG_KEYS, loadInputs, type ConfigFileInput, type LoadedInputs, type ReadConfigFile } from './inputs.js';
+import { CONFIG_KEYS, isObjectStorePath, loadInputs, type ConfigFileInput, type LoadedInputs, type ReadConfigFile } from './inputs.js';
 import { planModelMounts } from './mounts.js';
 import { buildDestinationRule, buildVirtualService, planCanary, SUBSET_LABEL, type CanaryPlan } from './canary.js';
 import {
@@ -150,6 +150,19 @@ function workloads(opts: ResolvedOptions, inputs: LoadedInputs, canary: CanaryPl
   });
 }
 
+/** s3:// models read their credentials from the pod's environment: say where they come from. */
+function objectStoreWarnings(opts: ResolvedOptions, inputs: LoadedInputs): string[] {
+  const remote = inputs.models.filter((m) => isObjectStorePath(m.basePath));
+  if (opts.s3Secret !== undefined && remote.length === 0) {
+    throw new GenUsageError(`--s3_secret ${opts.s3Secret}: no model's base_path is an s3:// path`, 'Drop --s3_secret, or point base_path at s3://bucket/prefix.');
+  }
+  if (remote.length === 0 || opts.s3Secret !== undefined) return [];
+  return [
+    `${remote.map((m) => `model '${m.name}' (${m.basePath})`).join(', ')}: no --s3_secret, so tfs reads S3 credentials, region and endpoint ` +
+      "from the pod's own environment (its AWS identity, e.g. IRSA); pass --s3_secret NAME to load AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, S3_ENDPOINT from a Secret",
+  ];
+}
+
 function sizingWarnings(opts: ResolvedOptions, inputs: LoadedInputs): string[] {
   const out: string[] = [];
   const b = inputs.batching;
@@ -222,7 +235,12 @@ function checkKeda(opts: ResolvedOptions, inputs: LoadedInputs, monitoringOn: bo
 /** Generates (and validates) every object and file. Throws GenUsageError, ConfigError or TfsError. */
 export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundle {
   const opts = resolveOptions(flags);
-  if (opts.kserve) return generateKServe(opts, opts.kserve.storageUri, env);
+  if (opts.kserve) {
+    if (opts.s3Secret !== undefined) {
+      throw new GenUsageError('--s3_secret applies to the Deployment tfs gen k8s writes; with --kserve, KServe fetches --storage_uri itself', "Give KServe's storage initializer its S3 credentials through the InferenceService's service account.");
+    }
+    return generateKServe(opts, opts.kserve.storageUri, env);
+  }
   const inputs = loadInputs(opts, env.read);
   const plan = planModelMounts(inputs.models, opts.modelVolumes, opts.name);
   const canary = opts.canary ? planCanary(opts.canary, inputs) : undefined;
@@ -272,7 +290,7 @@ export function generateK8s(flags: GenK8sFlags, env: GenerateEnv = {}): K8sBundl
     objects.push(finish(buildVirtualService(canary, names), 'virtualservice.yaml'));
   }
 
-  return { objects, files: bundleFiles(objects, opts, env, canary), warnings: [...inputs.warnings, ...plan.warnings, ...sizingWarnings(opts, inputs)] };
+  return { objects, files: bundleFiles(objects, opts, env, canary), warnings: [...inputs.warnings, ...plan.warnings, ...objectStoreWarnings(opts, inputs), ...sizingWarnings(opts, inputs)] };
 }
 
 function fileComment(o: GeneratedObject, opts: ResolvedOptions, canary: CanaryPlan | undefined): string {

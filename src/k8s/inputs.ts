@@ -9,6 +9,7 @@ import { checkModelServerConfigText, isAbsolutePathOrUri, readConfigFile } from 
 import { checkBatchingParametersText } from '../config/batching.js';
 import { checkMonitoringConfigText } from '../config/monitoring.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/validation.js';
+import { parseStorageLocation } from '../sources/storage-location.js';
 import { GenUsageError, normalizeContainerPath, type ResolvedOptions } from './options.js';
 
 /** Where the ConfigMap is mounted in the container. */
@@ -34,7 +35,7 @@ export interface ConfigFileInput {
 /** A model as the container sees it. */
 export interface DeployedModel {
   readonly name: string;
-  /** Absolute path inside the container (a `file://` URI becomes its path). */
+  /** Absolute path inside the container (a `file://` URI becomes its path), or an `s3://` URI as written. */
   readonly basePath: string;
   readonly config: ModelConfig;
 }
@@ -67,17 +68,28 @@ function throwIfErrors(kind: 'model_config' | 'batching' | 'monitoring', file: s
   if (first) throw new ConfigError(kind, file, issues, formatIssue(first));
 }
 
+/** True for an `s3://` base path: tfs serve reads it itself, so it needs no model volume. */
+export function isObjectStorePath(basePath: string): boolean {
+  return parseStorageLocation(basePath).kind === 's3';
+}
+
 /**
- * The container path of a model's base path. tfs serve reads models from its filesystem,
- * so the path must be absolute (where a volume is mounted); `file://` URIs are accepted.
+ * The container path of a model's base path: absolute (where a volume is mounted; `file://`
+ * URIs are accepted), or an `s3://` URI as written. Throws GenUsageError for relative paths
+ * and schemes tfs serve cannot read.
  */
 export function containerBasePath(model: string, written: string, where: string): string {
   const fileUri = /^file:\/\/(\/.*)$/.exec(written);
   if (fileUri) return normalizeContainerPath(fileUri[1]!);
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(written)) {
+  const location = parseStorageLocation(written);
+  // tfs serve reads s3:// itself (polling, local copies under /tmp), so no volume is needed.
+  if (location.kind === 's3') return written;
+  if (location.kind === 'unsupported') {
     throw new GenUsageError(
-      `${where}: model '${model}' has base_path '${written}'; tfs serve reads models from the container's filesystem`,
-      'Point base_path at a directory (e.g. /models/' + model + ') and mount the models there with --model_volume (pvc:, hostPath: or emptyDir+init:IMAGE to copy them in).',
+      `${where}: model '${model}' has base_path '${written}'; ${location.error}`,
+      'Use an s3:// base path (any S3-compatible store, with --s3_secret for its credentials), or a directory (e.g. /models/' +
+        model +
+        ') with the models mounted there by --model_volume (pvc:, hostPath: or emptyDir+init:IMAGE to copy them in).',
     );
   }
   if (!isAbsolutePathOrUri(written)) {

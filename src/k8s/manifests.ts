@@ -231,6 +231,8 @@ function tfsContainer(opts: ResolvedOptions, d: DeploymentSpecInput, volumeMount
       { name: 'rest', containerPort: REST_PORT, protocol: 'TCP' },
     ],
     resources: { requests, limits },
+    // s3:// models: credentials, region and endpoint from the Secret, as tfs serve reads them.
+    ...(opts.s3Secret === undefined ? {} : { envFrom: [{ secretRef: { name: opts.s3Secret } }] }),
     volumeMounts,
     // Models load before /readyz answers 200; until then liveness is not checked.
     startupProbe: httpProbe(READY_PATH, { periodSeconds: t.startupPeriodSeconds, timeoutSeconds: 5, failureThreshold: t.startupFailureThreshold }),

@@ -7,10 +7,11 @@
  * directory holding every base path: `/models/my_model` for one model (the volume then
  * holds `1/saved_model.pb`, `2/…`), `/models` for `/models/a` and `/models/b` (the volume
  * holds `a/1/…` and `b/1/…`). A target names the mount path (`/models=pvc:claim`) or a
- * model, mounted at its base path (`my_model=pvc:claim`).
+ * model, mounted at its base path (`my_model=pvc:claim`). `s3://` base paths need no volume:
+ * tfs serve downloads their versions itself.
  */
 import { GenUsageError, type ModelVolumeSource, type ModelVolumeSpec } from './options.js';
-import { CONFIG_MOUNT_PATH, type DeployedModel } from './inputs.js';
+import { CONFIG_MOUNT_PATH, isObjectStorePath, type DeployedModel } from './inputs.js';
 
 /** Paths a model volume may not cover or hide (the image's own files and our mounts). */
 const RESERVED = ['/bin', '/dev', '/etc', '/lib', '/lib64', '/opt/tfs', '/proc', '/run', '/sbin', '/sys', '/tmp', '/usr', '/var/run', CONFIG_MOUNT_PATH];
@@ -114,7 +115,18 @@ function checkMountPaths(resolved: readonly { spec: ModelVolumeSpec | undefined;
 }
 
 /** Resolves mount paths, checks that every base path is covered. Throws GenUsageError. */
-export function planModelMounts(models: readonly DeployedModel[], specs: readonly ModelVolumeSpec[], name: string): MountPlan {
+export function planModelMounts(allModels: readonly DeployedModel[], specs: readonly ModelVolumeSpec[], name: string): MountPlan {
+  // s3:// models are read by tfs serve itself: only models on the filesystem need a volume.
+  const models = allModels.filter((m) => !isObjectStorePath(m.basePath));
+  if (models.length === 0) {
+    if (specs.length > 0) {
+      throw new GenUsageError(
+        `${describe(specs[0])}: every model is read from object storage (s3://), so no model volume is mounted`,
+        'Drop --model_volume, or point base_path at the directory where the volume holds the models.',
+      );
+    }
+    return { mounts: [], usedDefault: false, warnings: [] };
+  }
   const usedDefault = specs.length === 0;
   const effective: (ModelVolumeSpec | undefined)[] = usedDefault ? [undefined] : [...specs];
   const warnings: string[] = [];

@@ -47,6 +47,7 @@ export interface GenK8sFlags {
   readonly prometheus_url?: string | undefined;
   readonly kserve?: boolean | undefined;
   readonly storage_uri?: string | undefined;
+  readonly s3_secret?: string | undefined;
 }
 
 /** Defaults of the optional flags (the command's `--help` shows the same values). */
@@ -151,6 +152,8 @@ export interface ResolvedOptions {
   readonly memoryLimit: Quantity;
   /** Empty when no --model_volume was given (a default PVC is planned later). */
   readonly modelVolumes: readonly ModelVolumeSpec[];
+  /** A Secret whose keys become the container's environment (AWS_ACCESS_KEY_ID, S3_ENDPOINT, …) for s3:// models. */
+  readonly s3Secret?: string;
   readonly canary?: CanarySpec;
   readonly startupTimeoutSeconds: number;
   readonly prestopSleepSeconds: number;
@@ -422,6 +425,15 @@ function resolveResources(flags: GenK8sFlags): { cpu: Quantity; memory: Quantity
 }
 
 /** Validates every flag and their combinations. Throws {@link GenUsageError}. */
+/** --s3_secret: a Secret name, checked as Kubernetes checks it. */
+function resolveS3Secret(flags: GenK8sFlags): { s3Secret?: string } {
+  if (flags.s3_secret === undefined) return {};
+  if (!isDns1123Subdomain(flags.s3_secret)) {
+    throw new GenUsageError(`--s3_secret: '${flags.s3_secret}' is not a valid Secret name`, 'Secret names are lower-case DNS subdomains, e.g. model-store-credentials.');
+  }
+  return { s3Secret: flags.s3_secret };
+}
+
 export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
   const d = GEN_K8S_DEFAULTS;
   const modelSource = resolveModelSource(flags);
@@ -487,6 +499,7 @@ export function resolveOptions(flags: GenK8sFlags): ResolvedOptions {
     ...(cpuLimit === undefined ? {} : { cpuLimit }),
     memoryLimit,
     modelVolumes,
+    ...resolveS3Secret(flags),
     ...(canary === undefined ? {} : { canary }),
     startupTimeoutSeconds,
     prestopSleepSeconds,

@@ -87,10 +87,38 @@ test('model volumes may not cover or hide what the container needs', () => {
 
 test('base paths must be container paths', () => {
   refuses(() => gen({ 'models.config': `model_config_list { config { name: 'a' base_path: 'models/a' model_platform: 'tensorflow' } }` }, {}), GenUsageError, /model 'a' has the relative base_path 'models\/a'; in a container it must be absolute/);
-  refuses(() => gen({ 'models.config': `model_config_list { config { name: 'a' base_path: 'gs://bucket/a' model_platform: 'tensorflow' } }` }, {}), GenUsageError, /base_path 'gs:\/\/bucket\/a'; tfs serve reads models from the container's filesystem/);
+  refuses(() => gen({ 'models.config': `model_config_list { config { name: 'a' base_path: 'gs://bucket/a' model_platform: 'tensorflow' } }` }, {}), GenUsageError, /base_path 'gs:\/\/bucket\/a'; UNIMPLEMENTED: File system scheme 'gs' not implemented/);
   const b = gen({ 'models.config': `model_config_list { config { name: 'a' base_path: 'file:///models/a/' model_platform: 'tensorflow' } }` }, {});
   assert.equal(container(b)['volumeMounts'][0].mountPath, '/models/a');
   refuses(() => gen({ 'models.config': `model_config_list { }` }, {}), GenUsageError, /lists no models/);
+});
+
+test('s3:// base paths need no model volume; --s3_secret puts the store\'s credentials in the environment', () => {
+  const mixed = `model_config_list { config { name: 'a' base_path: 's3://bucket/models/a' model_platform: 'tensorflow' } config { name: 'b' base_path: '/models/b' model_platform: 'tensorflow' } }`;
+  const b = gen({ 'models.config': mixed }, { model_volume: ['pvc:claim-b'], s3_secret: 'store-creds' });
+  const c = container(b);
+  assert.deepEqual(c['envFrom'], [{ secretRef: { name: 'store-creds' } }]);
+  assert.deepEqual(
+    (c['volumeMounts'] as Obj[]).filter((m) => String(m['name']).startsWith('models')),
+    [{ name: 'models', mountPath: '/models/b', readOnly: true }],
+    'only the filesystem model gets a volume, mounted at its own base path',
+  );
+  assert.equal((parseYamlStream(b.files.find((f) => f.path === 'configmap.yaml')!.content)[0] as Obj)['data']['model_config.pbtxt'], mixed);
+  assert.deepEqual(b.warnings, []);
+
+  const remote = `model_config_list { config { name: 'a' base_path: 's3://bucket/models/a' model_platform: 'tensorflow' } }`;
+  const r = gen({ 'models.config': remote }, {});
+  const volumes = manifest(r, 'Deployment')['spec'].template.spec.volumes as Obj[];
+  assert.ok(!volumes.some((v) => String(v['name']).startsWith('models')), 'no default model PVC when every model is in s3');
+  assert.equal(container(r)['envFrom'], undefined);
+  assert.match(r.warnings.join('\n'), /model 'a' \(s3:\/\/bucket\/models\/a\): no --s3_secret, so tfs reads S3 credentials/);
+  const single = gen({}, { model_config_file: undefined, model_name: 'm', model_base_path: 's3://bucket/m', s3_secret: 'creds' });
+  assert.ok(container(single)['args'].includes('--model_base_path=s3://bucket/m'), container(single)['args'].join(' '));
+
+  refuses(() => gen({ 'models.config': remote }, { model_volume: ['pvc:x'] }), GenUsageError, /every model is read from object storage/);
+  refuses(() => gen({ 'models.config': TWO_MODELS }, { model_volume: ['pvc:x'], s3_secret: 'creds' }), GenUsageError, /--s3_secret creds: no model's base_path is an s3:\/\/ path/);
+  refuses(() => gen({ 'models.config': remote }, { s3_secret: 'Not_A_Name' }), GenUsageError, /--s3_secret: 'Not_A_Name' is not a valid Secret name/);
+  refuses(() => gen({ 'models.config': `model_config_list { config { name: 'a' base_path: 's3:///a' model_platform: 'tensorflow' } }` }, {}), GenUsageError, /S3 path doesn't contain a bucket name/);
 });
 
 test('invalid config files are the loaders\' errors, with file:line:column', () => {
