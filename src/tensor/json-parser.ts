@@ -136,6 +136,12 @@ class Parser {
   readonly end: number;
   /** Buffer for strings with escapes, allocated on first use. */
   private scratch: Uint8Array | undefined;
+  /** Bytes used in {@link scratch} by the string being read. */
+  private scratchLength = 0;
+  /** The open containers, innermost last. */
+  private readonly stack: Frame[] = [];
+  /** The root value once it is complete. */
+  private root: JsonValue = null;
 
   constructor(private readonly b: Buffer) {
     const nul = b.indexOf(0);
@@ -157,107 +163,92 @@ class Parser {
   }
 
   parse(): JsonValue {
-    const stack: Frame[] = [];
     let state = START;
-    let root: JsonValue = null;
     const b = this.b;
-
-    // Attach a finished value to the enclosing container (or make it the root).
-    const attach = (v: JsonValue): void => {
-      const top = stack[stack.length - 1];
-      if (!top) {
-        root = v;
-      } else if (Array.isArray(top.container)) {
-        top.container.push(v);
-      } else {
-        top.container.keys.push(top.key);
-        top.container.values.push(v);
-      }
-    };
-
     this.skipWs();
     while (this.pos < this.end) {
       const c = b[this.pos]!;
-      switch (state) {
-        case START:
-        case ARR_INIT:
-        case ELEM_DELIM:
-        case KV_DELIM: {
-          const valueState = state === START ? FINISH : state === KV_DELIM ? MEMBER_VALUE : ELEMENT;
-          if (c === LBRACKET) {
-            // Fast path for the usual payload: an array of plain JSON numbers.
-            const numbers = this.numberArray();
-            if (numbers) {
-              attach(numbers);
-              state = valueState;
-              if (state === FINISH) return root;
-              this.skipWs();
-              continue;
-            }
-          }
-          if (c === LBRACKET || c === LBRACE) {
-            const container: JsonValue[] | JsonObject = c === LBRACKET ? [] : new JsonObject();
-            stack.push({ container, key: '', returnState: valueState });
-            state = c === LBRACKET ? ARR_INIT : OBJ_INIT;
-            this.pos++;
-          } else if (c === RBRACKET && state === ARR_INIT) {
-            state = this.close(stack, attach);
-          } else if (c === RBRACKET || c === RBRACE || c === COMMA || c === COLON) {
-            throw this.stateError(state);
-          } else {
-            attach(this.scalar(c));
-            state = valueState;
-          }
-          break;
-        }
-        case OBJ_INIT:
-        case MEMBER_DELIM:
-          if (c === QUOTE) {
-            stack[stack.length - 1]!.key = this.key();
-            state = MEMBER_KEY;
-          } else if (c === RBRACE && state === OBJ_INIT) {
-            state = this.close(stack, attach);
-          } else {
-            throw this.stateError(state);
-          }
-          break;
-        case MEMBER_KEY:
-          if (c !== COLON) throw this.stateError(state);
-          this.pos++;
-          state = KV_DELIM;
-          break;
-        case MEMBER_VALUE:
-          if (c === COMMA) {
-            this.pos++;
-            state = MEMBER_DELIM;
-          } else if (c === RBRACE) {
-            state = this.close(stack, attach);
-          } else {
-            throw this.stateError(state);
-          }
-          break;
-        case ELEMENT:
-          if (c === COMMA) {
-            this.pos++;
-            state = ELEM_DELIM;
-          } else if (c === RBRACKET) {
-            state = this.close(stack, attach);
-          } else {
-            throw this.stateError(state);
-          }
-          break;
-      }
+      if (state === START || state === ARR_INIT || state === ELEM_DELIM || state === KV_DELIM) state = this.value(c, state);
+      else state = this.punctuation(c, state);
       // Stop when done: bytes after the first complete root value are ignored.
-      if (state === FINISH) return root;
+      if (state === FINISH) return this.root;
       this.skipWs();
     }
     throw this.stateError(state);
   }
 
-  private close(stack: Frame[], attach: (v: JsonValue) => void): number {
-    const frame = stack.pop()!;
+  /** Attach a finished value to the enclosing container (or make it the root). */
+  private attach(v: JsonValue): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) {
+      this.root = v;
+    } else if (Array.isArray(top.container)) {
+      top.container.push(v);
+    } else {
+      top.container.keys.push(top.key);
+      top.container.values.push(v);
+    }
+  }
+
+  /** At the start of a value (states START, ARR_INIT, ELEM_DELIM, KV_DELIM): the next state. */
+  private value(c: number, state: number): number {
+    const valueState = state === START ? FINISH : state === KV_DELIM ? MEMBER_VALUE : ELEMENT;
+    if (c === LBRACKET) {
+      // Fast path for the usual payload: an array of plain JSON numbers.
+      const numbers = this.numberArray();
+      if (numbers) {
+        this.attach(numbers);
+        return valueState;
+      }
+    }
+    if (c === LBRACKET || c === LBRACE) {
+      const container: JsonValue[] | JsonObject = c === LBRACKET ? [] : new JsonObject();
+      this.stack.push({ container, key: '', returnState: valueState });
+      this.pos++;
+      return c === LBRACKET ? ARR_INIT : OBJ_INIT;
+    }
+    if (c === RBRACKET && state === ARR_INIT) return this.close();
+    if (c === RBRACKET || c === RBRACE || c === COMMA || c === COLON) throw this.stateError(state);
+    this.attach(this.scalar(c));
+    return valueState;
+  }
+
+  /** Between values (object keys, `:`, `,`, closing brackets): the next state. */
+  private punctuation(c: number, state: number): number {
+    switch (state) {
+      case OBJ_INIT:
+      case MEMBER_DELIM:
+        if (c === QUOTE) {
+          this.stack[this.stack.length - 1]!.key = this.key();
+          return MEMBER_KEY;
+        }
+        if (c === RBRACE && state === OBJ_INIT) return this.close();
+        throw this.stateError(state);
+      case MEMBER_KEY:
+        if (c !== COLON) throw this.stateError(state);
+        this.pos++;
+        return KV_DELIM;
+      case MEMBER_VALUE:
+        if (c === COMMA) {
+          this.pos++;
+          return MEMBER_DELIM;
+        }
+        if (c === RBRACE) return this.close();
+        throw this.stateError(state);
+      default: // ELEMENT
+        if (c === COMMA) {
+          this.pos++;
+          return ELEM_DELIM;
+        }
+        if (c === RBRACKET) return this.close();
+        throw this.stateError(state);
+    }
+  }
+
+  private close(): number {
+    const frame = this.stack.pop()!;
     this.pos++;
-    attach(frame.container);
+    this.attach(frame.container);
     return frame.returnState;
   }
 
@@ -343,70 +334,89 @@ class Parser {
       p++;
     }
     if (p >= end) throw new ParseFailure(RAPIDJSON_ERRORS.missQuotationMark, end);
-    // Slow path: copy into scratch, resolving escapes.
-    let out = (this.scratch ??= new Uint8Array(Math.max(256, p - start + 16)));
-    let n = 0;
-    const put = (byte: number): void => {
-      if (n === out.length) {
-        const bigger = new Uint8Array(out.length * 2);
-        bigger.set(out);
-        out = bigger;
-        this.scratch = bigger;
-      }
-      out[n++] = byte;
-    };
-    for (let i = start; i < p; i++) put(b[i]!);
+    return this.escapedString(start, p);
+  }
+
+  /** The slow path of {@link stringBytes}: bytes `start..p` have no escape, `p` is the first backslash. */
+  private escapedString(start: number, p: number): string | JsonBytes {
+    const b = this.b;
+    const end = this.end;
+    this.scratch ??= new Uint8Array(Math.max(256, p - start + 16));
+    this.scratchLength = 0;
+    for (let i = start; i < p; i++) this.put(b[i]!);
     for (;;) {
       if (p >= end) throw new ParseFailure(RAPIDJSON_ERRORS.missQuotationMark, end);
       const c = b[p]!;
       if (c === QUOTE) {
         this.pos = p + 1;
-        return decodeUtf8(out, 0, n);
+        return decodeUtf8(this.scratch, 0, this.scratchLength);
       }
       if (c === BACKSLASH) {
-        const escapeOffset = p;
-        p++;
-        const e = p < end ? b[p]! : 0;
-        const simple = ESCAPES[e];
-        if (simple !== undefined) {
-          put(simple);
-          p++;
-          continue;
-        }
-        if (e !== 0x75 /* u */) throw new ParseFailure(RAPIDJSON_ERRORS.escapeInvalid, escapeOffset);
-        p++;
-        let cp = this.hex4(p, escapeOffset);
-        p += 4;
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-          if (!(p + 1 < end && b[p] === BACKSLASH && b[p + 1] === 0x75)) {
-            throw new ParseFailure(RAPIDJSON_ERRORS.surrogateInvalid, escapeOffset);
-          }
-          p += 2;
-          const lo = this.hex4(p, escapeOffset);
-          p += 4;
-          if (lo < 0xdc00 || lo > 0xdfff) throw new ParseFailure(RAPIDJSON_ERRORS.surrogateInvalid, escapeOffset);
-          cp = ((cp - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-        }
-        // UTF-8 encode (a lone low surrogate is encoded as-is, as rapidjson does).
-        if (cp < 0x80) put(cp);
-        else if (cp < 0x800) {
-          put(0xc0 | (cp >> 6));
-          put(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-          put(0xe0 | (cp >> 12));
-          put(0x80 | ((cp >> 6) & 0x3f));
-          put(0x80 | (cp & 0x3f));
-        } else {
-          put(0xf0 | (cp >> 18));
-          put(0x80 | ((cp >> 12) & 0x3f));
-          put(0x80 | ((cp >> 6) & 0x3f));
-          put(0x80 | (cp & 0x3f));
-        }
+        p = this.escape(p);
         continue;
       }
       if (c < 0x20) throw new ParseFailure(RAPIDJSON_ERRORS.escapeInvalid, p);
-      put(c);
+      this.put(c);
       p++;
+    }
+  }
+
+  /** Append one byte to the scratch buffer, growing it as needed. */
+  private put(byte: number): void {
+    let out = this.scratch!;
+    if (this.scratchLength === out.length) {
+      const bigger = new Uint8Array(out.length * 2);
+      bigger.set(out);
+      out = bigger;
+      this.scratch = bigger;
+    }
+    out[this.scratchLength++] = byte;
+  }
+
+  /** Resolve the escape whose backslash is at `escapeOffset` into the scratch buffer; returns the offset after it. */
+  private escape(escapeOffset: number): number {
+    const b = this.b;
+    const end = this.end;
+    let p = escapeOffset + 1;
+    const e = p < end ? b[p]! : 0;
+    const simple = ESCAPES[e];
+    if (simple !== undefined) {
+      this.put(simple);
+      return p + 1;
+    }
+    if (e !== 0x75 /* u */) throw new ParseFailure(RAPIDJSON_ERRORS.escapeInvalid, escapeOffset);
+    p++;
+    let cp = this.hex4(p, escapeOffset);
+    p += 4;
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+      if (!(p + 1 < end && b[p] === BACKSLASH && b[p + 1] === 0x75)) {
+        throw new ParseFailure(RAPIDJSON_ERRORS.surrogateInvalid, escapeOffset);
+      }
+      p += 2;
+      const lo = this.hex4(p, escapeOffset);
+      p += 4;
+      if (lo < 0xdc00 || lo > 0xdfff) throw new ParseFailure(RAPIDJSON_ERRORS.surrogateInvalid, escapeOffset);
+      cp = ((cp - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+    }
+    this.putCodePoint(cp);
+    return p;
+  }
+
+  /** UTF-8 encode a code point into the scratch buffer (a lone low surrogate as-is, as rapidjson does). */
+  private putCodePoint(cp: number): void {
+    if (cp < 0x80) this.put(cp);
+    else if (cp < 0x800) {
+      this.put(0xc0 | (cp >> 6));
+      this.put(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      this.put(0xe0 | (cp >> 12));
+      this.put(0x80 | ((cp >> 6) & 0x3f));
+      this.put(0x80 | (cp & 0x3f));
+    } else {
+      this.put(0xf0 | (cp >> 18));
+      this.put(0x80 | ((cp >> 12) & 0x3f));
+      this.put(0x80 | ((cp >> 6) & 0x3f));
+      this.put(0x80 | (cp & 0x3f));
     }
   }
 
@@ -436,19 +446,7 @@ class Parser {
     }
     const at = (i: number): number => (i < end ? b[i]! : 0);
     let c = at(p);
-    if (c === 0x4e /* N */ || c === 0x49 /* I */) {
-      let value: number;
-      if (c === 0x4e) {
-        p = this.expect(p, 'NaN');
-        value = NaN;
-      } else {
-        p = this.expect(p, 'Inf');
-        if (at(p) === 0x69 /* i */) p = this.expect(p, 'inity');
-        value = minus ? -Infinity : Infinity;
-      }
-      this.pos = p;
-      return value;
-    }
+    if (c === 0x4e /* N */ || c === 0x49 /* I */) return this.nonFinite(p, minus);
     const intStart = p;
     if (c === ZERO) {
       p++;
@@ -459,65 +457,98 @@ class Parser {
       throw new ParseFailure(RAPIDJSON_ERRORS.valueInvalid, p);
     }
     const intDigits = p - intStart;
-    let isDouble = false;
-    let fracDigits = 0;
+    let fracDigits = -1; // -1: no fraction part
     if (at(p) === DOT) {
       p++;
       const fracStart = p;
       while ((c = at(p)) >= ZERO && c <= NINE) p++;
       fracDigits = p - fracStart;
       if (fracDigits === 0) throw new ParseFailure(RAPIDJSON_ERRORS.missFraction, p);
-      isDouble = true;
     }
-    let exp = 0;
-    let expMinus = false;
     c = at(p);
     if (c === 0x65 || c === 0x45) {
-      isDouble = true;
-      p++;
-      c = at(p);
-      if (c === PLUS) p++;
-      else if (c === MINUS) {
-        expMinus = true;
-        p++;
-      }
-      c = at(p);
-      if (!(c >= ZERO && c <= NINE)) throw new ParseFailure(RAPIDJSON_ERRORS.missExponent, p);
-      const maxExp = 308 + fracDigits;
-      while ((c = at(p)) >= ZERO && c <= NINE) {
-        if (exp < 1e9) exp = exp * 10 + (c - ZERO);
-        p++;
-        if (!expMinus && exp > maxExp) throw new ParseFailure(RAPIDJSON_ERRORS.numberTooBig, startOffset);
-      }
+      const e10 = this.exponent(p + 1, startOffset, Math.max(0, fracDigits));
+      return this.decimal(minus, intStart, intDigits, Math.max(0, fracDigits), e10, startOffset);
     }
     this.pos = p;
-    if (!isDouble) {
-      // Integer literal: int64/uint64 when it fits, else a double (rapidjson switches over).
-      if (intDigits <= 15) {
-        let v = 0;
-        for (let i = intStart; i < p; i++) v = v * 10 + (b[i]! - ZERO);
-        return new JsonInt(minus ? (v === 0 ? 0 : -v) : v, null);
-      }
-      const big = BigInt(b.toString('latin1', intStart, p));
-      const signed = minus ? -big : big;
-      if (signed >= INT64_MIN && signed <= UINT64_MAX) {
-        const n = Number(signed);
-        return new JsonInt(n, Number.isSafeInteger(n) ? null : signed);
-      }
-      const d = Number(b.toString('latin1', startOffset, p));
-      if (!Number.isFinite(d) || intDigits > 309) throw new ParseFailure(RAPIDJSON_ERRORS.numberTooBig, startOffset);
-      return d;
+    if (fracDigits >= 0) return this.decimal(minus, intStart, intDigits, fracDigits, 0, startOffset);
+    return this.integer(minus, intStart, intDigits, startOffset);
+  }
+
+  /** `NaN`, `Inf`, `Infinity` (after an optional minus at p - 1). */
+  private nonFinite(p: number, minus: boolean): number {
+    let value: number;
+    if (this.b[p] === 0x4e /* N */) {
+      p = this.expect(p, 'NaN');
+      value = NaN;
+    } else {
+      p = this.expect(p, 'Inf');
+      if (p < this.end && this.b[p] === 0x69 /* i */) p = this.expect(p, 'inity');
+      value = minus ? -Infinity : Infinity;
     }
-    // Decimal: exact fast path when the significand fits 2^53 and the power of ten is exact.
-    const sigDigits = intDigits + fracDigits;
-    if (sigDigits <= 15) {
+    this.pos = p;
+    return value;
+  }
+
+  /** The exponent digits from `p` (just after `e`/`E`); sets pos after them, returns the signed exponent. */
+  private exponent(p: number, startOffset: number, fracDigits: number): number {
+    const b = this.b;
+    const end = this.end;
+    let c = p < end ? b[p]! : 0;
+    let expMinus = false;
+    if (c === PLUS) p++;
+    else if (c === MINUS) {
+      expMinus = true;
+      p++;
+    }
+    c = p < end ? b[p]! : 0;
+    if (!(c >= ZERO && c <= NINE)) throw new ParseFailure(RAPIDJSON_ERRORS.missExponent, p);
+    const maxExp = 308 + fracDigits;
+    let exp = 0;
+    while (p < end && (c = b[p]!) >= ZERO && c <= NINE) {
+      if (exp < 1e9) exp = exp * 10 + (c - ZERO);
+      p++;
+      if (!expMinus && exp > maxExp) throw new ParseFailure(RAPIDJSON_ERRORS.numberTooBig, startOffset);
+    }
+    this.pos = p;
+    return expMinus ? -exp : exp;
+  }
+
+  /** An integer literal ending at pos: int64/uint64 when it fits, else a double (rapidjson switches over). */
+  private integer(minus: boolean, intStart: number, intDigits: number, startOffset: number): JsonValue {
+    const b = this.b;
+    const p = this.pos;
+    if (intDigits <= 15) {
+      let v = 0;
+      for (let i = intStart; i < p; i++) v = v * 10 + (b[i]! - ZERO);
+      return new JsonInt(minus ? (v === 0 ? 0 : -v) : v, null);
+    }
+    const big = BigInt(b.toString('latin1', intStart, p));
+    const signed = minus ? -big : big;
+    if (signed >= INT64_MIN && signed <= UINT64_MAX) {
+      const n = Number(signed);
+      return new JsonInt(n, Number.isSafeInteger(n) ? null : signed);
+    }
+    const d = Number(b.toString('latin1', startOffset, p));
+    if (!Number.isFinite(d) || intDigits > 309) throw new ParseFailure(RAPIDJSON_ERRORS.numberTooBig, startOffset);
+    return d;
+  }
+
+  /**
+   * A decimal literal ending at pos, with `exp` its written exponent: exact fast path when the
+   * significand fits 2^53 and the power of ten is exact, else the native (correctly rounded) parse.
+   */
+  private decimal(minus: boolean, intStart: number, intDigits: number, fracDigits: number, exp: number, startOffset: number): number {
+    const b = this.b;
+    const p = this.pos;
+    if (intDigits + fracDigits <= 15) {
       let m = 0;
       for (let i = intStart; i < p; i++) {
         const d = b[i]!;
         if (d >= ZERO && d <= NINE) m = m * 10 + (d - ZERO);
         else if (d !== DOT) break;
       }
-      const e10 = (expMinus ? -exp : exp) - fracDigits;
+      const e10 = exp - fracDigits;
       if (e10 >= -22 && e10 <= 22) {
         const v = e10 >= 0 ? m * POW10[e10]! : m / POW10[-e10]!;
         return minus ? -v : v;
