@@ -7,9 +7,9 @@
 //   float32    formatDecimal(v, true) over random float32 outputs, per value;
 //   response   predictResponseJson of a 128x10 float32 output (row format);
 //   metrics    one request's metrics: recordRequest (OK) + observeRuntime.
-// Each case runs in a fresh child process per build (its own JIT warm-up), builds alternate
-// for --rounds, and the best time of each is kept: on a busy machine the minimum is the
-// steadiest figure. With --baseline <dir> (the root of another checkout with its own dist/,
+// Each case runs in a fresh child process per build (its own JIT warm-up), timed in process CPU
+// time (not wall time, which preemption inflates on a busy machine); builds alternate for
+// --rounds, and the best time of each is kept: on a busy machine the minimum is the steadiest. With --baseline <dir> (the root of another checkout with its own dist/,
 // e.g. a `git worktree` of main after `npx tsc`), every case is run on both and the ratio
 // new/baseline is printed (< 1: the new build is faster).
 //
@@ -85,19 +85,35 @@ function bodies() {
   };
 }
 
-/** Runs `fn` for about `ms` after a warm-up; ns per call (per `per` units). */
-function measure(fn, per = 1, ms = 400) {
-  for (let i = 0; i < 200; i++) fn();
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  const stop = t0 + BigInt(ms) * 1000000n;
-  let t = t0;
-  while (t < stop) {
-    for (let i = 0; i < 50; i++) fn();
-    n += 50;
-    t = process.hrtime.bigint();
-  }
-  return Number(t - t0) / n / per;
+/** This process's CPU time (user + system) in ns: unlike wall time, not inflated by preemption on a busy machine. */
+function cpuNs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+/**
+ * Runs `fn` for about `ms` of CPU after a warm-up of as long; the best of 5 slices, in ns per
+ * call (per `per` units).
+ */
+function measure(fn, per = 1, ms = 500) {
+  // Calls per clock read, so that reading the clock (a system call) costs < 1% of a batch.
+  let batch = 1;
+  for (let t0 = cpuNs(); cpuNs() - t0 < 2e6; batch *= 2) for (let i = 0; i < batch; i++) fn();
+  const slice = (limit) => {
+    let n = 0;
+    const t0 = cpuNs();
+    let t = t0;
+    while (t - t0 < limit * 1e6) {
+      for (let i = 0; i < batch; i++) fn();
+      n += batch;
+      t = cpuNs();
+    }
+    return (t - t0) / n / per;
+  };
+  slice(ms);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) best = Math.min(best, slice(ms / 5));
+  return best;
 }
 
 async function child(dir, c) {
