@@ -34,9 +34,7 @@ const NINE = 0x39;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
-// Per number, in document order: 0 = decimal, 1 = integer of <= 15 digits, 2 = longer integer.
-// Reused across calls (parsing is synchronous); grown on demand.
-let kinds = new Uint8Array(1024);
+// A number's kind: 0 = decimal, 1 = integer of <= 15 digits, 2 = longer integer.
 
 /** A parsed array and the offset just after its closing bracket. */
 export interface FastArray {
@@ -45,13 +43,12 @@ export interface FastArray {
   readonly next: number;
 }
 
-const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
- * At the number starting at `p`: its end, with its kind stored at `kinds[n]`; or -1 when it is
- * not a plain number the fast path takes.
+ * At the number starting at `p`: its end × 4 + its kind; or -1 when it is not a plain number
+ * the fast path takes.
  */
-function scanNumber(b: Uint8Array, p: number, end: number, n: number): number {
+function scanNumber(b: Uint8Array, p: number, end: number): number {
   let c = b[p]!;
   if (c === MINUS) c = ++p < end ? b[p]! : 0;
   const intStart = p;
@@ -78,24 +75,19 @@ function scanNumber(b: Uint8Array, p: number, end: number, n: number): number {
     if (p === e || p - e > 2) return -1;
     kind = 0;
   }
-  if (n === kinds.length) {
-    const bigger = new Uint8Array(kinds.length * 2);
-    bigger.set(kinds);
-    kinds = bigger;
-  }
-  kinds[n] = kind;
-  return p;
+  return p * 4 + kind;
 }
 
 /** The array at `start` (a `[`) if it holds only numbers and non-empty arrays of them; else null. */
 export function fastNumberArray(b: Buffer, start: number, end: number, makeInt: MakeInt): FastArray | null {
   let p = start + 1;
   let depth = 1;
-  let n = 0;
   let expectValue = true;
+  const kinds: number[] = []; // per number, in document order
   const bigs: number[] = []; // start, end of each kind-2 integer
   for (;;) {
-    while (p < end && isWs(b[p]!)) p++;
+    let w = p < end ? b[p]! : 0;
+    while (w === 0x20 || w === 0x0a || w === 0x0d || w === 0x09) w = ++p < end ? b[p]! : 0;
     if (p >= end) return null;
     const c = b[p]!;
     if (expectValue) {
@@ -104,10 +96,12 @@ export function fastNumberArray(b: Buffer, start: number, end: number, makeInt: 
         p++;
         continue;
       }
-      const q = scanNumber(b, p, end, n);
-      if (q < 0) return null; // also `]` of an empty array or after a trailing comma
-      if (kinds[n] === 2) bigs.push(p, q);
-      n++;
+      const r = scanNumber(b, p, end);
+      if (r < 0) return null; // also `]` of an empty array or after a trailing comma
+      const kind = r % 4;
+      const q = (r - kind) / 4;
+      kinds.push(kind);
+      if (kind === 2) bigs.push(p, q);
       p = q;
       expectValue = false;
     } else if (c === COMMA) {
@@ -121,26 +115,32 @@ export function fastNumberArray(b: Buffer, start: number, end: number, makeInt: 
     }
   }
   const value = JSON.parse(b.toString('latin1', start, p)) as unknown[];
-  classify(value, b, bigs, { i: 0, big: 0, makeInt });
+  walkIndex = 0;
+  walkBig = 0;
+  classify(value, b, kinds, bigs, makeInt);
   return { value, next: p };
 }
 
 /** Replace each integer of `arr` (in place, document order) by what the exact parser makes of it. */
-function classify(arr: unknown[], b: Buffer, bigs: readonly number[], walk: { i: number; big: number; readonly makeInt: MakeInt }): void {
+// The walk's position in `kinds` and in the big-integer offsets (module state: parsing is synchronous).
+let walkIndex = 0;
+let walkBig = 0;
+
+function classify(arr: unknown[], b: Buffer, kinds: readonly number[], bigs: readonly number[], makeInt: MakeInt): void {
   for (let j = 0; j < arr.length; j++) {
     const v = arr[j];
     // A nested array (only when MAX_FAST_DEPTH > 1).
     if (typeof v !== 'number') {
-      classify(v as unknown[], b, bigs, walk);
+      classify(v as unknown[], b, kinds, bigs, makeInt);
       continue;
     }
-    const k = kinds[walk.i++];
-    if (k === 1) arr[j] = walk.makeInt(v === 0 ? 0 : v, null);
+    const k = kinds[walkIndex++];
+    if (k === 1) arr[j] = makeInt(v === 0 ? 0 : v, null);
     else if (k === 2) {
-      const exact = BigInt(b.toString('latin1', bigs[walk.big]!, bigs[walk.big + 1]!));
-      walk.big += 2;
+      const exact = BigInt(b.toString('latin1', bigs[walkBig]!, bigs[walkBig + 1]!));
+      walkBig += 2;
       // Past int64/uint64 the exact parser keeps rapidjson's double.
-      if (exact >= INT64_MIN && exact <= UINT64_MAX) arr[j] = walk.makeInt(Number(exact), Number.isSafeInteger(v) ? null : exact);
+      if (exact >= INT64_MIN && exact <= UINT64_MAX) arr[j] = makeInt(Number(exact), Number.isSafeInteger(v) ? null : exact);
     }
   }
 }

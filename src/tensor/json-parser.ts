@@ -139,8 +139,6 @@ class Parser {
   readonly end: number;
   /** Buffer for strings with escapes, allocated on first use. */
   private scratch: Uint8Array | undefined;
-  /** Bytes used in {@link scratch} by the string being read. */
-  private scratchLength = 0;
   /** The open containers, innermost last. */
   private readonly stack: Frame[] = [];
   /** The root value once it is complete. */
@@ -349,39 +347,40 @@ class Parser {
   private escapedString(start: number, p: number): string | JsonBytes {
     const b = this.b;
     const end = this.end;
-    this.scratch ??= new Uint8Array(Math.max(256, p - start + 16));
-    this.scratchLength = 0;
-    for (let i = start; i < p; i++) this.put(b[i]!);
+    let out = (this.scratch ??= new Uint8Array(Math.max(256, p - start + 16)));
+    if (out.length < p - start + 4) out = this.growScratch(p - start + 4);
+    let n = 0;
+    for (let i = start; i < p; i++) out[n++] = b[i]!;
     for (;;) {
       if (p >= end) throw new ParseFailure(RAPIDJSON_ERRORS.missQuotationMark, end);
       const c = b[p]!;
       if (c === QUOTE) {
         this.pos = p + 1;
-        return decodeUtf8(this.scratch, 0, this.scratchLength);
+        return decodeUtf8(out, 0, n);
       }
+      // Room for one more code point (4 bytes of UTF-8).
+      if (n + 4 > out.length) out = this.growScratch(n + 4);
       if (c === BACKSLASH) {
-        p = this.escape(p);
+        n = putUtf8(out, n, this.escape(p));
+        p = this.pos;
         continue;
       }
       if (c < 0x20) throw new ParseFailure(RAPIDJSON_ERRORS.escapeInvalid, p);
-      this.put(c);
+      out[n++] = c;
       p++;
     }
   }
 
-  /** Append one byte to the scratch buffer, growing it as needed. */
-  private put(byte: number): void {
-    let out = this.scratch!;
-    if (this.scratchLength === out.length) {
-      const bigger = new Uint8Array(out.length * 2);
-      bigger.set(out);
-      out = bigger;
-      this.scratch = bigger;
-    }
-    out[this.scratchLength++] = byte;
+  /** The scratch buffer grown to hold at least `size` bytes (contents kept). */
+  private growScratch(size: number): Uint8Array {
+    const old = this.scratch!;
+    const bigger = new Uint8Array(Math.max(size, old.length * 2));
+    bigger.set(old);
+    this.scratch = bigger;
+    return bigger;
   }
 
-  /** Resolve the escape whose backslash is at `escapeOffset` into the scratch buffer; returns the offset after it. */
+  /** The code point of the escape whose backslash is at `escapeOffset`; sets pos after it. */
   private escape(escapeOffset: number): number {
     const b = this.b;
     const end = this.end;
@@ -389,8 +388,8 @@ class Parser {
     const e = p < end ? b[p]! : 0;
     const simple = ESCAPES[e];
     if (simple !== undefined) {
-      this.put(simple);
-      return p + 1;
+      this.pos = p + 1;
+      return simple;
     }
     if (e !== 0x75 /* u */) throw new ParseFailure(RAPIDJSON_ERRORS.escapeInvalid, escapeOffset);
     p++;
@@ -406,26 +405,8 @@ class Parser {
       if (lo < 0xdc00 || lo > 0xdfff) throw new ParseFailure(RAPIDJSON_ERRORS.surrogateInvalid, escapeOffset);
       cp = ((cp - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
     }
-    this.putCodePoint(cp);
-    return p;
-  }
-
-  /** UTF-8 encode a code point into the scratch buffer (a lone low surrogate as-is, as rapidjson does). */
-  private putCodePoint(cp: number): void {
-    if (cp < 0x80) this.put(cp);
-    else if (cp < 0x800) {
-      this.put(0xc0 | (cp >> 6));
-      this.put(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      this.put(0xe0 | (cp >> 12));
-      this.put(0x80 | ((cp >> 6) & 0x3f));
-      this.put(0x80 | (cp & 0x3f));
-    } else {
-      this.put(0xf0 | (cp >> 18));
-      this.put(0x80 | ((cp >> 12) & 0x3f));
-      this.put(0x80 | ((cp >> 6) & 0x3f));
-      this.put(0x80 | (cp & 0x3f));
-    }
+    this.pos = p;
+    return cp;
   }
 
   private hex4(p: number, escapeOffset: number): number {
@@ -587,6 +568,29 @@ const ESCAPES: Record<number, number> = {
   0x72: 0x0d,
   0x74: 0x09,
 };
+
+/**
+ * UTF-8 encode code point `cp` into `out` at `n` (room for 4 bytes assumed); returns the new
+ * length. A lone surrogate is encoded as-is, as rapidjson does.
+ */
+function putUtf8(out: Uint8Array, n: number, cp: number): number {
+  if (cp < 0x80) {
+    out[n++] = cp;
+  } else if (cp < 0x800) {
+    out[n++] = 0xc0 | (cp >> 6);
+    out[n++] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    out[n++] = 0xe0 | (cp >> 12);
+    out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[n++] = 0x80 | (cp & 0x3f);
+  } else {
+    out[n++] = 0xf0 | (cp >> 18);
+    out[n++] = 0x80 | ((cp >> 12) & 0x3f);
+    out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[n++] = 0x80 | (cp & 0x3f);
+  }
+  return n;
+}
 
 /** Decode bytes as UTF-8, keeping them as JsonBytes when they are not valid UTF-8. */
 function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | JsonBytes {
