@@ -23,7 +23,14 @@ import {
   TF,
   TFS,
 } from './names.js';
-import { TfHistogram } from './tf-histogram.js';
+import { type BoundHistogram, TfHistogram } from './tf-histogram.js';
+import { type BoundCounter, CellCounter } from './cell-counter.js';
+
+/**
+ * The `model_name` label of requests that name no model the server knows (not in its config,
+ * never loaded): any client could otherwise grow the series without bound.
+ */
+export const UNKNOWN_MODEL_LABEL = '_unknown_';
 
 export interface TfsMetricsOptions {
   /** Register prom-client's process_* and nodejs_* default metrics (default true). */
@@ -144,11 +151,13 @@ function createInstruments(registry: Registry, aliases: boolean) {
     new Gauge({ name, help, labelNames, registers });
   const tfHistogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): TfHistogram<L> =>
     new TfHistogram({ name, help, labelNames, buckets, registry });
+  const cellCounter = <L extends string>(name: string, help: string, labelNames: readonly L[]): CellCounter<L> =>
+    new CellCounter({ name, help, labelNames, registry });
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> =>
     new Histogram({ name, help, labelNames, buckets, registers });
   return {
     // --- upstream (names, labels and buckets from tfserving-spec.md §5) ---
-    requestCount: counter(TF.requestCount, 'The total number of requests.', ['model_name', 'status']),
+    requestCount: cellCounter(TF.requestCount, 'The total number of requests.', ['model_name', 'status']),
     requestLatency: tfHistogram(TF.requestLatency, 'Distribution of wall time (in microseconds) for Tensorflow Serving request.', ['model_name', 'API', 'entrypoint'], LATENCY_BUCKETS_MICROS),
     runtimeLatency: tfHistogram(TF.runtimeLatency, 'Distribution of wall time (in microseconds) for Tensorflow runtime.', ['model_name', 'API', 'runtime'], LATENCY_BUCKETS_MICROS),
     exampleCounts: tfHistogram(TF.requestExampleCounts, 'The number of tensorflow.Examples per request.', ['model'], EXAMPLE_COUNT_BUCKETS),
@@ -167,10 +176,17 @@ function createInstruments(registry: Registry, aliases: boolean) {
 
     // --- the tutorial's PromQL names ---
     aliasRequestCount: aliases
-      ? counter(PROMQL_ALIASES.requestCount, 'Requests by model and status code (same as :tensorflow:serving:request_count).', ['model_name', 'status'])
+      ? cellCounter(PROMQL_ALIASES.requestCount, 'Requests by model and status code (same as :tensorflow:serving:request_count).', ['model_name', 'status'])
       : undefined,
     aliasRequestLatency: aliases
-      ? histogram(PROMQL_ALIASES.requestLatency, 'Latency of successful requests in microseconds (same data as :tensorflow:serving:request_latency).', ['model_name', 'API', 'entrypoint'], LATENCY_BUCKETS_MICROS)
+      ? new TfHistogram({
+          name: PROMQL_ALIASES.requestLatency,
+          help: 'Latency of successful requests in microseconds (same data as :tensorflow:serving:request_latency).',
+          labelNames: ['model_name', 'API', 'entrypoint'],
+          buckets: LATENCY_BUCKETS_MICROS,
+          registry,
+          rule: 'prometheus',
+        })
       : undefined,
     aliasBatchSize: aliases
       ? histogram(PROMQL_ALIASES.batchSize, 'Requests rows per executed batch, without padding.', ['model_name'], BATCH_SIZE_BUCKETS)
@@ -203,8 +219,11 @@ function batchingObserverOf(m: Instruments): BatchingObserver {
 }
 
 /** TfsMetrics.attachCore: core events → `metrics`; returns a function that stops listening. */
-function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetrics): () => void {
+function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetrics, cells: RequestCells): () => void {
+  cells.knowModels();
+  for (const { name } of core.currentConfig?.().models ?? []) cells.knowModel(name);
   const onState = (e: ServableStateLike): void => {
+    cells.knowModel(e.name);
     const labels = { model_name: e.name, version: String(e.version) };
     for (const s of ['START', 'LOADING', 'AVAILABLE', 'UNLOADING']) m.servableState.remove({ ...labels, state: s });
     if (e.state === 'END' || e.state === 'UNKNOWN') {
@@ -249,25 +268,105 @@ function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetr
   };
 }
 
+/** The per-request cells of one `model_name` label, bound on first use. */
+interface ModelCells {
+  /** request_count (and its alias) by status. */
+  readonly count: Map<string, BoundCounter[]>;
+  /** request_latency (and its alias) by entrypoint, then API. */
+  readonly latency: Map<string, Map<string, BoundHistogram[]>>;
+  /** runtime_latency by API (default runtime label). */
+  readonly runtime: Map<string, BoundHistogram>;
+}
+
+/**
+ * The request-path metrics with label cells bound once per model / status / API: a request
+ * does a few map lookups on short strings and no label-object hashing. Model names are
+ * mapped to {@link UNKNOWN_MODEL_LABEL} once a core is attached and a name is neither in its
+ * config nor ever seen in a servable state event, so the series stay bounded.
+ */
+class RequestCells {
+  private readonly byModel = new Map<string, ModelCells>();
+  /** Model names with their own label; null until a core is attached (every name kept). */
+  private known: Set<string> | null = null;
+
+  constructor(
+    private readonly m: Instruments,
+    private readonly runtimeLabel: string,
+  ) {}
+
+  knowModels(): void {
+    this.known ??= new Set();
+  }
+
+  knowModel(name: string): void {
+    this.known?.add(name);
+  }
+
+  /** The cells of the label `model`, created on first use. */
+  private cellsFor(model: string): ModelCells {
+    let cells = this.byModel.get(model);
+    if (!cells) {
+      cells = { count: new Map(), latency: new Map(), runtime: new Map() };
+      this.byModel.set(model, cells);
+    }
+    return cells;
+  }
+
+  /** The label for a requested model name, and its cells. */
+  private cellsOf(name: string): { model: string; cells: ModelCells } {
+    const model = this.known === null || this.known.has(name) ? name : UNKNOWN_MODEL_LABEL;
+    return { model, cells: this.cellsFor(model) };
+  }
+
+  recordRequest(r: RequestRecord): void {
+    const { model, cells } = this.cellsOf(r.modelName);
+    let count = cells.count.get(r.status);
+    if (!count) {
+      const labels = { model_name: model, status: r.status };
+      count = [this.m.requestCount.bind(labels)];
+      if (this.m.aliasRequestCount) count.push(this.m.aliasRequestCount.bind(labels));
+      cells.count.set(r.status, count);
+    }
+    for (const c of count) c.inc();
+    if (r.status !== 'OK') return; // upstream records latency for successful requests only
+    let byApi = cells.latency.get(r.entrypoint);
+    if (!byApi) cells.latency.set(r.entrypoint, (byApi = new Map()));
+    let latency = byApi.get(r.api);
+    if (!latency) {
+      const labels = { model_name: model, API: r.api, entrypoint: r.entrypoint };
+      latency = [this.m.requestLatency.bind(labels)];
+      if (this.m.aliasRequestLatency) latency.push(this.m.aliasRequestLatency.bind(labels));
+      byApi.set(r.api, latency);
+    }
+    for (const h of latency) h.observe(r.latencyMicros);
+  }
+
+  observeRuntime(r: RuntimeRecord): void {
+    if (r.runtime !== undefined && r.runtime !== this.runtimeLabel) {
+      this.m.runtimeLatency.observe({ model_name: r.modelName, API: r.api, runtime: r.runtime }, r.latencyMicros);
+      return;
+    }
+    // Runs only happen on loaded models: the name is a bounded label as it is.
+    const cells = this.cellsFor(r.modelName);
+    let cell = cells.runtime.get(r.api);
+    if (!cell) {
+      cell = this.m.runtimeLatency.bind({ model_name: r.modelName, API: r.api, runtime: this.runtimeLabel });
+      cells.runtime.set(r.api, cell);
+    }
+    cell.observe(r.latencyMicros);
+  }
+}
+
 /** Build every metric in `registry`. Call once per registry. */
 export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}): TfsMetrics {
   const runtimeLabel = opts.runtimeLabel ?? 'TF1';
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const m = createInstruments(registry, opts.promqlAliases ?? true);
+  const cells = new RequestCells(m, runtimeLabel);
   const metrics: TfsMetrics = {
     registry,
-    recordRequest(r) {
-      const countLabels = { model_name: r.modelName, status: r.status };
-      m.requestCount.inc(countLabels);
-      m.aliasRequestCount?.inc(countLabels);
-      if (r.status !== 'OK') return; // upstream records latency for successful requests only
-      const latencyLabels = { model_name: r.modelName, API: r.api, entrypoint: r.entrypoint };
-      m.requestLatency.observe(latencyLabels, r.latencyMicros);
-      m.aliasRequestLatency?.observe(latencyLabels, r.latencyMicros);
-    },
-    observeRuntime(r) {
-      m.runtimeLatency.observe({ model_name: r.modelName, API: r.api, runtime: r.runtime ?? runtimeLabel }, r.latencyMicros);
-    },
+    recordRequest: (r) => cells.recordRequest(r),
+    observeRuntime: (r) => cells.observeRuntime(r),
     recordExampleCount(modelName, examples) {
       m.exampleCounts.observe({ model: modelName }, examples);
       m.exampleCountTotal.inc({ model: modelName }, examples);
@@ -293,7 +392,7 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
       m.mlmdMap.set({ model_name: modelName, version: String(version) }, 0);
     },
     batching: batchingObserverOf(m),
-    attachCore: (core) => attachCoreEvents(core, m, metrics),
+    attachCore: (core) => attachCoreEvents(core, m, metrics, cells),
   };
   return metrics;
 }

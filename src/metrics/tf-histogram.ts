@@ -23,6 +23,17 @@ export interface TfHistogramConfig<L extends string> {
   /** Finite bucket limits, increasing; a final +Inf bucket is implied. */
   readonly buckets: readonly number[];
   readonly registry: Registry;
+  /**
+   * `tf` (default): TF's Sampler rule (v counts in the first bucket whose limit is > v) and
+   * `le` printed with `%g`; `prometheus`: prom-client's Histogram (first limit >= v, `le` the
+   * number itself), for the PromQL alias of a prom-client histogram.
+   */
+  readonly rule?: 'tf' | 'prometheus';
+}
+
+/** A histogram cell bound to one label set: observations without hashing labels. */
+export interface BoundHistogram {
+  observe(value: number): void;
 }
 
 interface Cell {
@@ -46,20 +57,23 @@ export class TfHistogram<L extends string = string> {
   readonly aggregator = 'sum';
   readonly labelNames: readonly L[];
   readonly buckets: readonly number[];
-  private readonly leLabels: string[];
+  private readonly leLabels: (string | number)[];
+  private readonly inclusive: boolean;
   private readonly cells = new Map<string, Cell>();
+  /** Bumped when cells are dropped, so bound cells look theirs up again. */
+  private generation = 0;
 
   constructor(cfg: TfHistogramConfig<L>) {
     this.name = cfg.name;
     this.help = cfg.help;
     this.labelNames = cfg.labelNames;
     this.buckets = cfg.buckets;
-    this.leLabels = [...cfg.buckets.map((b) => formatG(b)), '+Inf'];
+    this.inclusive = cfg.rule === 'prometheus';
+    this.leLabels = [...cfg.buckets.map((b) => (this.inclusive ? b : formatG(b))), '+Inf'];
     cfg.registry.registerMetric(this as never);
   }
 
-  /** Add one value to the cell with these labels. */
-  observe(labels: Readonly<Record<L, string>>, value: number): void {
+  private cellOf(labels: Readonly<Record<L, string>>): Cell {
     const key = this.labelNames.map((n) => labels[n]).join('\u0000');
     let cell = this.cells.get(key);
     if (!cell) {
@@ -68,12 +82,18 @@ export class TfHistogram<L extends string = string> {
       cell = { labels: l, counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
       this.cells.set(key, cell);
     }
-    // First bucket whose limit is strictly greater than the value (TF's rule).
+    return cell;
+  }
+
+  private add(cell: Cell, value: number): void {
+    // TF: the first bucket whose limit is strictly greater than the value; prometheus: >=.
     let lo = 0;
     let hi = this.buckets.length;
+    const inclusive = this.inclusive;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (value < this.buckets[mid]!) hi = mid;
+      const limit = this.buckets[mid]!;
+      if (value < limit || (inclusive && value === limit)) hi = mid;
       else lo = mid + 1;
     }
     cell.counts[lo]!++;
@@ -81,11 +101,32 @@ export class TfHistogram<L extends string = string> {
     cell.count++;
   }
 
+  /** Add one value to the cell with these labels. */
+  observe(labels: Readonly<Record<L, string>>, value: number): void {
+    this.add(this.cellOf(labels), value);
+  }
+
+  /** The cell with these labels, for repeated observations without a label lookup each. */
+  bind(labels: Readonly<Record<L, string>>): BoundHistogram {
+    let cell = this.cellOf(labels);
+    let generation = this.generation;
+    return {
+      observe: (value) => {
+        if (generation !== this.generation) {
+          cell = this.cellOf(labels);
+          generation = this.generation;
+        }
+        this.add(cell, value);
+      },
+    };
+  }
+
   /** Drop the cells whose labels include all of `match`. */
   remove(match: Partial<Record<L, string>>): void {
     for (const [k, c] of this.cells) {
       if (Object.entries(match).every(([n, v]) => c.labels[n] === v)) this.cells.delete(k);
     }
+    this.generation++;
   }
 
   /** prom-client's metric JSON: `_bucket` (cumulative, `le` last), `_sum`, `_count` per cell. */
@@ -95,7 +136,9 @@ export class TfHistogram<L extends string = string> {
       let acc = 0;
       for (let i = 0; i < c.counts.length; i++) {
         acc += c.counts[i]!;
-        values.push({ metricName: `${this.name}_bucket`, labels: { ...c.labels, le: this.leLabels[i]! }, value: acc });
+        // prom-client lists `le` first in its JSON; keep its order for the prometheus rule.
+        const le = this.leLabels[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: this.inclusive ? { le, ...c.labels } : { ...c.labels, le }, value: acc });
       }
       values.push({ metricName: `${this.name}_sum`, labels: { ...c.labels }, value: c.sum });
       values.push({ metricName: `${this.name}_count`, labels: { ...c.labels }, value: c.count });
@@ -105,5 +148,6 @@ export class TfHistogram<L extends string = string> {
 
   reset(): void {
     this.cells.clear();
+    this.generation++;
   }
 }

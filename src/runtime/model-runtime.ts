@@ -42,7 +42,7 @@ import {
   releaseModelResources,
   type ModelResources,
 } from './kernels/resources.js';
-import { freezeSavedModel, type FreezeSource, type FrozenModel, type FrozenSignature } from './freeze/index.js';
+import { freezeSavedModel, type FreezeSource, type FrozenInput, type FrozenModel, type FrozenSignature } from './freeze/index.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
 import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
 import { fromTfjs, toTfjs } from './tensor-convert.js';
@@ -80,6 +80,29 @@ interface Plan {
    * order run() fetches them (distinct output tensors, in output alias order).
    */
   readonly program: StraightLineProgram | undefined;
+  /** The inputs in feed order, each with what checkFeeds needs (computed once at load). */
+  readonly inputs: readonly PlanInput[];
+  /** The outputs of an unfiltered run (every alias, its fetch index and dtype). */
+  readonly all: OutputSelection;
+}
+
+interface PlanInput {
+  readonly alias: string;
+  readonly input: FrozenInput;
+  /** Index of the feed in TF's sorted feed order (its dtype errors number feeds so). */
+  readonly feedIndex: number;
+}
+
+/** Which outputs a call returns, and the distinct flat tensors it fetches for them. */
+interface OutputSelection {
+  /** Whether the caller picked outputs (then the straight-line program is not used). */
+  readonly filtered: boolean;
+  readonly aliases: readonly string[];
+  /** Distinct flat tensors to fetch. */
+  readonly fetches: string[];
+  /** Per alias (same order): the index of its tensor in `fetches`, and its declared dtype. */
+  readonly fetchIndex: readonly number[];
+  readonly dtypes: readonly DTypeName[];
 }
 
 function describeProblems(name: string, unsupported: ReadonlyMap<string, ReadonlySet<string>>, errors: readonly string[]): TfsError {
@@ -171,7 +194,8 @@ export class ModelRuntime {
       throw problems ? unservedError(this.name, signatureKey, problems) : Errors.predictSignatureNotFound(signatureKey);
     }
     checkAbort(options.signal);
-    const call: Call = { plan, ...selectOutputs(plan.frozen, options), feeds: checkFeeds(plan, inputs), signal: options.signal };
+    const selection = options.outputFilter !== undefined && options.outputFilter.length > 0 ? selectOutputs(plan, options.outputFilter) : plan.all;
+    const call: Call = { plan, selection, feeds: checkFeeds(plan, inputs), signal: options.signal };
     try {
       if (!plan.frozen.async) return onBackendSync(this.backend, () => this.runSync(call));
       const runAsync = (): Promise<Record<string, Tensor>> => withBackend(this.backend, () => this.runAsync(call));
@@ -196,10 +220,10 @@ export class ModelRuntime {
     const [map, created] = makeInputs(call.feeds);
     let outs: tf.Tensor[];
     try {
-      if (call.plan.program && !call.filtered) {
+      if (call.plan.program && !call.selection.filtered) {
         outs = call.plan.program(created);
       } else {
-        const r = this.model.execute(map, call.fetches);
+        const r = this.model.execute(map, call.selection.fetches);
         outs = Array.isArray(r) ? r : [r];
       }
     } catch (e) {
@@ -214,34 +238,35 @@ export class ModelRuntime {
     const [map, created] = makeInputs(call.feeds);
     let outs: tf.Tensor[];
     try {
-      const r = await this.model.executeAsync(map, call.fetches);
+      const r = await this.model.executeAsync(map, call.selection.fetches);
       outs = Array.isArray(r) ? r : [r];
     } catch (e) {
       for (const t of created) t.dispose();
       throw e;
     }
-    checkAbort(call.signal, () => {
-      for (const t of [...outs, ...created]) if (!this.weightIds.has(t.id)) t.dispose();
-    });
+    checkAbort(call.signal, () => this.free(outs, created));
     return this.collect(call, outs, created);
   }
 
   /** Outputs converted to their declared dtypes; every tensor the run created is freed. */
   private collect(call: Call, outs: tf.Tensor[], created: tf.Tensor[]): Record<string, Tensor> {
-    const { spec, frozen } = call.plan;
-    const byFetch = new Map(call.fetches.map((f, i) => [f, outs[i]!]));
+    const { aliases, fetchIndex, dtypes } = call.selection;
     const result: Record<string, Tensor> = {};
-    for (const a of call.aliases) {
-      const dtype: DTypeName = spec.outputs[a]?.dtype ?? 'DT_FLOAT';
-      result[a] = fromTfjs(byFetch.get(frozen.outputs[a]!)!, dtype, `output ${a}`, this.backend === 'cpu');
-    }
-    const done = new Set<number>();
-    for (const t of [...outs, ...created]) {
-      if (done.has(t.id) || this.weightIds.has(t.id)) continue;
-      done.add(t.id);
-      t.dispose();
+    try {
+      for (let i = 0; i < aliases.length; i++) {
+        const a = aliases[i]!;
+        result[a] = fromTfjs(outs[fetchIndex[i]!]!, dtypes[i]!, `output ${a}`, this.backend === 'cpu');
+      }
+    } finally {
+      this.free(outs, created);
     }
     return result;
+  }
+
+  /** Free a run's tensors once each (a tensor may be both fed and fetched), never a weight. */
+  private free(outs: readonly tf.Tensor[], created: readonly tf.Tensor[]): void {
+    for (const t of outs) if (!t.isDisposed && !this.weightIds.has(t.id)) t.dispose();
+    for (const t of created) if (!t.isDisposed && !this.weightIds.has(t.id)) t.dispose();
   }
 
   /**
@@ -466,7 +491,10 @@ function planSignatures(specs: ReadonlyMap<string, SignatureSpec>, frozen: Froze
             [...new Set(Object.values(f.outputs))],
             (n) => model.weights[n]?.[0],
           );
-    plans.set(key, { spec, frozen: f, feedOrder: Object.values(f.inputs).map((i) => i.feed).sort(), program });
+    const feedOrder = Object.values(f.inputs).map((i) => i.feed).sort();
+    const inputs = Object.entries(f.inputs).map(([alias, input]) => ({ alias, input, feedIndex: feedOrder.indexOf(input.feed) }));
+    const all = outputSelection(spec, f, Object.keys(f.outputs), false);
+    plans.set(key, { spec, frozen: f, feedOrder, program, inputs, all });
   }
   return plans;
 }
@@ -479,45 +507,55 @@ type Feed = readonly [string, Tensor, string];
 /** What one run() call executes. */
 interface Call {
   readonly plan: Plan;
-  /** Whether the caller picked outputs (then the straight-line program is not used). */
-  readonly filtered: boolean;
-  readonly aliases: readonly string[];
-  /** Distinct flat tensors to fetch. */
-  readonly fetches: string[];
+  readonly selection: OutputSelection;
   readonly feeds: readonly Feed[];
   readonly signal: AbortSignal | undefined;
 }
 
-/** The output aliases to return (checked) and the flat tensors to fetch for them. */
-function selectOutputs(frozen: FrozenSignature, options: RunOptions): Pick<Call, 'filtered' | 'aliases' | 'fetches'> {
-  const filtered = options.outputFilter !== undefined && options.outputFilter.length > 0;
-  const aliases = filtered ? [...options.outputFilter] : Object.keys(frozen.outputs);
+/** The output aliases a caller picked (checked), and the flat tensors to fetch for them. */
+function selectOutputs(plan: Plan, outputFilter: readonly string[]): OutputSelection {
+  const outputs = plan.frozen.outputs;
   const seen = new Set<string>();
-  for (const a of aliases) {
-    if (!(a in frozen.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(frozen.outputs));
+  for (const a of outputFilter) {
+    if (!(a in outputs)) throw Errors.outputAliasNotFound(a, Object.keys(outputs));
     if (seen.has(a)) throw Errors.duplicateOutputAlias(a);
     seen.add(a);
   }
-  return { filtered, aliases, fetches: [...new Set(aliases.map((a) => frozen.outputs[a]!))] };
+  return outputSelection(plan.spec, plan.frozen, [...outputFilter], true);
+}
+
+/** `aliases` (valid, distinct) with their distinct fetches, fetch indexes and declared dtypes. */
+function outputSelection(spec: SignatureSpec, frozen: FrozenSignature, aliases: string[], filtered: boolean): OutputSelection {
+  const fetches = [...new Set(aliases.map((a) => frozen.outputs[a]!))];
+  const fetchIndex = aliases.map((a) => fetches.indexOf(frozen.outputs[a]!));
+  const dtypes = aliases.map((a): DTypeName => spec.outputs[a]?.dtype ?? 'DT_FLOAT');
+  return { filtered, aliases, fetches, fetchIndex, dtypes };
 }
 
 /** The feeds of a call, checked in TF's terms (missing and unknown aliases, dtypes). */
 function checkFeeds(plan: Plan, inputs: Readonly<Record<string, Tensor>>): Feed[] {
   const { spec, frozen } = plan;
   const feeds: Feed[] = [];
-  for (const [alias, fin] of Object.entries(frozen.inputs)) {
-    const t = inputs[alias] ?? spec.defaults[alias];
+  let given = 0;
+  for (const { alias, input: fin, feedIndex } of plan.inputs) {
+    let t = inputs[alias];
+    if (t) given++;
+    else t = spec.defaults[alias];
     if (!t) {
       throw Errors.inputAliasNotFound(alias, spec.inputs[alias]?.name ?? fin.feed, Object.keys(inputs), Object.keys(spec.defaults));
     }
     if (t.dtype !== fin.graphDtype) {
-      const idx = plan.feedOrder.indexOf(fin.feed);
-      throw Errors.feedDtypeMismatch(idx, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
+      throw Errors.feedDtypeMismatch(feedIndex, dtypeInfo(fin.graphDtype)?.short ?? fin.graphDtype, dtypeInfo(t.dtype)?.short ?? t.dtype);
     }
     feeds.push([alias, t, fin.feed]);
   }
-  for (const k of Object.keys(inputs)) {
-    if (!(k in frozen.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
+  // Every key named a signature input unless there are more keys than inputs found.
+  let keys = 0;
+  for (const k in inputs) if (Object.hasOwn(inputs, k)) keys++;
+  if (keys !== given) {
+    for (const k of Object.keys(inputs)) {
+      if (!(k in frozen.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
+    }
   }
   return feeds;
 }

@@ -85,6 +85,19 @@ export function formatDecimal(v: number, isFloat32: boolean): string {
   if (v === -Infinity) return '-Infinity';
   // Whole numbers below 10^6 print exactly with 6 significant digits: `3.0`, `-42.0`.
   if (Number.isInteger(v) && v < 1e6 && v > -1e6) return v === 0 && 1 / v < 0 ? '-0.0' : `${v}.0`;
+  return (isFloat32 && formatFloat32(v)) || formatDecimalReference(v, isFloat32);
+}
+
+/**
+ * The reference {@link formatDecimal} (three conversions per value): `%.6g` when it reads
+ * back, else `%.9g` / `%.17g` with printf's ties-to-even. Kept for doubles, for the rare
+ * float32 values {@link formatFloat32} declines, and as the oracle of its property test.
+ */
+export function formatDecimalReference(v: number, isFloat32: boolean): string {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  if (Number.isInteger(v) && v < 1e6 && v > -1e6) return v === 0 && 1 / v < 0 ? '-0.0' : `${v}.0`;
   // A 6-digit rendering can only be an exact decimal tie if the value has 7 significant
   // digits, and then it does not read back: ties only matter for the full-precision form.
   let s = formatG(v, 6);
@@ -92,6 +105,59 @@ export function formatDecimal(v: number, isFloat32: boolean): string {
   if ((isFloat32 ? Math.fround(back) : back) !== v) s = formatGTiesEven(v, isFloat32 ? 9 : 17);
   if (s.indexOf('.') < 0 && s.indexOf('e') < 0) s += '.0';
   return s;
+}
+
+/** Exact powers of ten 10^0..10^22 (each a double without rounding). */
+const EXACT_POW10: number[] = [];
+for (let i = 0; i <= 22; i++) EXACT_POW10.push(Number(`1e${i}`));
+
+/**
+ * {@link formatDecimalReference} for a finite, non-zero float32 value from one `toPrecision(9)`
+ * call, or '' when a case needs the reference (a 6-digit rounding that the 9 digits cannot
+ * decide, a carry into a new decade, a possible 9-digit tie, an inexact power of ten):
+ *  - the `%.6g` digits are the 9 digits rounded half up, unless digits 7–9 are exactly `500`
+ *    (then the 9-digit rounding may have crossed the 6-digit midpoint);
+ *  - they read back when digits × 10^(x-5), correctly rounded, then rounded to float32, is v
+ *    (the same double `Number()` of the `%.6g` text gives);
+ *  - a 9-digit tie needs an exact decimal expansion of 10 significant digits, so at most 14
+ *    fractional bits: values with more cannot be ties, and JS's half-away rounding is printf's.
+ */
+function formatFloat32(v: number): string {
+  const neg = v < 0;
+  const s = (neg ? -v : v).toPrecision(9);
+  let digits: string;
+  let x: number;
+  const ePos = s.indexOf('e');
+  if (ePos >= 0) {
+    digits = s.charAt(0) + s.slice(2, ePos);
+    x = Number(s.slice(ePos + 1));
+  } else if (s.charCodeAt(0) === 0x30) {
+    // 0.000ddddddddd: x = -(zeros after the point + 1)
+    let z = 2;
+    while (s.charCodeAt(z) === 0x30) z++;
+    digits = s.slice(z);
+    x = 1 - z;
+  } else {
+    const dot = s.indexOf('.');
+    digits = dot < 0 ? s : s.slice(0, dot) + s.slice(dot + 1);
+    x = (dot < 0 ? s.length : dot) - 1;
+  }
+  const tail = Number(digits.slice(6));
+  if (tail === 500) return '';
+  const m6 = Number(digits.slice(0, 6)) + (tail > 500 ? 1 : 0);
+  if (m6 === 1000000) return '';
+  const k = x - 5;
+  if (k > 22 || k < -22) return '';
+  const back = k >= 0 ? m6 * EXACT_POW10[k]! : m6 / EXACT_POW10[-k]!;
+  let out: string;
+  if (Math.fround(back) === (neg ? -v : v)) {
+    out = gFromDigits(neg, String(m6), x, 6);
+  } else {
+    // At most 14 fractional bits and not whole (a whole float32 is never a 10-digit tie).
+    if (Number.isInteger(v * 16384) && !Number.isInteger(v)) return '';
+    out = gFromDigits(neg, digits, x, 9);
+  }
+  return out.indexOf('.') < 0 && out.indexOf('e') < 0 ? `${out}.0` : out;
 }
 
 /**
