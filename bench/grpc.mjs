@@ -30,7 +30,7 @@ async function main() {
   const grpc = await import('@grpc/grpc-js');
   const { lookupType } = await imp('src/proto/root.js');
   const { createGrpcServer } = await imp('src/server/grpc/server.js');
-  const { ServerCore } = await imp('src/core/server-core.js');
+  const { ServerCore } = await imp('src/server/server-core.js');
 
   const modelList = fake ? ['half_plus_two'] : ['half_plus_two', 'my_model'];
   const loader = fake ? fakeLoader([-1]) : await realLoader('bench:grpc', 'gRPC');

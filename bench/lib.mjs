@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const root = fileURLToPath(new URL('..', import.meta.url));
 /** The build directory benchmarks import the engine from. */
 export const dist = join(root, process.env.TFS_DIST ?? 'dist');
-/** Imports `p` (e.g. 'src/core/server-core.js') from the build directory. */
+/** Imports `p` (e.g. 'src/server/server-core.js') from the build directory. */
 export const imp = (p) => import(pathToFileURL(join(dist, p)).href);
 
 /** `--name value` from `args`, or `def` when the flag is absent. */

@@ -36,7 +36,7 @@ async function main() {
 
   const Fastify = (await import('fastify')).default;
   const { buildRestApp, listenRest } = await imp('src/server/rest/app.js');
-  const { ServerCore } = await imp('src/core/server-core.js');
+  const { ServerCore } = await imp('src/server/server-core.js');
 
   const modelList = fake ? ['half_plus_two'] : ['half_plus_two', 'my_model'];
   const loader = fake ? fakeLoader([-1, 1]) : await realLoader('bench:rest', 'REST');

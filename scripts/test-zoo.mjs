@@ -20,6 +20,10 @@
 // (TIMEOUT_MS per model) or reports a wasm abort is replaced, so one bad model cannot
 // poison the next. Exit status 1 when any signature returns a wrong answer or fails at
 // run time (the issue's bar: a signature either matches or is refused at load).
+//
+// --expect FILE compares with recorded known failures instead (CI's guard, .ci/run): exit
+// status 1 on any WRONG ANSWER and on any signature doing worse than FILE records;
+// --write-expect FILE records this run's failures.
 import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -329,7 +333,9 @@ async function parent(args) {
   const t0 = performance.now();
   const backends = args.includes('--backend') ? [args[args.indexOf('--backend') + 1]] : ['wasm', 'cpu'];
   const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-  const filters = args.filter((a, i) => !a.startsWith('--') && !['--backend', '--json'].includes(args[i - 1]));
+  const expectFile = args.includes('--expect') ? args[args.indexOf('--expect') + 1] : undefined;
+  const writeExpect = args.includes('--write-expect') ? args[args.indexOf('--write-expect') + 1] : undefined;
+  const filters = args.filter((a, i) => !a.startsWith('--') && !['--backend', '--json', '--expect', '--write-expect'].includes(args[i - 1]));
   const { models: all, lines } = loadZoo(backends.includes('native'));
   const models = Object.keys(all).filter((m) => filters.length === 0 || filters.some((f) => m.includes(f)));
   const families = [...new Set(models.map((m) => all[m].family))].sort();
@@ -369,7 +375,42 @@ async function parent(args) {
   }
   console.log(`test:zoo: ${models.length} models, ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ timings, byBackend }, null, 1));
-  process.exitCode = bad > 0 ? 1 : 0;
+  if (writeExpect) writeFileSync(writeExpect, JSON.stringify(knownFailures(byBackend), null, 1) + '\n');
+  process.exitCode = expectFile ? ratchet(byBackend, JSON.parse(readFileSync(expectFile, 'utf8')), expectFile) : bad > 0 ? 1 : 0;
+}
+
+/** backend -> "model:signature" -> kind, for every signature that does not match. */
+function knownFailures(byBackend) {
+  const out = {};
+  for (const [b, vs] of Object.entries(byBackend)) {
+    const failing = vs.filter((v) => v.kind !== 'match').map((v) => [`${v.model}:${v.signature}`, v.kind]);
+    out[b] = Object.fromEntries(failing.sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+  }
+  return out;
+}
+
+/**
+ * CI's guard: 1 when any signature does worse than the recorded known failures (one that
+ * matched no longer does, or fails in a worse way), and always on a WRONG ANSWER. Signatures
+ * that now do better are listed, so the file is tightened by hand.
+ */
+function ratchet(byBackend, known, file) {
+  let regressions = 0;
+  for (const [b, vs] of Object.entries(byBackend)) {
+    const expected = known[b] ?? {};
+    for (const v of vs) {
+      const key = `${v.model}:${v.signature}`;
+      const was = expected[key] ?? 'match';
+      if (v.kind === 'wrong' || RANK[v.kind] > RANK[was]) {
+        regressions++;
+        console.log(`  REGRESSION ${b} ${key}: ${LABEL[v.kind]} (recorded: ${was === 'match' ? 'match' : LABEL[was]})`);
+      } else if (RANK[v.kind] < RANK[was]) {
+        console.log(`  improved ${b} ${key}: ${v.kind === 'match' ? 'match' : LABEL[v.kind]} (recorded: ${LABEL[was]}); update ${file}`);
+      }
+    }
+  }
+  console.log(regressions === 0 ? `test:zoo: no regression against ${file}` : `test:zoo: ${regressions} regression(s) against ${file}`);
+  return regressions === 0 ? 0 : 1;
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3]);
