@@ -8,6 +8,7 @@ import type { ServerCoreApi } from '../../core/server-core-api.js';
 import type { Logger } from '../../util/logger.js';
 import { asTfsError } from '../../errors.js';
 import { type CallLimiter, callSignal } from './call-context.js';
+import { UnparsableRequest } from './codec.js';
 import { grpcStatusOf, isServerFault } from './status.js';
 
 /** What a finished call reports to {@link GrpcHandlerEnv.onCallDone}. */
@@ -89,6 +90,8 @@ export function unaryHandler<Req, Res>(
       }
     };
     const run = async (): Promise<Res> => {
+      const req: unknown = call.request;
+      if (req instanceof UnparsableRequest) throw req.error;
       if (env.limiter) release = await env.limiter.acquire(cs.signal);
       return fn(call.request, cs.signal);
     };
