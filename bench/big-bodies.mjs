@@ -3,13 +3,14 @@
 // with the decode on the event loop ("before": --rest_api_worker_decode_bytes=0) and in a
 // worker thread ("after": the default), on the same machine in the same run.
 //
-//   npm run bench:big-bodies -- [--sizes 10,95] [--repeat 3] [--model my_model] [--json]
+//   npm run bench:big-bodies -- [--sizes 10,95] [--repeat 3] [--model my_model] [--settle-seconds 7] [--json]
 //
 // For each mode a real `tfs serve` (bin/run.js, a child process, 127.0.0.1) serves the
 // fixtures; one client posts a body of each size (MB) --repeat times in a loop while
 // another sends GET /healthz back to back on a keep-alive connection. Printed per mode and
 // size: the predict's latency, /healthz p50/p99/max during the predicts, and the server's
-// RSS before, at the peak (sampled between predicts) and after. my_model rows are 10
+// RSS before, at the peak (sampled between predicts) and --settle-seconds after the last
+// predict (idle decode workers stop after 5 s and give their heap back). my_model rows are 10
 // floats with a 1-float answer, so the answer's encoding stays small next to the body.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ const args = process.argv.slice(2);
 const sizes = option(args, 'sizes', '10,95').split(',').map(Number);
 const repeat = Number(option(args, 'repeat', '3'));
 const model = option(args, 'model', 'my_model');
+const settleSeconds = Number(option(args, 'settle-seconds', '7'));
 const json = args.includes('--json');
 
 const dir = mkdtempSync(join(tmpdir(), 'tfs-big-bodies-'));
@@ -108,7 +110,7 @@ try {
         const buf = body(mb);
         const before = await rss(rest);
         const m = await measure(rest, buf);
-        if (global.gc) global.gc();
+        await new Promise((r) => setTimeout(r, settleSeconds * 1000));
         const after = await rss(rest);
         results.push({ mode, mb, ...m, rssMiB: { before: Math.round(before), peak: Math.round(m.peakRssMiB), after: Math.round(after) } });
       }

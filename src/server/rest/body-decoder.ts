@@ -34,10 +34,19 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/**
+ * A decode thread with nothing to do for this long is stopped, which gives its heap (a
+ * parsed 100 MB body takes GBs) back to the system; the next big body starts a new one.
+ */
+const IDLE_STOP_MS = 5_000;
+
 class DecodeThread {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
+  /** Jobs parsed here and not yet converted or dropped (their documents live in the worker). */
+  open = 0;
   dead = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     this.worker = new Worker(new URL('./decode-worker.js', import.meta.url));
@@ -46,6 +55,7 @@ class DecodeThread {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       p?.resolve(reply);
+      this.maybeIdle();
     });
     const fail = (err: unknown): void => {
       this.dead = true;
@@ -57,8 +67,20 @@ class DecodeThread {
     this.worker.on('exit', (code) => fail(`worker exited with code ${code}`));
   }
 
+  /** Arms the idle stop when nothing runs or waits here. */
+  maybeIdle(): void {
+    if (this.dead || this.pending.size > 0 || this.open > 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.dead = true;
+      void this.worker.terminate();
+    }, IDLE_STOP_MS);
+    this.idleTimer.unref();
+  }
+
   ask(msg: DecodeRequest, transfer: ArrayBuffer[] = []): Promise<DecodeReply> {
     if (this.dead) return Promise.reject(Errors.internal('The request body decoder failed: worker gone'));
+    clearTimeout(this.idleTimer);
     return new Promise((resolve, reject) => {
       this.pending.set(msg.id, { resolve, reject });
       this.worker.postMessage(msg, transfer);
@@ -114,12 +136,23 @@ export class BigBodyDecoder {
     const t = this.thread();
     const id = this.nextId++;
     const { bytes, transfer } = ownBytes(body);
-    const parsed = unwrap<{ id: number; signatureName: string }>(await t.ask({ op: 'parse', id, body: bytes, limits: requestLimits() }, transfer));
+    const reply = await t.ask({ op: 'parse', id, body: bytes, limits: requestLimits() }, transfer);
+    if ('error' in reply) {
+      t.maybeIdle();
+      throw TfsError.revive(reply.error);
+    }
+    const parsed = reply as { id: number; signatureName: string };
+    t.open++;
     let open = true;
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      t.open--;
+    };
     return {
       signatureName: parsed.signatureName,
       inputs: async (specs) => {
-        open = false;
+        close();
         // TensorSpecs as plain fields (a servable's may carry more than the worker needs).
         const plain: Record<string, TensorSpec> = {};
         for (const [k, s] of Object.entries(specs)) plain[k] = { name: s.name, dtype: s.dtype, shape: s.shape };
@@ -130,8 +163,9 @@ export class BigBodyDecoder {
       },
       drop: () => {
         if (!open) return;
-        open = false;
+        close();
         if (!t.dead) t.worker.postMessage({ op: 'drop', id } satisfies DecodeRequest);
+        t.maybeIdle();
       },
     };
   }
@@ -139,6 +173,7 @@ export class BigBodyDecoder {
   /** Stop the workers. */
   async close(): Promise<void> {
     const live = this.threads.filter((t): t is DecodeThread => t !== undefined && !t.dead);
+    for (const t of live) t.dead = true;
     this.threads.fill(undefined);
     await Promise.all(live.map((t) => t.worker.terminate()));
   }
