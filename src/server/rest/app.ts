@@ -388,7 +388,7 @@ async function runRoute(
       ro,
     );
     served.version = result.modelSpec.version;
-    return predictResponseJson(result.outputs, format);
+    return (await decoder.encode(result.outputs, format)) ?? predictResponseJson(result.outputs, format);
   }
   const { signatureName, input } = classifyRegressRequestFromJson(body);
   const req = { modelSpec: specOf(route, signatureName), input };
@@ -428,7 +428,7 @@ async function predictOffThread(
       ro,
     );
     served.version = result.modelSpec.version;
-    return predictResponseJson(result.outputs, format);
+    return (await decoder.encode(result.outputs, format)) ?? predictResponseJson(result.outputs, format);
   } finally {
     job.drop();
   }

@@ -1,6 +1,7 @@
 /**
  * Big REST predict bodies are decoded off the event loop: a small pool of worker threads
- * (decode-worker.ts) parses the JSON and builds the input tensors, so `/healthz`, probes and
+ * (decode-worker.ts) parses the JSON and builds the input tensors (and encodes big
+ * answers), so `/healthz`, probes and
  * small requests keep answering while a 100 MB body is decoded. Bodies under the threshold
  * are decoded inline (a worker round trip costs more than parsing them).
  *
@@ -14,8 +15,11 @@ import { Worker } from 'node:worker_threads';
 import { Errors, TfsError } from '../../errors.js';
 import type { PredictJsonInputs } from '../../tensor/json-tensor.js';
 import { requestLimits } from '../../tensor/limits.js';
-import type { TensorSpec } from '../../tensor/tensor.js';
+import type { Tensor, TensorData, TensorSpec } from '../../tensor/tensor.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
+
+/** Answers with at least this many elements are encoded to JSON in a worker (~0.1–0.2 s of encoding inline). */
+export const WORKER_ENCODE_ELEMENTS = 64 * 1024;
 
 /** Default `--rest_api_worker_decode_bytes`: at ~4 ms per 100 KB inline, 256 KiB holds the loop ~10 ms at most. */
 export const DEFAULT_WORKER_DECODE_BYTES = 256 * 1024;
@@ -168,6 +172,33 @@ export class BigBodyDecoder {
         t.maybeIdle();
       },
     };
+  }
+
+  /**
+   * The predict answer's JSON (predictResponseJson), encoded in a worker when it is big and
+   * workers are on; undefined = encode it inline. Numeric buffers are copied out first (an
+   * output may be a view of a larger buffer) and the copies handed over.
+   */
+  async encode(outputs: Readonly<Record<string, Tensor>>, format: 'row' | 'columnar'): Promise<string | undefined> {
+    if (this.thresholdBytes <= 0) return undefined;
+    let elements = 0;
+    for (const t of Object.values(outputs)) elements += t.data.length;
+    if (elements < WORKER_ENCODE_ELEMENTS) return undefined;
+    const copies: Record<string, Tensor> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const [k, t] of Object.entries(outputs)) {
+      if (Array.isArray(t.data)) {
+        copies[k] = t;
+        continue;
+      }
+      const data = (t.data as Exclude<TensorData, Uint8Array[]>).slice();
+      transfer.push(data.buffer as ArrayBuffer);
+      copies[k] = { dtype: t.dtype, shape: t.shape, data };
+    }
+    const t = this.thread();
+    const reply = await t.ask({ op: 'encode', id: this.nextId++, outputs: copies, format }, transfer);
+    t.maybeIdle();
+    return unwrap<{ id: number; json: string }>(reply).json;
   }
 
   /** Stop the workers. */

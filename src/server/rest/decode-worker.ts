@@ -4,10 +4,11 @@
  * signature, converts it to input tensors (predictInputsFromJson), so a big body never
  * holds the event loop. The parsed document stays here between the two steps; only the
  * signature name goes back, then the tensors (their buffers transferred, not copied).
+ * Big answers are encoded here too (predictResponseJson), for the same reason.
  */
 import { parentPort } from 'node:worker_threads';
 import { asTfsError } from '../../errors.js';
-import { type ParsedRequestBody, parseRequestBody, predictInputsFromJson } from '../../tensor/json-tensor.js';
+import { type ParsedRequestBody, parseRequestBody, predictInputsFromJson, predictResponseJson } from '../../tensor/json-tensor.js';
 import { type RequestLimits, setRequestLimits } from '../../tensor/limits.js';
 import type { Tensor, TensorSpec } from '../../tensor/tensor.js';
 
@@ -15,7 +16,8 @@ import type { Tensor, TensorSpec } from '../../tensor/tensor.js';
 export type DecodeRequest =
   | { readonly op: 'parse'; readonly id: number; readonly body: Uint8Array; readonly limits: RequestLimits }
   | { readonly op: 'convert'; readonly id: number; readonly specs: Readonly<Record<string, TensorSpec>> }
-  | { readonly op: 'drop'; readonly id: number };
+  | { readonly op: 'drop'; readonly id: number }
+  | { readonly op: 'encode'; readonly id: number; readonly outputs: Record<string, Tensor>; readonly format: 'row' | 'columnar' };
 
 /** A TfsError as plain fields (TfsError.revive rebuilds it). */
 export interface ErrorFields {
@@ -28,6 +30,7 @@ export interface ErrorFields {
 export type DecodeReply =
   | { readonly id: number; readonly signatureName: string }
   | { readonly id: number; readonly inputs: Record<string, Tensor>; readonly format: 'row' | 'columnar' }
+  | { readonly id: number; readonly json: string }
   | { readonly id: number; readonly error: ErrorFields };
 
 const parsed = new Map<number, ParsedRequestBody>();
@@ -72,6 +75,13 @@ function handle(msg: DecodeRequest): void {
       }
       return;
     }
+    case 'encode':
+      try {
+        port.postMessage({ id: msg.id, json: predictResponseJson(msg.outputs, msg.format) } satisfies DecodeReply);
+      } catch (err) {
+        port.postMessage({ id: msg.id, error: errorFields(err) } satisfies DecodeReply);
+      }
+      return;
     default:
       parsed.delete(msg.id);
   }
