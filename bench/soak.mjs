@@ -69,7 +69,13 @@ function startServe() {
 async function scrape(rest) {
   const text = await (await fetch(`${rest}/metrics`)).text();
   const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: value('process_resident_memory_bytes'), tensors: value('tfs_runtime_tensors'), bytes: value('tfs_runtime_tensor_bytes') };
+  return {
+    rss: value('process_resident_memory_bytes'),
+    heap: value('nodejs_heap_size_used_bytes'),
+    external: value('nodejs_external_memory_bytes'),
+    tensors: value('tfs_runtime_tensors'),
+    bytes: value('tfs_runtime_tensor_bytes'),
+  };
 }
 
 async function versionsAvailable(rest) {
@@ -181,6 +187,8 @@ const report = {
   requests: { rest: stats.rest, grpc: stats.grpc, failed: stats.failed },
   reloads: stats.reloads,
   rssMiB: { start: +(start.rss / 2 ** 20).toFixed(1), end: +(end.rss / 2 ** 20).toFixed(1), growth: +(rssGrowth * 100).toFixed(1) + '%' },
+  heapUsedMiB: { start: +(start.heap / 2 ** 20).toFixed(1), end: +(end.heap / 2 ** 20).toFixed(1) },
+  externalMiB: { start: +(start.external / 2 ** 20).toFixed(1), end: +(end.external / 2 ** 20).toFixed(1) },
   runtimeTensors: { start: start.tensors, end: end.tensors },
   runtimeTensorBytes: { start: start.bytes, end: end.bytes },
   ok,
@@ -189,6 +197,7 @@ if (json) console.log(JSON.stringify(report));
 else {
   console.log(`soak: ${report.seconds} s, ${stats.rest} REST + ${stats.grpc} gRPC requests, ${stats.failed} failed, ${stats.reloads} config reloads`);
   console.log(`RSS after warm-up ${report.rssMiB.start} MiB, at the end ${report.rssMiB.end} MiB (${report.rssMiB.growth}; bound ${maxRssGrowth * 100}%)`);
+  console.log(`JS heap used ${report.heapUsedMiB.start} -> ${report.heapUsedMiB.end} MiB, external (wasm memory, buffers) ${report.externalMiB.start} -> ${report.externalMiB.end} MiB`);
   console.log(`runtime tensors ${start.tensors} -> ${end.tensors} (bound +${maxTensorGrowth}), tensor bytes ${start.bytes} -> ${end.bytes}`);
   for (const f of stats.firstFailures) console.log(`  failed: ${f}`);
   console.log(ok ? 'soak: OK' : 'soak: FAILED');
