@@ -779,6 +779,13 @@ export const Errors = {
     `--runtime must be one of embedded, tensorflow, auto (got "${got}").`),
 
   // --- gRPC server options (tfs's own texts for flags upstream parses without checks) ---
+  /**
+   * tfs's own: a gRPC request message that is not valid protobuf for its method. Deliberate
+   * difference: upstream's C++ gRPC answers INTERNAL (the protobuf parse failure of the
+   * generated stub); the client sent the bad bytes, so tfs says INVALID_ARGUMENT.
+   */
+  grpcUnparsableRequest: entry('TFS_ERR_GRPC_UNPARSABLE_REQUEST', Code.INVALID_ARGUMENT, (type: string, detail: string) =>
+    `Could not parse the request as ${type}: ${detail}`),
   grpcChannelArgumentSyntax: entry('TFS_ERR_GRPC_CHANNEL_ARGUMENT_SYNTAX', Code.INVALID_ARGUMENT, (raw: string) =>
     `Invalid --grpc_channel_arguments entry '${raw}': expected key=value (e.g. grpc.max_connection_age_ms=2000)`),
   grpcMaxMessageSize: entry('TFS_ERR_GRPC_MAX_MESSAGE_SIZE', Code.INVALID_ARGUMENT, (bytes: number) =>

@@ -13,6 +13,7 @@
  * The monitoring endpoint renders the registry with exposition.ts.
  */
 import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
+import { runtimeMemory } from '../runtime/backend.js';
 import type { BatchingObserver } from '../batching/observer.js';
 import {
   BATCH_SIZE_BUCKETS,
@@ -199,6 +200,22 @@ function createInstruments(registry: Registry, aliases: boolean) {
     queued: gauge(TFS.batchingQueuedRequests, 'Requests waiting in batching queues.', ['model_name']),
     servableState: gauge(TFS.servableState, 'Current state of each model version (1 for the state it is in).', ['model_name', 'version', 'state']),
     configReloads: counter(TFS.configReloadCount, 'Config reloads by kind (model, batching), source and status.', ['kind', 'source', 'status']),
+    runtimeTensors: new Gauge({
+      name: TFS.runtimeTensors,
+      help: 'Live tensors in the runtime (tfjs engine of the main thread); a steady rise is a leak.',
+      registers,
+      collect() {
+        this.set(runtimeMemory().numTensors);
+      },
+    }),
+    runtimeTensorBytes: new Gauge({
+      name: TFS.runtimeTensorBytes,
+      help: 'Bytes held by live runtime tensors (tfjs engine of the main thread).',
+      registers,
+      collect() {
+        this.set(runtimeMemory().numBytes);
+      },
+    }),
   };
 }
 

@@ -100,4 +100,8 @@ export const TFS = {
   servableState: 'tfs_servable_state',
   /** Config reloads by kind (`model`, `batching`), source (`api`, `file`) and status code name. */
   configReloadCount: 'tfs_config_reload_count',
+  /** Live tensors in the runtime (tfjs `tf.memory().numTensors`, main thread): grows on a leak. */
+  runtimeTensors: 'tfs_runtime_tensors',
+  /** Bytes held by live runtime tensors (tfjs `tf.memory().numBytes`, main thread). */
+  runtimeTensorBytes: 'tfs_runtime_tensor_bytes',
 } as const;

@@ -402,3 +402,15 @@ export async function withBackend<T>(name: ConcreteBackend, fn: () => Promise<T>
     release();
   }
 }
+
+/**
+ * Live tensors and the bytes they hold in this thread's tfjs engine (all backends; zero
+ * before the runtime started): what
+ * the `tfs_runtime_tensors` / `tfs_runtime_tensor_bytes` gauges report, so a leak shows.
+ */
+export function runtimeMemory(): { numTensors: number; numBytes: number } {
+  // Before initBackend, tf.memory() would pick (or fail to find) a backend itself.
+  if (state.defaultBackend === undefined) return { numTensors: 0, numBytes: 0 };
+  const m = tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+}

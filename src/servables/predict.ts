@@ -23,11 +23,12 @@ export const REGRESS_METHOD = 'tensorflow/serving/regress';
 /**
  * Inputs keyed by alias, or a function that builds them once the signature is known
  * (REST converts JSON with the signature's dtypes, so it needs the signature first;
- * errors it throws surface after model and signature resolution, as upstream).
+ * errors it throws surface after model and signature resolution, as upstream). It may be
+ * async (a big REST body is converted in a worker thread).
  */
 export type PredictInputs =
   | Readonly<Record<string, Tensor>>
-  | ((signature: SignatureSpec, servable: ModelServable) => Readonly<Record<string, Tensor>>);
+  | ((signature: SignatureSpec, servable: ModelServable) => Readonly<Record<string, Tensor>> | Promise<Readonly<Record<string, Tensor>>>);
 
 export interface PredictRequest {
   modelSpec?: ModelSpec | undefined;
@@ -185,7 +186,7 @@ export async function runPredict(
     const key = signatureKeyOf(spec);
     const signature = predictSignature(servable, key, opts.api);
     if (opts.enableSignatureMethodNameCheck) checkPredictMethodName(signature);
-    const given = typeof req.inputs === 'function' ? req.inputs(signature, servable) : req.inputs;
+    const given = typeof req.inputs === 'function' ? await req.inputs(signature, servable) : req.inputs;
     const feeds = resolveInputs(signature, given);
     const outputFilter = resolveOutputFilter(signature, req.outputFilter);
     if (opts.signal?.aborted) throw abortError(opts.signal);

@@ -101,6 +101,7 @@ export async function createServeRest(c: FrontEndContext, registry: Registry, dr
     restApiTimeoutMs: num(f, 'rest_api_timeout_in_ms'),
     enableCors: bool(f, 'rest_api_enable_cors_support'),
     bodyLimit: num(f, 'rest_api_body_limit_bytes'),
+    workerDecodeBytes: num(f, 'rest_api_worker_decode_bytes'),
     enableSignatureMethodNameCheck: bool(f, 'enable_signature_method_name_check'),
     // '' (no page) while export is off.
     get metricsPath(): string {

@@ -24,12 +24,15 @@ export interface DrainTargets {
 
 /** Close the REST listener once its requests are done or the grace period is over. */
 async function closeRest(rest: RestApp, restDrain: RestDrain, graceOver: Promise<'grace'>): Promise<void> {
-  // The REST listener stays open while requests finish, so `/readyz` answers 503
-  // and new API calls get UNAVAILABLE instead of a refused connection.
+  // Idle keep-alive connections are closed at once: their clients see the close before
+  // they send again and open a new connection. The REST listener stays open while
+  // requests finish, so `/readyz` answers 503 and new API calls get UNAVAILABLE (with
+  // `Connection: close`) instead of a refused connection.
+  rest.server.closeIdleConnections();
   await Promise.race([restDrain.idle(), graceOver]);
   const closed = rest.close();
-  // Idle keep-alive connections go at once; anything still running after the
-  // grace period is cut off.
+  // Connections idle since (a response with `Connection: close` closes its own) go at
+  // once; anything still running after the grace period is cut off.
   rest.server.closeIdleConnections();
   if ((await Promise.race([closed.then(() => 'closed' as const), graceOver])) === 'grace') {
     rest.server.closeAllConnections();

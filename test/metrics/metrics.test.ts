@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import * as tf from '@tensorflow/tfjs-core';
 import { Registry } from 'prom-client';
 import { Batcher } from '../../src/batching/batching-servable.js';
 import { TfsError, Code } from '../../src/errors.js';
 import { createMetricsEndpoint, renderPrometheus } from '../../src/metrics/exposition.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
+import { initBackend } from '../../src/runtime/backend.js';
 import { LATENCY_BUCKETS_MICROS, exponentialBuckets, formatG, prometheusName } from '../../src/metrics/names.js';
 import { TfHistogram } from '../../src/metrics/tf-histogram.js';
 import { FakeServable } from '../batching/fake-servable.js';
@@ -139,6 +141,26 @@ test('process and Node default metrics are exported under their usual names', as
   ] as const) {
     assert.equal(family(families, name).type, type, name);
   }
+});
+
+test('tfs_runtime_tensors and tfs_runtime_tensor_bytes follow the live tensors of the runtime', async () => {
+  await initBackend('cpu');
+  const registry = new Registry();
+  createMetrics(registry, { defaultMetrics: false });
+  const read = async (): Promise<[number, number]> => {
+    const { families } = await page(registry);
+    const value = (name: string): number => {
+      const f = family(families, name);
+      assert.equal(f.type, 'gauge', name);
+      return Number(f.samples[0]!.value);
+    };
+    return [value('tfs_runtime_tensors'), value('tfs_runtime_tensor_bytes')];
+  };
+  const [tensors, bytes] = await read();
+  const t = tf.zeros([1000], 'float32');
+  assert.deepEqual(await read(), [tensors + 1, bytes + 4000]);
+  t.dispose();
+  assert.deepEqual(await read(), [tensors, bytes]);
 });
 
 test('batching metrics: input/processed batch sizes, padding by execution size, queuing latency, wrapped runs, queue length', async () => {

@@ -121,3 +121,38 @@ export class CallLimiter {
     };
   }
 }
+
+/**
+ * The unary calls a server is running (counted from arrival, queue included, to the
+ * answer), so a drain can wait for exactly them instead of for every HTTP/2 session
+ * (open health Watch streams keep a session alive indefinitely).
+ */
+export class InFlightCalls {
+  private running = 0;
+  private waiters: (() => void)[] = [];
+
+  get count(): number {
+    return this.running;
+  }
+
+  /** One call starts; the returned function ends it (idempotent). */
+  enter(): () => void {
+    this.running++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.running--;
+      if (this.running === 0) {
+        const w = this.waiters;
+        this.waiters = [];
+        for (const resolve of w) resolve();
+      }
+    };
+  }
+
+  /** Resolves once no call is running. */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

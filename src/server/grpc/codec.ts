@@ -10,6 +10,7 @@
  */
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { Errors, type TfsError } from '../../errors.js';
 import { lookupType } from '../../proto/root.js';
 import type { ResolvedModelSpec } from '../../servables/predict.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -162,6 +163,24 @@ export function encodePredictResponse(reply: PredictReply, asTensorContent: bool
 
 type Encoder<T> = (value: T) => Buffer;
 
+/**
+ * What a request deserializer returns for bytes that are not a valid message: grpc-js would
+ * answer a throwing deserializer with INTERNAL `Error deserializing request`, so the error
+ * is carried to the handler (handler.ts), which answers it as the client's fault.
+ */
+export class UnparsableRequest {
+  constructor(readonly error: TfsError) {}
+}
+
+/** `type.decode(buf)`, or an {@link UnparsableRequest} naming the type and protobufjs's reason. */
+export function decodeRequest<Req>(type: protobuf.Type, buf: Buffer): Req | UnparsableRequest {
+  try {
+    return type.decode(buf) as unknown as Req;
+  } catch (err) {
+    return new UnparsableRequest(Errors.grpcUnparsableRequest(type.fullName.replace(/^\./, ''), err instanceof Error ? err.message : String(err)));
+  }
+}
+
 function unary<Req, Res>(
   service: string,
   method: string,
@@ -175,7 +194,7 @@ function unary<Req, Res>(
     responseStream: false,
     originalName: method.charAt(0).toLowerCase() + method.slice(1),
     requestSerialize: (req: Req) => encodePlain(reqType, req as object),
-    requestDeserialize: (buf: Buffer) => reqType.decode(buf) as unknown as Req,
+    requestDeserialize: (buf: Buffer) => decodeRequest<Req>(reqType, buf) as Req,
     responseSerialize: encodeResponse,
     responseDeserialize: (buf: Buffer) => resType.decode(buf) as unknown as Res,
   };

@@ -7,7 +7,8 @@ import type { ServerUnaryCall, sendUnaryData, handleUnaryCall } from '@grpc/grpc
 import type { ServerCoreApi } from '../../core/server-core-api.js';
 import type { Logger } from '../../util/logger.js';
 import { asTfsError } from '../../errors.js';
-import { type CallLimiter, callSignal } from './call-context.js';
+import { type CallLimiter, type InFlightCalls, callSignal } from './call-context.js';
+import { UnparsableRequest } from './codec.js';
 import { grpcStatusOf, isServerFault } from './status.js';
 
 /** What a finished call reports to {@link GrpcHandlerEnv.onCallDone}. */
@@ -55,6 +56,8 @@ export interface GrpcHandlerEnv {
   readonly enableSignatureMethodNameCheck: boolean;
   /** Called once per finished call (metrics, request logs). Must not throw. */
   readonly onCallDone: ((event: GrpcCallEvent) => void) | undefined;
+  /** Counts running calls for the drain (absent in unit tests of single handlers). */
+  readonly inFlight?: InFlightCalls | undefined;
 }
 
 /**
@@ -71,6 +74,7 @@ export function unaryHandler<Req, Res>(
   const method = path.slice(path.lastIndexOf('/') + 1);
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     const started = performance.now();
+    const leave = env.inFlight?.enter();
     const cs = callSignal(call);
     let release: (() => void) | undefined;
     const finish = (code: number, res?: Res): void => {
@@ -89,6 +93,8 @@ export function unaryHandler<Req, Res>(
       }
     };
     const run = async (): Promise<Res> => {
+      const req: unknown = call.request;
+      if (req instanceof UnparsableRequest) throw req.error;
       if (env.limiter) release = await env.limiter.acquire(cs.signal);
       return fn(call.request, cs.signal);
     };
@@ -96,6 +102,7 @@ export function unaryHandler<Req, Res>(
       (res) => {
         finish(0, res);
         callback(null, res);
+        leave?.();
       },
       (err: unknown) => {
         const status = grpcStatusOf(err);
@@ -106,6 +113,7 @@ export function unaryHandler<Req, Res>(
         }
         finish(status.code);
         callback(status);
+        leave?.();
       },
     );
   };

@@ -20,7 +20,7 @@ import { Errors } from '../../errors.js';
 import { protoFiles, protosDir } from '../../proto/root.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { FlagValues } from '../flags.js';
-import { CallLimiter } from './call-context.js';
+import { CallLimiter, InFlightCalls } from './call-context.js';
 import { MODEL_SERVICE, PREDICTION_SERVICE, modelServiceDefinition, predictionServiceDefinition } from './codec.js';
 import type { GrpcCallEvent, GrpcHandlerEnv } from './handler.js';
 import { type MetricReader, modelServiceImplementation } from './model-service.js';
@@ -79,6 +79,8 @@ export interface TfsGrpcServer {
   readonly server: Server;
   /** The concurrency cap in force (undefined when uncapped). */
   readonly limiter: CallLimiter | undefined;
+  /** Unary calls running now (every service registered through unaryHandler counts here). */
+  readonly inFlight: InFlightCalls;
   /**
    * Bind `host:port` (host '' = `0.0.0.0`, as upstream; IPv6 literals are bracketed) and
    * start serving. Resolves with the bound port (useful with port 0). Throws TfsError
@@ -90,8 +92,10 @@ export interface TfsGrpcServer {
   /** Health status of "", ModelService and PredictionService (no-op without the health service). */
   setServingStatus(status: ServingStatus): void;
   /**
-   * Graceful stop: health goes NOT_SERVING, new calls are refused, in-flight calls may
-   * finish for up to `graceMs` (default 10 s), then remaining calls are cancelled.
+   * Graceful stop: health goes NOT_SERVING, every session gets a GOAWAY (new calls are
+   * refused), in-flight calls may finish for up to `graceMs` (default 10 s); once they are
+   * done (or the grace is over) the sessions still open (health Watch streams, calls past
+   * the grace) are closed.
    */
   shutdown(graceMs?: number): Promise<void>;
   /** Stop now, cancelling in-flight calls. */
@@ -145,6 +149,34 @@ function addHealthAndReflection(server: Server, opts: GrpcServerOptions): Health
   return health;
 }
 
+/**
+ * After the last in-flight call has answered, how long sessions get to close by themselves
+ * (their answers' last frames are flushed) before the ones left are closed.
+ */
+const LEFTOVER_SESSION_SETTLE_MS = 200;
+
+/**
+ * The drain: `tryShutdown` closes the listeners and sends every session a GOAWAY (grpc-js
+ * `session.close()`; running streams go on). Once the counted calls are done, or the grace
+ * is over, whatever session is left (health Watch streams, calls past the grace) is closed.
+ */
+async function drainGrpc(server: Server, inFlight: InFlightCalls, graceMs: number): Promise<void> {
+  let graceTimer: NodeJS.Timeout | undefined;
+  let settleTimer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => {
+    graceTimer = setTimeout(resolve, graceMs);
+  });
+  const allClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  await Promise.race([inFlight.idle(), graceOver]);
+  const settled = new Promise<void>((resolve) => {
+    settleTimer = setTimeout(resolve, Math.min(LEFTOVER_SESSION_SETTLE_MS, graceMs));
+  });
+  await Promise.race([allClosed, settled, graceOver]);
+  clearTimeout(graceTimer);
+  clearTimeout(settleTimer);
+  server.forceShutdown();
+}
+
 /** Build the tfs gRPC server. Nothing listens until {@link TfsGrpcServer.listen}. */
 export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
   const logger = opts.logger ?? silentLogger;
@@ -154,10 +186,12 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
 
   const cap = opts.maxConcurrentCalls ?? DEFAULT_GRPC_MAX_CONCURRENT_CALLS;
   const limiter = cap > 0 ? new CallLimiter(cap) : undefined;
+  const inFlight = new InFlightCalls();
   const env: GrpcHandlerEnv = {
     core: opts.core,
     logger,
     limiter,
+    inFlight,
     enableSignatureMethodNameCheck: opts.enableSignatureMethodNameCheck ?? false,
     onCallDone: opts.onCallDone,
   };
@@ -187,6 +221,7 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
   return {
     server,
     limiter,
+    inFlight,
     async listen(host: string, port: number): Promise<number> {
       const bound = await bind(address(host, port));
       logger.info(`Running gRPC ModelServer at ${host === '' ? '0.0.0.0' : host}:${bound} ...`);
@@ -199,17 +234,7 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
     setServingStatus,
     shutdown(graceMs = 10_000): Promise<void> {
       setServingStatus('NOT_SERVING');
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        timer.unref();
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      return drainGrpc(server, inFlight, graceMs);
     },
     forceShutdown(): void {
       setServingStatus('NOT_SERVING');

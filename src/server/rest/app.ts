@@ -22,7 +22,7 @@ import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../.
 import { runClassify, runRegress } from '../../servables/classify-regress.js';
 import { getModelMetadata } from '../../servables/metadata.js';
 import type { ModelSpec } from '../../servables/model-spec.js';
-import { runPredict } from '../../servables/predict.js';
+import { type RequestOptions, runPredict } from '../../servables/predict.js';
 import {
   type JsonPredictFormat,
   classifyRegressRequestFromJson,
@@ -35,6 +35,7 @@ import {
 } from '../../tensor/json-tensor.js';
 import { modelMetadataJson, modelStatusJson } from './json-proto.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
+import { BigBodyDecoder, DEFAULT_WORKER_DECODE_BYTES } from './body-decoder.js';
 import { DeadlineSignals } from './deadline.js';
 import { REST_PATH_RE, type RestRoute, parseRestPath } from './path.js';
 
@@ -89,6 +90,11 @@ export interface RestAppOptions {
   bodyLimit?: number;
   /** `--enable_signature_method_name_check`. */
   enableSignatureMethodNameCheck?: boolean;
+  /**
+   * `--rest_api_worker_decode_bytes`: predict bodies of at least this many bytes are decoded
+   * in a worker thread (body-decoder.ts), so the event loop stays free; 0 = always inline.
+   */
+  workerDecodeBytes?: number;
   /** Prometheus path (MonitoringConfig.prometheus_config.path) served by `metricsHandler`. */
   metricsPath?: string;
   /**
@@ -112,6 +118,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
   const logger = opts.logger ?? silentLogger;
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineSignals();
+  const decoder = new BigBodyDecoder(opts.workerDecodeBytes ?? DEFAULT_WORKER_DECODE_BYTES);
   const app = Fastify({
     loggerInstance: logger,
     // No per-request log lines (tensorflow_model_server does not log requests either).
@@ -122,7 +129,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     frameworkErrors: (err, request, reply) => {
       // Bad percent-encoding and similar router errors: route the raw URL ourselves.
       const r = reply as unknown as FastifyReply;
-      void dispatch(opts, deadlines, request as unknown as FastifyRequest, r, logger).catch(() => r.code(500).send(err.message));
+      void dispatch(opts, deadlines, decoder, request as unknown as FastifyRequest, r, logger).catch(() => r.code(500).send(err.message));
     },
   });
 
@@ -148,10 +155,10 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
   });
 
   const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
-    dispatch(opts, deadlines, request, reply, logger);
-  app.addHook('onClose', (_instance, done) => {
+    dispatch(opts, deadlines, decoder, request, reply, logger);
+  app.addHook('onClose', async () => {
     deadlines.close();
-    done();
+    await decoder.close();
   });
   app.route({ method: ALL_METHODS, url: '/', handler });
   app.route({ method: ALL_METHODS, url: '/*', handler });
@@ -243,6 +250,7 @@ function report(
 async function dispatch(
   opts: RestAppOptions,
   deadlines: DeadlineSignals,
+  decoder: BigBodyDecoder,
   request: FastifyRequest,
   reply: FastifyReply,
   logger: Logger,
@@ -285,13 +293,14 @@ async function dispatch(
     else reply.type('application/json').send(errorJson(Errors.corsOriginMissing().message));
     return;
   }
-  await handleRest(opts, deadlines, request, reply, logger, method, url);
+  await handleRest(opts, deadlines, decoder, request, reply, logger, method, url);
 }
 
 /** The REST handler proper (http_rest_api_handler.cc ProcessRequest). */
 async function handleRest(
   opts: RestAppOptions,
   deadlines: DeadlineSignals,
+  decoder: BigBodyDecoder,
   request: FastifyRequest,
   reply: FastifyReply,
   logger: Logger,
@@ -307,7 +316,7 @@ async function handleRest(
     route = parseRestPath(method, Buffer.from(url, 'latin1').toString('utf8'));
     served.kind = route.kind;
     if (route.version !== undefined) served.version = route.version;
-    const body = await runRoute(opts, request, deadlines, route, served);
+    const body = await runRoute(opts, request, deadlines, decoder, route, served);
     sendJson(opts, reply, 200, body);
   } catch (err) {
     const e = asTfsError(err);
@@ -342,6 +351,7 @@ async function runRoute(
   opts: RestAppOptions,
   request: FastifyRequest,
   deadlines: DeadlineSignals,
+  decoder: BigBodyDecoder,
   route: RestRoute,
   served: Served,
 ): Promise<string> {
@@ -361,6 +371,8 @@ async function runRoute(
   const body = bodyBytes(request.body);
   const check = opts.enableSignatureMethodNameCheck ?? false;
   if (route.kind === 'predict') {
+    const ro = { api: 'rest' as const, signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check };
+    if (decoder.wants(body.byteLength)) return predictOffThread(core, decoder, body, route, ro, served);
     const parsed = parseRequestBody(body);
     let format: JsonPredictFormat = 'row';
     const result = await runPredict(
@@ -373,10 +385,10 @@ async function runRoute(
           return converted.inputs;
         },
       },
-      { api: 'rest', signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check },
+      ro,
     );
     served.version = result.modelSpec.version;
-    return predictResponseJson(result.outputs, format);
+    return (await decoder.encode(result.outputs, format)) ?? predictResponseJson(result.outputs, format);
   }
   const { signatureName, input } = classifyRegressRequestFromJson(body);
   const req = { modelSpec: specOf(route, signatureName), input };
@@ -389,6 +401,37 @@ async function runRoute(
   const res = await runRegress(core, req, ro);
   served.version = res.modelSpec.version;
   return regressResponseJson(res.result);
+}
+
+/** A predict whose big body is parsed and converted in a worker thread (same steps and errors as inline). */
+async function predictOffThread(
+  core: RestAppOptions['core'],
+  decoder: BigBodyDecoder,
+  body: Uint8Array,
+  route: RestRoute,
+  ro: RequestOptions,
+  served: Served,
+): Promise<string> {
+  const job = await decoder.parse(body);
+  let format: JsonPredictFormat = 'row';
+  try {
+    const result = await runPredict(
+      core,
+      {
+        modelSpec: specOf(route, job.signatureName),
+        inputs: async (signature) => {
+          const converted = await job.inputs(signature.inputs);
+          format = converted.format;
+          return converted.inputs;
+        },
+      },
+      ro,
+    );
+    served.version = result.modelSpec.version;
+    return (await decoder.encode(result.outputs, format)) ?? predictResponseJson(result.outputs, format);
+  } finally {
+    job.drop();
+  }
 }
 
 function bodyBytes(body: unknown): Uint8Array {

@@ -245,6 +245,6 @@ export function inferenceServiceImplementation(env: GrpcHandlerEnv, deps: V2Grpc
 
 /** Add the service to a tfs gRPC server (before it listens), under its concurrency cap. */
 export function registerV2Grpc(grpc: TfsGrpcServer, deps: V2GrpcDeps): void {
-  const env: GrpcHandlerEnv = { core: deps.core, logger: deps.logger, limiter: grpc.limiter, enableSignatureMethodNameCheck: deps.enableSignatureMethodNameCheck ?? false, onCallDone: undefined };
+  const env: GrpcHandlerEnv = { core: deps.core, logger: deps.logger, limiter: grpc.limiter, inFlight: grpc.inFlight, enableSignatureMethodNameCheck: deps.enableSignatureMethodNameCheck ?? false, onCallDone: undefined };
   grpc.server.addService(inferenceServiceDefinition(), inferenceServiceImplementation(env, deps));
 }
