@@ -7,7 +7,7 @@
 // With no TensorFlow on the machine it says so and exits 0 (CI has none).
 //
 //   npm run test:native                   (builds tfs first)
-//   node scripts/test-native.mjs [--python PY] [--no-build] [name-substring ...]
+//   node scripts/test-native.mjs [--python PY] [--no-build] [--require] [name-substring ...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,9 @@ const take = (flag) => {
 };
 const python = take('--python');
 const noBuild = args.includes('--no-build');
-const rest = args.filter((a) => a !== '--no-build');
+// --require (scripts/ci-native.sh, once it installed a wheel): no TensorFlow is a failure, not a skip.
+const required = args.includes('--require');
+const rest = args.filter((a) => a !== '--no-build' && a !== '--require');
 
 const { nativeDir } = await import(join(root, 'dist/src/native/addon.js'));
 const { buildAddon, findTensorflow } = await import(join(root, 'dist/src/native/install.js'));
@@ -42,8 +44,8 @@ if (!noBuild) {
   }
   if (!tf && process.env.LIBTENSORFLOW_DIR) tf = findTensorflow({});
   if (!tf) {
-    console.log(`test:native: SKIPPED, no TensorFlow found to build the native addon against (${why.join('; ')})`);
-    process.exit(0);
+    console.log(`test:native: ${required ? 'FAILED' : 'SKIPPED'}, no TensorFlow found to build the native addon against (${why.join('; ')})`);
+    process.exit(required ? 1 : 0);
   }
   const t0 = performance.now();
   const info = buildAddon({ tf, outDir: dir });
