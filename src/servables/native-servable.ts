@@ -18,7 +18,7 @@ import { readSavedModel } from '../savedmodel/saved-model.js';
 import { dtypeInfo, mustDtype } from '../tensor/dtypes.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
+import type { ModelServable, RunOptions, ServablePlacement, SignatureSpec } from '../core/servable.js';
 
 export interface NativeServableOptions {
   /** MetaGraph tag set (default `['serve']`). */
@@ -70,6 +70,8 @@ function feedsOf(spec: SignatureSpec, inputs: Readonly<Record<string, Tensor>>):
 class NativeServable implements ModelServable {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** The session's devices, as TensorFlow lists them after the load. */
+  readonly placement: ServablePlacement;
 
   constructor(
     readonly name: string,
@@ -78,7 +80,9 @@ class NativeServable implements ModelServable {
     readonly signatureDefMap: Readonly<Record<string, unknown>>,
     private readonly addon: NativeAddon,
     private readonly session: NativeSession,
-  ) {}
+  ) {
+    this.placement = { runtime: 'tensorflow', devices: addon.devices(session).map((d) => d.name) };
+  }
 
   /** The devices of the session (`CPU`, `GPU`, ...), as TensorFlow lists them. */
   get devices(): NativeDevice[] {
