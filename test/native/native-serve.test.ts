@@ -140,3 +140,19 @@ test('metrics say which runtime and device a version runs on: TensorFlow lists t
   assert.ok(devices.includes('tensorflow /job:localhost/replica:0/task:0/device:CPU:0'), devices.join('; '));
   assert.ok(devices.every((d) => d.startsWith('tensorflow /job:localhost/')), devices.join('; '));
 });
+
+test('native servable: output_filter picks and orders outputs; unknown and repeated aliases fail with upstream texts', async (t) => {
+  if (!addonOrSkip(t)) return;
+  const s = await loadNativeServable('dtype_int64', 1, join(zoo('dtype_int64'), '1'));
+  t.after(() => s.dispose());
+  const x = { dtype: 'DT_INT64', shape: [1, 3], data: BigInt64Array.from([5n, -2n, 7n]) } as const;
+  const all = await s.run('compare', { x });
+  assert.deepEqual(Object.keys(all), ['eq', 'gt', 'max']);
+  const some = await s.run('compare', { x }, { outputFilter: ['max', 'eq'] });
+  assert.deepEqual(Object.keys(some), ['max', 'eq']);
+  assert.deepEqual(some['max'], all['max']);
+  assert.deepEqual(some['eq'], all['eq']);
+  await assert.rejects(s.run('compare', { x }, { outputFilter: ['nope'] }), /nope/);
+  await assert.rejects(s.run('compare', { x }, { outputFilter: ['eq', 'eq'] }), /eq/);
+  await assert.rejects(s.run('compare', { x, z: x }), /z/);
+});
