@@ -16,7 +16,8 @@
 // Python time at the same threading. BENCH_NATIVE_THREADS=1 runs the session with 1 intra- and
 // 1 inter-op thread (TF's pools are per process: one threading mode per run), default 0 = TF's.
 // Method as in tf-cpu-timings.md: warm-up (>= 20 calls and >= 0.5 s), then timed calls for
-// ~1 s (at least 5, at most 3000); medians and p10-p90 over the timed calls.
+// ~1 s (at least 5, at most 3000); medians and p10-p90 over the timed calls. The native tfs
+// and bare calls are timed interleaved (measurePairAsync), so their ratio is not load drift.
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -111,6 +112,37 @@ async function measureAsync(fn) {
   return stats(times);
 }
 
+/**
+ * Two async calls timed interleaved (a, b, then b, a, ...), so both see the same machine load
+ * and neither always runs right after the other: on a shared machine, timing them one after the
+ * other lets load drift between the two phases skew their ratio by more than what is measured.
+ */
+async function measurePairAsync(a, b) {
+  const t0 = performance.now();
+  for (let warm = 0; warming(t0, warm); warm++) {
+    await a();
+    await b();
+  }
+  const ta = [];
+  const tb = [];
+  const t1 = performance.now();
+  const timed = async (fn, into) => {
+    const s = performance.now();
+    await fn();
+    into.push(performance.now() - s);
+  };
+  while (sampling(t1, ta)) {
+    if (ta.length % 2 === 0) {
+      await timed(a, ta);
+      await timed(b, tb);
+    } else {
+      await timed(b, tb);
+      await timed(a, ta);
+    }
+  }
+  return [stats(ta), stats(tb)];
+}
+
 /** The model's layers with bare tfjs ops and random weights of the same shapes. */
 function bareModel(spec) {
   const rnd = (shape) => tf.keep(tf.randomNormal(shape, 0, 0.05));
@@ -154,8 +186,10 @@ async function benchNative() {
     for (const batch of BATCHES) {
       const shape = [batch, ...spec.input];
       const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random());
-      const ours = await measureAsync(() => servable.run('serving_default', { [alias]: { dtype: 'DT_FLOAT', shape, data } }));
-      const base = await measureAsync(() => addon.run(session, [[sig.inputs[alias].name, 1, shape, data]], fetches, []));
+      const [ours, base] = await measurePairAsync(
+        () => servable.run('serving_default', { [alias]: { dtype: 'DT_FLOAT', shape, data } }),
+        () => addon.run(session, [[sig.inputs[alias].name, 1, shape, data]], fetches, []),
+      );
       const tfRef = (NATIVE_THREADS === 1 ? tfMs : tfDefaultMs)[name]?.[batch];
       rows.push({ model: name, batch, backend: label, ms: ours.median, p10: ours.p10, p90: ours.p90, n: ours.n, gflops: (2 * spec.macs * batch) / (ours.median * 1e6), bareMs: base.median, tfMs: tfRef });
       process.stderr.write(`${name} b=${batch} ${label}: ${ours.median.toFixed(3)} ms, bare ${base.median.toFixed(3)} ms (${ours.n} calls)\n`);

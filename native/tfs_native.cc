@@ -308,8 +308,39 @@ int ArrayKind(TF_DataType dtype, napi_typedarray_type* type) {
   }
 }
 
-// A TF_Tensor as { dtype, shape, data } (copied); on failure sets *error and returns null.
-napi_value FromTensor(napi_env env, TF_Tensor* t, std::string* error) {
+// Frees a TF_Tensor whose memory JavaScript held as an external ArrayBuffer (once it is collected).
+void FinalizeTensorData(napi_env, void*, void* hint) { TF_DeleteTensor(static_cast<TF_Tensor*>(hint)); }
+
+// The bytes of *tp as an ArrayBuffer. When TensorFlow's buffer has no other owner (not a
+// constant's or a variable's memory, not shared with another output: TF_TensorMaybeMove
+// succeeds), it is handed over without a copy: the ArrayBuffer is that (64-byte aligned)
+// buffer and owns the TF_Tensor, which it frees when collected; *tp is then null. Otherwise
+// (shared buffers, empty tensors, a Node that refuses external buffers) the bytes are copied
+// and *tp stays the caller's to delete.
+napi_value TensorBytes(napi_env env, TF_Tensor** tp) {
+  const size_t bytes = TF_TensorByteSize(*tp);
+  napi_value ab;
+  if (bytes > 0) {
+    TF_Tensor* sole = TF_TensorMaybeMove(*tp);  // on success *tp is deleted and sole replaces it
+    if (sole != nullptr) {
+      *tp = sole;
+      if (napi_create_external_arraybuffer(env, TF_TensorData(sole), bytes, FinalizeTensorData, sole, &ab) == napi_ok) {
+        *tp = nullptr;
+        return ab;
+      }
+    }
+  }
+  void* dst = nullptr;
+  napi_create_arraybuffer(env, bytes, &dst, &ab);
+  if (bytes > 0) std::memcpy(dst, TF_TensorData(*tp), bytes);
+  return ab;
+}
+
+// *tp as { dtype, shape, data }; on failure sets *error and returns null. Strings are copied
+// (one Uint8Array each); numeric data may be TensorFlow's buffer itself (TensorBytes), in which
+// case *tp is set to null: the tensor then belongs to JavaScript.
+napi_value FromTensor(napi_env env, TF_Tensor** tp, std::string* error) {
+  TF_Tensor* t = *tp;
   const TF_DataType dtype = TF_TensorType(t);
   const int rank = TF_NumDims(t);
   std::vector<int64_t> dims(rank);
@@ -342,11 +373,7 @@ napi_value FromTensor(napi_env env, TF_Tensor* t, std::string* error) {
       *error = "TensorFlow returned a tensor of dtype " + std::to_string(dtype) + ", which has no value representation";
       return nullptr;
     }
-    const size_t bytes = TF_TensorByteSize(t);
-    void* dst = nullptr;
-    napi_value ab;
-    napi_create_arraybuffer(env, bytes, &dst, &ab);
-    if (bytes > 0) std::memcpy(dst, TF_TensorData(t), bytes);
+    napi_value ab = TensorBytes(env, tp);
     napi_create_typedarray(env, type, static_cast<size_t>(n) * per, ab, 0, &data);
   }
   napi_create_int32(env, dtype, &dtype_v);
@@ -403,7 +430,8 @@ void RunComplete(napi_env env, napi_status, void* data) {
     std::string error;
     bool ok = true;
     for (size_t i = 0; i < w->results.size() && ok; ++i) {
-      napi_value v = w->results[i] ? FromTensor(env, w->results[i], &error) : nullptr;
+      // FromTensor may hand the tensor to JavaScript (results[i] becomes null) or replace it.
+      napi_value v = w->results[i] ? FromTensor(env, &w->results[i], &error) : nullptr;
       if (v == nullptr) {
         ok = false;
         if (error.empty()) error = "TensorFlow returned no tensor for a fetch";

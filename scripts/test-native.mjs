@@ -7,7 +7,7 @@
 // With no TensorFlow on the machine it says so and exits 0 (CI has none).
 //
 //   npm run test:native                   (builds tfs first)
-//   node scripts/test-native.mjs [--python PY] [--no-build] [name-substring ...]
+//   node scripts/test-native.mjs [--python PY] [--no-build] [--require] [name-substring ...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,9 @@ const take = (flag) => {
 };
 const python = take('--python');
 const noBuild = args.includes('--no-build');
-const rest = args.filter((a) => a !== '--no-build');
+// --require (scripts/ci-native.sh, once it installed a wheel): no TensorFlow is a failure, not a skip.
+const required = args.includes('--require');
+const rest = args.filter((a) => a !== '--no-build' && a !== '--require');
 
 const { nativeDir } = await import(join(root, 'dist/src/native/addon.js'));
 const { buildAddon, findTensorflow } = await import(join(root, 'dist/src/native/install.js'));
@@ -42,8 +44,8 @@ if (!noBuild) {
   }
   if (!tf && process.env.LIBTENSORFLOW_DIR) tf = findTensorflow({});
   if (!tf) {
-    console.log(`test:native: SKIPPED, no TensorFlow found to build the native addon against (${why.join('; ')})`);
-    process.exit(0);
+    console.log(`test:native: ${required ? 'FAILED' : 'SKIPPED'}, no TensorFlow found to build the native addon against (${why.join('; ')})`);
+    process.exit(required ? 1 : 0);
   }
   const t0 = performance.now();
   const info = buildAddon({ tf, outDir: dir });
@@ -76,18 +78,32 @@ console.log(
 );
 if (rest.length > 0) process.exit(bad.length > 0 ? 1 : 0);
 
-// Tensors are released after each call: 10,000 calls of a model with string, int64 and bool
-// outputs must not grow the process.
+// Tensors are released after each call: 10,000 calls of a model with string outputs (copied)
+// and of an int64 identity (outputs handed over as TensorFlow's buffers, which the caller then
+// overwrites: the next call must not see it) must not grow the process.
 const leak = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
   const { loadNativeServable } = await import(${JSON.stringify(join(root, 'dist/src/servables/native-servable.js'))});
   const s = await loadNativeServable('m', 1, ${JSON.stringify(join(root, 'fixtures', 'zoo', 'models', 'dtype_string_bytes', '1'))});
+  const n = await loadNativeServable('n', 1, ${JSON.stringify(join(root, 'fixtures', 'zoo', 'models', 'dtype_int64', '1'))});
   const x = { dtype: 'DT_STRING', shape: [64, 2], data: Array.from({ length: 128 }, (_, i) => new Uint8Array(200).fill(i)) };
-  const round = async (n) => { for (let i = 0; i < n; i++) await s.run('concat', { x }); global.gc(); return process.memoryUsage().rss; };
+  const y = { dtype: 'DT_INT64', shape: [64, 256], data: new BigInt64Array(64 * 256).fill(-3n) };
+  const round = async (k) => {
+    for (let i = 0; i < k; i++) {
+      await s.run('concat', { x });
+      // numeric outputs are TensorFlow's own buffers, freed when their ArrayBuffer is collected
+      const o = await n.run('identity', { x: y });
+      if (o.y.data[0] !== -3n) throw new Error('identity returned ' + o.y.data[0]);
+      o.y.data.fill(5n);
+    }
+    global.gc();
+    return process.memoryUsage().rss;
+  };
   await round(2000);
   const before = await round(2000);
   const after = await round(10000);
   console.log(JSON.stringify({ before, after }));
   await s.dispose();
+  await n.dispose();
 `], { encoding: 'utf8', env });
 const m = /\{"before".*\}/.exec(leak.stdout ?? '');
 if (!m) {
@@ -96,6 +112,6 @@ if (!m) {
 }
 const { before, after } = JSON.parse(m[0]);
 const grewMb = (after - before) / 2 ** 20;
-// 10,000 calls move ~0.8 GB of tensors through the addon; a per-call leak of them would show as hundreds of MiB.
-console.log(`test:native: 10,000 more calls (concat, 64x2 strings of 200 bytes) changed RSS by ${grewMb.toFixed(1)} MiB (${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB)`);
+// 10,000 calls move ~0.8 GB of strings and ~2.6 GB of int64s through the addon; a per-call leak of them would show as hundreds of MiB.
+console.log(`test:native: 10,000 more calls (concat, 64x2 strings of 200 bytes; int64 identity, 64x256) changed RSS by ${grewMb.toFixed(1)} MiB (${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB)`);
 process.exit(bad.length > 0 || grewMb > 64 ? 1 : 0);

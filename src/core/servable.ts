@@ -26,6 +26,17 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The runtime a version runs in (`embedded`: tfs's tfjs runtime; `tensorflow`: a TensorFlow
+ * session through the native addon) and its devices: the tfjs backend (`wasm`, `cpu`,
+ * `tensorflow`), or the devices TensorFlow lists for the session
+ * (`/job:localhost/replica:0/task:0/device:CPU:0`, `...device:GPU:0`).
+ */
+export interface ServablePlacement {
+  readonly runtime: 'embedded' | 'tensorflow';
+  readonly devices: readonly string[];
+}
+
 export interface ModelServable {
   readonly name: string;
   readonly version: number;
@@ -43,6 +54,11 @@ export interface ModelServable {
    * are served.
    */
   readonly unservedSignatures?: ReadonlyMap<string, UnservedSignature> | undefined;
+  /**
+   * Where this version runs (the `tfs_runtime_device` gauge and the load log line). Absent
+   * for loaders that do not say (a caller's own loader).
+   */
+  readonly placement?: ServablePlacement | undefined;
   /**
    * Run one signature. `inputs` are keyed by input alias and must already be checked for
    * presence (the predict layer does that with upstream's texts); the runtime checks dtype

@@ -132,6 +132,12 @@ export interface TfsMetrics {
   /** A loaded version has `assets.extra/mlmd_uuid` (`mlmd_map`, a string gauge: printed as 0, as upstream). */
   recordMlmd(modelName: string, version: number): void;
   /**
+   * The runtime and devices a loaded version runs on (`tfs_runtime_device`, 1 per device);
+   * removed when the version reaches END ({@link attachCore}) or by {@link forgetPlacement}.
+   */
+  recordPlacement(modelName: string, version: number, placement: { readonly runtime: string; readonly devices: readonly string[] }): void;
+  forgetPlacement(modelName: string, version: number): void;
+  /**
    * A config file was re-read while serving (`tfs_config_reload_count{kind,source,status}`):
    * `kind` is `model` (model config) or `batching` (batching parameters); status `OK` or the
    * failure's code name. Model config reloads are counted by {@link attachCore}.
@@ -198,6 +204,11 @@ function createInstruments(registry: Registry, aliases: boolean) {
 
     // --- tfs's own ---
     queued: gauge(TFS.batchingQueuedRequests, 'Requests waiting in batching queues.', ['model_name']),
+    runtimeDevice: gauge(
+      TFS.runtimeDevice,
+      'Devices each loaded model version runs on: runtime embedded (device = tfjs backend) or tensorflow (device = TensorFlow device name).',
+      ['model_name', 'version', 'runtime', 'device'],
+    ),
     servableState: gauge(TFS.servableState, 'Current state of each model version (1 for the state it is in).', ['model_name', 'version', 'state']),
     configReloads: counter(TFS.configReloadCount, 'Config reloads by kind (model, batching), source and status.', ['kind', 'source', 'status']),
     runtimeTensors: new Gauge({
@@ -245,6 +256,7 @@ function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetr
     for (const s of ['START', 'LOADING', 'AVAILABLE', 'UNLOADING']) m.servableState.remove({ ...labels, state: s });
     if (e.state === 'END' || e.state === 'UNKNOWN') {
       m.aliasLoadSeconds?.remove(labels);
+      metrics.forgetPlacement(e.name, e.version);
       return;
     }
     m.servableState.set({ ...labels, state: e.state }, 1);
@@ -380,6 +392,8 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const m = createInstruments(registry, opts.promqlAliases ?? true);
   const cells = new RequestCells(m, runtimeLabel);
+  /** The tfs_runtime_device label sets of each version (`name\0version`), to remove on unload. */
+  const placed = new Map<string, { model_name: string; version: string; runtime: string; device: string }[]>();
   const metrics: TfsMetrics = {
     registry,
     recordRequest: (r) => cells.recordRequest(r),
@@ -407,6 +421,17 @@ export function createMetrics(registry: Registry, opts: TfsMetricsOptions = {}):
     },
     recordMlmd(modelName, version) {
       m.mlmdMap.set({ model_name: modelName, version: String(version) }, 0);
+    },
+    recordPlacement(modelName, version, placement) {
+      metrics.forgetPlacement(modelName, version);
+      const sets = [...new Set(placement.devices)].map((device) => ({ model_name: modelName, version: String(version), runtime: placement.runtime, device }));
+      for (const labels of sets) m.runtimeDevice.set(labels, 1);
+      placed.set(`${modelName}\0${version}`, sets);
+    },
+    forgetPlacement(modelName, version) {
+      const key = `${modelName}\0${version}`;
+      for (const labels of placed.get(key) ?? []) m.runtimeDevice.remove(labels);
+      placed.delete(key);
     },
     batching: batchingObserverOf(m),
     attachCore: (core) => attachCoreEvents(core, m, metrics, cells),

@@ -104,4 +104,6 @@ export const TFS = {
   runtimeTensors: 'tfs_runtime_tensors',
   /** Bytes held by live runtime tensors (tfjs `tf.memory().numBytes`, main thread). */
   runtimeTensorBytes: 'tfs_runtime_tensor_bytes',
+  /** 1 for each device a loaded version runs on, by model, version, runtime and device. */
+  runtimeDevice: 'tfs_runtime_device',
 } as const;

@@ -18,7 +18,7 @@ import { readSavedModel } from '../savedmodel/saved-model.js';
 import { dtypeInfo, mustDtype } from '../tensor/dtypes.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { ModelServable, RunOptions, SignatureSpec } from '../core/servable.js';
+import type { ModelServable, RunOptions, ServablePlacement, SignatureSpec } from '../core/servable.js';
 
 export interface NativeServableOptions {
   /** MetaGraph tag set (default `['serve']`). */
@@ -38,28 +38,62 @@ function tfError(e: unknown): TfsError {
   return Errors.internal(e instanceof Error ? e.message : String(e), e);
 }
 
+/** What to fetch for a set of output aliases: the distinct tensors, and where each alias's answer is. */
+interface FetchPlan {
+  readonly aliases: readonly string[];
+  readonly fetches: readonly string[];
+  /** fetches index of aliases[i]. */
+  readonly index: readonly number[];
+}
+
+function fetchPlan(spec: SignatureSpec, aliases: readonly string[]): FetchPlan {
+  const fetches: string[] = [];
+  const index = aliases.map((a) => {
+    const name = spec.outputs[a]!.name;
+    const i = fetches.indexOf(name);
+    return i >= 0 ? i : fetches.push(name) - 1;
+  });
+  return { aliases, fetches, index };
+}
+
+/**
+ * A signature's call plan, built once at load: the input aliases with their tensor names, and
+ * the fetch plan of a call that asks for every output (the common case), so a call does no
+ * per-call key listing, set building or name lookup beyond its own inputs.
+ */
+interface SignaturePlan {
+  readonly spec: SignatureSpec;
+  readonly inputs: readonly (readonly [alias: string, tensorName: string])[];
+  readonly all: FetchPlan;
+}
+
+function signaturePlan(spec: SignatureSpec): SignaturePlan {
+  return { spec, inputs: Object.entries(spec.inputs).map(([a, info]) => [a, info.name] as const), all: fetchPlan(spec, Object.keys(spec.outputs)) };
+}
+
 /** The output aliases to return (checked as upstream does) and the distinct tensors to fetch. */
-function selectOutputs(spec: SignatureSpec, options: RunOptions): { aliases: string[]; fetches: string[] } {
-  const filtered = options.outputFilter !== undefined && options.outputFilter.length > 0;
-  const aliases = filtered ? [...options.outputFilter] : Object.keys(spec.outputs);
+function selectOutputs(plan: SignaturePlan, options: RunOptions): FetchPlan {
+  if (options.outputFilter === undefined || options.outputFilter.length === 0) return plan.all;
+  const { spec } = plan;
   const seen = new Set<string>();
-  for (const a of aliases) {
+  for (const a of options.outputFilter) {
     if (!(a in spec.outputs)) throw Errors.outputAliasNotFound(a, Object.keys(spec.outputs));
     if (seen.has(a)) throw Errors.duplicateOutputAlias(a);
     seen.add(a);
   }
-  return { aliases, fetches: [...new Set(aliases.map((a) => spec.outputs[a]!.name))] };
+  return fetchPlan(spec, options.outputFilter);
 }
 
 /** The feeds of a call (missing and unknown aliases with upstream's texts; dtypes TF checks itself). */
-function feedsOf(spec: SignatureSpec, inputs: Readonly<Record<string, Tensor>>): NativeFeed[] {
+function feedsOf(plan: SignaturePlan, inputs: Readonly<Record<string, Tensor>>): NativeFeed[] {
+  const { spec } = plan;
   const feeds: NativeFeed[] = [];
-  for (const [alias, info] of Object.entries(spec.inputs)) {
+  for (const [alias, tensorName] of plan.inputs) {
     const t = inputs[alias] ?? spec.defaults[alias];
-    if (!t) throw Errors.inputAliasNotFound(alias, info.name, Object.keys(inputs), Object.keys(spec.defaults));
+    if (!t) throw Errors.inputAliasNotFound(alias, tensorName, Object.keys(inputs), Object.keys(spec.defaults));
     const dt = mustDtype(t.dtype);
     if (dt.storage === 'none') throw Errors.runtimeDtypeUnsupported(`input ${alias}`, dt.short);
-    feeds.push([info.name, dt.enum, t.shape, t.data]);
+    feeds.push([tensorName, dt.enum, t.shape, t.data]);
   }
   for (const k of Object.keys(inputs)) {
     if (!(k in spec.inputs)) throw Errors.invalidInputName(Object.keys(inputs), [k]);
@@ -69,7 +103,10 @@ function feedsOf(spec: SignatureSpec, inputs: Readonly<Record<string, Tensor>>):
 
 class NativeServable implements ModelServable {
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly plans = new Map<string, SignaturePlan>();
   private closed = false;
+  /** The session's devices, as TensorFlow lists them after the load. */
+  readonly placement: ServablePlacement;
 
   constructor(
     readonly name: string,
@@ -78,7 +115,10 @@ class NativeServable implements ModelServable {
     readonly signatureDefMap: Readonly<Record<string, unknown>>,
     private readonly addon: NativeAddon,
     private readonly session: NativeSession,
-  ) {}
+  ) {
+    this.placement = { runtime: 'tensorflow', devices: addon.devices(session).map((d) => d.name) };
+    for (const [key, spec] of signatures) this.plans.set(key, signaturePlan(spec));
+  }
 
   /** The devices of the session (`CPU`, `GPU`, ...), as TensorFlow lists them. */
   get devices(): NativeDevice[] {
@@ -87,11 +127,11 @@ class NativeServable implements ModelServable {
 
   async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.closed) throw Errors.modelUnloaded(this.name);
-    const spec = this.signatures.get(signatureKey);
-    if (!spec) throw Errors.predictSignatureNotFound(signatureKey);
+    const plan = this.plans.get(signatureKey);
+    if (!plan) throw Errors.predictSignatureNotFound(signatureKey);
     if (options.signal?.aborted) throw abortError(options.signal);
-    const { aliases, fetches } = selectOutputs(spec, options);
-    const feeds = feedsOf(spec, inputs);
+    const { aliases, fetches, index } = selectOutputs(plan, options);
+    const feeds = feedsOf(plan, inputs);
     const pending = this.addon.run(this.session, feeds, fetches, []);
     this.inFlight.add(pending);
     let results;
@@ -105,8 +145,9 @@ class NativeServable implements ModelServable {
     // TensorFlow cannot be interrupted mid-run; a caller that gave up gets its abort.
     if (options.signal?.aborted) throw abortError(options.signal);
     const out: Record<string, Tensor> = {};
-    for (const alias of aliases) {
-      const r = results[fetches.indexOf(spec.outputs[alias]!.name)]!;
+    for (let i = 0; i < aliases.length; i++) {
+      const alias = aliases[i]!;
+      const r = results[index[i]!]!;
       const dt = dtypeInfo(r.dtype);
       if (!dt) throw Errors.internal(`TensorFlow returned output ${alias} with unknown dtype ${r.dtype}`);
       out[alias] = { dtype: dt.name, shape: r.shape, data: r.data };

@@ -17,7 +17,7 @@ import { ModelRuntime } from '../runtime/model-runtime.js';
 import { freezeSourceOf } from '../runtime/source.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { ModelServable, RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
+import type { ModelServable, RunOptions, ServablePlacement, SignatureSpec, UnservedSignature } from '../core/servable.js';
 
 export interface SavedModelServableOptions {
   /** MetaGraph tag set (default `['serve']`). */
@@ -50,6 +50,10 @@ class SavedModelServable implements ModelServable {
 
   get backend(): ConcreteBackend {
     return this.runtime.backend;
+  }
+
+  get placement(): ServablePlacement {
+    return { runtime: 'embedded', devices: [this.runtime.backend] };
   }
 
   async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {

@@ -98,6 +98,12 @@ function servingLoader(base: BaseLoader, batcher: Batcher | undefined, perModel:
       }
     }
     let servable: ModelServable = await base.load(name, version, dir, signal);
+    const placement = servable.placement;
+    if (placement) {
+      metrics.recordPlacement(name, version, placement);
+      const what = placement.runtime === 'tensorflow' ? 'TensorFlow runtime' : 'embedded runtime';
+      logger.info({ model: name, version, runtime: placement.runtime, devices: placement.devices }, `Model ${name} version ${version} runs in the ${what} on ${placement.devices.join(', ')}`);
+    }
     if (batcher && batching) {
       servable = batcher.wrap(servable, {
         ...batching,

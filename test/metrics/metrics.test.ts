@@ -226,10 +226,20 @@ test('attachCore turns lifecycle events into load, warmup, state and reload metr
   const rl = family(families, 'tfs_config_reload_count');
   assert.equal(value(rl, 'tfs_config_reload_count', { kind: 'model', source: 'file', status: 'INVALID_ARGUMENT' }), 1);
   assert.equal(value(rl, 'tfs_config_reload_count', { kind: 'model', source: 'api', status: 'OK' }), 1);
-  // unload removes the version's state and load-time series
+  // the devices a version runs on, one series each (duplicates once)
+  m.recordPlacement('half', 123, { runtime: 'tensorflow', devices: ['/job:localhost/replica:0/task:0/device:CPU:0', '/job:localhost/replica:0/task:0/device:GPU:0', '/job:localhost/replica:0/task:0/device:GPU:0'] });
+  m.recordPlacement('other', 1, { runtime: 'embedded', devices: ['wasm'] });
+  ({ families } = await page(registry));
+  const dev = family(families, 'tfs_runtime_device');
+  assert.equal(dev.type, 'gauge');
+  assert.equal(dev.samples.length, 3);
+  assert.equal(value(dev, 'tfs_runtime_device', { model_name: 'half', version: '123', runtime: 'tensorflow', device: '/job:localhost/replica:0/task:0/device:GPU:0' }), 1);
+  assert.equal(value(dev, 'tfs_runtime_device', { model_name: 'other', version: '1', runtime: 'embedded', device: 'wasm' }), 1);
+  // unload removes the version's state, load-time and device series
   events.emit('servableState', { name: 'half', version: 123, state: 'END' });
   ({ families } = await page(registry));
   assert.equal(family(families, 'tfs_servable_state').samples.length, 0);
+  assert.deepEqual(family(families, 'tfs_runtime_device').samples.map((x) => x.labels['model_name']), ['other']);
   assert.equal(family(families, 'tensorflow_serving_model_load_latency_seconds').samples.length, 0);
   detach();
   assert.equal(events.listenerCount('load'), 0);

@@ -119,3 +119,40 @@ test('native servable: concurrent runs off the event loop, each answer its own; 
   await disposed;
   await assert.rejects(s.run('identity', {}), /has been unloaded/);
 });
+
+/** The tfs_runtime_device series of a running server, as `runtime device` strings. */
+async function devicesOf(s: RunningServer, model: string): Promise<string[]> {
+  const m = await s.metrics.registry.getSingleMetric('tfs_runtime_device')!.get();
+  return m.values.filter((v) => v.labels['model_name'] === model && v.value === 1).map((v) => `${String(v.labels['runtime'])} ${String(v.labels['device'])}`);
+}
+
+test('metrics say which runtime and device a version runs on: embedded (tfjs backend), no addon needed', async (t) => {
+  const values = parseServeFlags(['--host=127.0.0.1', '--port=0', '--rest_api_port=0', '--model_name=dtype_int64', `--model_base_path=${zoo('dtype_int64')}`], {}).values;
+  const s = await startServer({ flags: values, logger: pino({ level: 'silent' }) });
+  t.after(() => s.shutdown(0));
+  assert.deepEqual(await devicesOf(s, 'dtype_int64'), ['embedded wasm']);
+});
+
+test('metrics say which runtime and device a version runs on: TensorFlow lists the session devices', async (t) => {
+  if (!addonOrSkip(t)) return;
+  const s = await serve(t, 'dtype_int64');
+  const devices = await devicesOf(s, 'dtype_int64');
+  assert.ok(devices.includes('tensorflow /job:localhost/replica:0/task:0/device:CPU:0'), devices.join('; '));
+  assert.ok(devices.every((d) => d.startsWith('tensorflow /job:localhost/')), devices.join('; '));
+});
+
+test('native servable: output_filter picks and orders outputs; unknown and repeated aliases fail with upstream texts', async (t) => {
+  if (!addonOrSkip(t)) return;
+  const s = await loadNativeServable('dtype_int64', 1, join(zoo('dtype_int64'), '1'));
+  t.after(() => s.dispose());
+  const x = { dtype: 'DT_INT64', shape: [1, 3], data: BigInt64Array.from([5n, -2n, 7n]) } as const;
+  const all = await s.run('compare', { x });
+  assert.deepEqual(Object.keys(all), ['eq', 'gt', 'max']);
+  const some = await s.run('compare', { x }, { outputFilter: ['max', 'eq'] });
+  assert.deepEqual(Object.keys(some), ['max', 'eq']);
+  assert.deepEqual(some['max'], all['max']);
+  assert.deepEqual(some['eq'], all['eq']);
+  await assert.rejects(s.run('compare', { x }, { outputFilter: ['nope'] }), /nope/);
+  await assert.rejects(s.run('compare', { x }, { outputFilter: ['eq', 'eq'] }), /eq/);
+  await assert.rejects(s.run('compare', { x, z: x }), /z/);
+});
