@@ -21,26 +21,75 @@ type Step = (args: readonly tf.Tensor[]) => tf.Tensor;
 
 const ACTIVATIONS = new Set(['relu', 'relu6', 'sigmoid', 'elu']);
 
+/**
+ * The engine's kernel call, as tfjs-core's op functions end in. The op functions first check
+ * and convert their arguments (tensor or not, matching dtypes) inside an op scope: for the
+ * arguments the fast steps accept (tensors of one numeric dtype) those checks pass and change
+ * nothing, so calling the kernel straight is the same computation without the per-op scope
+ * and checks. Anything else goes through the op function, for its conversions and errors.
+ */
+const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap): tf.Tensor =>
+  tf.engine().runKernel(name, inputs, attrs ?? {}) as tf.Tensor;
+
+const numeric = (t: tf.Tensor): boolean => t.dtype !== 'string';
+
+/** A binary elementwise step: the kernel when both sides share a numeric dtype, else `op`. */
+function binary(kernel: string, op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Step {
+  return ([a, b]) => (a!.dtype === b!.dtype && numeric(a!) ? runKernel(kernel, { a: a!, b: b! }) : op(a!, b!));
+}
+
+/** A unary step: the kernel when `accepts(x)`, else `op`. */
+function unary(kernel: string, op: (x: tf.Tensor) => tf.Tensor, accepts: (x: tf.Tensor) => boolean): Step {
+  return ([x]) => (accepts(x!) ? runKernel(kernel, { x: x! }) : op(x!));
+}
+
+const isFloat32 = (t: tf.Tensor): boolean => t.dtype === 'float32';
+
+/**
+ * tf.fused.matMul for rank-2 `a` and `b` and a rank-1 bias of the output's width, all of one
+ * dtype: the same _FusedMatMul kernel call on the same 3-D views, without the gradient
+ * wrapper (customGrad) and argument checks around it. Other shapes go through tf.fused.matMul.
+ */
+function fusedMatMulStep(ta: boolean, tb: boolean, act: tf.fused.Activation | undefined): Step {
+  const attrs = { transposeA: ta, transposeB: tb, activation: act ?? 'linear', leakyreluAlpha: 0.2 };
+  return ([a, b, bias]) => {
+    const [ar, ac] = a!.shape;
+    const [br, bc] = b!.shape;
+    const fast =
+      a!.rank === 2 && b!.rank === 2 && bias!.rank === 1 && a!.dtype === b!.dtype && b!.dtype === bias!.dtype && numeric(a!);
+    const inner = ta ? ar : ac;
+    const outer = ta ? ac : ar;
+    const width = tb ? br : bc;
+    if (!fast || inner !== (tb ? bc : br) || bias!.shape[0] !== width) {
+      return tf.fused.matMul({ a: a!, b: b!, transposeA: ta, transposeB: tb, bias: bias!, ...(act ? { activation: act } : {}) });
+    }
+    const a3 = runKernel('Reshape', { x: a! }, { shape: [1, ar!, ac!] });
+    const b3 = runKernel('Reshape', { x: b! }, { shape: [1, br!, bc!] });
+    const res = runKernel('_FusedMatMul', { a: a3, b: b3, bias: bias! }, attrs);
+    return runKernel('Reshape', { x: res }, { shape: [outer!, width!] });
+  };
+}
+
 /** The step for `node`, as tfjs-converter's op mapping executes it; undefined when not covered. */
 function stepOf(node: NodeJson): Step | undefined {
   const flag = (k: string): boolean => node.attr[k]?.b === true;
   switch (node.op) {
     case 'Identity':
-      return ([x]) => tf.clone(x!);
+      return unary('Identity', (x) => tf.clone(x), () => true);
     case 'Add':
     case 'AddV2':
     case 'BiasAdd':
-      return ([a, b]) => tf.add(a!, b!);
+      return binary('Add', (a, b) => tf.add(a, b));
     case 'Sub':
-      return ([a, b]) => tf.sub(a!, b!);
+      return binary('Sub', (a, b) => tf.sub(a, b));
     case 'Mul':
-      return ([a, b]) => tf.mul(a!, b!);
+      return binary('Multiply', (a, b) => tf.mul(a, b));
     case 'Relu':
-      return ([x]) => tf.relu(x!);
+      return unary('Relu', (x) => tf.relu(x), numeric);
     case 'Sigmoid':
-      return ([x]) => tf.sigmoid(x!);
+      return unary('Sigmoid', (x) => tf.sigmoid(x), isFloat32);
     case 'Tanh':
-      return ([x]) => tf.tanh(x!);
+      return unary('Tanh', (x) => tf.tanh(x), isFloat32);
     case 'MatMul': {
       const ta = flag('transpose_a');
       const tb = flag('transpose_b');
@@ -52,11 +101,7 @@ function stepOf(node: NodeJson): Step | undefined {
       const [extra, activation] = ops;
       if (ops.length > 2 || extra !== 'biasadd' || node.attr['num_args']?.i !== 1 || node.input.length !== 3) return undefined;
       if (activation !== undefined && !ACTIVATIONS.has(activation)) return undefined;
-      const ta = flag('transpose_a');
-      const tb = flag('transpose_b');
-      const act = activation as tf.fused.Activation | undefined;
-      return ([a, b, bias]) =>
-        tf.fused.matMul({ a: a!, b: b!, transposeA: ta, transposeB: tb, bias: bias!, ...(act ? { activation: act } : {}) });
+      return fusedMatMulStep(flag('transpose_a'), flag('transpose_b'), activation as tf.fused.Activation | undefined);
     }
     default:
       return undefined;
