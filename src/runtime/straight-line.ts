@@ -207,7 +207,8 @@ interface EngineState {
  * the engine (tf.tidy, tracked tensors, op functions where needed) when that cannot run it.
  */
 function program(c: Compiled): StraightLineProgram {
-  const kernels = new Map<string, tf.KernelFunc>();
+  // The active backend's kernel functions by kernel name (refilled when the backend changes).
+  const kernels = { backend: '', byName: new Map<string, tf.KernelFunc>() };
   const engineCall: KernelCall = (name, inputs, attrs) => tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs) as tf.Tensor;
   const viaEngine = (inputs: readonly tf.Tensor[]): tf.Tensor[] =>
     tf.tidy(() => {
@@ -242,18 +243,21 @@ function runBare(
   inputs: readonly tf.Tensor[],
   engine: ReturnType<typeof tf.engine>,
   backendName: string,
-  kernels: Map<string, tf.KernelFunc>,
+  kernels: { backend: string; byName: Map<string, tf.KernelFunc> },
 ): tf.Tensor[] | undefined {
   const backend = engine.backend;
+  if (kernels.backend !== backendName) {
+    kernels.backend = backendName;
+    kernels.byName.clear();
+  }
   const made: tf.TensorInfo[] = [];
   const call: KernelCall = (name, kin, attrs) => {
-    const key = `${backendName}/${name}`;
-    let fn = kernels.get(key);
+    let fn = kernels.byName.get(name);
     if (!fn) {
       const k = tf.getKernel(name, backendName);
       if (!k) throw NEEDS_OPS;
       fn = k.kernelFunc;
-      kernels.set(key, fn);
+      kernels.byName.set(name, fn);
     }
     const out = fn({ inputs: kin, attrs, backend }) as tf.TensorInfo | tf.TensorInfo[];
     if (Array.isArray(out)) {
