@@ -36,11 +36,30 @@ for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
           const data = Float32Array.from({ length: batch * c.row }, (_, i) => Math.sin(i * 0.37) * 3);
           const inputs = { [c.input]: { dtype: 'DT_FLOAT' as const, shape: [batch, c.row], data } };
           const before = tf.memory().numTensors;
-          const fast = await s.run('serving_default', inputs);
+          // The straight-line path frees its intermediates on the backend itself: count its buffers too.
+          const buffersBefore = tf.engine().backend.numDataIds();
+          const bytesBefore = tf.memory().numBytes;
+          // The straight-line run calls the backend's kernels itself, never the engine's runKernel.
+          const engine = tf.engine();
+          const runKernel = engine.runKernel;
+          let engineCalls = 0;
+          engine.runKernel = ((...args: Parameters<typeof runKernel>) => {
+            engineCalls++;
+            return runKernel.apply(engine, args);
+          }) as typeof runKernel;
+          let fast;
+          try {
+            fast = await s.run('serving_default', inputs);
+          } finally {
+            engine.runKernel = runKernel;
+          }
+          assert.equal(engineCalls, 0, `${c.dir}: the straight-line run went through the engine`);
           const slow = await s.run('serving_default', inputs, { outputFilter: [c.output] });
           assert.deepEqual(fast[c.output]!.shape, [batch, 1]);
           assert.ok(bytes(fast[c.output]!).equals(bytes(slow[c.output]!)), `${c.dir} batch ${batch}: fast and executor paths differ`);
           assert.equal(tf.memory().numTensors, before, 'no tensor leaks on either path');
+          assert.equal(tf.engine().backend.numDataIds(), buffersBefore, 'no backend buffer leaks on either path');
+          assert.equal(tf.memory().numBytes, bytesBefore, 'tracked bytes back where they were');
         }
       } finally {
         s.dispose();

@@ -202,6 +202,9 @@ export async function listenRest(app: FastifyInstance<Server, IncomingMessage, S
   return typeof addr === 'object' && addr ? addr.port : port;
 }
 
+/** Anything but printable ASCII: only a URL with bytes past ASCII reads differently as UTF-8 than as Node's latin1 view (control bytes take the same, unchanged round trip). */
+const NON_ASCII_RE = /[^ -~\t\r\n]/;
+
 const passThrough = (payload: unknown): string => payload as string;
 
 function notFoundHtml(reply: FastifyReply): FastifyReply {
@@ -313,7 +316,7 @@ async function handleRest(
   const served: Served = {};
   try {
     // Messages print the path as received (bytes, not Node's latin1 view of them).
-    route = parseRestPath(method, Buffer.from(url, 'latin1').toString('utf8'));
+    route = parseRestPath(method, NON_ASCII_RE.test(url) ? Buffer.from(url, 'latin1').toString('utf8') : url);
     served.kind = route.kind;
     if (route.version !== undefined) served.version = route.version;
     const body = await runRoute(opts, request, deadlines, decoder, route, served);
