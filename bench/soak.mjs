@@ -5,6 +5,7 @@
 //
 //   npm run soak -- [--seconds 180] [--concurrency 8] [--reload-seconds 3]
 //                   [--max-rss-growth 0.2] [--max-tensor-growth 0] [--json]
+//                   [--node-option --heap-growing-percent=30]   (one node/V8 flag for the server)
 //
 // The server (bin/run.js serve, a child process) serves half_plus_two and my_model, with
 // the config file polled every second. Every --reload-seconds the script rewrites it,
@@ -35,6 +36,7 @@ const reloadSeconds = Number(option(args, 'reload-seconds', '3'));
 const maxRssGrowth = Number(option(args, 'max-rss-growth', '0.2'));
 const maxTensorGrowth = Number(option(args, 'max-tensor-growth', '0'));
 const json = args.includes('--json');
+const nodeOption = option(args, 'node-option', undefined);
 const warmupMs = Math.max(30_000, seconds * 100);
 // The memory windows at both ends of the measured part (see the header).
 const windowMs = Math.min(Math.max(15_000, seconds * 100), Math.max(1_000, (seconds * 1000 - warmupMs) / 2));
@@ -58,7 +60,7 @@ writeConfig('A');
 writeFileSync(join(dir, 'monitoring.config'), 'prometheus_config { enable: true path: "/metrics" }\n');
 
 function startServe() {
-  const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'serve', '--port=0', '--rest_api_port=0', '--host=127.0.0.1',
+  const child = spawn(process.execPath, [...(nodeOption ? [nodeOption] : []), join(root, 'bin', 'run.js'), 'serve', '--port=0', '--rest_api_port=0', '--host=127.0.0.1',
     `--model_config_file=${configFile}`, '--model_config_file_poll_wait_seconds=1',
     `--monitoring_config_file=${join(dir, 'monitoring.config')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
