@@ -16,10 +16,11 @@
 //
 // Memory is sampled every second from the end of the warm-up on, and RSS growth compares
 // the *lowest* RSS in the first window (10% of the run, at least 15 s) with the lowest in the
-// last one. Single readings are not comparable: the JS heap is a sawtooth (each model load
-// promotes the loaded version's objects to the old generation; once the version unloads they
-// are garbage until the next major GC, 20-70 MiB later), so two single readings differ by
-// wherever each one fell on the tooth. A real leak raises the floor; the sawtooth does not.
+// last one. Single readings are not comparable: with reloads the JS heap is a sawtooth
+// (old-generation garbage of 20-70 MiB between major GCs; flat without reloads), so two
+// single readings differ by wherever each one fell on the tooth. Retained JS shows as a
+// rising heap floor. RSS follows V8's committed heap (nodejs_heap_size_total_bytes), which
+// V8 sizes from its own GC heuristics, so the RSS floor can rise while the heap floor is flat.
 // Exit 1 when a request failed, the RSS floor grew more than --max-rss-growth (a fraction)
 // or tensors grew more than --max-tensor-growth (a count).
 import { spawn } from 'node:child_process';
