@@ -5,15 +5,24 @@
 //
 //   npm run soak -- [--seconds 180] [--concurrency 8] [--reload-seconds 3]
 //                   [--max-rss-growth 0.2] [--max-tensor-growth 0] [--json]
+//                   [--node-option --heap-growing-percent=30]   (one node/V8 flag for the server)
 //
 // The server (bin/run.js serve, a child process) serves half_plus_two and my_model, with
 // the config file polled every second. Every --reload-seconds the script rewrites it,
 // switching my_model between "versions 1 and 2" and "version 2 only", so version 1 is loaded and unloaded over and over. Traffic never names a version
 // that a reload removes, so every request must succeed. After a warm-up (10% of the run,
-// at least 5 s) and at the end (once config A is back and version 1 is AVAILABLE again),
-// the script reads process_resident_memory_bytes and tfs_runtime_tensors from the server's
-// Prometheus page. Exit 1 when a request failed, RSS grew more than --max-rss-growth
-// (a fraction) or tensors grew more than --max-tensor-growth (a count).
+// at least 30 s) and at the end (once config A is back and version 1 is AVAILABLE again),
+// the script reads tfs_runtime_tensors from the server's Prometheus page.
+//
+// Memory is sampled every second from the end of the warm-up on, and RSS growth compares
+// the *lowest* RSS in the first window (10% of the run, at least 15 s) with the lowest in the
+// last one. Single readings are not comparable: with reloads the JS heap is a sawtooth
+// (old-generation garbage of 20-70 MiB between major GCs; flat without reloads), so two
+// single readings differ by wherever each one fell on the tooth. Retained JS shows as a
+// rising heap floor. RSS follows V8's committed heap (nodejs_heap_size_total_bytes), which
+// V8 sizes from its own GC heuristics, so the RSS floor can rise while the heap floor is flat.
+// Exit 1 when a request failed, the RSS floor grew more than --max-rss-growth (a fraction)
+// or tensors grew more than --max-tensor-growth (a count).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +37,10 @@ const reloadSeconds = Number(option(args, 'reload-seconds', '3'));
 const maxRssGrowth = Number(option(args, 'max-rss-growth', '0.2'));
 const maxTensorGrowth = Number(option(args, 'max-tensor-growth', '0'));
 const json = args.includes('--json');
-const warmupMs = Math.max(5_000, seconds * 100);
+const nodeOption = option(args, 'node-option', undefined);
+const warmupMs = Math.max(30_000, seconds * 100);
+// The memory windows at both ends of the measured part (see the header).
+const windowMs = Math.min(Math.max(15_000, seconds * 100), Math.max(1_000, (seconds * 1000 - warmupMs) / 2));
 
 const fixtures = join(root, 'fixtures', 'models');
 const dir = mkdtempSync(join(tmpdir(), 'tfs-soak-'));
@@ -49,7 +61,7 @@ writeConfig('A');
 writeFileSync(join(dir, 'monitoring.config'), 'prometheus_config { enable: true path: "/metrics" }\n');
 
 function startServe() {
-  const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'serve', '--port=0', '--rest_api_port=0', '--host=127.0.0.1',
+  const child = spawn(process.execPath, [...(nodeOption ? [nodeOption] : []), join(root, 'bin', 'run.js'), 'serve', '--port=0', '--rest_api_port=0', '--host=127.0.0.1',
     `--model_config_file=${configFile}`, '--model_config_file_poll_wait_seconds=1',
     `--monitoring_config_file=${join(dir, 'monitoring.config')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -151,12 +163,31 @@ const reloader = setInterval(() => {
 
 let start;
 let end;
+const samples = [];
+let sampler;
+let sampling;
+function startSampling() {
+  sampler = setInterval(() => {
+    sampling = scrape(rest).then((m) => samples.push({ t: Date.now(), ...m }), () => undefined);
+  }, 1000);
+}
+async function stopSampling() {
+  clearInterval(sampler);
+  await sampling;
+  samples.push({ t: Date.now(), ...end });
+}
+/** The lowest RSS and heap in [from, to] (epoch ms). */
+function floor(from, to) {
+  const w = samples.filter((s) => s.t >= from && s.t <= to);
+  return { n: w.length, rss: Math.min(...w.map((s) => s.rss)), heap: Math.min(...w.map((s) => s.heap)) };
+}
 try {
   await new Promise((r) => setTimeout(r, warmupMs));
   clearInterval(reloader);
   writeConfig((state = 'A'));
   await waitForConfigA(rest);
   start = await scrape(rest);
+  startSampling();
   const reloader2 = setInterval(() => {
     state = state === 'A' ? 'B' : 'A';
     writeConfig(state);
@@ -171,6 +202,7 @@ try {
   stop = true;
   await Promise.all(loops);
   end = await scrape(rest);
+  await stopSampling();
 } finally {
   stop = true;
   client.close();
@@ -179,14 +211,21 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const rssGrowth = (end.rss - start.rss) / start.rss;
+const first = floor(samples[0].t, samples[0].t + windowMs);
+const last = floor(samples.at(-1).t - windowMs, samples.at(-1).t);
+const rssGrowth = (last.rss - first.rss) / first.rss;
 const tensorGrowth = end.tensors - start.tensors;
 const ok = stats.failed === 0 && rssGrowth <= maxRssGrowth && tensorGrowth <= maxTensorGrowth;
+const mib = (b) => +(b / 2 ** 20).toFixed(1);
 const report = {
   seconds: Math.round((Date.now() - t0) / 1000),
   requests: { rest: stats.rest, grpc: stats.grpc, failed: stats.failed },
   reloads: stats.reloads,
-  rssMiB: { start: +(start.rss / 2 ** 20).toFixed(1), end: +(end.rss / 2 ** 20).toFixed(1), growth: +(rssGrowth * 100).toFixed(1) + '%' },
+  windowSeconds: windowMs / 1000,
+  samples: samples.length,
+  rssFloorMiB: { start: mib(first.rss), end: mib(last.rss), growth: +(rssGrowth * 100).toFixed(1) + '%' },
+  heapFloorMiB: { start: mib(first.heap), end: mib(last.heap) },
+  rssMiB: { start: mib(start.rss), end: mib(end.rss), max: mib(Math.max(...samples.map((s) => s.rss))) },
   heapUsedMiB: { start: +(start.heap / 2 ** 20).toFixed(1), end: +(end.heap / 2 ** 20).toFixed(1) },
   externalMiB: { start: +(start.external / 2 ** 20).toFixed(1), end: +(end.external / 2 ** 20).toFixed(1) },
   runtimeTensors: { start: start.tensors, end: end.tensors },
@@ -196,7 +235,8 @@ const report = {
 if (json) console.log(JSON.stringify(report));
 else {
   console.log(`soak: ${report.seconds} s, ${stats.rest} REST + ${stats.grpc} gRPC requests, ${stats.failed} failed, ${stats.reloads} config reloads`);
-  console.log(`RSS after warm-up ${report.rssMiB.start} MiB, at the end ${report.rssMiB.end} MiB (${report.rssMiB.growth}; bound ${maxRssGrowth * 100}%)`);
+  console.log(`RSS floor (lowest of each ${report.windowSeconds} s window, ${samples.length} samples): first window ${report.rssFloorMiB.start} MiB, last ${report.rssFloorMiB.end} MiB (${report.rssFloorMiB.growth}; bound ${maxRssGrowth * 100}%)`);
+  console.log(`JS heap floor ${report.heapFloorMiB.start} -> ${report.heapFloorMiB.end} MiB; single readings: RSS ${report.rssMiB.start} -> ${report.rssMiB.end} MiB (peak ${report.rssMiB.max})`);
   console.log(`JS heap used ${report.heapUsedMiB.start} -> ${report.heapUsedMiB.end} MiB, external (wasm memory, buffers) ${report.externalMiB.start} -> ${report.externalMiB.end} MiB`);
   console.log(`runtime tensors ${start.tensors} -> ${end.tensors} (bound +${maxTensorGrowth}), tensor bytes ${start.bytes} -> ${end.bytes}`);
   for (const f of stats.firstFailures) console.log(`  failed: ${f}`);
