@@ -4,7 +4,7 @@
 // warm-up) against the end, in the same config state.
 //
 //   npm run soak -- [--seconds 180] [--concurrency 8] [--reload-seconds 3]
-//                   [--max-rss-growth 0.2] [--max-tensor-growth 0] [--json]
+//                   [--max-rss-growth 0.1] [--max-tensor-growth 0] [--json]
 //                   [--node-option --heap-growing-percent=30]   (one node/V8 flag for the server)
 //
 // The server (bin/run.js serve, a child process) serves half_plus_two and my_model, with
@@ -34,7 +34,7 @@ const args = process.argv.slice(2);
 const seconds = Number(option(args, 'seconds', '180'));
 const concurrency = Number(option(args, 'concurrency', '8'));
 const reloadSeconds = Number(option(args, 'reload-seconds', '3'));
-const maxRssGrowth = Number(option(args, 'max-rss-growth', '0.2'));
+const maxRssGrowth = Number(option(args, 'max-rss-growth', '0.1'));
 const maxTensorGrowth = Number(option(args, 'max-tensor-growth', '0'));
 const json = args.includes('--json');
 const nodeOption = option(args, 'node-option', undefined);
