@@ -33,6 +33,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { option } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const distName = process.env.TFS_DIST ?? 'dist';
@@ -42,10 +43,7 @@ const shared = process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared');
 const zoo = join(shared, 'fixtures', 'zoo');
 
 const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
+const opt = (name, def) => option(args, name, def);
 const SECONDS = Math.min(30, Math.max(1, Number(opt('seconds', '4'))));
 const CLIENTS = Math.min(256, Math.max(1, Number(opt('clients', '64'))));
 const JSON_OUT = args.includes('--json');
