@@ -6,6 +6,7 @@
  * each `{ value, labels }`), so the exposition is unchanged.
  */
 import type { Registry } from 'prom-client';
+import { LabelCells } from './label-cells.js';
 
 export interface CellCounterConfig<L extends string> {
   readonly name: string;
@@ -30,44 +31,26 @@ export class CellCounter<L extends string = string> {
   readonly type = 'counter';
   readonly aggregator = 'sum';
   readonly labelNames: readonly L[];
-  private readonly cells = new Map<string, CounterCell>();
-  /** Bumped by reset(), so bound cells look theirs up again. */
-  private generation = 0;
+  private readonly cells: LabelCells<L, CounterCell>;
 
   constructor(cfg: CellCounterConfig<L>) {
     this.name = cfg.name;
     this.help = cfg.help;
     this.labelNames = cfg.labelNames;
+    this.cells = new LabelCells<L, CounterCell>(cfg.labelNames, (labels) => ({ value: 0, labels }));
     cfg.registry.registerMetric(this as never);
   }
 
-  private cellOf(labels: Readonly<Record<L, string>>): CounterCell {
-    const key = this.labelNames.map((n) => labels[n]).join('\u0000');
-    let cell = this.cells.get(key);
-    if (!cell) {
-      const l: Record<string, string> = {};
-      for (const n of this.labelNames) l[n] = labels[n];
-      cell = { value: 0, labels: l };
-      this.cells.set(key, cell);
-    }
-    return cell;
-  }
-
   inc(labels: Readonly<Record<L, string>>, value = 1): void {
-    this.cellOf(labels).value += value;
+    this.cells.of(labels).value += value;
   }
 
   /** The cell with these labels, for repeated increments without a label lookup each. */
   bind(labels: Readonly<Record<L, string>>): BoundCounter {
-    let cell = this.cellOf(labels);
-    let generation = this.generation;
+    const cell = this.cells.bind(labels);
     return {
       inc: (value = 1) => {
-        if (generation !== this.generation) {
-          cell = this.cellOf(labels);
-          generation = this.generation;
-        }
-        cell.value += value;
+        cell().value += value;
       },
     };
   }
@@ -79,6 +62,5 @@ export class CellCounter<L extends string = string> {
 
   reset(): void {
     this.cells.clear();
-    this.generation++;
   }
 }

@@ -15,6 +15,7 @@
  */
 import type { Registry } from 'prom-client';
 import { formatG } from './names.js';
+import { LabelCells } from './label-cells.js';
 
 export interface TfHistogramConfig<L extends string> {
   readonly name: string;
@@ -59,9 +60,7 @@ export class TfHistogram<L extends string = string> {
   readonly buckets: readonly number[];
   private readonly leLabels: (string | number)[];
   private readonly inclusive: boolean;
-  private readonly cells = new Map<string, Cell>();
-  /** Bumped when cells are dropped, so bound cells look theirs up again. */
-  private generation = 0;
+  private readonly cells: LabelCells<L, Cell>;
 
   constructor(cfg: TfHistogramConfig<L>) {
     this.name = cfg.name;
@@ -70,19 +69,8 @@ export class TfHistogram<L extends string = string> {
     this.buckets = cfg.buckets;
     this.inclusive = cfg.rule === 'prometheus';
     this.leLabels = [...cfg.buckets.map((b) => (this.inclusive ? b : formatG(b))), '+Inf'];
+    this.cells = new LabelCells<L, Cell>(cfg.labelNames, (labels) => ({ labels, counts: new Float64Array(cfg.buckets.length + 1), sum: 0, count: 0 }));
     cfg.registry.registerMetric(this as never);
-  }
-
-  private cellOf(labels: Readonly<Record<L, string>>): Cell {
-    const key = this.labelNames.map((n) => labels[n]).join('\u0000');
-    let cell = this.cells.get(key);
-    if (!cell) {
-      const l: Record<string, string> = {};
-      for (const n of this.labelNames) l[n] = labels[n];
-      cell = { labels: l, counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
-      this.cells.set(key, cell);
-    }
-    return cell;
   }
 
   private add(cell: Cell, value: number): void {
@@ -103,30 +91,18 @@ export class TfHistogram<L extends string = string> {
 
   /** Add one value to the cell with these labels. */
   observe(labels: Readonly<Record<L, string>>, value: number): void {
-    this.add(this.cellOf(labels), value);
+    this.add(this.cells.of(labels), value);
   }
 
   /** The cell with these labels, for repeated observations without a label lookup each. */
   bind(labels: Readonly<Record<L, string>>): BoundHistogram {
-    let cell = this.cellOf(labels);
-    let generation = this.generation;
-    return {
-      observe: (value) => {
-        if (generation !== this.generation) {
-          cell = this.cellOf(labels);
-          generation = this.generation;
-        }
-        this.add(cell, value);
-      },
-    };
+    const cell = this.cells.bind(labels);
+    return { observe: (value) => this.add(cell(), value) };
   }
 
   /** Drop the cells whose labels include all of `match`. */
   remove(match: Partial<Record<L, string>>): void {
-    for (const [k, c] of this.cells) {
-      if (Object.entries(match).every(([n, v]) => c.labels[n] === v)) this.cells.delete(k);
-    }
-    this.generation++;
+    this.cells.remove(match);
   }
 
   /** prom-client's metric JSON: `_bucket` (cumulative, `le` last), `_sum`, `_count` per cell. */
@@ -148,6 +124,5 @@ export class TfHistogram<L extends string = string> {
 
   reset(): void {
     this.cells.clear();
-    this.generation++;
   }
 }
