@@ -3,7 +3,9 @@
 //
 // JavaScript sees four functions (src/native/addon.ts types them):
 //   version()                         -> TF_Version()
-//   load(dir, tags, configBytes)      -> Promise<session>   (TF_LoadSessionFromSavedModel)
+//   load(dir, tags, configBytes, restores?) -> Promise<session> (TF_LoadSessionFromSavedModel, then
+//                                        RestoreCaptured for the flat [handle, key, ...] list)
+//   features                          -> ['restoreCaptured']: what this build supports
 //   run(session, feeds, fetches, targets) -> Promise<tensor[]> (TF_SessionRun)
 //   devices(session)                  -> [{ name, type, memory }]
 //   localDevices()                    -> the devices a fresh session sees
@@ -118,11 +120,119 @@ struct LoadWork {
   napi_deferred deferred = nullptr;
   std::string dir;
   std::vector<std::string> tags;
+  // (VarHandleOp name, checkpoint key) pairs to restore after the load (RestoreCaptured).
+  std::vector<std::pair<std::string, std::string>> restores;
   TF_SessionOptions* options = nullptr;
   Session* result = nullptr;
   int code = 0;
   std::string message;
 };
+
+// A DT_STRING tensor of `values`: a scalar (one value) or a vector.
+TF_Tensor* StringTensor(const std::vector<std::string>& values, bool scalar) {
+  const int64_t n = static_cast<int64_t>(values.size());
+  TF_Tensor* t = TF_AllocateTensor(TF_STRING, scalar ? nullptr : &n, scalar ? 0 : 1, sizeof(TF_TString) * values.size());
+  TF_TString* p = static_cast<TF_TString*>(TF_TensorData(t));
+  for (size_t i = 0; i < values.size(); ++i) {
+    TF_StringInit(&p[i]);
+    TF_StringCopy(&p[i], values[i].data(), values[i].size());
+  }
+  return t;
+}
+
+// A CPU Const node named `name` holding `t` (which it copies; the caller deletes t).
+TF_Operation* StringConst(TF_Graph* graph, const std::string& name, TF_Tensor* t, TF_Status* status) {
+  TF_OperationDescription* d = TF_NewOperation(graph, "Const", name.c_str());
+  TF_SetDevice(d, "/device:CPU:0");
+  TF_SetAttrTensor(d, "value", t, status);
+  TF_SetAttrType(d, "dtype", TF_STRING);
+  if (TF_GetCode(status) != TF_OK) {
+    // TF_FinishOperation frees the description but overwrites the status: keep the first error.
+    const std::string message = TF_Message(status);
+    const TF_Code code = TF_GetCode(status);
+    TF_FinishOperation(d, status);
+    TF_SetStatus(status, code, message.c_str());
+    return nullptr;
+  }
+  return TF_FinishOperation(d, status);
+}
+
+// Restores variables that TensorFlow's graph loader leaves uncreated: for each (VarHandleOp
+// name, checkpoint key) pair, adds RestoreV2(<dir>/variables/variables, key) and an
+// AssignVariableOp into that handle to the session's graph, and runs the assigns once.
+//
+// Why: tf.saved_model.save of a Keras 3 model writes two handles per variable: the saver's
+// restore op (saver_def.restore_op_name, what TF_LoadSessionFromSavedModel runs) restores one
+// set (`Variable`, `Variable_1`, ...), while the signature functions capture another
+// (`sequential/dense/kernel`, ...) that no op of the graph initializes, so every signature
+// fails with "Could not find variable". TensorFlow's object-graph loader
+// (tf.saved_model.load) binds the captured handles to their checkpoint keys through
+// SavedConcreteFunction.bound_inputs; src/servables/native-servable.ts finds the same pairs
+// and this does the restore those keys call for, with TensorFlow's own RestoreV2.
+bool RestoreCaptured(TF_Graph* graph, TF_Session* session, const std::string& prefix,
+                     const std::vector<std::pair<std::string, std::string>>& pairs, std::string* error) {
+  TF_Status* status = TF_NewStatus();
+  std::vector<TF_Operation*> handles;
+  std::vector<TF_DataType> dtypes;
+  std::vector<std::string> keys;
+  for (const auto& [name, key] : pairs) {
+    TF_Operation* op = TF_GraphOperationByName(graph, name.c_str());
+    TF_DataType dtype = TF_FLOAT;
+    if (op == nullptr || std::string(TF_OperationOpType(op)) != "VarHandleOp") {
+      *error = "the graph has no VarHandleOp " + name;
+      TF_DeleteStatus(status);
+      return false;
+    }
+    TF_OperationGetAttrType(op, "dtype", &dtype, status);
+    if (TF_GetCode(status) != TF_OK) {
+      *error = "variable " + name + ": " + TF_Message(status);
+      TF_DeleteStatus(status);
+      return false;
+    }
+    handles.push_back(op);
+    dtypes.push_back(dtype);
+    keys.push_back(key);
+  }
+  // A name scope no node of the graph uses.
+  std::string scope = "tfs_restore_captured";
+  for (int i = 1; TF_GraphOperationByName(graph, (scope + "/prefix").c_str()) != nullptr; ++i)
+    scope = "tfs_restore_captured_" + std::to_string(i);
+  TF_Tensor* prefix_t = StringTensor({prefix}, true);
+  TF_Tensor* names_t = StringTensor(keys, false);
+  TF_Tensor* slices_t = StringTensor(std::vector<std::string>(keys.size()), false);
+  TF_Operation* prefix_op = StringConst(graph, scope + "/prefix", prefix_t, status);
+  TF_Operation* names_op = prefix_op ? StringConst(graph, scope + "/tensor_names", names_t, status) : nullptr;
+  TF_Operation* slices_op = names_op ? StringConst(graph, scope + "/shape_and_slices", slices_t, status) : nullptr;
+  TF_DeleteTensor(prefix_t);
+  TF_DeleteTensor(names_t);
+  TF_DeleteTensor(slices_t);
+  std::vector<TF_Operation*> assigns;
+  if (slices_op != nullptr) {
+    TF_OperationDescription* d = TF_NewOperation(graph, "RestoreV2", (scope + "/RestoreV2").c_str());
+    TF_SetDevice(d, "/device:CPU:0");
+    TF_AddInput(d, TF_Output{prefix_op, 0});
+    TF_AddInput(d, TF_Output{names_op, 0});
+    TF_AddInput(d, TF_Output{slices_op, 0});
+    TF_SetAttrTypeList(d, "dtypes", dtypes.data(), static_cast<int>(dtypes.size()));
+    TF_Operation* restore = TF_FinishOperation(d, status);
+    for (size_t i = 0; restore != nullptr && TF_GetCode(status) == TF_OK && i < handles.size(); ++i) {
+      TF_OperationDescription* a = TF_NewOperation(graph, "AssignVariableOp", (scope + "/Assign_" + std::to_string(i)).c_str());
+      TF_AddInput(a, TF_Output{handles[i], 0});
+      TF_AddInput(a, TF_Output{restore, static_cast<int>(i)});
+      TF_SetAttrType(a, "dtype", dtypes[i]);
+      TF_Operation* op = TF_FinishOperation(a, status);
+      if (op != nullptr) assigns.push_back(op);
+    }
+  }
+  if (TF_GetCode(status) == TF_OK) {
+    TF_SessionRun(session, nullptr, nullptr, nullptr, 0, nullptr, nullptr, 0, assigns.data(), static_cast<int>(assigns.size()),
+                  nullptr, status);
+  }
+  const bool ok = TF_GetCode(status) == TF_OK;
+  if (!ok) *error = TF_Message(status);
+  TF_DeleteStatus(status);
+  return ok;
+}
 
 void LoadExecute(napi_env, void* data) {
   LoadWork* w = static_cast<LoadWork*>(data);
@@ -139,6 +249,12 @@ void LoadExecute(napi_env, void* data) {
       TF_CloseSession(session, status);
       TF_DeleteSession(session, status);
     }
+    TF_DeleteGraph(graph);
+  } else if (!w->restores.empty() && !RestoreCaptured(graph, session, w->dir + "/variables/variables", w->restores, &w->message)) {
+    w->code = TF_FAILED_PRECONDITION;
+    w->message = "restoring the variables the signatures capture but the graph's restore op does not create failed: " + w->message;
+    TF_CloseSession(session, status);
+    TF_DeleteSession(session, status);
     TF_DeleteGraph(graph);
   } else {
     w->result = new Session{graph, session};
@@ -173,15 +289,18 @@ void LoadComplete(napi_env env, napi_status, void* data) {
 }
 
 napi_value Load(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   LoadWork* w = new LoadWork();
-  if (argc < 3 || !GetString(env, argv[0], &w->dir) || !GetStringArray(env, argv[1], &w->tags)) {
+  std::vector<std::string> restores;
+  if (argc < 3 || !GetString(env, argv[0], &w->dir) || !GetStringArray(env, argv[1], &w->tags) ||
+      (argc == 4 && !GetStringArray(env, argv[3], &restores)) || restores.size() % 2 != 0) {
     delete w;
-    napi_throw_type_error(env, nullptr, "load(dir: string, tags: string[], config: Uint8Array)");
+    napi_throw_type_error(env, nullptr, "load(dir: string, tags: string[], config: Uint8Array, restores?: string[] (handle, key, ...))");
     return nullptr;
   }
+  for (size_t i = 0; i + 1 < restores.size(); i += 2) w->restores.emplace_back(restores[i], restores[i + 1]);
   w->options = TF_NewSessionOptions();
   bool is_typed = false;
   napi_is_typedarray(env, argv[2], &is_typed);
@@ -603,8 +722,14 @@ napi_value Version(napi_env env, napi_callback_info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  // What this build can do beyond the first addon's API (src/native/addon.ts checks it).
+  napi_value features, restore;
+  napi_create_array_with_length(env, 1, &features);
+  napi_create_string_utf8(env, "restoreCaptured", NAPI_AUTO_LENGTH, &restore);
+  napi_set_element(env, features, 0, restore);
   napi_property_descriptor props[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"features", nullptr, nullptr, nullptr, nullptr, features, napi_enumerable, nullptr},
       {"load", nullptr, Load, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"devices", nullptr, Devices, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

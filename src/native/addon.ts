@@ -44,8 +44,14 @@ export interface NativeError extends Error {
 export interface NativeAddon {
   /** TF_Version(): the TensorFlow the addon is linked against. */
   version(): string;
-  /** TF_LoadSessionFromSavedModel with `config` (a serialised ConfigProto), off the event loop. */
-  load(dir: string, tags: readonly string[], config: Uint8Array): Promise<NativeSession>;
+  /** What this build supports beyond the first API (absent in addons built before it). */
+  readonly features?: readonly string[];
+  /**
+   * TF_LoadSessionFromSavedModel with `config` (a serialised ConfigProto), off the event loop;
+   * then, with `restores` (flat `[handleNode, checkpointKey, ...]`, needs the `restoreCaptured`
+   * feature), RestoreV2 + AssignVariableOp of each key into each handle.
+   */
+  load(dir: string, tags: readonly string[], config: Uint8Array, restores?: readonly string[]): Promise<NativeSession>;
   /** TF_SessionRun, off the event loop; results in `fetches` order. */
   run(session: NativeSession, feeds: readonly NativeFeed[], fetches: readonly string[], targets: readonly string[]): Promise<NativeTensor[]>;
   devices(session: NativeSession): NativeDevice[];

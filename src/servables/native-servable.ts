@@ -6,13 +6,27 @@
  * The signatures and the SignatureDef map come from tfs's own SavedModel reader, exactly as
  * for the embedded runtime, so metadata answers are identical. The graph, its variables and
  * its init op are TensorFlow's: the native addon loads the version with
- * TF_LoadSessionFromSavedModel and runs it with TF_SessionRun, off the event loop. Values
+ * TF_LoadSessionFromSavedModel and runs it with TF_SessionRun, off the event loop. Variables
+ * the signatures capture but the graph's restore op leaves uncreated (Keras 3 models saved
+ * with tf.saved_model.save) are restored from their checkpoint keys after the load, as
+ * tf.saved_model.load does (native/captured-variables.ts). Values
  * cross byte for byte in both directions (int64 over its whole range, uint64, float64,
  * half/bfloat16 bit patterns, strings as raw bytes). A TensorFlow failure keeps TF's own
  * message and status code (tensorflowStatusError in src/errors.ts).
  */
 import { Errors, TfsError, abortError, tensorflowStatusError } from '../errors.js';
-import { type NativeAddon, type NativeDevice, type NativeError, type NativeFeed, type NativeSession, loadNativeAddon } from '../native/addon.js';
+import { join } from 'node:path';
+import {
+  ADDON_FILE,
+  type NativeAddon,
+  type NativeDevice,
+  type NativeError,
+  type NativeFeed,
+  type NativeSession,
+  loadNativeAddon,
+  nativeDir,
+} from '../native/addon.js';
+import { capturedRestores } from '../native/captured-variables.js';
 import { type SessionConfigOptions, sessionConfigBytes } from '../native/session-config.js';
 import { readSavedModel } from '../savedmodel/saved-model.js';
 import { dtypeInfo, mustDtype } from '../tensor/dtypes.js';
@@ -176,9 +190,22 @@ export async function loadNativeServable(name: string, version: number, dir: str
   for (const s of model.skippedSignatures) {
     logger.warn({ model: name, version, signature: s.key }, `signature ${s.key} is not served: ${s.reason}`);
   }
+  const restores = capturedRestores(model);
+  if (restores.length > 0) {
+    if (!addon.features?.includes('restoreCaptured')) {
+      throw Errors.nativeLoadFailed(
+        join(opts.addonDir ?? nativeDir(), ADDON_FILE),
+        `model ${name} version ${version} needs ${restores.length} captured variable(s) restored that TensorFlow's graph loader leaves uncreated (${restores[0]!.handle}, ...), which this addon build cannot do`,
+      );
+    }
+    logger.info(
+      { model: name, version, variables: restores.map((r) => r.handle) },
+      `model ${name} version ${version}: restoring ${restores.length} variable(s) its signatures capture but its restore op does not create (a Keras 3 tf.saved_model.save export; tensorflow_model_server fails these with "Could not find variable ${restores[0]!.handle}")`,
+    );
+  }
   let session: NativeSession;
   try {
-    session = await addon.load(dir, tags, sessionConfigBytes(opts.session));
+    session = await addon.load(dir, tags, sessionConfigBytes(opts.session), restores.flatMap((r) => [r.handle, r.key]));
   } catch (e) {
     throw tfError(e);
   }
