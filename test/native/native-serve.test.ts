@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { ADDON_FILE, nativeDir } from '../../src/native/addon.js';
+import { ADDON_FILE, loadNativeAddon, nativeDir } from '../../src/native/addon.js';
 import { loadNativeServable } from '../../src/servables/native-servable.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { buildRestApp } from '../../src/server/rest/app.js';
@@ -155,4 +155,24 @@ test('native servable: output_filter picks and orders outputs; unknown and repea
   await assert.rejects(s.run('compare', { x }, { outputFilter: ['nope'] }), /nope/);
   await assert.rejects(s.run('compare', { x }, { outputFilter: ['eq', 'eq'] }), /eq/);
   await assert.rejects(s.run('compare', { x, z: x }), /z/);
+});
+
+test('REST: a Keras 3 model saved with tf.saved_model.save answers with TensorFlow\'s values (its captured variables restored)', async (t) => {
+  if (!addonOrSkip(t)) return;
+  if (!loadNativeAddon().features?.includes('restoreCaptured')) {
+    t.skip(`the addon in ${nativeDir()} predates restoring captured variables (rebuild it: tfs native install)`);
+    return;
+  }
+  // TensorFlow's graph loader alone fails this signature with "Could not find variable sequential/dense_1/kernel".
+  const s = await serve(t, 'k3_tf_save_mlp');
+  const app = buildRestApp({ core: s.core });
+  t.after(() => app.close());
+  const x = [0.22817710041999817, -0.6037706732749939, -0.8298947215080261, 0.21559065580368042, -0.11768341809511185];
+  const res = await app.inject({ method: 'POST', url: '/v1/models/k3_tf_save_mlp:predict', payload: { signature_name: 'logits', instances: [x] } });
+  assert.equal(res.statusCode, 200, res.body);
+  const [row] = (JSON.parse(res.body) as { predictions: { class: number; logits: number[] }[] }).predictions;
+  // tf.saved_model.load's answer for this row (fixtures/zoo/oracle.jsonl).
+  const want = [0.07771651446819305, 0.28707554936408997, 0.4599553346633911];
+  assert.equal(row!.class, 2);
+  row!.logits.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `logits[${i}] = ${v}, TF gives ${want[i]}`));
 });
