@@ -15,11 +15,22 @@
 // same model and config (what the servable adds over TF_SessionRun), and TF = TensorFlow's
 // Python time at the same threading. BENCH_NATIVE_THREADS=1 runs the session with 1 intra- and
 // 1 inter-op thread (TF's pools are per process: one threading mode per run), default 0 = TF's.
+//
+// With a Python that has TensorFlow (--python PY, or $TFS_PYTHON), the native rows also get
+// TensorFlow's Python timing measured in the same run (the `py` columns): a Python child loads
+// the same SavedModel with tf.saved_model.load and times signatures['serving_default'](**feed)
+// on pre-built tf.constant inputs, as tf-cpu-timings.md does, with the same thread settings
+// (tf.config.threading, before TF starts). Each cell then runs BENCH_ROUNDS rounds (default 3),
+// each round timing Python, then tfs and bare interleaved, so a load change hits both sides
+// within seconds; it prints the median of the round medians and the range of the per-round
+// tfs/py ratios. The doc's numbers stay as the fallback column when no Python is given.
 // Method as in tf-cpu-timings.md: warm-up (>= 20 calls and >= 0.5 s), then timed calls for
 // ~1 s (at least 5, at most 3000); medians and p10-p90 over the timed calls. The native tfs
 // and bare calls are timed interleaved (measurePairAsync), so their ratio is not load drift.
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +57,9 @@ const BATCHES = [1, 8, 32, 128];
 const native = tryLoadNativeAddon();
 const BACKENDS = (process.env.BENCH_BACKENDS ?? ('addon' in native ? 'wasm,cpu,native' : 'wasm,cpu')).split(',');
 const NATIVE_THREADS = Number(process.env.BENCH_NATIVE_THREADS ?? 0);
+const argv = process.argv.slice(2);
+const PYTHON = argv.includes('--python') ? argv[argv.indexOf('--python') + 1] : process.env.TFS_PYTHON;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (PYTHON ? 3 : 1));
 if (BACKENDS.includes('native') && !('addon' in native)) {
   console.error(`bench:runtime: ${native.reason.message}`);
   process.exit(1);
@@ -125,11 +139,16 @@ async function measurePairAsync(a, b) {
   }
   const ta = [];
   const tb = [];
+  // Process CPU time (all threads: the event loop, libuv's pool, TensorFlow's pools) per side.
+  const cpu = new Map([[ta, 0], [tb, 0]]);
   const t1 = performance.now();
   const timed = async (fn, into) => {
+    const c = process.cpuUsage();
     const s = performance.now();
     await fn();
     into.push(performance.now() - s);
+    const d = process.cpuUsage(c);
+    cpu.set(into, cpu.get(into) + (d.user + d.system) / 1000);
   };
   while (sampling(t1, ta)) {
     if (ta.length % 2 === 0) {
@@ -140,7 +159,9 @@ async function measurePairAsync(a, b) {
       await timed(a, ta);
     }
   }
-  return [stats(ta), stats(tb)];
+  const cpuA = cpu.get(ta) / ta.length;
+  const cpuB = cpu.get(tb) / tb.length;
+  return [{ ...stats(ta), cpu: cpuA }, { ...stats(tb), cpu: cpuB }];
 }
 
 /** The model's layers with bare tfjs ops and random weights of the same shapes. */
@@ -171,38 +192,121 @@ const tfMs = tfTimings();
 const tfDefaultMs = tfTimings(3);
 const rows = [];
 
-/** The native rows: loadNativeServable().run() against the addon's bare session run. */
+// TensorFlow's Python, timed as tf-cpu-timings.md does: one JSON request per line on stdin
+// ({dir, shape, seconds}), one JSON answer per line on stdout ({median, p10, p90, n} and cpu,
+// the process CPU time per timed call, in ms).
+// Warm-up and sampling follow this file's warming()/sampling() rules.
+const PY_TIMER = `
+import json, os, sys, time
+threads = int(sys.argv[1])
+import numpy as np, tensorflow as tf
+if threads > 0:
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+loaded = {}
+print(json.dumps({"ready": tf.__version__}), flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    if req["dir"] not in loaded:
+        m = tf.saved_model.load(req["dir"])
+        loaded[req["dir"]] = (m, m.signatures["serving_default"])
+    fn = loaded[req["dir"]][1]
+    name = list(fn.structured_input_signature[1].keys())[0]
+    feed = {name: tf.constant(np.random.default_rng(0).random(req["shape"], dtype=np.float32))}
+    t0 = time.perf_counter(); warm = 0
+    while (warm < 20 or time.perf_counter() - t0 < 0.5) and time.perf_counter() - t0 <= 20:
+        fn(**feed); warm += 1
+    times = []; cpu = 0.0; t1 = time.perf_counter()
+    while len(times) < 5 or (time.perf_counter() - t1 < req["seconds"] and len(times) < 3000):
+        c = time.process_time(); s = time.perf_counter(); fn(**feed)
+        times.append((time.perf_counter() - s) * 1000); cpu += time.process_time() - c
+    times.sort(); q = lambda p: times[min(len(times) - 1, int(p * len(times)))]
+    print(json.dumps({"median": q(0.5), "p10": q(0.1), "p90": q(0.9), "n": len(times), "cpu": cpu * 1000 / len(times)}), flush=True)
+`;
+
+/** A Python child with TensorFlow at `threads` (0 = TF's default); time(dir, shape) measures one cell. */
+async function pythonTimer(python, threads) {
+  const child = spawn(python, ['-c', PY_TIMER, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`the Python timer (${python}) exited: ${stderr}`);
+    return JSON.parse(value);
+  };
+  const { ready } = await next();
+  return {
+    version: ready,
+    time: (dir, shape) => {
+      child.stdin.write(`${JSON.stringify({ dir, shape, seconds: SECONDS })}\n`);
+      return next();
+    },
+    close: () => child.kill(),
+  };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * The native rows: loadNativeServable().run() against the addon's bare session run, and, with
+ * a Python, against TensorFlow's Python in the same rounds.
+ */
 async function benchNative() {
   const { addon } = native;
   const threads = { intraOpParallelism: NATIVE_THREADS, interOpParallelism: NATIVE_THREADS };
   const label = NATIVE_THREADS > 0 ? `native ${NATIVE_THREADS}t` : 'native';
-  for (const [name, spec] of Object.entries(MODELS)) {
-    const dir = join(zoo, name, '1');
-    const servable = await loadNativeServable(name, 1, dir, { session: threads });
-    const session = await addon.load(dir, ['serve'], sessionConfigBytes(threads));
-    const sig = servable.signatures.get('serving_default');
-    const alias = Object.keys(sig.inputs)[0];
-    const fetches = [...new Set(Object.values(sig.outputs).map((o) => o.name))];
-    for (const batch of BATCHES) {
-      const shape = [batch, ...spec.input];
-      const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random());
-      const [ours, base] = await measurePairAsync(
-        () => servable.run('serving_default', { [alias]: { dtype: 'DT_FLOAT', shape, data } }),
-        () => addon.run(session, [[sig.inputs[alias].name, 1, shape, data]], fetches, []),
-      );
-      const tfRef = (NATIVE_THREADS === 1 ? tfMs : tfDefaultMs)[name]?.[batch];
-      rows.push({ model: name, batch, backend: label, ms: ours.median, p10: ours.p10, p90: ours.p90, n: ours.n, gflops: (2 * spec.macs * batch) / (ours.median * 1e6), bareMs: base.median, tfMs: tfRef });
-      process.stderr.write(`${name} b=${batch} ${label}: ${ours.median.toFixed(3)} ms, bare ${base.median.toFixed(3)} ms (${ours.n} calls)\n`);
+  const py = PYTHON ? await pythonTimer(PYTHON, NATIVE_THREADS) : undefined;
+  try {
+    for (const [name, spec] of Object.entries(MODELS)) {
+      const dir = join(zoo, name, '1');
+      const servable = await loadNativeServable(name, 1, dir, { session: threads });
+      const session = await addon.load(dir, ['serve'], sessionConfigBytes(threads));
+      const sig = servable.signatures.get('serving_default');
+      const alias = Object.keys(sig.inputs)[0];
+      const fetches = [...new Set(Object.values(sig.outputs).map((o) => o.name))];
+      for (const batch of BATCHES) {
+        const shape = [batch, ...spec.input];
+        const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random());
+        const rounds = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          const pyStats = py ? await py.time(dir, shape) : undefined;
+          const [ours, base] = await measurePairAsync(
+            () => servable.run('serving_default', { [alias]: { dtype: 'DT_FLOAT', shape, data } }),
+            () => addon.run(session, [[sig.inputs[alias].name, 1, shape, data]], fetches, []),
+          );
+          rounds.push({ ours, base, py: pyStats });
+        }
+        const ms = median(rounds.map((r) => r.ours.median));
+        const last = rounds[rounds.length - 1].ours;
+        const pyRatios = py ? rounds.map((r) => r.ours.median / r.py.median) : [];
+        const cpuRatios = py ? rounds.map((r) => r.ours.cpu / r.py.cpu) : [];
+        rows.push({
+          model: name, batch, backend: label, ms, p10: last.p10, p90: last.p90, n: rounds.reduce((a, r) => a + r.ours.n, 0),
+          gflops: (2 * spec.macs * batch) / (ms * 1e6), bareMs: median(rounds.map((r) => r.base.median)),
+          tfMs: (NATIVE_THREADS === 1 ? tfMs : tfDefaultMs)[name]?.[batch],
+          pyMs: py ? median(rounds.map((r) => r.py.median)) : undefined,
+          pyRatio: py ? median(pyRatios) : undefined, pyRange: py ? [Math.min(...pyRatios), Math.max(...pyRatios)] : undefined,
+          cpuMs: median(rounds.map((r) => r.ours.cpu)), pyCpuMs: py ? median(rounds.map((r) => r.py.cpu)) : undefined,
+          cpuRatio: py ? median(cpuRatios) : undefined, cpuRange: py ? [Math.min(...cpuRatios), Math.max(...cpuRatios)] : undefined,
+        });
+        const row = rows[rows.length - 1];
+        process.stderr.write(`${name} b=${batch} ${label}: ${ms.toFixed(3)} ms, bare ${row.bareMs.toFixed(3)} ms${py ? `, python ${row.pyMs.toFixed(3)} ms` : ''} (${ROUNDS} round(s))\n`);
+      }
+      addon.close(session);
+      await servable.dispose();
     }
-    addon.close(session);
-    await servable.dispose();
+  } finally {
+    py?.close();
   }
+  return py?.version;
 }
 
+let pyVersion;
 await initBackend('wasm');
 for (const backend of BACKENDS) {
   if (backend === 'native') {
-    await benchNative();
+    pyVersion = await benchNative();
     continue;
   }
   await initBackend(backend);
@@ -255,10 +359,17 @@ const f = (v, d = 3) => (v === undefined ? 'n/a' : v.toFixed(d));
 console.log(`\nbench:runtime — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${new Date().toISOString()}`);
 console.log('tfs = loadSavedModelServable().run(); bare = same layers as raw tfjs ops, same backend; TF = TensorFlow 1-thread (tf-cpu-timings.md)');
 console.log(`native = loadNativeServable().run() (TensorFlow ${'addon' in native ? native.addon.version() : 'n/a'}, ${NATIVE_THREADS > 0 ? `${NATIVE_THREADS} thread(s)` : 'default threads'}); its bare = the addon's session run called directly; its TF = TensorFlow's ${NATIVE_THREADS === 1 ? '1-thread' : 'default-threads'} time\n`);
-console.log('| model | batch | backend | tfs ms (median) | tfs p10-p90 | tfs GFLOP/s | bare ms | tfs / bare | TF ms | tfs / TF |');
-console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const py = pyVersion !== undefined;
+if (py) {
+  console.log(`py = TensorFlow ${pyVersion} in Python (${PYTHON}), same run, same threads: tf.saved_model.load + signatures['serving_default'](**feed); median of ${ROUNDS} round medians;`);
+  console.log('tfs / py = median [min-max] of the per-round ratios of wall-clock medians; cpu = process CPU time per call (all threads), less sensitive to other load\n');
+}
+console.log(`| model | batch | backend | tfs ms (median) | tfs p10-p90 | tfs GFLOP/s | bare ms | tfs / bare | TF ms | tfs / TF |${py ? ' py ms | tfs / py | tfs cpu ms | py cpu ms | cpu tfs / py |' : ''}`);
+console.log(`| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${py ? ' ---: | ---: | ---: | ---: | ---: |' : ''}`);
+const range = (m, r) => `${f(m, 2)} [${f(r[0], 2)}-${f(r[1], 2)}]`;
 for (const r of rows) {
+  const pyCells = !py ? '' : r.pyMs === undefined ? ' | | | | |' : ` ${f(r.pyMs)} | ${range(r.pyRatio, r.pyRange)} | ${f(r.cpuMs)} | ${f(r.pyCpuMs)} | ${range(r.cpuRatio, r.cpuRange)} |`;
   console.log(
-    `| ${r.model} | ${r.batch} | ${r.backend} | ${f(r.ms)} | ${f(r.p10)}-${f(r.p90)} | ${f(r.gflops, 2)} | ${f(r.bareMs)} | ${f(r.ms / r.bareMs, 2)} | ${f(r.tfMs)} | ${r.tfMs ? f(r.ms / r.tfMs, 2) : 'n/a'} |`,
+    `| ${r.model} | ${r.batch} | ${r.backend} | ${f(r.ms)} | ${f(r.p10)}-${f(r.p90)} | ${f(r.gflops, 2)} | ${f(r.bareMs)} | ${f(r.ms / r.bareMs, 2)} | ${f(r.tfMs)} | ${r.tfMs ? f(r.ms / r.tfMs, 2) : 'n/a'} |${pyCells}`,
   );
 }
