@@ -17,7 +17,7 @@
 //    vs on 1 and 2 worker threads (the 2-core scaling), and seed_mlp in-thread vs 1 worker (why
 //    tiny models stay in-thread under `auto`).
 //
-//   node bench/batching.mjs [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
+//   node bench/batching.mjs [--model seed_mlp|perf_mlp] [--runtime auto|embedded|tensorflow] [--warmup 0.7] [--rest-only] [--served-only] [--on-flags "--batch_execution=in-thread"] [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
 //
 // --rounds N repeats every served/servable phase N times, alternating off and on, and reports the
 // median of each (the machine is shared: single runs are noisy). The gRPC server runs with
@@ -48,7 +48,10 @@ const SECONDS = Math.min(30, Math.max(1, Number(opt('seconds', '4'))));
 const CLIENTS = Math.min(256, Math.max(1, Number(opt('clients', '64'))));
 const JSON_OUT = args.includes('--json');
 const ROUNDS = Math.min(5, Math.max(1, Number(opt('rounds', '1'))));
-const WARMUP_MS = 700;
+// Not measured: long enough for `auto` to time its first batches and start worker threads
+// (module loading and the model copy cost each worker ~1.5 s of CPU on the 2-core machine, which
+// must not be billed to the measured requests).
+const WARMUP_MS = Math.max(0, Number(opt('warmup', '0.7'))) * 1000;
 /** Model for the served and servable phases: seed_mlp (10 features) or perf_mlp (784-512-512-10). */
 const MODEL = opt('model', 'seed_mlp');
 const DIMS = { seed_mlp: 10, perf_mlp: 784 };
@@ -62,6 +65,12 @@ const REST_ONLY = args.includes('--rest-only');
 const ON_FLAGS = opt('on-flags', '').split(' ').filter(Boolean);
 /** `tfs serve --runtime` for the served phases: auto picks TensorFlow's runtime when the native addon is built. */
 const RUNTIME = opt('runtime', 'auto');
+/**
+ * Batching-on servers to compare, by --batch_execution: `--on-variants in-thread,auto` runs one
+ * batching-on server per mode in every round (labelled on:<mode>); default one server, `on`.
+ */
+const ON_VARIANTS = opt('on-variants', '') ? opt('on-variants', '').split(',').map((v) => `on:${v}`) : ['on'];
+const PHASES = ['off', ...ON_VARIANTS];
 
 /** The tutorial's batching.pbtxt (tfserving-tutorial.md "Batching Configuration"). */
 const TUTORIAL_BATCHING = `max_batch_size { value: 128 }
@@ -319,7 +328,7 @@ async function served(results) {
 
   const stats = {};
   try {
-    for (const batching of Array.from({ length: ROUNDS }, () => ['off', 'on']).flat()) {
+    for (const batching of Array.from({ length: ROUNDS }, () => PHASES).flat()) {
       const restPort = await freePort();
       const grpcPort = await freePort();
       const flags = [
@@ -330,7 +339,8 @@ async function served(results) {
         `--runtime=${RUNTIME}`,
         `--model_config_file=${modelConfig}`,
         `--monitoring_config_file=${monitoring}`,
-        ...(batching === 'on' ? ['--enable_batching=true', `--batching_parameters_file=${batchingFile}`, ...ON_FLAGS] : []),
+        ...(batching !== 'off' ? ['--enable_batching=true', `--batching_parameters_file=${batchingFile}`, ...ON_FLAGS] : []),
+        ...(batching.startsWith('on:') ? [`--batch_execution=${batching.slice(3)}`] : []),
       ];
       const srv = await startChild(flags);
       try {
@@ -451,7 +461,7 @@ async function main() {
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const all = results.splice(0);
   for (const path of ['REST', 'gRPC', 'servable']) {
-    for (const batching of ['off', 'on']) {
+    for (const batching of path === 'servable' ? ['off', 'on'] : PHASES) {
       const rs = all.filter((r) => r.path === path && r.batching === batching);
       if (rs.length === 0) continue;
       const byRps = [...rs].sort((a, b) => a.rps - b.rps);
@@ -468,7 +478,7 @@ async function main() {
 
   // In-process runtime at the batch sizes each batching-on phase produced.
   const inproc = new Map();
-  const sizes = [1, ...new Set(results.filter((r) => r.batching === 'on').map((r) => Math.round(r.meanBatch * 100) / 100))];
+  const sizes = [1, ...new Set(results.filter((r) => r.batching !== 'off').map((r) => Math.round(r.meanBatch * 100) / 100))];
   if (base) {
     for (const b of sizes) inproc.set(b, await runtimeRowsPerSec(base, 'serving_default', seedInput, b));
     await base.dispose();
@@ -487,16 +497,18 @@ async function main() {
   const ratios = {};
   for (const path of ['REST', 'gRPC', 'servable']) {
     const off = results.find((r) => r.path === path && r.batching === 'off');
-    const on = results.find((r) => r.path === path && r.batching === 'on');
+    for (const variant of path === 'servable' ? ['on'] : ON_VARIANTS) {
+    const on = results.find((r) => r.path === path && r.batching === variant);
     if (!off || !on) continue;
     const ipOn = inproc.get(Math.round(on.meanBatch * 100) / 100) ?? { rowsPerSec: NaN };
     const ipOff = inproc.get(1) ?? { rowsPerSec: NaN };
-    ratios[path] = {
+    ratios[variant !== 'on' ? `${path} ${variant}` : path] = {
       onOverOff: on.rps / off.rps,
       cpuOffOverOn: off.cpuPerReq / on.cpuPerReq,
       servedOverInProcessOn: on.rps / ipOn.rowsPerSec,
       servedOverInProcessOff: off.rps / ipOff.rowsPerSec,
     };
+    }
   }
   const load1 = loadavg();
 

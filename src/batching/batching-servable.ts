@@ -58,6 +58,8 @@ export interface BatcherOptions {
   readonly execution?: ExecutionMode | undefined;
   /** `auto` threshold in microseconds of median in-thread batch time. */
   readonly workerThresholdMicros?: number | undefined;
+  /** `auto`: least share of the I/O thread's time spent in batches to move to workers (0..1). */
+  readonly workerMinBusyShare?: number | undefined;
   /** Worker threads per model version; default min(num_batch_threads, CPUs). */
   readonly maxWorkers?: number | undefined;
   /** Scheduler clock in milliseconds (tests). */
@@ -185,6 +187,7 @@ export class Batcher {
       logger: this.logger,
       label: `${servable.name}/${servable.version}`,
       ...(this.options.workerThresholdMicros !== undefined ? { workerThresholdMicros: this.options.workerThresholdMicros } : {}),
+      ...(this.options.workerMinBusyShare !== undefined ? { workerMinBusyShare: this.options.workerMinBusyShare } : {}),
     });
   }
 }
