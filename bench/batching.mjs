@@ -24,6 +24,14 @@
 // --grpc_max_threads=<clients>: the default (4 x CPUs, upstream's) admits only 8 concurrent calls on
 // a 2-core machine, which caps gRPC batches at 8 whatever the batching parameters say.
 //
+// perf_mlp one-row REST, batching off vs on (issue 20 item 5), with server CPU per request
+// (utime+stime of the server process from /proc/<pid>/stat over the measured window, the figure
+// that holds on a busy shared machine) and one batching-on server per --batch_execution mode:
+//   npm run bench:batching -- --model perf_mlp --runtime embedded --rest-only --served-only \
+//     --rounds 3 --seconds 3 --warmup 3 --on-variants workers,auto,in-thread
+// (--warmup covers `auto`'s measured window and the start of worker threads, whose module and
+// model loading must not be billed to measured requests.)
+//
 // Everything runs on 127.0.0.1, is bounded in time, and stops by itself. TFS_DIST selects the
 // build directory (default dist). Numbers from a busy shared machine are noisy: compare ratios
 // from the same run, and the load average printed with them.
