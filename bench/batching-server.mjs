@@ -12,12 +12,14 @@ const imp = (p) => import(pathToFileURL(join(dist, p)).href);
 
 const { parseServeFlags } = await imp('src/server/flags.js');
 const { startServer } = await imp('src/server/server.js');
-const { silentLogger } = await imp('src/util/logger.js');
+const { silentLogger, createLogger } = await imp('src/util/logger.js');
+// TFS_BENCH_SERVER_LOG=info shows the server's log (e.g. where batches run) on stderr.
+const logger = process.env.TFS_BENCH_SERVER_LOG ? createLogger({ level: process.env.TFS_BENCH_SERVER_LOG }) : silentLogger;
 
 const { values } = parseServeFlags(process.argv.slice(2), {});
 let server;
 try {
-  server = await startServer({ flags: values, logger: silentLogger });
+  server = await startServer({ flags: values, logger });
 } catch (e) {
   process.send({ error: `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}` });
   process.exit(1);

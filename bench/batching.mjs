@@ -17,18 +17,26 @@
 //    vs on 1 and 2 worker threads (the 2-core scaling), and seed_mlp in-thread vs 1 worker (why
 //    tiny models stay in-thread under `auto`).
 //
-//   node bench/batching.mjs [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
+//   node bench/batching.mjs [--model seed_mlp|perf_mlp] [--runtime auto|embedded|tensorflow] [--warmup 0.7] [--rest-only] [--served-only] [--on-flags "--batch_execution=in-thread"] [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
 //
 // --rounds N repeats every served/servable phase N times, alternating off and on, and reports the
 // median of each (the machine is shared: single runs are noisy). The gRPC server runs with
 // --grpc_max_threads=<clients>: the default (4 x CPUs, upstream's) admits only 8 concurrent calls on
 // a 2-core machine, which caps gRPC batches at 8 whatever the batching parameters say.
 //
+// perf_mlp one-row REST, batching off vs on (issue 20 item 5), with server CPU per request
+// (utime+stime of the server process from /proc/<pid>/stat over the measured window, the figure
+// that holds on a busy shared machine) and one batching-on server per --batch_execution mode:
+//   npm run bench:batching -- --model perf_mlp --runtime embedded --rest-only --served-only \
+//     --rounds 3 --seconds 3 --warmup 3 --on-variants workers,auto,in-thread
+// (--warmup covers `auto`'s measured window and the start of worker threads, whose module and
+// model loading must not be billed to measured requests.)
+//
 // Everything runs on 127.0.0.1, is bounded in time, and stops by itself. TFS_DIST selects the
 // build directory (default dist). Numbers from a busy shared machine are noisy: compare ratios
 // from the same run, and the load average printed with them.
 import { fork } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +56,29 @@ const SECONDS = Math.min(30, Math.max(1, Number(opt('seconds', '4'))));
 const CLIENTS = Math.min(256, Math.max(1, Number(opt('clients', '64'))));
 const JSON_OUT = args.includes('--json');
 const ROUNDS = Math.min(5, Math.max(1, Number(opt('rounds', '1'))));
-const WARMUP_MS = 700;
+// Not measured: long enough for `auto` to time its first batches and start worker threads
+// (module loading and the model copy cost each worker ~1.5 s of CPU on the 2-core machine, which
+// must not be billed to the measured requests).
+const WARMUP_MS = Math.max(0, Number(opt('warmup', '0.7'))) * 1000;
+/** Model for the served and servable phases: seed_mlp (10 features) or perf_mlp (784-512-512-10). */
+const MODEL = opt('model', 'seed_mlp');
+const DIMS = { seed_mlp: 10, perf_mlp: 784 };
+const DIM = DIMS[MODEL];
+if (!DIM) {
+  console.error(`--model must be one of ${Object.keys(DIMS).join(', ')}`);
+  process.exit(2);
+}
+const REST_ONLY = args.includes('--rest-only');
+/** Extra `tfs serve` flags for the batching-on server (e.g. --on-flags=--batch_execution=in-thread). */
+const ON_FLAGS = opt('on-flags', '').split(' ').filter(Boolean);
+/** `tfs serve --runtime` for the served phases: auto picks TensorFlow's runtime when the native addon is built. */
+const RUNTIME = opt('runtime', 'auto');
+/**
+ * Batching-on servers to compare, by --batch_execution: `--on-variants in-thread,auto` runs one
+ * batching-on server per mode in every round (labelled on:<mode>); default one server, `on`.
+ */
+const ON_VARIANTS = opt('on-variants', '') ? opt('on-variants', '').split(',').map((v) => `on:${v}`) : ['on'];
+const PHASES = ['off', ...ON_VARIANTS];
 
 /** The tutorial's batching.pbtxt (tfserving-tutorial.md "Batching Configuration"). */
 const TUTORIAL_BATCHING = `max_batch_size { value: 128 }
@@ -80,7 +110,7 @@ function percentile(sorted, p) {
  * Closed loop: `clients` concurrent callers each issue `call()` back to back. Warm-up first
  * (not measured), then `seconds` measured. Returns requests/s and latency percentiles (ms).
  */
-async function closedLoop(call, { clients = CLIENTS, seconds = SECONDS } = {}) {
+async function closedLoop(call, { clients = CLIENTS, seconds = SECONDS, pid } = {}) {
   const lat = [];
   let errors = 0;
   let firstError;
@@ -109,16 +139,28 @@ async function closedLoop(call, { clients = CLIENTS, seconds = SECONDS } = {}) {
   const runners = Array.from({ length: clients }, worker);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   measuring = true;
+  const cpu0 = pid ? cpuMicros(pid) : 0;
   const t = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - t) / 1000;
   const finished = done;
+  // Server CPU (user + system) per request over the measured window: steadier than req/s on a
+  // shared machine, and it shows what one request costs whichever core it ran on.
+  const cpuPerReq = pid ? (cpuMicros(pid) - cpu0) / Math.max(1, finished) : NaN;
   stop = true;
   await Promise.all(runners);
   if (errors > 0) throw new Error(`${errors} failed calls; first: ${firstError?.message ?? firstError}`);
   lat.sort((a, b) => a - b);
-  return { rps: finished / elapsed, p50: percentile(lat, 50), p99: percentile(lat, 99), n: finished };
+  return { rps: finished / elapsed, p50: percentile(lat, 50), p99: percentile(lat, 99), n: finished, cpuPerReq };
+}
+
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s
+/** utime + stime of a process (all its threads), in microseconds. */
+function cpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
 }
 
 function freePort() {
@@ -133,8 +175,8 @@ function freePort() {
 }
 
 function seedInput(rows, seed) {
-  const data = Float32Array.from({ length: rows * 10 }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
-  return { dtype: 'DT_FLOAT', shape: [rows, 10], data };
+  const data = Float32Array.from({ length: rows * DIM }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
+  return { dtype: 'DT_FLOAT', shape: [rows, DIM], data };
 }
 
 async function params(overrides) {
@@ -177,8 +219,8 @@ async function runtimeRowsPerSec(servable, sig, input, b) {
 async function servableLevel(results) {
   const { loadSavedModelServable } = await imp('src/servables/saved-model-servable.js');
   const { Batcher } = await imp('src/batching/batching-servable.js');
-  const dir = join(zoo, 'seed_mlp', '1');
-  const base = await loadSavedModelServable('seed_mlp', 1, dir);
+  const dir = join(zoo, MODEL, '1');
+  const base = await loadSavedModelServable(MODEL, 1, dir);
   const inputs = Array.from({ length: CLIENTS }, (_, i) => ({ keras_tensor: seedInput(1, i) }));
   let k = 0;
   const rows = { sum: 0, count: 0 };
@@ -192,7 +234,7 @@ async function servableLevel(results) {
     queued() {},
   };
   const batcher = new Batcher(await params({}), { observer, execution: 'in-thread' });
-  const batched = batcher.wrap(await loadSavedModelServable('seed_mlp', 1, dir));
+  const batched = batcher.wrap(await loadSavedModelServable(MODEL, 1, dir));
   for (let round = 0; round < ROUNDS; round++) {
     progress('servable level, batching off');
     const off = await closedLoop(() => base.run('serving_default', inputs[k++ % CLIENTS]));
@@ -215,6 +257,8 @@ async function startChild(flags) {
   const child = fork(join(root, 'bench', 'batching-server.mjs'), flags, {
     env: { ...process.env, TFS_DIST: distName },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // e.g. TFS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
+    execArgv: (process.env.TFS_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   });
   const msg = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
@@ -255,8 +299,8 @@ async function served(results) {
     modelConfig,
     `model_config_list {
   config {
-    name: "seed_mlp"
-    base_path: "${join(zoo, 'seed_mlp')}"
+    name: "${MODEL}"
+    base_path: "${join(zoo, MODEL)}"
     model_platform: "tensorflow"
     model_version_policy { specific { versions: 1 } }
   }
@@ -277,11 +321,11 @@ async function served(results) {
     Buffer.from(
       PredictRequest.encode(
         PredictRequest.fromObject({
-          model_spec: { name: 'seed_mlp', signature_name: 'serving_default' },
+          model_spec: { name: MODEL, signature_name: 'serving_default' },
           inputs: {
             keras_tensor: {
               dtype: 1,
-              tensor_shape: { dim: [{ size: 1 }, { size: 10 }] },
+              tensor_shape: { dim: [{ size: 1 }, { size: DIM }] },
               float_val: [...seedInput(1, i).data],
             },
           },
@@ -292,7 +336,7 @@ async function served(results) {
 
   const stats = {};
   try {
-    for (const batching of Array.from({ length: ROUNDS }, () => ['off', 'on']).flat()) {
+    for (const batching of Array.from({ length: ROUNDS }, () => PHASES).flat()) {
       const restPort = await freePort();
       const grpcPort = await freePort();
       const flags = [
@@ -300,29 +344,32 @@ async function served(results) {
         `--rest_api_port=${restPort}`,
         '--host=127.0.0.1',
         `--grpc_max_threads=${CLIENTS}`,
+        `--runtime=${RUNTIME}`,
         `--model_config_file=${modelConfig}`,
         `--monitoring_config_file=${monitoring}`,
-        ...(batching === 'on' ? ['--enable_batching=true', `--batching_parameters_file=${batchingFile}`] : []),
+        ...(batching !== 'off' ? ['--enable_batching=true', `--batching_parameters_file=${batchingFile}`, ...ON_FLAGS] : []),
+        ...(batching.startsWith('on:') ? [`--batch_execution=${batching.slice(3)}`] : []),
       ];
       const srv = await startChild(flags);
       try {
         progress(`server batching ${batching} up; REST`);
         // REST
         const pool = new Pool(`http://127.0.0.1:${srv.restPort}`, { connections: CLIENTS, pipelining: 1 });
-        const check = await pool.request({ path: '/v1/models/seed_mlp:predict', method: 'POST', body: restBodies[0], headers: { 'content-type': 'application/json' } });
+        const check = await pool.request({ path: `/v1/models/${MODEL}:predict`, method: 'POST', body: restBodies[0], headers: { 'content-type': 'application/json' } });
         const checkBody = await check.body.json();
         if (check.statusCode !== 200 || !Array.isArray(checkBody.predictions)) throw new Error(`REST predict failed: ${JSON.stringify(checkBody)}`);
         let k = 0;
         let before = await srv.batchStats();
         const rest = await closedLoop(async () => {
-          const r = await pool.request({ path: '/v1/models/seed_mlp:predict', method: 'POST', body: restBodies[k++ % CLIENTS], headers: { 'content-type': 'application/json' } });
+          const r = await pool.request({ path: `/v1/models/${MODEL}:predict`, method: 'POST', body: restBodies[k++ % CLIENTS], headers: { 'content-type': 'application/json' } });
           await r.body.dump();
           if (r.statusCode !== 200) throw new Error(`HTTP ${r.statusCode}`);
-        });
+        }, { pid: srv.child.pid });
         let after = await srv.batchStats();
         const restMean = after.count > before.count ? (after.sum - before.sum) / (after.count - before.count) : 1;
         results.push({ path: 'REST', batching, ...rest, meanBatch: restMean });
         await pool.close();
+        if (REST_ONLY) continue;
 
         progress(`REST ${batching}: ${fmt(rest.rps, 0)} req/s; gRPC`);
         // gRPC (one HTTP/2 connection, as a typical client stub)
@@ -336,7 +383,7 @@ async function served(results) {
         const first = PredictResponse.decode(await call(grpcBodies[0]));
         if (!first.outputs?.output_0) throw new Error('gRPC predict returned no output_0');
         before = await srv.batchStats();
-        const g = await closedLoop(() => call(grpcBodies[k++ % CLIENTS]));
+        const g = await closedLoop(() => call(grpcBodies[k++ % CLIENTS]), { pid: srv.child.pid });
         after = await srv.batchStats();
         const grpcMean = after.count > before.count ? (after.sum - before.sum) / (after.count - before.count) : 1;
         results.push({ path: 'gRPC', batching, ...g, meanBatch: grpcMean });
@@ -415,29 +462,38 @@ async function main() {
   const haveServer = existsSync(join(dist, 'src', 'server', 'server.js'));
   if (!args.includes('--skip-served') && haveServer) await served(results);
   else if (!haveServer) log('(no src/server/server.js in the build: served phases skipped, BatchingServable level only)');
-  const base = await servableLevel(results);
+  const SERVED_ONLY = args.includes('--served-only');
+  const base = SERVED_ONLY ? undefined : await servableLevel(results);
 
   // Median of the rounds for each path and mode.
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const all = results.splice(0);
   for (const path of ['REST', 'gRPC', 'servable']) {
-    for (const batching of ['off', 'on']) {
+    for (const batching of path === 'servable' ? ['off', 'on'] : PHASES) {
       const rs = all.filter((r) => r.path === path && r.batching === batching);
       if (rs.length === 0) continue;
       const byRps = [...rs].sort((a, b) => a.rps - b.rps);
       const mid = byRps[Math.floor(byRps.length / 2)];
-      results.push({ ...mid, rounds: rs.map((r) => Math.round(r.rps)), meanBatch: med(rs.map((r) => r.meanBatch)) });
+      results.push({
+        ...mid,
+        rounds: rs.map((r) => Math.round(r.rps)),
+        meanBatch: med(rs.map((r) => r.meanBatch)),
+        cpuRounds: rs.map((r) => r.cpuPerReq),
+        cpuPerReq: med(rs.map((r) => r.cpuPerReq)),
+      });
     }
   }
 
   // In-process runtime at the batch sizes each batching-on phase produced.
   const inproc = new Map();
-  const sizes = [1, ...new Set(results.filter((r) => r.batching === 'on').map((r) => Math.round(r.meanBatch * 100) / 100))];
-  for (const b of sizes) inproc.set(b, await runtimeRowsPerSec(base, 'serving_default', seedInput, b));
-  await base.dispose();
+  const sizes = [1, ...new Set(results.filter((r) => r.batching !== 'off').map((r) => Math.round(r.meanBatch * 100) / 100))];
+  if (base) {
+    for (const b of sizes) inproc.set(b, await runtimeRowsPerSec(base, 'serving_default', seedInput, b));
+    await base.dispose();
+  }
 
   const execution = [];
-  if (!args.includes('--skip-workers')) {
+  if (!args.includes('--skip-workers') && !SERVED_ONLY) {
     const runs = [];
     await executionModes(runs);
     for (const key of [...new Set(runs.map((e) => `${e.model}/${e.workers}`))]) {
@@ -449,15 +505,18 @@ async function main() {
   const ratios = {};
   for (const path of ['REST', 'gRPC', 'servable']) {
     const off = results.find((r) => r.path === path && r.batching === 'off');
-    const on = results.find((r) => r.path === path && r.batching === 'on');
+    for (const variant of path === 'servable' ? ['on'] : ON_VARIANTS) {
+    const on = results.find((r) => r.path === path && r.batching === variant);
     if (!off || !on) continue;
-    const ipOn = inproc.get(Math.round(on.meanBatch * 100) / 100);
-    const ipOff = inproc.get(1);
-    ratios[path] = {
+    const ipOn = inproc.get(Math.round(on.meanBatch * 100) / 100) ?? { rowsPerSec: NaN };
+    const ipOff = inproc.get(1) ?? { rowsPerSec: NaN };
+    ratios[variant !== 'on' ? `${path} ${variant}` : path] = {
       onOverOff: on.rps / off.rps,
+      cpuOffOverOn: off.cpuPerReq / on.cpuPerReq,
       servedOverInProcessOn: on.rps / ipOn.rowsPerSec,
       servedOverInProcessOff: off.rps / ipOff.rowsPerSec,
     };
+    }
   }
   const load1 = loadavg();
 
@@ -465,11 +524,11 @@ async function main() {
     console.log(JSON.stringify({ clients: CLIENTS, seconds: SECONDS, loadavg: [load0, load1], results, inProcess: Object.fromEntries(inproc), ratios, execution }, null, 2));
     return;
   }
-  log('\nseed_mlp v1, one row per request');
-  log(`path       batching   req/s    p50 ms   p99 ms   mean batch${ROUNDS > 1 ? '   req/s per round' : ''}`);
+  log(`\n${MODEL} v1, one row per request (served with --runtime=${RUNTIME})`);
+  log(`path       batching   req/s    p50 ms   p99 ms   mean batch  CPU µs/req${ROUNDS > 1 ? '   req/s per round   CPU µs/req per round' : ''}`);
   for (const r of results) {
     log(
-      `${r.path.padEnd(10)} ${r.batching.padEnd(9)} ${fmt(r.rps, 0).padStart(7)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.meanBatch, 1).padStart(10)}${ROUNDS > 1 ? `   ${r.rounds.join(' ')}` : ''}`,
+      `${r.path.padEnd(10)} ${r.batching.padEnd(9)} ${fmt(r.rps, 0).padStart(7)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.meanBatch, 1).padStart(10)} ${fmt(r.cpuPerReq, 0).padStart(11)}${ROUNDS > 1 ? `   ${r.rounds.join(' ')}   ${r.cpuRounds.map((c) => fmt(c, 0)).join(' ')}` : ''}`,
     );
   }
   log('(REST/gRPC: tfs serve in a child process on 127.0.0.1, tutorial batching config, gRPC with --grpc_max_threads=' + CLIENTS + '; servable: BatchingServable in this process)');
@@ -478,7 +537,7 @@ async function main() {
   log('\nratios');
   for (const [path, r] of Object.entries(ratios)) {
     log(
-      `  ${path.padEnd(9)} batching on/off ${fmt(r.onOverOff, 2)}x (goal >= 4)   served/in-process: on ${fmt(r.servedOverInProcessOn, 2)} (goal >= 0.7), off ${fmt(r.servedOverInProcessOff, 2)}`,
+      `  ${path.padEnd(9)} batching on/off ${fmt(r.onOverOff, 2)}x req/s, ${fmt(r.cpuOffOverOn, 2)}x CPU per request (goal >= ${MODEL === 'perf_mlp' ? 3 : 4})   served/in-process: on ${fmt(r.servedOverInProcessOn, 2)} (goal >= 0.7), off ${fmt(r.servedOverInProcessOff, 2)}`,
     );
   }
   if (execution.length) {

@@ -58,6 +58,8 @@ export interface BatcherOptions {
   readonly execution?: ExecutionMode | undefined;
   /** `auto` threshold in microseconds of median in-thread batch time. */
   readonly workerThresholdMicros?: number | undefined;
+  /** `auto`: least share of the I/O thread's time spent in batches to move to workers (0..1). */
+  readonly workerMinBusyShare?: number | undefined;
   /** Worker threads per model version; default min(num_batch_threads, CPUs). */
   readonly maxWorkers?: number | undefined;
   /** Scheduler clock in milliseconds (tests). */
@@ -185,6 +187,7 @@ export class Batcher {
       logger: this.logger,
       label: `${servable.name}/${servable.version}`,
       ...(this.options.workerThresholdMicros !== undefined ? { workerThresholdMicros: this.options.workerThresholdMicros } : {}),
+      ...(this.options.workerMinBusyShare !== undefined ? { workerMinBusyShare: this.options.workerMinBusyShare } : {}),
     });
   }
 }
@@ -227,6 +230,8 @@ export class BatchingServable implements ModelServable {
   private readonly lane: Lane;
   /** Queue keys whose outputs proved not batch-major: their calls run unbatched. */
   private readonly unbatchable = new Set<string>();
+  /** Per signature, the last call's plan (see {@link plan}). */
+  private readonly planMemo = new Map<string, PlanMemo>();
   /** Queues replaced by a parameter change, running what they still hold. */
   private readonly retired = new Set<QueueEntry>();
   private queueOptions: QueueOptions;
@@ -356,11 +361,19 @@ export class BatchingServable implements ModelServable {
     inputs: Readonly<Record<string, Tensor>>,
     outputFilter: readonly string[] | undefined,
   ): { key: string; size: number } | undefined {
+    // Clients of one model mostly send the same aliases, dtypes and row shapes: reuse the last
+    // plan for the signature when the call matches it exactly (the checks below are then
+    // already known to pass, and the key is the same string, so the queue lookup reuses its hash).
+    const pad = this.params.padVariableLengthInputs;
+    const memo = this.planMemo.get(signatureKey);
+    if (memo && memo.pad === pad && memo.outputFilter === outputFilter) {
+      const size = matchMemo(memo, inputs);
+      if (size !== undefined) return this.unbatchable.has(memo.key) ? undefined : { key: memo.key, size };
+    }
     const sig = this.inner.signatures.get(signatureKey);
     if (!sig) return undefined;
     const aliases = Object.keys(inputs).sort();
     if (aliases.length === 0) return undefined;
-    const pad = this.params.padVariableLengthInputs;
     let size: number | undefined;
     const parts: string[] = [];
     for (const alias of aliases) {
@@ -384,6 +397,14 @@ export class BatchingServable implements ModelServable {
     if (!size) return undefined;
     const outs = outputFilter && outputFilter.length > 0 ? JSON.stringify([...outputFilter].sort()) : '*';
     const key = `${JSON.stringify(signatureKey)}|${parts.join(';')}|${outs}`;
+    this.planMemo.set(signatureKey, {
+      pad,
+      outputFilter,
+      key,
+      aliases,
+      dtypes: aliases.map((a) => inputs[a]!.dtype),
+      inner: aliases.map((a) => inputs[a]!.shape.slice(1)),
+    });
     if (this.unbatchable.has(key)) return undefined;
     return { key, size };
   }
@@ -593,6 +614,40 @@ export class BatchingServable implements ModelServable {
     await this.executor.dispose();
     await this.inner.dispose();
   }
+}
+
+/** A plan remembered for calls that look exactly like the one it was made for. */
+interface PlanMemo {
+  readonly pad: boolean;
+  /** The caller's filter array itself: a new array (even with equal contents) makes a new plan. */
+  readonly outputFilter: readonly string[] | undefined;
+  readonly key: string;
+  /** Sorted input aliases, with each one's dtype and non-batch dimensions. */
+  readonly aliases: readonly string[];
+  readonly dtypes: readonly string[];
+  readonly inner: readonly (readonly number[])[];
+}
+
+/**
+ * The batch size of `inputs` when they have exactly the memo's aliases, dtypes and non-batch
+ * dimensions and one positive 0th dimension; undefined otherwise (then plan the call afresh).
+ */
+function matchMemo(memo: PlanMemo, inputs: Readonly<Record<string, Tensor>>): number | undefined {
+  let count = 0;
+  for (const _ in inputs) count++;
+  if (count !== memo.aliases.length) return undefined;
+  let size = -1;
+  for (let a = 0; a < memo.aliases.length; a++) {
+    const t = inputs[memo.aliases[a]!];
+    if (!t || t.dtype !== memo.dtypes[a]) return undefined;
+    const inner = memo.inner[a]!;
+    const shape = t.shape;
+    if (shape.length !== inner.length + 1) return undefined;
+    for (let i = 0; i < inner.length; i++) if (shape[i + 1] !== inner[i]) return undefined;
+    if (size < 0) size = shape[0]!;
+    else if (shape[0] !== size) return undefined;
+  }
+  return size > 0 ? size : undefined;
 }
 
 /**

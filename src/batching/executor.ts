@@ -14,12 +14,20 @@
  *  - `auto` (default): in-thread when fewer than 2 worker threads are allowed
  *    (num_batch_threads 1, or 1 CPU): one worker only moves the same sequential work elsewhere.
  *    Otherwise start in-thread and time each batch. After every
- *    {@link AUTO_WINDOW} batches, if the median in-thread batch time is at least
- *    `workerThresholdMicros` (default {@link DEFAULT_WORKER_THRESHOLD_MICROS}), the model moves
- *    to worker threads for good. Below that, the fixed cost of crossing threads is a large
- *    share of the work and the I/O thread is better off running batches itself (tiny models
- *    such as seed_mlp); above it, the time won back for the I/O thread and the second core
- *    dominate (perf_mlp). The decision and the measured median are logged and reported by
+ *    {@link AUTO_WINDOW} batches, the model moves to worker threads for good when both
+ *     - the median in-thread batch time is at least `workerThresholdMicros` (default
+ *       {@link DEFAULT_WORKER_THRESHOLD_MICROS}): below that, the fixed cost of crossing threads
+ *       is a large share of the work (tiny models such as seed_mlp);
+ *     - batches took at least `workerMinBusyShare` (default {@link DEFAULT_WORKER_MIN_BUSY_SHARE})
+ *       of the I/O thread's wall-clock time over the window: when request decoding and
+ *       encoding (HTTP, JSON) fill most of it, moving batches off frees little of the thread
+ *       that limits throughput, while the transfers, the worker wake-ups and the smaller
+ *       batches (two run at once) cost CPU on the same two cores (perf_mlp one-row REST at 64
+ *       clients: batches are ~15% of the I/O thread, and workers cost 1.3-2x CPU per request
+ *       and lower req/s against in-thread; `npm run bench:batching -- --model perf_mlp
+ *       --runtime embedded --on-variants in-thread,workers`). Big batches (perf_mlp batch-128
+ *       gRPC, or the BatchingServable alone) keep the I/O thread mostly in batches and move.
+ *    The decision and the measured median and share are logged and reported by
  *    {@link BatchExecutor.describe}.
  */
 import { availableParallelism } from 'node:os';
@@ -41,6 +49,8 @@ export const AUTO_WINDOW = 16;
  * 1 ms sits between the two.
  */
 export const DEFAULT_WORKER_THRESHOLD_MICROS = 1000;
+/** Default `auto` busy share: batches must fill at least half of the I/O thread's time (see the file comment). */
+export const DEFAULT_WORKER_MIN_BUSY_SHARE = 0.5;
 
 export interface ExecutionDescription {
   /** Where batches run now. */
@@ -51,6 +61,8 @@ export interface ExecutionDescription {
   readonly reason: string;
   /** Median in-thread batch time measured by `auto`, when known. */
   readonly medianBatchMicros?: number;
+  /** Share (0..1) of wall-clock time the last measured window spent in batches, when known. */
+  readonly busyShare?: number;
 }
 
 export interface BatchExecutor {
@@ -126,6 +138,8 @@ export interface AutoExecutorOptions {
   /** `auto`: start workers once measured batches are slow; `workers`: start them right away. */
   readonly mode: 'auto' | 'workers';
   readonly workerThresholdMicros?: number | undefined;
+  /** Least share (0..1) of wall-clock time spent in batches for `auto` to move to workers. */
+  readonly workerMinBusyShare?: number | undefined;
   readonly maxWorkers: number;
   readonly logger?: Logger | undefined;
   readonly label: string;
@@ -143,7 +157,11 @@ export class AutoExecutor implements BatchExecutor {
   private decided = false;
   private disposed = false;
   private readonly window: number[] = [];
+  /** When the first batch of the current window started (ms). */
+  private windowStart = 0;
   private lastMedian: number | undefined;
+  private lastShare: number | undefined;
+  private readonly minBusyShare: number;
   private reason: string;
   private readonly threshold: number;
   private capacityListener: (() => void) | undefined;
@@ -157,6 +175,7 @@ export class AutoExecutor implements BatchExecutor {
     this.maxWorkers = opts.maxWorkers;
     this.inThread = new InThreadExecutor(servable);
     this.threshold = opts.workerThresholdMicros ?? DEFAULT_WORKER_THRESHOLD_MICROS;
+    this.minBusyShare = opts.workerMinBusyShare ?? DEFAULT_WORKER_MIN_BUSY_SHARE;
     if (opts.mode === 'workers') {
       this.reason = `workers: starting ${opts.maxWorkers} worker thread(s); in-thread until they are ready`;
       this.startWorkers(`${opts.maxWorkers} worker thread(s) requested`);
@@ -193,22 +212,34 @@ export class AutoExecutor implements BatchExecutor {
     if (this.workers && !this.workers.pool.broken) return this.workers.run(signatureKey, inputs, opts);
     const t0 = performance.now();
     const out = await this.inThread.run(signatureKey, inputs, opts);
-    if (!this.decided && !this.starting) this.measure((performance.now() - t0) * 1000);
+    if (!this.decided && !this.starting) this.measure(t0, performance.now());
     return out;
   }
 
-  private measure(micros: number): void {
-    this.window.push(micros);
+  private measure(startMs: number, endMs: number): void {
+    if (this.window.length === 0) this.windowStart = startMs;
+    this.window.push((endMs - startMs) * 1000);
     if (this.window.length < AUTO_WINDOW) return;
     const sorted = [...this.window].sort((a, b) => a - b);
+    const busy = sorted.reduce((a, b) => a + b, 0);
     this.window.length = 0;
     const median = sorted[Math.floor(sorted.length / 2)]!;
+    // Batches may overlap (several in flight on an async backend): the share is capped at 1.
+    const share = Math.min(1, busy / Math.max(1, (endMs - this.windowStart) * 1000));
     this.lastMedian = median;
+    this.lastShare = share;
     if (median < this.threshold) {
       this.reason = `auto: in-thread (median batch ${Math.round(median)} µs < ${this.threshold} µs threshold)`;
       return;
     }
-    this.startWorkers(`auto: ${this.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold)`);
+    const pct = (x: number): string => `${Math.round(x * 100)}%`;
+    if (share < this.minBusyShare) {
+      this.reason = `auto: in-thread (batches ${pct(share)} of the I/O thread's time < ${pct(this.minBusyShare)}; median batch ${Math.round(median)} µs)`;
+      return;
+    }
+    this.startWorkers(
+      `auto: ${this.maxWorkers} worker thread(s) (median in-thread batch ${Math.round(median)} µs ≥ ${this.threshold} µs threshold, batches ${pct(share)} of the I/O thread's time)`,
+    );
   }
 
   private startWorkers(reason: string): void {
@@ -247,6 +278,7 @@ export class AutoExecutor implements BatchExecutor {
       ...base,
       reason: this.reason,
       ...(this.lastMedian !== undefined ? { medianBatchMicros: Math.round(this.lastMedian) } : {}),
+      ...(this.lastShare !== undefined ? { busyShare: this.lastShare } : {}),
     };
   }
 

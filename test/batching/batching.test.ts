@@ -392,6 +392,31 @@ test('calls that cannot be batched run directly on the model (its own answer or 
   assert.equal(inner.calls.length, 2);
 });
 
+test('a remembered plan never lets through a call the signature checks would refuse', async () => {
+  // The first call leaves a plan for serving_default; every call below differs from it in one
+  // way that must still be checked (and run unbatched, with the model's own answer).
+  const { inner, observer, servable } = setup();
+  const ok = { x: xRows(2, rng(3)) };
+  assertSameTensors(await servable.run('serving_default', ok), compute('serving_default', ok));
+  assert.equal(observer.inputs.length, 1);
+  await assert.rejects(
+    servable.run('serving_default', { x: { dtype: 'DT_DOUBLE', shape: [1, 3], data: Float64Array.of(1, 2, 3) } }),
+    /expected float, got DT_DOUBLE/,
+  );
+  await assert.rejects(servable.run('serving_default', { x: { dtype: 'DT_FLOAT', shape: [1, 4], data: new Float32Array(4) } }), /bad shape \[1,4\]/);
+  await assert.rejects(servable.run('serving_default', { x: { dtype: 'DT_FLOAT', shape: [], data: Float32Array.of(1) } }), /fake needs a batched input/);
+  // an extra alias the signature does not have, and zero rows: unbatched as well
+  await servable.run('serving_default', { ...ok, extra: xRows(2, rng(4)) }).catch(() => undefined);
+  const empty = { x: { dtype: 'DT_FLOAT' as const, shape: [0, 3], data: new Float32Array(0) } };
+  assertSameTensors(await servable.run('serving_default', empty), compute('serving_default', empty));
+  assert.equal(observer.inputs.length, 1, 'none of these entered a batching queue');
+  // and a call like the first one is batched again, with its own answer
+  const again = { x: xRows(1, rng(5)) };
+  assertSameTensors(await servable.run('serving_default', again), compute('serving_default', again));
+  assert.equal(observer.inputs.length, 2);
+  assert.equal(inner.calls.filter((c) => c.rows === 0).length, 1);
+});
+
 test('execution slots: num_batch_threads batches run at once, over all queues', async () => {
   const g = gate();
   const { inner, observer, servable } = setup({ maxBatchSize: 1, numBatchThreads: 3, maxEnqueuedBatches: 100 }, { gate: g.fn });

@@ -117,6 +117,27 @@ test('auto: tiny batches stay in-thread; slow batches move to worker threads aft
   await ss.dispose();
 });
 
+test('auto: slow batches stay in-thread while they fill less than workerMinBusyShare of the I/O thread', async () => {
+  // Each 4 ms batch is far above the threshold, but a share above 1 can never be reached: the
+  // window is measured, the share reported, and the model stays in-thread.
+  const inner = new FakeServable({ delayMs: 4 });
+  const b = new Batcher(params(), { execution: 'auto', maxWorkers: 2, workerThresholdMicros: 2000, workerMinBusyShare: 1.01 });
+  const s = b.wrap(inner, { workerSource: fakeSource(4) });
+  for (let i = 0; i < 16; i++) await s.run('serving_default', x(1, i));
+  await s.executionSettled();
+  const d = s.describeExecution();
+  assert.equal(d.mode, 'in-thread');
+  assert.match(d.reason, /auto: in-thread \(batches \d+% of the I\/O thread's time < 101%; median batch \d+ µs\)/);
+  assert.ok((d.medianBatchMicros ?? 0) >= 2000);
+  // Sequential calls: each waits out the 1 ms batch timeout, then runs 4 ms, so batches fill
+  // most of the wall-clock time but not all of it.
+  assert.ok(d.busyShare !== undefined && d.busyShare > 0 && d.busyShare <= 1, `busyShare ${d.busyShare}`);
+  const r = x(3, 5);
+  same(await s.run('serving_default', r), compute('serving_default', r));
+  assert.equal(inner.calls.length, 17, 'every batch ran in-thread');
+  await s.dispose();
+});
+
 test('without a worker source, batches run in-thread whatever the mode', async () => {
   const b = new Batcher(params(), { execution: 'workers' });
   const s = b.wrap(new FakeServable());
