@@ -7,13 +7,15 @@
 //    bench/serving.mjs, each its own process on 127.0.0.1, both with bench/tail-probe.mjs preloaded.
 // 2. Finds each server's peak with the project's own generator: `tfs bench -c <peak-concurrency>`.
 // 3. Runs `tfs bench -r <rate>` (open loop, latency corrected for coordinated omission) against
-//    each in turn for --rounds, at one rate for both: half of tfs's peak unless --rate is given.
+//    each in turn for --rounds, at one rate for both: half of tfs's peak unless --rate is given
+//    (the issue's set-up); with --each-half-peak, each server at half of its own peak instead
+//    (the same utilization for both).
 //    The generator shares the machine's cores with the servers, as in the issue's set-up.
 // 4. Prints p50/p99 of each, the ratio tfs p99 / bare p99 per round and its median, and what the
 //    probe saw in each server during the run: event-loop delay and GC pauses.
 //
 //   node bench/tail.mjs [--model my_model] [--seconds 5] [--rounds 3] [--rate N]
-//                       [--peak-concurrency 32] [--node-flags "--heap-growing-percent=0"] [--json]
+//                       [--peak-concurrency 32] [--each-half-peak] [--node-flags "--heap-growing-percent=0"] [--json]
 // --node-flags: extra node/V8 flags for the tfs process (e.g. to compare GC settings).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -160,15 +162,17 @@ async function main() {
   // Peaks (closed loop); this also warms both servers.
   const peak = {};
   for (const [label, s] of targets) peak[label] = (await tfsBench(s.url, model, ['-c', String(peakConcurrency)], 3)).throughput;
+  const each = args.includes('--each-half-peak');
   const rate = Number(opt('rate', String(Math.round(peak.tfs / 2))));
-  if (!json) console.log(`${model}: peak bare ${peak.bare.toFixed(0)} req/s, tfs ${peak.tfs.toFixed(0)} req/s (-c ${peakConcurrency}); open loop at ${rate} req/s for ${seconds} s, ${rounds} rounds`);
+  const rates = { bare: each ? Math.round(peak.bare / 2) : rate, tfs: rate };
+  if (!json) console.log(`${model}: peak bare ${peak.bare.toFixed(0)} req/s, tfs ${peak.tfs.toFixed(0)} req/s (-c ${peakConcurrency}); open loop at ${rates.bare} (bare) / ${rates.tfs} (tfs) req/s for ${seconds} s, ${rounds} rounds`);
 
   const rows = [];
   for (let round = 0; round < rounds; round++) {
     const row = { round };
     for (const [label, s] of round % 2 ? [...targets].reverse() : targets) {
       await probeReport(s); // start the probe's window here
-      const res = await tfsBench(s.url, model, ['-r', String(rate)], seconds);
+      const res = await tfsBench(s.url, model, ['-r', String(rates[label])], seconds);
       const seen = await probeReport(s);
       row[label] = { p50: res.latency.p50, p99: res.latency.p99, max: res.latency.max, throughput: res.throughput, ok: res.ok, completed: res.completed, probe: seen };
     }
@@ -176,7 +180,7 @@ async function main() {
     rows.push(row);
     if (!json) printRow(row);
   }
-  const summary = { model, rate, seconds, peak, nodeFlags, medianRatio: median(rows.map((r) => r.ratio)), rows };
+  const summary = { model, rates, seconds, peak, nodeFlags, medianRatio: median(rows.map((r) => r.ratio)), rows };
   if (json) console.log(JSON.stringify(summary, null, 1));
   else console.log(`median tfs p99 / bare p99: ${summary.medianRatio.toFixed(2)} (goal <= 1.5)`);
   process.exit(0);
