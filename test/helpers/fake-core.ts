@@ -254,6 +254,21 @@ export class FakeCore implements ServerCoreApi {
   held = 0;
   acquired = 0;
   ready = true;
+  private readonly heldWaiters = new Set<{ n: number; resolve: () => void }>();
+
+  /** Resolves once `held` equals `n` (at once if it does now): tests wait for this instead of polling. */
+  untilHeld(n: number): Promise<void> {
+    if (this.held === n) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.add({ n, resolve }));
+  }
+
+  private heldChanged(): void {
+    for (const w of this.heldWaiters) {
+      if (w.n !== this.held) continue;
+      this.heldWaiters.delete(w);
+      w.resolve();
+    }
+  }
 
   addServable(s: FakeServable, labels: Record<string, number> = {}): this {
     let m = this.models.get(s.name);
@@ -297,6 +312,7 @@ export class FakeCore implements ServerCoreApi {
     const servable = entry.servable!;
     this.held++;
     this.acquired++;
+    this.heldChanged();
     let released = false;
     return {
       name: req.name,
@@ -306,6 +322,7 @@ export class FakeCore implements ServerCoreApi {
         if (released) throw new Error('handle released twice');
         released = true;
         this.held--;
+        this.heldChanged();
       },
     };
   }

@@ -121,6 +121,14 @@ export class BigBodyDecoder {
     return this.thresholdBytes > 0 && byteLength >= this.thresholdBytes;
   }
 
+  /** Whether {@link encode} would encode these outputs in a worker (a sync check, so small answers skip an await). */
+  wantsEncode(outputs: Readonly<Record<string, Tensor>>): boolean {
+    if (this.thresholdBytes <= 0) return false;
+    let elements = 0;
+    for (const k in outputs) elements += outputs[k]!.data.length;
+    return elements >= WORKER_ENCODE_ELEMENTS;
+  }
+
   /** The least busy live thread (started on first use, replaced when it died). */
   private thread(): DecodeThread {
     let best = 0;
@@ -180,10 +188,7 @@ export class BigBodyDecoder {
    * output may be a view of a larger buffer) and the copies handed over.
    */
   async encode(outputs: Readonly<Record<string, Tensor>>, format: 'row' | 'columnar'): Promise<string | undefined> {
-    if (this.thresholdBytes <= 0) return undefined;
-    let elements = 0;
-    for (const t of Object.values(outputs)) elements += t.data.length;
-    if (elements < WORKER_ENCODE_ELEMENTS) return undefined;
+    if (!this.wantsEncode(outputs)) return undefined;
     const copies: Record<string, Tensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [k, t] of Object.entries(outputs)) {

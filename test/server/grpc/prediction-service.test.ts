@@ -389,28 +389,41 @@ describe('deadlines, cancellation and the concurrency cap', () => {
     const r = await call(h.prediction, 'Predict', slow(5000), 100);
     assert.equal(r.err?.code, Code.DEADLINE_EXCEEDED);
     assert.ok(Date.now() - before < 2000);
-    // The run was aborted through the signal, so the handle is released long before 5 s.
-    for (let i = 0; i < 50 && core.held > 0; i++) await new Promise((res) => setTimeout(res, 20));
-    assert.equal(core.held, 0);
+    // The run was aborted through the signal, so the handle is released long before the
+    // 5 s run would have ended (without the abort it is released only then).
+    await core.untilHeld(0);
+    assert.ok(Date.now() - before < 4000, 'released by the abort, not by the run ending');
   });
 
   test('a client cancel aborts the run', async () => {
     const fn = (h.prediction as any).Predict;
     const c = fn.call(h.prediction, slow(5000), () => undefined);
-    for (let i = 0; i < 50 && core.held === 0; i++) await new Promise((res) => setTimeout(res, 10));
-    assert.equal(core.held, 1, 'the run started');
+    await core.untilHeld(1); // the run started
+    const cancelledAt = Date.now();
     c.cancel();
-    for (let i = 0; i < 100 && core.held > 0; i++) await new Promise((res) => setTimeout(res, 10));
-    assert.equal(core.held, 0, 'the cancelled run released its handle');
+    // Without the abort the handle would be held until the 5 s run ends.
+    await core.untilHeld(0);
+    assert.ok(Date.now() - cancelledAt < 4000, 'the cancelled run released its handle');
   });
 
   test('--grpc_max_threads caps calls executing at once; the rest wait', async () => {
     const capped = await startGrpc({ core, maxConcurrentCalls: 1 });
     try {
+      // Wait for the second call to reach the limiter (an event, not a poll).
+      const limiter = capped.grpc.limiter!;
+      const acquire = limiter.acquire.bind(limiter);
+      let arrived = 0;
+      let onSecond!: () => void;
+      const second = new Promise<void>((resolve) => (onSecond = resolve));
+      limiter.acquire = (signal) => {
+        const p = acquire(signal);
+        if (++arrived === 2) onSecond();
+        return p;
+      };
       const t0 = Date.now();
       const p1 = call(capped.prediction, 'Predict', slow(150));
       const p2 = call(capped.prediction, 'Predict', slow(150));
-      for (let i = 0; i < 50 && capped.grpc.limiter!.queued === 0; i++) await new Promise((res) => setTimeout(res, 10));
+      await second;
       assert.equal(capped.grpc.limiter!.active, 1);
       assert.equal(capped.grpc.limiter!.queued, 1);
       const [r1, r2] = await Promise.all([p1, p2]);
