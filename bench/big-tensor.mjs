@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// npm run bench:big-tensor -- perf_mlp batch-128 gRPC Predict (one 401 KB tensor_content request
+// per call) against `tfs serve`: Predict/s, server CPU µs per request, and the share of that CPU
+// spent in V8's GC on the server's main thread, in one run.
+//
+// Each target is `node --trace-gc <dir>/bin/run.js serve` serving ../shared/fixtures/zoo/perf_mlp
+// (no batching), a child process on 127.0.0.1:
+//   - tfs:       this checkout;
+//   - tfs-hgp0:  this checkout with node's own --heap-growing-percent=0 (V8's default growing
+//                heuristics instead of the 30% serve sets; `serve` leaves a node-given value alone);
+//   - baseline:  with --baseline <dir>, another checkout with its own dist/ (e.g. /work/main).
+// CPU is utime + stime from /proc/<pid>/stat across the measured window. GC time is parsed from
+// --trace-gc lines printed in that window: each collection's main-thread pause plus the
+// incremental-marking steps it reports ("+ X ms in N steps"). Concurrent marking/sweeping on
+// V8's helper threads is not in --trace-gc, so "GC %" is a lower bound of GC's share of process
+// CPU. Targets alternate for --rounds; the median and range over rounds are printed.
+// Every target's first response is compared byte for byte with the first target's.
+//
+//   node bench/big-tensor.mjs [--baseline /work/main] [--seconds 4] [--concurrency 4]
+//                             [--rounds 3] [--batch 128] [--no-hgp0] [--json]
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { option } from './lib.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => option(args, name, def);
+const SECONDS = Number(opt('seconds', '4'));
+const CONCURRENCY = Number(opt('concurrency', '4'));
+const ROUNDS = Number(opt('rounds', '3'));
+const BATCH = Number(opt('batch', '128'));
+const baselineDir = opt('baseline', '');
+const JSON_OUT = args.includes('--json');
+const shared = resolve(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared'));
+const model = join(shared, 'fixtures', 'zoo', 'perf_mlp');
+const PREDICT = '/tensorflow.serving.PredictionService/Predict';
+
+const targets = [];
+if (baselineDir) targets.push({ name: 'baseline', dir: resolve(baselineDir), node: [] });
+targets.push({ name: 'tfs', dir: root, node: [] });
+if (!args.includes('--no-hgp0')) targets.push({ name: 'tfs-hgp0', dir: root, node: ['--heap-growing-percent=0'] });
+
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+// "... Mark-Compact 30.1 (34.2) -> 28.0 (34.5) MB, 3.45 / 0.00 ms  (+ 5.6 ms in 24 steps ..."
+const GC_LINE = /ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Sweep|Mark-Sweep)[^,]*, ([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/;
+
+/** Starts a target; tracks GC totals from its --trace-gc stdout. */
+async function start(target) {
+  const child = spawn(
+    process.execPath,
+    ['--trace-gc', ...target.node, join(target.dir, 'bin', 'run.js'), 'serve', '--model_name=perf_mlp', `--model_base_path=${model}`, '--port=0', '--rest_api_port=0'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production', TF_CPP_MIN_LOG_LEVEL: '2' } },
+  );
+  const gc = { ms: 0, full: 0, scavenge: 0 };
+  let text = '';
+  let pending = '';
+  const onOut = (d) => {
+    pending += d;
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      const m = GC_LINE.exec(line);
+      if (m) {
+        gc.ms += Number(m[2]) + Number(m[3] ?? 0);
+        if (m[1] === 'Scavenge' || m[1] === 'Minor Mark-Sweep') gc.scavenge++;
+        else gc.full++;
+      } else if (text.length < 100_000) text += `${line}\n`;
+    }
+  };
+  child.stdout.on('data', onOut);
+  child.stderr.on('data', onOut);
+  const port = await new Promise((ok, fail) => {
+    const timer = setInterval(() => {
+      const m = /Running gRPC ModelServer at [^\n]*:(\d+)/.exec(text);
+      if (m && /perf_mlp[^\n]*(AVAILABLE|Successfully loaded)|Exporting HTTP/.test(text)) {
+        clearInterval(timer);
+        ok(Number(m[1]));
+      }
+    }, 100);
+    child.once('exit', (c) => {
+      clearInterval(timer);
+      fail(new Error(`${target.name} exited ${c}: ${text.slice(-1500)}`));
+    });
+  });
+  return { child, port, gc };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main() {
+  const grpc = await import('@grpc/grpc-js');
+  const protobuf = (await import('protobufjs')).default;
+  // PredictRequest by hand: model_spec(1){name(1)}, inputs(2) map entry {key(1), value(2): TensorProto
+  // {dtype(1)=DT_FLOAT, tensor_shape(2){dim(2){size(1)}}, tensor_content(4)}} — as tf.make_tensor_proto sends.
+  const values = new Float32Array(BATCH * 784);
+  for (let i = 0; i < values.length; i++) values[i] = Math.sin(i * 0.37) * 1.5;
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('perf_mlp').ldelim();
+  w.uint32((2 << 3) | 2).fork();
+  w.uint32((1 << 3) | 2).string('keras_tensor');
+  w.uint32((2 << 3) | 2).fork();
+  w.uint32(1 << 3).int32(1);
+  w.uint32((2 << 3) | 2).fork();
+  for (const size of [BATCH, 784]) w.uint32((2 << 3) | 2).fork().uint32(1 << 3).int64(size).ldelim();
+  w.ldelim();
+  w.uint32((4 << 3) | 2).bytes(new Uint8Array(values.buffer));
+  w.ldelim();
+  w.ldelim();
+  const body = Buffer.from(w.finish());
+
+  const rows = [];
+  const firstReply = new Map();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) {
+      const srv = await start(target);
+      const client = new grpc.Client(`127.0.0.1:${srv.port}`, grpc.credentials.createInsecure(), {
+        'grpc.max_receive_message_length': -1,
+        'grpc.max_send_message_length': -1,
+      });
+      const call = () =>
+        new Promise((ok, fail) => client.makeUnaryRequest(PREDICT, (b) => b, (b) => b, body, (e, r) => (e ? fail(e) : ok(r))));
+      try {
+        if (!firstReply.has(target.name)) firstReply.set(target.name, createHash('sha256').update(await call()).digest('hex'));
+        // Warm-up: the JIT, the runtime's first calls and the heap's first growth.
+        const warmEnd = Date.now() + 1500;
+        await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (Date.now() < warmEnd) await call(); }));
+        const cpu0 = cpuSeconds(srv.child.pid);
+        const gc0 = { ...srv.gc };
+        const t0 = process.hrtime.bigint();
+        const end = Date.now() + SECONDS * 1000;
+        const lat = [];
+        let errors = 0;
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (Date.now() < end) {
+              const s = process.hrtime.bigint();
+              try {
+                await call();
+                lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+              } catch {
+                errors++;
+              }
+            }
+          }),
+        );
+        const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+        // Let trace-gc lines of the window arrive before reading the totals.
+        await new Promise((ok) => setTimeout(ok, 100));
+        const cpu = cpuSeconds(srv.child.pid) - cpu0;
+        const gcMs = srv.gc.ms - gc0.ms;
+        lat.sort((a, b) => a - b);
+        rows.push({
+          target: target.name,
+          round,
+          rps: lat.length / wall,
+          cpuUsPerReq: (cpu * 1e6) / lat.length,
+          gcPct: (100 * gcMs) / (cpu * 1000),
+          fullPerSec: (srv.gc.full - gc0.full) / wall,
+          scavengePerSec: (srv.gc.scavenge - gc0.scavenge) / wall,
+          p50: percentile(lat, 50),
+          p99: percentile(lat, 99),
+          errors,
+        });
+      } finally {
+        client.close();
+        srv.child.kill('SIGKILL');
+      }
+    }
+  }
+
+  const med = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
+  const summary = targets.map((t) => {
+    const r = rows.filter((x) => x.target === t.name);
+    const stat = (k) => ({ median: med(r.map((x) => x[k])), min: Math.min(...r.map((x) => x[k])), max: Math.max(...r.map((x) => x[k])) });
+    return { target: t.name, dir: t.dir, node: t.node, rps: stat('rps'), cpuUsPerReq: stat('cpuUsPerReq'), gcPct: stat('gcPct'), fullPerSec: stat('fullPerSec'), scavengePerSec: stat('scavengePerSec'), p99: stat('p99'), errors: r.reduce((a, x) => a + x.errors, 0), replySha256: firstReply.get(t.name) };
+  });
+  const ref = summary[0];
+  const identical = summary.every((s) => s.replySha256 === ref.replySha256);
+  if (JSON_OUT) {
+    console.log(JSON.stringify({ batch: BATCH, seconds: SECONDS, concurrency: CONCURRENCY, rounds: ROUNDS, identical, summary, rows }, null, 2));
+  } else {
+    const f = (s, d = 0) => `${s.median.toFixed(d)} [${s.min.toFixed(d)}-${s.max.toFixed(d)}]`;
+    console.log(`perf_mlp batch ${BATCH} gRPC Predict (${(body.length / 1024).toFixed(0)} KiB requests), ${CONCURRENCY} in flight, ${SECONDS}s x ${ROUNDS} rounds; median [range]`);
+    console.log('target       Predict/s          CPU µs/req            GC % of CPU       full GC/s       scavenge/s     p99 ms');
+    for (const s of summary) {
+      console.log(`${s.target.padEnd(12)} ${f(s.rps).padEnd(18)} ${f(s.cpuUsPerReq).padEnd(21)} ${f(s.gcPct, 1).padEnd(17)} ${f(s.fullPerSec, 1).padEnd(15)} ${f(s.scavengePerSec, 0).padEnd(14)} ${s.p99.median.toFixed(1)}`);
+    }
+    for (const s of summary.slice(1)) {
+      console.log(`${s.target} / ${ref.target}: Predict/s ${(s.rps.median / ref.rps.median).toFixed(2)}x, CPU/req ${(s.cpuUsPerReq.median / ref.cpuUsPerReq.median).toFixed(2)}x`);
+    }
+    console.log(`responses byte-identical across targets: ${identical ? 'yes' : 'NO'}`);
+  }
+  if (!identical || summary.some((s) => s.errors > 0)) process.exitCode = 1;
+}
+
+await main();
