@@ -11,7 +11,7 @@ import { compileFactory, threadedSources } from './wasm-threads-source.js';
 
 const src = threadedSources();
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the package's own worker script
+// The package's own worker script, compiled as a function of its two CommonJS bindings.
 new Function('require', '__filename', src.worker)(require, fileURLToPath(import.meta.url));
 const factory = compileFactory(src);
 // The worker script set a file-reading importScripts; the one script it is asked for is the factory.

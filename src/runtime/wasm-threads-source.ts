@@ -84,7 +84,6 @@ export type EmscriptenFactory = (config: Record<string, unknown>) => Promise<Rec
  */
 export function compileFactory(src: ThreadedSources, logicalCores?: number): EmscriptenFactory {
   const osView = logicalCores === undefined ? os : { cpus: () => new Array<unknown>(logicalCores) };
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the package's own code, read from its dist folder
   const make = new Function(
     'require', 'require$$0', 'require$$1', 'require$$3', 'require$$4', 'commonjsGlobal', '__dirname',
     `"use strict";${src.factory}\nreturn WasmBackendModuleThreadedSimd;`,
