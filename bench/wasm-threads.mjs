@@ -6,7 +6,9 @@
 // BENCH_WASM_THREADS=1 and BENCH_WASM_THREADS=N (N = BENCH_THREADS, default 2). Per cell it
 // prints the per-round medians of both (median [min-max] over rounds), the speed-up
 // single/threaded (median [min-max] of the per-round ratios, so load drift between rounds
-// cancels), and threaded / TensorFlow's default-threads time from tf-cpu-timings.md.
+// cancels), and threaded / TensorFlow's default-threads time from tf-cpu-timings.md. It also
+// times initBackend('wasm') in a fresh process per round (start-up cost of the threaded build's
+// 8 preallocated pthread workers) and the process RSS after it.
 // Environment: BENCH_ROUNDS (default 3), BENCH_THREADS, BENCH_SECONDS (per cell, default 0.5),
 // BENCH_MODELS (default perf_mlp,small_cnn); TFS_DIST / TFS_SHARED_DIR as bench/runtime.mjs.
 import { execFileSync } from 'node:child_process';
@@ -34,13 +36,24 @@ function run(threads) {
   return cells;
 }
 
+/** initBackend('wasm') in a fresh process: ms and RSS MiB after. */
+function startup(threads) {
+  const dist = process.env.TFS_DIST ?? fileURLToPath(new URL('../dist', import.meta.url));
+  const code = `const { initBackend, wasmThreads } = await import(${JSON.stringify(`${dist}/src/runtime/backend.js`)});
+    const t0 = performance.now(); await initBackend('wasm', { wasmThreads: ${threads} });
+    console.log(JSON.stringify({ ms: performance.now() - t0, rss: process.memoryUsage().rss / 2 ** 20, threads: wasmThreads() }));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }));
+}
+
 const rounds = [];
+const starts = { 1: [], [THREADS]: [] };
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? [1, THREADS] : [THREADS, 1];
   const got = {};
   for (const t of order) {
     process.stderr.write(`round ${r + 1}/${ROUNDS}: ${t} thread(s)\n`);
     got[t] = run(t);
+    starts[t].push(startup(t));
   }
   rounds.push(got);
 }
@@ -60,3 +73,7 @@ for (const [model, batches] of Object.entries(rounds[0][1])) {
     console.log(`| ${model} | ${batch} | ${span(one)} | ${span(many)} | ${span(ratios, 2)} | ${Number.isFinite(tf) ? tf.toFixed(3) : 'n/a'} | ${Number.isFinite(tf) ? span(vsTf, 2) : 'n/a'} |`);
   }
 }
+
+console.log(`\n| initBackend('wasm') | 1 thread | ${THREADS} threads |\n| --- | ---: | ---: |`);
+console.log(`| ms | ${span(starts[1].map((s) => s.ms), 0)} | ${span(starts[THREADS].map((s) => s.ms), 0)} |`);
+console.log(`| RSS MiB after | ${span(starts[1].map((s) => s.rss), 0)} | ${span(starts[THREADS].map((s) => s.rss), 0)} |`);

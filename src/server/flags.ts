@@ -96,7 +96,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
     'TensorFlow session options do not apply to the embedded tfjs runtime'),
   // Embedded runtime: the wasm backend's compute threads (server/loaders.ts wasmThreadPlan).
   f('tensorflow_intra_op_parallelism', 'int64', 0,
-    'Number of threads to use to parallelize the execution of an individual op (0 = all cores; the embedded wasm backend uses up to 8, shared among batch worker threads)'),
+    'Number of threads to use to parallelize the execution of an individual op (embedded wasm backend: N > 1 runs its threaded build, at most 8, shared among batch worker threads; 0 = single-threaded. TensorFlow runtime: 0 = all cores)'),
   f('tensorflow_inter_op_parallelism', 'int64', 0, 'Controls the number of operators that can be executed simultaneously',
     'ignored', 'the embedded runtime runs one op at a time (it applies with --runtime tensorflow)'),
   f('use_alts_credentials', 'bool', false, 'Use Google ALTS credentials', 'unsupported',
@@ -364,7 +364,7 @@ export function unsupportedFlagNotes(parsed: ParsedFlags): { errors: string[]; w
   return { errors, warnings };
 }
 
-/** Flags the embedded runtime ignores and `--runtime tensorflow` passes to the TensorFlow session. */
+/** Flags `--runtime tensorflow` passes to the TensorFlow session; the embedded runtime ignores them, except intra-op parallelism (its wasm threads). */
 export const TENSORFLOW_SESSION_FLAGS: ReadonlySet<string> = new Set([
   'tensorflow_session_parallelism',
   'tensorflow_intra_op_parallelism',
