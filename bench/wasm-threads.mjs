@@ -36,13 +36,18 @@ function run(threads) {
   return cells;
 }
 
-/** initBackend('wasm') in a fresh process: ms and RSS MiB after. */
+/** initBackend('wasm') in a fresh process (this script with --startup): ms and RSS MiB after. */
 function startup(threads) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--startup', String(threads)], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+if (process.argv[2] === '--startup') {
   const dist = process.env.TFS_DIST ?? fileURLToPath(new URL('../dist', import.meta.url));
-  const code = `const { initBackend, wasmThreads } = await import(${JSON.stringify(`${dist}/src/runtime/backend.js`)});
-    const t0 = performance.now(); await initBackend('wasm', { wasmThreads: ${threads} });
-    console.log(JSON.stringify({ ms: performance.now() - t0, rss: process.memoryUsage().rss / 2 ** 20, threads: wasmThreads() }));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }));
+  const { initBackend, wasmThreads } = await import(new URL(`file://${dist}/src/runtime/backend.js`).href);
+  const t0 = performance.now();
+  await initBackend('wasm', { wasmThreads: Number(process.argv[3]) });
+  console.log(JSON.stringify({ ms: performance.now() - t0, rss: process.memoryUsage().rss / 2 ** 20, threads: wasmThreads() }));
+  process.exit(0);
 }
 
 const rounds = [];

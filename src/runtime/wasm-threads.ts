@@ -34,6 +34,30 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+type PThreadWorker = { onerror: (e: unknown) => void; loaded?: boolean };
+type PThreads = { loadWasmModuleToWorker: (w: PThreadWorker, onLoaded?: () => void) => void };
+
+/**
+ * Emscripten throws a pthread worker's 'error' event (an uncaught exception: the process dies)
+ * when the worker cannot start, e.g. when it inherits a node option workers refuse
+ * (`--input-type`). Until a worker has loaded, such an error fails the start instead, so tfs
+ * falls back to the single-threaded build. The module object is the config passed to the
+ * factory, and its PThread exists once the factory returned.
+ */
+function catchWorkerErrorsUntilReady(module: WasmModule, fail: (e: Error) => void): void {
+  const pthreads = module['PThread'] as PThreads | undefined;
+  if (!pthreads) return;
+  const load = pthreads.loadWasmModuleToWorker.bind(pthreads);
+  pthreads.loadWasmModuleToWorker = (w, onLoaded) => {
+    load(w, onLoaded);
+    const thrower = w.onerror;
+    w.onerror = (e) => {
+      if (w.loaded) thrower(e);
+      else fail(new Error(`a pthread worker failed to start: ${(e as Error).message ?? String(e)}`));
+    };
+  };
+}
+
 /** Instantiate the threaded module (its pthread workers loaded). */
 async function instantiate(threads: number): Promise<WasmModule> {
   if (typeof SharedArrayBuffer !== 'function') throw new Error('SharedArrayBuffer is not available');
@@ -49,7 +73,15 @@ async function instantiate(threads: number): Promise<WasmModule> {
     onAbort: (what: unknown) => aborted?.(new Error(`the threaded wasm module aborted: ${String(what)}`)),
   };
   const factory = compileFactory(src, 2 * threads);
-  const module = (await withTimeout(Promise.race([factory(config), abort]), START_TIMEOUT_MS, 'the threaded wasm module')) as WasmModule;
+  const starting = factory(config);
+  catchWorkerErrorsUntilReady(config as unknown as WasmModule, (e) => aborted?.(e));
+  let module: WasmModule;
+  try {
+    module = (await withTimeout(Promise.race([starting, abort]), START_TIMEOUT_MS, 'the threaded wasm module')) as WasmModule;
+  } catch (e) {
+    (config as unknown as WasmModule).PThread?.terminateAllThreads();
+    throw e;
+  }
   const c = module.cwrap.bind(module);
   module['tfjs'] = {
     init: c('init', null, []),

@@ -46,15 +46,16 @@ const MAX_WASM_THREADS = 8;
  * calls 10-40x slower and batch 128 no faster (the pool's threads wait on each other when a
  * core is taken, and the event loop needs a core for HTTP/gRPC). The I/O thread's runtime gets
  * all N: it runs one batch or request at a time. Batch worker threads run in parallel with
- * each other, so the N threads are shared among them: each gets N / workers (at least 1), so
- * workers × threads never exceeds N. The worker count is `--batch_worker_threads`, or the
- * bound of its default min(num_batch_threads, CPUs): the number of CPUs.
+ * each other, so the threads are shared among them: each gets min(N, CPUs) / workers (at
+ * least 1), so that workers × threads never exceeds the cores. The worker count is
+ * `--batch_worker_threads`, or the bound of its default min(num_batch_threads, CPUs): the number
+ * of CPUs (on 2 cores: 2 workers × 1 thread, the single-threaded build, as before).
  */
 export function wasmThreadPlan(f: FlagValues, cpus: number = availableParallelism()): WasmThreadPlan {
   const asked = num(f, 'tensorflow_intra_op_parallelism');
   const main = Math.max(1, Math.min(MAX_WASM_THREADS, asked > 0 ? asked : 1));
   const workers = num(f, 'batch_worker_threads') > 0 ? num(f, 'batch_worker_threads') : cpus;
-  return { main, perWorker: Math.max(1, Math.floor(main / workers)) };
+  return { main, perWorker: Math.max(1, Math.floor(Math.min(main, cpus) / workers)) };
 }
 
 /** The default loader: a SavedModel on the embedded runtime (imported lazily: it pulls in tfjs). */

@@ -94,3 +94,17 @@ test('by default (--tensorflow_intra_op_parallelism=0) the server stays on the s
   assert.equal(r.threads, 1);
   assert.ok(!r.lines.some((l) => l.msg.startsWith('wasm backend:')));
 });
+
+test('wasmThreadPlan: N threads for the I/O thread; batch workers share min(N, CPUs); never more than 8', async () => {
+  const { wasmThreadPlan } = await import('../../src/server/loaders.js');
+  const { parseServeFlags } = await import('../../src/server/flags.js');
+  const plan = (args: string[], cpus: number): unknown => wasmThreadPlan(parseServeFlags(args, {}).values, cpus);
+  assert.deepEqual(plan([], 2), { main: 1, perWorker: 1 });
+  assert.deepEqual(plan([], 64), { main: 1, perWorker: 1 });
+  assert.deepEqual(plan(['--tensorflow_intra_op_parallelism=2'], 2), { main: 2, perWorker: 1 });
+  assert.deepEqual(plan(['--tensorflow_intra_op_parallelism=8'], 4), { main: 8, perWorker: 1 });
+  assert.deepEqual(plan(['--tensorflow_intra_op_parallelism=8'], 16), { main: 8, perWorker: 1 });
+  assert.deepEqual(plan(['--tensorflow_intra_op_parallelism=8', '--batch_worker_threads=2'], 4), { main: 8, perWorker: 2 });
+  assert.deepEqual(plan(['--tensorflow_intra_op_parallelism=8', '--batch_worker_threads=2'], 16), { main: 8, perWorker: 4 });
+  assert.deepEqual(plan(['--tensorflow_intra_op_parallelism=32', '--batch_worker_threads=1'], 32), { main: 8, perWorker: 8 });
+});
