@@ -43,8 +43,9 @@ const MAX_WASM_THREADS = 8;
  * tfjs's threaded SIMD build with N threads per op (at most 8, the build's limit). 0, the
  * default, keeps the single-threaded build, unlike upstream's "all cores": on the 2-core
  * machine of `npm run bench:wasm-threads`, shared with other load, 2 threads made batch-1
- * calls 10-40x slower and batch 128 no faster (the pool's threads wait on each other when a
- * core is taken, and the event loop needs a core for HTTP/gRPC). The I/O thread's runtime gets
+ * calls 12-19x slower and batch 128 still 0.65-0.88x (perf_mlp, small_cnn; 3 rounds), start-up
+ * 0.8 s instead of 0.17 s and +85 MiB RSS (8 preallocated pthread workers): the pool's threads
+ * wait on each other when a core is taken, and the event loop needs a core for HTTP/gRPC. The I/O thread's runtime gets
  * all N: it runs one batch or request at a time. Batch worker threads run in parallel with
  * each other, so the threads are shared among them: each gets min(N, CPUs) / workers (at
  * least 1), so that workers × threads never exceeds the cores. The worker count is
