@@ -27,6 +27,9 @@
 // Method as in tf-cpu-timings.md: warm-up (>= 20 calls and >= 0.5 s), then timed calls for
 // ~1 s (at least 5, at most 3000); medians and p10-p90 over the timed calls. The native tfs
 // and bare calls are timed interleaved (measurePairAsync), so their ratio is not load drift.
+// BENCH_WASM_THREADS=N (N > 1) runs wasm on the threaded SIMD build with N threads (row label
+// `wasm Nt`, TF = TensorFlow's default-threads time); bench/wasm-threads.mjs alternates it with
+// the single-threaded build in rounds. BENCH_MODELS=a,b limits the models.
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -53,6 +56,7 @@ const { sessionConfigBytes } = await load('src/native/session-config.js');
 const tf = await import('@tensorflow/tfjs-core');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const WASM_THREADS = Number(process.env.BENCH_WASM_THREADS ?? 1);
 const BATCHES = [1, 8, 32, 128];
 const native = tryLoadNativeAddon();
 const BACKENDS = (process.env.BENCH_BACKENDS ?? ('addon' in native ? 'wasm,cpu,native' : 'wasm,cpu')).split(',');
@@ -74,6 +78,10 @@ const MODELS = {
   // Conv 3x3x1x16 on 26x26, Conv 3x3x16x32 on 11x11, Dense 800→10
   small_cnn: { input: [28, 28, 1], macs: 26 * 26 * 16 * 9 + 11 * 11 * 32 * 9 * 16 + 800 * 10, layers: 'cnn' },
 };
+if (process.env.BENCH_MODELS) {
+  const keep = process.env.BENCH_MODELS.split(',');
+  for (const m of Object.keys(MODELS)) if (!keep.includes(m)) delete MODELS[m];
+}
 
 /** TF's medians from tf-cpu-timings.md: model → batch → ms (1-thread column, or the default one). */
 function tfTimings(column = 7) {
@@ -303,7 +311,9 @@ async function benchNative() {
 }
 
 let pyVersion;
-await initBackend('wasm');
+await initBackend('wasm', { wasmThreads: WASM_THREADS });
+const { wasmThreads } = await load('src/runtime/backend.js');
+const label = (backend) => (backend === 'wasm' && wasmThreads() > 1 ? `wasm ${wasmThreads()}t` : backend);
 for (const backend of BACKENDS) {
   if (backend === 'native') {
     pyVersion = await benchNative();
@@ -333,11 +343,11 @@ for (const backend of BACKENDS) {
       });
       x.dispose();
       const flop = 2 * spec.macs * batch;
-      const tfRef = tfMs[name]?.[batch];
+      const tfRef = (label(backend) === backend ? tfMs : tfDefaultMs)[name]?.[batch];
       rows.push({
         model: name,
         batch,
-        backend,
+        backend: label(backend),
         ms: ours.median,
         p10: ours.p10,
         p90: ours.p90,
@@ -347,7 +357,7 @@ for (const backend of BACKENDS) {
         tfMs: tfRef,
       });
       const r = rows[rows.length - 1];
-      process.stderr.write(`${name} b=${batch} ${backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)\n`);
+      process.stderr.write(`${name} b=${batch} ${r.backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)\n`);
     }
     bare.dispose();
     await tf.setBackend(prev);
@@ -357,7 +367,7 @@ for (const backend of BACKENDS) {
 
 const f = (v, d = 3) => (v === undefined ? 'n/a' : v.toFixed(d));
 console.log(`\nbench:runtime — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${new Date().toISOString()}`);
-console.log('tfs = loadSavedModelServable().run(); bare = same layers as raw tfjs ops, same backend; TF = TensorFlow 1-thread (tf-cpu-timings.md)');
+console.log('tfs = loadSavedModelServable().run(); bare = same layers as raw tfjs ops, same backend; TF = TensorFlow 1-thread (tf-cpu-timings.md; default threads for `wasm Nt`)');
 console.log(`native = loadNativeServable().run() (TensorFlow ${'addon' in native ? native.addon.version() : 'n/a'}, ${NATIVE_THREADS > 0 ? `${NATIVE_THREADS} thread(s)` : 'default threads'}); its bare = the addon's session run called directly; its TF = TensorFlow's ${NATIVE_THREADS === 1 ? '1-thread' : 'default-threads'} time\n`);
 const py = pyVersion !== undefined;
 if (py) {

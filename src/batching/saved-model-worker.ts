@@ -16,7 +16,7 @@ export async function loadSavedModelInWorker(
   dir: string,
   opts: SavedModelWorkerOptions = {},
 ): Promise<ModelServable> {
-  await initBackend((opts.backend ?? 'wasm') as BackendName);
+  await initBackend((opts.backend ?? 'wasm') as BackendName, opts.wasmThreads ? { wasmThreads: opts.wasmThreads } : {});
   return loadSavedModelServable(name, version, dir, {
     ...(opts.tags && opts.tags.length > 0 ? { tags: opts.tags } : {}),
     ...(opts.backend ? { backend: opts.backend as BackendName } : {}),

@@ -13,6 +13,8 @@ export interface SavedModelWorkerOptions {
   readonly backend?: string;
   /** `--refuse_partial_models` (see `SavedModelServableOptions.refusePartialModels`). */
   readonly refusePartialModels?: boolean;
+  /** The worker's wasm compute threads (server/loaders.ts wasmThreadPlan; default 1). */
+  readonly wasmThreads?: number;
 }
 
 /** WorkerSource that loads SavedModel `dir` as version `version` of `name` in a worker thread. */
@@ -20,6 +22,6 @@ export function savedModelWorkerSource(name: string, version: number, dir: strin
   return {
     module: new URL('./saved-model-worker.js', import.meta.url).href,
     exportName: 'loadSavedModelInWorker',
-    args: [name, version, dir, { ...(opts.tags ? { tags: [...opts.tags] } : {}), ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.refusePartialModels ? { refusePartialModels: true } : {}) }],
+    args: [name, version, dir, { ...(opts.tags ? { tags: [...opts.tags] } : {}), ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.refusePartialModels ? { refusePartialModels: true } : {}), ...(opts.wasmThreads && opts.wasmThreads > 1 ? { wasmThreads: opts.wasmThreads } : {}) }],
   };
 }

@@ -16,6 +16,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors, TfsError } from '../errors.js';
+import type { Logger } from '../util/logger.js';
+import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -36,10 +38,24 @@ interface ThreadState {
   tensorflowPackage: string | undefined;
   bridged: string[];
   patched: Set<string>;
+  /** Compute threads of this thread's wasm backend (1: tfjs's single-threaded SIMD build). */
+  wasmThreads: number;
+}
+
+/** How this thread's backend is set up (the first {@link initBackend} call decides). */
+export interface BackendOptions {
+  /**
+   * Compute threads for the `wasm` backend (`--tensorflow_intra_op_parallelism`, resolved):
+   * above 1, tfjs-backend-wasm's threaded SIMD build with that many threads (at most
+   * {@link MAX_WASM_THREADS}), started by wasm-threads.ts; 1 or absent, the single-threaded build.
+   */
+  readonly wasmThreads?: number;
+  /** Where the threaded build's start, or its fallback to one thread, is said. */
+  readonly logger?: Logger;
 }
 
 // Module state is per thread (each Worker loads its own copy of this module).
-const state: ThreadState = { defaultBackend: undefined, ready: new Map(), tensorflowPackage: undefined, bridged: [], patched: new Set() };
+const state: ThreadState = { defaultBackend: undefined, ready: new Map(), tensorflowPackage: undefined, bridged: [], patched: new Set(), wasmThreads: 1 };
 
 export function isBackendName(s: string): s is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(s);
@@ -211,7 +227,31 @@ function shareIdentityOnWasm(): void {
   });
 }
 
-async function ensureBackend(name: ConcreteBackend): Promise<void> {
+/**
+ * Before the wasm backend's first initialization: put the threaded build in place of the
+ * single-threaded one when more than one thread is asked for. When the threaded build cannot
+ * start, the backend is the single-threaded build and one warning says why.
+ */
+async function configureWasmThreads(opts: BackendOptions): Promise<void> {
+  const threads = Math.min(MAX_WASM_THREADS, Math.max(1, Math.floor(opts.wasmThreads ?? 1)));
+  if (threads <= 1) return;
+  const { useThreadedWasm } = await import('./wasm-threads.js');
+  useThreadedWasm(
+    threads,
+    (n) => {
+      state.wasmThreads = n;
+      opts.logger?.info({ wasmThreads: n }, `wasm backend: threaded SIMD build with ${n} threads`);
+    },
+    (reason) => {
+      state.wasmThreads = 1;
+      const text = `wasm backend: the threaded build (${threads} threads) could not start, running single-threaded: ${reason.message}`;
+      if (opts.logger) opts.logger.warn({ wasmThreads: 1, reason: reason.message }, text);
+      else process.emitWarning(text);
+    },
+  );
+}
+
+async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): Promise<void> {
   let p = state.ready.get(name);
   if (!p) {
     // Production mode: no debug checks, and no tfjs console banners on a server's stderr.
@@ -219,7 +259,10 @@ async function ensureBackend(name: ConcreteBackend): Promise<void> {
     p = (async () => {
       // cpu is always registered: the wasm bridge and the per-model fallback use it.
       await import('@tensorflow/tfjs-backend-cpu');
-      if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+      if (name === 'wasm') {
+        await import('@tensorflow/tfjs-backend-wasm');
+        await configureWasmThreads(opts);
+      }
       if (name === 'tensorflow') {
         const pkg = await importTensorflowBackend();
         if (!pkg) throw tensorflowMissing();
@@ -265,9 +308,9 @@ export async function resolveBackend(name: BackendName): Promise<ConcreteBackend
  * Resolves to the concrete backend used. Throws a TfsError naming the package to install
  * when `tensorflow` is asked for and not installed.
  */
-export async function initBackend(name: BackendName = 'wasm'): Promise<ConcreteBackend> {
+export async function initBackend(name: BackendName = 'wasm', opts: BackendOptions = {}): Promise<ConcreteBackend> {
   const concrete = await resolveBackend(name);
-  await ensureBackend(concrete);
+  await ensureBackend(concrete, opts);
   if (state.defaultBackend === undefined) {
     state.defaultBackend = concrete;
     await tf.setBackend(concrete);
@@ -286,6 +329,11 @@ export async function ensureBackendReady(name: ConcreteBackend): Promise<void> {
 /** The thread's default backend (after {@link initBackend}), or undefined. */
 export function defaultBackend(): ConcreteBackend | undefined {
   return state.defaultBackend;
+}
+
+/** Compute threads of this thread's wasm backend (1 until a threaded build has started). */
+export function wasmThreads(): number {
+  return state.wasmThreads;
 }
 
 /** Kernels the wasm backend runs through the cpu backend in this thread. */

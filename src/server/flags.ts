@@ -91,13 +91,14 @@ export const SERVE_FLAGS: readonly FlagSpec[] = Object.freeze([
   f('flush_filesystem_caches', 'bool', true, 'Flush filesystem caches after initial load', 'ignored',
     'tfs keeps no filesystem caches of its own'),
   f('tensorflow_session_parallelism', 'int64', 0, 'Number of threads to use for running a TensorFlow session', 'ignored',
-    'the embedded runtime is single-threaded per worker; use --num_batch_threads (it applies with --runtime tensorflow)'),
+    'the embedded runtime takes --tensorflow_intra_op_parallelism and --num_batch_threads (it applies with --runtime tensorflow)'),
   f('tensorflow_session_config_file', 'string', '', 'File with a text tensorflow.ConfigProto', 'unsupported',
     'TensorFlow session options do not apply to the embedded tfjs runtime'),
-  f('tensorflow_intra_op_parallelism', 'int64', 0, 'Number of threads to use to parallelize the execution of an individual op',
-    'ignored', 'the embedded runtime is single-threaded per worker (it applies with --runtime tensorflow)'),
+  // Embedded runtime: the wasm backend's compute threads (server/loaders.ts wasmThreadPlan).
+  f('tensorflow_intra_op_parallelism', 'int64', 0,
+    'Number of threads to use to parallelize the execution of an individual op (embedded wasm backend: N > 1 runs its threaded build, at most 8, shared among batch worker threads; 0 = single-threaded. TensorFlow runtime: 0 = all cores)'),
   f('tensorflow_inter_op_parallelism', 'int64', 0, 'Controls the number of operators that can be executed simultaneously',
-    'ignored', 'the embedded runtime is single-threaded per worker (it applies with --runtime tensorflow)'),
+    'ignored', 'the embedded runtime runs one op at a time (it applies with --runtime tensorflow)'),
   f('use_alts_credentials', 'bool', false, 'Use Google ALTS credentials', 'unsupported',
     'ALTS is only available on Google Cloud and is not implemented by grpc-js'),
   f('ssl_config_file', 'string', '', 'If non-empty, read an ascii SSLConfig protobuf from this file (gRPC TLS)'),
@@ -363,7 +364,7 @@ export function unsupportedFlagNotes(parsed: ParsedFlags): { errors: string[]; w
   return { errors, warnings };
 }
 
-/** Flags the embedded runtime ignores and `--runtime tensorflow` passes to the TensorFlow session. */
+/** Flags `--runtime tensorflow` passes to the TensorFlow session; the embedded runtime ignores them, except intra-op parallelism (its wasm threads). */
 export const TENSORFLOW_SESSION_FLAGS: ReadonlySet<string> = new Set([
   'tensorflow_session_parallelism',
   'tensorflow_intra_op_parallelism',

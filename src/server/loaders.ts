@@ -4,6 +4,7 @@
  * batching when enabled, then timed for runtime_latency.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Batcher } from '../batching/batching-servable.js';
 import type { ExecutionMode } from '../batching/executor.js';
@@ -28,6 +29,36 @@ interface BaseLoader {
   readonly workerSource?: (name: string, version: number, dir: string) => WorkerSource;
 }
 
+/** The wasm backend's compute threads: in the I/O thread's runtime, and in each batch worker's. */
+export interface WasmThreadPlan {
+  readonly main: number;
+  readonly perWorker: number;
+}
+
+/** tfjs's threaded wasm build runs at most 8 threads (its preallocated pthread pool). */
+const MAX_WASM_THREADS = 8;
+
+/**
+ * `--tensorflow_intra_op_parallelism` for the embedded runtime: N > 1 runs the wasm backend on
+ * tfjs's threaded SIMD build with N threads per op (at most 8, the build's limit). 0, the
+ * default, keeps the single-threaded build, unlike upstream's "all cores": on the 2-core
+ * machine of `npm run bench:wasm-threads`, shared with other load, 2 threads made batch-1
+ * calls 12-19x slower and batch 128 still 0.65-0.88x (perf_mlp, small_cnn; 3 rounds), start-up
+ * 0.8 s instead of 0.17 s and +85 MiB RSS (8 preallocated pthread workers): the pool's threads
+ * wait on each other when a core is taken, and the event loop needs a core for HTTP/gRPC. The I/O thread's runtime gets
+ * all N: it runs one batch or request at a time. Batch worker threads run in parallel with
+ * each other, so the threads are shared among them: each gets min(N, CPUs) / workers (at
+ * least 1), so that workers × threads never exceeds the cores. The worker count is
+ * `--batch_worker_threads`, or the bound of its default min(num_batch_threads, CPUs): the number
+ * of CPUs (on 2 cores: 2 workers × 1 thread, the single-threaded build, as before).
+ */
+export function wasmThreadPlan(f: FlagValues, cpus: number = availableParallelism()): WasmThreadPlan {
+  const asked = num(f, 'tensorflow_intra_op_parallelism');
+  const main = Math.max(1, Math.min(MAX_WASM_THREADS, asked > 0 ? asked : 1));
+  const workers = num(f, 'batch_worker_threads') > 0 ? num(f, 'batch_worker_threads') : cpus;
+  return { main, perWorker: Math.max(1, Math.floor(Math.min(main, cpus) / workers)) };
+}
+
 /** The default loader: a SavedModel on the embedded runtime (imported lazily: it pulls in tfjs). */
 async function savedModelLoader(f: FlagValues, logger: Logger): Promise<BaseLoader> {
   const { loadSavedModelServable } = await import('../servables/saved-model-servable.js');
@@ -37,9 +68,10 @@ async function savedModelLoader(f: FlagValues, logger: Logger): Promise<BaseLoad
     .filter((t) => t !== '');
   const backend = str(f, 'backend') as BackendName;
   const refusePartialModels = bool(f, 'refuse_partial_models');
+  const wasmThreads = wasmThreadPlan(f).perWorker;
   return {
     load: (name, version, dir) => loadSavedModelServable(name, version, dir, { tags, backend, logger, refusePartialModels }),
-    workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend, refusePartialModels }),
+    workerSource: (name, version, dir) => savedModelWorkerSource(name, version, dir, { tags, backend, refusePartialModels, wasmThreads }),
   };
 }
 

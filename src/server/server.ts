@@ -30,7 +30,7 @@ import { createRequestLogger } from './request-log.js';
 import { createRestDrain, type RestDrain } from './rest/drain-plugin.js';
 import { createV2Metrics } from './v2/metrics.js';
 import { v2Repository } from './v2/index.js';
-import { createServingLoader } from './loaders.js';
+import { createServingLoader, wasmThreadPlan } from './loaders.js';
 import { type BatchingReloader, createBatchingReloader } from './batching-reload.js';
 import type { Batcher } from '../batching/batching-servable.js';
 import { drainAndStop } from './shutdown.js';
@@ -219,7 +219,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   // TensorFlow's own runtime needs no tfjs backend (auto may still fall back to the embedded one).
   if (str(f, 'runtime') !== 'tensorflow') {
-    const backend = await initBackend(str(f, 'backend') as BackendName);
+    const backend = await initBackend(str(f, 'backend') as BackendName, { wasmThreads: wasmThreadPlan(f).main, logger });
     logger.info({ backend }, `Runtime backend: ${backend}`);
   }
   const registry = new Registry();

@@ -115,7 +115,7 @@ describe('start-up errors: a clear message and exit code 255', { concurrency: 2,
 
 describe('the Docker image convention and flags tfs only warns about', { timeout: 120_000 }, () => {
   test('MODEL_NAME / MODEL_BASE_PATH serve ${MODEL_BASE_PATH}/${MODEL_NAME}; unknown and ignored flags are logged', async () => {
-    const s = await startServe(['--bogus_flag=1', '--tensorflow_intra_op_parallelism=2'], {
+    const s = await startServe(['--bogus_flag=1', '--tensorflow_inter_op_parallelism=2'], {
       env: { MODEL_NAME: 'half_plus_two', MODEL_BASE_PATH: join(fixtures, 'models') },
     });
     try {
@@ -124,7 +124,7 @@ describe('the Docker image convention and flags tfs only warns about', { timeout
       assert.ok(s.logs.some((l) => l.msg === 'unknown argument: --bogus_flag=1'));
       assert.ok(
         s.logs.some(
-          (l) => l.level === 40 && l.msg?.startsWith('--tensorflow_intra_op_parallelism=2: the embedded runtime is single-threaded per worker') === true,
+          (l) => l.level === 40 && l.msg?.startsWith('--tensorflow_inter_op_parallelism=2: the embedded runtime runs one op at a time') === true,
         ),
       );
       assert.equal(await s.stop('SIGTERM'), 0);

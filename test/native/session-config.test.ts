@@ -108,7 +108,7 @@ test('--runtime takes embedded, tensorflow or auto; TFS_NATIVE_DIR moves the add
     (e: unknown) => e instanceof StartupError && e.message === '--runtime must be one of embedded, tensorflow, auto (got "tf").',
   );
   // The TensorFlow session flags are warned about on the embedded runtime only.
-  const session = ['--tensorflow_intra_op_parallelism=4', '--per_process_gpu_memory_fraction=0.5'];
+  const session = ['--tensorflow_inter_op_parallelism=4', '--per_process_gpu_memory_fraction=0.5'];
   assert.equal(unsupportedFlagNotes(parseServeFlags(session, {})).warnings.length, 2);
   assert.deepEqual(unsupportedFlagNotes(parseServeFlags(['--runtime=tensorflow', ...session], {})).warnings, []);
   assert.equal(nativeDir({ TFS_NATIVE_DIR: '/opt/tfs-native' }), '/opt/tfs-native');

@@ -77,12 +77,14 @@ test('bad values are errors; unknown arguments are collected (upstream prints an
 });
 
 test('flags tfs cannot honour are reported, not silently ignored', () => {
-  const p = parseServeFlags(['--use_alts_credentials=true', '--tensorflow_intra_op_parallelism=4', '--enable_batching'], {});
+  const p = parseServeFlags(['--use_alts_credentials=true', '--tensorflow_inter_op_parallelism=4', '--enable_batching'], {});
   const notes = unsupportedFlagNotes(p);
   assert.equal(notes.errors.length, 1);
   assert.match(notes.errors[0]!, /--use_alts_credentials=true/);
   assert.equal(notes.warnings.length, 1);
-  assert.match(notes.warnings[0]!, /--tensorflow_intra_op_parallelism=4/);
+  assert.match(notes.warnings[0]!, /--tensorflow_inter_op_parallelism=4/);
+  // The embedded runtime takes intra-op parallelism (the wasm backend's threads): no note.
+  assert.deepEqual(unsupportedFlagNotes(parseServeFlags(['--tensorflow_intra_op_parallelism=2'], {})), { errors: [], warnings: [] });
   // An ignored flag is reported even at its default: `--enable_profiler` must not look like it did something.
   const profiler = unsupportedFlagNotes(parseServeFlags(['--enable_profiler'], {}));
   assert.equal(profiler.errors.length, 0);
