@@ -36,12 +36,11 @@
 // build directory (default dist). Numbers from a busy shared machine are noisy: compare ratios
 // from the same run, and the load average printed with them.
 import { fork } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, rmSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { option } from './lib.mjs';
+import { cpuSeconds, freePort, option } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const distName = process.env.TFS_DIST ?? 'dist';
@@ -139,7 +138,7 @@ async function closedLoop(call, { clients = CLIENTS, seconds = SECONDS, pid } = 
   const runners = Array.from({ length: clients }, worker);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   measuring = true;
-  const cpu0 = pid ? cpuMicros(pid) : 0;
+  const cpu0 = pid ? 1e6 * cpuSeconds(pid) : 0;
   const t = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
@@ -147,31 +146,12 @@ async function closedLoop(call, { clients = CLIENTS, seconds = SECONDS, pid } = 
   const finished = done;
   // Server CPU (user + system) per request over the measured window: steadier than req/s on a
   // shared machine, and it shows what one request costs whichever core it ran on.
-  const cpuPerReq = pid ? (cpuMicros(pid) - cpu0) / Math.max(1, finished) : NaN;
+  const cpuPerReq = pid ? (1e6 * cpuSeconds(pid) - cpu0) / Math.max(1, finished) : NaN;
   stop = true;
   await Promise.all(runners);
   if (errors > 0) throw new Error(`${errors} failed calls; first: ${firstError?.message ?? firstError}`);
   lat.sort((a, b) => a - b);
   return { rps: finished / elapsed, p50: percentile(lat, 50), p99: percentile(lat, 99), n: finished, cpuPerReq };
-}
-
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s
-/** utime + stime of a process (all its threads), in microseconds. */
-function cpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function seedInput(rows, seed) {

@@ -20,10 +20,9 @@
 //                             [--rounds 3] [--batch 128] [--no-hgp0] [--json]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { option } from './lib.mjs';
+import { cpuSeconds, option } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -42,12 +41,6 @@ const targets = [];
 if (baselineDir) targets.push({ name: 'baseline', dir: resolve(baselineDir), node: [] });
 targets.push({ name: 'tfs', dir: root, node: [] });
 if (!args.includes('--no-hgp0')) targets.push({ name: 'tfs-hgp0', dir: root, node: ['--heap-growing-percent=0'] });
-
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 // "... Mark-Compact 30.1 (34.2) -> 28.0 (34.5) MB, 3.45 / 0.00 ms  (+ 5.6 ms in 24 steps ..."
 const GC_LINE = /ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Sweep|Mark-Sweep)[^,]*, ([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/;

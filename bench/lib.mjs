@@ -1,6 +1,8 @@
 // Helpers shared by the transport benchmarks (bench/rest.mjs, bench/grpc.mjs): the build to
 // import from, flag parsing, the fixture config, the model loaders, the closed-loop driver and
 // the best-of-rounds summary. TFS_DIST selects the build directory (default dist).
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -116,4 +118,23 @@ export async function measureStep(once, { seconds, concurrency, warmupSeconds, b
 /** The run with the highest rps for `model` and `target` among `results` (undefined when none). */
 export function bestRun(results, model, target) {
   return results.filter((r) => r.model === model && r.target === target).sort((a, b) => b.rps - a.rps)[0];
+}
+
+/** A free TCP port on 127.0.0.1 (for a child server that takes a port flag). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** CPU seconds (user + system, all threads) of process `pid` so far: /proc/<pid>/stat fields 14-15, in USER_HZ (100) ticks. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -21,10 +21,11 @@
 //
 //   node bench/native-served.mjs [--seconds 4] [--concurrency 64] [--rounds 3] [--grpc] [--json]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -60,20 +61,12 @@ function serve(runtime) {
   });
 }
 
-/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
-}
-
 /** One closed-loop run against `port`: the bench result and the server's CPU ms per request. */
 function drive(server, seconds) {
-  const before = cpuMs(server.child.pid);
+  const before = 1000 * cpuSeconds(server.child.pid);
   const target = PROTOCOL === 'grpc' ? `--grpc=127.0.0.1:${server.grpcPort}` : `--url=http://127.0.0.1:${server.port}`;
   const out = execFileSync(process.execPath, [bin, 'bench', target, '--model=perf_mlp', '--auto', `-c=${CONCURRENCY}`, `-d=${seconds}`, '--warmup=0', '--json'], { encoding: 'utf8' });
-  const cpu = cpuMs(server.child.pid) - before;
+  const cpu = 1000 * cpuSeconds(server.child.pid) - before;
   const r = JSON.parse(out).result;
   if (r.ok !== r.completed) throw new Error(`${r.completed - r.ok} failed requests: ${JSON.stringify(r.errorSamples)}`);
   return { rps: r.throughput, p50: r.latency.p50, p99: r.latency.p99, cpuPerRequest: cpu / r.completed };

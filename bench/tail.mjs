@@ -19,11 +19,10 @@
 // --node-flags: extra node/V8 flags for the tfs process (e.g. to compare GC settings).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { option } from './lib.mjs';
+import { freePort, option } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -35,16 +34,6 @@ const BODIES = {
   half_plus_two: JSON.stringify({ instances: [[2.0]] }),
   my_model: JSON.stringify({ instances: Array.from({ length: 5 }, (_, r) => Array.from({ length: 10 }, (_, c) => Math.fround(Math.sin(r * 10 + c)))) }),
 };
-
-async function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Collects a child's stderr; TAILPROBE lines are parsed into `probes`. */
 function watch(child) {
