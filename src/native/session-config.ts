@@ -10,11 +10,19 @@
  * |   per_process_gpu_memory_fraction       | 1      | fixed64  |
  * |   allow_growth                          | 4      | varint   |
  * | allow_soft_placement                    | 7      | varint   |
+ * | experimental (ConfigProto.Experimental) | 16     | length   |
+ * |   disable_thread_spinning               | 9      | varint   |
  *
  * Threads follow tensorflow_model_server's server.cc: --tensorflow_intra_op_parallelism and
  * --tensorflow_inter_op_parallelism when either is set, else --tensorflow_session_parallelism
  * for both (0 = TensorFlow sizes its pools from the cores). Soft placement is always on, so
  * graphs exported with `/device:GPU:0` pins load on a CPU-only TensorFlow.
+ *
+ * `threadSpinning: false` sets Experimental.disable_thread_spinning: the session's intra-op
+ * (Eigen) and inter-op pools then park their threads at once when they run out of work,
+ * instead of spinning a while first. TensorFlow spins by default (lower latency when runs
+ * follow each other closely); a server whose runs are short and spaced, on a few cores
+ * shared with its own request thread, pays for each spin in CPU (bench/native-served.mjs).
  */
 export interface SessionConfigOptions {
   readonly sessionParallelism?: number;
@@ -24,6 +32,8 @@ export interface SessionConfigOptions {
   readonly perProcessGpuMemoryFraction?: number;
   /** GPUOptions.allow_growth (allocate GPU memory as needed). */
   readonly allowGrowth?: boolean;
+  /** false = Experimental.disable_thread_spinning (TensorFlow's default is to spin). */
+  readonly threadSpinning?: boolean;
 }
 
 function varint(out: number[], value: number): void {
@@ -73,5 +83,9 @@ export function sessionConfigBytes(o: SessionConfigOptions = {}): Uint8Array {
     out.push(...gpu);
   }
   out.push(tag(7, 0), 1);
+  if (o.threadSpinning === false) {
+    varint(out, tag(16, 2)); // field 16: a two-byte key
+    out.push(2, tag(9, 0), 1);
+  }
   return Uint8Array.from(out);
 }

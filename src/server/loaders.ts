@@ -91,6 +91,7 @@ async function nativeLoader(f: FlagValues, logger: Logger): Promise<BaseLoader> 
     intraOpParallelism: num(f, 'tensorflow_intra_op_parallelism'),
     interOpParallelism: num(f, 'tensorflow_inter_op_parallelism'),
     perProcessGpuMemoryFraction: num(f, 'per_process_gpu_memory_fraction'),
+    threadSpinning: bool(f, 'tensorflow_thread_spinning'),
   };
   return { load: (name, version, dir) => loadNativeServable(name, version, dir, { tags, session, logger }) };
 }

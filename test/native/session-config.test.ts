@@ -75,6 +75,19 @@ test('ConfigProto: soft placement always; threads as tensorflow_model_server pic
   assert.deepEqual([both.get(2)![0], both.get(5)![0]], [2n, 2n]);
 });
 
+test('ConfigProto: threadSpinning false sets experimental.disable_thread_spinning; true or unset leaves TensorFlow spinning', () => {
+  const off = readFields(sessionConfigBytes({ threadSpinning: false }));
+  const experimental = readFields(off.get(16)![0] as Uint8Array);
+  assert.deepEqual([...experimental.keys()], [9]);
+  assert.equal(experimental.get(9)![0], 1n, 'disable_thread_spinning');
+  assert.equal(off.get(7)![0], 1n, 'soft placement stays on');
+  assert.equal(readFields(sessionConfigBytes({ threadSpinning: true })).has(16), false);
+  assert.equal(readFields(sessionConfigBytes({})).has(16), false);
+  // The flag: TensorFlow's spinning unless told otherwise.
+  assert.equal(parseServeFlags([]).values['tensorflow_thread_spinning'], true);
+  assert.equal(parseServeFlags(['--tensorflow_thread_spinning=false']).values['tensorflow_thread_spinning'], false);
+});
+
 test('no addon: a clear error saying how to install it; --runtime auto falls back to embedded with one log line', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tfs-native-none-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
