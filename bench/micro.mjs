@@ -4,6 +4,10 @@
 // Cases (ns per call, or per value where named):
 //   parse.*    parseJson on request bodies: half_plus_two, my_model (5x10), perf_mlp batch 128
 //              (128x784), and a mixed body (strings with escapes, objects, b64, integers);
+//   decode.*   parseRequestBody + predictInputsFromJson to a DT_FLOAT tensor (the whole inline
+//              REST decode): half_plus_two, my_model, perf_mlp one row and 128 rows of float32
+//              values printed as doubles (up to 17 digits, as numpy's tolist() sends them), and
+//              perf_mlp_int (one row of small integers, e.g. pixel values);
 //   float32    formatDecimal(v, true) over random float32 outputs, per value;
 //   response   predictResponseJson of a 128x10 float32 output (row format);
 //   metrics    one request's metrics: recordRequest (OK) + observeRuntime.
@@ -32,7 +36,7 @@ async function main() {
   const only = opt('only', '');
   const builds = [['new', root]];
   if (baseline) builds.push(['baseline', resolve(baseline)]);
-  const cases = ['parse.half_plus_two', 'parse.my_model', 'parse.perf_mlp_128', 'parse.mixed', 'float32', 'response', 'metrics'].filter((c) => c.includes(only));
+  const cases = ['parse.half_plus_two', 'parse.my_model', 'parse.perf_mlp_128', 'parse.mixed', 'decode.half_plus_two', 'decode.my_model', 'decode.perf_mlp_1', 'decode.perf_mlp_128', 'decode.perf_mlp_int', 'float32', 'response', 'metrics'].filter((c) => c.includes(only));
   const rows = [];
   for (const c of cases) {
     const best = {};
@@ -70,7 +74,13 @@ function rng(seed = 1) {
 function bodies() {
   const r = rng();
   const row = (n) => Array.from({ length: n }, () => r() * 2 - 1);
+  const f32row = (n) => Array.from({ length: n }, () => Math.fround(r() * 2 - 1));
   return {
+    'decode.half_plus_two': Buffer.from(JSON.stringify({ instances: [[2.0]] })),
+    'decode.my_model': Buffer.from(JSON.stringify({ instances: Array.from({ length: 5 }, () => f32row(10)) })),
+    'decode.perf_mlp_1': Buffer.from(JSON.stringify({ instances: [f32row(784)] })),
+    'decode.perf_mlp_128': Buffer.from(JSON.stringify({ instances: Array.from({ length: 128 }, () => f32row(784)) })),
+    'decode.perf_mlp_int': Buffer.from(JSON.stringify({ instances: [Array.from({ length: 784 }, () => Math.floor(r() * 256))] })),
     'parse.half_plus_two': Buffer.from(JSON.stringify({ instances: [[2.0]] })),
     'parse.my_model': Buffer.from(JSON.stringify({ instances: Array.from({ length: 5 }, () => row(10)) })),
     'parse.perf_mlp_128': Buffer.from(JSON.stringify({ instances: Array.from({ length: 128 }, () => row(784)) })),
@@ -121,6 +131,12 @@ async function child(dir, c) {
     const { parseJson } = await imp('src/tensor/json-parser.js');
     const body = bodies()[c];
     ns = measure(() => parseJson(body));
+  } else if (c.startsWith('decode.')) {
+    const { parseRequestBody, predictInputsFromJson } = await imp('src/tensor/json-tensor.js');
+    const body = bodies()[c];
+    const width = c === 'decode.half_plus_two' ? 1 : c === 'decode.my_model' ? 10 : 784;
+    const specs = { x: { name: 'x:0', dtype: 'DT_FLOAT', shape: [-1, width] } };
+    ns = measure(() => predictInputsFromJson(parseRequestBody(body), specs));
   } else if (c === 'float32') {
     const { formatDecimal } = await imp('src/tensor/json-writer.js');
     const r = rng(7);

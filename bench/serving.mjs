@@ -10,7 +10,9 @@
 //   - bare-grpc: grpc-js, PredictionService/Predict with pass-through (de)serializers, replies
 //     with the PredictResponse bytes tfs answered (transport only, no codec, no model);
 //   - tfs: `bin/run.js serve` of this checkout, serving fixtures/models half_plus_two and
-//     my_model (the tutorial's Keras MLP, a 5x10 request);
+//     my_model (the tutorial's Keras MLP, a 5x10 request); with `--models perf_mlp` also
+//     ../shared/fixtures/zoo/perf_mlp (784-512-512-10) with one row of 784 float32 values
+//     (printed as doubles in REST, up to 17 digits, as numpy's tolist() gives them);
 //   - with --baseline <dir>: also `<dir>/bin/run.js serve` (another checkout with its own
 //     dist/, e.g. `git worktree add ../tfs-main main && (cd ../tfs-main && npm ci && npx tsc)`),
 //     on the same models and requests, and the ratio new/baseline per case.
@@ -57,8 +59,9 @@ async function bareServer(kind) {
     const id = (b) => b;
     const server = new grpc.Server();
     const service = { Predict: { path: PREDICT_PATH, requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id } };
-    // The model name is the request's first field's first field: tell the two models by length.
-    server.addService(service, { Predict: (call, cb) => cb(null, bodies[call.request.length > 100 ? 'my_model' : 'half_plus_two'] ?? first) });
+    // The model name is in the request's first field (model_spec.name): look for it in the bytes.
+    const names = Object.keys(bodies);
+    server.addService(service, { Predict: (call, cb) => cb(null, bodies[names.find((n) => call.request.subarray(0, 64).includes(n))] ?? first) });
     const port = await new Promise((ok, fail) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))));
     process.stdout.write(`${port}\n`);
   }
@@ -123,16 +126,25 @@ async function closedLoop(send, concurrency, seconds) {
   return { done, errors };
 }
 
+/** Where model `m` lives: fixtures/models, or the shared zoo for perf_mlp. */
+function modelPath(m) {
+  if (m === 'perf_mlp') return join(resolve(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared')), 'fixtures', 'zoo', 'perf_mlp');
+  return join(root, 'fixtures', 'models', m);
+}
+
 function requestBodies(models) {
   const { lookupType } = protoModule;
   const PredictRequest = lookupType('tensorflow.serving.PredictRequest');
   const f32 = (shape, values) => ({ dtype: 'DT_FLOAT', tensor_shape: { dim: shape.map((size) => ({ size })) }, tensor_content: Buffer.from(new Float32Array(values).buffer) });
   const mlp = Array.from({ length: 50 }, (_, i) => Math.fround(Math.sin(i)));
+  const row784 = Array.from({ length: 784 }, (_, i) => Math.fround(Math.sin(i * 0.37) * 1.5));
   const grpcReq = {
+    perf_mlp: { model_spec: { name: 'perf_mlp' }, inputs: { keras_tensor: f32([1, 784], row784) } },
     half_plus_two: { model_spec: { name: 'half_plus_two' }, inputs: { x: f32([1, 1], [2]) } },
     my_model: { model_spec: { name: 'my_model', signature_name: 'serving_default' }, inputs: { dense_input: f32([5, 10], mlp) } },
   };
   const rest = {
+    perf_mlp: JSON.stringify({ instances: [row784] }),
     half_plus_two: JSON.stringify({ instances: [[2.0]] }),
     my_model: JSON.stringify({ instances: Array.from({ length: 5 }, (_, r) => mlp.slice(r * 10, r * 10 + 10)) }),
   };
@@ -158,7 +170,7 @@ async function main() {
   const configFile = join(dir, 'models.config');
   writeFileSync(
     configFile,
-    `model_config_list {\n${models.map((m) => `  config { name: "${m}" base_path: "${join(root, 'fixtures', 'models', m)}" model_platform: "tensorflow" }`).join('\n')}\n}\n`,
+    `model_config_list {\n${models.map((m) => `  config { name: "${m}" base_path: "${modelPath(m)}" model_platform: "tensorflow" }`).join('\n')}\n}\n`,
   );
   const servers = [];
   const stopAll = () => {

@@ -10,6 +10,14 @@
  * decides: empty arrays, `NaN`/`Infinity`, exponents of 3+ digits (which may overflow: "Number
  * too big"), integers of 300+ digits, strings, objects, nested arrays (each row is taken on its
  * own), syntax errors. The result is the exact parser's, value for value (test/tensor/json-fast.test.ts).
+ *
+ * Before that, {@link directNumberArray} tries to read the numbers in the same single scan,
+ * without the string copy and `JSON.parse` (which costs ~65 ns a number for the 16–17 digit
+ * decimals that float32 values print as). A decimal of at most 19 significant digits with a
+ * power of ten within ±22 is computed in double-double arithmetic (error under 2^-100 of the
+ * value) and taken only when that interval rounds to one double, so the result is the
+ * correctly rounded one, as JSON.parse's; any other token (and any doubt) leaves the array
+ * to the scan above.
  */
 
 /** Builds the parser's integer value (json-parser.ts passes `new JsonInt(value, big)`). */
@@ -41,6 +49,8 @@ export interface FastArray {
  * taken on its own, which measured as fast as one JSON.parse per body).
  */
 export function fastNumberArray(b: Buffer, start: number, end: number, makeInt: MakeInt): FastArray | null {
+  const direct = directNumberArray(b, start, end, makeInt);
+  if (direct !== undefined) return direct;
   let p = start + 1;
   // Per element: 0 = decimal (double), 1 = integer with ≤ 15 digits, 2 = longer integer.
   const kinds: number[] = [];
@@ -108,4 +118,148 @@ export function fastNumberArray(b: Buffer, start: number, end: number, makeInt: 
     }
   }
   return { value: out, next: p + 1 };
+}
+
+
+/** 10^0 .. 10^22: exact doubles. */
+const POW10: number[] = [];
+for (let i = 0; i <= 22; i++) POW10.push(Number(`1e${i}`));
+/** Veltkamp's splitter for doubles (2^27 + 1). */
+const SPLITTER = 134217729;
+/** The result is taken when ±|value|·2^-90 around it rounds to one double; its error is < 2^-100 of the value. */
+const MARGIN = 2 ** -90;
+
+/** Upper half of `a`'s significand (Veltkamp split): `a - splitHi(a)` is the exact lower half. */
+function splitHi(a: number): number {
+  const t = SPLITTER * a;
+  return t - (t - a);
+}
+
+/** The rounding error of `a * b` (`a * b === p + twoProdErr(a, b, p)` exactly; no overflow for |a|, |b| < 2^900). */
+function twoProdErr(a: number, b: number, p: number): number {
+  const ah = splitHi(a);
+  const al = a - ah;
+  const bh = splitHi(b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/**
+ * `sign · (hi·10^lowDigits + lo) · 10^k` correctly rounded, or NaN when that is not certain.
+ * hi < 10^15, lo < 10^lowDigits, lowDigits ≤ 4, 1 ≤ |k| ≤ 22 or k = 0, hi > 0.
+ */
+function decimalToDouble(hi: number, lo: number, lowDigits: number, k: number): number {
+  // The significand m exactly as mh + ml (m < 10^19 < 2^64: integers, no rounding below).
+  const scale = POW10[lowDigits]!;
+  const p0 = hi * scale;
+  const e0 = twoProdErr(hi, scale, p0);
+  const s = p0 + lo;
+  const t = lo - (s - p0) + e0;
+  const mh = s + t;
+  const ml = t - (mh - s);
+  const pow = POW10[k < 0 ? -k : k]!;
+  let h: number;
+  let l: number;
+  if (k >= 0) {
+    const p = mh * pow;
+    const e = twoProdErr(mh, pow, p) + ml * pow;
+    h = p + e;
+    l = e - (h - p);
+  } else {
+    const q1 = mh / pow;
+    const p = q1 * pow;
+    const r = mh - p - twoProdErr(q1, pow, p) + ml;
+    const q2 = r / pow;
+    h = q1 + q2;
+    l = q2 - (h - q1);
+  }
+  // The exact value lies within h + l ± |h|·2^-100: take h when that whole interval rounds to it.
+  const margin = (h < 0 ? -h : h) * MARGIN;
+  return h + (l + margin) === h && h + (l - margin) === h ? h : NaN;
+}
+
+/**
+ * The array at `start` read in one scan when every element is a number this can convert
+ * exactly (see the module comment): decimals of ≤ 19 significant digits with a power of ten
+ * within ±22, and integers of ≤ 15 digits. undefined, having consumed nothing, for
+ * anything else (fastNumberArray's scan then decides).
+ */
+export function directNumberArray(b: Buffer, start: number, end: number, makeInt: MakeInt): FastArray | undefined {
+  const out: unknown[] = [];
+  let p = start + 1;
+  for (;;) {
+    let c = p < end ? b[p]! : 0;
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++p < end ? b[p]! : 0;
+    const neg = c === MINUS;
+    if (neg) c = ++p < end ? b[p]! : 0;
+    // Significant digits (leading zeros skipped): the first 15 in hi (exact: < 10^15),
+    // the next 4 in lo.
+    let hi = 0;
+    let lo = 0;
+    let digits = 0;
+    let k = 0;
+    let decimal = false;
+    if (c === ZERO) c = ++p < end ? b[p]! : 0;
+    else if (c > ZERO && c <= NINE) {
+      do {
+        hi = hi * 10 + (c - ZERO);
+        digits++;
+        c = ++p < end ? b[p]! : 0;
+      } while (c >= ZERO && c <= NINE);
+    } else return undefined;
+    if (digits > 15) return undefined; // long integers (bigint, uint64 range) or long integer parts
+    if (c === DOT) {
+      decimal = true;
+      c = ++p < end ? b[p]! : 0;
+      if (c < ZERO || c > NINE) return undefined;
+      if (digits === 0) {
+        while (c === ZERO) {
+          k--;
+          c = ++p < end ? b[p]! : 0;
+        }
+      }
+      while (c >= ZERO && c <= NINE) {
+        if (digits < 15) hi = hi * 10 + (c - ZERO);
+        else lo = lo * 10 + (c - ZERO);
+        digits++;
+        k--;
+        c = ++p < end ? b[p]! : 0;
+      }
+    }
+    if (c === 0x65 || c === 0x45) {
+      decimal = true;
+      c = ++p < end ? b[p]! : 0;
+      const expNeg = c === MINUS;
+      if (expNeg || c === PLUS) c = ++p < end ? b[p]! : 0;
+      if (c < ZERO || c > NINE) return undefined;
+      let exp = c - ZERO;
+      c = ++p < end ? b[p]! : 0;
+      if (c >= ZERO && c <= NINE) {
+        exp = exp * 10 + (c - ZERO);
+        c = ++p < end ? b[p]! : 0;
+      }
+      if (c >= ZERO && c <= NINE) return undefined; // 3+ exponent digits
+      k += expNeg ? -exp : exp;
+    }
+    if (digits > 19) return undefined;
+    let v: number;
+    if (digits === 0) v = 0;
+    else if (digits > 15) {
+      if (k < -22 || k > 22) return undefined;
+      v = decimalToDouble(hi, lo, digits - 15, k);
+      if (v !== v) return undefined;
+    } else if (k === 0) v = hi;
+    else if (k > 0 && k <= 22) v = hi * POW10[k]!;
+    else if (k < 0 && k >= -22) v = hi / POW10[-k]!;
+    else return undefined;
+    if (decimal) out.push(neg ? -v : v);
+    else out.push(makeInt(neg && v !== 0 ? -v : v, null));
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++p < end ? b[p]! : 0;
+    if (c === COMMA) {
+      p++;
+      continue;
+    }
+    if (c === RBRACKET) return { value: out, next: p + 1 };
+    return undefined;
+  }
 }

@@ -35,7 +35,11 @@ export class JsonInt {
   }
 }
 
-const makeInt = (value: number, big: bigint | null): JsonInt => new JsonInt(value, big);
+/** JsonInts of 0..1023, shared (they are immutable): pixel and token ids need no object each. */
+const SMALL_INTS: readonly JsonInt[] = Array.from({ length: 1024 }, (_, i) => new JsonInt(i, null));
+
+const makeInt = (value: number, big: bigint | null): JsonInt =>
+  big === null && value >= 0 && value < 1024 && (value | 0) === value ? SMALL_INTS[value]! : new JsonInt(value, big);
 
 /** A JSON string whose bytes are not valid UTF-8 (kept byte-exact; rapidjson does not validate). */
 export class JsonBytes {

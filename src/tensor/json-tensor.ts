@@ -170,12 +170,16 @@ class ValueSink {
   readonly nums: number[] = [];
   readonly bigs: bigint[] = [];
   readonly strs: Uint8Array[] = [];
+  /** DT_FLOAT or DT_DOUBLE: a JS number leaf is pushed as it is (what {@link add} does with it). */
+  readonly floating: boolean;
   constructor(
     readonly dtype: DTypeName,
     /** The request's budget and this tensor's alias: string bytes are counted as they come. */
     private readonly budget?: RequestBudget,
     private readonly alias = '',
-  ) {}
+  ) {
+    this.floating = dtype === 'DT_FLOAT' || dtype === 'DT_DOUBLE';
+  }
 
   get count(): number {
     return this.nums.length + this.bigs.length + this.strs.length;
@@ -329,6 +333,26 @@ function fillTensor(v: JsonValue, shape: readonly number[], sink: ValueSink): nu
     if (val.length !== shape[level]) throw Errors.jsonListSize(val.length, level, shape[level]!);
     if (level + 1 === rank) {
       // Innermost lists: convert leaves directly (the common case, no stack traffic).
+      if (sink.floating) {
+        // Float rows of plain numbers (json-fast.ts's usual result): no per-leaf dispatch.
+        const nums = sink.nums;
+        let i = 0;
+        for (; i < val.length; i++) {
+          const leaf = val[i];
+          if (typeof leaf !== 'number') break;
+          nums.push(leaf);
+        }
+        added += i;
+        if (i === val.length) continue;
+        for (; i < val.length; i++) {
+          const leaf = val[i]!;
+          if (Array.isArray(leaf)) throw Errors.jsonListLevel(level + 1, rank);
+          if (leaf instanceof JsonObject) throw typeError(leaf, sink.dtype);
+          sink.add(leaf);
+          added++;
+        }
+        continue;
+      }
       for (const leaf of val) {
         if (Array.isArray(leaf)) throw Errors.jsonListLevel(level + 1, rank);
         if (leaf instanceof JsonObject && sink.dtype !== 'DT_STRING') throw typeError(leaf, sink.dtype);

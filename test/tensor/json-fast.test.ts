@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsonInt, type JsonValue, parseJson, parseJsonExact } from '../../src/tensor/json-parser.js';
-import { fastNumberArray } from '../../src/tensor/json-fast.js';
+import { directNumberArray, fastNumberArray } from '../../src/tensor/json-fast.js';
 
 /** Deterministic pseudo-random numbers in [0, 1) (Park-Miller), so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -109,4 +109,71 @@ test('fast path: takes the usual payloads (it is really used), integers as JsonI
   assert.ok(fastNumberArray(nested, 1, nested.length, (v, big) => new JsonInt(v, big)));
   assert.equal(fastNumberArray(Buffer.from('[1, NaN]'), 0, 8, (v, big) => new JsonInt(v, big)), null);
   assert.equal(fastNumberArray(Buffer.from('[1e400]'), 0, 7, (v, big) => new JsonInt(v, big)), null);
+});
+
+/** directNumberArray's value for one number token (integers unwrapped), or undefined when it leaves the token to the scan. */
+function direct(token: string): number | undefined {
+  const b = Buffer.from(`[${token}]`);
+  const got = directNumberArray(b, 0, b.length, (v, big) => new JsonInt(v, big));
+  if (!got) return undefined;
+  assert.equal(got.next, b.length, token);
+  const v = got.value[0];
+  return v instanceof JsonInt ? v.value : (v as number);
+}
+
+/** A decimal within a few units of the 16th–19th digit of the exact midpoint between `x` and the next double up (the hardest roundings). */
+function nearMidpoints(x: number): string[] {
+  const bits = new BigUint64Array(new Float64Array([x]).buffer)[0]!;
+  const e = Number((bits >> 52n) & 0x7ffn) - 1075;
+  const odd = 2n * ((bits & ((1n << 52n) - 1n)) | (1n << 52n)) + 1n; // midpoint = odd · 2^(e-1)
+  const [digits, pointExp] = e - 1 >= 0 ? [(odd << BigInt(e - 1)).toString(), 0] : [(odd * 5n ** BigInt(1 - e)).toString(), e - 1];
+  const out: string[] = [];
+  for (const nd of [16, 17, 18, 19]) {
+    if (digits.length <= nd) continue;
+    const head = BigInt(digits.slice(0, nd));
+    const exp = pointExp + digits.length - nd;
+    for (const d of [-1n, 0n, 1n]) {
+      const s = (head + d).toString();
+      out.push(`${s}e${exp}`, `${s[0]}.${s.slice(1)}e${exp + s.length - 1}`);
+    }
+  }
+  return out;
+}
+
+test('direct path: every number it takes equals JSON.parse (Object.is), over random and hard-to-round decimals', () => {
+  const r = rng(31);
+  let taken = 0;
+  let total = 0;
+  const check = (token: string): void => {
+    total++;
+    const got = direct(token);
+    if (got === undefined) return;
+    taken++;
+    const want = JSON.parse(token) as number;
+    // Integers: -0 is 0 (a JsonInt), as the exact parser has it.
+    assert.ok(Object.is(got, /^-?\d+$/.test(token) && want === 0 ? 0 : want), `${token}: ${got} !== ${want}`);
+  };
+  for (let i = 0; i < 20000; i++) {
+    check(JSON.stringify(Math.fround(r() * 2 - 1) * 10 ** Math.floor(r() * 20 - 8)));
+    check(String((r() - 0.5) * 10 ** Math.floor(r() * 40 - 20)));
+    check(randomNumber(r));
+    for (const t of nearMidpoints((r() + 0.5) * 10 ** Math.floor(r() * 30 - 8))) check(t);
+  }
+  for (const n of EDGE_NUMBERS) check(n);
+  // It must really take most of them (else this test proves little).
+  assert.ok(taken > total / 4, `${taken} of ${total}`);
+});
+
+test('direct path: takes float32 rows as clients print them, and leaves what it cannot convert exactly', () => {
+  const r = rng(5);
+  const row = Array.from({ length: 784 }, () => Math.fround(r() * 2 - 1));
+  const b = Buffer.from(JSON.stringify(row));
+  const got = directNumberArray(b, 0, b.length, (v, big) => new JsonInt(v, big));
+  assert.ok(got);
+  assert.deepStrictEqual(got.value, JSON.parse(b.toString()));
+  for (const t of ['1e-23', '1e23', '12345678901234567890', '0.12345678901234567890', '1234567890123456', '1e100', 'NaN', '1.', '-', '01']) {
+    assert.equal(direct(t), undefined, t);
+  }
+  for (const body of ['[]', '[1,]', '[1 2]', '[1', '[1,[2]]', '[1, "a"]']) assert.equal(directNumberArray(Buffer.from(body), 0, body.length, (v) => v), undefined, body);
+  assert.deepStrictEqual(directNumberArray(Buffer.from('[1]x'), 0, 4, (v) => v), { value: [1], next: 3 });
 });

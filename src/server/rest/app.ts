@@ -153,8 +153,11 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     }
     done(null, body);
   });
+  // Every body goes to the catch-all parser as if no Content-Type had been sent: fastify then
+  // neither rejects an unparsable type (415) nor parses the header (a ContentType object and
+  // its string per request).
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.headers['content-type'] !== undefined) request.headers['content-type'] = 'application/octet-stream';
+    if (request.headers['content-type'] !== undefined) request.headers['content-type'] = undefined;
     done();
   });
 
