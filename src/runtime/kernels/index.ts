@@ -4,6 +4,7 @@
  * `KernelEntry[]` table; list it here.
  */
 import { HALF_KERNELS } from './half.js';
+import { MOVE_KERNELS } from './moves.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -52,6 +53,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   WIDE_MATH_KERNELS,
   WIDE_CAST_KERNELS,
   HALF_KERNELS,
+  MOVE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
