@@ -1,13 +1,14 @@
 /**
  * Moving and counting ops tfjs lacks: Roll, ReverseSequence, DynamicPartition,
- * UniqueWithCounts, HistogramFixedWidth. The moving ones compute element indices in JS and
+ * UniqueWithCounts, HistogramFixedWidth, Bitcast (between types of one width). The moving ones compute element indices in JS and
  * gather, so any dtype moves exactly; checked against TF 2.21 in test/runtime/kernels/moves.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { intTensor, numbersOf, rawAttr, sizeOf, stridesOf } from './util.js';
+import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from '../../tensor/tensor.js';
+import { attrType, intTensor, numbersOf, rawAttr, sizeOf, stridesOf } from './util.js';
 
 /** Rows `rows` of `x` along axis 0 (strings too, which tfjs's gather op refuses). */
 function pick(x: tf.Tensor, rows: readonly number[]): tf.Tensor {
@@ -135,10 +136,38 @@ function histogramFixedWidth(node: GraphNode): tf.Tensor {
   return intTensor(out, [nbins], 'HistogramFixedWidth');
 }
 
+/** Bit patterns of the types Bitcast handles, from and to the stand-in's value (same width per group). */
+const BITS: Readonly<Record<string, { width: number; to: (v: number) => number; from: (b: number) => number; float?: boolean }>> = {
+  DT_INT8: { width: 1, to: (v) => v & 0xff, from: (b) => (b << 24) >> 24 },
+  DT_UINT8: { width: 1, to: (v) => v & 0xff, from: (b) => b },
+  DT_INT16: { width: 2, to: (v) => v & 0xffff, from: (b) => (b << 16) >> 16 },
+  DT_UINT16: { width: 2, to: (v) => v & 0xffff, from: (b) => b },
+  DT_HALF: { width: 2, to: floatToHalf, from: halfToFloat, float: true },
+  DT_BFLOAT16: { width: 2, to: floatToBfloat16, from: bfloat16ToFloat, float: true },
+  DT_INT32: { width: 4, to: (v) => v | 0, from: (b) => b | 0 },
+  DT_FLOAT: { width: 4, to: (v) => new Int32Array(Float32Array.of(v).buffer)[0]!, from: (b) => new Float32Array(Int32Array.of(b).buffer)[0]!, float: true },
+};
+
+/** tf.bitcast between types of the same width (the shape stays); other pairs fail the call. */
+function bitcast(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  const src = attrType(node, 'T');
+  const dst = attrType(node, 'type');
+  const a = BITS[src];
+  const b = BITS[dst];
+  if (!a || !b || a.width !== b.width) throw Errors.kernelUnsupported('Bitcast', `a bitcast from ${src} to ${dst}`);
+  const v = numbersOf(x);
+  // A NaN's payload is not kept by the float32 stand-in.
+  if (a.float && !b.float && v.some(Number.isNaN)) throw Errors.kernelUnsupported('Bitcast', 'the bits of a NaN');
+  const out = v.map((e) => b.from(a.to(e)));
+  return b.float ? tf.tensor(Float32Array.from(out), x.shape, 'float32') : tf.tensor(Int32Array.from(out), x.shape, 'int32');
+}
+
 export const MOVE_KERNELS: readonly KernelEntry[] = [
   { op: 'Roll', kernel: roll },
   { op: 'ReverseSequence', kernel: reverseSequence },
   { op: 'DynamicPartition', kernel: dynamicPartition },
   { op: 'UniqueWithCounts', kernel: uniqueWithCounts },
   { op: 'HistogramFixedWidth', kernel: histogramFixedWidth },
+  { op: 'Bitcast', kernel: bitcast },
 ];

@@ -61,3 +61,19 @@ test('TensorScatterSub/Max/Min (duplicate indices) and SegmentMin as TF', async 
   // tf.math.segment_min([[1, 5], [3, 2], [0, 9]], [0, 0, 2]): the empty segment 1 gives 0
   assert.deepEqual(values(run(SEGMENT_KERNELS, 'SegmentMin', [tf.tensor2d([[1, 5], [3, 2], [0, 9]]), i([0, 0, 2])])[0]!), [1, 2, 0, 0, 0, 9]);
 });
+
+test('Bitcast between types of one width as TF; other widths and NaN bits fail the call', async () => {
+  await initBackend('wasm');
+  await tf.setBackend('cpu');
+  const cast = (x: tf.Tensor, from: string, to: string): number[] =>
+    values(run(MOVE_KERNELS, 'Bitcast', [x], { T: { type: from }, type: { type: to } })[0]!);
+  // tf.bitcast(tf.constant([200, 5, 128], tf.uint8), tf.int8)
+  assert.deepEqual(cast(tf.tensor1d([200, 5, 128], 'int32'), 'DT_UINT8', 'DT_INT8'), [-56, 5, -128]);
+  // tf.bitcast(tf.constant([1.0, -2.5], tf.float32), tf.int32)
+  assert.deepEqual(cast(tf.tensor1d([1, -2.5]), 'DT_FLOAT', 'DT_INT32'), [1065353216, -1071644672]);
+  // tf.bitcast(tf.constant([1.0, -0.5], tf.float16), tf.int16); tf.bitcast(tf.constant([16256], tf.uint16), tf.bfloat16)
+  assert.deepEqual(cast(tf.tensor1d([1, -0.5]), 'DT_HALF', 'DT_INT16'), [15360, -18432]);
+  assert.deepEqual(cast(tf.tensor1d([16256], 'int32'), 'DT_UINT16', 'DT_BFLOAT16'), [1]);
+  assert.throws(() => cast(tf.tensor1d([1]), 'DT_FLOAT', 'DT_UINT8'), /Bitcast: tfs cannot compute a bitcast from DT_FLOAT to DT_UINT8/);
+  assert.throws(() => cast(tf.tensor1d([NaN]), 'DT_FLOAT', 'DT_INT32'), /the bits of a NaN/);
+});
