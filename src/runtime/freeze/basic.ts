@@ -148,7 +148,8 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   // runs, so the load-time check refuses the signatures that need them (float64-policy.ts).
   const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
   // float16/bfloat16 results are rounded to their type after each op, as TF does, or refused (half-policy.ts).
-  const half = f64 || rewritten.wide ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
+  // (A wide Cast, int64/float64 → float16, is rounded too: its kernel rounds to float32 only.)
+  const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
   const op = f64 ?? (half && 'refuse' in half ? half.refuse : rewritten.op);
   if (half && 'round' in half) {
     const raw = scope.out.unique(`${opName}/_tfs_unrounded`);
