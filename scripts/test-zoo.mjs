@@ -10,7 +10,10 @@
 // signature gets one category, worst first: WRONG ANSWER, error at run, refused at load.
 //
 //   npm run test:zoo                       (builds first)
-//   node scripts/test-zoo.mjs [--backend wasm|cpu|native] [--json out.json] [name-substring ...]
+//   node scripts/test-zoo.mjs [--backend wasm|cpu|native] [--json out.json] [--zoo DIR] [name-substring ...]
+//
+// --zoo DIR runs another zoo laid out as this one (DIR/manifest.json, DIR/oracle.jsonl,
+// DIR/models/<model>/1), e.g. probe models written with generate.py's conventions.
 //
 // --backend native runs TensorFlow's own runtime (the native addon, src/servables/native-servable.ts)
 // and takes every model of ../shared/fixtures with a TF oracle (not only the Keras 2 exports)
@@ -27,11 +30,13 @@
 import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const zoo = join(root, 'fixtures', 'zoo');
+// --zoo DIR (the children inherit it through TFS_ZOO_DIR).
+if (process.argv.includes('--zoo')) process.env.TFS_ZOO_DIR = resolve(process.argv[process.argv.indexOf('--zoo') + 1]);
+const zoo = process.env.TFS_ZOO_DIR ?? join(root, 'fixtures', 'zoo');
 const TIMEOUT_MS = 120_000;
 // Signatures whose uint8 outputs come from a JPEG decoder (libjpeg's IDCT may differ by 1).
 const JPEG = new Set(['image_decode:jpeg_pixels', 'image_decode:jpeg_grayscale', 'image_decode:decode_image']);
@@ -48,7 +53,7 @@ function loadZoo(allShared = false) {
   for (const [name, m] of Object.entries(manifest.models)) models[name] = { family: m.family, dir: join(zoo, 'models', name, '1') };
   const lines = readFileSync(join(zoo, 'oracle.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const sharedOracle = join(sharedFixtures, 'expected', 'tf_oracle_outputs.jsonl');
-  if (existsSync(sharedOracle)) {
+  if (existsSync(sharedOracle) && process.env.TFS_ZOO_DIR === undefined) {
     for (const line of readFileSync(sharedOracle, 'utf8').trim().split('\n')) {
       const o = JSON.parse(line);
       const keras2 = KERAS2_SHARED.includes(o.model);
@@ -335,7 +340,7 @@ async function parent(args) {
   const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
   const expectFile = args.includes('--expect') ? args[args.indexOf('--expect') + 1] : undefined;
   const writeExpect = args.includes('--write-expect') ? args[args.indexOf('--write-expect') + 1] : undefined;
-  const filters = args.filter((a, i) => !a.startsWith('--') && !['--backend', '--json', '--expect', '--write-expect'].includes(args[i - 1]));
+  const filters = args.filter((a, i) => !a.startsWith('--') && !['--backend', '--json', '--expect', '--write-expect', '--zoo'].includes(args[i - 1]));
   const { models: all, lines } = loadZoo(backends.includes('native'));
   const models = Object.keys(all).filter((m) => filters.length === 0 || filters.some((f) => m.includes(f)));
   const families = [...new Set(models.map((m) => all[m].family))].sort();

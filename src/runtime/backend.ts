@@ -101,7 +101,11 @@ function onCpu(cpuKernel: tf.KernelFunc): tf.KernelFunc {
       const out = cpuKernel({ inputs: cpuInputs, backend: cpu, attrs: attrs ?? {} });
       const outs = Array.isArray(out) ? out : [out];
       const results = outs.map((o) => {
-        const r = { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
+        // Some cpu kernels keep int32 results in a Float32Array (MaxPoolWithArgmax's indices):
+        // wasm takes the bytes as they are, so such values are converted first.
+        let vals = cpu.readSync(o.dataId);
+        if (o.dtype === 'int32' && vals instanceof Float32Array) vals = Int32Array.from(vals);
+        const r = { dataId: wasm.write(vals, o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
         cpu.disposeData(o.dataId, true);
         return r;
       });
@@ -131,7 +135,34 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
   // Keras Conv3DTranspose (k3_conv3d_transpose) differs from TF by 0.02 on wasm; cpu's matches.
   Conv3DBackpropInputV2: () => true,
   SparseToDense: (args) => Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'string'),
+  // A cast to bool truncates like a cast to int32 (0.3 gives false, 2.5 gives a bool holding 2); TF gives x != 0.
+  Cast: (args) =>
+    (args.attrs as { dtype?: string } | undefined)?.dtype === 'bool' && (args.inputs as { x?: tf.TensorInfo }).x?.dtype !== 'bool',
+  // Some argmax indices come out 0 (a batch-4 max_pool_with_argmax in the probe models).
+  MaxPoolWithArgmax: () => true,
 };
+
+/**
+ * TopKV2 (also `tf.sort`/`tf.argsort`, which TF builds on it) over NaN: TF's order comes from
+ * its sort's comparisons with NaN, which tfjs's kernels do not reproduce, so such calls fail.
+ */
+function refuseTopKOverNaN(backendName: string): void {
+  const k = tf.getKernel('TopK', backendName);
+  if (!k) return;
+  const inner = k.kernelFunc;
+  tf.unregisterKernel('TopK', backendName);
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const x = (args.inputs as { x?: tf.TensorInfo }).x;
+      if (x && x.dtype === 'float32') {
+        const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
+        if (vals.some(Number.isNaN)) throw Errors.kernelUnsupported('TopKV2', 'the order of NaN values (as in tf.sort, tf.argsort, tf.math.top_k)');
+      }
+      return inner(args);
+    },
+  });
+}
 
 /** Those kernels run on cpu's kernel in the cases they get wrong. */
 function wrongWasmKernelsOnCpu(): void {
@@ -283,6 +314,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
       for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
         if (!state.patched.has(b)) {
           patchEmptyReductions(b);
+          refuseTopKOverNaN(b);
           state.patched.add(b);
         }
       }

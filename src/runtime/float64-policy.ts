@@ -9,7 +9,7 @@
  */
 
 /** Ops exact on float64 tensors whose values are all float32 values. */
-const EXACT_F64_OPS = new Set([
+export const EXACT_F64_OPS = new Set([
   'Identity', 'IdentityN', 'Snapshot', 'StopGradient', 'PreventGradient', 'Placeholder', 'PlaceholderWithDefault', 'Const',
   'Reshape', 'ExpandDims', 'Squeeze', 'Transpose', 'ConcatV2', 'Concat', 'Pack', 'Unpack', 'Slice', 'StridedSlice',
   'GatherV2', 'Gather', 'GatherNd', 'Tile', 'Reverse', 'ReverseV2', 'Split', 'SplitV', 'BroadcastTo', 'Pad', 'PadV2',

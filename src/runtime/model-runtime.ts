@@ -44,6 +44,7 @@ import {
 } from './kernels/resources.js';
 import { freezeSavedModel, type FreezeSource, type FrozenInput, type FrozenModel, type FrozenSignature } from './freeze/index.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
+import { freeingOnFailure } from './run-tensors.js';
 import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
 import { fromTfjs, toTfjs } from './tensor-convert.js';
 import { encodeWeights, weightTensor } from './weights.js';
@@ -238,7 +239,8 @@ export class ModelRuntime {
     const [map, created] = makeInputs(call.feeds);
     let outs: tf.Tensor[];
     try {
-      const r = await this.model.executeAsync(map, call.selection.fetches);
+      // tfjs's executor frees nothing of a failed asynchronous run (run-tensors.ts).
+      const r = await freeingOnFailure(this.weightIds, () => this.model.executeAsync(map, call.selection.fetches));
       outs = Array.isArray(r) ? r : [r];
     } catch (e) {
       for (const t of created) t.dispose();

@@ -30,3 +30,28 @@ test('wasm: SparseToDense of strings (aborted the module) runs on cpu', async ()
   // tf.sparse.to_dense(tf.SparseTensor([[0, 0], [1, 1]], [b"a", b"b"], [2, 3]))
   assert.deepEqual((tf.engine().readSync(d.dataId) as Uint8Array[]).map((b) => Buffer.from(b).toString('latin1')), ['a', '', '', '', 'b', '']);
 });
+
+test('wasm: Cast to bool is x != 0 (was truncated like int32), MaxPoolWithArgmax indices as TF', async () => {
+  await initBackend('wasm');
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.cast([0.3, -0.2, 0.0, nan, 2.5, -1e-9], tf.bool)
+    const x = tf.tensor1d([0.3, -0.2, 0, NaN, 2.5, -1e-9]);
+    assert.deepEqual(Array.from(tf.cast(x, 'bool').dataSync()), [1, 1, 0, 1, 1, 1], b);
+    assert.deepEqual(Array.from(tf.cast(tf.tensor1d([0, 2, -7], 'int32'), 'bool').dataSync()), [0, 1, 1], b);
+    // tf.nn.max_pool_with_argmax(cos(1.7 i) * i as [4, 4, 4, 1], 2, 2, 'VALID')[1]
+    const v = tf.tensor4d(Array.from({ length: 64 }, (_, i) => Math.fround(Math.cos(i * 1.7) * i)), [4, 4, 4, 1]);
+    const [, idx] = tf.engine().runKernel('MaxPoolWithArgmax', { x: v }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid', includeBatchInIndex: false }) as tf.Tensor[];
+    assert.deepEqual(Array.from(idx!.dataSync()), [4, 7, 8, 15, 0, 6, 13, 10, 5, 2, 12, 15, 0, 7, 8, 15], b);
+  }
+});
+
+test('TopKV2 over NaN fails the call (TF orders NaN by its own sort), on wasm and cpu', async () => {
+  await initBackend('wasm');
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.sort([nan, 0.5, -0.2, nan, 1.0]) is [nan, -0.2, 0.5, nan, 1.0] in TF 2.21
+    assert.throws(() => tf.topk(tf.tensor1d([NaN, 0.5, -0.2, NaN, 1]), 5), /TopKV2: tfs cannot compute the order of NaN/, b);
+    assert.deepEqual(Array.from(tf.topk(tf.tensor1d([0.5, -0.2, 1]), 3).indices.dataSync()), [2, 0, 1], b);
+  }
+});

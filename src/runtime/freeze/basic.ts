@@ -13,6 +13,7 @@ import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
 import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
+import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
 import { WIDE_IOTA_OP, WIDE_MOVE_DATA, WIDE_TAKE_OP, wideRoute } from '../kernels/wide.js';
@@ -146,9 +147,19 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   // float64 computed in float32 would differ from TF: such nodes become an op no kernel
   // runs, so the load-time check refuses the signatures that need them (float64-policy.ts).
   const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
-  const op = f64 ?? rewritten.op;
+  // float16/bfloat16 results are rounded to their type after each op, as TF does, or refused (half-policy.ts).
+  // (A wide Cast, int64/float64 → float16, is rounded too: its kernel rounds to float32 only.)
+  const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
+  const op = f64 ?? (half && 'refuse' in half ? half.refuse : rewritten.op);
+  if (half && 'round' in half) {
+    const raw = scope.out.unique(`${opName}/_tfs_unrounded`);
+    scope.out.add({ name: raw, op, input: inputs, attr });
+    scope.out.add({ name: opName, op: HALF_ROUND_OP, input: [`${raw}:0`], attr: { _tfs_half: { s: Buffer.from(half.round, 'utf8').toString('base64') } } });
+    if (op !== node.op) fz.origin.set(raw, node.op);
+    return result;
+  }
   scope.out.add({ name: opName, op, input: inputs, attr });
-  if (op !== node.op && !f64) fz.origin.set(opName, node.op);
+  if (op !== node.op && !f64 && !half) fz.origin.set(opName, node.op);
   return result;
 }
 

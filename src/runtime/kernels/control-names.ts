@@ -78,7 +78,8 @@ export function layoutReplacement(op: string, typeOf: (a: string) => string, int
   if (op === 'Reverse' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.reverse;
   if (op === 'ReverseV2' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.reverseV2;
   if (op === 'Tile' && JS_DTYPES.has(typeOf('T'))) return LAYOUT_OPS.tile;
-  if (op === 'GatherV2' && intOf('batch_dims') !== 0) return LAYOUT_OPS.gather;
+  // tfjs's gather op refuses strings (tf.gather(class_names, argmax) label lookups).
+  if (op === 'GatherV2' && (intOf('batch_dims') !== 0 || typeOf('Tparams') === 'DT_STRING')) return LAYOUT_OPS.gather;
   if ((op === 'Add' || op === 'AddV2') && typeOf('T') === 'DT_STRING') return STRING_ADD_OP;
   return undefined;
 }

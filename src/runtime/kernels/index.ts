@@ -3,6 +3,8 @@
  * counted as supported by the load-time op check. A family is one file exporting one
  * `KernelEntry[]` table; list it here.
  */
+import { HALF_KERNELS } from './half.js';
+import { MOVE_KERNELS } from './moves.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -50,6 +52,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   IMAGE_RESIZE_KERNELS,
   WIDE_MATH_KERNELS,
   WIDE_CAST_KERNELS,
+  HALF_KERNELS,
+  MOVE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */

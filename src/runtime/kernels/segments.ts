@@ -1,6 +1,6 @@
 /**
  * Segment and sparse reductions (segment_reduction_ops, sparse_reduce_op, sparse_reorder_op):
- * SegmentMean/Max, UnsortedSegmentMax/Min/Prod, SparseSegmentSqrtN, SparseReduceSum,
+ * SegmentMean/Max/Min, UnsortedSegmentMax/Min/Prod, SparseSegmentSqrtN, SparseReduceSum,
  * SparseReorder. Rows are reduced in JS in TF's order; float32 results are rounded per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -61,7 +61,7 @@ function sorted(node: GraphNode, r: Reducer): tf.Tensor {
     if (id < 0 || (i > 0 && id < ids[i - 1]!)) throw Errors.kernelArgument(`segment ids are not increasing`);
   });
   const nseg = ids.length === 0 ? 0 : ids[ids.length - 1]! + 1;
-  return reduceRows(node, data, ids.map((_, i) => i), ids, nseg, r === 'max' ? 'max' : 'mean', true);
+  return reduceRows(node, data, ids.map((_, i) => i), ids, nseg, r === 'max' || r === 'min' ? r : 'mean', true);
 }
 
 function unsorted(node: GraphNode, r: Reducer): tf.Tensor {
@@ -144,6 +144,7 @@ function sparseReorder(node: GraphNode): tf.Tensor[] {
 export const SEGMENT_KERNELS: readonly KernelEntry[] = [
   { op: 'SegmentMean', kernel: (node) => sorted(node, 'mean') },
   { op: 'SegmentMax', kernel: (node) => sorted(node, 'max') },
+  { op: 'SegmentMin', kernel: (node) => sorted(node, 'min') },
   { op: 'UnsortedSegmentMax', kernel: (node) => unsorted(node, 'max') },
   { op: 'UnsortedSegmentMin', kernel: (node) => unsorted(node, 'min') },
   { op: 'UnsortedSegmentProd', kernel: (node) => unsorted(node, 'prod') },

@@ -1,5 +1,5 @@
 /**
- * Tensor and bitwise kernels: TensorScatterAdd, MatrixDiagV3, MatrixDiagPartV3,
+ * Tensor and bitwise kernels: TensorScatterAdd/Sub/Max/Min, MatrixDiagV3, MatrixDiagPartV3,
  * CumulativeLogsumexp, RightShift, LeftShift, BitwiseXor, Invert. Integer results wrap
  * at the real TF type's width (int8 shifts wrap at 8 bits), read from the freezer's
  * exact dtype attr; types tfs stores ambiguously (uint32, int64, uint64) are refused.
@@ -43,7 +43,25 @@ function bitwise(node: GraphNode, op: string, f: (a: number, b: number, bits: nu
 /** TF clamps the shift amount to [0, bits - 1]. */
 const clampShift = (y: number, bits: number): number => Math.min(Math.max(y, 0), bits - 1);
 
-function tensorScatter(node: GraphNode, add: boolean): tf.Tensor {
+type ScatterMode = 'add' | 'update' | 'sub' | 'max' | 'min';
+
+/** One element of a tensor_scatter_nd_* op, as TF's functors combine them (max/min: std::max/min, NaN updates lose). */
+function scatterOne(mode: ScatterMode, a: number, u: number): number {
+  switch (mode) {
+    case 'add':
+      return a + u;
+    case 'sub':
+      return a - u;
+    case 'max':
+      return a < u ? u : a;
+    case 'min':
+      return u < a ? u : a;
+    default:
+      return u;
+  }
+}
+
+function tensorScatter(node: GraphNode, mode: ScatterMode): tf.Tensor {
   const t = kernelInput(node, 0);
   const idxT = kernelInput(node, 1);
   const upd = kernelInput(node, 2);
@@ -65,7 +83,7 @@ function tensorScatter(node: GraphNode, add: boolean): tf.Tensor {
       base += c * strides[d]!;
     }
     for (let e = 0; e < slice; e++) {
-      const s = (add ? out[base + e]! : 0) + u[k * slice + e]!;
+      const s = scatterOne(mode, out[base + e]!, u[k * slice + e]!);
       out[base + e] = isFloat ? Math.fround(s) : s | 0;
     }
   }
@@ -213,10 +231,13 @@ function ensureShape(node: GraphNode): tf.Tensor {
 
 export const TENSOR_KERNELS: readonly KernelEntry[] = [
   { op: '_TfsEnsureShape', kernel: ensureShape },
-  { op: 'TensorScatterAdd', kernel: (node) => tensorScatter(node, true) },
+  { op: 'TensorScatterAdd', kernel: (node) => tensorScatter(node, 'add') },
+  { op: 'TensorScatterSub', kernel: (node) => tensorScatter(node, 'sub') },
+  { op: 'TensorScatterMax', kernel: (node) => tensorScatter(node, 'max') },
+  { op: 'TensorScatterMin', kernel: (node) => tensorScatter(node, 'min') },
   // tfjs's own TensorScatterUpdate writes into its input's buffer, so another op reading
   // the same tensor saw the updates; freeze.ts renames the op to this copy-on-write kernel.
-  { op: '_TfsTensorScatterUpdate', kernel: (node) => tensorScatter(node, false) },
+  { op: '_TfsTensorScatterUpdate', kernel: (node) => tensorScatter(node, 'update') },
   { op: 'MatrixDiagV3', kernel: matrixDiag },
   { op: 'MatrixDiagPartV3', kernel: matrixDiagPart },
   { op: 'CumulativeLogsumexp', kernel: cumulativeLogsumexp },
