@@ -8,6 +8,7 @@
  * (decoding, model run, encoding); the others wait in FIFO order, still honouring their
  * deadline and cancellation while they wait.
  */
+import { getEventListeners } from 'node:events';
 import { Errors } from '../../errors.js';
 
 /** The minimal view of a grpc-js server call this module needs. */
@@ -29,23 +30,50 @@ function deadlineMs(deadline: Date | number): number {
 }
 
 /**
+ * AbortControllers of finished calls whose signal never aborted, for the next calls. Node 20
+ * builds each AbortSignal slowly (several µs, as much as grpc-js's whole response path, plus
+ * its garbage), so a call takes a spare one when there is one.
+ */
+const spareControllers: AbortController[] = [];
+const MAX_SPARE_CONTROLLERS = 256;
+/**
+ * A signal goes back to the spares only with at most this many 'abort' listeners left: the one
+ * the shared Predict code keeps per signal (servables/predict.ts `onAbort`). More means some
+ * consumer still holds it (work that outlived its call), and then it is dropped.
+ */
+const MAX_KEPT_LISTENERS = 1;
+
+function takeController(): AbortController {
+  return spareControllers.pop() ?? new AbortController();
+}
+
+function giveBackController(c: AbortController): void {
+  if (c.signal.aborted || spareControllers.length >= MAX_SPARE_CONTROLLERS) return;
+  if (getEventListeners(c.signal, 'abort').length > MAX_KEPT_LISTENERS) return;
+  spareControllers.push(c);
+}
+
+/**
  * The call's deadline (DEADLINE_EXCEEDED) and client cancellation (CANCELLED) as an
  * AbortSignal whose reason is the TfsError to answer with. Upstream converts the gRPC
  * deadline into the model run's timeout; tfs passes the signal to the shared request
- * implementations, which pass it on to batching and the runtime.
+ * implementations, which pass it on to batching and the runtime. After `dispose()` the
+ * signal belongs to the server again (a later call may reuse it when it never aborted):
+ * nothing may keep it past the call's answer.
  */
 export function callSignal(call: CallLike): CallSignal {
-  const controller = new AbortController();
+  const controller = takeController();
   let timer: NodeJS.Timeout | undefined;
+  let disposed = false;
   const onCancel = (): void => {
-    if (!controller.signal.aborted) controller.abort(Errors.cancelled());
+    if (!disposed && !controller.signal.aborted) controller.abort(Errors.cancelled());
   };
   const deadline = deadlineMs(call.getDeadline());
   if (Number.isFinite(deadline)) {
     const left = deadline - Date.now();
     const expire = (): void => {
       // abortError (errors.ts) answers this as TF's timed-out run, as REST's deadline.
-      if (!controller.signal.aborted) controller.abort(Errors.deadlineExceeded());
+      if (!disposed && !controller.signal.aborted) controller.abort(Errors.deadlineExceeded());
     };
     if (left <= 0) expire();
     // Timers are capped at 2^31-1 ms; longer deadlines simply never fire.
@@ -56,8 +84,11 @@ export function callSignal(call: CallLike): CallSignal {
   return {
     signal: controller.signal,
     dispose: () => {
+      if (disposed) return;
+      disposed = true;
       if (timer) clearTimeout(timer);
       call.removeListener('cancelled', onCancel);
+      giveBackController(controller);
     },
   };
 }

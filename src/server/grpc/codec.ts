@@ -156,9 +156,25 @@ export function encodePredictResponse(reply: PredictReply, asTensorContent: bool
     w.ldelim();
     w.ldelim();
   }
-  const T = servingTypes().ModelSpec;
-  T.encode(T.fromObject(modelSpecObject(reply.modelSpec)), w.uint32(TAG_MODEL_SPEC).fork()).ldelim();
+  w.uint32(TAG_MODEL_SPEC).bytes(modelSpecBytes(reply.modelSpec));
   return asBuffer(w.finish());
+}
+
+/** Encoded ModelSpec messages by name, version and signature: every reply of a model repeats one. */
+const modelSpecCache = new Map<string, Uint8Array>();
+const MODEL_SPEC_CACHE_SIZE = 256;
+
+/** The ModelSpec message of a reply, as protobufjs encodes {@link modelSpecObject} (cached). */
+function modelSpecBytes(spec: ResolvedModelSpec): Uint8Array {
+  const key = `${spec.version}:${spec.signatureName.length}:${spec.signatureName}${spec.name}`;
+  let bytes = modelSpecCache.get(key);
+  if (!bytes) {
+    const T = servingTypes().ModelSpec;
+    bytes = T.encode(T.fromObject(modelSpecObject(spec))).finish();
+    if (modelSpecCache.size >= MODEL_SPEC_CACHE_SIZE) modelSpecCache.clear();
+    modelSpecCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 type Encoder<T> = (value: T) => Buffer;

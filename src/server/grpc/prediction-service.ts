@@ -34,12 +34,38 @@ export function modelSpecOf(msg: ModelSpecMsg | null | undefined): ModelSpec | u
 }
 
 /**
+ * The request's tensors for the shared Predict implementation. Every tensor is decoded at
+ * once (one plain object, the common case); when any of them fails to decode (or to fit the
+ * request's limits), the request gets {@link lazyTensorView} instead, so the error is
+ * reported where upstream reports it.
+ */
+export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
+  return decodeAll(protos) ?? lazyTensorView(protos);
+}
+
+/** Every tensor decoded, or undefined when one of them fails (or an alias needs the careful path). */
+function decodeAll(protos: Readonly<Record<string, TensorProtoLike>>): Record<string, Tensor> | undefined {
+  const out: Record<string, Tensor> = {};
+  const budget = new RequestBudget();
+  try {
+    for (const alias of Object.keys(protos)) {
+      // A plain assignment to '__proto__' would set the prototype instead of a key.
+      if (alias === '__proto__') return undefined;
+      out[alias] = requestTensorFromProto(protos[alias], alias, budget);
+    }
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+/**
  * Request tensors decoded on first access. The shared Predict implementation checks the
  * input count before it reads any tensor and reads them alias by alias, so a bad tensor
  * is reported (`tensor parsing error: <alias>`) where upstream reports it: after the model,
  * the signature and the input-count checks.
  */
-export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
+export function lazyTensorView(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
   const out: Record<string, Tensor> = {};
   // One budget for the request: the shared limits (rank, elements, bytes) sum its tensors.
   const budget = new RequestBudget();
