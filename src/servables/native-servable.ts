@@ -23,6 +23,7 @@ import {
   type NativeError,
   type NativeFeed,
   type NativeSession,
+  type NativeTensor,
   loadNativeAddon,
   nativeDir,
 } from '../native/addon.js';
@@ -132,11 +133,8 @@ export function nativeRunSlots(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(1, pool - 1);
 }
 
-/** A run waiting for one of the session's slots. */
-interface SlotWaiter {
-  readonly grant: () => void;
-  readonly refuse: (err: unknown) => void;
-}
+/** A run waiting for one of the session's slots: called when it gets one. */
+type SlotWaiter = () => void;
 
 class NativeServable implements ModelServable {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -173,22 +171,14 @@ class NativeServable implements ModelServable {
     if (options.signal?.aborted) throw abortError(options.signal);
     const { aliases, fetches, index } = selectOutputs(plan, options);
     const feeds = feedsOf(plan, inputs);
-    const wait = this.acquire(options.signal);
-    if (wait) await wait;
+    // In flight from here, waiting for a slot included: dispose() lets accepted calls finish.
+    const pending = this.execute(feeds, fetches, options.signal);
+    this.inFlight.add(pending);
     let results;
     try {
-      if (this.closed) throw Errors.modelUnloaded(this.name);
-      const pending = this.addon.run(this.session, feeds, fetches, []);
-      this.inFlight.add(pending);
-      try {
-        results = await pending;
-      } catch (e) {
-        throw tfError(e);
-      } finally {
-        this.inFlight.delete(pending);
-      }
+      results = await pending;
     } finally {
-      this.release();
+      this.inFlight.delete(pending);
     }
     // TensorFlow cannot be interrupted mid-run; a caller that gave up gets its abort.
     if (options.signal?.aborted) throw abortError(options.signal);
@@ -203,6 +193,19 @@ class NativeServable implements ModelServable {
     return out;
   }
 
+  /** One TF_SessionRun, once a slot is free. */
+  private async execute(feeds: NativeFeed[], fetches: readonly string[], signal: AbortSignal | undefined): Promise<NativeTensor[]> {
+    const wait = this.acquire(signal);
+    if (wait) await wait;
+    try {
+      return await this.addon.run(this.session, feeds, fetches, []);
+    } catch (e) {
+      throw tfError(e);
+    } finally {
+      this.release();
+    }
+  }
+
   /** Take a run slot: at once (undefined) when one is free, else a promise granted in arrival order. */
   private acquire(signal: AbortSignal | undefined): Promise<void> | undefined {
     if (this.running < this.concurrentRuns) {
@@ -215,12 +218,9 @@ class NativeServable implements ModelServable {
         if (i >= 0) this.waiting.splice(i, 1);
         reject(abortError(signal!));
       };
-      const waiter: SlotWaiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        refuse: reject,
+      const waiter: SlotWaiter = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
       };
       this.waiting.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -230,14 +230,13 @@ class NativeServable implements ModelServable {
   /** Give the slot straight to the next waiter (so a newcomer cannot take it in between), or free it. */
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next.grant();
+    if (next) next();
     else this.running--;
   }
 
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.waiting.splice(0)) w.refuse(Errors.modelUnloaded(this.name));
     await Promise.allSettled([...this.inFlight]);
     this.addon.close(this.session);
   }

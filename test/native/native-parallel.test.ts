@@ -96,6 +96,11 @@ test('runs beyond the slots wait in JavaScript, so the threadpool keeps a thread
   // slots + 1 blocking runs: the first `slots` fill their threads, the last waits for a slot.
   const pending = Array.from({ length: slots + 1 }, (_, i) => servable.run('take', rows(i * 100)));
   await started;
+  // A waiting run whose caller gives up leaves the line at once, without running.
+  const ac = new AbortController();
+  const gaveUp = servable.run('take', rows(-1), { signal: ac.signal });
+  ac.abort(new Error('client gone'));
+  await assert.rejects(gaveUp, /client gone|abort|cancel/i);
   // Every run but one blocks a pool thread; fs still gets the last one.
   assert.ok((await readFile(MODEL + '/saved_model.pb')).length > 0);
   // Feed the queue straight through the addon (the servable's own slots are all taken).
