@@ -34,9 +34,13 @@
 // (compute then weighs more against the request path). --serve-args "..." adds flags to every
 // server; --native-args "..." (repeatable) adds a native server with those flags, e.g.
 // --native-args "--tensorflow_thread_spinning=false" to compare with the plain native one.
+// --native-node-args "..." (repeatable) adds a native server whose node gets those flags, e.g.
+// "--no-incremental-marking-task" to see what V8's GC scheduling costs.
+// --baseline DIR adds a native server run from another checkout (DIR/bin/run.js, built), e.g.
+// a `git worktree add --detach` of main, to compare code changes in the same run.
 //
 //   node bench/native-served.mjs [--seconds 4] [--concurrency 64] [--rounds 3] [--rows 1] [--grpc]
-//        [--serve-args "..."] [--native-args "..."]... [--json]
+//        [--serve-args "..."] [--native-args "..."]... [--native-node-args "..."]... [--baseline DIR] [--json]
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -55,6 +59,8 @@ const WARMUP = opt('--warmup-seconds', 3);
 const ROWS = opt('--rows', 1);
 const SERVE_ARGS = words(all('--serve-args').join(' '));
 const NATIVE_VARIANTS = all('--native-args');
+const NODE_VARIANTS = all('--native-node-args');
+const BASELINE = args.includes('--baseline') ? resolve(args[args.indexOf('--baseline') + 1]) : undefined;
 // rest (JSON bodies: the request path decodes 784 numbers per row) or grpc (tensor_content bytes).
 const PROTOCOL = args.includes('--grpc') ? 'grpc' : 'rest';
 const shared = resolve(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared'));
@@ -82,10 +88,10 @@ function threadCpu(pid) {
 }
 
 /** Starts tfs serve and resolves once it listens, with its ports and its thread ids at that point. */
-function serve(label, runtime, extra) {
+function serve(label, runtime, extra, from = bin, nodeArgs = []) {
   const child = spawn(
     process.execPath,
-    [bin, 'serve', `--runtime=${runtime}`, '--model_name=perf_mlp', `--model_base_path=${model}`, '--host=127.0.0.1', '--port=0', '--rest_api_port=0',
+    [...nodeArgs, from, 'serve', `--runtime=${runtime}`, '--model_name=perf_mlp', `--model_base_path=${model}`, '--host=127.0.0.1', '--port=0', '--rest_api_port=0',
       '--enable_batching', `--batching_parameters_file=${batching}`, `--monitoring_config_file=${monitoring}`, '--log_level=info', ...SERVE_ARGS, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } },
   );
@@ -152,12 +158,14 @@ const SERVERS = [
   { label: 'embedded', runtime: 'embedded', extra: [] },
   { label: 'tensorflow', runtime: 'tensorflow', extra: [] },
   ...NATIVE_VARIANTS.map((a) => ({ label: `tensorflow ${a}`, runtime: 'tensorflow', extra: words(a) })),
+  ...NODE_VARIANTS.map((a) => ({ label: `tensorflow node ${a}`, runtime: 'tensorflow', extra: [], nodeArgs: words(a) })),
+  ...(BASELINE ? [{ label: `tensorflow (baseline ${BASELINE})`, runtime: 'tensorflow', extra: [], bin: join(BASELINE, 'bin', 'run.js') }] : []),
 ];
 const LABELS = SERVERS.map((s) => s.label);
 const rounds = [];
 const servers = {};
 try {
-  for (const s of SERVERS) servers[s.label] = await serve(s.label, s.runtime, s.extra);
+  for (const s of SERVERS) servers[s.label] = await serve(s.label, s.runtime, s.extra, s.bin, s.nodeArgs);
   // node's own threads: what the embedded server (no runtime threads of its own yet) has.
   const nodeThreads = servers.embedded.startThreads;
   for (const label of LABELS) await drive(servers[label], WARMUP, nodeThreads);
@@ -196,4 +204,10 @@ for (const label of LABELS.slice(1)) {
 for (const label of LABELS.slice(2)) {
   const capRatios = rounds.map((r) => r.tensorflow.cpuPerRequest / r[label].cpuPerRequest);
   console.log(`${label} / tensorflow: capacity (CPU per request) ${median(capRatios).toFixed(2)}x (rounds ${span(capRatios, 2)})`);
+}
+if (BASELINE) {
+  const base = LABELS.at(-1);
+  const rpsRatios = rounds.map((r) => r.tensorflow.rps / r[base].rps);
+  const capRatios = rounds.map((r) => r[base].cpuPerRequest / r.tensorflow.cpuPerRequest);
+  console.log(`tensorflow (this checkout) / baseline: requests/s ${median(rpsRatios).toFixed(2)}x (rounds ${span(rpsRatios, 2)}), capacity (CPU per request) ${median(capRatios).toFixed(2)}x (rounds ${span(capRatios, 2)})`);
 }

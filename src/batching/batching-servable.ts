@@ -175,6 +175,10 @@ export class Batcher {
     const workers = this.workerCount();
     const source = opts.workerSource;
     if (mode === 'in-thread') return new InThreadExecutor(servable, 'in-thread execution requested');
+    if (!source && (servable.concurrentRuns ?? 1) > 1) {
+      // The native runtime: TensorFlow runs each batch on libuv's threadpool, several at once.
+      return new InThreadExecutor(servable, `off the event loop: the runtime runs up to ${servable.concurrentRuns} batches at once (and at most num_batch_threads)`);
+    }
     if (!source) return new InThreadExecutor(servable, 'in-thread: no worker source for this model');
     if (mode === 'auto' && workers < 2) {
       // One worker only moves the same sequential work to another thread and adds the

@@ -79,12 +79,16 @@ export interface BatchExecutor {
   dispose(): Promise<void>;
 }
 
-/** Runs batches on the I/O thread with the servable itself. */
+/**
+ * Runs batches with the servable itself, from the I/O thread: one at a time, or, for a
+ * servable that runs off the event loop (the native runtime, {@link ModelServable.concurrentRuns}),
+ * up to that many at once (the scheduler's num_batch_threads bounds them too).
+ */
 export class InThreadExecutor implements BatchExecutor {
   constructor(
     private readonly servable: ModelServable,
     private readonly reason = 'in-thread execution requested',
-    private readonly slots = 1,
+    private readonly slots = Math.max(1, servable.concurrentRuns ?? 1),
   ) {}
   capacity(): number {
     return this.slots;

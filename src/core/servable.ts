@@ -60,6 +60,13 @@ export interface ModelServable {
    */
   readonly placement?: ServablePlacement | undefined;
   /**
+   * How many run() calls this version executes in parallel, off the event loop (the native
+   * runtime: TensorFlow sessions on libuv's threadpool). Batching runs up to this many batches
+   * of the version at once (bounded by num_batch_threads) without worker threads. Absent: 1,
+   * the run occupies the thread that calls it.
+   */
+  readonly concurrentRuns?: number | undefined;
+  /**
    * Run one signature. `inputs` are keyed by input alias and must already be checked for
    * presence (the predict layer does that with upstream's texts); the runtime checks dtype
    * and shape against the signature as TensorFlow would and throws TfsError INVALID_ARGUMENT.

@@ -23,6 +23,7 @@ import {
   type NativeError,
   type NativeFeed,
   type NativeSession,
+  type NativeTensor,
   loadNativeAddon,
   nativeDir,
 } from '../native/addon.js';
@@ -115,8 +116,32 @@ function feedsOf(plan: SignaturePlan, inputs: Readonly<Record<string, Tensor>>):
   return feeds;
 }
 
+/** libuv's default threadpool size (node reads UV_THREADPOOL_SIZE once, at the pool's first use). */
+const UV_DEFAULT_POOL = 4;
+/** libuv's cap on UV_THREADPOOL_SIZE. */
+const UV_MAX_POOL = 1024;
+
+/**
+ * How many TF_SessionRun calls one session may have on libuv's threadpool at once: every
+ * thread of the pool but one (at least 1), so that fs, dns and zlib work, which shares the
+ * pool, always finds a thread while runs block theirs. 3 with the default pool of 4; raise
+ * UV_THREADPOOL_SIZE (in the environment tfs starts in) for more parallel batches.
+ */
+export function nativeRunSlots(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.UV_THREADPOOL_SIZE);
+  const pool = Number.isInteger(n) && n > 0 ? Math.min(n, UV_MAX_POOL) : UV_DEFAULT_POOL;
+  return Math.max(1, pool - 1);
+}
+
+/** A run waiting for one of the session's slots: called when it gets one. */
+type SlotWaiter = () => void;
+
 class NativeServable implements ModelServable {
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Runs on the threadpool now, and runs waiting for a slot (FIFO). */
+  private running = 0;
+  private readonly waiting: SlotWaiter[] = [];
+  readonly concurrentRuns = nativeRunSlots();
   private readonly plans = new Map<string, SignaturePlan>();
   private closed = false;
   /** The session's devices, as TensorFlow lists them after the load. */
@@ -146,13 +171,12 @@ class NativeServable implements ModelServable {
     if (options.signal?.aborted) throw abortError(options.signal);
     const { aliases, fetches, index } = selectOutputs(plan, options);
     const feeds = feedsOf(plan, inputs);
-    const pending = this.addon.run(this.session, feeds, fetches, []);
+    // In flight from here, waiting for a slot included: dispose() lets accepted calls finish.
+    const pending = this.execute(feeds, fetches, options.signal);
     this.inFlight.add(pending);
     let results;
     try {
       results = await pending;
-    } catch (e) {
-      throw tfError(e);
     } finally {
       this.inFlight.delete(pending);
     }
@@ -167,6 +191,47 @@ class NativeServable implements ModelServable {
       out[alias] = { dtype: dt.name, shape: r.shape, data: r.data };
     }
     return out;
+  }
+
+  /** One TF_SessionRun, once a slot is free. */
+  private async execute(feeds: NativeFeed[], fetches: readonly string[], signal: AbortSignal | undefined): Promise<NativeTensor[]> {
+    const wait = this.acquire(signal);
+    if (wait) await wait;
+    try {
+      return await this.addon.run(this.session, feeds, fetches, []);
+    } catch (e) {
+      throw tfError(e);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Take a run slot: at once (undefined) when one is free, else a promise granted in arrival order. */
+  private acquire(signal: AbortSignal | undefined): Promise<void> | undefined {
+    if (this.running < this.concurrentRuns) {
+      this.running++;
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(abortError(signal!));
+      };
+      const waiter: SlotWaiter = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiting.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Give the slot straight to the next waiter (so a newcomer cannot take it in between), or free it. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
   }
 
   async dispose(): Promise<void> {
