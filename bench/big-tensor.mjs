@@ -17,7 +17,7 @@
 // Every target's first response is compared byte for byte with the first target's.
 //
 //   node bench/big-tensor.mjs [--baseline /work/main] [--seconds 4] [--concurrency 4]
-//                             [--rounds 3] [--batch 128] [--no-hgp0] [--json]
+//                             [--rounds 3] [--batch 128] [--no-hgp0] [--node-args "FLAGS"]... [--json]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -41,6 +41,10 @@ const targets = [];
 if (baselineDir) targets.push({ name: 'baseline', dir: resolve(baselineDir), node: [] });
 targets.push({ name: 'tfs', dir: root, node: [] });
 if (!args.includes('--no-hgp0')) targets.push({ name: 'tfs-hgp0', dir: root, node: ['--heap-growing-percent=0'] });
+// --node-args "FLAGS" (repeatable): this checkout again under those node/V8 flags, same run.
+args.forEach((a, i) => {
+  if (a === '--node-args' && args[i + 1]) targets.push({ name: `tfs ${args[i + 1]}`, dir: root, node: args[i + 1].split(' ') });
+});
 
 // "... Mark-Compact 30.1 (34.2) -> 28.0 (34.5) MB, 3.45 / 0.00 ms  (+ 5.6 ms in 24 steps ..."
 const GC_LINE = /ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Sweep|Mark-Sweep)[^,]*, ([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/;
