@@ -1,0 +1,118 @@
+/**
+ * int32 products wrap modulo 2^32 in TensorFlow. tfjs-backend-cpu multiplies in doubles,
+ * which lose the low bits once a product passes 2^53 (2147483647 * 2147483647 gives 0, TF 1;
+ * `Square` and `Pow` too), and tfjs-backend-wasm's int32 `Pow` saturates to -2^31. These
+ * kernels are wrapped so int32 `Multiply`, `Square`, `Pow` and `Prod` (cpu's also multiplies in doubles) compute in JS with `Math.imul`
+ * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Errors } from '../errors.js';
+
+type Args = Parameters<tf.KernelFunc>[0];
+
+/** Flat operand index of each output element under numpy broadcasting. */
+function broadcastIndices(out: number[], shape: readonly number[]): Int32Array {
+  const n = out.reduce((a, b) => a * b, 1);
+  const idx = new Int32Array(n);
+  const off = out.length - shape.length;
+  const inStrides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  for (let f = 0; f < n; f++) {
+    let rem = f;
+    let src = 0;
+    for (let d = out.length - 1; d >= 0; d--) {
+      const c = rem % out[d]!;
+      rem = Math.floor(rem / out[d]!);
+      if (d >= off && shape[d - off]! !== 1) src += c * inStrides[d - off]!;
+    }
+    idx[f] = src;
+  }
+  return idx;
+}
+
+/** x^e for int32 x and e >= 0, wrapping at 32 bits (square-and-multiply, as TF's integer pow). */
+function ipow(x: number, e: number): number {
+  if (e < 0) throw Errors.kernelArgument('Integers to negative integer powers are not allowed');
+  let r = 1;
+  let b = x | 0;
+  let k = e;
+  while (k > 0) {
+    if (k & 1) r = Math.imul(r, b);
+    b = Math.imul(b, b);
+    k >>>= 1;
+  }
+  return r;
+}
+
+const BINARY: Readonly<Record<string, (a: number, b: number) => number>> = {
+  Multiply: (a, b) => Math.imul(a, b),
+  Pow: ipow,
+};
+
+function int32Binary(name: string, args: Args): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const backend = args.backend as tf.KernelBackend;
+  const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const av = backend.readSync(a.dataId) as Int32Array;
+  const bv = backend.readSync(b.dataId) as Int32Array;
+  const ai = broadcastIndices(out, a.shape);
+  const bi = broadcastIndices(out, b.shape);
+  const f = BINARY[name]!;
+  const res = new Int32Array(ai.length);
+  for (let i = 0; i < res.length; i++) res[i] = f(av[ai[i]!]!, bv[bi[i]!]!);
+  return { dataId: backend.write(res, out, 'int32'), shape: out, dtype: 'int32' };
+}
+
+function int32Square(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as tf.KernelBackend;
+  const v = backend.readSync(x.dataId) as Int32Array;
+  const res = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) res[i] = Math.imul(v[i]!, v[i]!);
+  return { dataId: backend.write(res, [...x.shape], 'int32'), shape: [...x.shape], dtype: 'int32' };
+}
+
+/** int32 Prod over `axis` (keepDims as asked), multiplying with wrap-around. */
+function int32Prod(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const attrs = args.attrs as { axis?: number | number[] | null; keepDims?: boolean };
+  const backend = args.backend as tf.KernelBackend;
+  const rank = x.shape.length;
+  const axes = new Set(attrs.axis == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(attrs.axis, x.shape));
+  const kept = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
+  const strides = kept.map((_, d) => kept.slice(d + 1).reduce((a, b) => a * b, 1));
+  const v = backend.readSync(x.dataId) as Int32Array;
+  const res = new Int32Array(kept.reduce((a, b) => a * b, 1)).fill(1);
+  const idx = new Array<number>(rank).fill(0);
+  for (let f = 0; f < v.length; f++) {
+    let o = 0;
+    for (let d = 0; d < rank; d++) if (!axes.has(d)) o += idx[d]! * strides[d]!;
+    res[o] = Math.imul(res[o]!, v[f]!);
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d]! < x.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  const shape = attrs.keepDims ? kept : x.shape.filter((_, i) => !axes.has(i));
+  return { dataId: backend.write(res, shape, 'int32'), shape, dtype: 'int32' };
+}
+
+const isInt32 = (args: Args): boolean =>
+  Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'int32');
+
+/** Wrap `backendName`'s int32 Multiply, Square, Pow and Prod kernels with exact 32-bit wrapping ones. */
+export function wrapInt32Products(backendName: string): void {
+  for (const name of ['Multiply', 'Pow', 'Square', 'Prod']) {
+    const k = tf.getKernel(name, backendName);
+    if (!k) continue;
+    const inner = k.kernelFunc;
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        if (!isInt32(args)) return inner(args);
+        if (name === 'Prod') return int32Prod(args);
+        return name === 'Square' ? int32Square(args) : int32Binary(name, args);
+      },
+    });
+  }
+}
