@@ -1,0 +1,34 @@
+/**
+ * int32 Multiply, Square, Pow and Prod wrap modulo 2^32 as in TF on both backends
+ * (src/runtime/int32-wrap.ts). Values from TF 2.21:
+ * a = tf.constant([2147483647, -1999999999, 123456789]); a * a, tf.square(a), tf.pow(a, 2)
+ * tf.reduce_prod([[1048577, 1048579, 1048583], [1048589, 3, -5]]) (all, axis 1, axis 0)
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/runtime/backend.js';
+
+const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync());
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`int32 products wrap at 32 bits as TF (${backend})`, async () => {
+    await initBackend(backend);
+    await tf.setBackend(backend);
+    const a = tf.tensor1d([2147483647, -1999999999, 123456789], 'int32');
+    const want = [1, -1356539903, -1757895751];
+    assert.deepEqual(vals(tf.mul(a, a)), want);
+    assert.deepEqual(vals(tf.square(a)), want);
+    assert.deepEqual(vals(tf.pow(a, tf.scalar(2, 'int32'))), want);
+    // broadcasting: [[x], [y]] * [u, v]
+    assert.deepEqual(vals(tf.mul(tf.tensor2d([[65537], [3]], [2, 1], 'int32'), tf.tensor1d([65537, -7], 'int32'))), [131073, -458759, 196611, -21]);
+    const p = tf.tensor2d([1048577, 1048579, 1048583, 1048589, 3, -5], [2, 3], 'int32');
+    assert.deepEqual(vals(tf.prod(p)), [1920987137]);
+    assert.deepEqual(vals(tf.prod(p, 1)), [32505877, -15728835]);
+    const k = tf.prod(p, 0, true);
+    assert.deepEqual([k.shape, vals(k)], [[1, 3], [14680077, 3145737, -5242915]]);
+    // float32 is untouched
+    assert.deepEqual(vals(tf.mul(tf.tensor1d([1.5]), tf.tensor1d([2]))), [3]);
+    tf.dispose([a, p, k]);
+  });
+}
