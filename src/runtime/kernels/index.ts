@@ -70,6 +70,7 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
   ['BitwiseAnd', '_TfsBitwiseAnd'],
   ['EnsureShape', '_TfsEnsureShape'],
+  ['FakeQuantWithMinMaxVars', '_TfsFakeQuantWithMinMaxVars'],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

@@ -1,14 +1,16 @@
 /**
  * Ops the second probe (fixtures/zoo/probe2.py) found refused and that compute exactly in JS:
  * PopulationCount, L2Loss, UnravelIndex, InTopKV2, SoftmaxCrossEntropyWithLogits,
- * SparseSoftmaxCrossEntropyWithLogits, MatrixSetDiagV3 (one diagonal). Checked against
+ * SparseSoftmaxCrossEntropyWithLogits, MatrixSetDiagV3 (one diagonal), FakeQuantWithMinMaxArgs/
+ * Vars/VarsPerChannel (tfjs-converter passed FakeQuantWithMinMaxVars through as an identity: a
+ * wrong number for every quantisation-aware-trained export). Checked against
  * TF 2.21 in test/runtime/kernels/probe2.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrType, intTensor, numbersOf, sizeOf } from './util.js';
+import { attrBool, attrFloat, attrInt, attrType, intTensor, numbersOf, sizeOf } from './util.js';
 
 function popcount32(v: number): number {
   let x = v >>> 0;
@@ -176,6 +178,44 @@ function matrixSetDiag(node: GraphNode): tf.Tensor {
   });
 }
 
+/** TF's fake quantisation of `v` to [min, max] (nudged so 0 is exact), in float32 steps as TF's functor. */
+function fakeQuant(v: Float32Array, chan: number, mins: number[], maxs: number[], bits: number, narrow: boolean): Float32Array {
+  const f = Math.fround;
+  const qmin = narrow ? 1 : 0;
+  const qmax = 2 ** bits - 1;
+  const params = mins.map((mn, c) => {
+    const mx = maxs[c]!;
+    if (!(mn <= mx)) throw Errors.kernelArgument(`FakeQuant: min ${mn} must be at most max ${mx}`);
+    const scale = f(f(mx - mn) / (qmax - qmin));
+    const inv = f(1 / scale);
+    const zp = f(qmin - f(mn / scale));
+    const nz = zp < qmin ? qmin : zp > qmax ? qmax : Math.round(zp);
+    return { scale, inv, nz, lo: f((qmin - nz) * scale), hi: f((qmax - nz) * scale) };
+  });
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const p = params[i % chan]!;
+    if (Number.isNaN(v[i]!)) throw Errors.kernelUnsupported('FakeQuantWithMinMax', 'NaN inputs');
+    const c = Math.min(Math.max(v[i]!, p.lo), p.hi);
+    const q = Math.floor(f(f(f(c - p.lo) * p.inv) + 0.5));
+    out[i] = f((q + qmin - p.nz) * p.scale);
+  }
+  return out;
+}
+
+function fakeQuantKernel(mode: 'args' | 'vars' | 'channel'): (node: GraphNode) => tf.Tensor {
+  return (node) => {
+    const x = kernelInput(node, 0);
+    const bits = attrInt(node, 'num_bits', 8);
+    const narrow = attrBool(node, 'narrow_range', false);
+    const mins = mode === 'args' ? [attrFloat(node, 'min', -6)] : numbersOf(kernelInput(node, 1));
+    const maxs = mode === 'args' ? [attrFloat(node, 'max', 6)] : numbersOf(kernelInput(node, 2));
+    const chan = mode === 'channel' ? x.shape[x.rank - 1]! : 1;
+    if (mins.length !== chan || maxs.length !== chan) throw Errors.kernelArgument(`FakeQuant: min and max must have ${chan} values`);
+    return tf.tensor(fakeQuant(x.dataSync() as Float32Array, chan, mins, maxs, bits, narrow), x.shape, 'float32');
+  };
+}
+
 export const PROBE2_KERNELS: readonly KernelEntry[] = [
   { op: 'PopulationCount', kernel: populationCount },
   { op: 'L2Loss', kernel: l2Loss },
@@ -184,4 +224,7 @@ export const PROBE2_KERNELS: readonly KernelEntry[] = [
   { op: 'SoftmaxCrossEntropyWithLogits', kernel: softmaxXent },
   { op: 'SparseSoftmaxCrossEntropyWithLogits', kernel: sparseSoftmaxXent },
   { op: 'MatrixSetDiagV3', kernel: matrixSetDiag },
+  { op: 'FakeQuantWithMinMaxArgs', kernel: fakeQuantKernel('args') },
+  { op: '_TfsFakeQuantWithMinMaxVars', kernel: fakeQuantKernel('vars') },
+  { op: 'FakeQuantWithMinMaxVarsPerChannel', kernel: fakeQuantKernel('channel') },
 ];

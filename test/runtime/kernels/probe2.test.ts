@@ -69,3 +69,22 @@ test('MatrixSetDiagV3 with one diagonal as TF', async () => {
   assert.deepEqual(values(run(K, 'MatrixSetDiagV3', [x, tf.tensor2d([[-1, -2]]), tf.scalar(-1, 'int32')])[0]!), [0, 1, 2, 3, -1, 5, 6, 7, 8, -2, 10, 11]);
   assert.throws(() => run(K, 'MatrixSetDiagV3', [x, tf.tensor2d([[-1, -2]]), i([0, 1])]), /a band of several diagonals/);
 });
+
+test('FakeQuantWithMinMaxVars/Args/VarsPerChannel bit for bit as TF', async () => {
+  await initBackend('wasm');
+  await tf.setBackend('cpu');
+  const x = tf.tensor1d([-1.4, -0.3, 0, 0.77, 1.2, 2.5]);
+  const f32 = (v: number[]): number[] => Array.from(Float32Array.from(v));
+  // tf.quantization.fake_quant_with_min_max_vars(x, -1.0, 1.5)
+  assert.deepEqual(values(run(K, '_TfsFakeQuantWithMinMaxVars', [x, tf.scalar(-1), tf.scalar(1.5)])[0]!),
+    f32([-1.0, -0.30392158031463623, 0.0, 0.774509847164154, 1.1960784196853638, 1.5]));
+  // ... (x, -2.0, 0.7, num_bits=4, narrow_range=True)
+  assert.deepEqual(values(run(K, '_TfsFakeQuantWithMinMaxVars', [x, tf.scalar(-2), tf.scalar(0.7)], { num_bits: { i: 4 }, narrow_range: { b: true } })[0]!),
+    f32([-1.350000023841858, -0.3857142925262451, 0.0, 0.7714285850524902, 0.7714285850524902, 0.7714285850524902]));
+  // tf.quantization.fake_quant_with_min_max_args(x, -0.5, 2.0)
+  assert.deepEqual(values(run(K, 'FakeQuantWithMinMaxArgs', [x], { min: { f: -0.5 }, max: { f: 2 } })[0]!),
+    f32([-0.5, -0.30392158031463623, 0.0, 0.774509847164154, 1.1960784196853638, 2.0]));
+  // tf.quantization.fake_quant_with_min_max_vars_per_channel(tf.reshape(x, [3, 2]), [-1.0, 0.0], [1.0, 2.0])
+  assert.deepEqual(values(run(K, 'FakeQuantWithMinMaxVarsPerChannel', [tf.reshape(x, [3, 2]), tf.tensor1d([-1, 0]), tf.tensor1d([1, 2])])[0]!),
+    f32([-0.9960784912109375, 0.0, 0.0, 0.7686275243759155, 1.003921627998352, 2.0]));
+});
