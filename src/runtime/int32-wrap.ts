@@ -3,7 +3,8 @@
  * which lose the low bits once a product passes 2^53 (2147483647 * 2147483647 gives 0, TF 1;
  * `Square` and `Pow` too), and tfjs-backend-wasm's int32 `Pow` saturates to -2^31. These
  * kernels are wrapped so int32 `Multiply`, `Square`, `Pow` and `Prod` (cpu's also multiplies in doubles) compute in JS with `Math.imul`
- * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts).
+ * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts). float32 → int32 casts
+ * of NaN, ±Inf and out-of-range values give TF's x86 result.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors } from '../errors.js';
@@ -96,11 +97,37 @@ function int32Prod(args: Args): tf.TensorInfo {
   return { dataId: backend.write(res, shape, 'int32'), shape, dtype: 'int32' };
 }
 
+/**
+ * float32 → int32 Cast: truncation, and TF's x86 answer (the CPU's "integer indefinite",
+ * -2^31) for NaN, ±Inf and values outside int32, where tfjs wrapped modulo 2^32 (3e9 gave
+ * -1294967296) and gave 0 for NaN and Inf.
+ */
+function floatToInt32(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as tf.KernelBackend;
+  const v = backend.readSync(x.dataId) as Float32Array;
+  const res = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const t = Math.trunc(v[i]!);
+    res[i] = t >= -2147483648 && t < 2147483648 ? t : -2147483648;
+  }
+  return { dataId: backend.write(res, [...x.shape], 'int32'), shape: [...x.shape], dtype: 'int32' };
+}
+
+const isFloatToInt32 = (args: Args): boolean =>
+  (args.attrs as { dtype?: string } | undefined)?.dtype === 'int32' && (args.inputs as { x?: tf.TensorInfo }).x?.dtype === 'float32';
+
 const isInt32 = (args: Args): boolean =>
   Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'int32');
 
-/** Wrap `backendName`'s int32 Multiply, Square, Pow and Prod kernels with exact 32-bit wrapping ones. */
+/** Wrap `backendName`'s int32 Multiply, Square, Pow and Prod kernels with exact 32-bit wrapping ones, and its float32 → int32 Cast. */
 export function wrapInt32Products(backendName: string): void {
+  const cast = tf.getKernel('Cast', backendName);
+  if (cast) {
+    const inner = cast.kernelFunc;
+    tf.unregisterKernel('Cast', backendName);
+    tf.registerKernel({ ...cast, kernelFunc: (args) => (isFloatToInt32(args) ? floatToInt32(args) : inner(args)) });
+  }
   for (const name of ['Multiply', 'Pow', 'Square', 'Prod']) {
     const k = tf.getKernel(name, backendName);
     if (!k) continue;

@@ -3,6 +3,7 @@
  * (src/runtime/int32-wrap.ts). Values from TF 2.21:
  * a = tf.constant([2147483647, -1999999999, 123456789]); a * a, tf.square(a), tf.pow(a, 2)
  * tf.reduce_prod([[1048577, 1048579, 1048583], [1048589, 3, -5]]) (all, axis 1, axis 0)
+ * tf.cast([3e9, -3e9, 2147483520., nan, inf, -2.5e10, -2.7, 2.7], tf.int32) (TF on x86)
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -27,8 +28,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     assert.deepEqual(vals(tf.prod(p, 1)), [32505877, -15728835]);
     const k = tf.prod(p, 0, true);
     assert.deepEqual([k.shape, vals(k)], [[1, 3], [14680077, 3145737, -5242915]]);
+    const c = tf.cast(tf.tensor1d([3e9, -3e9, 2147483520, NaN, Infinity, -2.5e10, -2.7, 2.7]), 'int32');
+    assert.deepEqual(vals(c), [-2147483648, -2147483648, 2147483520, -2147483648, -2147483648, -2147483648, -2, 2]);
     // float32 is untouched
     assert.deepEqual(vals(tf.mul(tf.tensor1d([1.5]), tf.tensor1d([2]))), [3]);
-    tf.dispose([a, p, k]);
+    tf.dispose([a, p, k, c]);
   });
 }
