@@ -2,9 +2,9 @@
  * int32 products wrap modulo 2^32 in TensorFlow. tfjs-backend-cpu multiplies in doubles,
  * which lose the low bits once a product passes 2^53 (2147483647 * 2147483647 gives 0, TF 1;
  * `Square` and `Pow` too), and tfjs-backend-wasm's int32 `Pow` saturates to -2^31. These
- * kernels are wrapped so int32 `Multiply`, `Square`, `Pow` and `Prod` (cpu's also multiplies in doubles) compute in JS with `Math.imul`
+ * kernels are wrapped so int32 `Multiply`, `Square`, `Pow`, `Prod` and `Cumprod` (cpu's also multiply in doubles) compute in JS with `Math.imul`
  * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts). float32 → int32 casts
- * of NaN, ±Inf and out-of-range values give TF's x86 result.
+ * of NaN, ±Inf and out-of-range values fail the call.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors } from '../errors.js';
@@ -98,9 +98,9 @@ function int32Prod(args: Args): tf.TensorInfo {
 }
 
 /**
- * float32 → int32 Cast: truncation, and TF's x86 answer (the CPU's "integer indefinite",
- * -2^31) for NaN, ±Inf and values outside int32, where tfjs wrapped modulo 2^32 (3e9 gave
- * -1294967296) and gave 0 for NaN and Inf.
+ * float32 → int32 Cast: truncation; NaN, ±Inf and values outside int32 fail the call, as
+ * wide-cast.ts does for the wider types: TF's answer there is platform-dependent (-2^31 on
+ * x86), and tfjs wrapped modulo 2^32 (3e9 gave -1294967296) and gave 0 for NaN and Inf.
  */
 function floatToInt32(args: Args): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
@@ -109,9 +109,50 @@ function floatToInt32(args: Args): tf.TensorInfo {
   const res = new Int32Array(v.length);
   for (let i = 0; i < v.length; i++) {
     const t = Math.trunc(v[i]!);
-    res[i] = t >= -2147483648 && t < 2147483648 ? t : -2147483648;
+    if (!(t >= -2147483648 && t < 2147483648)) {
+      throw Errors.kernelArgument(`Cast: ${v[i]} has no int32 value (NaN or out of range); tfs refuses a platform-dependent result`);
+    }
+    res[i] = t;
   }
   return { dataId: backend.write(res, [...x.shape], 'int32'), shape: [...x.shape], dtype: 'int32' };
+}
+
+/** int32 Cumprod along `axis` (exclusive, reverse as asked), multiplying with wrap-around. */
+function int32Cumprod(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { axis, exclusive, reverse } = args.attrs as { axis: number; exclusive?: boolean; reverse?: boolean };
+  const backend = args.backend as tf.KernelBackend;
+  const shape = [...x.shape];
+  const ax = axis < 0 ? axis + shape.length : axis;
+  const n = shape[ax]!;
+  const inner = shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const outer = shape.slice(0, ax).reduce((a, b) => a * b, 1);
+  const v = backend.readSync(x.dataId) as Int32Array;
+  const res = new Int32Array(v.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let acc = 1;
+      for (let k = 0; k < n; k++) {
+        const j = (o * n + (reverse ? n - 1 - k : k)) * inner + i;
+        if (exclusive) res[j] = acc;
+        acc = Math.imul(acc, v[j]!);
+        if (!exclusive) res[j] = acc;
+      }
+    }
+  }
+  return { dataId: backend.write(res, shape, 'int32'), shape, dtype: 'int32' };
+}
+
+/**
+ * int32 BatchMatMul sums products in doubles on cpu: exact, and wrapped like TF's when
+ * stored, only while every partial sum stays below 2^53; beyond that the call fails.
+ */
+function int32MatMulGuard(args: Args): void {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const backend = args.backend as tf.KernelBackend;
+  const maxAbs = (t: tf.TensorInfo): number => (backend.readSync(t.dataId) as Int32Array).reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+  const k = Math.max(...a.shape.slice(-2));
+  if (maxAbs(a) * maxAbs(b) * k >= 2 ** 53) throw Errors.kernelUnsupported('BatchMatMul', 'int32 products whose sums pass 2^53 (TF wraps them)');
 }
 
 const isFloatToInt32 = (args: Args): boolean =>
@@ -120,7 +161,7 @@ const isFloatToInt32 = (args: Args): boolean =>
 const isInt32 = (args: Args): boolean =>
   Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'int32');
 
-/** Wrap `backendName`'s int32 Multiply, Square, Pow and Prod kernels with exact 32-bit wrapping ones, and its float32 → int32 Cast. */
+/** Wrap `backendName`'s int32 Multiply, Square, Pow, Prod and Cumprod kernels with exact 32-bit wrapping ones, guard int32 BatchMatMul, check float32 → int32 Cast. */
 export function wrapInt32Products(backendName: string): void {
   const cast = tf.getKernel('Cast', backendName);
   if (cast) {
@@ -128,7 +169,7 @@ export function wrapInt32Products(backendName: string): void {
     tf.unregisterKernel('Cast', backendName);
     tf.registerKernel({ ...cast, kernelFunc: (args) => (isFloatToInt32(args) ? floatToInt32(args) : inner(args)) });
   }
-  for (const name of ['Multiply', 'Pow', 'Square', 'Prod']) {
+  for (const name of ['Multiply', 'Pow', 'Square', 'Prod', 'Cumprod', 'BatchMatMul']) {
     const k = tf.getKernel(name, backendName);
     if (!k) continue;
     const inner = k.kernelFunc;
@@ -138,6 +179,11 @@ export function wrapInt32Products(backendName: string): void {
       kernelFunc: (args) => {
         if (!isInt32(args)) return inner(args);
         if (name === 'Prod') return int32Prod(args);
+        if (name === 'Cumprod') return int32Cumprod(args);
+        if (name === 'BatchMatMul') {
+          int32MatMulGuard(args);
+          return inner(args);
+        }
         return name === 'Square' ? int32Square(args) : int32Binary(name, args);
       },
     });

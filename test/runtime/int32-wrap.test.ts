@@ -3,7 +3,8 @@
  * (src/runtime/int32-wrap.ts). Values from TF 2.21:
  * a = tf.constant([2147483647, -1999999999, 123456789]); a * a, tf.square(a), tf.pow(a, 2)
  * tf.reduce_prod([[1048577, 1048579, 1048583], [1048589, 3, -5]]) (all, axis 1, axis 0)
- * tf.cast([3e9, -3e9, 2147483520., nan, inf, -2.5e10, -2.7, 2.7], tf.int32) (TF on x86)
+ * tf.math.cumprod(q, 1), tf.math.cumprod(q, 1, exclusive=True, reverse=True), q = [[1048577, 1048579, -1048583], [7, -3, 5]]
+ * tf.cast([2147483520., -2147483648., -2.7, 2.7], tf.int32); NaN, Inf, 3e9 have no int32 value (x86 TF: -2^31)
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -28,10 +29,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
     assert.deepEqual(vals(tf.prod(p, 1)), [32505877, -15728835]);
     const k = tf.prod(p, 0, true);
     assert.deepEqual([k.shape, vals(k)], [[1, 3], [14680077, 3145737, -5242915]]);
-    const c = tf.cast(tf.tensor1d([3e9, -3e9, 2147483520, NaN, Infinity, -2.5e10, -2.7, 2.7]), 'int32');
-    assert.deepEqual(vals(c), [-2147483648, -2147483648, 2147483520, -2147483648, -2147483648, -2147483648, -2, 2]);
+    const c = tf.cast(tf.tensor1d([2147483520, -2147483648, -2.7, 2.7]), 'int32');
+    assert.deepEqual(vals(c), [2147483520, -2147483648, -2, 2]);
+    for (const bad of [3e9, -2.5e10, NaN, Infinity]) {
+      assert.throws(() => tf.cast(tf.tensor1d([1, bad]), 'int32'), /has no int32 value \(NaN or out of range\)/);
+    }
+    const q = tf.tensor2d([[1048577, 1048579, -1048583], [7, -3, 5]], [2, 3], 'int32');
+    assert.deepEqual(vals(tf.cumprod(q, 1)), [1048577, 4194307, -32505877, 7, -21, -105]);
+    assert.deepEqual(vals(tf.cumprod(q, 1, true, true)), [-10485781, -1048583, 1, -15, 5, 1]);
+    // int32 matmul whose sums could pass 2^53 is refused (cpu: doubles; wasm: no int32 kernel)
+    const big = tf.tensor2d([[2147483647, -2147483647]], [1, 2], 'int32');
+    assert.throws(() => tf.matMul(big, tf.transpose(big)), /BatchMatMul/);
+    big.dispose();
     // float32 is untouched
     assert.deepEqual(vals(tf.mul(tf.tensor1d([1.5]), tf.tensor1d([2]))), [3]);
-    tf.dispose([a, p, k, c]);
+    tf.dispose([a, p, k, c, q]);
   });
 }
