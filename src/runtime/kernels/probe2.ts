@@ -3,14 +3,14 @@
  * PopulationCount, L2Loss, UnravelIndex, InTopKV2, SoftmaxCrossEntropyWithLogits,
  * SparseSoftmaxCrossEntropyWithLogits, MatrixSetDiagV3 (one diagonal), FakeQuantWithMinMaxArgs/
  * Vars/VarsPerChannel (tfjs-converter passed FakeQuantWithMinMaxVars through as an identity: a
- * wrong number for every quantisation-aware-trained export). Checked against
+ * wrong number for every quantisation-aware-trained export), QuantizeAndDequantizeV2/V4 (per tensor). Checked against
  * TF 2.21 in test/runtime/kernels/probe2.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrBool, attrFloat, attrInt, attrType, intTensor, numbersOf, sizeOf } from './util.js';
+import { attrBool, attrFloat, attrInt, attrText, attrType, intTensor, numbersOf, sizeOf } from './util.js';
 
 function popcount32(v: number): number {
   let x = v >>> 0;
@@ -216,6 +216,53 @@ function fakeQuantKernel(mode: 'args' | 'vars' | 'channel'): (node: GraphNode) =
   };
 }
 
+/** Round half to even (Eigen's rint). */
+function rint(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** TF's ComputeQuantizationRange: the scale and range the quantised grid allows, in float32. */
+function qdqRange(mn: number, mx: number, signed: boolean, bits: number, narrow: boolean): { lo: number; hi: number; scale: number; inv: number } {
+  const f = Math.fround;
+  const qmin = signed ? (narrow ? -(2 ** (bits - 1)) + 1 : -(2 ** (bits - 1))) : 0;
+  const qmax = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  const FMAX = 3.4028234663852886e38;
+  const fromMin = qmin * mn > 0 ? f(qmin / mn) : FMAX;
+  const fromMax = qmax * mx > 0 ? f(qmax / mx) : FMAX;
+  if (fromMin < fromMax) {
+    const inv = f(mn / qmin);
+    return { lo: mn, hi: f(qmax * inv), scale: fromMin, inv };
+  }
+  const inv = f(mx / qmax);
+  return { lo: f(qmin * inv), hi: mx, scale: fromMax, inv };
+}
+
+/** QuantizeAndDequantizeV2/V4 per tensor (axis -1). */
+function quantizeDequantize(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  if (attrInt(node, 'axis', -1) !== -1) throw Errors.kernelUnsupported('QuantizeAndDequantize', 'a per-axis range');
+  const v = x.dataSync() as Float32Array;
+  const given = attrBool(node, 'range_given', false);
+  const mode = attrText(node, 'round_mode', 'HALF_TO_EVEN');
+  const round = mode === 'HALF_UP' ? (e: number): number => Math.floor(e + 0.5) : rint;
+  let mn = numbersOf(kernelInput(node, 1))[0]!;
+  let mx = numbersOf(kernelInput(node, 2))[0]!;
+  if (!given) {
+    mn = v.reduce((a, b) => Math.min(a, b), Infinity);
+    mx = v.reduce((a, b) => Math.max(a, b), -Infinity);
+    if (v.length === 0) return tf.tensor(v, x.shape, 'float32');
+  }
+  if (v.some(Number.isNaN) || !Number.isFinite(mn) || !Number.isFinite(mx)) throw Errors.kernelUnsupported('QuantizeAndDequantize', 'NaN or infinite values');
+  const r = qdqRange(mn, mx, attrBool(node, 'signed_input', true), attrInt(node, 'num_bits', 8), attrBool(node, 'narrow_range', false));
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const c = given ? Math.min(Math.max(v[i]!, r.lo), r.hi) : v[i]!;
+    out[i] = Math.fround(round(Math.fround(c * r.scale)) * r.inv);
+  }
+  return tf.tensor(out, x.shape, 'float32');
+}
+
 export const PROBE2_KERNELS: readonly KernelEntry[] = [
   { op: 'PopulationCount', kernel: populationCount },
   { op: 'L2Loss', kernel: l2Loss },
@@ -227,4 +274,6 @@ export const PROBE2_KERNELS: readonly KernelEntry[] = [
   { op: 'FakeQuantWithMinMaxArgs', kernel: fakeQuantKernel('args') },
   { op: '_TfsFakeQuantWithMinMaxVars', kernel: fakeQuantKernel('vars') },
   { op: 'FakeQuantWithMinMaxVarsPerChannel', kernel: fakeQuantKernel('channel') },
+  { op: 'QuantizeAndDequantizeV2', kernel: quantizeDequantize },
+  { op: 'QuantizeAndDequantizeV4', kernel: quantizeDequantize },
 ];

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/runtime/backend.js';
 import { PROBE2_KERNELS } from '../../../src/runtime/kernels/probe2.js';
 import { run, s, values } from './helpers.js';
+import type { AttrJson } from '../../../src/runtime/graph-json.js';
 
 const K = PROBE2_KERNELS;
 const i = (v: number[]): tf.Tensor => tf.tensor1d(v, 'int32');
@@ -87,4 +88,22 @@ test('FakeQuantWithMinMaxVars/Args/VarsPerChannel bit for bit as TF', async () =
   // tf.quantization.fake_quant_with_min_max_vars_per_channel(tf.reshape(x, [3, 2]), [-1.0, 0.0], [1.0, 2.0])
   assert.deepEqual(values(run(K, 'FakeQuantWithMinMaxVarsPerChannel', [tf.reshape(x, [3, 2]), tf.tensor1d([-1, 0]), tf.tensor1d([1, 2])])[0]!),
     f32([-0.9960784912109375, 0.0, 0.0, 0.7686275243759155, 1.003921627998352, 2.0]));
+});
+
+test('QuantizeAndDequantizeV2/V4 bit for bit as TF (range given or from the data, rounding modes)', async () => {
+  await initBackend('wasm');
+  await tf.setBackend('cpu');
+  const x = tf.tensor1d([-1.4, -0.3, 0, 0.77, 1.2, 2.5]);
+  const f32 = (v: number[]): number[] => Array.from(Float32Array.from(v));
+  const qdq = (op: string, mn: number, mx: number, raw: Record<string, AttrJson>): number[] =>
+    values(run(K, op, [x, tf.scalar(mn), tf.scalar(mx)], raw)[0]!);
+  // tf.quantization.quantize_and_dequantize(x, -1.0, 1.0, range_given=True)
+  assert.deepEqual(qdq('QuantizeAndDequantizeV2', -1, 1, { range_given: { b: true } }),
+    f32([-1.0078740119934082, -0.29921260476112366, 0.0, 0.7716535329818726, 1.0, 1.0]));
+  // ... (x, 0.0, 0.0, range_given=False, num_bits=3): the range comes from the data
+  assert.deepEqual(qdq('QuantizeAndDequantizeV2', 0, 0, { num_bits: { i: 3 } }),
+    f32([-1.6666666269302368, -0.0, 0.0, 0.8333333134651184, 0.8333333134651184, 2.5]));
+  // tf.quantization.quantize_and_dequantize_v2(x, -2.0, 2.0, range_given=True, narrow_range=True, round_mode="HALF_UP", num_bits=4)
+  assert.deepEqual(qdq('QuantizeAndDequantizeV4', -2, 2, { range_given: { b: true }, narrow_range: { b: true }, round_mode: s('HALF_UP'), num_bits: { i: 4 } }),
+    f32([-1.4285714626312256, -0.2857142984867096, 0.0, 0.8571429252624512, 1.1428571939468384, 2.0]));
 });
