@@ -4,7 +4,7 @@
  * `Square` and `Pow` too), and tfjs-backend-wasm's int32 `Pow` saturates to -2^31. These
  * kernels are wrapped so int32 `Multiply`, `Square`, `Pow`, `Prod` and `Cumprod` (cpu's also multiply in doubles) compute in JS with `Math.imul`
  * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts). float32 → int32 casts
- * of NaN, ±Inf and out-of-range values fail the call.
+ * of NaN, ±Inf and out-of-range values fail the call. int32 `Mean` truncates the exact sum's quotient as TF.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors } from '../errors.js';
@@ -72,8 +72,11 @@ function int32Square(args: Args): tf.TensorInfo {
   return { dataId: backend.write(res, [...x.shape], 'int32'), shape: [...x.shape], dtype: 'int32' };
 }
 
-/** int32 Prod over `axis` (keepDims as asked), multiplying with wrap-around. */
-function int32Prod(args: Args): tf.TensorInfo {
+/**
+ * An int32 reduction over `axis` (keepDims as asked): `step` folds each element into its
+ * output's accumulator (a double), `finish` gives the int32 result from it and the count.
+ */
+function int32Reduce(args: Args, init: number, step: (acc: number, v: number) => number, finish: (acc: number, n: number) => number): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
   const attrs = args.attrs as { axis?: number | number[] | null; keepDims?: boolean };
   const backend = args.backend as tf.KernelBackend;
@@ -82,19 +85,33 @@ function int32Prod(args: Args): tf.TensorInfo {
   const kept = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
   const strides = kept.map((_, d) => kept.slice(d + 1).reduce((a, b) => a * b, 1));
   const v = backend.readSync(x.dataId) as Int32Array;
-  const res = new Int32Array(kept.reduce((a, b) => a * b, 1)).fill(1);
+  const acc = new Float64Array(kept.reduce((a, b) => a * b, 1)).fill(init);
   const idx = new Array<number>(rank).fill(0);
   for (let f = 0; f < v.length; f++) {
     let o = 0;
     for (let d = 0; d < rank; d++) if (!axes.has(d)) o += idx[d]! * strides[d]!;
-    res[o] = Math.imul(res[o]!, v[f]!);
+    acc[o] = step(acc[o]!, v[f]!);
     for (let d = rank - 1; d >= 0; d--) {
       if (++idx[d]! < x.shape[d]!) break;
       idx[d] = 0;
     }
   }
+  const n = acc.length === 0 ? 0 : v.length / acc.length;
+  const res = Int32Array.from(acc, (e) => finish(e, n));
   const shape = attrs.keepDims ? kept : x.shape.filter((_, i) => !axes.has(i));
   return { dataId: backend.write(res, shape, 'int32'), shape, dtype: 'int32' };
+}
+
+const int32Prod = (args: Args): tf.TensorInfo => int32Reduce(args, 1, (a, v) => Math.imul(a, v), (a) => a);
+
+/**
+ * int32 Mean as TF: the exact sum (TF accumulates wider than int32), divided by the count and
+ * truncated toward zero. tfjs summed in float32 and answered a fraction (mean of [1, 2] was 1.5).
+ */
+function int32Mean(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.shape.reduce((a, b) => a * b, 1) > 2 ** 21) throw Errors.kernelUnsupported('Mean', 'an int32 mean over more than 2^21 elements');
+  return int32Reduce(args, 0, (a, v) => a + v, (a, n) => (n === 0 ? 0 : Math.trunc(a / n)));
 }
 
 /**
@@ -169,7 +186,7 @@ export function wrapInt32Products(backendName: string): void {
     tf.unregisterKernel('Cast', backendName);
     tf.registerKernel({ ...cast, kernelFunc: (args) => (isFloatToInt32(args) ? floatToInt32(args) : inner(args)) });
   }
-  for (const name of ['Multiply', 'Pow', 'Square', 'Prod', 'Cumprod', 'BatchMatMul']) {
+  for (const name of ['Multiply', 'Pow', 'Square', 'Prod', 'Mean', 'Cumprod', 'BatchMatMul']) {
     const k = tf.getKernel(name, backendName);
     if (!k) continue;
     const inner = k.kernelFunc;
@@ -179,6 +196,7 @@ export function wrapInt32Products(backendName: string): void {
       kernelFunc: (args) => {
         if (!isInt32(args)) return inner(args);
         if (name === 'Prod') return int32Prod(args);
+        if (name === 'Mean') return int32Mean(args);
         if (name === 'Cumprod') return int32Cumprod(args);
         if (name === 'BatchMatMul') {
           int32MatMulGuard(args);

@@ -4,6 +4,7 @@
  * a = tf.constant([2147483647, -1999999999, 123456789]); a * a, tf.square(a), tf.pow(a, 2)
  * tf.reduce_prod([[1048577, 1048579, 1048583], [1048589, 3, -5]]) (all, axis 1, axis 0)
  * tf.math.cumprod(q, 1), tf.math.cumprod(q, 1, exclusive=True, reverse=True), q = [[1048577, 1048579, -1048583], [7, -3, 5]]
+ * tf.reduce_mean([2147483647, 2147483647]) = 2147483647; tf.reduce_mean([[1, 2], [-1, -2]], 1) = [1, -1]
  * tf.cast([2147483520., -2147483648., -2.7, 2.7], tf.int32); NaN, Inf, 3e9 have no int32 value (x86 TF: -2^31)
  */
 import assert from 'node:assert/strict';
@@ -41,6 +42,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const big = tf.tensor2d([[2147483647, -2147483647]], [1, 2], 'int32');
     assert.throws(() => tf.matMul(big, tf.transpose(big)), /BatchMatMul/);
     big.dispose();
+    assert.deepEqual(vals(tf.mean(tf.tensor1d([2147483647, 2147483647], 'int32'))), [2147483647]);
+    const m = tf.mean(tf.tensor2d([[1, 2], [-1, -2]], [2, 2], 'int32'), 1);
+    assert.deepEqual([m.dtype, vals(m)], ['int32', [1, -1]]);
     // float32 is untouched
     assert.deepEqual(vals(tf.mul(tf.tensor1d([1.5]), tf.tensor1d([2]))), [3]);
     tf.dispose([a, p, k, c, q]);
