@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Errors, TfsError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_WASM_THREADS } from './wasm-threads-source.js';
+import { wrapInt32Products } from './int32-wrap.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -140,6 +141,9 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
     (args.attrs as { dtype?: string } | undefined)?.dtype === 'bool' && (args.inputs as { x?: tf.TensorInfo }).x?.dtype !== 'bool',
   // Some argmax indices come out 0 (a batch-4 max_pool_with_argmax in the probe models).
   MaxPoolWithArgmax: () => true,
+  // Starts each window's max at FLT_MIN (the smallest positive float), so a window whose
+  // values are all negative answers 1.2e-38 (tf.nn.dilation2d/erosion2d, probe2 q_image2).
+  Dilation2D: () => true,
 };
 
 /**
@@ -315,6 +319,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
         if (!state.patched.has(b)) {
           patchEmptyReductions(b);
           refuseTopKOverNaN(b);
+          wrapInt32Products(b);
           state.patched.add(b);
         }
       }

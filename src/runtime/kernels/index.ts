@@ -5,6 +5,7 @@
  */
 import { HALF_KERNELS } from './half.js';
 import { MOVE_KERNELS } from './moves.js';
+import { PROBE2_KERNELS } from './probe2.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -54,6 +55,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   WIDE_CAST_KERNELS,
   HALF_KERNELS,
   MOVE_KERNELS,
+  PROBE2_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -68,6 +70,7 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['TensorScatterUpdate', '_TfsTensorScatterUpdate'],
   ['BitwiseAnd', '_TfsBitwiseAnd'],
   ['EnsureShape', '_TfsEnsureShape'],
+  ['FakeQuantWithMinMaxVars', '_TfsFakeQuantWithMinMaxVars'],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

@@ -1,0 +1,52 @@
+/**
+ * int32 Multiply, Square, Pow and Prod wrap modulo 2^32 as in TF on both backends
+ * (src/runtime/int32-wrap.ts). Values from TF 2.21:
+ * a = tf.constant([2147483647, -1999999999, 123456789]); a * a, tf.square(a), tf.pow(a, 2)
+ * tf.reduce_prod([[1048577, 1048579, 1048583], [1048589, 3, -5]]) (all, axis 1, axis 0)
+ * tf.math.cumprod(q, 1), tf.math.cumprod(q, 1, exclusive=True, reverse=True), q = [[1048577, 1048579, -1048583], [7, -3, 5]]
+ * tf.reduce_mean([2147483647, 2147483647]) = 2147483647; tf.reduce_mean([[1, 2], [-1, -2]], 1) = [1, -1]
+ * tf.cast([2147483520., -2147483648., -2.7, 2.7], tf.int32); NaN, Inf, 3e9 have no int32 value (x86 TF: -2^31)
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/runtime/backend.js';
+
+const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync());
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`int32 products wrap at 32 bits as TF (${backend})`, async () => {
+    await initBackend(backend);
+    await tf.setBackend(backend);
+    const a = tf.tensor1d([2147483647, -1999999999, 123456789], 'int32');
+    const want = [1, -1356539903, -1757895751];
+    assert.deepEqual(vals(tf.mul(a, a)), want);
+    assert.deepEqual(vals(tf.square(a)), want);
+    assert.deepEqual(vals(tf.pow(a, tf.scalar(2, 'int32'))), want);
+    // broadcasting: [[x], [y]] * [u, v]
+    assert.deepEqual(vals(tf.mul(tf.tensor2d([[65537], [3]], [2, 1], 'int32'), tf.tensor1d([65537, -7], 'int32'))), [131073, -458759, 196611, -21]);
+    const p = tf.tensor2d([1048577, 1048579, 1048583, 1048589, 3, -5], [2, 3], 'int32');
+    assert.deepEqual(vals(tf.prod(p)), [1920987137]);
+    assert.deepEqual(vals(tf.prod(p, 1)), [32505877, -15728835]);
+    const k = tf.prod(p, 0, true);
+    assert.deepEqual([k.shape, vals(k)], [[1, 3], [14680077, 3145737, -5242915]]);
+    const c = tf.cast(tf.tensor1d([2147483520, -2147483648, -2.7, 2.7]), 'int32');
+    assert.deepEqual(vals(c), [2147483520, -2147483648, -2, 2]);
+    for (const bad of [3e9, -2.5e10, NaN, Infinity]) {
+      assert.throws(() => tf.cast(tf.tensor1d([1, bad]), 'int32'), /has no int32 value \(NaN or out of range\)/);
+    }
+    const q = tf.tensor2d([[1048577, 1048579, -1048583], [7, -3, 5]], [2, 3], 'int32');
+    assert.deepEqual(vals(tf.cumprod(q, 1)), [1048577, 4194307, -32505877, 7, -21, -105]);
+    assert.deepEqual(vals(tf.cumprod(q, 1, true, true)), [-10485781, -1048583, 1, -15, 5, 1]);
+    // int32 matmul whose sums could pass 2^53 is refused (cpu: doubles; wasm: no int32 kernel)
+    const big = tf.tensor2d([[2147483647, -2147483647]], [1, 2], 'int32');
+    assert.throws(() => tf.matMul(big, tf.transpose(big)), /BatchMatMul/);
+    big.dispose();
+    assert.deepEqual(vals(tf.mean(tf.tensor1d([2147483647, 2147483647], 'int32'))), [2147483647]);
+    const m = tf.mean(tf.tensor2d([[1, 2], [-1, -2]], [2, 2], 'int32'), 1);
+    assert.deepEqual([m.dtype, vals(m)], ['int32', [1, -1]]);
+    // float32 is untouched
+    assert.deepEqual(vals(tf.mul(tf.tensor1d([1.5]), tf.tensor1d([2]))), [3]);
+    tf.dispose([a, p, k, c, q]);
+  });
+}
