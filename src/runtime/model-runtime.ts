@@ -427,7 +427,7 @@ function createResources(source: FreezeSource, frozen: FrozenModel, resources: M
   for (const v of frozen.variables) {
     const initial =
       v.key !== undefined && source.hasVariable(v.key)
-        ? tf.keep(weightTensor(source.readVariable(v.key), `variable ${v.node}`))
+        ? tf.keep(weightTensor(source.readVariable(v.key, v.slice), `variable ${v.node}`))
         : undefined;
     resources.variables.set(v.index, { name: v.node, value: initial });
   }

@@ -6,6 +6,7 @@
 import { Errors } from '../errors.js';
 import type { LoadedSavedModel } from '../savedmodel/saved-model.js';
 import type { TensorBundle } from '../savedmodel/tensor-bundle.js';
+import { parseShapeAndSlice, type SliceSpec } from '../savedmodel/tensor-slice.js';
 import type { FreezeSource } from './freeze/index.js';
 
 export function freezeSourceOf(model: LoadedSavedModel): FreezeSource {
@@ -20,10 +21,17 @@ export function freezeSourceOf(model: LoadedSavedModel): FreezeSource {
     signatures: model.signatures,
     assets: model.assetFileDefs.map((a) => ({ tensorName: a.tensorName, path: a.path })),
     hasVariable: (key) => open()?.has(key) ?? false,
-    readVariable: (key) => {
+    readVariable: (key, slice) => {
       const b = open();
       if (!b) throw Errors.checkpointKeyNotFound(key, `${model.dir}/variables/variables`);
-      return b.read(key);
+      if (!slice) return b.read(key);
+      let spec: SliceSpec | null;
+      try {
+        spec = parseShapeAndSlice(slice);
+      } catch (err) {
+        throw Errors.corruptModelFile(`${model.dir}/saved_model.pb`, `RestoreV2 of "${key}": ${(err as Error).message}`);
+      }
+      return b.readSlice(key, spec);
     },
     trackableObjectGraph: () => open()?.objectGraph() ?? null,
   };

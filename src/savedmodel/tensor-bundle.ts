@@ -12,11 +12,14 @@
  *   (hashed as uint32, or uint64 above 2^32-1), then the bytes of every element. The
  *   entry's CRC covers the hashed lengths, the 4 checksum bytes and the string bytes.
  *
+ * A partitioned variable's entry lists its saved slices and holds no data; each slice is an
+ * entry of its own under a binary key (tensor-slice.ts). {@link TensorBundle.readSlice}
+ * reads any box of a tensor, stored whole or in slices, as RestoreV2 does.
+ *
  * Everything is checked: block CRCs when the index is opened, shard sizes against every
  * entry, and each tensor's CRC (and string length CRC) when it is read. Any mismatch is a
  * DATA_LOSS {@link TfsError} that names the file and what is wrong; a missing file is
- * NOT_FOUND; features tfs does not implement (partitioned variables, DT_VARIANT values)
- * are UNIMPLEMENTED with a message saying so. A damaged bundle never yields numbers.
+ * NOT_FOUND; features tfs does not implement (DT_VARIANT values) are UNIMPLEMENTED with a message saying so. A damaged bundle never yields numbers.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -26,6 +29,16 @@ import { type DTypeInfo, type DTypeName, dtypeInfo } from '../tensor/dtypes.js';
 import { type Tensor, type TensorData, numElements } from '../tensor/tensor.js';
 import { crc32cExtend, maskCrc, unmaskCrc } from './crc32c.js';
 import { ByteCursor, readTable } from './sstable.js';
+import {
+  copyBoxIntersection,
+  encodeSliceKey,
+  type SliceExtent,
+  type SliceSpec,
+  sliceBox,
+  sliceText,
+} from './tensor-slice.js';
+
+export type { SliceExtent, SliceSpec } from './tensor-slice.js';
 
 /** The bundle key of the serialized TrackableObjectGraph in TF2 checkpoints (kObjectGraphProtoKey). */
 export const OBJECT_GRAPH_KEY = '_CHECKPOINTABLE_OBJECT_GRAPH';
@@ -40,11 +53,6 @@ export interface BundleHeader {
   readonly version: { readonly producer: number; readonly minConsumer: number; readonly badConsumers: readonly number[] };
 }
 
-/** One extent of a slice: `length` null means "the whole dimension". */
-export interface SliceExtent {
-  readonly start: number;
-  readonly length: number | null;
-}
 
 /** Decoded `tensorflow.BundleEntryProto` of one tensor. */
 export interface BundleEntry {
@@ -59,7 +67,7 @@ export interface BundleEntry {
   readonly size: number;
   /** The masked CRC32C as stored. */
   readonly crc32c: number;
-  /** Non-empty for partitioned variables (each element lists one slice's extents); tfs refuses to read those. */
+  /** Non-empty for partitioned variables: each element lists one saved slice's extents. */
   readonly slices: readonly (readonly SliceExtent[])[];
 }
 
@@ -132,10 +140,19 @@ export class TensorBundle {
   /** The data shard files, in shard order. */
   readonly dataFiles: readonly string[];
   private readonly entries: Map<string, BundleEntry>;
+  /** Slice entries by the hex of their binary key. */
+  private readonly sliceEntries: Map<string, BundleEntry>;
   private objectGraphCache: TrackableObjectGraph | null | undefined;
 
-  private constructor(prefix: string, header: BundleHeader, entries: Map<string, BundleEntry>, dataFiles: string[]) {
+  private constructor(
+    prefix: string,
+    header: BundleHeader,
+    entries: Map<string, BundleEntry>,
+    sliceEntries: Map<string, BundleEntry>,
+    dataFiles: string[],
+  ) {
     this.prefix = prefix;
+    this.sliceEntries = sliceEntries;
     this.indexFile = `${prefix}.index`;
     this.header = header;
     this.entries = entries;
@@ -161,10 +178,15 @@ export class TensorBundle {
     }
     const header = decodeHeader(first.value, indexFile);
     const entries = new Map<string, BundleEntry>();
+    const sliceEntries = new Map<string, BundleEntry>();
     for (const e of table.slice(1)) {
-      // Slice keys (EncodeTensorNameSlice) are binary and start with a 0 byte; the full
-      // tensor's entry lists the slices, which is all tfs needs to refuse them clearly.
-      if (e.key[0] === 0) continue;
+      // Slice keys (EncodeTensorNameSlice) are binary and start with a 0 byte; they are
+      // found by encoding the wanted slice (see tensor-slice.ts).
+      if (e.key[0] === 0) {
+        const hex = Buffer.from(e.key).toString('hex');
+        sliceEntries.set(hex, decodeEntry(`slice key ${hex}`, e.value, header, indexFile));
+        continue;
+      }
       let key: string;
       try {
         key = utf8Decoder.decode(e.key);
@@ -185,7 +207,7 @@ export class TensorBundle {
         throw fileError(f, err, `Checkpoint data file not found (shard ${s} of ${header.numShards} of ${indexFile})`);
       }
     }
-    for (const e of entries.values()) {
+    for (const e of [...entries.values(), ...sliceEntries.values()]) {
       if (e.slices.length > 0) continue;
       const size = sizes[e.shardId]!;
       if (e.offset + e.size > size) {
@@ -195,7 +217,7 @@ export class TensorBundle {
         );
       }
     }
-    return new TensorBundle(prefix, header, entries, dataFiles);
+    return new TensorBundle(prefix, header, entries, sliceEntries, dataFiles);
   }
 
   /** True when `<prefix>.index` exists (a SavedModel without variables has none). */
@@ -226,13 +248,81 @@ export class TensorBundle {
    */
   read(key: string): Tensor {
     const e = this.entry(key);
-    const file = this.dataFiles[e.shardId]!;
-    if (e.slices.length > 0) {
-      throw Errors.unsupportedModelFeature(
+    if (e.slices.length > 0) return this.readSlice(key, { fullShape: e.shape, extents: e.shape.map(() => ({ start: 0, length: null })) });
+    return this.readEntry(e);
+  }
+
+  /**
+   * Read a slice of tensor `key`, as RestoreV2 does for a `shape_and_slices` element (null:
+   * the whole tensor). The tensor may be stored whole (the slice is cut out of it) or as
+   * saved slices (of a partitioned variable): a saved slice equal to the wanted one is read
+   * directly, otherwise the wanted box is assembled from every saved slice it overlaps.
+   */
+  readSlice(key: string, spec: SliceSpec | null): Tensor {
+    const e = this.entry(key);
+    const full = spec ?? { fullShape: e.shape, extents: e.shape.map(() => ({ start: 0, length: null })) };
+    const what = `tensor "${key}" slice ${sliceText(full.extents)}`;
+    if (full.fullShape.length !== e.shape.length || full.fullShape.some((d, i) => d !== e.shape[i])) {
+      throw Errors.corruptModelFile(
         this.indexFile,
-        `tensor "${key}" is a partitioned (sliced) variable saved in ${e.slices.length} slices; tfs does not support partitioned variables`,
+        `${what}: the graph says the full shape is [${full.fullShape.join(',')}], the checkpoint has [${e.shape.join(',')}]`,
       );
     }
+    if (e.slices.length === 0 && spec === null) return this.readEntry(e);
+    const box = sliceBox(e.shape, full.extents);
+    const exact = this.sliceEntries.get(Buffer.from(encodeSliceKey(key, e.shape, full.extents)).toString('hex'));
+    if (exact && e.slices.length > 0) return this.checkedSliceTensor(exact, box, what);
+    const pieces: SlicePiece[] =
+      e.slices.length === 0
+        ? [{ box: sliceBox(e.shape, []), t: this.readEntry(e) }]
+        : e.slices.map((ext) => {
+            const sb = sliceBox(e.shape, ext);
+            const se = this.sliceEntries.get(Buffer.from(encodeSliceKey(key, e.shape, ext)).toString('hex'));
+            if (!se) throw Errors.corruptModelFile(this.indexFile, `tensor "${key}" lists slice ${sliceText(ext)} but the index has no entry for it`);
+            return { box: sb, t: null, entry: se };
+          });
+    return this.assemble(e, box, pieces, what);
+  }
+
+  private checkedSliceTensor(se: BundleEntry, box: [number, number][], what: string): Tensor {
+    const t = this.readEntry(se);
+    if (t.shape.length !== box.length || box.some(([, n], i) => n !== t.shape[i])) {
+      throw Errors.corruptModelFile(this.indexFile, `${what}: the stored slice has shape [${t.shape.join(',')}]`);
+    }
+    return t;
+  }
+
+  private assemble(
+    e: BundleEntry,
+    box: [number, number][],
+    pieces: readonly SlicePiece[],
+    what: string,
+  ): Tensor {
+    const info = e.dtype === null ? undefined : dtypeInfo(e.dtype);
+    if (!info || info.storage === 'none') {
+      throw Errors.unsupportedModelFeature(this.indexFile, `${what} has dtype ${e.dtype ?? `enum ${e.dtypeEnum}`}, which tfs cannot load as a value`);
+    }
+    const shape = box.map(([, n]) => n);
+    const n = numElements(shape);
+    const unit = info.storage === 'complex64' || info.storage === 'complex128' ? 2 : 1;
+    let data: TensorData | undefined;
+    let covered = 0;
+    for (const p of pieces) {
+      if (!box.every(([s, l], d) => Math.max(s, p.box[d]![0]) < Math.min(s + l, p.box[d]![0] + p.box[d]![1]))) continue;
+      const t = p.t ?? this.checkedSliceTensor(p.entry!, p.box, what);
+      data ??= emptyLike(t.data, n * unit);
+      covered += copyBoxIntersection(t.data, p.box, data, box, unit);
+    }
+    if (covered !== n || data === undefined) {
+      throw Errors.corruptModelFile(this.indexFile, `${what}: the saved slices cover ${covered} of its ${n} elements`);
+    }
+    return { dtype: info.name, shape, data };
+  }
+
+  /** Read one (whole or slice) entry's values, verifying its checksum. */
+  private readEntry(e: BundleEntry): Tensor {
+    const key = e.key;
+    const file = this.dataFiles[e.shardId]!;
     const info = e.dtype === null ? undefined : dtypeInfo(e.dtype);
     if (!info || info.storage === 'none') {
       throw Errors.unsupportedModelFeature(
@@ -289,6 +379,20 @@ export class TensorBundle {
     this.objectGraphCache = graph;
     return graph;
   }
+}
+
+/** A stored part of a tensor: its box in full-tensor coordinates, and its value or entry. */
+interface SlicePiece {
+  readonly box: [number, number][];
+  readonly t: Tensor | null;
+  readonly entry?: BundleEntry;
+}
+
+/** A zeroed array of the same kind as `like` with `n` slots. */
+function emptyLike(like: TensorData, n: number): TensorData {
+  if (Array.isArray(like)) return Array.from({ length: n }, () => new Uint8Array(0));
+  const C = (like as Float32Array).constructor as new (n: number) => TensorData;
+  return new C(n);
 }
 
 function fileError(file: string, err: unknown, detail: string): TfsError {

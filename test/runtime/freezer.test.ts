@@ -16,6 +16,7 @@ import { freezeSavedModel } from '../../src/runtime/freeze/index.js';
 import { isExecutableOp, ModelRuntime } from '../../src/runtime/model-runtime.js';
 import { freezeSourceOf } from '../../src/runtime/source.js';
 import { readSavedModel } from '../../src/savedmodel/saved-model.js';
+import { TensorBundle } from '../../src/savedmodel/tensor-bundle.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { fixtures, repoRoot, sharedOrSkip } from '../helpers/paths.js';
 import { mismatch, oracleFile } from './oracle-data.js';
@@ -176,4 +177,23 @@ test('dense layers are fused into _FusedMatMul (bias and activation inside the k
   assert.deepEqual(ops(fused.graph), ['_FusedMatMul', '_FusedMatMul', '_FusedMatMul']);
   // The fused graph keeps the fetched tensor names.
   assert.deepEqual(fused.signatures.get('serving_default')!.outputs, plain.signatures.get('serving_default')!.outputs);
+});
+
+test('partitioned variables: each part is frozen to its slice of the checkpoint tensor', () => {
+  const dir = join(fixtures, 'zoo', 'models', 'tf1_partitioned_vars', '1');
+  const frozen = freezeSavedModel(freezeSourceOf(readSavedModel(dir)), { modelId: 0, isExecutable: isExecutableOp });
+  assert.deepEqual(frozen.errors, []);
+  const bundle = TensorBundle.open(join(dir, 'variables', 'variables'));
+  const parts: [string, string, number, number][] = [
+    ['dense/w/part_0', 'dense/w', 0, 8],
+    ['dense/w/part_2', 'dense/w', 16, 24],
+    ['emb/part_1', 'emb', 300, 600],
+    ['big/part_1', 'big', 8200, 16400],
+  ];
+  for (const [node, key, from, to] of parts) {
+    const w = frozen.weights.get(node);
+    assert.ok(w, `${node} is a weight`);
+    assert.deepEqual(w.data, (bundle.read(key).data as Float32Array).slice(from, to), node);
+    assert.match(frozen.weightSources.get(node) ?? '', new RegExp(`checkpoint key ${key} slice "\\d+ \\d+ \\d+,\\d+:\\d+,\\d+"`));
+  }
 });

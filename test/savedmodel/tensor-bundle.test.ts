@@ -117,7 +117,7 @@ test('entry() reports dtype, shape, shard, offset, size and slices', (t) => {
   assert.equal(b.dataFiles[1], `${prefix}.data-00001-of-00002`);
 });
 
-test('partitioned entries are listed but refused clearly; unknown keys are NOT_FOUND', (t) => {
+test('partitioned entries without their slice entries are DATA_LOSS; unknown keys are NOT_FOUND', (t) => {
   const prefix = join(tmp(t), 'v');
   writeBundle(prefix, [
     { key: 'whole', dtype: 'DT_FLOAT', shape: [1], raw: bytesOf(Float32Array.of(1)) },
@@ -126,7 +126,7 @@ test('partitioned entries are listed but refused clearly; unknown keys are NOT_F
   const b = TensorBundle.open(prefix);
   assert.deepEqual(b.keys(), ['part', 'whole']);
   assert.equal(b.entry('part').slices.length, 2);
-  assert.throws(() => b.read('part'), (e: unknown) => e instanceof TfsError && e.code === Code.UNIMPLEMENTED && /partitioned \(sliced\) variable/.test(e.message) && e.message.includes('"part"'));
+  assert.throws(() => b.read('part'), (e: unknown) => e instanceof TfsError && e.code === Code.DATA_LOSS && e.message.includes('tensor "part" lists slice 0,1 but the index has no entry for it'));
   assert.throws(() => b.read('nope'), (e: unknown) => e instanceof TfsError && e.code === Code.NOT_FOUND && e.message === `Key nope not found in checkpoint ${prefix}`);
 });
 

@@ -122,12 +122,16 @@ function stringConst(scope: WalkScope, ref: string | undefined): Uint8Array[] | 
   return r[1].attr?.['value']?.tensor?.string_val ?? [];
 }
 
-/**
- * Trace the Saver's restore op: outer variable node name → checkpoint key. Keys of
- * partitioned variables (non-empty shape_and_slices) are not bound.
- */
-export function bindByRestoreOp(meta: MetaGraphDefObject, fnByName: Map<string, FunctionDefObject>): Map<string, string> {
-  const out = new Map<string, string>();
+/** What the restore op writes into a variable: RestoreV2's tensor name and shape_and_slices. */
+export interface RestoreBinding {
+  readonly key: string;
+  /** The `shape_and_slices` element; empty for the whole tensor (partitioned variables restore a slice). */
+  readonly slice: string;
+}
+
+/** Trace the Saver's restore op: outer variable node name → checkpoint key and slice. */
+export function bindByRestoreOp(meta: MetaGraphDefObject, fnByName: Map<string, FunctionDefObject>): Map<string, RestoreBinding> {
+  const out = new Map<string, RestoreBinding>();
   const restore = meta.saver_def?.restore_op_name;
   if (!restore) return out;
   const outer: WalkScope = {
@@ -173,8 +177,9 @@ export function bindByRestoreOp(meta: MetaGraphDefObject, fnByName: Map<string, 
       const slices = stringConst(ss, sdata[2]);
       const key = names?.[Math.min(j, (names?.length ?? 1) - 1)];
       const slice = slices?.[Math.min(j, (slices?.length ?? 1) - 1)];
-      if (key === undefined || (slice !== undefined && slice.length > 0)) return;
-      out.set(tnode.name ?? '', new TextDecoder().decode(key));
+      if (key === undefined) return;
+      const text = new TextDecoder();
+      out.set(tnode.name ?? '', { key: text.decode(key), slice: slice === undefined ? '' : text.decode(slice) });
     }
   };
   visit(outer, splitRef(restore)[0]!, '');

@@ -17,6 +17,8 @@ export interface FreezeContext {
   readonly live: ReadonlySet<string>;
   /** Variable node → checkpoint key (bind.ts). */
   readonly varKeys: ReadonlyMap<string, string>;
+  /** Variable node → RestoreV2 `shape_and_slices` (partitioned variables restore a slice of their key). */
+  readonly varSlices: ReadonlyMap<string, string>;
   readonly fnByName: ReadonlyMap<string, Fn>;
   /** Whether the init op is being emitted (table initializers only run then). */
   readonly initMode: boolean;

@@ -41,6 +41,7 @@ export class Freezer implements FreezeContext {
   private readonly opDefs = new Map<string, OpDefObject>();
   private readonly outerNodes: Map<string, Node>;
   readonly varKeys = new Map<string, string>();
+  readonly varSlices = new Map<string, string>();
 
   readonly outer = new Builder();
   readonly library: FunctionJson[] = [];
@@ -69,9 +70,15 @@ export class Freezer implements FreezeContext {
     }
     for (const d of meta.meta_info_def?.stripped_op_list?.op ?? []) this.opDefs.set(d.name ?? '', d);
     this.outerNodes = new Map((meta.graph_def?.node ?? []).map((n) => [n.name ?? '', normNode(n)]));
-    for (const [k, v] of bindByRestoreOp(meta, rawFns)) this.varKeys.set(k, v);
+    for (const [k, v] of bindByRestoreOp(meta, rawFns)) {
+      this.varKeys.set(k, v.key);
+      if (v.slice.length > 0) this.varSlices.set(k, v.slice);
+    }
     // The object graph is authoritative for TF2 models: it overrides the restore trace.
-    for (const [k, v] of bindByObjectGraph(meta, src.trackableObjectGraph())) this.varKeys.set(k, v);
+    for (const [k, v] of bindByObjectGraph(meta, src.trackableObjectGraph())) {
+      this.varKeys.set(k, v);
+      this.varSlices.delete(k);
+    }
   }
 
   // --- scopes and weights ----------------------------------------------------------------

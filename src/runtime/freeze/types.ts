@@ -17,8 +17,11 @@ export interface FreezeSource {
   readonly metaGraph: MetaGraphDefObject;
   /** Whether the checkpoint holds `key`. */
   hasVariable(key: string): boolean;
-  /** A checkpoint tensor; throws a TfsError when it cannot be read. */
-  readVariable(key: string): Tensor;
+  /**
+   * A checkpoint tensor, or the slice of it that a RestoreV2 `shape_and_slices` element
+   * names (`slice` empty or absent: the whole tensor); throws a TfsError when it cannot be read.
+   */
+  readVariable(key: string, slice?: string): Tensor;
   /** The checkpoint's TrackableObjectGraph (TF2 checkpoints), or null. */
   trackableObjectGraph(): TrackableObjectGraph | null;
   /** The serving signatures (the reader's SignatureSpecs; `__saved_model_init_op` excluded). */
@@ -69,6 +72,8 @@ export interface FrozenVariable {
   readonly node: string;
   /** Checkpoint key, or undefined when the checkpoint has no value for it. */
   readonly key: string | undefined;
+  /** The RestoreV2 `shape_and_slices` of a partitioned variable's part; undefined for a whole tensor. */
+  readonly slice?: string | undefined;
   readonly dtype: DTypeName;
   readonly shape: readonly number[] | null;
 }

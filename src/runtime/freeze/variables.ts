@@ -30,6 +30,7 @@ function varOf(fz: FreezeContext, node: Node): VarState {
     index: fz.vars.size,
     node: node.name,
     key,
+    slice: key === undefined ? undefined : fz.varSlices.get(node.name),
     dtype: info.name,
     shape: shapeFromProto(node.attr?.['shape']?.shape),
     weightName: node.name,
@@ -49,7 +50,7 @@ export function readVar(fz: FreezeContext, scope: Scope, v: VarState, deps: stri
     if (v.key === undefined) {
       throw new FreezeError(`variable ${v.node} has no value: the checkpoint has no entry for it and no init op assigns it`);
     }
-    const t = fz.src.readVariable(v.key);
+    const t = fz.src.readVariable(v.key, v.slice);
     const want = v.shape;
     if (t.dtype !== v.dtype) {
       throw new FreezeError(`variable ${v.node}: checkpoint key ${v.key} holds ${t.dtype}, the graph expects ${v.dtype}`);
@@ -60,7 +61,8 @@ export function readVar(fz: FreezeContext, scope: Scope, v: VarState, deps: stri
       );
     }
     fz.weights.set(v.weightName, t);
-    fz.weightSources.set(v.weightName, `variable ${v.node} (checkpoint key ${v.key})`);
+    const part = v.slice ? ` slice "${v.slice}"` : '';
+    fz.weightSources.set(v.weightName, `variable ${v.node} (checkpoint key ${v.key}${part})`);
   }
   return fz.constRef(scope.out, v.weightName);
 }

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { lookupType } from '../../../src/proto/root.js';
 import { type DTypeName, mustDtype } from '../../../src/tensor/dtypes.js';
 import { crc32cExtend, maskCrc } from '../../../src/savedmodel/crc32c.js';
+import { encodeSliceKey, type SliceExtent } from '../../../src/savedmodel/tensor-slice.js';
 
 export interface WriteTensor {
   key: string;
@@ -18,8 +19,10 @@ export interface WriteTensor {
   raw?: Uint8Array;
   /** Element values for DT_STRING. */
   strings?: Uint8Array[];
-  /** Marks the entry as partitioned (slices listed, no data). */
+  /** Marks the entry as partitioned (two slices listed, no slice data). */
   sliced?: boolean;
+  /** A partitioned tensor: the saved slices and their little-endian element bytes. */
+  slices?: { extents: SliceExtent[]; raw: Uint8Array }[];
 }
 
 export interface WriteOptions {
@@ -192,14 +195,28 @@ export function writeBundle(prefix: string, tensors: WriteTensor[], opts: WriteO
       value: Header.encode(Header.fromObject({ num_shards: numShards, endianness: big ? 'BIG' : 'LITTLE', version: { producer: 1 } })).finish(),
     },
   ];
-  const sorted = [...tensors].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  // A partitioned tensor is a full entry listing its slices plus one entry per slice.
+  const flat: (WriteTensor & { keyBytes: Uint8Array })[] = [];
+  for (const t of tensors) {
+    if (!t.slices) {
+      flat.push({ ...t, keyBytes: enc.encode(t.key) });
+      continue;
+    }
+    flat.push({ ...t, keyBytes: enc.encode(t.key), sliced: true });
+    for (const s of t.slices) {
+      const shape = t.shape.map((d, k) => s.extents[k]?.length ?? d);
+      flat.push({ key: t.key, dtype: t.dtype, shape, raw: s.raw, keyBytes: encodeSliceKey(t.key, t.shape, s.extents) });
+    }
+  }
+  const sorted = flat.sort((a, b) => Buffer.compare(Buffer.from(a.keyBytes), Buffer.from(b.keyBytes)));
   sorted.forEach((t, i) => {
     const shape = { dim: t.shape.map((size) => ({ size })) };
     if (t.sliced) {
+      const listed = t.slices?.map((s) => ({ extent: s.extents.map((x) => (x.length === null ? {} : { start: x.start, length: x.length })) }));
       const value = Entry.encode(
-        Entry.fromObject({ dtype: t.dtype, shape, slices: [{ extent: [{ start: 0, length: 1 }] }, { extent: [{ start: 1, length: 1 }] }] }),
+        Entry.fromObject({ dtype: t.dtype, shape, slices: listed ?? [{ extent: [{ start: 0, length: 1 }] }, { extent: [{ start: 1, length: 1 }] }] }),
       ).finish();
-      entries.push({ key: enc.encode(t.key), value });
+      entries.push({ key: t.keyBytes, value });
       return;
     }
     const shard = i % numShards;
@@ -218,7 +235,7 @@ export function writeBundle(prefix: string, tensors: WriteTensor[], opts: WriteO
     const value = Entry.encode(
       Entry.fromObject({ dtype: t.dtype, shape, shard_id: shard, offset, size: bytes.length, crc32c: maskCrc(crc) }),
     ).finish();
-    entries.push({ key: enc.encode(t.key), value });
+    entries.push({ key: t.keyBytes, value });
   });
   const tableOpts: { compress?: boolean; restartInterval?: number; blockSize?: number } = {};
   if (opts.compress !== undefined) tableOpts.compress = opts.compress;
