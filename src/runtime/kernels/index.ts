@@ -6,6 +6,7 @@
 import { HALF_KERNELS } from './half.js';
 import { MOVE_KERNELS } from './moves.js';
 import { PROBE2_KERNELS } from './probe2.js';
+import { STITCH_KERNELS } from './stitch.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -56,6 +57,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   HALF_KERNELS,
   MOVE_KERNELS,
   PROBE2_KERNELS,
+  STITCH_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
