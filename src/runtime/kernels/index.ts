@@ -5,6 +5,7 @@
  */
 import { HALF_KERNELS } from './half.js';
 import { MOVE_KERNELS } from './moves.js';
+import { NARROW_INT_KERNELS } from './narrow-int.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -54,6 +55,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   WIDE_CAST_KERNELS,
   HALF_KERNELS,
   MOVE_KERNELS,
+  NARROW_INT_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
