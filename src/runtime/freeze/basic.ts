@@ -15,6 +15,7 @@ import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
 import { WRAP_INT_OP, intMeanOp, narrowIntPlan } from '../narrow-int-policy.js';
+import { staticLastDim } from './static-shape.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
 import { WIDE_IOTA_OP, WIDE_MOVE_DATA, WIDE_TAKE_OP, wideRoute } from '../kernels/wide.js';
@@ -141,6 +142,9 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const moved = rewritten.wide ? undefined : wideMove(fz, scope, node, vals, what);
   const inputs = moved?.inputs ?? vals.map((v) => fz.asTensor(scope, v, what, [], keepWide));
   const attr = rewritten.attr;
+  // A grouped Conv2D (input depth a multiple of the filter's) is recognised by fuse.ts from this.
+  const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '') : undefined;
+  if (depth !== undefined) attr['_tfs_in_depth'] = { i: depth };
   if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
   const opName = moved ? moved.finish(name, attr) : name;
   if (effects.length > 0 && inputs.length > 0) {

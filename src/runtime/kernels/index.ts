@@ -6,6 +6,7 @@
 import { HALF_KERNELS } from './half.js';
 import { MOVE_KERNELS } from './moves.js';
 import { NARROW_INT_KERNELS } from './narrow-int.js';
+import { GROUPED_CONV_KERNELS } from './grouped-conv.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -56,6 +57,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   HALF_KERNELS,
   MOVE_KERNELS,
   NARROW_INT_KERNELS,
+  GROUPED_CONV_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
