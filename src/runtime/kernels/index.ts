@@ -8,6 +8,7 @@ import { MOVE_KERNELS } from './moves.js';
 import { NARROW_INT_KERNELS } from './narrow-int.js';
 import { GROUPED_CONV_KERNELS } from './grouped-conv.js';
 import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS } from './einsum.js';
+import { IMAGE_COLOR_KERNELS } from './image-color.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -60,6 +61,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   NARROW_INT_KERNELS,
   GROUPED_CONV_KERNELS,
   EINSUM_KERNELS,
+  IMAGE_COLOR_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
