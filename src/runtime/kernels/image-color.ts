@@ -3,7 +3,7 @@
  * `RGBToHSV`, `HSVToRGB` (TF's colorspace functors), `AdjustHue` (through hue and the value
  * range, hue in [0, 6)), `AdjustSaturation` (through HSV, saturation clamped to [0, 1]),
  * `AdjustContrastv2` (per image and channel: mean + (x − mean) · factor),
- * `ExtractImagePatches` (zero padding outside the image) and `SpaceToDepth` (NHWC). Every intermediate is rounded to
+ * `ExtractImagePatches` (zero padding outside the image) and `SpaceToDepth` (NHWC). Every intermediate is rounded to 
  * float32 where TF's kernel holds it in a float; images are `[..., 3]` (colour ops) or NHWC.
  */
 import * as tf from '@tensorflow/tfjs-core';
