@@ -14,7 +14,7 @@ import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
-import { WRAP_INT_OP, intMeanOp, narrowIntPlan } from '../narrow-int-policy.js';
+import { WRAP_INT_OP, intKernelOp, narrowIntPlan } from '../narrow-int-policy.js';
 import { staticLastDim } from './static-shape.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
@@ -113,7 +113,7 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   }
   // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
   op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
-  op = intMeanOp(op, String(node.attr['T']?.type ?? '')); // tfjs answers an integer Mean in float32
+  op = intKernelOp(op, String(node.attr['T']?.type ?? '')); // tfjs answers an integer Mean in float32
   try {
     op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
   } catch (e) {
@@ -156,12 +156,12 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   // float16/bfloat16 results are rounded to their type after each op, as TF does, or refused (half-policy.ts).
   // (A wide Cast, int64/float64 → float16, is rounded too: its kernel rounds to float32 only.)
   const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
-  // int8/uint8/int16/uint16 results are wrapped to their type after each op, as TF does, or refused (narrow-int-policy.ts).
+  // int8/uint8/int16/uint16 results are wrapped to their type after each op, as TF does (narrow-int-policy.ts).
   const narrow = f64 || half || rewritten.wide ? undefined : narrowIntPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
-  const refused = half && 'refuse' in half ? half.refuse : narrow && 'refuse' in narrow ? narrow.refuse : undefined;
+  const refused = half && 'refuse' in half ? half.refuse : undefined;
   const op = f64 ?? refused ?? rewritten.op;
   const post = half && 'round' in half ? { op: HALF_ROUND_OP, attr: { _tfs_half: { s: b64(half.round) } } }
-    : narrow && 'wrap' in narrow ? { op: WRAP_INT_OP, attr: { _tfs_wrap: { s: b64(narrow.wrap) } } } : undefined;
+    : narrow ? { op: WRAP_INT_OP, attr: { _tfs_wrap: { s: b64(narrow.wrap) } } } : undefined;
   if (post) {
     const raw = scope.out.unique(`${opName}/_tfs_unrounded`);
     scope.out.add({ name: raw, op, input: inputs, attr });

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors } from '../../errors.js';
-import { INT_MEAN_OP, INT_PROD_OP, INT_SQUARE_OP, NARROW_INT_WIDTH, WRAP_INT_OP } from '../narrow-int-policy.js';
+import { INT_MEAN_OP, INT_POW_OP, INT_PROD_OP, INT_SQUARE_OP, NARROW_INT_WIDTH, WRAP_INT_OP } from '../narrow-int-policy.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrBool, attrText, numbersOf, sizeOf } from './util.js';
+import { attrBool, attrText, broadcastIndex, broadcastShape, numbersOf, sizeOf } from './util.js';
 
 /** `v` wrapped to a `bits`-wide integer, as a C cast to that type does. */
 export function wrapInt(v: number, bits: number, signed: boolean): number {
@@ -72,9 +72,32 @@ export function intSquare(x: tf.Tensor): tf.Tensor {
   return tf.tensor(Int32Array.from(numbersOf(x), (v) => Math.imul(v, v)), x.shape, 'int32');
 }
 
+/** x^y modulo 2^32 by repeated squaring (TF's integer pow); a negative exponent is TF's error. */
+function powMod32(x: number, y: number): number {
+  if (y < 0) throw Errors.kernelArgument('Integers to negative integer powers are not allowed');
+  let r = 1;
+  let b = x | 0;
+  for (let e = y; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) r = Math.imul(r, b);
+    b = Math.imul(b, b);
+  }
+  return r;
+}
+
+/** TF's integer `Pow` (broadcasting), modulo 2^32 (tfjs computes it in float32). */
+export function intPow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const shape = broadcastShape(a.shape, b.shape);
+  const ai = broadcastIndex(shape, a.shape);
+  const bi = broadcastIndex(shape, b.shape);
+  const av = numbersOf(a);
+  const bv = numbersOf(b);
+  return tf.tensor(Int32Array.from(ai, (x, i) => powMod32(av[x]!, bv[bi[i]!]!)), shape, 'int32');
+}
+
 export const NARROW_INT_KERNELS: readonly KernelEntry[] = [
   { op: INT_MEAN_OP, kernel: (node) => intMean(kernelInput(node, 0), kernelInput(node, 1), attrBool(node, 'keep_dims', false)) },
   { op: INT_PROD_OP, kernel: (node) => intProd(kernelInput(node, 0), kernelInput(node, 1), attrBool(node, 'keep_dims', false)) },
   { op: INT_SQUARE_OP, kernel: (node) => intSquare(kernelInput(node, 0)) },
+  { op: INT_POW_OP, kernel: (node) => intPow(kernelInput(node, 0), kernelInput(node, 1)) },
   { op: WRAP_INT_OP, kernel: (node) => wrapToNarrowInt(kernelInput(node, 0), attrText(node, '_tfs_wrap', '')) },
 ];

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { NARROW_INT_KERNELS } from '../../../src/runtime/kernels/narrow-int.js';
 import { TENSOR_KERNELS } from '../../../src/runtime/kernels/tensor-ops.js';
-import { INT_MEAN_OP, INT_PROD_OP, INT_SQUARE_OP, WRAP_INT_OP, intMeanOp, narrowIntPlan } from '../../../src/runtime/narrow-int-policy.js';
+import { INT_MEAN_OP, INT_POW_OP, INT_PROD_OP, INT_SQUARE_OP, WRAP_INT_OP, intKernelOp, narrowIntPlan } from '../../../src/runtime/narrow-int-policy.js';
 import { run, s, values } from './helpers.js';
 
 await tf.setBackend('cpu');
@@ -57,18 +57,24 @@ test('integer Mean, Prod and Square give TF\'s values (exact sum, truncated mean
   assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_PROD_OP, [i32([46341, -46341, 196615]), i32([0], [1])])[0]!), [1236566353]);
   assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_SQUARE_OP, [i32([46341, -46341, 196615])])[0]!), [-2147479015, -2147479015, 2752561]);
   assert.throws(() => run(NARROW_INT_KERNELS, INT_MEAN_OP, [a, i32([2], [1])]), /Invalid reduction dimension/);
+  // tf.pow: int8 [3, -3, 7, 2] ** [5, 3, 0, 9] = [-13, -27, 1, 0] after the wrap; int32 3 ** 21, 46341 ** 2 wrap at 32 bits
+  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_POW_OP, [i32([3, -3, 7, 2]), i32([5, 3, 0, 9])])[0]!), [243, -27, 1, 512]);
+  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_POW_OP, [i32([3, 46341]), i32([21, 2])])[0]!), [1870418611, -2147479015]);
+  assert.deepEqual(values(run(NARROW_INT_KERNELS, WRAP_INT_OP, [i32([243, -27, 1, 512])], { _tfs_wrap: s('DT_INT8') })[0]!), [-13, -27, 1, 0]);
+  assert.throws(() => run(NARROW_INT_KERNELS, INT_POW_OP, [i32([2]), i32([-1])]), /Integers to negative integer powers are not allowed/);
 });
 
-test('the freezer wraps modular ops on narrow ints, refuses Pow, and renames integer Mean/Prod/Square', () => {
+test('the freezer wraps modular ops on narrow ints and renames integer Mean/Prod/Square/Pow', () => {
   const typed = (t: string) => (a: string) => (a === 'T' ? t : '');
   assert.deepEqual(narrowIntPlan('AddV2', typed('DT_UINT8')), { wrap: 'DT_UINT8' });
   assert.deepEqual(narrowIntPlan('Sum', typed('DT_INT16')), { wrap: 'DT_INT16' });
-  assert.deepEqual(narrowIntPlan('Pow', typed('DT_INT8')), { refuse: 'Pow on int8' });
+  assert.deepEqual(narrowIntPlan('Pow', typed('DT_INT8')), { wrap: 'DT_INT8' });
   assert.equal(narrowIntPlan('AddV2', typed('DT_INT32')), undefined);
   assert.equal(narrowIntPlan('Maximum', typed('DT_INT8')), undefined);
-  assert.equal(intMeanOp('Mean', 'DT_INT32'), INT_MEAN_OP);
-  assert.equal(intMeanOp('Prod', 'DT_UINT8'), INT_PROD_OP);
-  assert.equal(intMeanOp('Square', 'DT_INT16'), INT_SQUARE_OP);
-  assert.equal(intMeanOp('Mean', 'DT_FLOAT'), 'Mean');
-  assert.equal(intMeanOp('Mean', 'DT_INT64'), 'Mean');
+  assert.equal(intKernelOp('Mean', 'DT_INT32'), INT_MEAN_OP);
+  assert.equal(intKernelOp('Prod', 'DT_UINT8'), INT_PROD_OP);
+  assert.equal(intKernelOp('Square', 'DT_INT16'), INT_SQUARE_OP);
+  assert.equal(intKernelOp('Pow', 'DT_INT32'), INT_POW_OP);
+  assert.equal(intKernelOp('Mean', 'DT_FLOAT'), 'Mean');
+  assert.equal(intKernelOp('Mean', 'DT_INT64'), 'Mean');
 });
