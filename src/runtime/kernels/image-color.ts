@@ -3,8 +3,10 @@
  * `RGBToHSV`, `HSVToRGB` (TF's colorspace functors), `AdjustHue` (through hue and the value
  * range, hue in [0, 6)), `AdjustSaturation` (through HSV, saturation clamped to [0, 1]),
  * `AdjustContrastv2` (per image and channel: mean + (x − mean) · factor),
- * `ExtractImagePatches` (zero padding outside the image) and `SpaceToDepth` (NHWC). Every intermediate is rounded to 
- * float32 where TF's kernel holds it in a float; images are `[..., 3]` (colour ops) or NHWC.
+ * `ExtractImagePatches` (zero padding outside the image) and `SpaceToDepth` (NHWC). Every
+ * intermediate is rounded to float32 where TF's kernel holds it in a float; images are `[..., 3]`
+ * (colour ops) or NHWC. The contrast mean is summed exactly, then rounded: Eigen sums in its own
+ * order, so `AdjustContrastv2` may differ from TF by 1 ulp.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
