@@ -13,6 +13,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { splitRef } from './freeze/bind.js';
 import type { AttrJson, GraphJson, NodeJson } from './graph-json.js';
+import { GROUPED_CONV_OP } from './kernels/grouped-conv.js';
 
 const ACTIVATIONS = new Map<string, string>([
   ['Relu', 'Relu'],
@@ -45,8 +46,24 @@ function outChannels(op: string, node: NodeJson, weights: ReadonlyMap<string, Te
   return op === 'Conv2D' ? w.shape[3] : w.shape[2]! * w.shape[3]!;
 }
 
+/**
+ * A Conv2D whose input depth (recorded by the freezer as `_tfs_in_depth`) is a multiple of its
+ * weight filter's depth is a grouped convolution (Keras `Conv2D(groups=…)`), which tfjs's conv2d
+ * refuses: it runs as `_TfsGroupedConv2D` (kernels/grouped-conv.ts) and is not fused.
+ */
+function markGroupedConvs(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor>): void {
+  for (const n of nodes) {
+    const depth = n.attr['_tfs_in_depth']?.i;
+    if (n.op !== 'Conv2D' || depth === undefined) continue;
+    const w = weights.get(nodeOf(n.input[1] ?? ''));
+    const f = w?.shape.length === 4 ? w.shape[2]! : undefined;
+    if (f !== undefined && f !== Number(depth) && Number(depth) % f === 0) n.op = GROUPED_CONV_OP;
+  }
+}
+
 /** Fuse the chains in one node list (the outer graph or a function body). */
 function fuseNodes(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor>, keep: ReadonlySet<string>): NodeJson[] {
+  markGroupedConvs(nodes, weights);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const consumers = new Map<string, NodeJson[]>();
   for (const n of nodes) {

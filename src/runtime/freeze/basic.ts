@@ -14,6 +14,8 @@ import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
+import { WRAP_INT_OP, intKernelOp, narrowIntPlan } from '../narrow-int-policy.js';
+import { staticLastDim } from './static-shape.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
 import { WIDE_IOTA_OP, WIDE_MOVE_DATA, WIDE_TAKE_OP, wideRoute } from '../kernels/wide.js';
@@ -111,6 +113,7 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   }
   // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
   op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
+  op = intKernelOp(op, String(node.attr['T']?.type ?? '')); // tfjs answers an integer Mean in float32
   try {
     op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
   } catch (e) {
@@ -139,6 +142,9 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const moved = rewritten.wide ? undefined : wideMove(fz, scope, node, vals, what);
   const inputs = moved?.inputs ?? vals.map((v) => fz.asTensor(scope, v, what, [], keepWide));
   const attr = rewritten.attr;
+  // A grouped Conv2D (input depth a multiple of the filter's) is recognised by fuse.ts from this.
+  const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '') : undefined;
+  if (depth !== undefined) attr['_tfs_in_depth'] = { i: depth };
   if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
   const opName = moved ? moved.finish(name, attr) : name;
   if (effects.length > 0 && inputs.length > 0) {
@@ -150,16 +156,21 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   // float16/bfloat16 results are rounded to their type after each op, as TF does, or refused (half-policy.ts).
   // (A wide Cast, int64/float64 → float16, is rounded too: its kernel rounds to float32 only.)
   const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
-  const op = f64 ?? (half && 'refuse' in half ? half.refuse : rewritten.op);
-  if (half && 'round' in half) {
+  // int8/uint8/int16/uint16 results are wrapped to their type after each op, as TF does (narrow-int-policy.ts).
+  const narrow = f64 || half || rewritten.wide ? undefined : narrowIntPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
+  const refused = half && 'refuse' in half ? half.refuse : undefined;
+  const op = f64 ?? refused ?? rewritten.op;
+  const post = half && 'round' in half ? { op: HALF_ROUND_OP, attr: { _tfs_half: { s: b64(half.round) } } }
+    : narrow ? { op: WRAP_INT_OP, attr: { _tfs_wrap: { s: b64(narrow.wrap) } } } : undefined;
+  if (post) {
     const raw = scope.out.unique(`${opName}/_tfs_unrounded`);
     scope.out.add({ name: raw, op, input: inputs, attr });
-    scope.out.add({ name: opName, op: HALF_ROUND_OP, input: [`${raw}:0`], attr: { _tfs_half: { s: Buffer.from(half.round, 'utf8').toString('base64') } } });
+    scope.out.add({ name: opName, op: post.op, input: [`${raw}:0`], attr: post.attr });
     if (op !== node.op) fz.origin.set(raw, node.op);
     return result;
   }
   scope.out.add({ name: opName, op, input: inputs, attr });
-  if (op !== node.op && !f64 && !half) fz.origin.set(opName, node.op);
+  if (op !== node.op && !f64 && !refused) fz.origin.set(opName, node.op);
   return result;
 }
 

@@ -25,6 +25,8 @@ export interface Fn {
   readonly signature: { readonly name: string; readonly input_arg: readonly Arg[]; readonly output_arg: readonly Arg[] };
   readonly node_def: readonly Node[];
   readonly ret: Readonly<Record<string, string>>;
+  /** Per input arg (by index): attrs such as `_output_shapes`, the arg's static shape. */
+  readonly arg_attr?: FunctionDefObject['arg_attr'];
 }
 
 export const normNode = (n: NodeDefObject): Node => ({ name: n.name ?? '', op: n.op ?? '', input: n.input ?? [], attr: n.attr ?? {} });
@@ -37,6 +39,7 @@ export const normFn = (f: FunctionDefObject): Fn => ({
   },
   node_def: (f.node_def ?? []).map(normNode),
   ret: f.ret ?? {},
+  arg_attr: f.arg_attr,
 });
 
 export type Value =

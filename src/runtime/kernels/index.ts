@@ -7,6 +7,10 @@ import { HALF_KERNELS } from './half.js';
 import { MOVE_KERNELS } from './moves.js';
 import { PROBE2_KERNELS } from './probe2.js';
 import { STITCH_KERNELS } from './stitch.js';
+import { NARROW_INT_KERNELS } from './narrow-int.js';
+import { GROUPED_CONV_KERNELS } from './grouped-conv.js';
+import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS } from './einsum.js';
+import { IMAGE_COLOR_KERNELS } from './image-color.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
 import type { AttrJson } from '../graph-json.js';
@@ -58,6 +62,10 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MOVE_KERNELS,
   PROBE2_KERNELS,
   STITCH_KERNELS,
+  NARROW_INT_KERNELS,
+  GROUPED_CONV_KERNELS,
+  EINSUM_KERNELS,
+  IMAGE_COLOR_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -85,6 +93,7 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | undefined): string | undefined {
   const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
   if (op === 'DecodeJpeg' && text('dct_method') === 'INTEGER_ACCURATE') return DECODE_JPEG_ACCURATE;
+  if (op === 'Einsum' && text('equation').includes('...')) return EINSUM_ELLIPSIS_OP; // kernels/einsum.ts
   return undefined;
 }
 

@@ -73,6 +73,9 @@ function tensorScatter(node: GraphNode, mode: ScatterMode): tf.Tensor {
   const out = numbersOf(t);
   const u = numbersOf(upd);
   const isFloat = t.dtype === 'float32';
+  // int8/uint8/int16/uint16 are carried as int32: wrap each result to the real type, as TF computes in it.
+  const w = isFloat ? undefined : WIDTH[attrType(node, 'T', 'DT_INT32')];
+  if (!isFloat && !w) throw Errors.kernelUnsupported('TensorScatter', `type ${attrType(node, 'T')}`);
   for (let k = 0; k < n; k++) {
     let base = 0;
     for (let d = 0; d < depth; d++) {
@@ -84,7 +87,7 @@ function tensorScatter(node: GraphNode, mode: ScatterMode): tf.Tensor {
     }
     for (let e = 0; e < slice; e++) {
       const s = scatterOne(mode, out[base + e]!, u[k * slice + e]!);
-      out[base + e] = isFloat ? Math.fround(s) : s | 0;
+      out[base + e] = isFloat ? Math.fround(s) : wrap(s, w!);
     }
   }
   if (t.dtype !== 'float32' && t.dtype !== 'int32') throw Errors.kernelUnsupported('TensorScatter', `type ${t.dtype}`);

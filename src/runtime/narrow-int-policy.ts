@@ -1,0 +1,53 @@
+/**
+ * int8/uint8/int16/uint16 without wrong answers. tfjs has none of them: tfs carries them as
+ * int32, so an op computed in int32 gives a value outside the type where TF's result wraps
+ * (int8 100 + 100 is -56 in TF). The values leave a signature wrapped (tensor-convert.ts),
+ * but an op reading the unwrapped value (a Cast to float, a compare, a max, a division) gave
+ * a wrong answer. The freezer therefore wraps the result of each op below to its type
+ * (`_TfsWrapInt`, kernels/narrow-int.ts): each computes modulo 2^bits in TF's kernels
+ * (two's complement), so its int32 result wrapped once equals TF's. Moving, comparing and
+ * picking ops need no wrap.
+ *
+ * `Mean` of integers (int32 too) runs as `_TfsIntMean`: tfjs answers it in float32, TF sums
+ * exactly and divides truncating toward zero (int8 mean of [-7, -1, 1] is -2). `Prod` runs as
+ * `_TfsIntProd` (modulo 2^32; tfjs's cpu kernel multiplies in float64 and loses the low bits),
+ * `Square` as `_TfsIntSquare` (tfjs's cpu kernel squares in float32), `Pow` as `_TfsIntPow`
+ * (repeated squaring modulo 2^32; tfjs computes it in float32).
+ */
+
+export const WRAP_INT_OP = '_TfsWrapInt';
+
+/** The narrow integer types and their [bits, signed]. */
+export const NARROW_INT_WIDTH: Readonly<Record<string, readonly [number, boolean]>> = {
+  DT_INT8: [8, true],
+  DT_UINT8: [8, false],
+  DT_INT16: [16, true],
+  DT_UINT16: [16, false],
+};
+
+/** Ops whose int32 result, wrapped to the narrow type once, equals TF's result in that type. */
+const WRAPPED_OPS = new Set([
+  'AddV2', 'Add', 'Sub', 'Mul', 'Neg', 'Abs', 'Square', 'SquaredDifference', 'AddN', 'BiasAdd',
+  'Sum', 'Prod', 'Cumsum', 'Cumprod', 'FloorDiv', 'TruncateDiv', 'Div',
+  'SegmentSum', 'SegmentProd', 'UnsortedSegmentSum', 'UnsortedSegmentProd', 'ScatterNd', 'Pow',
+]);
+export type NarrowIntPlan = { wrap: string } | undefined;
+
+/** Whether a node computing in a narrow integer type needs its result wrapped; `typeOf(attr)` gives a dtype attr (`DT_*`, '' when absent). */
+export function narrowIntPlan(op: string, typeOf: (attr: string) => string): NarrowIntPlan {
+  const t = typeOf('T');
+  if (!NARROW_INT_WIDTH[t]) return undefined;
+  if (WRAPPED_OPS.has(op)) return { wrap: t };
+  return undefined;
+}
+
+export const INT_MEAN_OP = '_TfsIntMean';
+export const INT_PROD_OP = '_TfsIntProd';
+export const INT_SQUARE_OP = '_TfsIntSquare';
+export const INT_POW_OP = '_TfsIntPow';
+
+/** `Mean`/`Prod`/`Square`/`Pow` of int8/uint8/int16/uint16/int32 become `_TfsIntMean`/`_TfsIntProd`; any other op stays. */
+export function intKernelOp(op: string, t: string): string {
+  if (t !== 'DT_INT32' && !NARROW_INT_WIDTH[t]) return op;
+  return ({ Mean: INT_MEAN_OP, Prod: INT_PROD_OP, Square: INT_SQUARE_OP, Pow: INT_POW_OP } as Record<string, string>)[op] ?? op;
+}
