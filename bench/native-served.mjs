@@ -36,11 +36,14 @@
 // --native-args "--tensorflow_thread_spinning=false" to compare with the plain native one.
 // --native-node-args "..." (repeatable) adds a native server whose node gets those flags, e.g.
 // "--no-incremental-marking-task" to see what V8's GC scheduling costs.
+// --embedded-node-args "..." (repeatable) does the same for an embedded server, e.g.
+// "--heap-growing-percent=100" against serve's own default.
 // --baseline DIR adds a native server run from another checkout (DIR/bin/run.js, built), e.g.
 // a `git worktree add --detach` of main, to compare code changes in the same run.
 //
 //   node bench/native-served.mjs [--seconds 4] [--concurrency 64] [--rounds 3] [--rows 1] [--grpc]
-//        [--serve-args "..."] [--native-args "..."]... [--native-node-args "..."]... [--baseline DIR] [--json]
+//        [--serve-args "..."] [--native-args "..."]... [--native-node-args "..."]...
+//        [--embedded-node-args "..."]... [--baseline DIR] [--json]
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -60,6 +63,7 @@ const ROWS = opt('--rows', 1);
 const SERVE_ARGS = words(all('--serve-args').join(' '));
 const NATIVE_VARIANTS = all('--native-args');
 const NODE_VARIANTS = all('--native-node-args');
+const EMBEDDED_NODE_VARIANTS = all('--embedded-node-args');
 const BASELINE = args.includes('--baseline') ? resolve(args[args.indexOf('--baseline') + 1]) : undefined;
 // rest (JSON bodies: the request path decodes 784 numbers per row) or grpc (tensor_content bytes).
 const PROTOCOL = args.includes('--grpc') ? 'grpc' : 'rest';
@@ -156,6 +160,7 @@ async function drive(server, seconds, nodeThreads) {
 
 const SERVERS = [
   { label: 'embedded', runtime: 'embedded', extra: [] },
+  ...EMBEDDED_NODE_VARIANTS.map((a) => ({ label: `embedded node ${a}`, runtime: 'embedded', extra: [], nodeArgs: words(a) })),
   { label: 'tensorflow', runtime: 'tensorflow', extra: [] },
   ...NATIVE_VARIANTS.map((a) => ({ label: `tensorflow ${a}`, runtime: 'tensorflow', extra: words(a) })),
   ...NODE_VARIANTS.map((a) => ({ label: `tensorflow node ${a}`, runtime: 'tensorflow', extra: [], nodeArgs: words(a) })),
@@ -201,7 +206,7 @@ for (const label of LABELS.slice(1)) {
   const capRatios = rounds.map((r) => r.embedded.cpuPerRequest / r[label].cpuPerRequest);
   console.log(`${label} / embedded: requests/s ${median(rpsRatios).toFixed(2)}x (rounds ${span(rpsRatios, 2)}), capacity (CPU per request) ${median(capRatios).toFixed(2)}x (rounds ${span(capRatios, 2)})`);
 }
-for (const label of LABELS.slice(2)) {
+for (const label of LABELS.slice(LABELS.indexOf('tensorflow') + 1)) {
   const capRatios = rounds.map((r) => r.tensorflow.cpuPerRequest / r[label].cpuPerRequest);
   console.log(`${label} / tensorflow: capacity (CPU per request) ${median(capRatios).toFixed(2)}x (rounds ${span(capRatios, 2)})`);
 }

@@ -65,9 +65,10 @@ export default class Serve extends Command {
   async run(): Promise<void> {
     // Issue 18: under traffic with config reloads, V8 let its committed heap (and so RSS)
     // climb to 2-4x the live heap between major GCs (soak: RSS floor +23-43% in 300 s while
-    // the post-GC heap stayed flat). A growth factor of 1.3 keeps RSS flat (+1.7%) at no
-    // measured throughput cost. A --heap-growing-percent given to node itself (argv or
-    // NODE_OPTIONS) wins.
+    // the post-GC heap stayed flat). A growth factor of 1.3 keeps RSS flat (+1.7%), at a CPU
+    // cost: with batched 32-row gRPC requests, 100 took 1.55-1.93x less server CPU per
+    // request, but 50 and 100 let the soak's RSS floor grow 15% and 26% (README, Reliability).
+    // A --heap-growing-percent given to node itself (argv or NODE_OPTIONS) wins.
     const given = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((a) => a.includes('heap-growing-percent'));
     if (!given) setFlagsFromString('--heap-growing-percent=30');
     let parsed;
