@@ -5,30 +5,14 @@
  * kernels are wrapped so int32 `Multiply`, `Square`, `Pow`, `Prod` and `Cumprod` (cpu's also multiply in doubles) compute in JS with `Math.imul`
  * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts). float32 → int32 casts
  * of NaN, ±Inf and out-of-range values fail the call. int32 `Mean` truncates the exact sum's quotient as TF.
+ * int8/uint8/int16/uint16 are carried as int32, so their Mean/Prod/Square/Pow take these kernels too
+ * (the freezer then wraps the result to the narrow type: narrow-int-policy.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Errors } from '../errors.js';
+import { broadcastIndex } from './kernels/util.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
-
-/** Flat operand index of each output element under numpy broadcasting. */
-function broadcastIndices(out: number[], shape: readonly number[]): Int32Array {
-  const n = out.reduce((a, b) => a * b, 1);
-  const idx = new Int32Array(n);
-  const off = out.length - shape.length;
-  const inStrides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
-  for (let f = 0; f < n; f++) {
-    let rem = f;
-    let src = 0;
-    for (let d = out.length - 1; d >= 0; d--) {
-      const c = rem % out[d]!;
-      rem = Math.floor(rem / out[d]!);
-      if (d >= off && shape[d - off]! !== 1) src += c * inStrides[d - off]!;
-    }
-    idx[f] = src;
-  }
-  return idx;
-}
 
 /** x^e for int32 x and e >= 0, wrapping at 32 bits (square-and-multiply, as TF's integer pow). */
 function ipow(x: number, e: number): number {
@@ -55,8 +39,8 @@ function int32Binary(name: string, args: Args): tf.TensorInfo {
   const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   const av = backend.readSync(a.dataId) as Int32Array;
   const bv = backend.readSync(b.dataId) as Int32Array;
-  const ai = broadcastIndices(out, a.shape);
-  const bi = broadcastIndices(out, b.shape);
+  const ai = broadcastIndex(out, a.shape);
+  const bi = broadcastIndex(out, b.shape);
   const f = BINARY[name]!;
   const res = new Int32Array(ai.length);
   for (let i = 0; i < res.length; i++) res[i] = f(av[ai[i]!]!, bv[bi[i]!]!);

@@ -8,11 +8,8 @@
  * (two's complement), so its int32 result wrapped once equals TF's. Moving, comparing and
  * picking ops need no wrap.
  *
- * `Mean` of integers (int32 too) runs as `_TfsIntMean`: tfjs answers it in float32, TF sums
- * exactly and divides truncating toward zero (int8 mean of [-7, -1, 1] is -2). `Prod` runs as
- * `_TfsIntProd` (modulo 2^32; tfjs's cpu kernel multiplies in float64 and loses the low bits),
- * `Square` as `_TfsIntSquare` (tfjs's cpu kernel squares in float32), `Pow` as `_TfsIntPow`
- * (repeated squaring modulo 2^32; tfjs computes it in float32).
+ * Integer `Mean`, `Prod`, `Square`, `Pow` (and `Mul`, `Cumprod`) themselves compute in int32
+ * as TF does by the backend kernels of int32-wrap.ts, which every int8..int32 tensor reaches.
  */
 
 export const WRAP_INT_OP = '_TfsWrapInt';
@@ -39,15 +36,4 @@ export function narrowIntPlan(op: string, typeOf: (attr: string) => string): Nar
   if (!NARROW_INT_WIDTH[t]) return undefined;
   if (WRAPPED_OPS.has(op)) return { wrap: t };
   return undefined;
-}
-
-export const INT_MEAN_OP = '_TfsIntMean';
-export const INT_PROD_OP = '_TfsIntProd';
-export const INT_SQUARE_OP = '_TfsIntSquare';
-export const INT_POW_OP = '_TfsIntPow';
-
-/** `Mean`/`Prod`/`Square`/`Pow` of int8/uint8/int16/uint16/int32 become `_TfsIntMean`/`_TfsIntProd`; any other op stays. */
-export function intKernelOp(op: string, t: string): string {
-  if (t !== 'DT_INT32' && !NARROW_INT_WIDTH[t]) return op;
-  return ({ Mean: INT_MEAN_OP, Prod: INT_PROD_OP, Square: INT_SQUARE_OP, Pow: INT_POW_OP } as Record<string, string>)[op] ?? op;
 }

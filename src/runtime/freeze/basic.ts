@@ -14,7 +14,7 @@ import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
 import { familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
-import { WRAP_INT_OP, intKernelOp, narrowIntPlan } from '../narrow-int-policy.js';
+import { WRAP_INT_OP, narrowIntPlan } from '../narrow-int-policy.js';
 import { staticLastDim } from './static-shape.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
@@ -113,7 +113,6 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   }
   // Layout ops whose tfjs kernel is wrong for some dtypes/attrs run as tfs's own (kernels/layout.ts).
   op = layoutReplacement(op, (a) => String(node.attr[a]?.type ?? ''), (a) => Number(node.attr[a]?.i ?? 0)) ?? op;
-  op = intKernelOp(op, String(node.attr['T']?.type ?? '')); // tfjs answers an integer Mean in float32
   try {
     op = familyNode(op, node.attr, attr); // family kernels (kernels/index.ts): renames, exact attrs
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * int8/uint8/int16/uint16 (carried as int32) and integer reductions against TensorFlow 2.21:
- * kernels/narrow-int.ts, the TensorScatter* kernels' wrap, and the freezer's plan
- * (narrow-int-policy.ts). Expected values are TF's (tf.tensor_scatter_nd_add etc. on the same inputs).
+ * kernels/narrow-int.ts, the TensorScatter* kernels' wrap, the freezer's plan (narrow-int-policy.ts)
+ * and the int32 kernels they rely on (int32-wrap.ts). Expected values are TF's (tf.tensor_scatter_nd_add etc. on the same inputs).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { NARROW_INT_KERNELS } from '../../../src/runtime/kernels/narrow-int.js';
 import { TENSOR_KERNELS } from '../../../src/runtime/kernels/tensor-ops.js';
-import { INT_MEAN_OP, INT_POW_OP, INT_PROD_OP, INT_SQUARE_OP, WRAP_INT_OP, intKernelOp, narrowIntPlan } from '../../../src/runtime/narrow-int-policy.js';
+import { WRAP_INT_OP, narrowIntPlan } from '../../../src/runtime/narrow-int-policy.js';
+import { initBackend } from '../../../src/runtime/backend.js';
 import { run, s, values } from './helpers.js';
 
 await tf.setBackend('cpu');
@@ -43,38 +44,40 @@ test('_TfsWrapInt wraps an int32 stand-in to the narrow type (two\'s complement)
   assert.throws(() => wrap('DT_INT8', [0.5], 'float32'), /float32 stand-in/);
 });
 
-test('integer Mean, Prod and Square give TF\'s values (exact sum, truncated mean; products modulo 2^32)', () => {
-  const a = i32([100, 100, 7, -128, -1, 1], [2, 3]);
-  const axis1 = i32([1], [1]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_MEAN_OP, [a, axis1])[0]!), [69, -42]);
-  const all = run(NARROW_INT_KERNELS, INT_MEAN_OP, [a, i32([0, -1])], { keep_dims: { b: true } })[0]!;
-  assert.deepEqual(all.shape, [1, 1]);
-  assert.deepEqual(values(all), [13]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_MEAN_OP, [i32([2 ** 30, 2 ** 30, 2 ** 30]), i32([0], [1])])[0]!), [2 ** 30]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_MEAN_OP, [i32([-7, -1, 1]), i32([0], [1])])[0]!), [-2]);
-  // int8 Prod: TF's [112, -128] is the int32 product wrapped by _TfsWrapInt
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_PROD_OP, [a, axis1])[0]!), [70000, 128]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_PROD_OP, [i32([46341, -46341, 196615]), i32([0], [1])])[0]!), [1236566353]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_SQUARE_OP, [i32([46341, -46341, 196615])])[0]!), [-2147479015, -2147479015, 2752561]);
-  assert.throws(() => run(NARROW_INT_KERNELS, INT_MEAN_OP, [a, i32([2], [1])]), /Invalid reduction dimension/);
-  // tf.pow: int8 [3, -3, 7, 2] ** [5, 3, 0, 9] = [-13, -27, 1, 0] after the wrap; int32 3 ** 21, 46341 ** 2 wrap at 32 bits
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_POW_OP, [i32([3, -3, 7, 2]), i32([5, 3, 0, 9])])[0]!), [243, -27, 1, 512]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, INT_POW_OP, [i32([3, 46341]), i32([21, 2])])[0]!), [1870418611, -2147479015]);
-  assert.deepEqual(values(run(NARROW_INT_KERNELS, WRAP_INT_OP, [i32([243, -27, 1, 512])], { _tfs_wrap: s('DT_INT8') })[0]!), [-13, -27, 1, 0]);
-  assert.throws(() => run(NARROW_INT_KERNELS, INT_POW_OP, [i32([2]), i32([-1])]), /Integers to negative integer powers are not allowed/);
-});
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`integer Mean, Prod, Square and Pow give TF's values (exact sum, truncated mean; products modulo 2^32) on ${backend}`, async () => {
+    // int8..int32 all reach these as int32 tensors: the backend kernels of int32-wrap.ts.
+    await initBackend(backend);
+    await tf.setBackend(backend);
+    try {
+      const a = i32([100, 100, 7, -128, -1, 1], [2, 3]);
+      assert.deepEqual(values(tf.mean(a, 1)), [69, -42]);
+      const all = tf.mean(a, [0, -1], true);
+      assert.deepEqual(all.shape, [1, 1]);
+      assert.deepEqual(values(all), [13]);
+      assert.deepEqual(values(tf.mean(i32([2 ** 30, 2 ** 30, 2 ** 30]), 0)), [2 ** 30]);
+      assert.deepEqual(values(tf.mean(i32([-7, -1, 1]), 0)), [-2]);
+      // int8 Prod: TF's [112, -128] is the int32 product wrapped by _TfsWrapInt
+      assert.deepEqual(values(tf.prod(a, 1)), [70000, 128]);
+      assert.deepEqual(values(tf.prod(i32([46341, -46341, 196615]), 0)), [1236566353]);
+      assert.deepEqual(values(tf.square(i32([46341, -46341, 196615]))), [-2147479015, -2147479015, 2752561]);
+      assert.throws(() => tf.mean(a, 2), /axis/i);
+      // tf.pow: int8 [3, -3, 7, 2] ** [5, 3, 0, 9] = [-13, -27, 1, 0] after the wrap; int32 3 ** 21, 46341 ** 2 wrap at 32 bits
+      assert.deepEqual(values(tf.pow(i32([3, -3, 7, 2]), i32([5, 3, 0, 9]))), [243, -27, 1, 512]);
+      assert.deepEqual(values(tf.pow(i32([3, 46341]), i32([21, 2]))), [1870418611, -2147479015]);
+      assert.deepEqual(values(run(NARROW_INT_KERNELS, WRAP_INT_OP, [i32([243, -27, 1, 512])], { _tfs_wrap: s('DT_INT8') })[0]!), [-13, -27, 1, 0]);
+      assert.throws(() => tf.pow(i32([2]), i32([-1])), /Integers to negative integer powers are not allowed/);
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+}
 
-test('the freezer wraps modular ops on narrow ints and renames integer Mean/Prod/Square/Pow', () => {
+test('the freezer wraps modular ops on narrow ints', () => {
   const typed = (t: string) => (a: string) => (a === 'T' ? t : '');
   assert.deepEqual(narrowIntPlan('AddV2', typed('DT_UINT8')), { wrap: 'DT_UINT8' });
   assert.deepEqual(narrowIntPlan('Sum', typed('DT_INT16')), { wrap: 'DT_INT16' });
   assert.deepEqual(narrowIntPlan('Pow', typed('DT_INT8')), { wrap: 'DT_INT8' });
   assert.equal(narrowIntPlan('AddV2', typed('DT_INT32')), undefined);
   assert.equal(narrowIntPlan('Maximum', typed('DT_INT8')), undefined);
-  assert.equal(intKernelOp('Mean', 'DT_INT32'), INT_MEAN_OP);
-  assert.equal(intKernelOp('Prod', 'DT_UINT8'), INT_PROD_OP);
-  assert.equal(intKernelOp('Square', 'DT_INT16'), INT_SQUARE_OP);
-  assert.equal(intKernelOp('Pow', 'DT_INT32'), INT_POW_OP);
-  assert.equal(intKernelOp('Mean', 'DT_FLOAT'), 'Mean');
-  assert.equal(intKernelOp('Mean', 'DT_INT64'), 'Mean');
 });
