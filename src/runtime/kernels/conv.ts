@@ -2,6 +2,13 @@
  * Convolution ops tfjs-converter does not map: `Conv3DBackpropInputV2` (Keras
  * `Conv3DTranspose`), run with tfjs's own `conv3dTranspose` kernel (both backends have
  * it). Cases that kernel cannot compute (dilations, NCDHW, explicit padding) are refused.
+ *
+ * `_TfsDilatedConv2DBackpropInput`: a `Conv2DBackpropInput` with dilations (Keras
+ * `Conv2DTranspose`/`Conv1DTranspose(dilation_rate=…)`). tfjs-converter maps the op but
+ * ignores `dilations` (a wrong answer), so the freezer renames it (kernels/index.ts) and this
+ * kernel spreads the filter (zeros between its taps, as a dilated filter reads the input)
+ * before tfjs's `conv2dTranspose`. The zero taps would turn an infinite or NaN gradient
+ * input into NaN where TensorFlow never multiplies by them, so such inputs fail the call.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
@@ -29,4 +36,39 @@ function conv3dBackpropInput(node: GraphNode): tf.Tensor {
   return tf.conv3dTranspose(dy, filter, shape, [s[1]!, s[2]!, s[3]!], padding === 'SAME' ? 'same' : 'valid');
 }
 
-export const CONV_KERNELS: readonly KernelEntry[] = [{ op: OP, kernel: conv3dBackpropInput }];
+export const DILATED_CONV2D_BACKPROP_INPUT_OP = '_TfsDilatedConv2DBackpropInput';
+const OP2 = 'Conv2DBackpropInput';
+
+/** `filter` [kh, kw, ...] with `dh - 1` / `dw - 1` zero taps between its rows / columns. */
+export function spreadFilter(filter: tf.Tensor4D, dh: number, dw: number): tf.Tensor4D {
+  const [kh, kw, c, o] = filter.shape;
+  const grid = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, c, o]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+  const full = tf.reshape(grid, [kh * dh, kw * dw, c, o]) as tf.Tensor4D;
+  return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, c, o]);
+}
+
+function dilatedConv2dBackpropInput(node: GraphNode): tf.Tensor {
+  const sizes = numbersOf(kernelInput(node, 0));
+  const filter = kernelInput(node, 1) as tf.Tensor4D;
+  const dy = kernelInput(node, 2) as tf.Tensor4D;
+  const s = attrInts(node, 'strides');
+  const d = attrInts(node, 'dilations');
+  const padding = attrText(node, 'padding', 'VALID');
+  const format = attrText(node, 'data_format', 'NHWC');
+  if (format !== 'NHWC') throw Errors.kernelUnsupported(OP2, `data_format ${format} with dilations`);
+  if (padding !== 'SAME' && padding !== 'VALID') throw Errors.kernelUnsupported(OP2, `padding ${padding} with dilations`);
+  if (sizes.length !== 4) throw Errors.kernelArgument(`input_sizes must be 4-dimensional, got ${sizes.length}`);
+  if (d[0] !== 1 || d[3] !== 1) throw Errors.kernelUnsupported(OP2, 'dilations in the batch or depth dimension');
+  if (s[0] !== 1 || s[3] !== 1) throw Errors.kernelUnsupported(OP2, 'strides in the batch or depth dimension');
+  if (!tf.tidy(() => tf.all(tf.isFinite(dy)).dataSync()[0])) {
+    throw Errors.kernelUnsupported(OP2, 'dilations with an infinite or NaN input (tfs cannot reproduce TensorFlow\'s result)');
+  }
+  const shape = sizes as [number, number, number, number];
+  const pad = padding === 'SAME' ? 'same' : 'valid';
+  return tf.tidy(() => tf.conv2dTranspose(dy, spreadFilter(filter, d[1]!, d[2]!), shape, [s[1]!, s[2]!], pad));
+}
+
+export const CONV_KERNELS: readonly KernelEntry[] = [
+  { op: OP, kernel: conv3dBackpropInput },
+  { op: DILATED_CONV2D_BACKPROP_INPUT_OP, kernel: dilatedConv2dBackpropInput },
+];

@@ -30,7 +30,7 @@ import { TENSOR_ARRAY_KERNELS } from './tensor-array.js';
 import { TENSOR_LIST_KERNELS } from './tensor-list.js';
 import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
-import { CONV_KERNELS } from './conv.js';
+import { CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
 import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
@@ -94,6 +94,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
   if (op === 'DecodeJpeg' && text('dct_method') === 'INTEGER_ACCURATE') return DECODE_JPEG_ACCURATE;
   if (op === 'Einsum' && text('equation').includes('...')) return EINSUM_ELLIPSIS_OP; // kernels/einsum.ts
+  // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
+  if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/runtime/backend.js';
-import { CONV_KERNELS } from '../../../src/runtime/kernels/conv.js';
+import { CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from '../../../src/runtime/kernels/conv.js';
 import { run as runIn, s, values } from './helpers.js';
 
 const run = (inputs: tf.Tensor[], raw = {}): tf.Tensor => runIn(CONV_KERNELS, 'Conv3DBackpropInputV2', inputs, raw)[0]!;
@@ -41,4 +41,36 @@ test('Conv3DBackpropInputV2 refuses dilations it cannot compute', async () => {
   await tf.setBackend('cpu');
   const x = [tf.tensor1d([1, 3, 3, 3, 1], 'int32'), tf.zeros([2, 2, 2, 1, 1]), tf.zeros([1, 2, 2, 2, 1])];
   assert.throws(() => run(x, { strides: ints([1, 1, 1, 1, 1]), dilations: ints([1, 2, 2, 2, 1]), padding: s('VALID') }), /dilations/);
+});
+
+// Conv2DBackpropInput with dilations (Keras Conv2DTranspose(dilation_rate=2)): tfjs-converter
+// ignores the attr. dy = arange(36).reshape(2,3,3,2) % 7 - 3, w = arange(24).reshape(2,2,3,2) % 5 - 2;
+// TF 2.21's tf.raw_ops.Conv2DBackpropInput values.
+const DIL_VALID_HEAD = [8, -2, -2, 2, 0, -2, -1, -5, 6, 1, -1, 2, -1, 5, -4, -3, -3, 12, 5, -1, -2, -4, -2, -5];
+const DIL_SAME = [-3, -3, 12, 2, -4, -5, 1, -3, 3, -9, 1, 1, -1, 12, -10, 6, -7, 5, -3, 12, -3, -4, -5, -1, -3, 3, -1,
+  -1, 1, -2, -7, 5, -3, 6, 6, -9, 4, -2, -3, -1, 9, -1, -8, -3, 7, 1, -2, 0, 5, -3, -1, 6, -9, 6];
+const dil = (sizes: number[], dy: tf.Tensor, dilations: number[], padding: string): tf.Tensor =>
+  runIn(CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP, [tf.tensor1d(sizes, 'int32'), tf.tensor4d(range(24, 0, 1).map((v) => (v % 5) - 2), [2, 2, 3, 2]), dy], {
+    strides: ints([1, 1, 1, 1]),
+    dilations: ints(dilations),
+    padding: s(padding),
+  })[0]!;
+
+for (const backend of ['cpu', 'wasm']) {
+  test(`Conv2DBackpropInput with dilations gives TF's values (${backend})`, async () => {
+    await initBackend(backend as 'cpu' | 'wasm');
+    await tf.setBackend(backend);
+    const dy = tf.tensor4d(range(36, 0, 1).map((v) => (v % 7) - 3), [2, 3, 3, 2]);
+    const valid = dil([2, 5, 5, 3], dy, [1, 2, 2, 1], 'VALID');
+    assert.deepEqual(valid.shape, [2, 5, 5, 3]);
+    assert.deepEqual(values(valid).slice(0, 24), DIL_VALID_HEAD);
+    assert.deepEqual(values(valid).at(-1), -3);
+    assert.deepEqual(values(dil([2, 3, 3, 3], dy, [1, 2, 1, 1], 'SAME')), DIL_SAME);
+  });
+}
+
+test('Conv2DBackpropInput with dilations fails the call on an infinite or NaN input', async () => {
+  await tf.setBackend('cpu');
+  const dy = tf.tensor4d([...Array<number>(35).fill(1), Infinity], [2, 3, 3, 2]);
+  assert.throws(() => dil([2, 5, 5, 3], dy, [1, 2, 2, 1], 'VALID'), /Conv2DBackpropInput.*infinite or NaN/);
 });
