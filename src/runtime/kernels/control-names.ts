@@ -62,6 +62,8 @@ export const LAYOUT_OPS = {
   reverseV2: '_TfsReverseV2',
   tile: '_TfsTile',
   gather: '_TfsGatherV2',
+  select: '_TfsSelect',
+  selectV2: '_TfsSelectV2',
 } as const;
 
 const JS_DTYPES = new Set(['DT_BOOL', 'DT_STRING']);
@@ -81,5 +83,8 @@ export function layoutReplacement(op: string, typeOf: (a: string) => string, int
   // tfjs's gather op refuses strings (tf.gather(class_names, argmax) label lookups).
   if (op === 'GatherV2' && (intOf('batch_dims') !== 0 || typeOf('Tparams') === 'DT_STRING')) return LAYOUT_OPS.gather;
   if ((op === 'Add' || op === 'AddV2') && typeOf('T') === 'DT_STRING') return STRING_ADD_OP;
+  // tfjs's where refuses strings (StringLookup(invert=True) with a mask token, tf.where on labels).
+  if (op === 'Select' && typeOf('T') === 'DT_STRING') return LAYOUT_OPS.select;
+  if (op === 'SelectV2' && typeOf('T') === 'DT_STRING') return LAYOUT_OPS.selectV2;
   return undefined;
 }

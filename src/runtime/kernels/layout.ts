@@ -6,7 +6,8 @@
  *   corrupts its heap on bool;
  * - `Reverse` / `ReverseV2` of bool or string: wasm returns garbage on bool, tfjs refuses strings;
  * - `Tile` of bool or string: wasm aborts on strings;
- * - `GatherV2` with `batch_dims` != 0: wasm reads out of bounds.
+ * - `GatherV2` with `batch_dims` != 0: wasm reads out of bounds;
+ * - `Select` / `SelectV2` of strings: tfjs's where refuses them.
  *
  * The freezer renames these nodes to the `_Tfs*` names below (`layoutReplacement` in control-names.ts), since
  * tfjs-converter would otherwise run its own mapping. They only move elements, so computing
@@ -17,6 +18,7 @@ import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { LAYOUT_OPS } from './control-names.js';
+import { broadcastIndex, broadcastShape } from './util.js';
 
 
 /** A tensor's values as a flat array (bytes for strings), and how to build one back. */
@@ -164,10 +166,33 @@ function coords(flat: number, shape: readonly number[]): string {
   return shape.map((_, d) => Math.floor(flat / st[d]!) % shape[d]!).join(',');
 }
 
+/** TF's SelectV2 (numpy broadcasting of all three) or Select (`v1`: a vector condition picks rows). */
+function select(node: GraphNode, v1: boolean): tf.Tensor {
+  const [c, t, e] = [0, 1, 2].map((i) => kernelInput(node, i)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  let cShape = c.shape;
+  if (v1) {
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+    if (!same(t.shape, e.shape)) throw Errors.kernelArgument(`'then' and 'else' must have the same size.  but received: [${t.shape}] vs. [${e.shape}]`);
+    const rows = c.rank === 1 && t.rank > 1;
+    if (rows && c.shape[0] !== t.shape[0]) throw Errors.kernelArgument(`Number of batches of 'then' must match size of 'cond', but saw: ${t.shape[0]} vs. ${c.shape[0]}`);
+    if (!rows && !same(c.shape, t.shape)) throw Errors.kernelArgument(`'condition' and 'then' must have the same size.  but received: [${c.shape}] vs. [${t.shape}]`);
+    if (rows) cShape = [c.shape[0]!, ...t.shape.slice(1).map(() => 1)];
+  }
+  const out = broadcastShape(broadcastShape(cShape, t.shape), e.shape);
+  const [ci, ti, ei] = [cShape, t.shape, e.shape].map((s) => broadcastIndex(out, s)) as [Int32Array, Int32Array, Int32Array];
+  const cond = c.dataSync();
+  const [tv, ev] = [flatOf(t), flatOf(e)];
+  const picked = new Array<Uint8Array>(ci.length);
+  for (let i = 0; i < ci.length; i++) picked[i] = (cond[ci[i]!] ? tv[ti[i]!] : ev[ei[i]!]) as Uint8Array;
+  return tf.tensor(picked, out, 'string');
+}
+
 export const LAYOUT_KERNELS: readonly KernelEntry[] = [
   { op: LAYOUT_OPS.bandPart, kernel: (node) => bandPart(node) },
   { op: LAYOUT_OPS.reverse, kernel: (node) => reverseV1(node) },
   { op: LAYOUT_OPS.reverseV2, kernel: (node) => reverseV2(node) },
   { op: LAYOUT_OPS.tile, kernel: (node) => tile(node) },
   { op: LAYOUT_OPS.gather, kernel: (node) => gatherBatched(node) },
+  { op: LAYOUT_OPS.select, kernel: (node) => select(node, true) },
+  { op: LAYOUT_OPS.selectV2, kernel: (node) => select(node, false) },
 ];

@@ -93,3 +93,22 @@ test('the freezer replaces only the nodes tfjs gets wrong', () => {
   assert.equal(layoutReplacement('GatherV2', ...of('DT_FLOAT', 1)), LAYOUT_OPS.gather);
   assert.equal(layoutReplacement('GatherV2', ...of('DT_FLOAT', 0)), undefined);
 });
+
+for (const b of BACKENDS) {
+  test(`Select/SelectV2 of strings pick as TF, with broadcasting and v1's row condition (${b})`, () => {
+    onBackendSync(b, () => {
+      assert.equal(layoutReplacement('SelectV2', () => 'DT_STRING', () => 0), LAYOUT_OPS.selectV2);
+      assert.equal(layoutReplacement('SelectV2', () => 'DT_FLOAT', () => 0), undefined);
+      const t = bytes(['a', 'bc', '', 'd', 'e', 'f'], [2, 3]);
+      const c = tf.tensor([[true, false, true], [false, false, true]], [2, 3], 'bool');
+      assert.deepEqual(text(run(LAYOUT_OPS.selectV2, [c, t, bytes(['x'], [])])), ['a', 'x', '', 'x', 'x', 'f']);
+      const row = tf.tensor1d([true, false, true], 'bool');
+      const v2 = run(LAYOUT_OPS.selectV2, [row, t, bytes(['x', 'y'], [2, 1])]);
+      assert.deepEqual(v2.shape, [2, 3]);
+      assert.deepEqual(text(v2), ['a', 'x', '', 'd', 'y', 'f']);
+      const v1 = run(LAYOUT_OPS.select, [tf.tensor1d([false, true], 'bool'), t, bytes(['p', 'q', 'r', 's', 't', 'u'], [2, 3])]);
+      assert.deepEqual(text(v1), ['p', 'q', 'r', 'd', 'e', 'f']);
+      assert.throws(() => run(LAYOUT_OPS.select, [row, t, t]), /Number of batches of 'then' must match size of 'cond', but saw: 2 vs. 3/);
+    });
+  });
+}
