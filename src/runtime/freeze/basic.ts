@@ -139,7 +139,8 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const keepWide = rewritten.wide || SHAPE_ONLY.has(node.op);
   const vals = dataInputs(node).map((i) => fz.emitRef(scope, i));
   const moved = rewritten.wide ? undefined : wideMove(fz, scope, node, vals, what);
-  const inputs = moved?.inputs ?? vals.map((v) => fz.asTensor(scope, v, what, [], keepWide));
+  const saturating = SATURATION_EXACT[node.op] ?? [];
+  const inputs = moved?.inputs ?? vals.map((v, i) => fz.asTensor(scope, v, what, [], keepWide || saturating.includes(i)));
   const attr = rewritten.attr;
   // A grouped Conv2D (input depth a multiple of the filter's) is recognised by fuse.ts from this.
   const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '') : undefined;
@@ -203,6 +204,19 @@ const isWideRef = (fz: FreezeContext, v: Value | undefined): boolean => v?.kind 
 
 /** Ops that read only their input's shape: a stand-in serves. */
 const SHAPE_ONLY = new Set(['Shape', 'ShapeN', 'Size', 'Rank']);
+
+/**
+ * Inputs that may read the int32 stand-in of an int64 value beyond int32 unchecked, because it
+ * saturates (wide-values.ts) and the op answers the same for the saturated value: bincount
+ * ignores values at or above its size and refuses negative ones (Keras's IntegerLookup
+ * multi_hot sends its mask token as int64's maximum).
+ */
+const SATURATION_EXACT: Readonly<Record<string, readonly number[]>> = {
+  Bincount: [0],
+  DenseBincount: [0],
+  RaggedBincount: [1],
+  SparseBincount: [1],
+};
 
 /** Non-routed ops whose kernel writes exact wide values (StringToNumber to int64/float64). */
 function wideProducer(node: Node): boolean {
