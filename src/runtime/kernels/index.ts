@@ -36,6 +36,7 @@ import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
+import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -66,6 +67,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   GROUPED_CONV_KERNELS,
   EINSUM_KERNELS,
   IMAGE_COLOR_KERNELS,
+  SIGNAL_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -81,6 +83,9 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['BitwiseAnd', '_TfsBitwiseAnd'],
   ['EnsureShape', '_TfsEnsureShape'],
   ['FakeQuantWithMinMaxVars', '_TfsFakeQuantWithMinMaxVars'],
+  ['RFFT', RFFT_OP],
+  ['IRFFT', IRFFT_OP],
+  ['Complex', COMPLEX_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
