@@ -36,6 +36,7 @@ import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
+import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
 import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
@@ -68,6 +69,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   EINSUM_KERNELS,
   IMAGE_COLOR_KERNELS,
   SIGNAL_KERNELS,
+  NMS_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -86,6 +88,7 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['RFFT', RFFT_OP],
   ['IRFFT', IRFFT_OP],
   ['Complex', COMPLEX_OP],
+  ['NonMaxSuppressionV5', NMS_V5_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
