@@ -37,6 +37,7 @@ import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
+import { SELECT_STRING_KERNELS, SELECT_STRING_OP } from './select-string.js';
 import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
@@ -70,6 +71,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   IMAGE_COLOR_KERNELS,
   SIGNAL_KERNELS,
   NMS_KERNELS,
+  SELECT_STRING_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -102,6 +104,7 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
   if (op === 'DecodeJpeg' && text('dct_method') === 'INTEGER_ACCURATE') return DECODE_JPEG_ACCURATE;
   if (op === 'Einsum' && text('equation').includes('...')) return EINSUM_ELLIPSIS_OP; // kernels/einsum.ts
+  if ((op === 'Select' || op === 'SelectV2') && dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_STRING') return SELECT_STRING_OP;
   return undefined;
 }
 
