@@ -117,6 +117,15 @@ function onCpu(cpuKernel: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/** Whether a float32 input holds a NaN (read from the kernel's own backend). */
+function floatInputHasNaN(args: Parameters<tf.KernelFunc>[0]): boolean {
+  return Object.values(args.inputs).some((t) => {
+    const info = t as tf.TensorInfo | undefined;
+    if (info?.dtype !== 'float32') return false;
+    return (args.backend as tf.KernelBackend).readSync(info.dataId).some((v) => Number.isNaN(v as number));
+  });
+}
+
 /**
  * wasm kernels that answer wrongly, and when: Equal/NotEqual cannot read string tensors
  * (they print "Unsupported input_type 3" and answer zeros); OneHot with a float32 output
@@ -144,6 +153,12 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
   // Starts each window's max at FLT_MIN (the smallest positive float), so a window whose
   // values are all negative answers 1.2e-38 (tf.nn.dilation2d/erosion2d, probe2 q_image2).
   Dilation2D: () => true,
+  // std::max/min and clamps drop a NaN operand (wasm: max(1, NaN) = 1, relu6(NaN) = 0,
+  // clip(NaN) = -1); TF propagates NaN (probe4 r_float_edges).
+  Maximum: floatInputHasNaN,
+  Minimum: floatInputHasNaN,
+  Relu6: floatInputHasNaN,
+  ClipByValue: floatInputHasNaN,
 };
 
 /**
@@ -178,6 +193,53 @@ function wrongWasmKernelsOnCpu(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...w, kernelFunc: (args) => (wrong(args) ? viaCpu(args) : w.kernelFunc(args)) });
   }
+}
+
+/**
+ * tfjs-backend-cpu's FloorDiv writes every result as int32, so a float floor division gave 0 for
+ * ±Inf and NaN and wrapped beyond 2^31 (floordiv(-1e30, 2) was 0; TF -5e29). TF computes
+ * floor(x / y) in the float type: float inputs run RealDiv then Floor.
+ */
+function floatFloorDivOnCpu(): void {
+  const k = tf.getKernel('FloorDiv', 'cpu');
+  const div = tf.getKernel('RealDiv', 'cpu');
+  const floor = tf.getKernel('Floor', 'cpu');
+  if (!k || !div || !floor) return;
+  tf.unregisterKernel('FloorDiv', 'cpu');
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const a = (args.inputs as { a?: tf.TensorInfo }).a;
+      if (a?.dtype !== 'float32') return k.kernelFunc(args);
+      const q = div.kernelFunc({ ...args, attrs: {} }) as tf.TensorInfo;
+      try {
+        return floor.kernelFunc({ inputs: { x: q }, backend: args.backend, attrs: {} });
+      } finally {
+        (args.backend as tf.KernelBackend).disposeData(q.dataId, true);
+      }
+    },
+  });
+}
+
+/** tfjs's Sign answers 0 for NaN on both backends; TF answers NaN. */
+function signOfNaN(backendName: string): void {
+  const k = tf.getKernel('Sign', backendName);
+  if (!k) return;
+  tf.unregisterKernel('Sign', backendName);
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const out = k.kernelFunc(args) as tf.TensorInfo;
+      const x = (args.inputs as { x?: tf.TensorInfo }).x;
+      if (x?.dtype !== 'float32') return out;
+      const backend = args.backend as tf.KernelBackend;
+      const xs = backend.readSync(x.dataId) as Float32Array;
+      if (!xs.some(Number.isNaN)) return out;
+      const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array, (v, i) => (Number.isNaN(xs[i]!) ? NaN : v));
+      backend.disposeData(out.dataId, true);
+      return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
+    },
+  });
 }
 
 /**
@@ -320,6 +382,8 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           patchEmptyReductions(b);
           refuseTopKOverNaN(b);
           wrapInt32Products(b);
+          if (b === 'cpu') floatFloorDivOnCpu();
+          signOfNaN(b);
           state.patched.add(b);
         }
       }

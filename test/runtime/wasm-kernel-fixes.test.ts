@@ -55,3 +55,22 @@ test('TopKV2 over NaN fails the call (TF orders NaN by its own sort), on wasm an
     assert.deepEqual(Array.from(tf.topk(tf.tensor1d([0.5, -0.2, 1]), 3).indices.dataSync()), [2, 0, 1], b);
   }
 });
+
+test('NaN operands propagate as in TF (wasm dropped them); cpu float FloorDiv is floor(x / y) in float', async () => {
+  await initBackend('wasm');
+  const n = (): tf.Tensor => tf.tensor1d([NaN, 5, -5]);
+  const v = (t: tf.Tensor): number[] => Array.from(t.dataSync());
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.maximum(1.0, [nan, 5, -5]), tf.minimum(1.0, ...), tf.nn.relu6(...), tf.raw_ops.ClipByValue(t=..., -1.0, 1.0), tf.sign(...)
+    assert.deepEqual(v(tf.maximum(tf.scalar(1), n())), [NaN, 5, 1], b);
+    assert.deepEqual(v(tf.minimum(tf.scalar(1), n())), [NaN, 1, -5], b);
+    assert.deepEqual(v(tf.relu6(n())), [NaN, 5, 0], b);
+    assert.deepEqual(v(tf.clipByValue(n(), -1, 1)), [NaN, 1, -1], b);
+    assert.deepEqual(v(tf.sign(n())), [NaN, 1, -1], b);
+    // tf.math.floordiv([-inf, nan, -1e30, 7.5], 2.0) = [-inf, nan, -5e29, 3]
+    const q = v(tf.floorDiv(tf.tensor1d([-Infinity, NaN, -1e30, 7.5]), tf.scalar(2)));
+    assert.deepEqual(q, [-Infinity, NaN, Math.fround(-5e29), 3], b);
+    assert.deepEqual(v(tf.floorDiv(tf.tensor1d([-7, 7], 'int32'), tf.scalar(2, 'int32'))), [-4, 3], b);
+  }
+});

@@ -36,6 +36,8 @@ import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
+import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
+import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -66,6 +68,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   GROUPED_CONV_KERNELS,
   EINSUM_KERNELS,
   IMAGE_COLOR_KERNELS,
+  SIGNAL_KERNELS,
+  NMS_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -81,6 +85,10 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['BitwiseAnd', '_TfsBitwiseAnd'],
   ['EnsureShape', '_TfsEnsureShape'],
   ['FakeQuantWithMinMaxVars', '_TfsFakeQuantWithMinMaxVars'],
+  ['RFFT', RFFT_OP],
+  ['IRFFT', IRFFT_OP],
+  ['Complex', COMPLEX_OP],
+  ['NonMaxSuppressionV5', NMS_V5_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

@@ -1,6 +1,7 @@
 /**
  * Segment and sparse reductions (segment_reduction_ops, sparse_reduce_op, sparse_reorder_op):
- * SegmentMean/Max/Min, UnsortedSegmentMax/Min/Prod, SparseSegmentSqrtN, SparseReduceSum,
+ * SegmentMean/Max/Min/Prod, UnsortedSegmentMax/Min/Prod, SparseSegmentSqrtN, SparseSegmentSum/Mean/SqrtN
+ * WithNumSegments, SparseReduceSum,
  * SparseReorder. Rows are reduced in JS in TF's order; float32 results are rounded per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,7 +16,7 @@ const LOWEST: Record<string, number> = { DT_FLOAT: -3.4028234663852886e38, DT_IN
 const HIGHEST: Record<string, number> = { DT_FLOAT: 3.4028234663852886e38, DT_INT32: 2147483647, DT_INT16: 32767, DT_INT8: 127, DT_UINT8: 255, DT_UINT16: 65535 };
 
 function step(r: Reducer, acc: number, v: number, isFloat: boolean): number {
-  const x = r === 'max' ? (v > acc || Number.isNaN(v) ? v : acc) : r === 'min' ? (v < acc || Number.isNaN(v) ? v : acc) : r === 'prod' ? acc * v : acc + v;
+  const x = r === 'max' ? (v > acc || Number.isNaN(v) ? v : acc) : r === 'min' ? (v < acc || Number.isNaN(v) ? v : acc) : r === 'prod' ? (isFloat ? acc * v : Math.imul(acc, v)) : acc + v;
   return isFloat ? Math.fround(x) : x;
 }
 
@@ -61,7 +62,8 @@ function sorted(node: GraphNode, r: Reducer): tf.Tensor {
     if (id < 0 || (i > 0 && id < ids[i - 1]!)) throw Errors.kernelArgument(`segment ids are not increasing`);
   });
   const nseg = ids.length === 0 ? 0 : ids[ids.length - 1]! + 1;
-  return reduceRows(node, data, ids.map((_, i) => i), ids, nseg, r === 'max' || r === 'min' ? r : 'mean', true);
+  // An empty segment is 0, except for a product: 1 (TF's identity for each reduction but max/min).
+  return reduceRows(node, data, ids.map((_, i) => i), ids, nseg, r === 'max' || r === 'min' || r === 'prod' ? r : 'mean', r !== 'prod');
 }
 
 function unsorted(node: GraphNode, r: Reducer): tf.Tensor {
@@ -145,11 +147,14 @@ export const SEGMENT_KERNELS: readonly KernelEntry[] = [
   { op: 'SegmentMean', kernel: (node) => sorted(node, 'mean') },
   { op: 'SegmentMax', kernel: (node) => sorted(node, 'max') },
   { op: 'SegmentMin', kernel: (node) => sorted(node, 'min') },
+  { op: 'SegmentProd', kernel: (node) => sorted(node, 'prod') },
   { op: 'UnsortedSegmentMax', kernel: (node) => unsorted(node, 'max') },
   { op: 'UnsortedSegmentMin', kernel: (node) => unsorted(node, 'min') },
   { op: 'UnsortedSegmentProd', kernel: (node) => unsorted(node, 'prod') },
   { op: 'SparseSegmentSqrtN', kernel: (node) => sparseSegment(node, 'sqrtn') },
   { op: 'SparseSegmentSqrtNWithNumSegments', kernel: (node) => sparseSegment(node, 'sqrtn') },
+  { op: 'SparseSegmentSumWithNumSegments', kernel: (node) => sparseSegment(node, 'sum') },
+  { op: 'SparseSegmentMeanWithNumSegments', kernel: (node) => sparseSegment(node, 'mean') },
   { op: 'SparseReduceSum', kernel: sparseReduceSum },
   { op: 'SparseReorder', kernel: sparseReorder },
 ];

@@ -87,3 +87,16 @@ test('BitwiseAnd (rerouted from tfjs) and BitwiseOr', () => {
   assert.deepEqual(values(run(TENSOR_KERNELS, '_TfsBitwiseAnd', [i32([0x1234, -1]), i32([0x0f0f], [])], t)[0]!), [0x0204, 0x0f0f]);
   assert.deepEqual(values(run(TENSOR_KERNELS, 'BitwiseOr', [i32([0x1200, -16]), i32([0x0034, 3])], t)[0]!), [0x1234, -13]);
 });
+
+test('SegmentProd (empty segment 1, int32 wrapping), SparseSegmentSum/MeanWithNumSegments', () => {
+  // tf.math.segment_prod([[1.5, 2], [3, -1], [2, 4], [0.5, 0.5]], [0, 0, 2, 2])
+  const x = f32([1.5, 2, 3, -1, 2, 4, 0.5, 0.5], [4, 2]);
+  assert.deepEqual(values(run(SEGMENT_KERNELS, 'SegmentProd', [x, i32([0, 0, 2, 2])])[0]!), [4.5, -2, 1, 1, 1, 2]);
+  // tf.math.segment_prod([65536, 65537, 7, -3], [0, 0, 1, 1]) = [65536, -21]
+  assert.deepEqual(values(run(SEGMENT_KERNELS, 'SegmentProd', [i32([65536, 65537, 7, -3]), i32([0, 0, 1, 1])], { T: { type: 'DT_INT32' } })[0]!), [65536, -21]);
+  // tf.sparse.segment_sum / segment_mean([[1, 2], [3, 4], [5, 6]], [2, 0, 2], [0, 0, 3], num_segments=5)
+  const d = (): tf.Tensor => f32([1, 2, 3, 4, 5, 6], [3, 2]);
+  const args = (): tf.Tensor[] => [d(), i32([2, 0, 2]), i32([0, 0, 3]), i32([5], [])];
+  assert.deepEqual(values(run(SEGMENT_KERNELS, 'SparseSegmentSumWithNumSegments', args())[0]!), [6, 8, 0, 0, 0, 0, 5, 6, 0, 0]);
+  assert.deepEqual(values(run(SEGMENT_KERNELS, 'SparseSegmentMeanWithNumSegments', args())[0]!), [3, 4, 0, 0, 0, 0, 5, 6, 0, 0]);
+});
