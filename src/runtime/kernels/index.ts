@@ -37,7 +37,7 @@ import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { RANDOM_EXACT_OPS, RANDOM_KERNELS } from './random.js';
-import { LINALG_KERNELS } from './linalg.js';
+import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
 import { SPECIAL_KERNELS } from './special.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
@@ -78,7 +78,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
 export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((f) => f.map((k) => k.op)));
 
 /** Family ops whose kernels read and write exact 64-bit values (the freezer keeps their inputs and outputs wide). */
-export const EXACT_FAMILY_OPS: ReadonlySet<string> = new Set([...RANDOM_EXACT_OPS]);
+export const EXACT_FAMILY_OPS: ReadonlySet<string> = new Set([...RANDOM_EXACT_OPS, ...LINALG_EXACT_OPS]);
 
 /**
  * Ops tfjs-converter maps itself but computes differently from TensorFlow: the freezer

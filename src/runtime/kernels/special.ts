@@ -1,0 +1,2 @@
+import type { KernelEntry } from './types.js';
+export const SPECIAL_KERNELS: readonly KernelEntry[] = [];
