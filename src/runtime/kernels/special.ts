@@ -1,6 +1,7 @@
 /**
  * Special functions TF computes element-wise and tfjs lacks: `Lgamma`, `Digamma`, `Igamma`,
- * `Igammac`, `Betainc`, `Zeta`, `Polygamma`, `BesselI0e`, `BesselI1e`, `Erfinv`, `Ndtri`.
+ * `Igammac`, `Betainc`, `Zeta`, `Polygamma`, `BesselI0e`, `BesselI1e`, `Erfinv`, `Ndtri`,
+ * `Xlog1py` (0 where x is 0, as TF).
  * float32 only (float64 stays refused at load by float64-policy.ts: these are computed in
  * float64 here, accurate to ~1e-13 relative, not to Eigen's double results' last bits); each
  * value is computed in float64 from the float32 input and rounded once, so results sit within
@@ -13,9 +14,9 @@ import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { attrType, broadcastIndex, broadcastShape } from './util.js';
 
-const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-const LOG_SQRT_2PI = 0.91893853320467274178;
+const LANCZOS = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 0.000009984369578019572, 1.5056327351493116e-7];
+const LOG_SQRT_2PI = 0.9189385332046728;
 
 /** log|Γ(x)|: Lanczos (g = 7) for x ≥ 0.5, reflection below; +inf at the poles. */
 export function lgamma(x: number): number {
@@ -221,8 +222,8 @@ export function betainc(a: number, b: number, x: number): number {
 }
 
 /** (2j)! / B_2j: the Euler-Maclaurin coefficients of the Hurwitz zeta function. */
-const ZETA_A = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
-  -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18];
+const ZETA_A = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1892437580.3183792, 7.47242496e10,
+  -2950130727918.164, 116467828143500.67, -4597978722407473, 181521054019435460, -7166165256175667000];
 
 /** C's pow where JS's differs: 1 to any power is 1. */
 const powC = (b: number, e: number): number => (b === 1 ? 1 : b ** e);
@@ -321,4 +322,5 @@ export const SPECIAL_KERNELS: readonly KernelEntry[] = [
   nary('Betainc', (a, b, x) => betainc(a!, b!, x!)),
   nary('Zeta', (x, q) => zeta(x!, q!)),
   nary('Polygamma', (n, x) => polygamma(n!, x!)),
+  nary('Xlog1py', (x, y) => (x === 0 ? 0 : x! * Math.log1p(y!))),
 ];
