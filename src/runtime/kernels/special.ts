@@ -120,6 +120,7 @@ export function ndtri(p: number): number {
   if (Number.isNaN(p) || p < 0 || p > 1) return NaN;
   if (p === 0) return -Infinity;
   if (p === 1) return Infinity;
+  if (p === 0.5) return 0; // the iteration would leave ~1e-18
   if (p > 0.5) return -ndtriLower(1 - p); // exact for a float32 p
   return ndtriLower(p);
 }
