@@ -29,7 +29,10 @@ function measure(table: readonly KernelEntry[], c: OracleCase, row: Row): void {
   c.outputs!.forEach((want, j) => {
     const got = exactValues(outs[j]!, want.dtype);
     const f32 = want.dtype === 'float32';
+    const cols = want.shape.at(-1) ?? 1;
     want.values.forEach((w, i) => {
+      // A failed Cholesky's upper triangle is uninitialized memory in TF.
+      if (c.name.startsWith('chol_bad') && i % cols > Math.floor(i / cols) % cols) return;
       row.n++;
       const g = got[i]!;
       if (!want.dtype.startsWith('float')) {
