@@ -2,7 +2,8 @@
  * int32 products wrap modulo 2^32 in TensorFlow. tfjs-backend-cpu multiplies in doubles,
  * which lose the low bits once a product passes 2^53 (2147483647 * 2147483647 gives 0, TF 1;
  * `Square` and `Pow` too), and tfjs-backend-wasm's int32 `Pow` saturates to -2^31. These
- * kernels are wrapped so int32 `Multiply`, `Square`, `Pow`, `Prod` and `Cumprod` (cpu's also multiply in doubles) compute in JS with `Math.imul`
+ * kernels are wrapped so int32 `Multiply`, `Square`, `Pow`, `Prod`, `Cumprod` (cpu's also multiply in doubles)
+ * and `BatchMatMul` (tfjs's `MatMul` too; wasm had no int32 kernel) compute in JS with `Math.imul`
  * (found by the second probe, q_int_ops; test/runtime/int32-wrap.test.ts). float32 → int32 casts
  * of NaN, ±Inf and out-of-range values fail the call. int32 `Mean` truncates the exact sum's quotient as TF.
  * int8/uint8/int16/uint16 are carried as int32, so their Mean/Prod/Square/Pow take these kernels too
@@ -145,15 +146,38 @@ function int32Cumprod(args: Args): tf.TensorInfo {
 }
 
 /**
- * int32 BatchMatMul sums products in doubles on cpu: exact, and wrapped like TF's when
- * stored, only while every partial sum stays below 2^53; beyond that the call fails.
+ * int32 BatchMatMul as TF's CPU kernel (Eigen in int32): every product and partial sum wraps
+ * modulo 2^32, so the result is exact for any values (tfjs's cpu kernel summed in doubles,
+ * exact only below 2^53, and its wasm kernel refused int32). Batch dimensions broadcast.
  */
-function int32MatMulGuard(args: Args): void {
+function int32BatchMatMul(args: Args): tf.TensorInfo {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as { transposeA?: boolean; transposeB?: boolean };
   const backend = args.backend as tf.KernelBackend;
-  const maxAbs = (t: tf.TensorInfo): number => (backend.readSync(t.dataId) as Int32Array).reduce((m, e) => Math.max(m, Math.abs(e)), 0);
-  const k = Math.max(...a.shape.slice(-2));
-  if (maxAbs(a) * maxAbs(b) * k >= 2 ** 53) throw Errors.kernelUnsupported('BatchMatMul', 'int32 products whose sums pass 2^53 (TF wraps them)');
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+  const [k2, n] = transposeB ? [bc, br] : [br, bc];
+  if (k !== k2) throw Errors.kernelArgument(`Matrix size-incompatible: In[0]: [${a.shape.join(',')}], In[1]: [${b.shape.join(',')}]`);
+  const batch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ai = broadcastIndex(batch, a.shape.slice(0, -2));
+  const bi = broadcastIndex(batch, b.shape.slice(0, -2));
+  const av = backend.readSync(a.dataId) as Int32Array;
+  const bv = backend.readSync(b.dataId) as Int32Array;
+  const res = new Int32Array(ai.length * m * n);
+  const aAt = (base: number, i: number, p: number): number => av[base + (transposeA ? p * ar + i : i * ac + p)]!;
+  const bAt = (base: number, p: number, j: number): number => bv[base + (transposeB ? j * bc + p : p * bc + j)]!;
+  for (let t = 0; t < ai.length; t++) {
+    const ab = ai[t]! * ar * ac;
+    const bb = bi[t]! * br * bc;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc = (acc + Math.imul(aAt(ab, i, p), bAt(bb, p, j))) | 0;
+      res[(t * m + i) * n + j] = acc;
+    }
+  }
+  const shape = [...batch, m, n];
+  return { dataId: backend.write(res, shape, 'int32'), shape, dtype: 'int32' };
 }
 
 const isFloatToInt32 = (args: Args): boolean =>
@@ -162,7 +186,7 @@ const isFloatToInt32 = (args: Args): boolean =>
 const isInt32 = (args: Args): boolean =>
   Object.values(args.inputs).some((t) => (t as tf.TensorInfo | undefined)?.dtype === 'int32');
 
-/** Wrap `backendName`'s int32 Multiply, Square, Pow, Prod and Cumprod kernels with exact 32-bit wrapping ones, guard int32 BatchMatMul, check float32 → int32 Cast. */
+/** Wrap `backendName`'s int32 Multiply, Square, Pow, Prod and Cumprod kernels with exact 32-bit wrapping ones, compute int32 BatchMatMul exactly with wrap-around, check float32 → int32 Cast. */
 export function wrapInt32Products(backendName: string): void {
   const cast = tf.getKernel('Cast', backendName);
   if (cast) {
@@ -182,10 +206,7 @@ export function wrapInt32Products(backendName: string): void {
         if (name === 'Prod') return int32Prod(args);
         if (name === 'Mean') return int32Mean(args);
         if (name === 'Cumprod') return int32Cumprod(args);
-        if (name === 'BatchMatMul') {
-          int32MatMulGuard(args);
-          return inner(args);
-        }
+        if (name === 'BatchMatMul') return int32BatchMatMul(args);
         return name === 'Square' ? int32Square(args) : int32Binary(name, args);
       },
     });

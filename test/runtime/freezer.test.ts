@@ -61,7 +61,7 @@ test('with refusePartialModels, one load error lists every unsupported op with t
     assert.equal(
       e.message,
       // StringLower (signature a) is a kernels/strings.ts op now.
-      'Model unsupported version 1: The model uses operations that tfs does not support: BesselI0e (needed by a, b)',
+      'Model unsupported version 1: The model uses operations that tfs does not support: BesselK0e (needed by a, b)',
     );
     return true;
   });

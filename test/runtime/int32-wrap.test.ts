@@ -38,10 +38,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const q = tf.tensor2d([[1048577, 1048579, -1048583], [7, -3, 5]], [2, 3], 'int32');
     assert.deepEqual(vals(tf.cumprod(q, 1)), [1048577, 4194307, -32505877, 7, -21, -105]);
     assert.deepEqual(vals(tf.cumprod(q, 1, true, true)), [-10485781, -1048583, 1, -15, 5, 1]);
-    // int32 matmul whose sums could pass 2^53 is refused (cpu: doubles; wasm: no int32 kernel)
-    const big = tf.tensor2d([[2147483647, -2147483647]], [1, 2], 'int32');
-    assert.throws(() => tf.matMul(big, tf.transpose(big)), /BatchMatMul/);
-    big.dispose();
+    // int32 matmul wraps every product and sum as TF's CPU kernel; TF 2.21's values:
+    // a = [[2147483647, -2147483648, 7], [16777217, 3, -5]], b = [[2147483647, 65536], [3, -2147483648], [123456789, 987654321]]
+    // tf.matmul(a, b), tf.matmul(a, a, transpose_b=True)
+    const ma = tf.tensor2d([[2147483647, -2147483648, 7], [16777217, 3, -5]], [2, 3], 'int32');
+    const mb = tf.tensor2d([[2147483647, 65536], [3, -2147483648], [123456789, 987654321]], [3, 2], 'int32');
+    assert.deepEqual(vals(tf.matMul(ma, mb)), [-1283286124, -1676419881, 1513422495, 1504244875]);
+    assert.deepEqual(vals(tf.matMul(ma, ma, false, true)), [50, -16777252, -16777252, 33554467]);
+    // batch broadcast: x = reshape(range(24) * 99999989, [2, 3, 4]), y = reshape(range(8) * 2000000011, [1, 4, 2]); tf.linalg.matmul(x, y)
+    const bx = tf.reshape(tf.mul(tf.range(0, 24, 1, 'int32'), tf.scalar(99999989, 'int32')), [2, 3, 4]);
+    const by = tf.reshape(tf.mul(tf.range(0, 8, 1, 'int32'), tf.scalar(2000000011, 'int32')), [1, 4, 2]);
+    assert.deepEqual(vals(tf.matMul(bx, by)), [898406084, 1704488430, -1242869740, -1150546002, 910821732, 289386862,
+      -1230454092, 1729319726, 923237380, -1125714706, -1218038444, 314218158]);
+    assert.throws(() => tf.matMul(ma, ma), /Matrix size-incompatible|must match/);
+    tf.dispose([ma, mb, bx, by]);
     assert.deepEqual(vals(tf.mean(tf.tensor1d([2147483647, 2147483647], 'int32'))), [2147483647]);
     const m = tf.mean(tf.tensor2d([[1, 2], [-1, -2]], [2, 2], 'int32'), 1);
     assert.deepEqual([m.dtype, vals(m)], ['int32', [1, -1]]);

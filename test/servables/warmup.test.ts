@@ -156,13 +156,13 @@ test('records for a signature the version does not serve are skipped, with one w
   await withWarmupFile(dir, tfrecords([predictLog(1), regressLog(2), regressLog(3)]));
   const s = new RecordingServable('m', 1);
   const partial = Object.assign(s, {
-    unservedSignatures: new Map([['regress', { reason: 'needs BesselI0e', error: () => new TfsError(12, 'not served') }]]),
+    unservedSignatures: new Map([['regress', { reason: 'needs BesselK0e', error: () => new TfsError(12, 'not served') }]]),
   });
   const report = await warmupServable(partial, dir, { logger: cap.logger });
   assert.equal(report?.ok, true);
   assert.equal(report?.records, 3);
   assert.deepEqual(s.seen.map((r) => r.key), ['serving_default']);
-  assert.ok(cap.has('Warmup skipped the records of signatures this version does not serve: regress (2 records: needs BesselI0e)'));
+  assert.ok(cap.has('Warmup skipped the records of signatures this version does not serve: regress (2 records: needs BesselK0e)'));
 });
 
 test('no warmup file: nothing runs', async (t) => {

@@ -1,6 +1,6 @@
 /**
  * A model with a signature the runtime cannot serve (test/runtime/fixtures/models/unsupported:
- * signatures a and b need BesselI0e, c computes x * 2). By default the version loads and is
+ * signatures a and b need BesselK0e, c computes x * 2). By default the version loads and is
  * AVAILABLE with c served; a and b stay in the metadata and every request to them gets
  * UNIMPLEMENTED naming the op and the signature, over REST (inject), gRPC (loopback) and V2;
  * the server keeps serving. `--refuse_partial_models` refuses the model, as before.
@@ -20,7 +20,7 @@ import { V2GrpcClient, V2RestClient } from '../helpers/v2-client.js';
 import { call, connect, makeNdarray, makeTensorProto, type TestClients } from './grpc/client.js';
 
 const base = join(repoRoot, 'test', 'runtime', 'fixtures', 'models', 'unsupported');
-const BESSEL_A = 'Model partial version 1: The model uses operations that tfs does not support: BesselI0e (needed by a)';
+const BESSEL_A = 'Model partial version 1: The model uses operations that tfs does not support: BesselK0e (needed by a)';
 
 let server: RunningServer;
 let grpcClients: TestClients;
@@ -56,7 +56,7 @@ test('the model is AVAILABLE; one warning at load names the signatures not serve
   assert.equal(warnings.length, 1, JSON.stringify(logLines.map((l) => l.msg)));
   assert.equal(
     warnings[0]!.msg,
-    'model partial version 1 is served without 2 of its 3 signatures, which answer UNIMPLEMENTED (--refuse_partial_models refuses such models): signature a (needs BesselI0e); signature b (needs BesselI0e)',
+    'model partial version 1 is served without 2 of its 3 signatures, which answer UNIMPLEMENTED (--refuse_partial_models refuses such models): signature a (needs BesselK0e); signature b (needs BesselK0e)',
   );
 });
 
@@ -72,7 +72,7 @@ test('REST: metadata lists every signature; c answers, a and b get 501 naming th
     // Even a request with the wrong inputs gets the signature's error, not an input error.
     const wrong = await app.inject({ method: 'POST', url: '/v1/models/partial:predict', payload: { signature_name: 'b', instances: [{ nope: 1 }] } });
     assert.equal(wrong.statusCode, 501);
-    assert.match(wrong.json().error, /BesselI0e \(needed by b\)$/);
+    assert.match(wrong.json().error, /BesselK0e \(needed by b\)$/);
     const good = await app.inject({ method: 'POST', url: '/v1/models/partial:predict', payload: { signature_name: 'c', instances: [1, 2.5] } });
     assert.equal(good.statusCode, 200, good.body);
     assert.deepEqual(good.json(), { predictions: [2, 5] });
@@ -104,12 +104,12 @@ test('V2: infer on c answers; on a, 501 over REST and UNIMPLEMENTED over gRPC', 
   assert.deepEqual(good.body.outputs[0].data, [6, 8]);
   const bad = await rest.inferJson('partial', [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }], { parameters: { signature_name: 'b' } });
   assert.equal(bad.status, 501);
-  assert.match(bad.body.error, /BesselI0e \(needed by b\)$/);
+  assert.match(bad.body.error, /BesselK0e \(needed by b\)$/);
   const v2grpc = new V2GrpcClient(`127.0.0.1:${server.grpcPort}`);
   try {
     await assert.rejects(v2grpc.inferRaw('partial', [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }], '', 'b'), (e: { code: number; details: string }) => {
       assert.equal(e.code, Code.UNIMPLEMENTED);
-      assert.match(e.details, /BesselI0e \(needed by b\)$/);
+      assert.match(e.details, /BesselK0e \(needed by b\)$/);
       return true;
     });
   } finally {
@@ -131,7 +131,7 @@ test('--refuse_partial_models (refusePartialModels) refuses the model, listing e
   await assert.rejects(loadSavedModelServable('partial', 1, join(base, '1'), { refusePartialModels: true }), (e: unknown) => {
     assert.ok(e instanceof TfsError);
     assert.equal(e.code, Code.UNIMPLEMENTED);
-    assert.equal(e.message, 'Model partial version 1: The model uses operations that tfs does not support: BesselI0e (needed by a, b)');
+    assert.equal(e.message, 'Model partial version 1: The model uses operations that tfs does not support: BesselK0e (needed by a, b)');
     return true;
   });
 });

@@ -11,7 +11,7 @@ import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './co
 import { dataInputs, FreezeError, type Node, type NodeResult, type Scope, type Value } from './scope.js';
 import { INT64_CHECKED_OPS, TFS_OPS } from './types.js';
 import { frozenOpName, layoutReplacement } from '../kernels/control-names.js';
-import { familyNode } from '../kernels/index.js';
+import { EXACT_FAMILY_OPS, familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
 import { WRAP_INT_OP, narrowIntPlan } from '../narrow-int-policy.js';
@@ -118,7 +118,8 @@ function rewriteOp(fz: FreezeContext, node: Node, what: string): { op: string; a
   } catch (e) {
     throw new FreezeError(`${what}: ${(e as Error).message}`);
   }
-  return { op, attr, wide: false };
+  // Kernels reading and writing exact 64-bit values themselves (stateless random keys, seeds).
+  return { op, attr, wide: EXACT_FAMILY_OPS.has(op) };
 }
 
 /** Any op without an emitter of its own: copied into the graph. */
@@ -146,6 +147,7 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '') : undefined;
   if (depth !== undefined) attr['_tfs_in_depth'] = { i: depth };
   if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
+  if (EXACT_FAMILY_OPS.has(rewritten.op)) for (let i = 1; i < 3; i++) fz.wideRefs.add(`${name}:${i}`);
   const opName = moved ? moved.finish(name, attr) : name;
   if (effects.length > 0 && inputs.length > 0) {
     inputs[0] = fz.custom(scope, `${node.name}/_tfs_after`, TFS_OPS.after, [inputs[0]!, ...effects]);

@@ -38,6 +38,9 @@ import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
 import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
+import { RANDOM_EXACT_OPS, RANDOM_KERNELS } from './random.js';
+import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
+import { SPECIAL_KERNELS } from './special.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -70,10 +73,16 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   IMAGE_COLOR_KERNELS,
   SIGNAL_KERNELS,
   NMS_KERNELS,
+  RANDOM_KERNELS,
+  LINALG_KERNELS,
+  SPECIAL_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
 export const FAMILY_OPS: ReadonlySet<string> = new Set(KERNEL_FAMILIES.flatMap((f) => f.map((k) => k.op)));
+
+/** Family ops whose kernels read and write exact 64-bit values (the freezer keeps their inputs and outputs wide). */
+export const EXACT_FAMILY_OPS: ReadonlySet<string> = new Set([...RANDOM_EXACT_OPS, ...LINALG_EXACT_OPS]);
 
 /**
  * Ops tfjs-converter maps itself but computes differently from TensorFlow: the freezer
