@@ -8,7 +8,13 @@
 //   - tfs:       this checkout;
 //   - tfs-hgp0:  this checkout with node's own --heap-growing-percent=0 (V8's default growing
 //                heuristics instead of the 30% serve sets; `serve` leaves a node-given value alone);
-//   - baseline:  with --baseline <dir>, another checkout with its own dist/ (e.g. /work/main).
+//   - baseline:  with --baseline <dir>, another checkout with its own dist/ (e.g. /work/main);
+//   - tfs FLAGS: with --tfs-flags "FLAGS" (repeatable), this checkout with extra `serve` flags,
+//                e.g. "--tensorflow_intra_op_parallelism=2" (the threaded wasm build), or
+//                "--enable_batching --batch_execution=workers" (a batching file is written for
+//                --enable_batching when the flags name none: max_batch_size 128,
+//                batch_timeout_micros 0, num_batch_threads 2, so each request is its own batch
+//                and two run at once on two worker threads).
 // CPU is utime + stime from /proc/<pid>/stat across the measured window. GC time is parsed from
 // --trace-gc lines printed in that window: each collection's main-thread pause plus the
 // incremental-marking steps it reports ("+ X ms in N steps"). Concurrent marking/sweeping on
@@ -17,9 +23,15 @@
 // Every target's first response is compared byte for byte with the first target's.
 //
 //   node bench/big-tensor.mjs [--baseline /work/main] [--seconds 4] [--concurrency 4]
-//                             [--rounds 3] [--batch 128] [--no-hgp0] [--node-args "FLAGS"]... [--json]
+//                             [--rounds 3] [--batch 128] [--no-hgp0] [--node-args "FLAGS"]...
+//                             [--tfs-flags "FLAGS"]... [--warmup 1.5] [--json]
+// Issue 20's check (batch-128 gRPC Predict/s >= 1.8x the checkout it was filed on, GC < 15%):
+//   node bench/big-tensor.mjs --baseline /work/base20 --no-hgp0 --rounds 5 \
+//     --tfs-flags "--tensorflow_intra_op_parallelism=2" --tfs-flags "--enable_batching --batch_execution=workers"
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, option } from './lib.mjs';
@@ -31,6 +43,9 @@ const SECONDS = Number(opt('seconds', '4'));
 const CONCURRENCY = Number(opt('concurrency', '4'));
 const ROUNDS = Number(opt('rounds', '3'));
 const BATCH = Number(opt('batch', '128'));
+// Unmeasured calls before each window: the JIT, the first runs, the heap's growth, and worker
+// threads loading their model copies (--batch_execution=workers serves in-thread until then).
+const WARMUP_MS = Number(opt('warmup', '1.5')) * 1000;
 const baselineDir = opt('baseline', '');
 const JSON_OUT = args.includes('--json');
 const shared = resolve(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared'));
@@ -45,6 +60,17 @@ if (!args.includes('--no-hgp0')) targets.push({ name: 'tfs-hgp0', dir: root, nod
 args.forEach((a, i) => {
   if (a === '--node-args' && args[i + 1]) targets.push({ name: `tfs ${args[i + 1]}`, dir: root, node: args[i + 1].split(' ') });
 });
+// --tfs-flags "FLAGS" (repeatable): this checkout again with extra `serve` flags, same run.
+const tmp = mkdtempSync(join(tmpdir(), 'tfs-big-tensor-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+const batchingFile = join(tmp, 'batching.pbtxt');
+writeFileSync(batchingFile, `max_batch_size { value: ${Math.max(128, Number(opt('batch', '128')))} }\nbatch_timeout_micros { value: 0 }\nnum_batch_threads { value: 2 }\nmax_enqueued_batches { value: 1000 }\n`);
+args.forEach((a, i) => {
+  if (a !== '--tfs-flags' || !args[i + 1]) return;
+  const flags = args[i + 1].split(' ').filter(Boolean);
+  const withFile = flags.some((f) => f.startsWith('--enable_batching')) && !flags.some((f) => f.startsWith('--batching_parameters_file'));
+  targets.push({ name: `tfs ${args[i + 1]}`, dir: root, node: [], serve: withFile ? [...flags, `--batching_parameters_file=${batchingFile}`] : flags });
+});
 
 // "... Mark-Compact 30.1 (34.2) -> 28.0 (34.5) MB, 3.45 / 0.00 ms  (+ 5.6 ms in 24 steps ..."
 const GC_LINE = /ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Sweep|Mark-Sweep)[^,]*, ([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/;
@@ -53,7 +79,7 @@ const GC_LINE = /ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-S
 async function start(target) {
   const child = spawn(
     process.execPath,
-    ['--trace-gc', ...target.node, join(target.dir, 'bin', 'run.js'), 'serve', '--model_name=perf_mlp', `--model_base_path=${model}`, '--port=0', '--rest_api_port=0'],
+    ['--trace-gc', ...target.node, join(target.dir, 'bin', 'run.js'), 'serve', '--model_name=perf_mlp', `--model_base_path=${model}`, '--port=0', '--rest_api_port=0', ...(target.serve ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production', TF_CPP_MIN_LOG_LEVEL: '2' } },
   );
   const gc = { ms: 0, full: 0, scavenge: 0 };
@@ -130,7 +156,7 @@ async function main() {
       try {
         if (!firstReply.has(target.name)) firstReply.set(target.name, createHash('sha256').update(await call()).digest('hex'));
         // Warm-up: the JIT, the runtime's first calls and the heap's first growth.
-        const warmEnd = Date.now() + 1500;
+        const warmEnd = Date.now() + WARMUP_MS;
         await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (Date.now() < warmEnd) await call(); }));
         const cpu0 = cpuSeconds(srv.child.pid);
         const gc0 = { ...srv.gc };
@@ -190,11 +216,12 @@ async function main() {
   if (JSON_OUT) {
     console.log(JSON.stringify({ batch: BATCH, seconds: SECONDS, concurrency: CONCURRENCY, rounds: ROUNDS, identical, summary, rows }, null, 2));
   } else {
+    const W = Math.max(12, ...summary.map((s) => s.target.length));
     const f = (s, d = 0) => `${s.median.toFixed(d)} [${s.min.toFixed(d)}-${s.max.toFixed(d)}]`;
     console.log(`perf_mlp batch ${BATCH} gRPC Predict (${(body.length / 1024).toFixed(0)} KiB requests), ${CONCURRENCY} in flight, ${SECONDS}s x ${ROUNDS} rounds; median [range]`);
-    console.log('target       Predict/s          CPU µs/req            GC % of CPU       full GC/s       scavenge/s     p99 ms');
+    console.log(`${'target'.padEnd(W)} Predict/s          CPU µs/req            GC % of CPU       full GC/s       scavenge/s     p99 ms`);
     for (const s of summary) {
-      console.log(`${s.target.padEnd(12)} ${f(s.rps).padEnd(18)} ${f(s.cpuUsPerReq).padEnd(21)} ${f(s.gcPct, 1).padEnd(17)} ${f(s.fullPerSec, 1).padEnd(15)} ${f(s.scavengePerSec, 0).padEnd(14)} ${s.p99.median.toFixed(1)}`);
+      console.log(`${s.target.padEnd(W)} ${f(s.rps).padEnd(18)} ${f(s.cpuUsPerReq).padEnd(21)} ${f(s.gcPct, 1).padEnd(17)} ${f(s.fullPerSec, 1).padEnd(15)} ${f(s.scavengePerSec, 0).padEnd(14)} ${s.p99.median.toFixed(1)}`);
     }
     for (const s of summary.slice(1)) {
       console.log(`${s.target} / ${ref.target}: Predict/s ${(s.rps.median / ref.rps.median).toFixed(2)}x, CPU/req ${(s.cpuUsPerReq.median / ref.cpuUsPerReq.median).toFixed(2)}x`);

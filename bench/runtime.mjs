@@ -29,7 +29,14 @@
 // and bare calls are timed interleaved (measurePairAsync), so their ratio is not load drift.
 // BENCH_WASM_THREADS=N (N > 1) runs wasm on the threaded SIMD build with N threads (row label
 // `wasm Nt`, TF = TensorFlow's default-threads time); bench/wasm-threads.mjs alternates it with
-// the single-threaded build in rounds. BENCH_MODELS=a,b limits the models.
+// the single-threaded build in rounds. BENCH_MODELS=a,b limits the models, BENCH_BATCHES=a,b
+// the batch sizes.
+// With --python, the wasm and cpu rows get the same-run `py` columns too: TensorFlow at 1
+// thread for single-threaded rows, at its default threads for `wasm Nt` rows. Issue 20's check
+// (perf_mlp and small_cnn at batch 128 within 1.7x of TensorFlow's default-thread time), as a
+// ratio that holds on a loaded machine:
+//   BENCH_WASM_THREADS=2 BENCH_BACKENDS=wasm BENCH_MODELS=perf_mlp,small_cnn BENCH_BATCHES=128 \
+//     npm run bench:runtime -- --python /work/venv-tf/bin/python
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -57,7 +64,7 @@ const tf = await import('@tensorflow/tfjs-core');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const WASM_THREADS = Number(process.env.BENCH_WASM_THREADS ?? 1);
-const BATCHES = [1, 8, 32, 128];
+const BATCHES = (process.env.BENCH_BATCHES ?? '1,8,32,128').split(',').map(Number);
 const native = tryLoadNativeAddon();
 const BACKENDS = (process.env.BENCH_BACKENDS ?? ('addon' in native ? 'wasm,cpu,native' : 'wasm,cpu')).split(',');
 const NATIVE_THREADS = Number(process.env.BENCH_NATIVE_THREADS ?? 0);
@@ -125,13 +132,16 @@ async function measureAsync(fn) {
   const t0 = performance.now();
   for (let warm = 0; warming(t0, warm); warm++) await fn();
   const times = [];
+  // Process CPU time (all threads: the wasm build's pthreads too) per timed call, in ms.
+  const c0 = process.cpuUsage();
   const t1 = performance.now();
   while (sampling(t1, times)) {
     const s = performance.now();
     await fn();
     times.push(performance.now() - s);
   }
-  return stats(times);
+  const c = process.cpuUsage(c0);
+  return { ...stats(times), cpu: (c.user + c.system) / 1000 / times.length };
 }
 
 /**
@@ -311,6 +321,60 @@ async function benchNative() {
 }
 
 let pyVersion;
+/** Python timers by TensorFlow thread setting (1, or 0 = TF's default), started on first use. */
+const pyTimers = new Map();
+async function pyTimer(threads) {
+  if (!PYTHON) return undefined;
+  if (!pyTimers.has(threads)) pyTimers.set(threads, await pythonTimer(PYTHON, threads));
+  const t = pyTimers.get(threads);
+  pyVersion = t.version;
+  return t;
+}
+
+/**
+ * One wasm/cpu cell: ROUNDS rounds, each timing TensorFlow's Python first (when --python is
+ * given; 1 thread for single-threaded rows, TF's default threads for `wasm Nt`), then
+ * tfs, then bare; medians of the round medians, and the per-round tfs/py ratios.
+ */
+async function embeddedCell(name, spec, servable, bare, backend, prev, batch) {
+  const sig = servable.signatures.get('serving_default');
+  const alias = Object.keys(sig.inputs)[0];
+  const shape = [batch, ...spec.input];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: n }, () => Math.random());
+  const input = { [alias]: { dtype: 'DT_FLOAT', shape, data } };
+  const threaded = label(backend) !== backend;
+  const py = await pyTimer(threaded ? 0 : 1);
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const pyStats = py ? await py.time(join(zoo, name, '1'), shape) : undefined;
+    await tf.setBackend(prev);
+    const ours = await measureAsync(() => servable.run('serving_default', input));
+    await tf.setBackend(backend);
+    const x = tf.tensor(data, shape);
+    const base = measure(() => {
+      const y = bare.run(x);
+      y.dataSync();
+      y.dispose();
+    });
+    x.dispose();
+    rounds.push({ ours, base, py: pyStats });
+  }
+  const ms = median(rounds.map((r) => r.ours.median));
+  const last = rounds[rounds.length - 1].ours;
+  const pyRatios = py ? rounds.map((r) => r.ours.median / r.py.median) : [];
+  const cpuRatios = py ? rounds.map((r) => r.ours.cpu / r.py.cpu) : [];
+  return {
+    model: name, batch, backend: label(backend), ms, p10: last.p10, p90: last.p90, n: rounds.reduce((a, r) => a + r.ours.n, 0),
+    gflops: (2 * spec.macs * batch) / (ms * 1e6), bareMs: median(rounds.map((r) => r.base.median)),
+    tfMs: (threaded ? tfDefaultMs : tfMs)[name]?.[batch],
+    pyMs: py ? median(rounds.map((r) => r.py.median)) : undefined,
+    pyRatio: py ? median(pyRatios) : undefined, pyRange: py ? [Math.min(...pyRatios), Math.max(...pyRatios)] : undefined,
+    cpuMs: median(rounds.map((r) => r.ours.cpu)), pyCpuMs: py ? median(rounds.map((r) => r.py.cpu)) : undefined,
+    cpuRatio: py ? median(cpuRatios) : undefined, cpuRange: py ? [Math.min(...cpuRatios), Math.max(...cpuRatios)] : undefined,
+  };
+}
+
 await initBackend('wasm', { wasmThreads: WASM_THREADS });
 const { wasmThreads } = await load('src/runtime/backend.js');
 const label = (backend) => (backend === 'wasm' && wasmThreads() > 1 ? `wasm ${wasmThreads()}t` : backend);
@@ -322,48 +386,21 @@ for (const backend of BACKENDS) {
   await initBackend(backend);
   for (const [name, spec] of Object.entries(MODELS)) {
     const servable = await loadSavedModelServable(name, 1, join(zoo, name, '1'), { backend });
-    const sig = servable.signatures.get('serving_default');
-    const alias = Object.keys(sig.inputs)[0];
     const prev = tf.getBackend();
     await tf.setBackend(backend);
     const bare = bareModel(spec);
     for (const batch of BATCHES) {
-      const shape = [batch, ...spec.input];
-      const n = shape.reduce((a, b) => a * b, 1);
-      const data = Float32Array.from({ length: n }, () => Math.random());
-      const input = { [alias]: { dtype: 'DT_FLOAT', shape, data } };
-      await tf.setBackend(prev);
-      const ours = await measureAsync(() => servable.run('serving_default', input));
-      await tf.setBackend(backend);
-      const x = tf.tensor(data, shape);
-      const base = measure(() => {
-        const y = bare.run(x);
-        y.dataSync();
-        y.dispose();
-      });
-      x.dispose();
-      const flop = 2 * spec.macs * batch;
-      const tfRef = (label(backend) === backend ? tfMs : tfDefaultMs)[name]?.[batch];
-      rows.push({
-        model: name,
-        batch,
-        backend: label(backend),
-        ms: ours.median,
-        p10: ours.p10,
-        p90: ours.p90,
-        n: ours.n,
-        gflops: flop / (ours.median * 1e6),
-        bareMs: base.median,
-        tfMs: tfRef,
-      });
-      const r = rows[rows.length - 1];
-      process.stderr.write(`${name} b=${batch} ${r.backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)\n`);
+      const r = await embeddedCell(name, spec, servable, bare, backend, prev, batch);
+      rows.push(r);
+      process.stderr.write(`${name} b=${batch} ${r.backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)${r.pyMs !== undefined ? `, python ${r.pyMs.toFixed(3)} ms` : ''}\n`);
     }
     bare.dispose();
     await tf.setBackend(prev);
     await servable.dispose();
   }
 }
+
+for (const t of pyTimers.values()) t.close();
 
 const f = (v, d = 3) => (v === undefined ? 'n/a' : v.toFixed(d));
 console.log(`\nbench:runtime — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${new Date().toISOString()}`);
@@ -382,4 +419,14 @@ for (const r of rows) {
   console.log(
     `| ${r.model} | ${r.batch} | ${r.backend} | ${f(r.ms)} | ${f(r.p10)}-${f(r.p90)} | ${f(r.gflops, 2)} | ${f(r.bareMs)} | ${f(r.ms / r.bareMs, 2)} | ${f(r.tfMs)} | ${r.tfMs ? f(r.ms / r.tfMs, 2) : 'n/a'} |${pyCells}`,
   );
+}
+
+// Issue 20's goal for the embedded runtime: batch 128 within 1.7x of TensorFlow's default threads.
+const goal = rows.filter((r) => r.batch === 128 && /^wasm \d+t$/.test(r.backend) && ['perf_mlp', 'small_cnn'].includes(r.model));
+if (goal.length > 0) {
+  console.log('\nbatch 128 on the threaded wasm build against TensorFlow\'s default threads (goal <= 1.7x):');
+  for (const r of goal) {
+    const same = r.pyRatio !== undefined ? `, same run ${range(r.pyRatio, r.pyRange)}x (py ${f(r.pyMs)} ms)` : '';
+    console.log(`  ${r.model} ${r.backend}: ${f(r.ms)} ms; vs tf-cpu-timings.md ${r.tfMs ? f(r.ms / r.tfMs, 2) : 'n/a'}x${same}`);
+  }
 }

@@ -85,7 +85,21 @@ export interface SchedulerOptions {
   readonly numBatchThreads: number;
   /** Clock in milliseconds (tests may inject one). */
   readonly now?: () => number;
+  /** Timers for batch timeouts (tests may inject them, with a matching {@link now}). */
+  readonly timers?: SchedulerTimers;
 }
+
+/** How the scheduler waits for a batch timeout: setTimeout/clearTimeout by default. */
+export interface SchedulerTimers {
+  /** Call `fn` once, `ms` (≥ 1) milliseconds from now on the scheduler's clock. */
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: SchedulerTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 type ProcessFn<T> = (batch: Batch<T>) => Promise<void>;
 
@@ -93,7 +107,7 @@ type ProcessFn<T> = (batch: Batch<T>) => Promise<void>;
 export class BatchQueue<T> {
   /** Waiting batches; the last one is open (accepting tasks), possibly empty. */
   private readonly batches: Batch<T>[] = [new Batch<T>()];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private closed = false;
   /** Set by {@link BatchScheduler.flushAll} (drain): partly filled batches run at once. */
   private flushing = false;
@@ -250,14 +264,14 @@ export class BatchQueue<T> {
   /** Wake the scheduler when the open batch's timeout expires (ready() must see it due). */
   private armTimer(): void {
     const open = this.open;
-    if (this.retired || this.timer || open.size === 0 || this.options.batchTimeoutMicros <= 0) return;
+    if (this.retired || this.timer !== undefined || open.size === 0 || this.options.batchTimeoutMicros <= 0) return;
     if (open.size >= this.options.maxExecutionBatchSize) return;
     const dueMs = open.openedAt + this.options.batchTimeoutMicros / 1000 - this.scheduler.now();
     // Already due: the batch is ready, and the next dispatch (now, or when a running batch
     // ends and frees a slot) takes it; no polling while all slots are busy.
     if (dueMs <= 0) return;
     // Node timers have millisecond resolution; sub-millisecond timeouts round up to 1 ms.
-    this.timer = setTimeout(
+    this.timer = this.scheduler.timers.set(
       () => {
         this.timer = undefined;
         this.scheduler.requestDispatch();
@@ -268,7 +282,7 @@ export class BatchQueue<T> {
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.scheduler.timers.clear(this.timer);
     this.timer = undefined;
   }
 
@@ -299,6 +313,7 @@ export class BatchQueue<T> {
 export class BatchScheduler {
   private threads: number;
   readonly now: () => number;
+  readonly timers: SchedulerTimers;
   private readonly queues: BatchQueue<unknown>[] = [];
   private running = 0;
   private next = 0;
@@ -307,6 +322,7 @@ export class BatchScheduler {
   constructor(options: SchedulerOptions) {
     this.threads = Math.max(1, Math.floor(options.numBatchThreads));
     this.now = options.now ?? (() => performance.now());
+    this.timers = options.timers ?? realTimers;
   }
 
   /** num_batch_threads: batches running at once over all queues. */

@@ -37,7 +37,7 @@ import type { BatchingParameters } from '../config/types.js';
 import type { ModelServable, RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logger } from '../util/logger.js';
-import { type Batch, type BatchQueue, BatchScheduler, type Lane, type QueueOptions, ScheduledTask, type TaskPiece } from './batch-scheduler.js';
+import { type Batch, type BatchQueue, BatchScheduler, type Lane, type QueueOptions, ScheduledTask, type SchedulerTimers, type TaskPiece } from './batch-scheduler.js';
 import {
   AutoExecutor,
   type BatchExecutor,
@@ -64,6 +64,8 @@ export interface BatcherOptions {
   readonly maxWorkers?: number | undefined;
   /** Scheduler clock in milliseconds (tests). */
   readonly now?: (() => number) | undefined;
+  /** Scheduler timers for batch timeouts, on the clock `now` (tests). */
+  readonly timers?: SchedulerTimers | undefined;
 }
 
 export interface WrapOptions {
@@ -106,6 +108,7 @@ export class Batcher {
     this.scheduler = new BatchScheduler({
       numBatchThreads: params.numBatchThreads,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
     });
     this.observer = options.observer ?? noopBatchingObserver;
     this.logger = options.logger;

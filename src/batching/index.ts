@@ -1,6 +1,6 @@
 /** Request batching (see batching-servable.ts for the behaviour, executor.ts for threads). */
 export { Batcher, BatchingServable, roundToAllowed, type BatcherOptions, type WrapOptions } from './batching-servable.js';
-export { BatchScheduler, BatchQueue, Batch, ScheduledTask, type QueueOptions, type Lane, type TaskPiece } from './batch-scheduler.js';
+export { BatchScheduler, BatchQueue, Batch, ScheduledTask, type QueueOptions, type Lane, type SchedulerTimers, type TaskPiece } from './batch-scheduler.js';
 export {
   AutoExecutor,
   InThreadExecutor,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Batcher, type BatchingServable } from '../../src/batching/batching-servable.js';
 import type { BatchingObserver } from '../../src/batching/observer.js';
+import type { SchedulerTimers } from '../../src/batching/batch-scheduler.js';
 import type { BatchingParameters } from '../../src/config/types.js';
 import { Code, TfsError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -275,26 +276,83 @@ test('a full queue answers UNAVAILABLE with upstream\'s text, and the others sti
   await servable.run('serving_default', { x: xRows(1, rand) });
 });
 
-test('batch_timeout_micros holds an under-full batch; 0 runs at once when a thread is free', async () => {
-  const slow = setup({ maxBatchSize: 100, batchTimeoutMicros: 60_000 });
-  const rand = rng(2);
-  const t0 = performance.now();
-  const p1 = slow.servable.run('serving_default', { x: xRows(1, rand) });
-  await new Promise((r) => setTimeout(r, 15));
-  const p2 = slow.servable.run('serving_default', { x: xRows(1, rand) });
-  await Promise.all([p1, p2]);
-  const waited = performance.now() - t0;
-  assert.equal(slow.inner.calls.length, 1, 'both requests joined the same batch');
-  assert.ok(waited >= 55, `batch ran after ${waited} ms, before its timeout`);
-  assert.ok(slow.observer.delays.some((d) => d >= 55_000));
+/**
+ * A manual clock with the scheduler's timers on it: time moves only in {@link advance}, which
+ * fires the timers that are due by then (in due order), so batch timeouts are tested by what
+ * happened, never by wall-clock readings.
+ */
+class ManualTimers implements SchedulerTimers {
+  t = 0;
+  private seq = 0;
+  readonly pending = new Map<number, { at: number; fn: () => void }>();
+  now = (): number => this.t;
+  set(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.pending.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clear(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** Move the clock to `to` ms, firing every timer due by then. */
+  advance(to: number): void {
+    for (;;) {
+      const due = [...this.pending].filter(([, p]) => p.at <= to).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.pending.delete(due[0]);
+      this.t = Math.max(this.t, due[1].at);
+      due[1].fn();
+    }
+    this.t = Math.max(this.t, to);
+  }
+}
 
-  const fast = setup({ maxBatchSize: 100, batchTimeoutMicros: 0 });
-  const t1 = performance.now();
+function setupOnClock(p: Partial<BatchingParameters>, clock: ManualTimers) {
+  const inner = new FakeServable({});
+  const observer = new RecordingObserver();
+  const batcher = new Batcher(params(p), { observer, execution: 'in-thread', now: clock.now, timers: clock });
+  return { inner, observer, servable: batcher.wrap(inner) };
+}
+
+/** Let the event loop run `n` turns (dispatch happens on setImmediate). */
+async function turns(n = 20): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+test('batch_timeout_micros holds an under-full batch; 0 runs at once when a thread is free', async () => {
+  const clock = new ManualTimers();
+  const slow = setupOnClock({ maxBatchSize: 100, batchTimeoutMicros: 60_000 }, clock);
+  const rand = rng(2);
+  const p1 = slow.servable.run('serving_default', { x: xRows(1, rand) });
+  await turns();
+  clock.advance(15);
+  const p2 = slow.servable.run('serving_default', { x: xRows(1, rand) });
+  await turns();
+  // Before its timeout the under-full batch has not run, however many turns pass.
+  clock.advance(59.999);
+  await turns();
+  assert.equal(slow.inner.calls.length, 0, 'the batch ran before batch_timeout_micros');
+  assert.equal(clock.pending.size, 1, 'one timer waits for the batch timeout');
+  clock.advance(60);
+  await until(() => slow.inner.calls.length === 1);
+  await Promise.all([p1, p2]);
+  assert.equal(slow.inner.calls.length, 1, 'both requests joined the same batch');
+  assert.deepEqual(slow.inner.calls.map((c) => c.rows), [2]);
+  // Queuing delays on the scheduler's clock: 60 ms for the first request, 45 for the second.
+  assert.deepEqual([...slow.observer.delays].sort((a, b) => a - b), [45_000, 60_000]);
+
+  // batch_timeout_micros 0: the request runs with no timer armed and none fired.
+  const clock0 = new ManualTimers();
+  const fast = setupOnClock({ maxBatchSize: 100, batchTimeoutMicros: 0 }, clock0);
   await fast.servable.run('serving_default', { x: xRows(1, rand) });
-  assert.ok(performance.now() - t1 < 40);
-  // A full batch does not wait for its timeout.
-  const full = setup({ maxBatchSize: 2, batchTimeoutMicros: 10_000_000 });
+  assert.equal(clock0.pending.size, 0);
+  assert.equal(clock0.t, 0);
+  // A full batch does not wait for its timeout (the clock never moves).
+  const clock1 = new ManualTimers();
+  const full = setupOnClock({ maxBatchSize: 2, batchTimeoutMicros: 10_000_000 }, clock1);
   await Promise.all([full.servable.run('serving_default', { x: xRows(1, rand) }), full.servable.run('serving_default', { x: xRows(1, rand) })]);
+  assert.deepEqual(full.inner.calls.map((c) => c.rows), [2]);
+  assert.equal(clock1.t, 0);
 });
 
 test('cancelling a queued request removes it from its batch', async () => {
