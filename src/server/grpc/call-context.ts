@@ -22,6 +22,12 @@ export interface CallLike {
 /** An AbortSignal for one call, and the cleanup to run when the call is answered. */
 export interface CallSignal {
   readonly signal: AbortSignal;
+  /**
+   * One callback run right after the signal aborts (undefined clears it): what
+   * {@link CallLimiter.acquire} uses while the call waits, instead of an EventTarget
+   * listener added and removed per queued call.
+   */
+  watch(cb: (() => void) | undefined): void;
   dispose(): void;
 }
 
@@ -65,16 +71,18 @@ export function callSignal(call: CallLike): CallSignal {
   const controller = takeController();
   let timer: NodeJS.Timeout | undefined;
   let disposed = false;
-  const onCancel = (): void => {
-    if (!disposed && !controller.signal.aborted) controller.abort(Errors.cancelled());
+  let watcher: (() => void) | undefined;
+  const abort = (reason: unknown): void => {
+    if (disposed || controller.signal.aborted) return;
+    controller.abort(reason);
+    watcher?.();
   };
+  const onCancel = (): void => abort(Errors.cancelled());
   const deadline = deadlineMs(call.getDeadline());
   if (Number.isFinite(deadline)) {
     const left = deadline - Date.now();
-    const expire = (): void => {
-      // abortError (errors.ts) answers this as TF's timed-out run, as REST's deadline.
-      if (!disposed && !controller.signal.aborted) controller.abort(Errors.deadlineExceeded());
-    };
+    // abortError (errors.ts) answers this as TF's timed-out run, as REST's deadline.
+    const expire = (): void => abort(Errors.deadlineExceeded());
     if (left <= 0) expire();
     // Timers are capped at 2^31-1 ms; longer deadlines simply never fire.
     else if (left < 2 ** 31) timer = setTimeout(expire, left);
@@ -83,9 +91,13 @@ export function callSignal(call: CallLike): CallSignal {
   else call.on('cancelled', onCancel);
   return {
     signal: controller.signal,
+    watch: (cb) => {
+      watcher = cb;
+    },
     dispose: () => {
       if (disposed) return;
       disposed = true;
+      watcher = undefined;
       if (timer) clearTimeout(timer);
       call.removeListener('cancelled', onCancel);
       giveBackController(controller);
@@ -99,7 +111,7 @@ export function callSignal(call: CallLike): CallSignal {
  */
 export class CallLimiter {
   private running = 0;
-  private readonly waiting: { grant: () => void; signal: AbortSignal | undefined }[] = [];
+  private readonly waiting: { grant: () => void }[] = [];
 
   /** @param max calls that may execute at once (>= 1; Infinity for no limit). */
   constructor(readonly max: number) {
@@ -116,26 +128,33 @@ export class CallLimiter {
     return this.waiting.length;
   }
 
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  /**
+   * A slot for one call: its release function at once when a slot is free (no promise, no
+   * tick), else a promise of it that resolves in FIFO order, or rejects with the signal's
+   * reason if the call aborts while it waits. `watch` (a {@link CallSignal}'s) replaces the
+   * 'abort' listener the wait would otherwise add to `signal`.
+   */
+  acquire(signal?: AbortSignal, watch?: CallSignal['watch']): (() => void) | Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.running < this.max) {
       this.running++;
-      return Promise.resolve(this.releaser());
+      return this.releaser();
     }
     return new Promise((resolve, reject) => {
-      const entry = {
-        signal,
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(this.releaser());
-        },
-      };
       const onAbort = (): void => {
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
         reject(signal!.reason);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const entry = {
+        grant: () => {
+          if (watch) watch(undefined);
+          else signal?.removeEventListener('abort', onAbort);
+          resolve(this.releaser());
+        },
+      };
+      if (watch) watch(onAbort);
+      else signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(entry);
     });
   }

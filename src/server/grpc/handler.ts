@@ -7,7 +7,7 @@ import type { ServerUnaryCall, sendUnaryData, handleUnaryCall } from '@grpc/grpc
 import type { ServerCoreApi } from '../../core/server-core-api.js';
 import type { Logger } from '../../util/logger.js';
 import { asTfsError } from '../../errors.js';
-import { type CallLimiter, type InFlightCalls, callSignal } from './call-context.js';
+import { type CallLimiter, type CallSignal, type InFlightCalls, callSignal } from './call-context.js';
 import { UnparsableRequest } from './codec.js';
 import { grpcStatusOf, isServerFault } from './status.js';
 
@@ -61,6 +61,31 @@ export interface GrpcHandlerEnv {
 }
 
 /**
+ * Run `fn` on the request once the call has a slot under the cap: at once (in this tick)
+ * when one is free, else after its turn in the queue. Throws a request that did not parse.
+ * `fn`'s plain value becomes a resolved promise; the answer is always sent from a promise
+ * callback, as before.
+ */
+function startCall<Req, Res>(
+  limiter: CallLimiter | undefined,
+  request: Req,
+  cs: CallSignal,
+  fn: (req: Req, signal: AbortSignal) => Promise<Res> | Res,
+  onSlot: (release: () => void) => void,
+): Promise<Res> {
+  if ((request as unknown) instanceof UnparsableRequest) throw (request as unknown as UnparsableRequest).error;
+  const slot = limiter?.acquire(cs.signal, cs.watch);
+  if (slot === undefined || typeof slot === 'function') {
+    if (slot) onSlot(slot);
+    return Promise.resolve(fn(request, cs.signal));
+  }
+  return slot.then((release) => {
+    onSlot(release);
+    return fn(request, cs.signal);
+  });
+}
+
+/**
  * A grpc-js unary handler around `fn`. `fn` receives the decoded request and an
  * AbortSignal that fires on the call's deadline or cancellation; whatever it throws is
  * answered as a gRPC status with the error's canonical code.
@@ -92,13 +117,13 @@ export function unaryHandler<Req, Res>(
         env.onCallDone({ path, method, modelName, code, durationMs: performance.now() - started, version });
       }
     };
-    const run = async (): Promise<Res> => {
-      const req: unknown = call.request;
-      if (req instanceof UnparsableRequest) throw req.error;
-      if (env.limiter) release = await env.limiter.acquire(cs.signal);
-      return fn(call.request, cs.signal);
-    };
-    run().then(
+    let running: Promise<Res>;
+    try {
+      running = startCall(env.limiter, call.request, cs, fn, (r) => (release = r));
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    running.then(
       (res) => {
         finish(0, res);
         callback(null, res);

@@ -96,14 +96,14 @@ export function predictionServiceImplementation(env: GrpcHandlerEnv): UntypedSer
   const path = (m: string): string => `/${PREDICTION_SERVICE}/${m}`;
 
   return {
-    Predict: unaryHandler<PredictRequestMsg, PredictReply>(env, path('Predict'), nameOf, async (req, signal) => {
+    // runPredict's result is the reply as it is (outputs and modelSpec): no extra async frame.
+    Predict: unaryHandler<PredictRequestMsg, PredictReply>(env, path('Predict'), nameOf, (req, signal) => {
       const protos = req.inputs ?? {};
-      const res = await runPredict(
+      return runPredict(
         env.core,
         { modelSpec: modelSpecOf(req.model_spec), inputs: () => lazyTensors(protos), outputFilter: req.output_filter ?? [] },
         opts(signal),
       );
-      return { outputs: res.outputs, modelSpec: res.modelSpec };
     }),
 
     Classify: unaryHandler<ClassifyRegressRequestMsg, object>(env, path('Classify'), nameOf, async (req, signal) => {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, getEventListeners } from 'node:events';
 import { Code, TfsError } from '../../../src/errors.js';
-import { callSignal } from '../../../src/server/grpc/call-context.js';
+import { CallLimiter, callSignal } from '../../../src/server/grpc/call-context.js';
 import { lazyTensorView, lazyTensors } from '../../../src/server/grpc/prediction-service.js';
 
 /** A grpc-js server call as callSignal sees it: no deadline unless given, cancellable. */
@@ -63,6 +63,49 @@ test('an expired deadline aborts with DEADLINE_EXCEEDED, even on a reused signal
   const cs = callSignal(new FakeCall(Date.now() - 1));
   assert.equal(cs.signal.aborted, true);
   assert.ok(cs.signal.reason instanceof TfsError && cs.signal.reason.code === Code.DEADLINE_EXCEEDED);
+  cs.dispose();
+});
+
+test('a free slot is granted at once, without a promise', () => {
+  const limiter = new CallLimiter(1);
+  const release = limiter.acquire();
+  assert.equal(typeof release, 'function');
+  assert.equal(limiter.active, 1);
+  (release as () => void)();
+  assert.equal(limiter.active, 0);
+});
+
+test('a queued call waits through its CallSignal watch: no abort listener, and a cancel takes it out of the queue', async () => {
+  const limiter = new CallLimiter(1);
+  const first = limiter.acquire() as () => void;
+  const call = new FakeCall();
+  const cs = callSignal(call);
+  const queued = limiter.acquire(cs.signal, cs.watch);
+  assert.ok(queued instanceof Promise);
+  assert.equal(limiter.queued, 1);
+  assert.equal(getEventListeners(cs.signal, 'abort').length, 0);
+  call.cancel();
+  await assert.rejects(queued, (e: unknown) => e instanceof TfsError && e.code === Code.CANCELLED);
+  assert.equal(limiter.queued, 0);
+  cs.dispose();
+  first();
+  assert.equal(limiter.active, 0);
+});
+
+test('a granted call clears its watch: a later cancel no longer touches the queue', async () => {
+  const limiter = new CallLimiter(1);
+  const first = limiter.acquire() as () => void;
+  const call = new FakeCall();
+  const cs = callSignal(call);
+  const queued = limiter.acquire(cs.signal, cs.watch) as Promise<() => void>;
+  const other = limiter.acquire(new AbortController().signal) as Promise<() => void>;
+  first();
+  const release = await queued;
+  call.cancel();
+  assert.equal(limiter.queued, 1, 'the other waiter is still queued');
+  release();
+  (await other)();
+  assert.equal(limiter.active, 0);
   cs.dispose();
 });
 
