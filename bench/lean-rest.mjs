@@ -2,7 +2,8 @@
 // The lean REST reference of bench/serving.mjs: the least a REST predict server on tfs's own
 // embedded runtime has to do, to measure tfs's request path against.
 //
-//   node bench/lean-rest.mjs --models half_plus_two,my_model      (names or model directories)
+//   node bench/lean-rest.mjs --models half_plus_two,my_model [--heap-growing-percent 30]
+//                            (model names or directories; V8's heap sizing as tfs serve sets it)
 //
 // It loads each model's newest version with the project's loader from dist/
 // (loadSavedModelServable, backend `auto` as `tfs serve` picks it), listens on 127.0.0.1
@@ -16,10 +17,14 @@ import { createServer } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = resolve(root, process.env.TFS_DIST ?? 'dist');
 const args = process.argv.slice(2);
+// `tfs serve` runs V8 with --heap-growing-percent=30 (commands/serve.ts): a lean server may
+// run under the same heap sizing, so the two differ in their request paths only.
+if (args.includes('--heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${Number(args[args.indexOf('--heap-growing-percent') + 1])}`);
 const names = (args.includes('--models') ? args[args.indexOf('--models') + 1] : 'half_plus_two,my_model').split(',');
 const { loadSavedModelServable } = await import(pathToFileURL(join(dist, 'src/servables/saved-model-servable.js')).href);
 

@@ -26,6 +26,7 @@
 //
 //   node bench/serving.mjs [--baseline ../tfs-main] [--seconds 3] [--concurrency 16] [--rounds 2]
 //                          [--only rest|grpc] [--models half_plus_two,my_model] [--json]
+//                          [--lean-heap-growing-percent 30]   (lean servers under tfs serve's V8 heap sizing)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,13 +110,13 @@ function firstLinePort(child, what) {
 }
 
 /** bench/lean-<protocol>.mjs serving `models` (the contract: it prints its port first), or null when that file does not exist. */
-async function startLean(protocol, models) {
+async function startLean(protocol, models, heapGrowing) {
   const file = join(root, 'bench', `lean-${protocol}.mjs`);
   if (!existsSync(file)) {
     console.log(`note: ${join('bench', `lean-${protocol}.mjs`)} does not exist: no lean ${protocol} reference in this run`);
     return null;
   }
-  const child = spawn(process.execPath, [file, '--models', models.map(modelPath).join(',')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn(process.execPath, [file, '--models', models.map(modelPath).join(','), ...(heapGrowing ? ['--heap-growing-percent', heapGrowing] : [])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
   return { child, port: await firstLinePort(child, `lean ${protocol} server`) };
 }
 
@@ -239,7 +240,7 @@ async function main() {
     const lean = {};
     for (const protocol of ['rest', 'grpc']) {
       if (only && only !== protocol) continue;
-      lean[protocol] = await startLean(protocol, models);
+      lean[protocol] = await startLean(protocol, models, opt('lean-heap-growing-percent', ''));
       if (lean[protocol]) servers.push(lean[protocol]);
     }
 
