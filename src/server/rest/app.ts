@@ -9,6 +9,8 @@
  *   3. `(?i)/v1/.*` → OPTIONS preflight, or the REST handler (path grammar in path.ts);
  *   4. anything else → libevent's HTML 404 with `Connection: close`.
  *
+ * Plain `:predict` POSTs skip fastify (installLeanPredict below): same handler, same bytes out.
+ *
  * Request flow of a `:predict`: body (gunzipped if `Content-Encoding: gzip`) → JSON
  * parse (json-parser.ts) → model + signature (servables/predict.ts) → JSON → tensors
  * with the signature's dtypes (json-tensor.ts) → run with an AbortSignal for
