@@ -13,6 +13,10 @@
 //     my_model (the tutorial's Keras MLP, a 5x10 request); with `--models perf_mlp` also
 //     ../shared/fixtures/zoo/perf_mlp (784-512-512-10) with one row of 784 float32 values
 //     (printed as doubles in REST, up to 17 digits, as numpy's tolist() gives them);
+//   - lean-rest / lean-grpc: bench/lean-<protocol>.mjs, the least a server on tfs's own embedded
+//     runtime has to do (load with dist/'s loader; per request parse, fill a Float32Array, run the
+//     signature, write the answer by hand); `tfs/lean` is lean CPU per request over tfs's (1.0 =
+//     tfs costs no more than the lean server). A lean-*.mjs that does not exist is skipped;
 //   - with --baseline <dir>: also `<dir>/bin/run.js serve` (another checkout with its own
 //     dist/, e.g. `git worktree add ../tfs-main main && (cd ../tfs-main && npm ci && npx tsc)`),
 //     on the same models and requests, and the ratio new/baseline per case.
@@ -22,8 +26,9 @@
 //
 //   node bench/serving.mjs [--baseline ../tfs-main] [--seconds 3] [--concurrency 16] [--rounds 2]
 //                          [--only rest|grpc] [--models half_plus_two,my_model] [--json]
+//                          [--lean-heap-growing-percent 30]   (lean servers under tfs serve's V8 heap sizing)
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,18 +97,33 @@ async function startTfs(dir, configFile) {
   return { child, rest, grpc: grpcPort };
 }
 
-async function startBare(kind, replies) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare-server', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdin.end(JSON.stringify(replies));
-  const port = await new Promise((ok, fail) => {
+/** The port a child prints as its first stdout line. */
+function firstLinePort(child, what) {
+  return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('\n')) ok(Number(out.trim()));
+      if (out.includes('\n')) ok(Number(out.split('\n')[0].trim()));
     });
-    child.on('exit', (c) => fail(new Error(`bare ${kind} server exited ${c}`)));
+    child.on('exit', (c) => fail(new Error(`${what} exited ${c}`)));
   });
-  return { child, port };
+}
+
+/** bench/lean-<protocol>.mjs serving `models` (the contract: it prints its port first), or null when that file does not exist. */
+async function startLean(protocol, models, heapGrowing) {
+  const file = join(root, 'bench', `lean-${protocol}.mjs`);
+  if (!existsSync(file)) {
+    console.log(`note: ${join('bench', `lean-${protocol}.mjs`)} does not exist: no lean ${protocol} reference in this run`);
+    return null;
+  }
+  const child = spawn(process.execPath, [file, '--models', models.map(modelPath).join(','), ...(heapGrowing ? ['--heap-growing-percent', heapGrowing] : [])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+  return { child, port: await firstLinePort(child, `lean ${protocol} server`) };
+}
+
+async function startBare(kind, replies) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare-server', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(JSON.stringify(replies));
+  return { child, port: await firstLinePort(child, `bare ${kind} server`) };
 }
 
 /** A closed loop of `concurrency` requests for `seconds`; returns the requests answered. */
@@ -217,6 +237,12 @@ async function main() {
     servers.push(bareRest);
     const bareGrpc = await startBare('grpc', grpcReplies);
     servers.push(bareGrpc);
+    const lean = {};
+    for (const protocol of ['rest', 'grpc']) {
+      if (only && only !== protocol) continue;
+      lean[protocol] = await startLean(protocol, models, opt('lean-heap-growing-percent', ''));
+      if (lean[protocol]) servers.push(lean[protocol]);
+    }
 
     // Warm every tfs build on every case first (JIT tiers, wasm, first-use caches), so the
     // first measured case is not the one that pays for it.
@@ -233,6 +259,8 @@ async function main() {
         const targets = [['bare', bareRest.child.pid, protocol === 'rest' ? restSend(bareRest.port, m) : grpcSend(bareGrpc.port, m)]];
         for (const [label, s] of builds) targets.push([label, s.child.pid, protocol === 'rest' ? restSend(s.rest, m) : grpcSend(s.grpc, m)]);
         if (protocol === 'grpc') targets[0][1] = bareGrpc.child.pid;
+        const ln = lean[protocol];
+        if (ln) targets.push(['lean', ln.child.pid, protocol === 'rest' ? restSend(ln.port, m) : grpcSend(ln.port, m)]);
         const best = {};
         for (let round = 0; round < rounds; round++) {
           for (const [label, pid, send] of round % 2 ? [...targets].reverse() : targets) {
@@ -263,6 +291,7 @@ async function main() {
 function printRow(row, baseline) {
   const f = (r) => `${r.usPerReq.toFixed(0).padStart(4)} µs/req ${r.rps.toFixed(0).padStart(6)} req/s`;
   let line = `${row.protocol.padEnd(4)} ${row.model.padEnd(14)} bare ${f(row.bare)} | tfs ${f(row.tfs)} | bare/tfs ${(row.bare.usPerReq / row.tfs.usPerReq).toFixed(2)}`;
+  if (row.lean) line += ` | lean ${f(row.lean)} tfs/lean ${(row.lean.usPerReq / row.tfs.usPerReq).toFixed(2)}`;
   if (baseline) {
     line += ` | baseline ${f(row.baseline)} bare/baseline ${(row.bare.usPerReq / row.baseline.usPerReq).toFixed(2)} | tfs/baseline CPU ${(row.tfs.usPerReq / row.baseline.usPerReq).toFixed(2)}`;
   }

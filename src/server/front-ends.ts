@@ -108,6 +108,7 @@ export async function createServeRest(c: FrontEndContext, registry: Registry, dr
       return endpoint.path ?? '';
     },
     metricsHandler: (uri: string) => endpoint.handle(uri),
+    admission: drain.admission,
     metrics: {
       onRequest: (i) => {
         metrics.recordRequest({ modelName: i.modelName, api: i.api, entrypoint: 'REST', status: i.codeName, latencyMicros: i.latencySeconds * 1e6 });

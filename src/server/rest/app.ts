@@ -9,6 +9,8 @@
  *   3. `(?i)/v1/.*` → OPTIONS preflight, or the REST handler (path grammar in path.ts);
  *   4. anything else → libevent's HTML 404 with `Connection: close`.
  *
+ * Plain `:predict` POSTs skip fastify (installLeanPredict below): same handler, same bytes out.
+ *
  * Request flow of a `:predict`: body (gunzipped if `Content-Encoding: gzip`) → JSON
  * parse (json-parser.ts) → model + signature (servables/predict.ts) → JSON → tensors
  * with the signature's dtypes (json-tensor.ts) → run with an AbortSignal for
@@ -104,6 +106,20 @@ export interface RestAppOptions {
    */
   metricsHandler?: (uri: string) => MetricsPage | Promise<MetricsPage>;
   metrics?: RestMetricsHooks;
+  /**
+   * Answer plain `:predict` POSTs on the lean path (see {@link installLeanPredict}) before
+   * fastify sees them. Default true; false sends every request through fastify.
+   */
+  leanPredict?: boolean;
+  /** The drain (drain-plugin.ts), so lean-path requests are counted and refused as fastify's are. */
+  admission?: RestAdmission;
+}
+
+/** What the lean path asks the drain: may a request start (and be counted until `res` closes), and is the server draining. */
+export interface RestAdmission {
+  /** False while draining (fastify then answers the refusal); else counts the request until `res` closes. */
+  enter(res: ServerResponse): boolean;
+  draining(): boolean;
 }
 
 const CORS_HEADERS = {
@@ -111,6 +127,18 @@ const CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'POST, GET',
   'Access-Control-Allow-Headers': 'Content-Type',
 } as const;
+
+/** CORS_HEADERS as fastify writes them (reply.header lowercases names). */
+const CORS_HEADERS_LOWER: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(CORS_HEADERS).map(([k, v]) => [k.toLowerCase(), v]));
+
+/** What answering a `/v1/` request needs, shared by the fastify route and the lean path. */
+interface RestContext {
+  readonly opts: RestAppOptions;
+  readonly deadlines: DeadlineSignals;
+  readonly decoder: BigBodyDecoder;
+  readonly logger: Logger;
+  readonly bodyLimit: number;
+}
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
 
@@ -133,9 +161,11 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     frameworkErrors: (err, request, reply) => {
       // Bad percent-encoding and similar router errors: route the raw URL ourselves.
       const r = reply as unknown as FastifyReply;
-      void dispatch(opts, deadlines, decoder, request as unknown as FastifyRequest, r, logger).catch(() => r.code(500).send(err.message));
+      void dispatch(ctx, request as unknown as FastifyRequest, r).catch(() => r.code(500).send(err.message));
     },
   });
+  const ctx: RestContext = { opts, deadlines, decoder, logger, bodyLimit };
+  if (opts.leanPredict ?? true) installLeanPredict(app, ctx);
 
   // Upstream ignores Content-Type and always reads the body as JSON bytes: hand every
   // body over raw, whatever (or whether any) Content-Type was sent.
@@ -161,8 +191,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     done();
   });
 
-  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
-    dispatch(opts, deadlines, decoder, request, reply, logger);
+  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> => dispatch(ctx, request, reply);
   app.addHook('onClose', async () => {
     deadlines.close();
     await decoder.close();
@@ -186,7 +215,7 @@ export function buildRestApp(opts: RestAppOptions): FastifyInstance<Server, Inco
     else e = asTfsError(err);
     const status = e.httpStatus;
     sendJson(opts, reply, status, errorJson(e.message));
-    report(opts, reply, '', '', e.code, status, {});
+    report(opts, reply.elapsedTime / 1000, { status, body: '', modelName: '', api: '', code: e.code, served: {} });
   });
   return app;
 }
@@ -236,35 +265,29 @@ interface Served {
   version?: number;
 }
 
-function report(
-  opts: RestAppOptions,
-  reply: FastifyReply,
-  modelName: string,
-  api: string,
-  code: number,
-  httpStatus: number,
-  served: Served,
-): void {
+/** The answer to one `/v1/` model request, and what metrics hear of it. */
+interface RestAnswer {
+  status: number;
+  body: string;
+  modelName: string;
+  api: string;
+  code: number;
+  served: Served;
+}
+
+function report(opts: RestAppOptions, latencySeconds: number, a: RestAnswer): void {
   const hook = opts.metrics?.onRequest;
   if (!hook) return;
-  // fastify times the request from its arrival.
-  const latencySeconds = reply.elapsedTime / 1000;
   try {
-    hook({ modelName, api, code, codeName: codeName(code), httpStatus, latencySeconds, ...served });
+    hook({ modelName: a.modelName, api: a.api, code: a.code, codeName: codeName(a.code), httpStatus: a.status, latencySeconds, ...a.served });
   } catch {
     // Metrics must never break serving.
   }
 }
 
 /** Route one request (see the module comment). */
-async function dispatch(
-  opts: RestAppOptions,
-  deadlines: DeadlineSignals,
-  decoder: BigBodyDecoder,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  logger: Logger,
-): Promise<void> {
+async function dispatch(ctx: RestContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { opts, logger } = ctx;
   const url = request.raw.url ?? '/';
   const method = request.method;
   const qIndex = url.indexOf('?');
@@ -303,40 +326,36 @@ async function dispatch(
     else reply.type('application/json').send(errorJson(Errors.corsOriginMissing().message));
     return;
   }
-  await handleRest(opts, deadlines, decoder, request, reply, logger, method, url);
+  // The REST handler proper (http_rest_api_handler.cc ProcessRequest).
+  const a = await answerRest(ctx, method, url, request.body);
+  sendJson(opts, reply, a.status, a.body);
+  // fastify times the request from its arrival.
+  report(opts, reply.elapsedTime / 1000, a);
 }
 
-/** The REST handler proper (http_rest_api_handler.cc ProcessRequest). */
-async function handleRest(
-  opts: RestAppOptions,
-  deadlines: DeadlineSignals,
-  decoder: BigBodyDecoder,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  logger: Logger,
-  method: string,
-  url: string,
-): Promise<void> {
+/** Run one `/v1/` model request (status, metadata, predict, classify, regress); never rejects. */
+async function answerRest(ctx: RestContext, method: string, url: string, body: unknown): Promise<RestAnswer> {
   let route: RestRoute | undefined;
-  let status = 200;
-  let code: number = Code.OK;
   const served: Served = {};
+  const answer = (status: number, code: number, text: string): RestAnswer => ({
+    status,
+    body: text,
+    modelName: route?.name ?? '',
+    api: route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '',
+    code,
+    served,
+  });
   try {
     // Messages print the path as received (bytes, not Node's latin1 view of them).
     route = parseRestPath(method, NON_ASCII_RE.test(url) ? Buffer.from(url, 'latin1').toString('utf8') : url);
     served.kind = route.kind;
     if (route.version !== undefined) served.version = route.version;
-    const body = await runRoute(opts, request, deadlines, decoder, route, served);
-    sendJson(opts, reply, 200, body);
+    return answer(200, Code.OK, await runRoute(ctx, body, route, served));
   } catch (err) {
     const e = asTfsError(err);
-    code = e.code;
-    status = e.httpStatus;
-    if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) logger.error({ err }, 'REST request failed');
-    sendJson(opts, reply, status, errorJson(e.message));
+    if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) ctx.logger.error({ err }, 'REST request failed');
+    return answer(e.httpStatus, e.code, errorJson(e.message));
   }
-  const api = route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '';
-  report(opts, reply, route?.name ?? '', api, code, status, served);
 }
 
 function specOf(route: RestRoute, signatureName?: string): ModelSpec {
@@ -357,14 +376,8 @@ function runSignal(opts: RestAppOptions, deadlines: DeadlineSignals): AbortSigna
   return timeoutMs > 0 ? deadlines.signal(timeoutMs) : undefined;
 }
 
-async function runRoute(
-  opts: RestAppOptions,
-  request: FastifyRequest,
-  deadlines: DeadlineSignals,
-  decoder: BigBodyDecoder,
-  route: RestRoute,
-  served: Served,
-): Promise<string> {
+async function runRoute(ctx: RestContext, requestBody: unknown, route: RestRoute, served: Served): Promise<string> {
+  const { opts, deadlines, decoder } = ctx;
   const core = opts.core;
   switch (route.kind) {
     case 'status':
@@ -378,7 +391,7 @@ async function runRoute(
     default:
       break;
   }
-  const body = bodyBytes(request.body);
+  const body = bodyBytes(requestBody);
   const check = opts.enableSignatureMethodNameCheck ?? false;
   if (route.kind === 'predict') {
     const ro = { api: 'rest' as const, signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check };
@@ -454,4 +467,73 @@ function bodyBytes(body: unknown): Uint8Array {
   if (body instanceof Uint8Array) return body;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   return new Uint8Array(0);
+}
+
+/**
+ * The requests the lean path answers: a POST to `/v1/models/<name>[/versions/N|/labels/L]:predict`
+ * in plain ASCII (no query, no percent-escapes, lower-case `/v1/models/`). Anything else,
+ * and any body fastify would treat specially (gzip, chunked, empty, over the limit), goes to fastify.
+ */
+const LEAN_PREDICT_RE = /^\/v1\/models\/[\w.-]+(?:\/versions\/\d+|\/labels\/[\w.-]+)?:predict$/;
+
+/**
+ * The lean path: plain `:predict` POSTs are answered straight from node:http's `request`
+ * event, without fastify's routing, hooks, content-type parser and reply object, by the same
+ * code fastify's route runs ({@link answerRest}). The response is the same bytes fastify
+ * writes (status, headers, body); the drain counts and refuses these requests as it does
+ * fastify's; once the app starts closing, everything goes to fastify (its 503). Requests it
+ * does not take are handed to fastify's own request handler unchanged.
+ */
+function installLeanPredict(app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>, ctx: RestContext): void {
+  const server = app.server;
+  const routing = (app as unknown as { routing: (req: IncomingMessage, res: ServerResponse) => void }).routing;
+  const fastifyListeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  if (typeof routing !== 'function' || fastifyListeners.length !== 1) return;
+  server.removeAllListeners('request');
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (closing || !leanPredict(ctx, req, res)) routing(req, res);
+  });
+}
+
+/** Take `req` on the lean path (true), or leave it to fastify (false, nothing read or written). */
+function leanPredict(ctx: RestContext, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'POST') return false;
+  const url = req.url ?? '';
+  if (!LEAN_PREDICT_RE.test(url)) return false;
+  const h = req.headers;
+  const length = h['content-length'];
+  if (length === undefined || length === '0' || h['content-encoding'] !== undefined || h['transfer-encoding'] !== undefined) return false;
+  const n = Number(length);
+  if (!(n <= ctx.bodyLimit) || url === ctx.opts.metricsPath) return false;
+  const admission = ctx.opts.admission;
+  if (admission && !admission.enter(res)) return false;
+  const start = performance.now();
+  const chunks: Buffer[] = [];
+  // A client that goes away mid-body: no answer to send (res 'close' ends the drain's count).
+  req.on('error', () => {});
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    answerRest(ctx, 'POST', url, body).then(
+      (a) => leanSend(ctx, res, a, start),
+      () => res.destroy(),
+    );
+  });
+  return true;
+}
+
+/** Write `a` as fastify's sendJson (+ the drain's onSend hook) would: same status, headers in the same order, body. */
+function leanSend(ctx: RestContext, res: ServerResponse, a: RestAnswer, start: number): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (ctx.opts.enableCors) Object.assign(headers, CORS_HEADERS_LOWER);
+  if (ctx.opts.admission?.draining()) headers['connection'] = 'close';
+  headers['content-length'] = String(Buffer.byteLength(a.body));
+  res.writeHead(a.status, headers);
+  res.end(a.body);
+  report(ctx.opts, (performance.now() - start) / 1000, a);
 }

@@ -3,6 +3,7 @@
  * `draining()` is true, answers new `/v1/` and `/v2/` calls with UNAVAILABLE `Server is shutting down`
  * and `Connection: close` (probes and the metrics page still answer).
  */
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import { Errors } from '../../errors.js';
 import { errorJson } from '../../tensor/json-tensor.js';
@@ -12,12 +13,27 @@ export interface RestDrain {
   readonly plugin: FastifyPluginCallback;
   /** Resolves when no REST request is running. */
   idle(): Promise<void>;
+  /** For the REST app's lean path (app.ts): the same count and refusal for requests fastify never sees. */
+  readonly admission: { enter(res: ServerResponse): boolean; draining(): boolean };
 }
 
 export function createRestDrain(draining: () => boolean): RestDrain {
   let running = 0;
   let waiters: (() => void)[] = [];
   const refused = Errors.serverShuttingDown();
+  const finished = (): void => {
+    running--;
+    if (running === 0) {
+      const w = waiters;
+      waiters = [];
+      for (const resolve of w) resolve();
+    }
+  };
+  /** Count a request until its response closes ('close' fires however it ends: sent, failed, client gone). */
+  const track = (res: ServerResponse): void => {
+    running++;
+    res.once('close', finished);
+  };
   const plugin = (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
     app.addHook('onRequest', (request, reply, next) => {
       if (draining() && /^\/v[12]\//i.test(request.raw.url ?? '')) {
@@ -28,16 +44,7 @@ export function createRestDrain(draining: () => boolean): RestDrain {
           .send(errorJson(refused.message));
         return;
       }
-      running++;
-      // 'close' fires however the response ends (sent, failed, client gone).
-      reply.raw.once('close', () => {
-        running--;
-        if (running === 0) {
-          const w = waiters;
-          waiters = [];
-          for (const resolve of w) resolve();
-        }
-      });
+      track(reply.raw);
       next();
     });
     // A response sent during the drain closes its connection, so the client does not reuse
@@ -53,6 +60,14 @@ export function createRestDrain(draining: () => boolean): RestDrain {
   (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
   return {
     plugin: plugin as FastifyPluginCallback,
+    admission: {
+      enter: (res) => {
+        if (draining()) return false;
+        track(res);
+        return true;
+      },
+      draining,
+    },
     idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
   };
 }
