@@ -181,7 +181,7 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
  * values: its data inputs become element indices (`_TfsWideIota`), the op moves those, and a
  * `_TfsWideTake` named as the node picks the exact values (kernels/wide.ts).
  */
-function wideMove(fz: FreezeContext, scope: Scope, node: Node, vals: Value[], what: string):
+export function wideMove(fz: FreezeContext, scope: Scope, node: Node, vals: Value[], what: string):
   { inputs: string[]; finish: (name: string, attr: Record<string, AttrJson>) => string } | undefined {
   const positions = WIDE_MOVE_DATA[node.op]?.(vals.length);
   const kind = wideKindOf(dtypeName(node.attr['T']?.type ?? node.attr['Tparams']?.type ?? ''));

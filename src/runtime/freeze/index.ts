@@ -279,10 +279,16 @@ function fuseFrozen(graph: GraphJson, fz: Freezer, plans: readonly SignaturePlan
  * Throws TfsErrors from the checkpoint reader (corrupt files) as they are.
  */
 export function freezeSavedModel(src: FreezeSource, opts: FreezeOptions): FrozenModel {
-  let pass = runPass(src, opts, new Set());
-  if (pass.fz.written.size > 0) {
-    // Some reachable op writes variables: freeze again with those variables live.
-    pass = runPass(src, opts, new Set(pass.fz.written));
+  // Some reachable op writes variables: freeze again with those variables live, until no
+  // new write turns up. One extra pass is not enough: a pass stops walking a signature or
+  // the init op at its first error (a read of a variable not yet live), so writes behind
+  // that point (a TF2 asset path assigned by the init op after a table initialiser) only
+  // show up in a later pass. Terminates: `live` grows strictly, bounded by the variables.
+  let live = new Set<string>();
+  let pass = runPass(src, opts, live);
+  while ([...pass.fz.written].some((v) => !live.has(v))) {
+    live = new Set([...live, ...pass.fz.written]);
+    pass = runPass(src, opts, live);
   }
   const { fz, plans, errors, initFetches } = pass;
   const graph: GraphJson = {

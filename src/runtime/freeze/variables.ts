@@ -11,6 +11,8 @@ import { VARIABLE_WRITE_OPS } from '../op-registry.js';
 import { nodeWhat, tensorOut, type EmitterEntry, type FreezeContext } from './context.js';
 import { dataInputs, FreezeError, type Node, type NodeResult, type Scope, type VarState } from './scope.js';
 import { TFS_OPS } from './types.js';
+import { wideMove } from './basic.js';
+import { layoutReplacement } from '../kernels/control-names.js';
 
 /** The variable a handle node stands for (created on first use). */
 function varOf(fz: FreezeContext, node: Node): VarState {
@@ -109,17 +111,23 @@ function emitGather(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const [resRef, idxRef] = dataInputs(node);
   const v = inputVar(fz, scope, node, resRef);
   const params = readVar(fz, scope, v, fz.ctrlEffects(scope, node));
-  const indices = fz.asTensor(scope, fz.emitRef(scope, idxRef ?? ''), what);
+  const idx = fz.emitRef(scope, idxRef ?? '');
   const axisT: Tensor = { dtype: 'DT_INT32', shape: [], data: Int32Array.of(0) };
   const axis = fz.constRef(scope.out, scope.out.unique(`${flat}/_tfs_axis`), axisT);
   const name = scope.out.unique(flat);
-  scope.out.add({
-    name,
-    op: 'GatherV2',
-    input: [params, indices, axis],
-    attr: { batch_dims: { i: Number(node.attr?.['batch_dims']?.i ?? 0) } },
-  });
-  fz.origin.set(name, node.op);
+  // An int64/float64 variable beyond its stand-in's range is an exact wide constant: the gather
+  // moves element indices and picks the exact values, as a GatherV2 of a constant would.
+  const asGather: Node = { name: node.name, op: 'GatherV2', input: [], attr: { Tparams: { type: node.attr?.['dtype']?.type ?? 'DT_INVALID' } } };
+  const moved = wideMove(fz, scope, asGather, [{ kind: 'tensor', ref: params }, idx, { kind: 'tensor', ref: axis }], what);
+  const batchDims = Number(node.attr?.['batch_dims']?.i ?? 0);
+  const attr = { batch_dims: { i: batchDims } };
+  const opName = moved ? moved.finish(name, attr) : name;
+  const input = moved?.inputs ?? [params, fz.asTensor(scope, idx, what), axis];
+  // Strings and batch_dims run as tfs's gather, as for GatherV2 (tfjs's refuses strings).
+  const dtype = moved ? 'DT_INT32' : v.dtype;
+  const op = layoutReplacement('GatherV2', (a) => (a === 'Tparams' ? dtype : ''), () => batchDims) ?? 'GatherV2';
+  scope.out.add({ name: opName, op, input, attr });
+  fz.origin.set(opName, node.op);
   return tensorOut(what, `${name}:0`);
 }
 
