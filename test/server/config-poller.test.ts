@@ -108,12 +108,11 @@ test('polls immediately, then every period; stop() ends it; 0 disables polling',
       return config;
     },
   });
-  const t0 = Date.now();
   poller.start();
+  assert.equal(calls.length, 1, 'first run at once');
   await waitFor(() => calls.length >= 4, 3000, 'four polls');
   await poller.stop();
   const n = calls.length;
-  assert.ok(calls[0]! - t0 < 40, 'first run at once');
   assert.ok(calls[3]! - calls[0]! >= 120, 'spaced by the period');
   await sleepMs(120);
   assert.equal(calls.length, n, 'no poll after stop');
