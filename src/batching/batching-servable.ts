@@ -62,7 +62,7 @@ export interface BatcherOptions {
   readonly workerMinBusyShare?: number | undefined;
   /** Worker threads per model version; default min(num_batch_threads, CPUs). */
   readonly maxWorkers?: number | undefined;
-  /** Scheduler clock in milliseconds (tests). */
+  /** Scheduler clock in milliseconds, also timing `auto`'s in-thread batches (tests). */
   readonly now?: (() => number) | undefined;
   /** Scheduler timers for batch timeouts, on the clock `now` (tests). */
   readonly timers?: SchedulerTimers | undefined;
@@ -195,6 +195,7 @@ export class Batcher {
       label: `${servable.name}/${servable.version}`,
       ...(this.options.workerThresholdMicros !== undefined ? { workerThresholdMicros: this.options.workerThresholdMicros } : {}),
       ...(this.options.workerMinBusyShare !== undefined ? { workerMinBusyShare: this.options.workerMinBusyShare } : {}),
+      ...(this.options.now ? { now: this.options.now } : {}),
     });
   }
 }

@@ -147,6 +147,8 @@ export interface AutoExecutorOptions {
   readonly maxWorkers: number;
   readonly logger?: Logger | undefined;
   readonly label: string;
+  /** Clock in milliseconds that times in-thread batches; default `performance.now` (tests inject one). */
+  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -214,9 +216,10 @@ export class AutoExecutor implements BatchExecutor {
 
   async run(signatureKey: string, inputs: Record<string, Tensor>, opts: PoolRunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.workers && !this.workers.pool.broken) return this.workers.run(signatureKey, inputs, opts);
-    const t0 = performance.now();
+    const now = this.opts.now ?? (() => performance.now());
+    const t0 = now();
     const out = await this.inThread.run(signatureKey, inputs, opts);
-    if (!this.decided && !this.starting) this.measure(t0, performance.now());
+    if (!this.decided && !this.starting) this.measure(t0, now());
     return out;
   }
 

@@ -88,6 +88,25 @@ test('workers that cannot load the model leave it in-thread, with the reason', a
   await s.dispose();
 });
 
+/**
+ * A virtual clock for `auto`'s batch timing: each in-thread batch takes `batchMs` and the caller
+ * idles `gapMs` before the next one, so medians and busy shares are exact on any machine.
+ */
+function timedBatcher(batchMs: number, o: { workerThresholdMicros: number; workerMinBusyShare?: number }) {
+  let t = 0;
+  // batchTimeoutMicros 0: batches run as soon as they have a task, so no timer uses the clock.
+  const batcher = new Batcher(params({ batchTimeoutMicros: 0 }), { execution: 'auto', maxWorkers: 2, now: () => t, ...o });
+  const inner = new FakeServable({ gate: () => void (t += batchMs) });
+  const s = batcher.wrap(inner, { workerSource: fakeSource() });
+  const runSequentially = async (n: number, gapMs: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      await s.run('serving_default', x(1, i));
+      t += gapMs;
+    }
+  };
+  return { s, inner, runSequentially };
+}
+
 test('auto: tiny batches stay in-thread; slow batches move to worker threads after a measured window', async () => {
   const single = new Batcher(params({ numBatchThreads: 1 }), { execution: 'auto', workerThresholdMicros: 0 });
   const s1 = single.wrap(new FakeServable(), { workerSource: fakeSource() });
@@ -95,43 +114,41 @@ test('auto: tiny batches stay in-thread; slow batches move to worker threads aft
   assert.match(s1.describeExecution().reason, /worker threads need at least 2/);
   await s1.dispose();
 
-  const fast = new Batcher(params(), { execution: 'auto', maxWorkers: 2, workerThresholdMicros: 20_000 });
-  const sf = fast.wrap(new FakeServable(), { workerSource: fakeSource() });
-  for (let i = 0; i < 20; i++) await sf.run('serving_default', x(1, i));
-  assert.equal(sf.describeExecution().mode, 'in-thread');
-  assert.match(sf.describeExecution().reason, /auto: in-thread \(median batch \d+ µs < 20000 µs threshold\)/);
-  await sf.dispose();
+  const fast = timedBatcher(0.5, { workerThresholdMicros: 20_000 });
+  await fast.runSequentially(20, 0);
+  await fast.s.executionSettled();
+  assert.equal(fast.s.describeExecution().mode, 'in-thread');
+  assert.equal(fast.s.describeExecution().reason, 'auto: in-thread (median batch 500 µs < 20000 µs threshold)');
+  await fast.s.dispose();
 
-  const inner = new FakeServable({ delayMs: 4 });
-  const slow = new Batcher(params(), { execution: 'auto', maxWorkers: 2, workerThresholdMicros: 2000 });
-  const ss = slow.wrap(inner, { workerSource: fakeSource(4) });
-  for (let i = 0; i < 16; i++) await ss.run('serving_default', x(1, i));
-  await ss.executionSettled();
-  const d = ss.describeExecution();
+  // 4 ms batches back to back: median 4000 µs, batches fill all of the I/O thread's time.
+  const slow = timedBatcher(4, { workerThresholdMicros: 2000 });
+  await slow.runSequentially(15, 0);
+  assert.equal(slow.s.describeExecution().mode, 'in-thread', 'no decision before a full window');
+  await slow.runSequentially(1, 0);
+  await slow.s.executionSettled();
+  const d = slow.s.describeExecution();
   assert.equal(d.mode, 'workers');
-  assert.ok((d.medianBatchMicros ?? 0) >= 2000);
-  const before = inner.calls.length;
+  assert.equal(d.medianBatchMicros, 4000);
+  assert.equal(d.busyShare, 1);
+  const before = slow.inner.calls.length;
   const r = x(4, 9);
-  same(await ss.run('serving_default', r), compute('serving_default', r));
-  assert.equal(inner.calls.length, before, 'ran on a worker');
-  await ss.dispose();
+  same(await slow.s.run('serving_default', r), compute('serving_default', r));
+  assert.equal(slow.inner.calls.length, before, 'ran on a worker');
+  await slow.s.dispose();
 });
 
 test('auto: slow batches stay in-thread while they fill less than workerMinBusyShare of the I/O thread', async () => {
-  // Each 4 ms batch is far above the threshold, but a share above 1 can never be reached: the
-  // window is measured, the share reported, and the model stays in-thread.
-  const inner = new FakeServable({ delayMs: 4 });
-  const b = new Batcher(params(), { execution: 'auto', maxWorkers: 2, workerThresholdMicros: 2000, workerMinBusyShare: 1.01 });
-  const s = b.wrap(inner, { workerSource: fakeSource(4) });
-  for (let i = 0; i < 16; i++) await s.run('serving_default', x(1, i));
+  // Each 4 ms batch is far above the threshold, but the caller idles 12 ms between them:
+  // 16 batches of 4 ms over 16 × 4 + 15 × 12 = 244 ms is a 26% share, below the default 50%.
+  const { s, inner, runSequentially } = timedBatcher(4, { workerThresholdMicros: 2000 });
+  await runSequentially(16, 12);
   await s.executionSettled();
   const d = s.describeExecution();
   assert.equal(d.mode, 'in-thread');
-  assert.match(d.reason, /auto: in-thread \(batches \d+% of the I\/O thread's time < 101%; median batch \d+ µs\)/);
-  assert.ok((d.medianBatchMicros ?? 0) >= 2000);
-  // Sequential calls: each waits out the 1 ms batch timeout, then runs 4 ms, so batches fill
-  // most of the wall-clock time but not all of it.
-  assert.ok(d.busyShare !== undefined && d.busyShare > 0 && d.busyShare <= 1, `busyShare ${d.busyShare}`);
+  assert.equal(d.reason, "auto: in-thread (batches 26% of the I/O thread's time < 50%; median batch 4000 µs)");
+  assert.equal(d.medianBatchMicros, 4000);
+  assert.ok(Math.abs(d.busyShare! - 64 / 244) < 1e-9, `busyShare ${d.busyShare}`);
   const r = x(3, 5);
   same(await s.run('serving_default', r), compute('serving_default', r));
   assert.equal(inner.calls.length, 17, 'every batch ran in-thread');

@@ -384,26 +384,22 @@ describe('deadlines, cancellation and the concurrency cap', () => {
     inputs: { x: makeTensorProto('DT_FLOAT', [1], [ms]) },
   });
 
-  test('a deadline shorter than the model run gives DEADLINE_EXCEEDED and aborts the run', async () => {
-    const before = Date.now();
-    const r = await call(h.prediction, 'Predict', slow(5000), 100);
+  // A run of 10 minutes ends only through its abort signal: without the abort the handle stays
+  // held and the test fails at its timeout (no wall-clock bound that a slow machine could miss).
+  const UNENDING = 600_000;
+
+  test('a deadline shorter than the model run gives DEADLINE_EXCEEDED and aborts the run', { timeout: 60_000 }, async () => {
+    const r = await call(h.prediction, 'Predict', slow(UNENDING), 100);
     assert.equal(r.err?.code, Code.DEADLINE_EXCEEDED);
-    assert.ok(Date.now() - before < 2000);
-    // The run was aborted through the signal, so the handle is released long before the
-    // 5 s run would have ended (without the abort it is released only then).
     await core.untilHeld(0);
-    assert.ok(Date.now() - before < 4000, 'released by the abort, not by the run ending');
   });
 
-  test('a client cancel aborts the run', async () => {
+  test('a client cancel aborts the run', { timeout: 60_000 }, async () => {
     const fn = (h.prediction as any).Predict;
-    const c = fn.call(h.prediction, slow(5000), () => undefined);
+    const c = fn.call(h.prediction, slow(UNENDING), () => undefined);
     await core.untilHeld(1); // the run started
-    const cancelledAt = Date.now();
     c.cancel();
-    // Without the abort the handle would be held until the 5 s run ends.
     await core.untilHeld(0);
-    assert.ok(Date.now() - cancelledAt < 4000, 'the cancelled run released its handle');
   });
 
   test('--grpc_max_threads caps calls executing at once; the rest wait', async () => {

@@ -291,7 +291,7 @@ describe('shutdown', () => {
       inputs: { x: makeTensorProto('DT_FLOAT', [1], [150]) },
     };
     const inflight = call(h.prediction, 'Predict', slow);
-    for (let i = 0; i < 50 && core.held === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await core.untilHeld(1); // the call is running: shutdown must let it finish
     const done = h.grpc.shutdown(5000);
     const r = await inflight;
     assert.equal(r.err, null, r.err?.details);

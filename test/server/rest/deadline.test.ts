@@ -14,7 +14,10 @@ test('deadline signals: shared per window, abort with TimeoutError after the tim
   await new Promise((resolve) => a.addEventListener('abort', resolve, { once: true }));
   clearTimeout(keep);
   const waited = performance.now() - t0;
-  assert.ok(waited >= 38 && waited < 1000, `aborted after ${waited} ms`);
+  // A lower bound only (a loaded machine fires late, never early); that the 40 ms window fired
+  // and not a later one shows in the 5 s signals, still pending.
+  assert.ok(waited >= 38, `aborted after ${waited} ms`);
+  assert.ok([...shared].every((s) => !s.aborted), 'the 5 s deadlines have not fired');
   assert.equal((a.reason as DOMException).name, 'TimeoutError');
   const c = d.signal(40);
   assert.notEqual(c, a, 'a fired window is not reused');
