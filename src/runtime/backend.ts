@@ -221,6 +221,31 @@ function floatFloorDivOnCpu(): void {
   });
 }
 
+/**
+ * tfjs's Cumsum/Cumprod take a negative axis as it is: the cpu kernel answers a tensor of
+ * shape [undefined, …] and no values, and wasm's reads and writes outside its buffers,
+ * corrupting the heap (Keras 3 `sparsemax` runs Cumsum with axis -1). TF counts a negative
+ * axis from the end and refuses one out of range with its ScanOp text.
+ */
+function cumulativeAxis(backendName: string): void {
+  for (const name of ['Cumsum', 'Cumprod']) {
+    const k = tf.getKernel(name, backendName);
+    if (!k) continue;
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const rank = (args.inputs as { x: tf.TensorInfo }).x.shape.length;
+        const axis = (args.attrs as { axis: number }).axis;
+        if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+          throw Errors.kernelArgument(`ScanOp: Expected scan axis in the range [${-rank}, ${rank}), but got ${axis}`);
+        }
+        return k.kernelFunc(axis >= 0 ? args : { ...args, attrs: { ...args.attrs, axis: axis + rank } });
+      },
+    });
+  }
+}
+
 /** tfjs's Sign answers 0 for NaN on both backends; TF answers NaN. */
 function signOfNaN(backendName: string): void {
   const k = tf.getKernel('Sign', backendName);
@@ -384,6 +409,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           wrapInt32Products(b);
           if (b === 'cpu') floatFloorDivOnCpu();
           signOfNaN(b);
+          cumulativeAxis(b);
           state.patched.add(b);
         }
       }

@@ -74,3 +74,20 @@ test('NaN operands propagate as in TF (wasm dropped them); cpu float FloorDiv is
     assert.deepEqual(v(tf.floorDiv(tf.tensor1d([-7, 7], 'int32'), tf.scalar(2, 'int32'))), [-4, 3], b);
   }
 });
+
+test('Cumsum/Cumprod with a negative axis count from the end (tfjs answered shape [undefined, …], wasm overran)', async () => {
+  await initBackend('wasm');
+  const x = (): tf.Tensor => tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.cumsum(x, axis=-1), tf.cumsum(x, axis=-2, exclusive=True), tf.math.cumprod(x, axis=-1, reverse=True)
+    const s = tf.cumsum(x(), -1);
+    assert.deepEqual(s.shape, [2, 3], b);
+    assert.deepEqual(Array.from(s.dataSync()), [1, 3, 6, 4, 9, 15], b);
+    assert.deepEqual(Array.from(tf.cumsum(x(), -2, true).dataSync()), [0, 0, 0, 1, 2, 3], b);
+    assert.deepEqual(Array.from(tf.cumprod(x(), -1, false, true).dataSync()), [6, 6, 3, 120, 30, 6], b);
+    // tf.cumsum(x, axis=2): InvalidArgumentError, ScanOp's text
+    assert.throws(() => tf.cumsum(x(), 2), /ScanOp: Expected scan axis in the range \[-2, 2\), but got 2/, b);
+    assert.throws(() => tf.cumsum(x(), -3), /but got -3/, b);
+  }
+});
