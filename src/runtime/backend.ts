@@ -586,6 +586,12 @@ export async function withBackend<T>(name: ConcreteBackend, fn: () => Promise<T>
 export function runtimeMemory(): { numTensors: number; numBytes: number } {
   // Before initBackend, tf.memory() would pick (or fail to find) a backend itself.
   if (state.defaultBackend === undefined) return { numTensors: 0, numBytes: 0 };
-  const m = tf.memory();
-  return { numTensors: m.numTensors, numBytes: m.numBytes };
+  try {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  } catch {
+    // While a faulted backend is being rebuilt, tfjs throws "has not yet been initialized";
+    // its tensors are gone with it.
+    return { numTensors: 0, numBytes: 0 };
+  }
 }
