@@ -183,6 +183,31 @@ function refuseTopKOverNaN(backendName: string): void {
   });
 }
 
+/**
+ * Softmax of logits holding NaN or +Inf: TF's answer depends on its CPU kernel. With oneDNN
+ * (TF's default on x86 Linux) such a row gives 0 for the entries whose shifted logit is a
+ * number and NaN for the others (softmax([inf, 1, nan, 2]) = [nan, 0, nan, 0]); Eigen's kernel
+ * (TF_ENABLE_ONEDNN_OPTS=0) gives NaN for the whole row. tfs refuses the call rather than pick one.
+ */
+function refuseSoftmaxOverNaN(backendName: string): void {
+  const k = tf.getKernel('Softmax', backendName);
+  if (!k) return;
+  tf.unregisterKernel('Softmax', backendName);
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const x = (args.inputs as { logits?: tf.TensorInfo }).logits;
+      if (x?.dtype === 'float32') {
+        const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
+        if (vals.some((v) => Number.isNaN(v) || v === Infinity)) {
+          throw Errors.kernelUnsupported('Softmax', 'a row of logits holding NaN or +Inf (TF itself answers it differently with and without oneDNN)');
+        }
+      }
+      return k.kernelFunc(args);
+    },
+  });
+}
+
 /** Those kernels run on cpu's kernel in the cases they get wrong. */
 function wrongWasmKernelsOnCpu(): void {
   for (const [name, wrong] of Object.entries(WASM_WRONG)) {
@@ -410,6 +435,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           if (b === 'cpu') floatFloorDivOnCpu();
           signOfNaN(b);
           cumulativeAxis(b);
+          refuseSoftmaxOverNaN(b);
           state.patched.add(b);
         }
       }
