@@ -208,6 +208,58 @@ function refuseSoftmaxOverNaN(backendName: string): void {
   });
 }
 
+/** For each flat index of `out`, the flat index of an operand of `shape` broadcast to it. */
+function broadcastIndex(out: readonly number[], shape: readonly number[]): (i: number) => number {
+  const off = out.length - shape.length;
+  const strides: number[] = [];
+  let s = 1;
+  for (let d = out.length - 1; d >= 0; d--) {
+    const dim = d >= off ? shape[d - off]! : 1;
+    strides[d] = dim === 1 ? 0 : s;
+    s *= dim;
+  }
+  return (i) => {
+    let j = 0;
+    for (let d = out.length - 1, rem = i; d >= 0; d--) {
+      j += (rem % out[d]!) * strides[d]!;
+      rem = Math.floor(rem / out[d]!);
+    }
+    return j;
+  };
+}
+
+/**
+ * tfjs-backend-cpu's Pow is JS's Math.pow, which answers NaN where C's pow (TF's, and wasm's)
+ * answers 1: pow(±1, ±Inf) and pow(1, NaN).
+ */
+function powOfOneOnCpu(): void {
+  const k = tf.getKernel('Pow', 'cpu');
+  if (!k) return;
+  tf.unregisterKernel('Pow', 'cpu');
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const out = k.kernelFunc(args) as tf.TensorInfo;
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      if (out.dtype !== 'float32') return out;
+      const backend = args.backend as tf.KernelBackend;
+      const xs = backend.readSync(a.dataId) as Float32Array;
+      const ys = backend.readSync(b.dataId) as Float32Array;
+      if (!xs.some((x) => x === 1 || x === -1) || ys.every(Number.isFinite)) return out;
+      const ix = broadcastIndex(out.shape, a.shape);
+      const iy = broadcastIndex(out.shape, b.shape);
+      const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array);
+      for (let i = 0; i < vals.length; i++) {
+        const x = xs[ix(i)]!;
+        const y = ys[iy(i)]!;
+        if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) vals[i] = 1;
+      }
+      backend.disposeData(out.dataId, true);
+      return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
+    },
+  });
+}
+
 /** Those kernels run on cpu's kernel in the cases they get wrong. */
 function wrongWasmKernelsOnCpu(): void {
   for (const [name, wrong] of Object.entries(WASM_WRONG)) {
@@ -433,6 +485,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           refuseTopKOverNaN(b);
           wrapInt32Products(b);
           if (b === 'cpu') floatFloorDivOnCpu();
+          if (b === 'cpu') powOfOneOnCpu();
           signOfNaN(b);
           cumulativeAxis(b);
           refuseSoftmaxOverNaN(b);

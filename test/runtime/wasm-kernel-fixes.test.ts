@@ -126,3 +126,14 @@ test('Pow with a constant 0.5 / -0.5 exponent runs as Sqrt / Rsqrt, as grappler 
     assert.deepEqual(Array.from(r.dataSync()), [2, 2], b);
   }
 });
+
+test('Pow of ±1 with an infinite or NaN exponent is 1 as C pow (cpu used Math.pow: NaN)', async () => {
+  await initBackend('wasm');
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.pow([[1], [-1], [2]], [inf, -inf, nan]) in TF 2.21 (eager, no rewrite)
+    const p = tf.pow(tf.tensor2d([[1], [-1], [2]]), tf.tensor1d([Infinity, -Infinity, NaN]));
+    assert.deepEqual(p.shape, [3, 3], b);
+    assert.deepEqual(Array.from(p.dataSync()), [1, 1, 1, 1, 1, NaN, Infinity, 0, NaN], b);
+  }
+});
