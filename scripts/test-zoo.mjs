@@ -187,6 +187,17 @@ async function child(backend) {
     return Example.encode(Example.fromObject({ features: { feature } })).finish();
   };
 
+  // After a runtime fault the backend is rebuilt in the background, and tf.memory() throws
+  // until it is back: reading it outside a try killed this child (exit 7, through the
+  // wasm module's uncaughtException handler).
+  const liveTensors = () => {
+    try {
+      return tf.memory().numTensors;
+    } catch {
+      return 0;
+    }
+  };
+
   /** Loads `dir` and runs `calls`; one result per call. */
   async function runCalls(name, dir, calls) {
     const warnings = [];
@@ -203,7 +214,7 @@ async function child(backend) {
       return { results, poisoned: POISON.test(e.message) };
     }
     for (const c of calls) {
-      const before = native ? 0 : tf.memory().numTensors;
+      const before = native ? 0 : liveTensors();
       let r = { signature: c.signature, batch: c.batch, kind: 'match' };
       try {
         const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, tensorOf(v)]));
@@ -220,7 +231,7 @@ async function child(backend) {
         r = skipped ? { ...r, kind: 'load', message: skipped } : { ...r, kind: 'run', message: e.message };
         if (POISON.test(e.message)) poisoned = true;
       }
-      const leaked = native ? 0 : tf.memory().numTensors - before;
+      const leaked = native ? 0 : liveTensors() - before;
       if (leaked > 0) r.leaked = leaked;
       results.push(r);
     }

@@ -183,6 +183,83 @@ function refuseTopKOverNaN(backendName: string): void {
   });
 }
 
+/**
+ * Softmax of logits holding NaN or +Inf: TF's answer depends on its CPU kernel. With oneDNN
+ * (TF's default on x86 Linux) such a row gives 0 for the entries whose shifted logit is a
+ * number and NaN for the others (softmax([inf, 1, nan, 2]) = [nan, 0, nan, 0]); Eigen's kernel
+ * (TF_ENABLE_ONEDNN_OPTS=0) gives NaN for the whole row. tfs refuses the call rather than pick one.
+ */
+function refuseSoftmaxOverNaN(backendName: string): void {
+  const k = tf.getKernel('Softmax', backendName);
+  if (!k) return;
+  tf.unregisterKernel('Softmax', backendName);
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const x = (args.inputs as { logits?: tf.TensorInfo }).logits;
+      if (x?.dtype === 'float32') {
+        const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
+        if (vals.some((v) => Number.isNaN(v) || v === Infinity)) {
+          throw Errors.kernelUnsupported('Softmax', 'a row of logits holding NaN or +Inf (TF itself answers it differently with and without oneDNN)');
+        }
+      }
+      return k.kernelFunc(args);
+    },
+  });
+}
+
+/** For each flat index of `out`, the flat index of an operand of `shape` broadcast to it. */
+function broadcastIndex(out: readonly number[], shape: readonly number[]): (i: number) => number {
+  const off = out.length - shape.length;
+  const strides: number[] = [];
+  let s = 1;
+  for (let d = out.length - 1; d >= 0; d--) {
+    const dim = d >= off ? shape[d - off]! : 1;
+    strides[d] = dim === 1 ? 0 : s;
+    s *= dim;
+  }
+  return (i) => {
+    let j = 0;
+    for (let d = out.length - 1, rem = i; d >= 0; d--) {
+      j += (rem % out[d]!) * strides[d]!;
+      rem = Math.floor(rem / out[d]!);
+    }
+    return j;
+  };
+}
+
+/**
+ * tfjs-backend-cpu's Pow is JS's Math.pow, which answers NaN where C's pow (TF's, and wasm's)
+ * answers 1: pow(±1, ±Inf) and pow(1, NaN).
+ */
+function powOfOneOnCpu(): void {
+  const k = tf.getKernel('Pow', 'cpu');
+  if (!k) return;
+  tf.unregisterKernel('Pow', 'cpu');
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const out = k.kernelFunc(args) as tf.TensorInfo;
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      if (out.dtype !== 'float32') return out;
+      const backend = args.backend as tf.KernelBackend;
+      const xs = backend.readSync(a.dataId) as Float32Array;
+      const ys = backend.readSync(b.dataId) as Float32Array;
+      if (!xs.some((x) => x === 1 || x === -1) || ys.every(Number.isFinite)) return out;
+      const ix = broadcastIndex(out.shape, a.shape);
+      const iy = broadcastIndex(out.shape, b.shape);
+      const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array);
+      for (let i = 0; i < vals.length; i++) {
+        const x = xs[ix(i)]!;
+        const y = ys[iy(i)]!;
+        if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) vals[i] = 1;
+      }
+      backend.disposeData(out.dataId, true);
+      return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
+    },
+  });
+}
+
 /** Those kernels run on cpu's kernel in the cases they get wrong. */
 function wrongWasmKernelsOnCpu(): void {
   for (const [name, wrong] of Object.entries(WASM_WRONG)) {
@@ -219,6 +296,31 @@ function floatFloorDivOnCpu(): void {
       }
     },
   });
+}
+
+/**
+ * tfjs's Cumsum/Cumprod take a negative axis as it is: the cpu kernel answers a tensor of
+ * shape [undefined, …] and no values, and wasm's reads and writes outside its buffers,
+ * corrupting the heap (Keras 3 `sparsemax` runs Cumsum with axis -1). TF counts a negative
+ * axis from the end and refuses one out of range with its ScanOp text.
+ */
+function cumulativeAxis(backendName: string): void {
+  for (const name of ['Cumsum', 'Cumprod']) {
+    const k = tf.getKernel(name, backendName);
+    if (!k) continue;
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const rank = (args.inputs as { x: tf.TensorInfo }).x.shape.length;
+        const axis = (args.attrs as { axis: number }).axis;
+        if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+          throw Errors.kernelArgument(`ScanOp: Expected scan axis in the range [${-rank}, ${rank}), but got ${axis}`);
+        }
+        return k.kernelFunc(axis >= 0 ? args : { ...args, attrs: { ...args.attrs, axis: axis + rank } });
+      },
+    });
+  }
 }
 
 /** tfjs's Sign answers 0 for NaN on both backends; TF answers NaN. */
@@ -383,7 +485,10 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           refuseTopKOverNaN(b);
           wrapInt32Products(b);
           if (b === 'cpu') floatFloorDivOnCpu();
+          if (b === 'cpu') powOfOneOnCpu();
           signOfNaN(b);
+          cumulativeAxis(b);
+          refuseSoftmaxOverNaN(b);
           state.patched.add(b);
         }
       }
@@ -560,6 +665,12 @@ export async function withBackend<T>(name: ConcreteBackend, fn: () => Promise<T>
 export function runtimeMemory(): { numTensors: number; numBytes: number } {
   // Before initBackend, tf.memory() would pick (or fail to find) a backend itself.
   if (state.defaultBackend === undefined) return { numTensors: 0, numBytes: 0 };
-  const m = tf.memory();
-  return { numTensors: m.numTensors, numBytes: m.numBytes };
+  try {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  } catch {
+    // While a faulted backend is being rebuilt, tfjs throws "has not yet been initialized";
+    // its tensors are gone with it.
+    return { numTensors: 0, numBytes: 0 };
+  }
 }

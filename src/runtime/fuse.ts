@@ -14,6 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { splitRef } from './freeze/bind.js';
 import type { AttrJson, GraphJson, NodeJson } from './graph-json.js';
 import { GROUPED_CONV_OP } from './kernels/grouped-conv.js';
+import { POW_HALF_OP, POW_MINUS_HALF_OP } from './kernels/pow-const.js';
 
 const ACTIVATIONS = new Map<string, string>([
   ['Relu', 'Relu'],
@@ -61,9 +62,25 @@ function markGroupedConvs(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor
   }
 }
 
+/**
+ * A float32 `Pow` whose exponent is a constant holding 0.5 (or -0.5) in every element runs as
+ * `Sqrt` (`Rsqrt`), as TF's grappler rewrites it before running (kernels/pow-const.ts).
+ */
+function markPowRoots(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor>): void {
+  for (const n of nodes) {
+    if (n.op !== 'Pow') continue;
+    const y = weights.get(nodeOf(n.input[1] ?? ''));
+    if (y?.dtype !== 'DT_FLOAT' || !(y.data instanceof Float32Array) || y.data.length === 0) continue;
+    const v = y.data[0]!;
+    if ((v !== 0.5 && v !== -0.5) || !y.data.every((e) => e === v)) continue;
+    n.op = v === 0.5 ? POW_HALF_OP : POW_MINUS_HALF_OP;
+  }
+}
+
 /** Fuse the chains in one node list (the outer graph or a function body). */
 function fuseNodes(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor>, keep: ReadonlySet<string>): NodeJson[] {
   markGroupedConvs(nodes, weights);
+  markPowRoots(nodes, weights);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const consumers = new Map<string, NodeJson[]>();
   for (const n of nodes) {

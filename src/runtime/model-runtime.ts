@@ -46,7 +46,7 @@ import { freezeSavedModel, type FreezeSource, type FrozenInput, type FrozenModel
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
 import { freeingOnFailure } from './run-tensors.js';
 import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
-import { fromTfjs, toTfjs } from './tensor-convert.js';
+import { flushDenormals, fromTfjs, toTfjs } from './tensor-convert.js';
 import { encodeWeights, weightTensor } from './weights.js';
 
 /** The GraphModel type loadGraphModelSync returns. */
@@ -568,7 +568,7 @@ function makeInputs(feeds: readonly Feed[]): [tf.NamedTensorMap, tf.Tensor[]] {
   const created: tf.Tensor[] = [];
   try {
     for (const [alias, t, feed] of feeds) {
-      const tt = toTfjs(t, `input ${alias}`);
+      const tt = toTfjs(flushDenormals(t), `input ${alias}`);
       created.push(tt);
       map[feed] = tt;
     }

@@ -101,6 +101,24 @@ const int32Refusal = (what: string, short: string, value: string): TfsError => E
  * values are carried exactly: a stand-in tensor plus, where some value does not fit it, the
  * exact values beside it (wide-values.ts). Weights go through {@link toTfjsStrict}.
  */
+/** The smallest normal float32; nonzero magnitudes below it are denormals. */
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * A float32 input with its denormals flushed to zero of the same sign, as TF's CPU kernels
+ * read them: TF runs every op with flush-to-zero and denormals-are-zero set (its threads hold
+ * a ScopedFlushDenormal), so 1e-40 acts as 0 in log, rsqrt, ==, a cast to bool, divide_no_nan.
+ * tfjs computes them as IEEE numbers (log(1e-40) = -92, TF -inf). Only a request holding a
+ * denormal is copied; values computed inside the graph are not flushed (see runtime README).
+ */
+export function flushDenormals(t: Tensor): Tensor {
+  if (t.dtype !== 'DT_FLOAT') return t;
+  const d = t.data as Float32Array;
+  const tiny = (v: number): boolean => v !== 0 && v > -FLOAT32_MIN_NORMAL && v < FLOAT32_MIN_NORMAL;
+  if (!d.some(tiny)) return t;
+  return { ...t, data: d.map((v) => (tiny(v) ? (v < 0 ? -0 : 0) : v)) };
+}
+
 export function toTfjs(t: Tensor, what: string): tf.Tensor {
   const kind = wideKindOf(t.dtype);
   if (kind !== undefined) {

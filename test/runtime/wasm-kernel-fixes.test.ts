@@ -74,3 +74,66 @@ test('NaN operands propagate as in TF (wasm dropped them); cpu float FloorDiv is
     assert.deepEqual(v(tf.floorDiv(tf.tensor1d([-7, 7], 'int32'), tf.scalar(2, 'int32'))), [-4, 3], b);
   }
 });
+
+test('Cumsum/Cumprod with a negative axis count from the end (tfjs answered shape [undefined, …], wasm overran)', async () => {
+  await initBackend('wasm');
+  const x = (): tf.Tensor => tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.cumsum(x, axis=-1), tf.cumsum(x, axis=-2, exclusive=True), tf.math.cumprod(x, axis=-1, reverse=True)
+    const s = tf.cumsum(x(), -1);
+    assert.deepEqual(s.shape, [2, 3], b);
+    assert.deepEqual(Array.from(s.dataSync()), [1, 3, 6, 4, 9, 15], b);
+    assert.deepEqual(Array.from(tf.cumsum(x(), -2, true).dataSync()), [0, 0, 0, 1, 2, 3], b);
+    assert.deepEqual(Array.from(tf.cumprod(x(), -1, false, true).dataSync()), [6, 6, 3, 120, 30, 6], b);
+    // tf.cumsum(x, axis=2): InvalidArgumentError, ScanOp's text
+    assert.throws(() => tf.cumsum(x(), 2), /ScanOp: Expected scan axis in the range \[-2, 2\), but got 2/, b);
+    assert.throws(() => tf.cumsum(x(), -3), /but got -3/, b);
+  }
+});
+
+test('Softmax over NaN or +Inf logits fails the call (TF with oneDNN and without differ); -Inf still computes', async () => {
+  await initBackend('wasm');
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // TF 2.21 (oneDNN): tf.nn.softmax([[inf, 1, nan, 2]]) = [[nan, 0, nan, 0]]; TF_ENABLE_ONEDNN_OPTS=0: all NaN
+    assert.throws(() => tf.softmax(tf.tensor2d([[Infinity, 1, NaN, 2]])), /Softmax: tfs cannot compute a row of logits holding NaN or \+Inf/, b);
+    assert.throws(() => tf.softmax(tf.tensor2d([[NaN, 1, 2, 3]])), /Softmax/, b);
+    // tf.nn.softmax([[-inf, -inf, 1, 2]]) = [[0, 0, 0.26894143, 0.7310586]] with and without oneDNN
+    const s = Array.from(tf.softmax(tf.tensor2d([[-Infinity, -Infinity, 1, 2]])).dataSync());
+    assert.deepEqual(s.slice(0, 2), [0, 0], b);
+    assert.ok(Math.abs(s[2]! - 0.26894143) < 1e-6 && Math.abs(s[3]! - 0.7310586) < 1e-6, b);
+  }
+});
+
+test('Pow with a constant 0.5 / -0.5 exponent runs as Sqrt / Rsqrt, as grappler rewrites it', async () => {
+  await initBackend('wasm');
+  const { POW_CONST_KERNELS, POW_HALF_OP, POW_MINUS_HALF_OP } = await import('../../src/runtime/kernels/pow-const.js');
+  const run = (op: string, x: tf.Tensor, y: tf.Tensor): tf.Tensor => {
+    const k = POW_CONST_KERNELS.find((e) => e.op === op)!.kernel;
+    return k({ inputs: [x, y] } as unknown as Parameters<typeof k>[0]) as tf.Tensor;
+  };
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    const x = tf.tensor1d([-Infinity, -0, 4, 0]);
+    // A saved tf.function's tf.pow(x, 0.5), tf.pow(x, -0.5) in TF 2.21: [nan, -0, 2, 0], [nan, -inf, 0.5, inf]
+    // (eager tf.pow, not rewritten, gives [inf, 0, 2, 0] and [0, inf, 0.5, inf])
+    assert.deepEqual(Array.from(run(POW_HALF_OP, x, tf.scalar(0.5)).dataSync()), [NaN, -0, 2, 0], b);
+    assert.deepEqual(Array.from(run(POW_MINUS_HALF_OP, x, tf.scalar(-0.5)).dataSync()), [NaN, -Infinity, 0.5, Infinity], b);
+    // the exponent's shape still broadcasts: pow([4], [[0.5], [0.5]]) has shape [2, 1]
+    const r = run(POW_HALF_OP, tf.tensor1d([4]), tf.tensor2d([[0.5], [0.5]]));
+    assert.deepEqual(r.shape, [2, 1], b);
+    assert.deepEqual(Array.from(r.dataSync()), [2, 2], b);
+  }
+});
+
+test('Pow of ±1 with an infinite or NaN exponent is 1 as C pow (cpu used Math.pow: NaN)', async () => {
+  await initBackend('wasm');
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // tf.pow([[1], [-1], [2]], [inf, -inf, nan]) in TF 2.21 (eager, no rewrite)
+    const p = tf.pow(tf.tensor2d([[1], [-1], [2]]), tf.tensor1d([Infinity, -Infinity, NaN]));
+    assert.deepEqual(p.shape, [3, 3], b);
+    assert.deepEqual(Array.from(p.dataSync()), [1, 1, 1, 1, 1, NaN, Infinity, 0, NaN], b);
+  }
+});

@@ -9,6 +9,7 @@ import { PROBE2_KERNELS } from './probe2.js';
 import { STITCH_KERNELS } from './stitch.js';
 import { NARROW_INT_KERNELS } from './narrow-int.js';
 import { GROUPED_CONV_KERNELS } from './grouped-conv.js';
+import { POW_CONST_KERNELS } from './pow-const.js';
 import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS } from './einsum.js';
 import { IMAGE_COLOR_KERNELS } from './image-color.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
@@ -69,6 +70,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   STITCH_KERNELS,
   NARROW_INT_KERNELS,
   GROUPED_CONV_KERNELS,
+  POW_CONST_KERNELS,
   EINSUM_KERNELS,
   IMAGE_COLOR_KERNELS,
   SIGNAL_KERNELS,
