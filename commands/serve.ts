@@ -68,8 +68,9 @@ export default class Serve extends Command {
     // the post-GC heap stayed flat). A growth factor of 1.3 keeps RSS flat (+1.7%), at a CPU
     // cost: with batched 32-row gRPC requests, 100 took 1.55-1.93x less server CPU per
     // request, but 50 and 100 let the soak's RSS floor grow 15% and 26% (README, Reliability).
-    // A --heap-growing-percent given to node itself (argv or NODE_OPTIONS) wins.
-    const given = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((a) => a.includes('heap-growing-percent'));
+    // A --heap-growing-percent given to node itself (`node --heap-growing-percent=N bin/run.js
+    // serve`) wins; node refuses it in NODE_OPTIONS, so only execArgv can carry it.
+    const given = process.execArgv.some((a) => a.includes('heap-growing-percent'));
     if (!given) setFlagsFromString('--heap-growing-percent=30');
     let parsed;
     try {
