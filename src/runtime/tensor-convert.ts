@@ -114,9 +114,23 @@ const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
 export function flushDenormals(t: Tensor): Tensor {
   if (t.dtype !== 'DT_FLOAT') return t;
   const d = t.data as Float32Array;
-  const tiny = (v: number): boolean => v !== 0 && v > -FLOAT32_MIN_NORMAL && v < FLOAT32_MIN_NORMAL;
-  if (!d.some(tiny)) return t;
-  return { ...t, data: d.map((v) => (tiny(v) ? (v < 0 ? -0 : 0) : v)) };
+  // Per request and per element: a plain loop (no callback per value), and a copy only when
+  // a denormal is present.
+  let first = -1;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v !== 0 && v > -FLOAT32_MIN_NORMAL && v < FLOAT32_MIN_NORMAL) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return t;
+  const out = d.slice();
+  for (let i = first; i < out.length; i++) {
+    const v = out[i]!;
+    if (v !== 0 && v > -FLOAT32_MIN_NORMAL && v < FLOAT32_MIN_NORMAL) out[i] = v < 0 ? -0 : 0;
+  }
+  return { ...t, data: out };
 }
 
 export function toTfjs(t: Tensor, what: string): tf.Tensor {
