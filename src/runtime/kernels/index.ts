@@ -42,6 +42,7 @@ import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 import { RANDOM_EXACT_OPS, RANDOM_KERNELS } from './random.js';
 import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
 import { SPECIAL_KERNELS } from './special.js';
+import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -78,6 +79,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   RANDOM_KERNELS,
   LINALG_KERNELS,
   SPECIAL_KERNELS,
+  SELECT_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -100,6 +102,8 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['IRFFT', IRFFT_OP],
   ['Complex', COMPLEX_OP],
   ['NonMaxSuppressionV5', NMS_V5_OP],
+  // tf.where broadcasts numpy-style; TF's legacy Select picks rows by a vector condition (select.ts).
+  ['Select', SELECT_ROWS_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

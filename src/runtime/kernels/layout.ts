@@ -19,6 +19,7 @@ import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { LAYOUT_OPS } from './control-names.js';
 import { broadcastIndex, broadcastShape } from './util.js';
+import { selectCondShape } from './select.js';
 
 
 /** A tensor's values as a flat array (bytes for strings), and how to build one back. */
@@ -169,15 +170,8 @@ function coords(flat: number, shape: readonly number[]): string {
 /** TF's SelectV2 (numpy broadcasting of all three) or Select (`v1`: a vector condition picks rows). */
 function select(node: GraphNode, v1: boolean): tf.Tensor {
   const [c, t, e] = [0, 1, 2].map((i) => kernelInput(node, i)) as [tf.Tensor, tf.Tensor, tf.Tensor];
-  let cShape = c.shape;
-  if (v1) {
-    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-    if (!same(t.shape, e.shape)) throw Errors.kernelArgument(`'then' and 'else' must have the same size.  but received: [${t.shape}] vs. [${e.shape}]`);
-    const rows = c.rank === 1 && t.rank > 1;
-    if (rows && c.shape[0] !== t.shape[0]) throw Errors.kernelArgument(`Number of batches of 'then' must match size of 'cond', but saw: ${t.shape[0]} vs. ${c.shape[0]}`);
-    if (!rows && !same(c.shape, t.shape)) throw Errors.kernelArgument(`'condition' and 'then' must have the same size.  but received: [${c.shape}] vs. [${t.shape}]`);
-    if (rows) cShape = [c.shape[0]!, ...t.shape.slice(1).map(() => 1)];
-  }
+  // Select: TF's scalar / row / elementwise layouts (select.ts); SelectV2: numpy broadcasting.
+  const cShape = v1 ? selectCondShape(c.shape, t.shape, e.shape) : c.shape;
   const out = broadcastShape(broadcastShape(cShape, t.shape), e.shape);
   const [ci, ti, ei] = [cShape, t.shape, e.shape].map((s) => broadcastIndex(out, s)) as [Int32Array, Int32Array, Int32Array];
   const cond = c.dataSync();

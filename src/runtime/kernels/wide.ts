@@ -10,6 +10,7 @@ import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { makeWide, narrowChecked, readWide, wideArray, wideKindOf, wrapInt, type WideData, type WideKind } from '../wide-values.js';
 import { kernelInput, type KernelEntry } from './types.js';
+import { selectCondShape } from './select.js';
 import { attrBool, attrText, attrType, broadcastIndex, broadcastShape, numbersOf, sizeOf, stridesOf } from './util.js';
 
 export const WIDE_PREFIX = '_TfsWide';
@@ -296,30 +297,23 @@ function matMul(node: GraphNode): tf.Tensor {
   return makeWide(kind, out, [m, n]);
 }
 
-/** SelectV2 (numpy broadcasting of all three) and Select (a vector condition picks rows). */
+/** SelectV2 (numpy broadcasting of all three) and Select (TF's scalar / row / elementwise layouts, select.ts). */
 function select(node: GraphNode, v2: boolean): tf.Tensor {
   const kind = kindOf(node);
   const tc = kernelInput(node, 0);
   const tt = kernelInput(node, 1);
   const te = kernelInput(node, 2);
+  const cShape = v2 ? tc.shape : selectCondShape(tc.shape, tt.shape, te.shape);
   const c = tc.dataSync() as ArrayLike<number>;
   const a = input(node, 1, kind);
   const b = input(node, 2, kind);
-  const shape = broadcastShape(broadcastShape(v2 ? tc.shape : tt.shape, tt.shape), te.shape);
-  const rowCond = !v2 && tc.rank === 1 && tt.rank > 1;
-  const ic = rowCond ? rowIndex(shape, tc.shape[0]!) : broadcastIndex(shape, tc.shape);
+  const shape = broadcastShape(broadcastShape(cShape, tt.shape), te.shape);
+  const ic = broadcastIndex(shape, cShape);
   const ia = broadcastIndex(shape, tt.shape);
   const ib = broadcastIndex(shape, te.shape);
   const out = wideArray(kind, ia.length);
   for (let i = 0; i < ia.length; i++) out[i] = c[ic[i]!] ? a[ia[i]!]! : b[ib[i]!]!;
   return makeWide(kind, out, shape);
-}
-
-/** For each element of `shape`, its row (first index), for Select's vector condition. */
-function rowIndex(shape: readonly number[], rows: number): Int32Array {
-  const n = sizeOf(shape);
-  const per = rows === 0 ? 0 : n / rows;
-  return Int32Array.from({ length: n }, (_, i) => Math.floor(i / per));
 }
 
 /** Cumsum / Cumprod along an axis (exclusive / reverse as TF), wrapping integers. */
