@@ -18,6 +18,7 @@ import { WRAP_INT_OP, narrowIntPlan } from '../narrow-int-policy.js';
 import { staticLastDim } from './static-shape.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
+import { DECODE_RAW_OPS } from '../kernels/decode-raw.js';
 import { WIDE_IOTA_OP, WIDE_MOVE_DATA, WIDE_TAKE_OP, wideRoute } from '../kernels/wide.js';
 import type { AttrJson } from '../graph-json.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
@@ -220,9 +221,10 @@ const SATURATION_EXACT: Readonly<Record<string, readonly number[]>> = {
   SparseBincount: [1],
 };
 
-/** Non-routed ops whose kernel writes exact wide values (StringToNumber to int64/float64). */
+/** Non-routed ops whose kernel writes exact wide values (StringToNumber, DecodeRaw, DecodePaddedRaw to int64/float64). */
 function wideProducer(node: Node): boolean {
-  return node.op === 'StringToNumber' && wideKindOf(dtypeName(node.attr['out_type']?.type ?? '')) !== undefined;
+  const parses = node.op === 'StringToNumber' || DECODE_RAW_OPS.has(node.op);
+  return parses && wideKindOf(dtypeName(node.attr['out_type']?.type ?? '')) !== undefined;
 }
 
 export const BASIC_EMITTERS: readonly EmitterEntry[] = [

@@ -43,6 +43,7 @@ import { RANDOM_EXACT_OPS, RANDOM_KERNELS } from './random.js';
 import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
 import { SPECIAL_KERNELS } from './special.js';
 import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
+import { DECODE_RAW_KERNELS } from './decode-raw.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -80,6 +81,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   LINALG_KERNELS,
   SPECIAL_KERNELS,
   SELECT_KERNELS,
+  DECODE_RAW_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
