@@ -4,6 +4,7 @@
  */
 import type { ModelServable } from '../core/servable.js';
 import type { TfsMetrics } from './metrics.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** upstream's runtime_latency `API` label, from the method name of the signature that ran. */
 export function runtimeApiOf(methodName: string | undefined): string {
@@ -14,6 +15,16 @@ export function runtimeApiOf(methodName: string | undefined): string {
 
 /** `servable` with every run() timed into runtime_latency. */
 export function timedServable(servable: ModelServable, metrics: TfsMetrics): ModelServable {
+  // The API label of each signature, worked out once (signatures are fixed at load).
+  const apis = new Map<string, string>();
+  for (const [key, sig] of servable.signatures) apis.set(key, runtimeApiOf(sig.methodName));
+  const observe = (key: string, t0: number): void => {
+    try {
+      metrics.observeRuntime({ modelName: servable.name, api: apis.get(key) ?? runtimeApiOf(undefined), latencyMicros: (performance.now() - t0) * 1000 });
+    } catch {
+      // Metrics must never break serving (nor leave a rejected promise nobody handles).
+    }
+  };
   return {
     name: servable.name,
     version: servable.version,
@@ -22,17 +33,22 @@ export function timedServable(servable: ModelServable, metrics: TfsMetrics): Mod
     get unservedSignatures() {
       return servable.unservedSignatures;
     },
-    async run(key, inputs, options) {
+    // Not async (an async wrapper costs a promise and a tick per run): the servable's own
+    // promise is returned, timed by a reaction registered before the caller's.
+    run(key, inputs, options) {
       const t0 = performance.now();
+      let run: Promise<Record<string, Tensor>>;
       try {
-        return await servable.run(key, inputs, options);
-      } finally {
-        metrics.observeRuntime({
-          modelName: servable.name,
-          api: runtimeApiOf(servable.signatures.get(key)?.methodName),
-          latencyMicros: (performance.now() - t0) * 1000,
-        });
+        run = servable.run(key, inputs, options);
+      } catch (err) {
+        observe(key, t0);
+        return Promise.reject(err);
       }
+      run.then(
+        () => observe(key, t0),
+        () => observe(key, t0),
+      );
+      return run;
     },
     dispose: () => servable.dispose(),
   };

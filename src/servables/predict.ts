@@ -14,7 +14,7 @@ import type { ServerCoreApi, ServableHandle } from '../core/server-core-api.js';
 import { Errors, abortError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ModelSpec, servableRequestOf, signatureKeyOf } from './model-spec.js';
-import { refuseUnservedSignature, type ModelServable, type SignatureSpec } from '../core/servable.js';
+import { refuseUnservedSignature, type ModelServable, type RunOptions, type SignatureSpec } from '../core/servable.js';
 
 export const PREDICT_METHOD = 'tensorflow/serving/predict';
 export const CLASSIFY_METHOD = 'tensorflow/serving/classify';
@@ -57,32 +57,40 @@ export interface PredictResult {
   modelSpec: ResolvedModelSpec;
 }
 
+/** Something waiting on a signal's abort (an object, so a request needs no closure to wait). */
+export interface AbortWaiter {
+  aborted(): void;
+}
+
 /**
- * Callbacks waiting on each signal's abort. A REST deadline signal is shared by every request
- * in its time window (server/rest/deadline.ts), and an EventTarget listener added and removed
- * per request costs about 0.2 µs plus its garbage: each signal gets one listener, and a request
+ * Waiters on each signal's abort. A REST deadline signal is shared by every request in its
+ * time window (server/rest/deadline.ts), and an EventTarget listener added and removed per
+ * request costs about 0.2 µs plus its garbage: each signal gets one listener, and a request
  * joins or leaves a Set.
  */
-const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+const abortWaiters = new WeakMap<AbortSignal, Set<AbortWaiter>>();
 
-function onAbort(signal: AbortSignal, cb: () => void): () => void {
+/** Call `w.aborted()` when `signal` aborts, until {@link stopWaiting}. */
+function waitAbort(signal: AbortSignal, w: AbortWaiter): void {
   let waiting = abortWaiters.get(signal);
   if (!waiting) {
-    const set = new Set<() => void>();
+    const set = new Set<AbortWaiter>();
     waiting = set;
     abortWaiters.set(signal, set);
     signal.addEventListener(
       'abort',
       () => {
-        for (const f of set) f();
+        for (const f of set) f.aborted();
         set.clear();
       },
       { once: true },
     );
   }
-  const w = waiting;
-  w.add(cb);
-  return () => w.delete(cb);
+  waiting.add(w);
+}
+
+function stopWaiting(signal: AbortSignal, w: AbortWaiter): void {
+  abortWaiters.get(signal)?.delete(w);
 }
 
 /**
@@ -97,14 +105,15 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Pr
     return Promise.reject(abortError(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const leave = onAbort(signal, () => reject(abortError(signal)));
+    const w: AbortWaiter = { aborted: () => reject(abortError(signal)) };
+    waitAbort(signal, w);
     p.then(
       (v) => {
-        leave();
+        stopWaiting(signal, w);
         resolve(v);
       },
       (e: unknown) => {
-        leave();
+        stopWaiting(signal, w);
         reject(e);
       },
     );
@@ -197,6 +206,31 @@ export function checkPredictMethodName(signature: SignatureSpec): void {
   if (m !== PREDICT_METHOD && m !== CLASSIFY_METHOD && m !== REGRESS_METHOD) throw Errors.predictMethodName(m);
 }
 
+/** The signature a request names (steps 2–3): looked up with the API's texts, method-checked when asked. */
+function checkedSignature(servable: ModelServable, key: string, opts: RequestOptions): SignatureSpec {
+  const signature = predictSignature(servable, key, opts.api);
+  if (opts.enableSignatureMethodNameCheck) checkPredictMethodName(signature);
+  return signature;
+}
+
+/** Steps 4–5 once the inputs are known: check them against the signature and start the run. */
+function startRun(
+  servable: ModelServable,
+  key: string,
+  signature: SignatureSpec,
+  given: Readonly<Record<string, Tensor>>,
+  filter: readonly string[] | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Record<string, Tensor>> {
+  const feeds = resolveInputs(signature, given);
+  const outputFilter = resolveOutputFilter(signature, filter);
+  if (signal?.aborted) throw abortError(signal);
+  let options: RunOptions;
+  if (outputFilter) options = signal ? { outputFilter, signal } : { outputFilter };
+  else options = signal ? { signal } : {};
+  return servable.run(key, feeds, options);
+}
+
 /**
  * Run a Predict request end to end. Throws TfsError with upstream's code and text.
  * The returned `modelSpec` carries the request's name, the served version (numeric even
@@ -213,18 +247,97 @@ export function runPredict(
   return withServable(core, spec, async (handle, keepAlive) => {
     const servable = handle.servable;
     const key = signatureKeyOf(spec);
-    const signature = predictSignature(servable, key, opts.api);
-    if (opts.enableSignatureMethodNameCheck) checkPredictMethodName(signature);
+    const signature = checkedSignature(servable, key, opts);
     const given = typeof req.inputs === 'function' ? await req.inputs(signature, servable) : req.inputs;
-    const feeds = resolveInputs(signature, given);
-    const outputFilter = resolveOutputFilter(signature, req.outputFilter);
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    const run = servable.run(key, feeds, {
-      ...(outputFilter ? { outputFilter } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    const run = startRun(servable, key, signature, given, req.outputFilter, opts.signal);
     keepAlive(run);
     const outputs = await raceAbort(run, opts.signal);
     return { outputs, modelSpec: { name: spec!.name, version: handle.version, signatureName: key } };
   });
+}
+
+/**
+ * A predict answered through callbacks ({@link startPredict}): the caller's own request
+ * object, so a request needs no promise of its own and no closures.
+ */
+export interface PredictCall {
+  /** The inputs, once the signature is known (may throw: the request's error). */
+  inputs(signature: SignatureSpec, servable: ModelServable): Readonly<Record<string, Tensor>>;
+  /** The run's result (called at most once, and then `failed` is not, unless this throws). */
+  predicted(result: PredictResult): void;
+  /** The request's error (a TfsError, an abort reason, or whatever the run threw). */
+  failed(err: unknown): void;
+}
+
+/**
+ * {@link runPredict} for inputs known synchronously, without its promises: the steps up to
+ * the run happen in this call, then `call` hears the result or the error exactly once (a
+ * deadline abort answers at once; the servable handle is held until the run settles). Same
+ * steps, order and errors as runPredict.
+ */
+export function startPredict(core: ServerCoreApi, spec: ModelSpec, call: PredictCall, opts: RequestOptions): void {
+  let handle: ServableHandle | undefined;
+  let key: string;
+  let run: Promise<Record<string, Tensor>>;
+  try {
+    handle = core.getServableHandle(servableRequestOf(spec));
+    const servable = handle.servable;
+    key = signatureKeyOf(spec);
+    const signature = checkedSignature(servable, key, opts);
+    run = startRun(servable, key, signature, call.inputs(signature, servable), undefined, opts.signal);
+  } catch (err) {
+    handle?.release();
+    call.failed(err);
+    return;
+  }
+  new PendingPredict(handle, spec.name, key, call, opts.signal).follow(run);
+}
+
+/** One started run of {@link startPredict}: its handle, its abort race and its caller. */
+class PendingPredict implements AbortWaiter {
+  private answered = false;
+
+  constructor(
+    private readonly handle: ServableHandle,
+    private readonly name: string,
+    private readonly key: string,
+    private readonly call: PredictCall,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  follow(run: Promise<Record<string, Tensor>>): void {
+    if (this.signal) waitAbort(this.signal, this);
+    run.then(
+      (outputs) => this.ran(outputs),
+      (err: unknown) => this.ranFailed(err),
+    );
+  }
+
+  aborted(): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.call.failed(abortError(this.signal!));
+  }
+
+  /** The run settled: release the handle; true when the caller is still to be answered. */
+  private settle(): boolean {
+    this.handle.release();
+    if (this.signal) stopWaiting(this.signal, this);
+    if (this.answered) return false;
+    this.answered = true;
+    return true;
+  }
+
+  private ran(outputs: Record<string, Tensor>): void {
+    if (!this.settle()) return;
+    try {
+      this.call.predicted({ outputs, modelSpec: { name: this.name, version: this.handle.version, signatureName: this.key } });
+    } catch (err) {
+      this.call.failed(err);
+    }
+  }
+
+  private ranFailed(err: unknown): void {
+    if (this.settle()) this.call.failed(err);
+  }
 }

@@ -56,9 +56,10 @@ class SavedModelServable implements ModelServable {
     return { runtime: 'embedded', devices: [this.runtime.backend] };
   }
 
-  async run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {
-    // During a rebuild, wait for it: the runtime read below is then the new one.
-    if (!runtimeHealth.serving) await runtimeHealth.whenServing();
+  run(signatureKey: string, inputs: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>> {
+    // During a rebuild, wait for it: the runtime read then is the new one. Not async: the
+    // runtime's promise is returned as it is (runtime.run is async, so it never throws here).
+    if (!runtimeHealth.serving) return runtimeHealth.whenServing().then(() => this.runtime.run(signatureKey, inputs, options));
     return this.runtime.run(signatureKey, inputs, options);
   }
 

@@ -24,9 +24,11 @@ import { Code, Errors, TfsError, asTfsError, codeName, httpStatusOf } from '../.
 import { runClassify, runRegress } from '../../servables/classify-regress.js';
 import { getModelMetadata } from '../../servables/metadata.js';
 import type { ModelSpec } from '../../servables/model-spec.js';
-import { type RequestOptions, runPredict } from '../../servables/predict.js';
+import { type PredictCall, type PredictResult, type RequestOptions, runPredict, startPredict } from '../../servables/predict.js';
+import type { SignatureSpec } from '../../core/servable.js';
 import {
   type JsonPredictFormat,
+  type ParsedRequestBody,
   classifyRegressRequestFromJson,
   errorJson,
   parseRequestBody,
@@ -327,35 +329,112 @@ async function dispatch(ctx: RestContext, request: FastifyRequest, reply: Fastif
     return;
   }
   // The REST handler proper (http_rest_api_handler.cc ProcessRequest).
-  const a = await answerRest(ctx, method, url, request.body);
+  const a = await new Promise<RestAnswer>((resolve) => answerRest(ctx, method, url, request.body, resolve));
   sendJson(opts, reply, a.status, a.body);
   // fastify times the request from its arrival.
   report(opts, reply.elapsedTime / 1000, a);
 }
 
-/** Run one `/v1/` model request (status, metadata, predict, classify, regress); never rejects. */
-async function answerRest(ctx: RestContext, method: string, url: string, body: unknown): Promise<RestAnswer> {
-  let route: RestRoute | undefined;
-  const served: Served = {};
-  const answer = (status: number, code: number, text: string): RestAnswer => ({
-    status,
-    body: text,
-    modelName: route?.name ?? '',
-    api: route && route.kind !== 'status' && route.kind !== 'metadata' ? route.kind : '',
-    code,
-    served,
-  });
+/**
+ * Run one `/v1/` model request (status, metadata, predict, classify, regress) and hand its
+ * answer to `done`, exactly once (in this call or later); never throws.
+ */
+function answerRest(ctx: RestContext, method: string, url: string, body: unknown, done: (a: RestAnswer) => void): void {
+  const call = new RestCall(ctx, done);
   try {
     // Messages print the path as received (bytes, not Node's latin1 view of them).
-    route = parseRestPath(method, NON_ASCII_RE.test(url) ? Buffer.from(url, 'latin1').toString('utf8') : url);
-    served.kind = route.kind;
-    if (route.version !== undefined) served.version = route.version;
-    return answer(200, Code.OK, await runRoute(ctx, body, route, served));
+    const route = parseRestPath(method, NON_ASCII_RE.test(url) ? Buffer.from(url, 'latin1').toString('utf8') : url);
+    call.routed(route);
+    if (route.kind === 'predict') predictRest(ctx, body, route, call);
+    else
+      runRoute(ctx, body, route, call.served).then(
+        (text) => call.answered(text),
+        (err: unknown) => call.failed(err),
+      );
   } catch (err) {
-    const e = asTfsError(err);
-    if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) ctx.logger.error({ err }, 'REST request failed');
-    return answer(e.httpStatus, e.code, errorJson(e.message));
+    call.failed(err);
   }
+}
+
+/**
+ * One `/v1/` request under way, and then its answer: what the route resolved to, the parsed
+ * predict body and its format (it is the {@link PredictCall} of an inline predict).
+ */
+class RestCall implements RestAnswer, PredictCall {
+  status = 200;
+  body = '';
+  modelName = '';
+  api = '';
+  code: number = Code.OK;
+  readonly served: Served = {};
+  /** The predict body (inline predicts), and the JSON format its inputs came in. */
+  parsed: ParsedRequestBody | undefined;
+  format: JsonPredictFormat = 'row';
+  private finished = false;
+
+  constructor(
+    private readonly ctx: RestContext,
+    private readonly done: (a: RestAnswer) => void,
+  ) {}
+
+  routed(route: RestRoute): void {
+    this.modelName = route.name;
+    if (route.kind !== 'status' && route.kind !== 'metadata') this.api = route.kind;
+    this.served.kind = route.kind;
+    if (route.version !== undefined) this.served.version = route.version;
+  }
+
+  inputs(signature: SignatureSpec): Readonly<Record<string, Tensor>> {
+    const converted = predictInputsFromJson(this.parsed!, signature.inputs);
+    this.format = converted.format;
+    return converted.inputs;
+  }
+
+  predicted(result: PredictResult): void {
+    this.served.version = result.modelSpec.version;
+    const json = encodeAnswer(this.ctx.decoder, result.outputs, this.format);
+    if (typeof json === 'string') this.answered(json);
+    else
+      json.then(
+        (text) => this.answered(text),
+        (err: unknown) => this.failed(err),
+      );
+  }
+
+  answered(text: string): void {
+    this.finish(200, Code.OK, text);
+  }
+
+  failed(err: unknown): void {
+    const e = asTfsError(err);
+    if (e.code === Code.INTERNAL || e.code === Code.UNKNOWN) this.ctx.logger.error({ err }, 'REST request failed');
+    this.finish(e.httpStatus, e.code, errorJson(e.message));
+  }
+
+  private finish(status: number, code: number, body: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status = status;
+    this.code = code;
+    this.body = body;
+    this.done(this);
+  }
+}
+
+/** A `:predict`: parsed and run inline (no promise of its own), or off the event loop when the body is big. */
+function predictRest(ctx: RestContext, requestBody: unknown, route: RestRoute, call: RestCall): void {
+  const { opts, deadlines, decoder } = ctx;
+  const body = bodyBytes(requestBody);
+  const ro: RequestOptions = { api: 'rest', signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: opts.enableSignatureMethodNameCheck ?? false };
+  if (decoder.wants(body.byteLength)) {
+    predictOffThread(opts.core, decoder, body, route, ro, call.served).then(
+      (text) => call.answered(text),
+      (err: unknown) => call.failed(err),
+    );
+    return;
+  }
+  call.parsed = parseRequestBody(body);
+  startPredict(opts.core, specOf(route, call.parsed.signatureName), call, ro);
 }
 
 function specOf(route: RestRoute, signatureName?: string): ModelSpec {
@@ -376,8 +455,9 @@ function runSignal(opts: RestAppOptions, deadlines: DeadlineSignals): AbortSigna
   return timeoutMs > 0 ? deadlines.signal(timeoutMs) : undefined;
 }
 
+/** Status, metadata, classify and regress (a predict goes to {@link predictRest}). */
 async function runRoute(ctx: RestContext, requestBody: unknown, route: RestRoute, served: Served): Promise<string> {
-  const { opts, deadlines, decoder } = ctx;
+  const { opts, deadlines } = ctx;
   const core = opts.core;
   switch (route.kind) {
     case 'status':
@@ -393,26 +473,6 @@ async function runRoute(ctx: RestContext, requestBody: unknown, route: RestRoute
   }
   const body = bodyBytes(requestBody);
   const check = opts.enableSignatureMethodNameCheck ?? false;
-  if (route.kind === 'predict') {
-    const ro = { api: 'rest' as const, signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check };
-    if (decoder.wants(body.byteLength)) return predictOffThread(core, decoder, body, route, ro, served);
-    const parsed = parseRequestBody(body);
-    let format: JsonPredictFormat = 'row';
-    const result = await runPredict(
-      core,
-      {
-        modelSpec: specOf(route, parsed.signatureName),
-        inputs: (signature) => {
-          const converted = predictInputsFromJson(parsed, signature.inputs);
-          format = converted.format;
-          return converted.inputs;
-        },
-      },
-      ro,
-    );
-    served.version = result.modelSpec.version;
-    return encodeAnswer(decoder, result.outputs, format);
-  }
   const { signatureName, input } = classifyRegressRequestFromJson(body);
   const req = { modelSpec: specOf(route, signatureName), input };
   const ro = { api: 'rest' as const, signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: check };
@@ -519,10 +579,7 @@ function leanPredict(ctx: RestContext, req: IncomingMessage, res: ServerResponse
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    answerRest(ctx, 'POST', url, body).then(
-      (a) => leanSend(ctx, res, a, start),
-      () => res.destroy(),
-    );
+    answerRest(ctx, 'POST', url, body, (a) => leanSend(ctx, res, a, start));
   });
   return true;
 }
