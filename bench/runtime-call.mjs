@@ -9,8 +9,14 @@
 //     creating the input tensor from a Float32Array and reading the output with dataSync
 //     (the in-run baseline: what tfjs itself costs for this work);
 // and tfs/bare (1.0 = no overhead over hand-written tfjs).
+//   - tier: the same run with the plain-JS tier (src/runtime/plain-js.ts) on; the tfs column is
+//     then the tfjs path (tier off, setPlainJsEnabled(false)), both measured in the same process,
+//     one after the other per cell; tier/tfs < 1 is the tier's gain. `path` says which tier the
+//     signature compiled to (plain-js where the tier takes it).
+// Each cell also gives CPU µs per call (process.cpuUsage over the same blocks): on a shared
+// machine the ratios of the CPU columns are the numbers to quote.
 //
-//   TFS_DIST=dist node bench/runtime-call.mjs [--seconds 1] [--backends wasm,cpu]
+//   TFS_DIST=dist node bench/runtime-call.mjs [--seconds 1] [--backends wasm,cpu] [--batches 1,8]
 //   node --cpu-prof bench/runtime-call.mjs --only tfs      (profile the run path alone)
 //
 // Method: warm-up (>= 200 calls and >= 0.3 s), then calls in blocks of 50 for ~--seconds;
@@ -26,14 +32,15 @@ const arg = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const SECONDS = Number(arg('--seconds', '1'));
 const BACKENDS = arg('--backends', 'wasm,cpu').split(',');
 const ONLY = arg('--only', 'both');
-const BATCHES = [1, 8];
+const BATCHES = arg('--batches', '1,8').split(',').map(Number);
 
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const { loadSavedModelServable } = await load('src/servables/saved-model-servable.js');
 const { initBackend } = await load('src/runtime/backend.js');
+const { setPlainJsEnabled } = await load('src/runtime/plain-js.js');
 const tf = await import('@tensorflow/tfjs-core');
 
-/** Median µs per call of async fn over blocks of 50 calls. */
+/** Median wall and CPU µs per call of async fn over blocks of 50 calls. */
 async function measure(fn) {
   const BLOCK = 50;
   const t0 = performance.now();
@@ -43,15 +50,22 @@ async function measure(fn) {
     warm++;
   }
   const per = [];
+  const cpu = [];
   const t1 = performance.now();
   while (per.length < 5 || performance.now() - t1 < SECONDS * 1000) {
     const s = performance.now();
+    const c = process.cpuUsage();
     for (let i = 0; i < BLOCK; i++) await fn();
+    const used = process.cpuUsage(c);
     per.push(((performance.now() - s) * 1000) / BLOCK);
+    cpu.push((used.user + used.system) / BLOCK);
   }
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)];
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { wall: median(per), cpu: median(cpu) };
 }
+
+const NONE = { wall: NaN, cpu: NaN };
+const f1 = (x, w) => x.toFixed(1).padStart(w);
 
 const rand = (n) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 
@@ -97,7 +111,7 @@ const MODELS = [
 ];
 
 console.log(`bench:runtime-call  node ${process.version}  dist=${dist}  ${SECONDS}s per cell`);
-console.log('backend  model           batch   tfs µs/call   bare µs/call   tfs/bare');
+console.log('backend  model           batch  path          tier µs (cpu)     tfs µs (cpu)    bare µs (cpu)  tier/tfs cpu  tfs/bare cpu');
 for (const backend of BACKENDS) {
   await initBackend(backend);
   await tf.setBackend(backend);
@@ -108,12 +122,17 @@ for (const backend of BACKENDS) {
       const x = rand(batch * m.width);
       const inputs = { [m.input]: { dtype: 'DT_FLOAT', shape: [batch, m.width], data: x } };
       const before = tf.memory().numTensors;
-      const tfs = ONLY === 'bare' ? NaN : await measure(() => servable.run('serving_default', inputs));
+      const path = servable.runtime?.executionTier?.('serving_default') ?? '?';
+      setPlainJsEnabled(true);
+      const tier = ONLY === 'bare' ? NONE : await measure(() => servable.run('serving_default', inputs));
+      setPlainJsEnabled(false);
+      const tfs = ONLY === 'bare' ? NONE : await measure(() => servable.run('serving_default', inputs));
+      setPlainJsEnabled(true);
       const leaked = tf.memory().numTensors - before;
       if (leaked !== 0) throw new Error(`${m.name}: ${leaked} tensors leaked by run()`);
-      const b = ONLY === 'tfs' ? NaN : await measure(() => bare[m.name](x, batch));
+      const b = ONLY === 'tfs' ? NONE : await measure(() => bare[m.name](x, batch));
       console.log(
-        `${backend.padEnd(8)} ${m.name.padEnd(15)} ${String(batch).padStart(5)}   ${tfs.toFixed(1).padStart(11)}   ${b.toFixed(1).padStart(12)}   ${(tfs / b).toFixed(2).padStart(8)}`,
+        `${backend.padEnd(8)} ${m.name.padEnd(15)} ${String(batch).padStart(5)}  ${path.padEnd(13)} ${f1(tier.wall, 6)} (${f1(tier.cpu, 6)})  ${f1(tfs.wall, 6)} (${f1(tfs.cpu, 6)})  ${f1(b.wall, 6)} (${f1(b.cpu, 6)})  ${(tier.cpu / tfs.cpu).toFixed(2).padStart(12)}  ${(tfs.cpu / b.cpu).toFixed(2).padStart(12)}`,
       );
     }
     await servable.dispose();

@@ -35,6 +35,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // --zoo DIR (the children inherit it through TFS_ZOO_DIR).
+// --tier-identity: every call of a signature on the plain-JS tier (src/runtime/plain-js.ts) runs
+// again with the tier off, and the two answers must be equal bit for bit (else WRONG ANSWER).
+if (process.argv.includes('--tier-identity')) process.env.TFS_ZOO_TIER_IDENTITY = '1';
+const TIER_IDENTITY = process.env.TFS_ZOO_TIER_IDENTITY === '1';
 if (process.argv.includes('--zoo')) process.env.TFS_ZOO_DIR = resolve(process.argv[process.argv.indexOf('--zoo') + 1]);
 const zoo = process.env.TFS_ZOO_DIR ?? join(root, 'fixtures', 'zoo');
 const TIMEOUT_MS = 120_000;
@@ -148,6 +152,16 @@ function mismatch(got, want, jpeg) {
   return undefined;
 }
 
+/** The first output whose bytes differ between two answers of one call, or undefined. */
+function tierDiff(a, b) {
+  for (const [alias, t] of Object.entries(a)) {
+    const u = b[alias];
+    const bytes = (d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    if (!u || t.shape.join(',') !== u.shape.join(',') || !ArrayBuffer.isView(t.data) || !bytes(t.data).equals(bytes(u.data))) return alias;
+  }
+  return undefined;
+}
+
 const POISON = /Aborted|RuntimeError|unreachable|out of bounds|out of memory/i;
 
 /**
@@ -176,6 +190,7 @@ async function child(backend) {
   const { loadSavedModelServable } = await import(join(root, 'dist/src/servables/saved-model-servable.js'));
   const { loadNativeServable } = await import(join(root, 'dist/src/servables/native-servable.js'));
   const { initBackend } = await import(join(root, 'dist/src/runtime/backend.js'));
+  const { setPlainJsEnabled } = await import(join(root, 'dist/src/runtime/plain-js.js'));
   const tf = await import('@tensorflow/tfjs-core');
   if (!native) await initBackend('wasm');
   const { lines, models } = loadZoo(native);
@@ -224,6 +239,19 @@ async function child(backend) {
           if (m) {
             r = { ...r, kind: 'wrong', message: `${alias}: ${m}` };
             break;
+          }
+        }
+        if (!native && servable.runtime?.executionTier?.(c.signature) === 'plain-js') {
+          r.tier = true;
+          if (TIER_IDENTITY) {
+            setPlainJsEnabled(false);
+            let d;
+            try {
+              d = tierDiff(out, await servable.run(c.signature, inputs));
+            } finally {
+              setPlainJsEnabled(true);
+            }
+            if (d && r.kind === 'match') r = { ...r, kind: 'wrong', message: `${d}: the plain-JS tier and the tfjs path differ` };
           }
         }
       } catch (e) {
@@ -323,6 +351,7 @@ function verdicts(results, models) {
       const v = { model: r.name, signature: c.signature, family: models[r.name].family, ...c };
       const next = worse(v, prev);
       next.leaked = (prev?.leaked ?? 0) + (c.leaked ?? 0) || undefined;
+      if (c.tier || prev?.tier) next.tier = true;
       if (c.alone || prev?.alone) next.alone = c.alone ? worse(c.alone, prev?.alone) : prev.alone;
       sigs.set(key, next);
     }
@@ -366,6 +395,8 @@ async function parent(args) {
   for (const b of backends) {
     const vs = byBackend[b];
     console.log(`\n${b}: ${vs.filter((v) => v.kind === 'match').length} of ${vs.length} signatures match TensorFlow (${timings[b].toFixed(1)} s)`);
+    const tier = vs.filter((v) => v.tier).length;
+    console.log(`${b}: ${tier} signatures run on the plain-JS tier${TIER_IDENTITY ? ', every call compared bit for bit with the tier off' : ''}`);
     for (const kind of ['wrong', 'run', 'load']) {
       const list = vs.filter((v) => v.kind === kind);
       if (list.length === 0) continue;

@@ -45,6 +45,7 @@ import {
 import { freezeSavedModel, type FreezeSource, type FrozenInput, type FrozenModel, type FrozenSignature } from './freeze/index.js';
 import { COMPLEX_OPS, TFJS_OPS } from './op-registry.js';
 import { freeingOnFailure } from './run-tensors.js';
+import { compilePlainJs, plainJsEnabled, type PlainProgram, type PlainValue } from './plain-js.js';
 import { compileStraightLine, type StraightLineProgram } from './straight-line.js';
 import { flushDenormals, fromTfjs, toTfjs } from './tensor-convert.js';
 import { encodeWeights, weightTensor } from './weights.js';
@@ -81,6 +82,11 @@ interface Plan {
    * order run() fetches them (distinct output tensors, in output alias order).
    */
   readonly program: StraightLineProgram | undefined;
+  /**
+   * The signature compiled to plain JavaScript on Float32Arrays (plain-js.ts) for unfiltered
+   * runs, when it is a tiny float32 graph; same inputs and outputs as `program`.
+   */
+  readonly plain: PlainProgram | undefined;
   /** The inputs in feed order, each with what checkFeeds needs (computed once at load). */
   readonly inputs: readonly PlanInput[];
   /** The outputs of an unfiltered run (every alias, its fetch index and dtype). */
@@ -156,6 +162,18 @@ export class ModelRuntime {
     return this.plans.get(signatureKey)?.frozen.ops ?? [];
   }
 
+  /**
+   * How unfiltered runs of a signature execute: `plain-js` (plain-js.ts, unless turned off
+   * with setPlainJsEnabled / TFS_PLAIN_JS=0; a call it cannot take runs the next tier),
+   * `straight-line` (straight-line.ts) or `graph` (tfjs-converter's executor).
+   */
+  executionTier(signatureKey: string): 'plain-js' | 'straight-line' | 'graph' | undefined {
+    const plan = this.plans.get(signatureKey);
+    if (!plan) return undefined;
+    if (plan.plain && plainJsEnabled()) return 'plain-js';
+    return plan.program ? 'straight-line' : 'graph';
+  }
+
   /** Whether unfiltered runs of a signature use the straight-line program (straight-line.ts). */
   runsStraightLine(signatureKey: string): boolean {
     return this.plans.get(signatureKey)?.program !== undefined;
@@ -178,7 +196,7 @@ export class ModelRuntime {
     const model = await instantiate(source, frozen, enc, backend, name, modelId);
     const weightIds = new Set<number>();
     for (const ts of Object.values(model.weights)) for (const t of ts) weightIds.add(t.id);
-    const plans = planSignatures(source.signatures, frozen, model);
+    const plans = planSignatures(source.signatures, frozen, model, backend);
     logger.info(
       { model: name, backend, signatures: [...plans.keys()], weights: enc.specs.length },
       `model ${name} loaded on the ${backend} backend`,
@@ -216,8 +234,12 @@ export class ModelRuntime {
     }
   }
 
-  /** A graph without control flow: the straight-line program, or GraphModel.execute. */
+  /** A graph without control flow: the plain-JS tier, the straight-line program, or GraphModel.execute. */
   private runSync(call: Call): Record<string, Tensor> {
+    if (call.plan.plain && !call.selection.filtered && plainJsEnabled()) {
+      const r = runPlain(call.plan.plain, call);
+      if (r) return r;
+    }
     const [map, created] = makeInputs(call.feeds);
     let outs: tf.Tensor[];
     try {
@@ -478,8 +500,8 @@ async function instantiate(
   }
 }
 
-/** Each served signature's plan, with a straight-line program where the graph allows. */
-function planSignatures(specs: ReadonlyMap<string, SignatureSpec>, frozen: FrozenModel, model: Graph): Map<string, Plan> {
+/** Each served signature's plan, with a straight-line program and a plain-JS one where the graph allows. */
+function planSignatures(specs: ReadonlyMap<string, SignatureSpec>, frozen: FrozenModel, model: Graph, backend: ConcreteBackend): Map<string, Plan> {
   const plans = new Map<string, Plan>();
   for (const [key, spec] of specs) {
     const f = frozen.signatures.get(key);
@@ -496,12 +518,53 @@ function planSignatures(specs: ReadonlyMap<string, SignatureSpec>, frozen: Froze
     const feedOrder = Object.values(f.inputs).map((i) => i.feed).sort();
     const inputs = Object.entries(f.inputs).map(([alias, input]) => ({ alias, input, feedIndex: feedOrder.indexOf(input.feed) }));
     const all = outputSelection(spec, f, Object.keys(f.outputs), false);
-    plans.set(key, { spec, frozen: f, feedOrder, program, inputs, all });
+    const plain = f.async || f.stateful ? undefined : plainProgram(frozen, f, all, model, backend);
+    plans.set(key, { spec, frozen: f, feedOrder, program, plain, inputs, all });
   }
   return plans;
 }
 
+/**
+ * The plain-JS program of a signature (plain-js.ts): float32 inputs and outputs only, on the
+ * wasm and cpu backends, for signatures without control flow or state.
+ */
+function plainProgram(frozen: FrozenModel, f: FrozenSignature, all: OutputSelection, model: Graph, backend: ConcreteBackend): PlainProgram | undefined {
+  if (backend !== 'wasm' && backend !== 'cpu') return undefined;
+  if (Object.values(f.inputs).some((i) => i.graphDtype !== 'DT_FLOAT') || all.dtypes.some((d) => d !== 'DT_FLOAT')) return undefined;
+  const cpuBlockSize = (tf.findBackend('cpu') as unknown as { blockSize?: number } | null)?.blockSize ?? 48;
+  return compilePlainJs(
+    frozen.graph.node,
+    Object.values(f.inputs).map((i) => i.feed),
+    all.fetches,
+    { backend, weight: (n) => model.weights[n]?.[0], cpuBlockSize },
+  );
+}
+
 // --- run steps -------------------------------------------------------------------------
+
+/**
+ * An unfiltered run on the plain-JS tier: float32 feeds (denormals flushed as on the tfjs
+ * path) → outputs by alias, or undefined when the program hands the call back.
+ */
+function runPlain(prog: PlainProgram, call: Call): Record<string, Tensor> | undefined {
+  const values: PlainValue[] = [];
+  for (const [, t] of call.feeds) values.push({ data: flushDenormals(t).data as Float32Array, shape: t.shape });
+  const outs = prog.run(values);
+  if (!outs) return undefined;
+  const { aliases, fetchIndex, dtypes } = call.selection;
+  const result: Record<string, Tensor> = {};
+  const given = new Set<number>();
+  for (let i = 0; i < aliases.length; i++) {
+    const k = fetchIndex[i]!;
+    const v = outs[k]!;
+    // Two aliases of one tensor get arrays of their own, as on the tfjs path.
+    const data = given.has(k) ? v.data.slice() : v.data;
+    given.add(k);
+    result[aliases[i]!] = { dtype: dtypes[i]!, shape: [...v.shape], data };
+  }
+  return result;
+}
+
 
 /** One input to feed: alias, value, flat graph tensor. */
 type Feed = readonly [string, Tensor, string];
