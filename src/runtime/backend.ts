@@ -150,8 +150,8 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
     (args.attrs as { dtype?: string } | undefined)?.dtype === 'bool' && (args.inputs as { x?: tf.TensorInfo }).x?.dtype !== 'bool',
   // Some argmax indices come out 0 (a batch-4 max_pool_with_argmax in the probe models).
   MaxPoolWithArgmax: () => true,
-  // Wrong maxima for many shapes with 3 or 5 channels ([7,4,4,4,3] off by 0.2; Keras
-  // MaxPooling3D after a channels_first Conv3D, fixconv branch); cpu's matches TF.
+  // Like Dilation2D, answers FLT_MIN for a window whose values are all negative (Keras
+  // MaxPooling3D after a Conv3D without relu, k3_conv3d_channels_first); cpu's matches TF.
   MaxPool3D: () => true,
   // Starts each window's max at FLT_MIN (the smallest positive float), so a window whose
   // values are all negative answers 1.2e-38 (tf.nn.dilation2d/erosion2d, probe2 q_image2).
