@@ -150,6 +150,9 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
     (args.attrs as { dtype?: string } | undefined)?.dtype === 'bool' && (args.inputs as { x?: tf.TensorInfo }).x?.dtype !== 'bool',
   // Some argmax indices come out 0 (a batch-4 max_pool_with_argmax in the probe models).
   MaxPoolWithArgmax: () => true,
+  // Like Dilation2D, answers FLT_MIN for a window whose values are all negative (Keras
+  // MaxPooling3D after a Conv3D without relu, k3_conv3d_channels_first); cpu's matches TF.
+  MaxPool3D: () => true,
   // Starts each window's max at FLT_MIN (the smallest positive float), so a window whose
   // values are all negative answers 1.2e-38 (tf.nn.dilation2d/erosion2d, probe2 q_image2).
   Dilation2D: () => true,

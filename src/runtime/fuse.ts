@@ -13,6 +13,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { splitRef } from './freeze/bind.js';
 import type { AttrJson, GraphJson, NodeJson } from './graph-json.js';
+import { toChannelsLast } from './channels-last.js';
 import { GROUPED_CONV_OP } from './kernels/grouped-conv.js';
 import { POW_HALF_OP, POW_MINUS_HALF_OP } from './kernels/pow-const.js';
 
@@ -78,7 +79,8 @@ function markPowRoots(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor>): 
 }
 
 /** Fuse the chains in one node list (the outer graph or a function body). */
-function fuseNodes(nodes: NodeJson[], weights: ReadonlyMap<string, Tensor>, keep: ReadonlySet<string>): NodeJson[] {
+function fuseNodes(original: NodeJson[], weights: Map<string, Tensor>, keep: ReadonlySet<string>): NodeJson[] {
+  const nodes = toChannelsLast(original, weights, keep);
   markGroupedConvs(nodes, weights);
   markPowRoots(nodes, weights);
   const byName = new Map(nodes.map((n) => [n.name, n]));

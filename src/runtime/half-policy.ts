@@ -13,19 +13,34 @@
 import { EXACT_F64_OPS } from './float64-policy.js';
 
 export const HALF_ROUND_OP = '_TfsRoundHalf';
+/** Sigmoid computed step by step in the narrow type, as TF's Eigen kernel does (kernels/half.ts). */
+export const HALF_SIGMOID_OP = '_TfsNarrowSigmoid';
 
 /** Ops whose float32 result rounded to the narrow type equals TF's. */
 const ROUNDED_OPS = new Set([
   'AddV2', 'Add', 'Sub', 'Mul', 'RealDiv', 'Div', 'Square', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Inv',
-  'Exp', 'Expm1', 'Log', 'Log1p', 'Tanh', 'Sigmoid', 'Relu6', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Erf',
+  'Exp', 'Expm1', 'Log', 'Log1p', 'Tanh', 'Relu6', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Erf',
   'Sin', 'Cos', 'SquaredDifference', 'BiasAdd', 'Cast', 'MatMul', 'BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3',
-  'Conv2D', 'DepthwiseConv2dNative', 'Round', 'Rint', 'ClipByValue', 'LeakyRelu', 'FloorDiv', 'FloorMod',
+  'Conv2D', 'Round', 'Rint', 'ClipByValue', 'LeakyRelu', 'FloorDiv', 'FloorMod',
 ]);
+/**
+ * Ops whose TF result on one of the types is not the float32 result rounded, with no kernel
+ * here that reproduces it (checked against TF 2.21 on CPU, fixconv branch): bfloat16 Conv2D,
+ * DepthwiseConv2dNative and BiasAdd (oneDNN's bfloat16 kernels; a bfloat16 depthwise gave 0s),
+ * float16 DepthwiseConv2dNative (off by 1-2 units in the last place).
+ */
+const NOT_ROUNDED: Readonly<Record<'half' | 'bfloat16', ReadonlySet<string>>> = {
+  half: new Set(['DepthwiseConv2dNative']),
+  bfloat16: new Set(['Conv2D', 'DepthwiseConv2dNative', 'BiasAdd']),
+};
+/** Ops run by a kernel of their own that computes as TF does in the narrow type. */
+const NARROW_KERNELS: ReadonlyMap<string, string> = new Map([['Sigmoid', HALF_SIGMOID_OP]]);
 const TYPE_ATTRS = ['T', 'dtype', 'Tparams', 'SrcT', 'DstT', 'output_type'];
 const NARROW: Readonly<Record<string, 'half' | 'bfloat16'>> = { DT_HALF: 'half', DT_BFLOAT16: 'bfloat16' };
 const short = (k: 'half' | 'bfloat16'): string => (k === 'half' ? 'float16' : 'bfloat16');
 
-export type HalfPlan = { refuse: string } | { round: 'half' | 'bfloat16' } | undefined;
+/** `op`: the kernel that replaces the node's op, when it needs one (rounded after all the same). */
+export type HalfPlan = { refuse: string } | { round: 'half' | 'bfloat16'; op?: string } | undefined;
 
 /** What a node computing in float16/bfloat16 needs; `typeOf(attr)` gives a dtype attr (`DT_*`, '' when absent). */
 export function halfPlan(op: string, typeOf: (attr: string) => string): HalfPlan {
@@ -33,6 +48,9 @@ export function halfPlan(op: string, typeOf: (attr: string) => string): HalfPlan
   if (op === 'Cast') return out ? { round: out } : undefined;
   const narrow = TYPE_ATTRS.map((a) => NARROW[typeOf(a)]).find((k) => k !== undefined);
   if (!narrow || EXACT_F64_OPS.has(op)) return undefined;
+  if (out && NOT_ROUNDED[narrow].has(op)) return { refuse: `${op} on ${short(narrow)}` };
+  const kernel = NARROW_KERNELS.get(op);
+  if (kernel && out) return { round: out, op: kernel };
   if (ROUNDED_OPS.has(op) && out) return { round: out };
   return { refuse: `${op} on ${short(narrow)}` };
 }

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
-import { halfPlan } from '../../src/runtime/half-policy.js';
-import { roundToNarrow } from '../../src/runtime/kernels/half.js';
+import { HALF_SIGMOID_OP, halfPlan } from '../../src/runtime/half-policy.js';
+import { narrowSigmoid, roundToNarrow } from '../../src/runtime/kernels/half.js';
+import { floatToBfloat16, floatToHalf } from '../../src/tensor/tensor.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { repoRoot } from '../helpers/paths.js';
 import { mismatch, oracleFile } from './oracle-data.js';
@@ -60,3 +61,31 @@ for (const backend of ['wasm', 'cpu'] as ConcreteBackend[]) {
     }
   });
 }
+
+test('float16/bfloat16 Sigmoid runs the narrow-type kernel; bfloat16 convs and float16 depthwise are refused', () => {
+  assert.deepEqual(halfPlan('Sigmoid', types({ T: 'DT_HALF' })), { round: 'half', op: HALF_SIGMOID_OP });
+  assert.deepEqual(halfPlan('Sigmoid', types({ T: 'DT_BFLOAT16' })), { round: 'bfloat16', op: HALF_SIGMOID_OP });
+  assert.equal(halfPlan('Sigmoid', types({ T: 'DT_FLOAT' })), undefined);
+  assert.deepEqual(halfPlan('Conv2D', types({ T: 'DT_BFLOAT16' })), { refuse: 'Conv2D on bfloat16' });
+  assert.deepEqual(halfPlan('DepthwiseConv2dNative', types({ T: 'DT_BFLOAT16' })), { refuse: 'DepthwiseConv2dNative on bfloat16' });
+  assert.deepEqual(halfPlan('BiasAdd', types({ T: 'DT_BFLOAT16' })), { refuse: 'BiasAdd on bfloat16' });
+  assert.deepEqual(halfPlan('DepthwiseConv2dNative', types({ T: 'DT_HALF' })), { refuse: 'DepthwiseConv2dNative on float16' });
+  assert.deepEqual(halfPlan('Conv2D', types({ T: 'DT_HALF' })), { round: 'half' });
+  assert.deepEqual(halfPlan('BiasAdd', types({ T: 'DT_HALF' })), { round: 'half' });
+});
+
+// [input, TF 2.21's result bits] (tf.sigmoid on CPU). The first six are inputs where float32
+// sigmoid rounded once to the type gives the neighbouring value; -88 in bfloat16 is 0 in TF
+// (exp flushed below FLT_MIN) where the rounded float32 sigmoid is 66 (6e-39).
+const HALF_SIGMOID: [number, number][] = [[0.07293701171875, 14374], [-0.01342010498046875, 14323], [-0.0004475116729736328, 14335],
+  [0.1676025390625, 14421], [0.0006647109985351562, 14337], [-0.79833984375, 13560], [1, 14809], [-1, 13389], [0, 14336],
+  [Infinity, 15360], [-Infinity, 0], [-17, 1]];
+const BF16_SIGMOID: [number, number][] = [[0.2041015625, 16142], [-0.045166015625, 16123], [-0.0034332275390625, 16127],
+  [0.3671875, 16152], [0.005035400390625, 16129], [-1.46875, 15935], [1, 16187], [-1, 16010], [0, 16128],
+  [Infinity, 16256], [-Infinity, 0], [-88, 0]];
+
+test('narrow Sigmoid gives TF\'s bits where float32 sigmoid rounded once does not', () => {
+  for (const [x, bits] of HALF_SIGMOID) assert.equal(floatToHalf(narrowSigmoid(x, 'half')), bits, `float16 sigmoid(${x})`);
+  for (const [x, bits] of BF16_SIGMOID) assert.equal(floatToBfloat16(narrowSigmoid(x, 'bfloat16')), bits, `bfloat16 sigmoid(${x})`);
+  assert.ok(Number.isNaN(narrowSigmoid(NaN, 'half')));
+});

@@ -137,3 +137,20 @@ test('Pow of ±1 with an infinite or NaN exponent is 1 as C pow (cpu used Math.p
     assert.deepEqual(Array.from(p.dataSync()), [1, 1, 1, 1, 1, NaN, Infinity, 0, NaN], b);
   }
 });
+
+test('wasm: MaxPool3D of a window of negative values is its maximum (tfjs wasm answered FLT_MIN)', async () => {
+  await initBackend('wasm');
+  await tf.setBackend('wasm');
+  const [b, d, h, w, c] = [7, 4, 4, 4, 3];
+  // Distinct values in a scrambled order, every window with one true maximum, most all negative.
+  const xs = Array.from({ length: b * d * h * w * c }, (_, i) => ((i * 7919) % 1361) - 1200);
+  const at = (n: number, z: number, y: number, x: number, k: number): number => xs[(((n * d + z) * h + y) * w + x) * c + k]!;
+  const want: number[] = [];
+  for (let n = 0; n < b; n++) for (let z = 0; z < d; z += 2) for (let y = 0; y < h; y += 2) for (let x = 0; x < w; x += 2) for (let k = 0; k < c; k++) {
+    let m = -Infinity;
+    for (let i = 0; i < 8; i++) m = Math.max(m, at(n, z + (i >> 2), y + ((i >> 1) & 1), x + (i & 1), k));
+    want.push(m);
+  }
+  const got = tf.maxPool3d(tf.tensor5d(xs, [b, d, h, w, c]), 2, 2, 'valid');
+  assert.deepEqual(Array.from(got.dataSync()), want);
+});

@@ -145,7 +145,9 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const inputs = moved?.inputs ?? vals.map((v, i) => fz.asTensor(scope, v, what, [], keepWide || saturating.includes(i)));
   const attr = rewritten.attr;
   // A grouped Conv2D (input depth a multiple of the filter's) is recognised by fuse.ts from this.
-  const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '') : undefined;
+  // (channels are axis 1 of an NCHW input: channels-last.ts runs such a conv as NHWC.)
+  const nchw = Buffer.from(node.attr['data_format']?.s ?? new Uint8Array(0)).toString() === 'NCHW';
+  const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '', nchw ? 1 : -1) : undefined;
   if (depth !== undefined) attr['_tfs_in_depth'] = { i: depth };
   if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
   if (EXACT_FAMILY_OPS.has(rewritten.op)) for (let i = 1; i < 3; i++) fz.wideRefs.add(`${name}:${i}`);
@@ -162,7 +164,9 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   // int8/uint8/int16/uint16 results are wrapped to their type after each op, as TF does (narrow-int-policy.ts).
   const narrow = f64 || half || rewritten.wide ? undefined : narrowIntPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
   const refused = half && 'refuse' in half ? half.refuse : undefined;
-  const op = f64 ?? refused ?? rewritten.op;
+  const narrowKernel = half && 'op' in half ? half.op : undefined;
+  const op = f64 ?? refused ?? narrowKernel ?? rewritten.op;
+  if (narrowKernel && half && 'round' in half) attr['_tfs_half'] = { s: b64(half.round) };
   const post = half && 'round' in half ? { op: HALF_ROUND_OP, attr: { _tfs_half: { s: b64(half.round) } } }
     : narrow ? { op: WRAP_INT_OP, attr: { _tfs_wrap: { s: b64(narrow.wrap) } } } : undefined;
   if (post) {

@@ -7,16 +7,20 @@
 import type { AttrValueObject, TensorShapeProtoObject } from '../../savedmodel/proto-types.js';
 import type { Scope } from './scope.js';
 
-function lastDim(shape: TensorShapeProtoObject | undefined): number | undefined {
+function dimAt(shape: TensorShapeProtoObject | undefined, axis: number): number | undefined {
   if (!shape || shape.unknown_rank || shape.dim.length === 0) return undefined;
-  const d = Number(shape.dim[shape.dim.length - 1]!.size ?? -1);
+  const d = Number(shape.dim.at(axis)?.size ?? -1);
   return d > 0 ? d : undefined;
 }
 
 const shapeAt = (a: AttrValueObject | undefined, i: number): TensorShapeProtoObject | undefined => a?.list?.shape?.[i];
 
-/** The last dimension of the tensor `ref` (a data input of a node in `scope`), when it is recorded. */
-export function staticLastDim(scope: Scope, ref: string): number | undefined {
+/**
+ * Dimension `axis` (negative: from the end; default the last) of the tensor `ref` (a data
+ * input of a node in `scope`), when it is recorded.
+ */
+export function staticLastDim(scope: Scope, ref: string, axis = -1): number | undefined {
+  const lastDim = (shape: TensorShapeProtoObject | undefined): number | undefined => dimAt(shape, axis);
   const argIndex = scope.fn?.signature.input_arg.findIndex((a) => a.name === ref) ?? -1;
   if (argIndex >= 0) return lastDim(shapeAt(scope.fn?.arg_attr?.[String(argIndex)]?.attr['_output_shapes'], 0));
   const parts = ref.split(':');

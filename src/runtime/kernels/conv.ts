@@ -68,7 +68,28 @@ function dilatedConv2dBackpropInput(node: GraphNode): tf.Tensor {
   return tf.tidy(() => tf.conv2dTranspose(dy, spreadFilter(filter, d[1]!, d[2]!), shape, [s[1]!, s[2]!], pad));
 }
 
+/**
+ * `_TfsBiasAddNCHW`: a BiasAdd adding its bias on axis 1 (channels-first; the last axis of a
+ * 2-D input), as TF's NCHW BiasAdd does. tfjs maps BiasAdd to a broadcasting add on the last
+ * axis whatever the format; channels-last.ts renames the NCHW ones to this.
+ */
+export const BIAS_ADD_NCHW_OP = '_TfsBiasAddNCHW';
+
+export function biasAddNchw(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  const bias = kernelInput(node, 1);
+  const dims = (t: tf.Tensor): string => `[${t.shape.join(',')}]`;
+  if (x.rank < 2) throw Errors.kernelArgument(`Input tensor must be at least 2D: ${dims(x)}`);
+  if (bias.rank !== 1) throw Errors.kernelArgument(`Biases must be 1D: ${dims(bias)}`);
+  const axis = x.rank >= 3 ? 1 : x.rank - 1;
+  if (bias.shape[0] !== x.shape[axis]) {
+    throw Errors.kernelArgument(`Must provide as many biases as the channel dimension of the input tensor: ${dims(bias)} vs. ${dims(x)}`);
+  }
+  return tf.tidy(() => tf.add(x, tf.reshape(bias, [bias.shape[0]!, ...Array<number>(x.rank - 1 - axis).fill(1)])));
+}
+
 export const CONV_KERNELS: readonly KernelEntry[] = [
   { op: OP, kernel: conv3dBackpropInput },
   { op: DILATED_CONV2D_BACKPROP_INPUT_OP, kernel: dilatedConv2dBackpropInput },
+  { op: BIAS_ADD_NCHW_OP, kernel: biasAddNchw },
 ];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/runtime/backend.js';
-import { CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from '../../../src/runtime/kernels/conv.js';
+import { BIAS_ADD_NCHW_OP, CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from '../../../src/runtime/kernels/conv.js';
 import { run as runIn, s, values } from './helpers.js';
 
 const run = (inputs: tf.Tensor[], raw = {}): tf.Tensor => runIn(CONV_KERNELS, 'Conv3DBackpropInputV2', inputs, raw)[0]!;
@@ -73,4 +73,16 @@ test('Conv2DBackpropInput with dilations fails the call on an infinite or NaN in
   await tf.setBackend('cpu');
   const dy = tf.tensor4d([...Array<number>(35).fill(1), Infinity], [2, 3, 3, 2]);
   assert.throws(() => dil([2, 5, 5, 3], dy, [1, 2, 2, 1], 'VALID'), /Conv2DBackpropInput.*infinite or NaN/);
+});
+
+test('_TfsBiasAddNCHW adds the bias on axis 1 (the last axis of a 2-D input); a wrong length fails with TF\'s text', async () => {
+  await initBackend('cpu');
+  await tf.setBackend('cpu');
+  const x = tf.zeros([1, 2, 2, 3]);
+  const y = runIn(CONV_KERNELS, BIAS_ADD_NCHW_OP, [x, tf.tensor([10, 20])])[0]!;
+  assert.deepEqual(values(y), [10, 10, 10, 10, 10, 10, 20, 20, 20, 20, 20, 20]);
+  assert.deepEqual(values(runIn(CONV_KERNELS, BIAS_ADD_NCHW_OP, [tf.zeros([2, 3, 2]), tf.tensor([1, 2, 3])])[0]!), [1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]);
+  assert.deepEqual(values(runIn(CONV_KERNELS, BIAS_ADD_NCHW_OP, [tf.zeros([2, 2]), tf.tensor([1, 2])])[0]!), [1, 2, 1, 2]);
+  assert.throws(() => runIn(CONV_KERNELS, BIAS_ADD_NCHW_OP, [x, tf.tensor([1, 2, 3])]),
+    /Must provide as many biases as the channel dimension of the input tensor: \[3\] vs. \[1,2,2,3\]/);
 });
