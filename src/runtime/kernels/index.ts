@@ -45,6 +45,7 @@ import { SPECIAL_KERNELS } from './special.js';
 import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
 import { DECODE_RAW_KERNELS } from './decode-raw.js';
 import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
+import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -84,6 +85,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SELECT_KERNELS,
   DECODE_RAW_KERNELS,
   DECODE_COMPRESSED_KERNELS,
+  COMBINED_NMS_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
