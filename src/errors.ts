@@ -693,6 +693,8 @@ export const Errors = {
   // --- op kernels of src/runtime/kernels/ (texts from TensorFlow's kernels where it has one) ---
   /** A kernel refused its inputs the way TensorFlow's kernel does (the text is TF's). */
   kernelArgument: entry('TFS_ERR_KERNEL_ARGUMENT', Code.INVALID_ARGUMENT, (text: string) => text),
+  /** A kernel found its input data corrupt, as TensorFlow's kernel reports it (DATA_LOSS; the text is TF's). */
+  kernelDataLoss: entry('TFS_ERR_KERNEL_DATA_LOSS', Code.DATA_LOSS, (text: string) => text),
   /** An attr or input value TF accepts but tfs's kernel cannot compute exactly (tfs's text). */
   kernelUnsupported: entry('TFS_ERR_KERNEL_UNSUPPORTED', Code.UNIMPLEMENTED, (op: string, what: string) =>
     `${op}: tfs cannot compute ${what} exactly, so it refuses rather than answer differently from TensorFlow`),

@@ -85,6 +85,7 @@ export function layoutReplacement(op: string, typeOf: (a: string) => string, int
   if ((op === 'Add' || op === 'AddV2') && typeOf('T') === 'DT_STRING') return STRING_ADD_OP;
   // tfjs's where refuses strings (StringLookup(invert=True) with a mask token, tf.where on labels).
   if (op === 'Select' && typeOf('T') === 'DT_STRING') return LAYOUT_OPS.select;
-  if (op === 'SelectV2' && typeOf('T') === 'DT_STRING') return LAYOUT_OPS.selectV2;
+  // tfjs-backend-wasm's where gives wrong bools (tf.where(mask, a > 0, b > 0)); Select of bools runs select.ts.
+  if (op === 'SelectV2' && (typeOf('T') === 'DT_STRING' || typeOf('T') === 'DT_BOOL')) return LAYOUT_OPS.selectV2;
   return undefined;
 }

@@ -44,6 +44,8 @@ import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
 import { SPECIAL_KERNELS } from './special.js';
 import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
 import { DECODE_RAW_KERNELS } from './decode-raw.js';
+import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
+import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -82,6 +84,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SPECIAL_KERNELS,
   SELECT_KERNELS,
   DECODE_RAW_KERNELS,
+  DECODE_COMPRESSED_KERNELS,
+  COMBINED_NMS_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */

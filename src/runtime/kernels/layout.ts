@@ -7,7 +7,8 @@
  * - `Reverse` / `ReverseV2` of bool or string: wasm returns garbage on bool, tfjs refuses strings;
  * - `Tile` of bool or string: wasm aborts on strings;
  * - `GatherV2` with `batch_dims` != 0: wasm reads out of bounds;
- * - `Select` / `SelectV2` of strings: tfjs's where refuses them.
+ * - `Select` / `SelectV2` of strings: tfjs's where refuses them; of bools: tfjs-backend-wasm's where
+ *   picks bool operands wrongly (FINDINGS.md, "Legacy Select").
  *
  * The freezer renames these nodes to the `_Tfs*` names below (`layoutReplacement` in control-names.ts), since
  * tfjs-converter would otherwise run its own mapping. They only move elements, so computing
@@ -167,7 +168,7 @@ function coords(flat: number, shape: readonly number[]): string {
   return shape.map((_, d) => Math.floor(flat / st[d]!) % shape[d]!).join(',');
 }
 
-/** TF's SelectV2 (numpy broadcasting of all three) or Select (`v1`: a vector condition picks rows). */
+/** TF's SelectV2 (numpy broadcasting of all three) or Select (`v1`), on strings and bools. */
 function select(node: GraphNode, v1: boolean): tf.Tensor {
   const [c, t, e] = [0, 1, 2].map((i) => kernelInput(node, i)) as [tf.Tensor, tf.Tensor, tf.Tensor];
   // Select: TF's scalar / row / elementwise layouts (select.ts); SelectV2: numpy broadcasting.
@@ -176,9 +177,11 @@ function select(node: GraphNode, v1: boolean): tf.Tensor {
   const [ci, ti, ei] = [cShape, t.shape, e.shape].map((s) => broadcastIndex(out, s)) as [Int32Array, Int32Array, Int32Array];
   const cond = c.dataSync();
   const [tv, ev] = [flatOf(t), flatOf(e)];
-  const picked = new Array<Uint8Array>(ci.length);
-  for (let i = 0; i < ci.length; i++) picked[i] = (cond[ci[i]!] ? tv[ti[i]!] : ev[ei[i]!]) as Uint8Array;
-  return tf.tensor(picked, out, 'string');
+  const pick = (i: number): unknown => (cond[ci[i]!] ? tv[ti[i]!] : ev[ei[i]!]);
+  if (t.dtype === 'string') return tf.tensor(Array.from({ length: ci.length }, (_, i) => pick(i) as Uint8Array), out, 'string');
+  const values = new ((tv as tf.TypedArray).constructor as new (n: number) => tf.TypedArray)(ci.length);
+  for (let i = 0; i < ci.length; i++) values[i] = pick(i) as number;
+  return tf.tensor(values, out, t.dtype);
 }
 
 export const LAYOUT_KERNELS: readonly KernelEntry[] = [

@@ -17,7 +17,7 @@ export const NMS_V5_OP = '_TfsNonMaxSuppressionV5';
 const f = Math.fround;
 
 /** TF's IOU of boxes i and j (corners in either order; an empty box has IoU 0). */
-function iou(b: Float32Array, i: number, j: number): number {
+export function iou(b: Float32Array, i: number, j: number): number {
   const [ya, xa, yb, xb] = [b[4 * i]!, b[4 * i + 1]!, b[4 * i + 2]!, b[4 * i + 3]!];
   const [yc, xc, yd, xd] = [b[4 * j]!, b[4 * j + 1]!, b[4 * j + 2]!, b[4 * j + 3]!];
   const [y0i, y1i, x0i, x1i] = [Math.min(ya, yb), Math.max(ya, yb), Math.min(xa, xb), Math.max(xa, xb)];

@@ -112,3 +112,20 @@ for (const b of BACKENDS) {
     });
   });
 }
+
+for (const b of BACKENDS) {
+  test(`SelectV2 of bools picks as TF (tfjs-backend-wasm's where does not) (${b})`, () => {
+    onBackendSync(b, () => {
+      assert.equal(layoutReplacement('SelectV2', () => 'DT_BOOL', () => 0), LAYOUT_OPS.selectV2);
+      // TF: tf.where([[True], [False], [True]], [[1,0],[1,1],[0,1]] > 0, [[0,1],[1,0],[1,1]] > 0)
+      //   -> [[True, False], [True, False], [False, True]]
+      const c = tf.tensor([[true], [false], [true]], [3, 1], 'bool');
+      const t = tf.tensor([true, false, true, true, false, true], [3, 2], 'bool');
+      const e = tf.tensor([false, true, true, false, true, true], [3, 2], 'bool');
+      const r = run(LAYOUT_OPS.selectV2, [c, t, e]);
+      assert.equal(r.dtype, 'bool');
+      assert.deepEqual(r.shape, [3, 2]);
+      assert.deepEqual(Array.from(r.dataSync()), [1, 0, 1, 0, 0, 1]);
+    });
+  });
+}
