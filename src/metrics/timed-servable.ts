@@ -39,7 +39,8 @@ export function timedServable(servable: ModelServable, metrics: TfsMetrics): Mod
       const t0 = performance.now();
       let run: Promise<Record<string, Tensor>>;
       try {
-        run = servable.run(key, inputs, options);
+        // Promise.resolve returns a native promise as it is (a servable is to return one).
+        run = Promise.resolve(servable.run(key, inputs, options));
       } catch (err) {
         observe(key, t0);
         return Promise.reject(err);

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, TfsError } from '../../src/errors.js';
 import { servableRequestOf, modelSpecFromProto } from '../../src/servables/model-spec.js';
-import { runPredict } from '../../src/servables/predict.js';
+import { type PredictCall, type PredictResult, runPredict, startPredict } from '../../src/servables/predict.js';
+import type { ModelSpec } from '../../src/servables/model-spec.js';
+import type { RequestOptions } from '../../src/servables/predict.js';
 import { getModelMetadata } from '../../src/servables/metadata.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fakeCoreWithHalfPlusTwo } from '../helpers/fake-core.js';
@@ -141,6 +143,48 @@ test('runPredict: an aborted deadline answers DEADLINE_EXCEEDED and the handle i
   const p = runPredict(core, req, { api: 'grpc', signal: ac.signal });
   ac.abort();
   await rejects(p, Code.CANCELLED, 'Cancelled');
+});
+
+/** startPredict as a promise, failing the test if its call hears more than one answer. */
+function started(core: ReturnType<typeof fakeCoreWithHalfPlusTwo>, spec: ModelSpec, inputs: Record<string, Tensor>, opts: RequestOptions): Promise<PredictResult> {
+  return new Promise((resolve, reject) => {
+    let answers = 0;
+    const once = (): void => {
+      answers++;
+      assert.equal(answers, 1, 'startPredict answered twice');
+    };
+    const call: PredictCall = {
+      inputs: () => inputs,
+      predicted: (r) => {
+        once();
+        resolve(r);
+      },
+      failed: (e) => {
+        once();
+        reject(e);
+      },
+    };
+    startPredict(core, spec, call, opts);
+  });
+}
+
+test('startPredict: same answers and errors as runPredict, one callback each, handle released', { timeout: 60_000 }, async () => {
+  const core = fakeCoreWithHalfPlusTwo();
+  const r = await started(core, { name: 'half_plus_two' }, { x: f32([2], [1, 3]) }, { api: 'rest' });
+  assert.deepEqual([...(r.outputs['y']!.data as Float32Array)], [2.5, 3.5]);
+  assert.deepEqual(r.modelSpec, { name: 'half_plus_two', version: 123, signatureName: 'serving_default' });
+  assert.equal(core.held, 0);
+  await rejects(started(core, { name: 'nope' }, {}, { api: 'rest' }), Code.NOT_FOUND, 'Servable not found for request: Latest(nope)');
+  await rejects(started(core, { name: 'half_plus_two', signatureName: 's' }, {}, { api: 'rest' }), Code.INVALID_ARGUMENT, 'Serving signature name: "s" not found in signature def');
+  assert.equal(core.held, 0);
+  // The deadline answers at once; the 10-minute run ends through the abort, and only then is the handle released.
+  const slow = { x: f32([1], [600_000]) };
+  await rejects(started(core, { name: 'half_plus_two', signatureName: 'slow' }, slow, { api: 'rest', signal: AbortSignal.timeout(30) }), Code.DEADLINE_EXCEEDED, 'Timed out waiting for notification');
+  await core.untilHeld(0);
+  const ac = new AbortController();
+  ac.abort();
+  await rejects(started(core, { name: 'half_plus_two' }, { x: f32([1], [1]) }, { api: 'grpc', signal: ac.signal }), Code.CANCELLED, 'Cancelled');
+  assert.equal(core.held, 0);
 });
 
 test('getModelMetadata: field checks before model lookup, then the signature map', async () => {
