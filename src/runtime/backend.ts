@@ -186,6 +186,37 @@ function refuseTopKOverNaN(backendName: string): void {
   });
 }
 
+const FLT_LOWEST = -3.4028234663852886e38;
+
+/**
+ * TF's MaxPool/MaxPool3D start each window at the type's lowest value and skip NaN: a window
+ * of NaN and -Inf only is -FLT_MAX (max_pool2d([-inf]*4) = -3.4028235e38), NaN beside numbers
+ * is ignored. tfjs answers -Inf there, and wasm's XNNPACK pool mixes NaN in. So NaN and -Inf
+ * inputs become -FLT_MAX first, which gives TF's answer on both backends.
+ */
+function maxPoolLikeTf(backendName: string): void {
+  for (const name of ['MaxPool', 'MaxPool3D']) {
+    const k = tf.getKernel(name, backendName);
+    if (!k) continue;
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ ...k, kernelFunc: (args) => {
+      const x = (args.inputs as { x?: tf.TensorInfo }).x;
+      const backend = args.backend as tf.KernelBackend;
+      if (x?.dtype !== 'float32') return k.kernelFunc(args);
+      const xs = backend.readSync(x.dataId) as Float32Array;
+      if (!xs.some((v) => Number.isNaN(v) || v === -Infinity)) return k.kernelFunc(args);
+      const fixed = Float32Array.from(xs, (v) => (Number.isNaN(v) || v === -Infinity ? FLT_LOWEST : v));
+      const dataId = backend.write(fixed, x.shape, 'float32');
+      try {
+        return k.kernelFunc({ ...args, inputs: { ...args.inputs, x: { dataId, shape: x.shape, dtype: 'float32' } } });
+      } finally {
+        // Not forced: a kernel that passes its input through (a 1x1 window) holds a reference.
+        backend.disposeData(dataId);
+      }
+    } });
+  }
+}
+
 /**
  * Softmax of logits holding NaN or +Inf: TF's answer depends on its CPU kernel. With oneDNN
  * (TF's default on x86 Linux) such a row gives 0 for the entries whose shifted logit is a
@@ -492,6 +523,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           signOfNaN(b);
           cumulativeAxis(b);
           refuseSoftmaxOverNaN(b);
+          maxPoolLikeTf(b);
           state.patched.add(b);
         }
       }

@@ -42,13 +42,18 @@ const short = (k: 'half' | 'bfloat16'): string => (k === 'half' ? 'float16' : 'b
 /** `op`: the kernel that replaces the node's op, when it needs one (rounded after all the same). */
 export type HalfPlan = { refuse: string } | { round: 'half' | 'bfloat16'; op?: string } | undefined;
 
-/** What a node computing in float16/bfloat16 needs; `typeOf(attr)` gives a dtype attr (`DT_*`, '' when absent). */
-export function halfPlan(op: string, typeOf: (attr: string) => string): HalfPlan {
+/**
+ * What a node computing in float16/bfloat16 needs; `typeOf(attr)` gives a dtype attr (`DT_*`, '' when absent),
+ * `format` its data_format. TF's CPU Conv2D computes float16 in NHWC only ("only supports the NHWC tensor
+ * format on the CPU", at run): refused at load here.
+ */
+export function halfPlan(op: string, typeOf: (attr: string) => string, format = ''): HalfPlan {
   const out = NARROW[op === 'Cast' ? typeOf('DstT') : typeOf('T')];
   if (op === 'Cast') return out ? { round: out } : undefined;
   const narrow = TYPE_ATTRS.map((a) => NARROW[typeOf(a)]).find((k) => k !== undefined);
   if (!narrow || EXACT_F64_OPS.has(op)) return undefined;
   if (out && NOT_ROUNDED[narrow].has(op)) return { refuse: `${op} on ${short(narrow)}` };
+  if (op === 'Conv2D' && format === 'NCHW') return { refuse: `${op} on ${short(narrow)} with data_format NCHW` };
   const kernel = NARROW_KERNELS.get(op);
   if (kernel && out) return { round: out, op: kernel };
   if (ROUNDED_OPS.has(op) && out) return { round: out };

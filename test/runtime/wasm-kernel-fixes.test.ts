@@ -154,3 +154,18 @@ test('wasm: MaxPool3D of a window of negative values is its maximum (tfjs wasm a
   const got = tf.maxPool3d(tf.tensor5d(xs, [b, d, h, w, c]), 2, 2, 'valid');
   assert.deepEqual(Array.from(got.dataSync()), want);
 });
+
+test('MaxPool/MaxPool3D skip NaN and start at -FLT_MAX as TF does (tfjs: -Inf; wasm mixed NaN in)', async () => {
+  await initBackend('wasm');
+  const lowest = Math.fround(-3.4028234663852886e38);
+  // TF 2.21: tf.nn.max_pool2d(x, 2, 2, 'VALID') on these 4x4 values; max_pool2d([-inf]*4); max_pool3d of NaN and one -inf.
+  const x = [1, NaN, 3, -2, NaN, 0.5, -1, 2, NaN, NaN, NaN, NaN, -5, -6, NaN, -7];
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    assert.deepEqual(Array.from(tf.maxPool(tf.tensor4d(x, [1, 4, 4, 1]), 2, 2, 'valid').dataSync()), [1, 3, -5, -7], b);
+    assert.deepEqual(Array.from(tf.maxPool(tf.fill([1, 2, 2, 1], -Infinity) as tf.Tensor4D, 2, 2, 'valid').dataSync()), [lowest], b);
+    const y = tf.tensor5d([-Infinity, NaN, NaN, NaN, NaN, NaN, NaN, NaN], [1, 2, 2, 2, 1]);
+    assert.deepEqual(Array.from(tf.maxPool3d(y, 2, 2, 'valid').dataSync()), [lowest], b);
+    assert.deepEqual(Array.from(tf.maxPool(tf.tensor4d([NaN, 2], [1, 1, 2, 1]), 1, 1, 'valid').dataSync()), [lowest, 2], b);
+  }
+});
