@@ -188,6 +188,16 @@ function refuseTopKOverNaN(backendName: string): void {
 
 const FLT_LOWEST = -3.4028234663852886e38;
 
+/** A plain loop (no callback per element): this runs on every MaxPool call. */
+function hasNaNOrMinusInf(xs: Float32Array): boolean {
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i]!;
+    // v !== v is NaN; -Infinity is the only value below -FLT_MAX.
+    if (v !== v || v < FLT_LOWEST) return true;
+  }
+  return false;
+}
+
 /**
  * TF's MaxPool/MaxPool3D start each window at the type's lowest value and skip NaN: a window
  * of NaN and -Inf only is -FLT_MAX (max_pool2d([-inf]*4) = -3.4028235e38), NaN beside numbers
@@ -204,7 +214,7 @@ function maxPoolLikeTf(backendName: string): void {
       const backend = args.backend as tf.KernelBackend;
       if (x?.dtype !== 'float32') return k.kernelFunc(args);
       const xs = backend.readSync(x.dataId) as Float32Array;
-      if (!xs.some((v) => Number.isNaN(v) || v === -Infinity)) return k.kernelFunc(args);
+      if (!hasNaNOrMinusInf(xs)) return k.kernelFunc(args);
       const fixed = Float32Array.from(xs, (v) => (Number.isNaN(v) || v === -Infinity ? FLT_LOWEST : v));
       const dataId = backend.write(fixed, x.shape, 'float32');
       try {
