@@ -99,17 +99,18 @@ for (const backend of BACKENDS) {
         let onTier = 0;
         for (let i = 0; i < 150; i++) {
           const batch = [1, 2, 3, 5, 8][i % 5]!;
-          // A third of the calls hold no special value: those must stay on the tier.
+          // A third of the calls hold no special value: those of batch 1 (within every work
+          // budget) must stay on the tier.
           const clean = i % 3 === 0;
           const data = values(batch * c.row, r, clean ? 0 : 0.2);
           const { on, off, writes } = await bothTiers(s, { [c.input]: { dtype: 'DT_FLOAT', shape: [batch, c.row], data } });
           assert.deepEqual(on[c.output]!.shape, off[c.output]!.shape);
           assert.ok(bytes(on[c.output]!.data as Float32Array).equals(bytes(off[c.output]!.data as Float32Array)), `${c.dir} call ${i}: tier and tfjs differ`);
-          if (clean) assert.equal(writes, 0, `${c.dir} call ${i}: a clean call left the tier`);
+          if (clean && batch === 1) assert.equal(writes, 0, `${c.dir} call ${i}: a clean call left the tier`);
           if (data.some(Number.isNaN)) assert.ok(writes > 0, `${c.dir} call ${i}: a NaN input stays off the tier`);
           if (writes === 0) onTier++;
         }
-        assert.ok(onTier >= 50, `${c.dir}: ${onTier} calls on the tier`);
+        assert.ok(onTier >= 10, `${c.dir}: ${onTier} calls on the tier`);
       } finally {
         s.dispose();
       }
@@ -240,7 +241,8 @@ function randomMlp(r: () => number): { built: Built; width: number } {
 }
 
 function compile(b: Built, backend: PlainBackend): PlainProgram | undefined {
-  return compilePlainJs(b.nodes, ['x:0'], [`${b.fetch}:0`], { backend, weight: (n) => b.weights.get(n), cpuBlockSize: 48 });
+  // No work budget: every call of these small MLPs is compared.
+  return compilePlainJs(b.nodes, ['x:0'], [`${b.fetch}:0`], { backend, weight: (n) => b.weights.get(n), cpuBlockSize: 48, maxWork: Infinity });
 }
 
 for (const backend of BACKENDS) {
