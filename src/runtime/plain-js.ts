@@ -14,7 +14,8 @@
  * - MatMul on wasm (XNNPACK's fully-connected operator, the path tfjs takes for untransposed
  *   rank-2 operands): a float32 accumulator starting at the bias (or 0) and adding each
  *   float32-rounded product in k order, then the activation's clamp;
- * - Relu, Relu6, Sigmoid (on wasm XNNPACK's polynomial, step by step); on cpu only, Maximum,
+ * - Sqrt (IEEE, correctly rounded everywhere), Relu, Relu6, Sigmoid (on wasm XNNPACK's
+ *   polynomial, step by step); on cpu only, Maximum,
  *   Minimum and Tanh (cpu's kernels are JavaScript's Math functions; wasm's differ in the
  *   last bit or with signed zeros).
  * NaN is the exception: which NaN (sign, payload) an operation returns depends on operand
@@ -462,6 +463,9 @@ function kernelOf(node: NodeJson, ctx: PlainContext): Kernel | undefined {
       return unaryKernel(sigmoidOf(ctx.backend));
     case 'Tanh':
       return cpu ? unaryKernel(Math.tanh) : undefined;
+    case 'Sqrt':
+      // IEEE square root on both backends (correctly rounded; the double's one rounds exactly).
+      return unaryKernel(Math.sqrt);
     case 'Identity':
       return ([a]) => a;
     case 'MatMul':
