@@ -15,9 +15,8 @@
  *   rank-2 operands): a float32 accumulator starting at the bias (or 0) and adding each
  *   float32-rounded product in k order, then the activation's clamp;
  * - Sqrt (IEEE, correctly rounded everywhere), Relu, Relu6, Sigmoid (on wasm XNNPACK's
- *   polynomial, step by step); on cpu only, Maximum,
- *   Minimum and Tanh (cpu's kernels are JavaScript's Math functions; wasm's differ in the
- *   last bit or with signed zeros).
+ *   polynomial, step by step), Maximum and Minimum (cpu: Math.max/min; wasm: the first operand
+ *   on a tie of ±0); on cpu only Tanh (cpu's is Math.tanh; wasm's differs in the last bit).
  * NaN is the exception: which NaN (sign, payload) an operation returns depends on operand
  * order inside the kernel and the JIT, and wasm's Relu keeps or drops a NaN by its sign. So a
  * run whose inputs hold a NaN, or in which any step produces one, is abandoned and answered
@@ -161,6 +160,11 @@ function unaryKernel(op: (x: number) => number): Kernel {
 // Without NaN operands (see the header) both backends agree with these: relu(-0) is +0.
 const relu = (x: number): number => (x > 0 ? x : 0);
 const relu6 = (x: number): number => (x > 0 ? (x < 6 ? x : 6) : 0);
+// wasm's Maximum/Minimum (XNNPACK) answer the first operand on a tie, so max(-0, +0) is -0
+// where JavaScript's Math.max gives +0 (NaN never reaches them, see the header).
+const wasmMax = (x: number, y: number): number => (x < y ? y : x);
+const wasmMin = (x: number, y: number): number => (y < x ? y : x);
+
 /** tfjs-backend-cpu's Sigmoid (JavaScript's Math.exp, in doubles; the store rounds). */
 const cpuSigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -452,9 +456,9 @@ function kernelOf(node: NodeJson, ctx: PlainContext): Kernel | undefined {
     case 'RealDiv':
       return binaryKernel((x, y) => x / y);
     case 'Maximum':
-      return cpu ? binaryKernel(Math.max) : undefined;
+      return binaryKernel(cpu ? Math.max : wasmMax);
     case 'Minimum':
-      return cpu ? binaryKernel(Math.min) : undefined;
+      return binaryKernel(cpu ? Math.min : wasmMin);
     case 'Relu':
       return unaryKernel(relu);
     case 'Relu6':
