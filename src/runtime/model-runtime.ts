@@ -23,7 +23,7 @@ import { runFailure } from './failure-kind.js';
 import type { RunOptions, SignatureSpec, UnservedSignature } from '../core/servable.js';
 import { isRuntimeFault, runtimeHealth } from '../core/runtime-health.js';
 import { dtypeInfo, type DTypeName } from '../tensor/dtypes.js';
-import { shapeString, type Tensor } from '../tensor/tensor.js';
+import { numElements, shapeString, type Tensor } from '../tensor/tensor.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import {
   bridgedWasmKernels,
@@ -548,7 +548,12 @@ function plainProgram(frozen: FrozenModel, f: FrozenSignature, all: OutputSelect
  */
 function runPlain(prog: PlainProgram, call: Call): Record<string, Tensor> | undefined {
   const values: PlainValue[] = [];
-  for (const [, t] of call.feeds) values.push({ data: flushDenormals(t).data as Float32Array, shape: t.shape });
+  for (const [, t] of call.feeds) {
+    const data = flushDenormals(t).data as Float32Array;
+    // A tensor whose values do not fill its shape gets the tfjs path's error.
+    if (data.length !== numElements(t.shape)) return undefined;
+    values.push({ data, shape: t.shape });
+  }
   const outs = prog.run(values);
   if (!outs) return undefined;
   const { aliases, fetchIndex, dtypes } = call.selection;

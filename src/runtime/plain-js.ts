@@ -14,9 +14,9 @@
  * - MatMul on wasm (XNNPACK's fully-connected operator, the path tfjs takes for untransposed
  *   rank-2 operands): a float32 accumulator starting at the bias (or 0) and adding each
  *   float32-rounded product in k order, then the activation's clamp;
- * - Relu, Relu6, Sigmoid (on wasm XNNPACK's polynomial, step by step); on cpu only, Maximum,
- *   Minimum and Tanh (cpu's kernels are JavaScript's Math functions; wasm's differ in the
- *   last bit or with signed zeros).
+ * - Sqrt (IEEE, correctly rounded everywhere), Relu, Relu6, Sigmoid (on wasm XNNPACK's
+ *   polynomial, step by step), Maximum and Minimum (cpu: Math.max/min; wasm: the first operand
+ *   on a tie of ±0); on cpu only Tanh (cpu's is Math.tanh; wasm's differs in the last bit).
  * NaN is the exception: which NaN (sign, payload) an operation returns depends on operand
  * order inside the kernel and the JIT, and wasm's Relu keeps or drops a NaN by its sign. So a
  * run whose inputs hold a NaN, or in which any step produces one, is abandoned and answered
@@ -46,10 +46,13 @@ export type PlainBackend = 'wasm' | 'cpu';
 /** Largest MatMul the tier takes, in multiply-adds per row (k × n). */
 export const MAX_ROW_MACS = 4096;
 /**
- * Work budget of one call (multiply-adds plus elements written). Beyond it the backend's
- * vectorized kernels outrun a scalar loop by more than the per-call overhead saved.
+ * Work budget of one call (multiply-adds plus elements written), by backend. A scalar
+ * float32 multiply-add in JavaScript costs about 2-3 ns; the tfjs path costs ~10-15 µs a call
+ * whatever the size on wasm (XNNPACK's SIMD kernels are nearly free at these sizes), so past
+ * ~4k units the tier would lose there (bench/runtime-call.mjs). tfjs's cpu kernels are
+ * JavaScript loops themselves, slower than the tier's, so there the budget only bounds a call.
  */
-export const MAX_CALL_WORK = 1 << 15;
+export const MAX_CALL_WORK: Readonly<Record<PlainBackend, number>> = { wasm: 4096, cpu: 1 << 16 };
 
 let enabled = process.env['TFS_PLAIN_JS'] !== '0';
 
@@ -157,6 +160,11 @@ function unaryKernel(op: (x: number) => number): Kernel {
 // Without NaN operands (see the header) both backends agree with these: relu(-0) is +0.
 const relu = (x: number): number => (x > 0 ? x : 0);
 const relu6 = (x: number): number => (x > 0 ? (x < 6 ? x : 6) : 0);
+// wasm's Maximum/Minimum (XNNPACK) answer the first operand on a tie, so max(-0, +0) is -0
+// where JavaScript's Math.max gives +0 (NaN never reaches them, see the header).
+const wasmMax = (x: number, y: number): number => (x < y ? y : x);
+const wasmMin = (x: number, y: number): number => (y < x ? y : x);
+
 /** tfjs-backend-cpu's Sigmoid (JavaScript's Math.exp, in doubles; the store rounds). */
 const cpuSigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -234,8 +242,15 @@ interface MatMulSpec {
   readonly activation: ((x: number) => number) | undefined;
 }
 
+/** Rows, shared dimension and columns of a rank-2 MatMul. */
+interface Geometry {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+}
+
 /** Operand geometry of a rank-2 MatMul, or undefined when the shapes do not fit. */
-function geometry(a: PlainValue, b: PlainValue, bias: PlainValue | undefined, s: MatMulSpec): { m: number; k: number; n: number } | undefined {
+function geometry(a: PlainValue, b: PlainValue, bias: PlainValue | undefined, s: MatMulSpec): Geometry | undefined {
   if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
   const [ar, ac] = a.shape as [number, number];
   const [br, bc] = b.shape as [number, number];
@@ -247,27 +262,80 @@ function geometry(a: PlainValue, b: PlainValue, bias: PlainValue | undefined, s:
   return { m, k, n };
 }
 
+/** Where a MatMul's operands keep element (i, p) of `a` and (p, j) of `b`: strides. */
+interface Strides {
+  readonly aRow: number;
+  readonly aK: number;
+  readonly bK: number;
+  readonly bCol: number;
+}
+
+function stridesOf(g: Geometry, s: MatMulSpec): Strides {
+  const { m, k, n } = g;
+  return {
+    aRow: s.transposeA ? 1 : k,
+    aK: s.transposeA ? m : 1,
+    bK: s.transposeB ? 1 : n,
+    bCol: s.transposeB ? k : 1,
+  };
+}
+
 /**
- * tfjs-backend-cpu's MatMul (BatchMatMul.ts): per output, the products of each block of
- * `block` k-values summed in a double and added to the float32 output; then the bias added
- * (the Add kernel) and the activation, each rounded to float32.
+ * tfjs-backend-cpu's MatMul (BatchMatMul.ts) for output (i, j): the products of each block of
+ * `block` k-values summed in a double, in k order, and each block's sum added to the float32
+ * output; then the bias added (its Add kernel), rounded again.
  */
-function cpuMatMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, s: MatMulSpec, bias: Float32Array | undefined, block: number): Float32Array {
+function cpuCell(a: Float32Array, b: Float32Array, i: number, j: number, k: number, st: Strides, block: number): number {
+  let acc = 0;
+  const ai = i * st.aRow;
+  const bj = j * st.bCol;
+  for (let k0 = 0; k0 < k; k0 += block) {
+    const end = Math.min(k0 + block, k);
+    let sum = 0;
+    for (let p = k0; p < end; p++) sum += a[ai + p * st.aK]! * b[p * st.bK + bj]!;
+    acc = Math.fround(acc + sum);
+  }
+  return acc;
+}
+
+/**
+ * The cpu MatMul of all outputs ({@link cpuCell}), with the bias; four columns at a time
+ * with the sums in registers, which keeps each output's order of operations.
+ */
+function cpuMatMul(a: Float32Array, b: Float32Array, g: Geometry, s: MatMulSpec, bias: Float32Array | undefined, block: number): Float32Array {
+  const { m, k, n } = g;
+  const st = stridesOf(g, s);
+  const f = Math.fround;
   const out = new Float32Array(m * n);
-  const [aRow, aK] = s.transposeA ? [1, m] : [k, 1];
-  const [bK, bCol] = s.transposeB ? [1, k] : [n, 1];
+  const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let acc = 0;
+    const o = i * n;
+    const ai = i * st.aRow;
+    for (let j = 0; j < n4; j += 4) {
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
       for (let k0 = 0; k0 < k; k0 += block) {
         const end = Math.min(k0 + block, k);
-        let sum = 0;
-        for (let p = k0; p < end; p++) sum += a[i * aRow + p * aK]! * b[p * bK + j * bCol]!;
-        acc = Math.fround(acc + sum);
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let p = k0; p < end; p++) {
+          const x = a[ai + p * st.aK]!;
+          const r = p * st.bK + j * st.bCol;
+          s0 += x * b[r]!;
+          s1 += x * b[r + st.bCol]!;
+          s2 += x * b[r + 2 * st.bCol]!;
+          s3 += x * b[r + 3 * st.bCol]!;
+        }
+        c0 = f(c0 + s0);
+        c1 = f(c1 + s1);
+        c2 = f(c2 + s2);
+        c3 = f(c3 + s3);
       }
-      if (bias) acc = Math.fround(acc + bias[j]!);
-      out[i * n + j] = acc;
+      out[o + j] = c0;
+      out[o + j + 1] = c1;
+      out[o + j + 2] = c2;
+      out[o + j + 3] = c3;
     }
+    for (let j = n4; j < n; j++) out[o + j] = cpuCell(a, b, i, j, k, st, block);
+    if (bias) for (let j = 0; j < n; j++) out[o + j] = out[o + j]! + bias[j]!;
   }
   return out;
 }
@@ -275,17 +343,37 @@ function cpuMatMul(a: Float32Array, b: Float32Array, m: number, k: number, n: nu
 /**
  * XNNPACK's fully-connected operator as tfjs-backend-wasm runs it (untransposed operands):
  * per output a float32 accumulator from the bias (or 0), each product rounded to float32 and
- * added in k order.
+ * added in k order. Four columns at a time with the accumulators in registers.
  */
-function wasmMatMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, bias: Float32Array | undefined): Float32Array {
-  const out = new Float32Array(m * n);
+function wasmMatMul(a: Float32Array, b: Float32Array, g: Geometry, bias: Float32Array | undefined): Float32Array {
+  const { m, k, n } = g;
   const f = Math.fround;
+  const out = new Float32Array(m * n);
+  const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
-    const row = i * k;
-    for (let j = 0; j < n; j++) {
-      let acc = bias ? bias[j]! : 0;
-      for (let p = 0; p < k; p++) acc = f(acc + f(a[row + p]! * b[p * n + j]!));
-      out[i * n + j] = acc;
+    const o = i * n;
+    const ai = i * k;
+    for (let j = 0; j < n4; j += 4) {
+      let c0 = bias ? bias[j]! : 0;
+      let c1 = bias ? bias[j + 1]! : 0;
+      let c2 = bias ? bias[j + 2]! : 0;
+      let c3 = bias ? bias[j + 3]! : 0;
+      for (let p = 0, r = j; p < k; p++, r += n) {
+        const x = a[ai + p]!;
+        c0 = f(c0 + f(x * b[r]!));
+        c1 = f(c1 + f(x * b[r + 1]!));
+        c2 = f(c2 + f(x * b[r + 2]!));
+        c3 = f(c3 + f(x * b[r + 3]!));
+      }
+      out[o + j] = c0;
+      out[o + j + 1] = c1;
+      out[o + j + 2] = c2;
+      out[o + j + 3] = c3;
+    }
+    for (let j = n4; j < n; j++) {
+      let c = bias ? bias[j]! : 0;
+      for (let p = 0, r = j; p < k; p++, r += n) c = f(c + f(a[ai + p]! * b[r]!));
+      out[o + j] = c;
     }
   }
   return out;
@@ -296,10 +384,7 @@ function matMulKernel(s: MatMulSpec, backend: PlainBackend, block: number): Kern
     const g = geometry(a!, b!, s.bias ? bias : undefined, s);
     if (!g || !spend(budget, g.m * g.k * g.n + g.m * g.n)) return undefined;
     const biasData = s.bias ? bias!.data : undefined;
-    const out =
-      backend === 'cpu'
-        ? cpuMatMul(a!.data, b!.data, g.m, g.k, g.n, s, biasData, block)
-        : wasmMatMul(a!.data, b!.data, g.m, g.k, g.n, biasData);
+    const out = backend === 'cpu' ? cpuMatMul(a!.data, b!.data, g, s, biasData, block) : wasmMatMul(a!.data, b!.data, g, biasData);
     // The activation's clamp would hide a NaN (wasm's keeps or drops one by its sign).
     if (hasNaN(out)) return undefined;
     const act = s.activation;
@@ -317,6 +402,8 @@ export interface PlainContext {
   weight(name: string): tf.Tensor | undefined;
   /** tfjs-backend-cpu's MatMul block size (its `blockSize`, 48). */
   readonly cpuBlockSize: number;
+  /** Work budget of a call (default {@link MAX_CALL_WORK} of the backend; tests lift it). */
+  readonly maxWork?: number;
 }
 
 const flag = (node: NodeJson, k: string): boolean => node.attr[k]?.b === true;
@@ -369,9 +456,9 @@ function kernelOf(node: NodeJson, ctx: PlainContext): Kernel | undefined {
     case 'RealDiv':
       return binaryKernel((x, y) => x / y);
     case 'Maximum':
-      return cpu ? binaryKernel(Math.max) : undefined;
+      return binaryKernel(cpu ? Math.max : wasmMax);
     case 'Minimum':
-      return cpu ? binaryKernel(Math.min) : undefined;
+      return binaryKernel(cpu ? Math.min : wasmMin);
     case 'Relu':
       return unaryKernel(relu);
     case 'Relu6':
@@ -380,6 +467,9 @@ function kernelOf(node: NodeJson, ctx: PlainContext): Kernel | undefined {
       return unaryKernel(sigmoidOf(ctx.backend));
     case 'Tanh':
       return cpu ? unaryKernel(Math.tanh) : undefined;
+    case 'Sqrt':
+      // IEEE square root on both backends (correctly rounded; the double's one rounds exactly).
+      return unaryKernel(Math.sqrt);
     case 'Identity':
       return ([a]) => a;
     case 'MatMul':
@@ -487,28 +577,53 @@ export function compilePlainJs(
     if (s === undefined) return undefined;
     outSlots.push(s);
   }
-  return program(c.slots, feeds.length, c.constants, c.steps, outSlots);
+  return program(c.slots, feeds.length, c.constants, c.steps, outSlots, ctx.maxWork ?? MAX_CALL_WORK[ctx.backend]);
 }
 
-/** The program over the compiled steps. */
-function program(size: number, nInputs: number, constants: readonly [number, PlainValue][], steps: readonly Step[], outSlots: readonly number[]): PlainProgram {
+/** Input shapes whose calls went over the work budget are remembered (at most this many). */
+const OVER_BUDGET_SHAPES = 64;
+
+/** A key for the shapes of a call's inputs. */
+function shapesKey(inputs: readonly PlainValue[]): string {
+  let key = '';
+  for (const v of inputs) key += `${v.shape.join(',')};`;
+  return key;
+}
+
+/**
+ * The program over the compiled steps. The work of a call depends on its input shapes only,
+ * so shapes that once went over the budget are handed back at once afterwards, without
+ * computing the steps that fit before the budget ran out.
+ */
+function program(size: number, nInputs: number, constants: readonly [number, PlainValue][], steps: readonly Step[], outSlots: readonly number[], work: number): PlainProgram {
+  const overBudget = new Set<string>();
+  const run = (inputs: readonly PlainValue[], budget: Budget): PlainValue[] | undefined => {
+    const values = new Array<PlainValue>(size);
+    for (let i = 0; i < nInputs; i++) {
+      const v = inputs[i]!;
+      if (hasNaN(v.data)) return undefined;
+      values[i] = v;
+    }
+    for (const [i, v] of constants) values[i] = v;
+    for (const s of steps) {
+      const v = s.kernel(s.args.map((a) => values[a]!), budget);
+      if (!v) return undefined;
+      values[s.out] = v;
+    }
+    return ownOutputs(outSlots.map((s) => values[s]!), inputs, constants);
+  };
   return {
     run(inputs) {
       if (inputs.length !== nInputs) return undefined;
-      const values = new Array<PlainValue>(size);
-      for (let i = 0; i < nInputs; i++) {
-        const v = inputs[i]!;
-        if (hasNaN(v.data)) return undefined;
-        values[i] = v;
+      const key = overBudget.size > 0 ? shapesKey(inputs) : '';
+      if (overBudget.has(key)) return undefined;
+      const budget: Budget = { left: work };
+      const out = run(inputs, budget);
+      if (!out && budget.left < 0) {
+        if (overBudget.size >= OVER_BUDGET_SHAPES) overBudget.clear();
+        overBudget.add(shapesKey(inputs));
       }
-      for (const [i, v] of constants) values[i] = v;
-      const budget: Budget = { left: MAX_CALL_WORK };
-      for (const s of steps) {
-        const v = s.kernel(s.args.map((a) => values[a]!), budget);
-        if (!v) return undefined;
-        values[s.out] = v;
-      }
-      return ownOutputs(outSlots.map((s) => values[s]!), inputs, constants);
+      return out;
     },
   };
 }

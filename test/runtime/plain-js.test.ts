@@ -99,17 +99,18 @@ for (const backend of BACKENDS) {
         let onTier = 0;
         for (let i = 0; i < 150; i++) {
           const batch = [1, 2, 3, 5, 8][i % 5]!;
-          // A third of the calls hold no special value: those must stay on the tier.
+          // A third of the calls hold no special value: those of batch 1 (within every work
+          // budget) must stay on the tier.
           const clean = i % 3 === 0;
           const data = values(batch * c.row, r, clean ? 0 : 0.2);
           const { on, off, writes } = await bothTiers(s, { [c.input]: { dtype: 'DT_FLOAT', shape: [batch, c.row], data } });
           assert.deepEqual(on[c.output]!.shape, off[c.output]!.shape);
           assert.ok(bytes(on[c.output]!.data as Float32Array).equals(bytes(off[c.output]!.data as Float32Array)), `${c.dir} call ${i}: tier and tfjs differ`);
-          if (clean) assert.equal(writes, 0, `${c.dir} call ${i}: a clean call left the tier`);
+          if (clean && batch === 1) assert.equal(writes, 0, `${c.dir} call ${i}: a clean call left the tier`);
           if (data.some(Number.isNaN)) assert.ok(writes > 0, `${c.dir} call ${i}: a NaN input stays off the tier`);
           if (writes === 0) onTier++;
         }
-        assert.ok(onTier >= 50, `${c.dir}: ${onTier} calls on the tier`);
+        assert.ok(onTier >= 10, `${c.dir}: ${onTier} calls on the tier`);
       } finally {
         s.dispose();
       }
@@ -204,6 +205,12 @@ function dense(b: Built, r: () => number, i: number, input: string, k: number, n
   return [`f${i}`, (x) => fn(linear(x))];
 }
 
+/** Sqrt of the absolute value (Abs is outside the tier: a Mul by itself, then Sqrt). */
+function sqrtOfSquare(b: Built, i: number, input: string): [string, (x: tf.Tensor) => tf.Tensor] {
+  b.nodes.push({ name: `q${i}`, op: 'Mul', input: [input, input], attr: floatT }, { name: `r${i}`, op: 'Sqrt', input: [`q${i}`], attr: floatT });
+  return [`r${i}`, (x) => tf.sqrt(tf.mul(x, x))];
+}
+
 /** An elementwise op with a constant (scalar or trailing vector), either operand order. */
 function elementwise(b: Built, r: () => number, i: number, input: string, width: number): [string, (x: tf.Tensor) => tf.Tensor] {
   const ops = { AddV2: tf.add, Sub: tf.sub, Mul: tf.mul, RealDiv: tf.div } as const;
@@ -224,6 +231,11 @@ function randomMlp(r: () => number): { built: Built; width: number } {
   const steps: ((x: tf.Tensor) => tf.Tensor)[] = [];
   const layers = 1 + Math.floor(r() * 3);
   for (let i = 0; i < layers; i++) {
+    if (r() < 0.3) {
+      const [name, fn] = sqrtOfSquare(built, i, built.fetch);
+      built.fetch = name;
+      steps.push(fn);
+    }
     if (r() < 0.5) {
       const [name, fn] = elementwise(built, r, i, built.fetch, k);
       built.fetch = name;
@@ -240,7 +252,8 @@ function randomMlp(r: () => number): { built: Built; width: number } {
 }
 
 function compile(b: Built, backend: PlainBackend): PlainProgram | undefined {
-  return compilePlainJs(b.nodes, ['x:0'], [`${b.fetch}:0`], { backend, weight: (n) => b.weights.get(n), cpuBlockSize: 48 });
+  // No work budget: every call of these small MLPs is compared.
+  return compilePlainJs(b.nodes, ['x:0'], [`${b.fetch}:0`], { backend, weight: (n) => b.weights.get(n), cpuBlockSize: 48, maxWork: Infinity });
 }
 
 for (const backend of BACKENDS) {
@@ -251,6 +264,7 @@ for (const backend of BACKENDS) {
     const r = rng(backend === 'wasm' ? 7 : 8);
     let ran = 0;
     let calls = 0;
+    let cleanBack = 0;
     for (let m = 0; m < 40; m++) {
       const { built, width } = randomMlp(r);
       const prog = compile(built, backend);
@@ -262,8 +276,9 @@ for (const backend of BACKENDS) {
         const got = prog.run([{ data, shape: [batch, width] }]);
         calls++;
         if (!got) {
-          // Handing back is only allowed where a NaN was met on the way.
-          assert.ok(data.some(Number.isNaN) || want.some(Number.isNaN) || i % 2 === 1, `MLP ${m} call ${i}: handed back a clean call`);
+          // Handing back is only right where a NaN was met on the way; from clean inputs that
+          // takes an overflow to ±Inf (a division by a tiny constant, squares), which is rare.
+          if (i % 2 === 0) cleanBack++;
           continue;
         }
         ran++;
@@ -272,6 +287,27 @@ for (const backend of BACKENDS) {
       for (const t of built.weights.values()) t.dispose();
     }
     assert.ok(ran > calls / 2, `${ran} of ${calls} calls on the tier`);
+    assert.ok(cleanBack <= calls / 20, `${cleanBack} of ${calls / 2} calls without special values handed back`);
+  });
+}
+
+for (const backend of BACKENDS) {
+  test(`Maximum and Minimum over signed zeros equal the backend's kernels (${backend})`, async () => {
+    await initBackend(backend as ConcreteBackend);
+    await tf.setBackend(backend);
+    const x = Float32Array.from({ length: 24 }, (_, i) => [-0, 0, 1, -1, 0.5, -2][i % 6]!);
+    for (const [op, fn] of [['Maximum', tf.maximum], ['Minimum', tf.minimum]] as const) {
+      for (const c of [tf.scalar(-0), tf.scalar(0), tf.tensor1d([0, -0, -0, 0, 1, -1, 2, -0, 0, 0, -0, 3, -0, 0, 1, -1, 0, 0, -0, -0, 5, 0, -0, 0])]) {
+        for (const constFirst of [false, true]) {
+          const nodes = [X, { name: 'c', op: 'Const', input: [], attr: {} }, { name: 'y', op, input: constFirst ? ['c', 'x'] : ['x', 'c'], attr: floatT }];
+          const prog = compilePlainJs(nodes, ['x:0'], ['y:0'], { backend, weight: () => c, cpuBlockSize: 48 })!;
+          const got = prog.run([{ data: x, shape: [24] }])![0]!.data;
+          const xt = tf.tensor1d(x);
+          const want = (constFirst ? fn(c, xt) : fn(xt, c)).dataSync() as Float32Array;
+          assert.ok(bytes(got).equals(bytes(want)), `${op} ${constFirst ? 'c, x' : 'x, c'} (c of shape [${c.shape}])`);
+        }
+      }
+    }
   });
 }
 
@@ -297,7 +333,6 @@ test('the tier refuses graphs it cannot reproduce', async () => {
     assert.equal(compileOn(single('Exp'), 'cpu'), undefined, 'an op outside the set');
     assert.equal(compileOn(single('Tanh'), 'wasm'), undefined, 'Tanh on wasm');
     assert.ok(compileOn(single('Tanh'), 'cpu'), 'Tanh on cpu');
-    assert.equal(compileOn(single('Maximum', floatT, [W], ['x', 'w']), 'wasm'), undefined, 'Maximum on wasm (signed zeros)');
     const transposed = { ...floatT, transpose_b: { b: true } };
     assert.equal(compileOn(single('MatMul', transposed, [W], ['x', 'w']), 'wasm'), undefined, 'transposed MatMul on wasm');
     assert.ok(compileOn(single('MatMul', transposed, [W], ['x', 'w']), 'cpu'), 'transposed MatMul on cpu');
