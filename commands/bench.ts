@@ -1,10 +1,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { runBench, runFromJson, type BenchOutput } from '../src/bench/bench.js';
-import { compareRuns, formatCompare, formatRun, formatSweep, type CompareRow } from '../src/bench/format.js';
-import { checkGates, parseDurationMs, parseHeader, type GateVerdict } from '../src/bench/gates.js';
-import { renderReport } from '../src/bench/report.js';
-import { formatBreakdown } from '../src/bench/server-breakdown.js';
+import type { BenchOutput, runBench } from '../src/bench/bench.js';
+import type { CompareRow } from '../src/bench/format.js';
+import type { GateVerdict, checkGates } from '../src/bench/gates.js';
+
+/**
+ * The load generator and its formatting, imported when the command runs: oclif imports every
+ * command module at start-up (`tfs serve` too), and this code pulls in hdr-histogram-js, pngjs,
+ * the gRPC client and more that a server never uses (issue 20).
+ */
+async function engine() {
+  const [bench, format, gates, report, breakdown] = await Promise.all([
+    import('../src/bench/bench.js'),
+    import('../src/bench/format.js'),
+    import('../src/bench/gates.js'),
+    import('../src/bench/report.js'),
+    import('../src/bench/server-breakdown.js'),
+  ]);
+  return { ...bench, ...format, ...gates, ...report, ...breakdown };
+}
 
 export default class Bench extends Command {
   static override summary = 'Load-test the REST or gRPC predict endpoint of tfs or any TensorFlow Serving.';
@@ -70,6 +84,7 @@ and prints the first failing status and body.`;
 
   async run(): Promise<BenchOutput | { kind: 'compare'; a: string; b: string; rows: CompareRow[] }> {
     const { flags, argv } = await this.parse(Bench);
+    const { runBench, runFromJson, compareRuns, formatCompare, formatRun, formatSweep, checkGates, parseDurationMs, parseHeader, renderReport, formatBreakdown } = await engine();
     if (flags.compare) {
       const files = [...flags.compare, ...(argv as string[])];
       if (files.length !== 2) this.error('--compare takes exactly two files', { exit: 2 });
@@ -83,7 +98,7 @@ and prints the first failing status and body.`;
     let gates: Parameters<typeof checkGates>[1];
     try {
       headers = (flags.header ?? []).map(parseHeader);
-      gates = gatesOf(flags);
+      gates = gatesOf(flags, parseDurationMs);
     } catch (err) {
       this.error((err as Error).message, { exit: 2 });
     }
@@ -165,7 +180,10 @@ function benchOptionsOf(flags: BenchFlags, headers: [string, string][], tty: boo
   };
 }
 
-function gatesOf(flags: { 'min-success': string; 'max-p99'?: string | undefined; 'min-rps'?: string | undefined }): Parameters<typeof checkGates>[1] {
+function gatesOf(
+  flags: { 'min-success': string; 'max-p99'?: string | undefined; 'min-rps'?: string | undefined },
+  parseDurationMs: (text: string) => number,
+): Parameters<typeof checkGates>[1] {
   const minSuccessPct = Number(flags['min-success']);
   if (!Number.isFinite(minSuccessPct) || minSuccessPct < 0 || minSuccessPct > 100) throw new Error(`--min-success takes a percentage from 0 to 100 (got "${flags['min-success']}")`);
   const minRps = flags['min-rps'] === undefined ? undefined : Number(flags['min-rps']);

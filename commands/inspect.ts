@@ -1,7 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { TfsError } from '../src/errors.js';
-import { inspect } from '../src/savedmodel/inspect.js';
-import { opSupport, opSupportLines } from '../src/commands-support/op-support.js';
 import { BACKEND_NAMES, type BackendName } from '../src/runtime/backend.js';
 
 /** `tfs inspect <dir>`: what `saved_model_cli show` prints (logic in src/savedmodel/inspect.ts). */
@@ -47,6 +45,9 @@ operations the embedded runtime lacks (what a load would refuse), or "all ops su
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Inspect);
     if (flags.run) return this.runSignature(args.dir, flags);
+    // Imported on use: oclif imports every command module at start-up, `tfs serve` included.
+    const { inspect } = await import('../src/savedmodel/inspect.js');
+    const { opSupport, opSupportLines } = await import('../src/commands-support/op-support.js');
     try {
       const result = inspect(args.dir, {
         ...(flags.tag_set !== undefined && !flags.all ? { tagSet: flags.tag_set } : {}),

@@ -1,8 +1,8 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { CONFIG_KINDS, formatIssue, type ConfigIssue, type ConfigKind } from '../src/config/validation.js';
-import { describeConfig, validateConfigFiles, type FileReport, type ValidateReport } from '../src/config/validate-files.js';
+import type { FileReport, ValidateReport } from '../src/config/validate-files.js';
 import type { ModelConfig } from '../src/config/types.js';
-import { modelCheckLines, type ModelCheck } from '../src/commands-support/check-models.js';
+import type { ModelCheck } from '../src/commands-support/check-models.js';
 import { BACKEND_NAMES, type BackendName } from '../src/runtime/backend.js';
 
 /** The models of each valid model config file, checked as serve loads them (--check-models). */
@@ -74,6 +74,8 @@ UNIMPLEMENTED for them) is listed with the signatures it serves and those it doe
   async run(): Promise<ValidateReport & { modelChecks?: { file: string; models: ModelCheck[] }[] }> {
     const { argv, flags } = await this.parse(Validate);
     const files = argv as string[];
+    // Imported on use: oclif imports every command module at start-up, `tfs serve` included.
+    const { describeConfig, validateConfigFiles } = await import('../src/config/validate-files.js');
     const report = validateConfigFiles(files, flags.kind as ConfigKind | undefined);
     const modelChecks = flags['check-models'] ? await checkFiles(report.files, flags) : undefined;
     const modelsOk = modelChecks?.every((c) => c.models.every((m) => m.ok)) ?? true;
@@ -89,7 +91,7 @@ UNIMPLEMENTED for them) is listed with the signatures it serves and those it doe
       if (f.upstream !== null) {
         this.log(`  tensorflow_model_server would fail with: ${f.upstream}`);
       }
-      this.printChecks(modelChecks?.find((c) => c.file === f.file)?.models);
+      await this.printChecks(modelChecks?.find((c) => c.file === f.file)?.models);
     }
     const n = report.files.length;
     const bad = report.files.filter((f) => !f.valid).length;
@@ -104,8 +106,9 @@ UNIMPLEMENTED for them) is listed with the signatures it serves and those it doe
   }
 
   /** --check-models: what each model did, errors on stderr. */
-  private printChecks(models: ModelCheck[] | undefined): void {
+  private async printChecks(models: ModelCheck[] | undefined): Promise<void> {
     if (!models) return;
+    const { modelCheckLines } = await import('../src/commands-support/check-models.js');
     const lines = modelCheckLines(models);
     for (const l of lines.out) this.log(l);
     for (const l of lines.err) this.logToStderr(l);

@@ -1,9 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 import { ConfigError } from '../../src/config/validation.js';
 import { TfsError } from '../../src/errors.js';
-import { bundleStream, generateK8s, writeBundle, type K8sBundle } from '../../src/k8s/generate.js';
+import type { K8sBundle } from '../../src/k8s/generate.js';
 import { GEN_K8S_DEFAULTS, GenUsageError, type GenK8sFlags } from '../../src/k8s/options.js';
-import { tarballName } from '../../src/k8s/dockerfile.js';
 import { packageRoot } from '../../src/util/paths.js';
 
 /** `--json` output (schemas/cli/gen-k8s.json). */
@@ -132,6 +131,10 @@ export default class GenK8s extends Command {
       s3_secret: flags.s3_secret,
     };
 
+    // Imported here, not at the top: oclif imports every command module when it starts (also
+    // for `tfs serve`), and the generator pulls in kubernetes-models and yaml (issue 20).
+    const { bundleStream, generateK8s, writeBundle } = await import('../../src/k8s/generate.js');
+    const { tarballName } = await import('../../src/k8s/dockerfile.js');
     let bundle: K8sBundle;
     try {
       bundle = generateK8s(input);

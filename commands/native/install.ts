@@ -1,6 +1,5 @@
 import { Command, Flags } from '@oclif/core';
 import { TfsError } from '../../src/errors.js';
-import { buildAddon, findTensorflow } from '../../src/native/install.js';
 
 export default class NativeInstall extends Command {
   static override summary = 'Build the native addon that runs SavedModels in TensorFlow\'s own runtime (tfs serve --runtime tensorflow).';
@@ -26,6 +25,8 @@ export default class NativeInstall extends Command {
 
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(NativeInstall);
+    // Imported on use: oclif imports every command module at start-up, `tfs serve` included.
+    const { buildAddon, findTensorflow } = await import('../../src/native/install.js');
     try {
       const tf = findTensorflow({ python: flags.python, libtensorflow: flags.libtensorflow });
       this.log(`TensorFlow: ${tf.source}`);
