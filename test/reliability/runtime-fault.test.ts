@@ -13,9 +13,14 @@ import { TfsError } from '../../src/errors.js';
 import { runtimeHealth } from '../../src/core/runtime-health.js';
 import { parseServeFlags } from '../../src/server/flags.js';
 import { startServer } from '../../src/server/server.js';
+import { setPlainJsEnabled } from '../../src/runtime/plain-js.js';
 import { fixtures } from '../helpers/paths.js';
 
-test('a wasm abort during a run: INTERNAL, readiness drops and comes back, the next request succeeds', async () => {
+test('a wasm abort during a run: INTERNAL, readiness drops and comes back, the next request succeeds', async (t) => {
+  // half_plus_two would run on the plain-JS tier, which never enters wasm: this test needs the
+  // wasm kernels to fault, so the tier is off for its duration.
+  setPlainJsEnabled(false);
+  t.after(() => setPlainJsEnabled(true));
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
