@@ -19,6 +19,7 @@ import { Errors, TfsError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 import { wrapInt32Products } from './int32-wrap.js';
+import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -482,6 +483,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
         state.bridged = bridgeWasmKernels();
         shareIdentityOnWasm();
         wrongWasmKernelsOnCpu();
+        explicitSamePaddingOnWasm();
       }
       for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
         if (!state.patched.has(b)) {
