@@ -20,6 +20,7 @@ import type { Logger } from '../util/logger.js';
 import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 import { wrapInt32Products } from './int32-wrap.js';
 import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
+import { broadcastBatchMatMul } from './batch-matmul-broadcast.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -490,6 +491,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           patchEmptyReductions(b);
           refuseTopKOverNaN(b);
           wrapInt32Products(b);
+          broadcastBatchMatMul(b);
           if (b === 'cpu') floatFloorDivOnCpu();
           if (b === 'cpu') powOfOneOnCpu();
           signOfNaN(b);
