@@ -19,6 +19,8 @@ import { Errors, TfsError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 import { wrapInt32Products } from './int32-wrap.js';
+import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
+import { broadcastBatchMatMul } from './batch-matmul-broadcast.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -410,8 +412,10 @@ const EMPTY_REDUCTION: Readonly<Record<string, (dtype: tf.DataType) => number>> 
   Sum: () => 0,
   Prod: () => 1,
   Mean: () => NaN,
-  Max: (d) => (d === 'int32' ? -2147483648 : -3.4028234663852886e38),
-  Min: (d) => (d === 'int32' ? 2147483647 : 3.4028234663852886e38),
+  // float Max/Min of nothing is -Inf/+Inf in TF's reductions (SegmentMax's empty segments use the
+  // type's lowest/highest instead, kernels/segments.ts).
+  Max: (d) => (d === 'int32' ? -2147483648 : -Infinity),
+  Min: (d) => (d === 'int32' ? 2147483647 : Infinity),
   All: () => 1,
   Any: () => 0,
 };
@@ -419,8 +423,9 @@ const EMPTY_REDUCTION: Readonly<Record<string, (dtype: tf.DataType) => number>> 
 /**
  * Reductions over empty tensors: the wasm kernels return uninitialized memory and the cpu
  * kernels differ from TF for Max/Min, so both get a wrapper that answers TF's value
- * (sum 0, prod 1, mean NaN, max lowest, min highest, all true, any false) and defers to
- * the backend's kernel otherwise.
+ * (sum 0, prod 1, mean NaN, float max -Inf and min +Inf, int32 max lowest and min highest,
+ * all true, any false) and defers to the backend's kernel otherwise. tfjs's Max names its axes
+ * `reductionIndices`, the others `axis`.
  */
 function patchEmptyReductions(backendName: string): void {
   for (const [kernelName, identity] of Object.entries(EMPTY_REDUCTION)) {
@@ -433,9 +438,10 @@ function patchEmptyReductions(backendName: string): void {
       kernelFunc: (args) => {
         const x = (args.inputs as { x?: tf.TensorInfo })['x'];
         if (!x || !x.shape.includes(0)) return inner(args);
-        const attrs = args.attrs as { axis?: number | number[]; keepDims?: boolean };
+        const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims?: boolean };
         const rank = x.shape.length;
-        const axes = (attrs.axis === undefined ? [...Array(rank).keys()] : [attrs.axis].flat()).map((a) => (a < 0 ? a + rank : a));
+        const axis = attrs.axis ?? attrs.reductionIndices;
+        const axes = (axis === undefined ? [...Array(rank).keys()] : [axis].flat()).map((a) => (a < 0 ? a + rank : a));
         const outShape = x.shape.flatMap((d, i) => (axes.includes(i) ? (attrs.keepDims ? [1] : []) : [d]));
         const dtype: tf.DataType = kernelName === 'Mean' && x.dtype === 'int32' ? 'float32' : x.dtype;
         const n = outShape.reduce((a, b) => a * b, 1);
@@ -522,12 +528,14 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
         state.bridged = bridgeWasmKernels();
         shareIdentityOnWasm();
         wrongWasmKernelsOnCpu();
+        explicitSamePaddingOnWasm();
       }
       for (const b of name === 'tensorflow' ? [] : ['cpu', name]) {
         if (!state.patched.has(b)) {
           patchEmptyReductions(b);
           refuseTopKOverNaN(b);
           wrapInt32Products(b);
+          broadcastBatchMatMul(b);
           if (b === 'cpu') floatFloorDivOnCpu();
           if (b === 'cpu') powOfOneOnCpu();
           signOfNaN(b);

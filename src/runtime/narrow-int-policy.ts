@@ -32,6 +32,12 @@ export type NarrowIntPlan = { wrap: string } | undefined;
 
 /** Whether a node computing in a narrow integer type needs its result wrapped; `typeOf(attr)` gives a dtype attr (`DT_*`, '' when absent). */
 export function narrowIntPlan(op: string, typeOf: (attr: string) => string): NarrowIntPlan {
+  // A Cast to a narrow type wraps as C's conversion does (float truncated first: 300.7 → uint8 44);
+  // left unwrapped, an op after it (Max, Mean, a compare) read 300 where TF reads 44.
+  if (op === 'Cast') {
+    const dst = typeOf('DstT');
+    return NARROW_INT_WIDTH[dst] && typeOf('SrcT') !== dst ? { wrap: dst } : undefined;
+  }
   const t = typeOf('T');
   if (!NARROW_INT_WIDTH[t]) return undefined;
   if (WRAPPED_OPS.has(op)) return { wrap: t };

@@ -169,3 +169,21 @@ test('MaxPool/MaxPool3D skip NaN and start at -FLT_MAX as TF does (tfjs: -Inf; w
     assert.deepEqual(Array.from(tf.maxPool(tf.tensor4d([NaN, 2], [1, 1, 2, 1]), 1, 1, 'valid').dataSync()), [lowest, 2], b);
   }
 });
+
+test('reductions over an empty axis: TF\'s shape and identity (float Max -Inf, Min +Inf; Max keeps its other axes)', async () => {
+  await initBackend('wasm');
+  for (const b of ['wasm', 'cpu']) {
+    await tf.setBackend(b);
+    // e = tf.zeros([0, 3, 2]): tf.reduce_max(e, 0) is -inf of shape [3, 2], tf.reduce_min(e, 0) +inf,
+    // int32 max INT32_MIN; tf.reduce_max(e, [0, 2], keepdims=True) has shape [1, 3, 1] (tfs gave shape [] for Max)
+    const e = tf.zeros([0, 3, 2]);
+    const mx = tf.max(e, 0);
+    assert.deepEqual(mx.shape, [3, 2], b);
+    assert.deepEqual(Array.from(mx.dataSync()), Array(6).fill(-Infinity), b);
+    assert.deepEqual(Array.from(tf.min(e, 0).dataSync()), Array(6).fill(Infinity), b);
+    const ie = tf.max(tf.zeros([0, 3, 2], 'int32'), 0);
+    assert.deepEqual([ie.shape, Array.from(ie.dataSync())], [[3, 2], Array(6).fill(-2147483648)], b);
+    assert.deepEqual(tf.max(e, [0, 2], true).shape, [1, 3, 1], b);
+    assert.deepEqual(Array.from(tf.sum(e, 0).dataSync()), Array(6).fill(0), b);
+  }
+});

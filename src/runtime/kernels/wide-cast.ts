@@ -9,6 +9,8 @@ import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { mustDtype } from '../../tensor/dtypes.js';
 import { makeWide, readWide, wideArray, wideKindOf, wrapInt, type WideData, type WideKind } from '../wide-values.js';
+import { NARROW_INT_WIDTH } from '../narrow-int-policy.js';
+import { wrapInt as wrapNarrow } from './narrow-int.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { attrText, attrType } from './util.js';
 import { WIDE_CONST_OP, WIDE_PREFIX } from './wide.js';
@@ -54,8 +56,11 @@ function toWide(v: Val, kind: WideKind): Val {
 function toNarrow(v: Val, tfjs: string, dst: string): number {
   if (tfjs === 'bool') return (typeof v === 'bigint' ? v !== 0n : v !== 0) ? 1 : 0;
   if (tfjs === 'float32') return typeof v === 'bigint' ? bigToFloat32(v) : Math.fround(v);
-  // Integer destinations computed as int32 (narrower ones wrap on the way out).
-  return Number(BigInt.asIntN(32, typeof v === 'bigint' ? v : floatToInt(v, dst === 'DT_INT32' ? 'int32' : 'int64')));
+  // Integer destinations computed as int32; narrower ones wrap here, as TF's Cast does (an op
+  // after the Cast reads the wrapped value: int64 300 → uint8 44).
+  const n = Number(BigInt.asIntN(32, typeof v === 'bigint' ? v : floatToInt(v, dst === 'DT_INT32' ? 'int32' : 'int64')));
+  const w = NARROW_INT_WIDTH[dst];
+  return w ? wrapNarrow(n, w[0], w[1]) : n;
 }
 
 function cast(node: GraphNode): tf.Tensor {

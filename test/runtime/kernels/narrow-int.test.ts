@@ -81,3 +81,18 @@ test('the freezer wraps modular ops on narrow ints', () => {
   assert.equal(narrowIntPlan('AddV2', typed('DT_INT32')), undefined);
   assert.equal(narrowIntPlan('Maximum', typed('DT_INT8')), undefined);
 });
+
+test('a Cast to a narrow type is wrapped where it is computed, so the ops after it read TF\'s value', () => {
+  // tf.cast([300.7, -1.5, -200., 1000.], tf.uint8) = [44, 255, 56, 232], and reduce_max of it is 255
+  // (tfs answered 232: Max read the unwrapped 1000); tf.cast(tf.constant([200], tf.uint8), tf.int8) = [-56].
+  const cast = (src: string, dst: string) => (a: string) => (a === 'SrcT' ? src : a === 'DstT' ? dst : '');
+  assert.deepEqual(narrowIntPlan('Cast', cast('DT_FLOAT', 'DT_UINT8')), { wrap: 'DT_UINT8' });
+  assert.deepEqual(narrowIntPlan('Cast', cast('DT_INT32', 'DT_UINT8')), { wrap: 'DT_UINT8' });
+  assert.deepEqual(narrowIntPlan('Cast', cast('DT_UINT8', 'DT_INT8')), { wrap: 'DT_INT8' });
+  assert.deepEqual(narrowIntPlan('Cast', cast('DT_INT32', 'DT_INT16')), { wrap: 'DT_INT16' });
+  assert.equal(narrowIntPlan('Cast', cast('DT_UINT8', 'DT_UINT8')), undefined);
+  assert.equal(narrowIntPlan('Cast', cast('DT_UINT8', 'DT_INT32')), undefined);
+  assert.equal(narrowIntPlan('Cast', cast('DT_INT32', 'DT_FLOAT')), undefined);
+  const wrapped = values(run(NARROW_INT_KERNELS, WRAP_INT_OP, [tf.cast(tf.tensor([300.7, -1.5, -200, 1000]), 'int32')], { _tfs_wrap: s('DT_UINT8') })[0]!);
+  assert.deepEqual(wrapped, [44, 255, 56, 232]);
+});

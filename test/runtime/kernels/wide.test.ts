@@ -95,6 +95,12 @@ test('Cast rounds once (int64 → float32 ties to even), wraps integers, refuses
   assert.deepEqual(ints(cast(f64([1.5e10, -2.7]), 'DT_DOUBLE', 'DT_INT64')), [15000000000n, -2n]);
   assert.throws(() => cast(f64([NaN]), 'DT_DOUBLE', 'DT_INT64'), (e: unknown) => e instanceof TfsError && e.code === Code.INVALID_ARGUMENT);
   assert.equal(bigToFloat32(-(2n ** 60n + 2n ** 36n)), -(2 ** 60));
+  // tf.cast(tf.constant([300, -1, 1000], tf.int64), tf.uint8) = [44, 255, 232]; tf.cast(int64 200, tf.int8) = -56,
+  // float64 300.7 → uint8 44: wrapped in the Cast, not only on the way out (an op after it reads them)
+  assert.deepEqual(values(cast(i64([300n, -1n, 1000n]), 'DT_INT64', 'DT_UINT8')), [44, 255, 232]);
+  assert.deepEqual(values(cast(i64([200n, 2n ** 40n + 65535n]), 'DT_INT64', 'DT_INT16')), [200, -1]);
+  assert.deepEqual(values(cast(i64([200n]), 'DT_INT64', 'DT_INT8')), [-56]);
+  assert.deepEqual(values(cast(f64([300.7, -1.5]), 'DT_DOUBLE', 'DT_UINT8')), [44, 255]);
 });
 
 test('values that fit need no entry; a stand-in op reading a value that does not fit fails, never truncates', () => {
