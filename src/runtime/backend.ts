@@ -21,6 +21,7 @@ import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 import { wrapInt32Products } from './int32-wrap.js';
 import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
 import { broadcastBatchMatMul } from './batch-matmul-broadcast.js';
+import { emptyStridedSlice } from './strided-slice-empty.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -536,6 +537,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           refuseTopKOverNaN(b);
           wrapInt32Products(b);
           broadcastBatchMatMul(b);
+          emptyStridedSlice(b);
           if (b === 'cpu') floatFloorDivOnCpu();
           if (b === 'cpu') powOfOneOnCpu();
           signOfNaN(b);
