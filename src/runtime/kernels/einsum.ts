@@ -1,10 +1,13 @@
 /**
- * `_TfsEinsumEllipsis`: an `Einsum` whose equation has an ellipsis (`...ij,jk->...ik`), which
- * tfjs's einsum refuses. With the inputs' ranks known at run time, each `...` becomes letters
- * the equation does not use (right-aligned: an input with fewer ellipsis dimensions gets the
- * last ones), ellipsis dimensions of size 1 are broadcast as TF broadcasts them, and tfjs's
- * einsum computes the letter equation. Without `->`, the output is the ellipsis then the
- * letters used once, in alphabetical order (TF's implicit form).
+ * `_TfsEinsumEllipsis`: an `Einsum` that tfjs's einsum refuses, spelled out so that it can run
+ * it. (1) An ellipsis (`...ij,jk->...ik`): with the inputs' ranks known at run time, each `...`
+ * becomes letters the equation does not use (right-aligned: an input with fewer ellipsis
+ * dimensions gets the last ones), ellipsis dimensions of size 1 are broadcast as TF broadcasts
+ * them. Without `->`, the output is the ellipsis then the letters used once, in alphabetical
+ * order (TF's implicit form). (2) A label repeated within one input (`bii->b`, a trace;
+ * `bii->bi`, a diagonal): as TF does, that input's diagonal over the repeated label is taken
+ * first (a pure gather, so no value changes), and the label then appears once in that term.
+ * tfjs's einsum computes the resulting letter equation.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
@@ -51,21 +54,64 @@ export function expandEllipsis(equation: string, shapes: readonly (readonly numb
   return { equation: `${spelled.join(',')}->${out}`, ellipsis };
 }
 
+/** True when some input term of `equation` names one label twice (`bii->b`). */
+export function hasRepeatedLabel(equation: string): boolean {
+  const lhs = equation.replace(/\s+/g, '').split('->')[0]!;
+  return lhs.split(',').some((t) => {
+    const letters = t.replace('...', '');
+    return new Set(letters).size !== letters.length;
+  });
+}
+
+/**
+ * `x` (labelled `term`, one letter per dimension) reduced to its diagonal over every repeated
+ * label: the result has the term's distinct letters, in order of first appearance, and holds
+ * x[.., i, .., i, ..] at index i. TF's error when the repeated dimensions differ.
+ */
+export function diagonal(x: tf.Tensor, term: string): { x: tf.Tensor; term: string } {
+  const labels = [...new Set(term)];
+  if (labels.length === term.length) return { x, term };
+  const sizes = labels.map((c) => x.shape[term.indexOf(c)]!);
+  [...term].forEach((c, k) => {
+    const want = sizes[labels.indexOf(c)]!;
+    if (x.shape[k] !== want) {
+      throw Errors.kernelArgument(`Expected dimension ${want} at axis ${k} of the input shaped [${x.shape.join(',')}] but got dimension ${x.shape[k]}`);
+    }
+  });
+  const strides = x.shape.map((_, k) => x.shape.slice(k + 1).reduce((a, b) => a * b, 1));
+  // each distinct label's step in x's flat data: the sum of its dimensions' strides
+  const steps = labels.map((c) => [...term].reduce((a, d, k) => (d === c ? a + strides[k]! : a), 0));
+  const n = sizes.reduce((a, b) => a * b, 1);
+  const index = new Int32Array(n);
+  const at = new Array<number>(labels.length).fill(0);
+  for (let o = 0; o < n; o++) {
+    index[o] = at.reduce((a, v, i) => a + v * steps[i]!, 0);
+    for (let d = labels.length - 1; d >= 0 && ++at[d]! >= sizes[d]!; d--) at[d] = 0;
+  }
+  return { x: tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(index, 'int32')), sizes)), term: labels.join('') };
+}
+
+/** The inputs with size-1 ellipsis dimensions broadcast (tfjs's einsum does not broadcast). */
+function broadcastEllipsis(inputs: tf.Tensor[], terms: string[], ellipsis: number[]): tf.Tensor[] {
+  return inputs.map((t, i) => {
+    const at = terms[i]!.indexOf('...');
+    if (at < 0) return t;
+    const r = t.rank - (terms[i]!.length - 3);
+    const target = [...t.shape.slice(0, at), ...ellipsis.slice(ellipsis.length - r), ...t.shape.slice(at + r)];
+    return target.every((d, k) => d === t.shape[k]) ? t : tf.broadcastTo(t, target);
+  });
+}
+
 export function einsumEllipsis(node: GraphNode): tf.Tensor {
   const equation = attrText(node, 'equation', '');
   const inputs = node.inputs.map((_, i) => kernelInput(node, i));
   const { equation: spelled, ellipsis } = expandEllipsis(equation, inputs.map((t) => t.shape));
   const terms = equation.replace(/\s+/g, '').split('->')[0]!.split(',');
+  const [lhs, out] = spelled.split('->') as [string, string];
+  if (new Set(out).size !== out.length) throw Errors.kernelArgument(`Output subscripts contain a label appearing more than once: ${equation}`);
   return tf.tidy(() => {
-    // tfjs's einsum does not broadcast: size-1 ellipsis dimensions are broadcast first.
-    const full = inputs.map((t, i) => {
-      const at = terms[i]!.indexOf('...');
-      if (at < 0) return t;
-      const r = t.rank - (terms[i]!.length - 3);
-      const target = [...t.shape.slice(0, at), ...ellipsis.slice(ellipsis.length - r), ...t.shape.slice(at + r)];
-      return target.every((d, k) => d === t.shape[k]) ? t : tf.broadcastTo(t, target);
-    });
-    return tf.einsum(spelled, ...full);
+    const diag = broadcastEllipsis(inputs, terms, ellipsis).map((t, i) => diagonal(t, lhs.split(',')[i]!));
+    return tf.einsum(`${diag.map((d) => d.term).join(',')}->${out}`, ...diag.map((d) => d.x));
   });
 }
 

@@ -10,7 +10,7 @@ import { STITCH_KERNELS } from './stitch.js';
 import { NARROW_INT_KERNELS } from './narrow-int.js';
 import { GROUPED_CONV_KERNELS } from './grouped-conv.js';
 import { POW_CONST_KERNELS } from './pow-const.js';
-import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS } from './einsum.js';
+import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS, hasRepeatedLabel } from './einsum.js';
 import { IMAGE_COLOR_KERNELS } from './image-color.js';
 import { dtypeInfo } from '../../tensor/dtypes.js';
 import type { AttrValueObject } from '../../savedmodel/proto-types.js';
@@ -122,7 +122,8 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | undefined): string | undefined {
   const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
   if (op === 'DecodeJpeg' && text('dct_method') === 'INTEGER_ACCURATE') return DECODE_JPEG_ACCURATE;
-  if (op === 'Einsum' && text('equation').includes('...')) return EINSUM_ELLIPSIS_OP; // kernels/einsum.ts
+  // an ellipsis or a label repeated within an input (kernels/einsum.ts)
+  if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
   if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
   return undefined;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS, expandEllipsis } from '../../../src/runtime/kernels/einsum.js';
+import { EINSUM_ELLIPSIS_OP, EINSUM_KERNELS, expandEllipsis, hasRepeatedLabel } from '../../../src/runtime/kernels/einsum.js';
 import { run, s, values } from './helpers.js';
 
 await tf.setBackend('cpu');
@@ -32,4 +32,32 @@ test('Einsum with an ellipsis gives TF\'s values (broadcast batch, implicit outp
   assert.deepEqual(implicit.shape, [2, 1, 2, 2]);
   assert.deepEqual(values(implicit), [7, 4, -7, -6, 4, 4, -5, -6]);
   assert.deepEqual(values(einsum('i...->...', tf.reshape(tf.slice(a, [0, 0, 0, 0], [1, 1, 2, 3]), [2, 3]))), [-1, 1, -2]);
+});
+
+/*
+ * A label repeated within one input takes that input's diagonal first. TF 2.21:
+ *   a = tf.reshape(tf.range(18.), [2, 3, 3])
+ *   tf.einsum('bii->b', a) = [12, 39]; tf.einsum('bii->bi', a) = [[0, 4, 8], [9, 13, 17]]; tf.einsum('bii', a) = [12, 39]
+ *   tf.einsum('iib->ib', tf.reshape(tf.range(18), [3, 3, 2])) = [[0, 1], [8, 9], [16, 17]] (int32)
+ *   tf.einsum('bii,bi->b', a, tf.ones([2, 3])) = [12, 39]; tf.einsum('...ii->...i', a) = [[0, 4, 8], [9, 13, 17]]
+ *   tf.einsum('iii->i', tf.reshape(tf.range(8.), [2, 2, 2])) = [0, 7]
+ *   tf.einsum('bii->b', tf.zeros([2, 3, 4])): INVALID_ARGUMENT "Expected dimension 3 at axis 2 of the input shaped [2,3,4] but got dimension 4"
+ */
+test('Einsum with a label repeated in an input (trace, diagonal) gives TF\'s values and error', () => {
+  const r = tf.reshape(tf.range(0, 18), [2, 3, 3]);
+  assert.ok(hasRepeatedLabel('bii->b') && hasRepeatedLabel('ij,kk') && !hasRepeatedLabel('bij,bjk->bik') && !hasRepeatedLabel('...ij->...'));
+  const cases: [string, tf.Tensor[], number[], number[]][] = [
+    ['bii->b', [r], [2], [12, 39]],
+    ['bii->bi', [r], [2, 3], [0, 4, 8, 9, 13, 17]],
+    ['bii', [r], [2], [12, 39]],
+    ['iib->ib', [tf.reshape(tf.range(0, 18, 1, 'int32'), [3, 3, 2])], [3, 2], [0, 1, 8, 9, 16, 17]],
+    ['bii,bi->b', [r, tf.ones([2, 3])], [2], [12, 39]],
+    ['...ii->...i', [r], [2, 3], [0, 4, 8, 9, 13, 17]],
+    ['iii->i', [tf.reshape(tf.range(0, 8), [2, 2, 2])], [2], [0, 7]],
+  ];
+  for (const [eq, xs, shape, want] of cases) {
+    const y = einsum(eq, ...xs);
+    assert.deepEqual([y.shape, y.dtype, values(y)], [shape, xs[0]!.dtype, want], eq);
+  }
+  assert.throws(() => einsum('bii->b', tf.zeros([2, 3, 4])), /Expected dimension 3 at axis 2 of the input shaped \[2,3,4\] but got dimension 4/);
 });
