@@ -15,6 +15,7 @@
  * interleaves with them.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wrapKernel } from './kernel-wrap.js';
 import { Errors, TfsError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_WASM_THREADS } from './wasm-threads-source.js';
@@ -172,20 +173,13 @@ const WASM_WRONG: Readonly<Record<string, (args: Parameters<tf.KernelFunc>[0]) =
  * its sort's comparisons with NaN, which tfjs's kernels do not reproduce, so such calls fail.
  */
 function refuseTopKOverNaN(backendName: string): void {
-  const k = tf.getKernel('TopK', backendName);
-  if (!k) return;
-  const inner = k.kernelFunc;
-  tf.unregisterKernel('TopK', backendName);
-  tf.registerKernel({
-    ...k,
-    kernelFunc: (args) => {
-      const x = (args.inputs as { x?: tf.TensorInfo }).x;
-      if (x && x.dtype === 'float32') {
-        const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
-        if (vals.some(Number.isNaN)) throw Errors.kernelUnsupported('TopKV2', 'the order of NaN values (as in tf.sort, tf.argsort, tf.math.top_k)');
-      }
-      return inner(args);
-    },
+  wrapKernel('TopK', backendName, (inner) => (args) => {
+    const x = (args.inputs as { x?: tf.TensorInfo }).x;
+    if (x && x.dtype === 'float32') {
+      const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
+      if (vals.some(Number.isNaN)) throw Errors.kernelUnsupported('TopKV2', 'the order of NaN values (as in tf.sort, tf.argsort, tf.math.top_k)');
+    }
+    return inner(args);
   });
 }
 
@@ -209,24 +203,21 @@ function hasNaNOrMinusInf(xs: Float32Array): boolean {
  */
 function maxPoolLikeTf(backendName: string): void {
   for (const name of ['MaxPool', 'MaxPool3D']) {
-    const k = tf.getKernel(name, backendName);
-    if (!k) continue;
-    tf.unregisterKernel(name, backendName);
-    tf.registerKernel({ ...k, kernelFunc: (args) => {
+    wrapKernel(name, backendName, (inner) => (args) => {
       const x = (args.inputs as { x?: tf.TensorInfo }).x;
       const backend = args.backend as tf.KernelBackend;
-      if (x?.dtype !== 'float32') return k.kernelFunc(args);
+      if (x?.dtype !== 'float32') return inner(args);
       const xs = backend.readSync(x.dataId) as Float32Array;
-      if (!hasNaNOrMinusInf(xs)) return k.kernelFunc(args);
+      if (!hasNaNOrMinusInf(xs)) return inner(args);
       const fixed = Float32Array.from(xs, (v) => (Number.isNaN(v) || v === -Infinity ? FLT_LOWEST : v));
       const dataId = backend.write(fixed, x.shape, 'float32');
       try {
-        return k.kernelFunc({ ...args, inputs: { ...args.inputs, x: { dataId, shape: x.shape, dtype: 'float32' } } });
+        return inner({ ...args, inputs: { ...args.inputs, x: { dataId, shape: x.shape, dtype: 'float32' } } });
       } finally {
         // Not forced: a kernel that passes its input through (a 1x1 window) holds a reference.
         backend.disposeData(dataId);
       }
-    } });
+    });
   }
 }
 
@@ -237,21 +228,15 @@ function maxPoolLikeTf(backendName: string): void {
  * (TF_ENABLE_ONEDNN_OPTS=0) gives NaN for the whole row. tfs refuses the call rather than pick one.
  */
 function refuseSoftmaxOverNaN(backendName: string): void {
-  const k = tf.getKernel('Softmax', backendName);
-  if (!k) return;
-  tf.unregisterKernel('Softmax', backendName);
-  tf.registerKernel({
-    ...k,
-    kernelFunc: (args) => {
-      const x = (args.inputs as { logits?: tf.TensorInfo }).logits;
-      if (x?.dtype === 'float32') {
-        const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
-        if (vals.some((v) => Number.isNaN(v) || v === Infinity)) {
-          throw Errors.kernelUnsupported('Softmax', 'a row of logits holding NaN or +Inf (TF itself answers it differently with and without oneDNN)');
-        }
+  wrapKernel('Softmax', backendName, (inner) => (args) => {
+    const x = (args.inputs as { logits?: tf.TensorInfo }).logits;
+    if (x?.dtype === 'float32') {
+      const vals = (args.backend as tf.KernelBackend).readSync(x.dataId) as Float32Array;
+      if (vals.some((v) => Number.isNaN(v) || v === Infinity)) {
+        throw Errors.kernelUnsupported('Softmax', 'a row of logits holding NaN or +Inf (TF itself answers it differently with and without oneDNN)');
       }
-      return k.kernelFunc(args);
-    },
+    }
+    return inner(args);
   });
 }
 
@@ -280,30 +265,24 @@ function broadcastIndex(out: readonly number[], shape: readonly number[]): (i: n
  * answers 1: pow(±1, ±Inf) and pow(1, NaN).
  */
 function powOfOneOnCpu(): void {
-  const k = tf.getKernel('Pow', 'cpu');
-  if (!k) return;
-  tf.unregisterKernel('Pow', 'cpu');
-  tf.registerKernel({
-    ...k,
-    kernelFunc: (args) => {
-      const out = k.kernelFunc(args) as tf.TensorInfo;
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      if (out.dtype !== 'float32') return out;
-      const backend = args.backend as tf.KernelBackend;
-      const xs = backend.readSync(a.dataId) as Float32Array;
-      const ys = backend.readSync(b.dataId) as Float32Array;
-      if (!xs.some((x) => x === 1 || x === -1) || ys.every(Number.isFinite)) return out;
-      const ix = broadcastIndex(out.shape, a.shape);
-      const iy = broadcastIndex(out.shape, b.shape);
-      const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array);
-      for (let i = 0; i < vals.length; i++) {
-        const x = xs[ix(i)]!;
-        const y = ys[iy(i)]!;
-        if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) vals[i] = 1;
-      }
-      backend.disposeData(out.dataId, true);
-      return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
-    },
+  wrapKernel('Pow', 'cpu', (inner) => (args) => {
+    const out = inner(args) as tf.TensorInfo;
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (out.dtype !== 'float32') return out;
+    const backend = args.backend as tf.KernelBackend;
+    const xs = backend.readSync(a.dataId) as Float32Array;
+    const ys = backend.readSync(b.dataId) as Float32Array;
+    if (!xs.some((x) => x === 1 || x === -1) || ys.every(Number.isFinite)) return out;
+    const ix = broadcastIndex(out.shape, a.shape);
+    const iy = broadcastIndex(out.shape, b.shape);
+    const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array);
+    for (let i = 0; i < vals.length; i++) {
+      const x = xs[ix(i)]!;
+      const y = ys[iy(i)]!;
+      if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) vals[i] = 1;
+    }
+    backend.disposeData(out.dataId, true);
+    return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
   });
 }
 
@@ -353,41 +332,29 @@ function floatFloorDivOnCpu(): void {
  */
 function cumulativeAxis(backendName: string): void {
   for (const name of ['Cumsum', 'Cumprod']) {
-    const k = tf.getKernel(name, backendName);
-    if (!k) continue;
-    tf.unregisterKernel(name, backendName);
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const rank = (args.inputs as { x: tf.TensorInfo }).x.shape.length;
-        const axis = (args.attrs as { axis: number }).axis;
-        if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-          throw Errors.kernelArgument(`ScanOp: Expected scan axis in the range [${-rank}, ${rank}), but got ${axis}`);
-        }
-        return k.kernelFunc(axis >= 0 ? args : { ...args, attrs: { ...args.attrs, axis: axis + rank } });
-      },
+    wrapKernel(name, backendName, (inner) => (args) => {
+      const rank = (args.inputs as { x: tf.TensorInfo }).x.shape.length;
+      const axis = (args.attrs as { axis: number }).axis;
+      if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+        throw Errors.kernelArgument(`ScanOp: Expected scan axis in the range [${-rank}, ${rank}), but got ${axis}`);
+      }
+      return inner(axis >= 0 ? args : { ...args, attrs: { ...args.attrs, axis: axis + rank } });
     });
   }
 }
 
 /** tfjs's Sign answers 0 for NaN on both backends; TF answers NaN. */
 function signOfNaN(backendName: string): void {
-  const k = tf.getKernel('Sign', backendName);
-  if (!k) return;
-  tf.unregisterKernel('Sign', backendName);
-  tf.registerKernel({
-    ...k,
-    kernelFunc: (args) => {
-      const out = k.kernelFunc(args) as tf.TensorInfo;
-      const x = (args.inputs as { x?: tf.TensorInfo }).x;
-      if (x?.dtype !== 'float32') return out;
-      const backend = args.backend as tf.KernelBackend;
-      const xs = backend.readSync(x.dataId) as Float32Array;
-      if (!xs.some(Number.isNaN)) return out;
-      const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array, (v, i) => (Number.isNaN(xs[i]!) ? NaN : v));
-      backend.disposeData(out.dataId, true);
-      return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
-    },
+  wrapKernel('Sign', backendName, (inner) => (args) => {
+    const out = inner(args) as tf.TensorInfo;
+    const x = (args.inputs as { x?: tf.TensorInfo }).x;
+    if (x?.dtype !== 'float32') return out;
+    const backend = args.backend as tf.KernelBackend;
+    const xs = backend.readSync(x.dataId) as Float32Array;
+    if (!xs.some(Number.isNaN)) return out;
+    const vals = Float32Array.from(backend.readSync(out.dataId) as Float32Array, (v, i) => (Number.isNaN(xs[i]!) ? NaN : v));
+    backend.disposeData(out.dataId, true);
+    return { dataId: backend.write(vals, out.shape, 'float32'), shape: out.shape, dtype: 'float32' };
   });
 }
 
@@ -430,28 +397,21 @@ const EMPTY_REDUCTION: Readonly<Record<string, (dtype: tf.DataType) => number>> 
  */
 function patchEmptyReductions(backendName: string): void {
   for (const [kernelName, identity] of Object.entries(EMPTY_REDUCTION)) {
-    const k = tf.getKernel(kernelName, backendName);
-    if (!k) continue;
-    const inner = k.kernelFunc;
-    tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const x = (args.inputs as { x?: tf.TensorInfo })['x'];
-        if (!x || !x.shape.includes(0)) return inner(args);
-        const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims?: boolean };
-        const rank = x.shape.length;
-        const axis = attrs.axis ?? attrs.reductionIndices;
-        const axes = (axis === undefined ? [...Array(rank).keys()] : [axis].flat()).map((a) => (a < 0 ? a + rank : a));
-        const outShape = x.shape.flatMap((d, i) => (axes.includes(i) ? (attrs.keepDims ? [1] : []) : [d]));
-        const dtype: tf.DataType = kernelName === 'Mean' && x.dtype === 'int32' ? 'float32' : x.dtype;
-        const n = outShape.reduce((a, b) => a * b, 1);
-        const vals =
-          dtype === 'bool' ? new Uint8Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-        vals.fill(identity(x.dtype));
-        const backend = args.backend as tf.KernelBackend;
-        return { dataId: backend.write(vals, outShape, dtype), shape: outShape, dtype };
-      },
+    wrapKernel(kernelName, backendName, (inner) => (args) => {
+      const x = (args.inputs as { x?: tf.TensorInfo })['x'];
+      if (!x || !x.shape.includes(0)) return inner(args);
+      const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims?: boolean };
+      const rank = x.shape.length;
+      const axis = attrs.axis ?? attrs.reductionIndices;
+      const axes = (axis === undefined ? [...Array(rank).keys()] : [axis].flat()).map((a) => (a < 0 ? a + rank : a));
+      const outShape = x.shape.flatMap((d, i) => (axes.includes(i) ? (attrs.keepDims ? [1] : []) : [d]));
+      const dtype: tf.DataType = kernelName === 'Mean' && x.dtype === 'int32' ? 'float32' : x.dtype;
+      const n = outShape.reduce((a, b) => a * b, 1);
+      const vals =
+        dtype === 'bool' ? new Uint8Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+      vals.fill(identity(x.dtype));
+      const backend = args.backend as tf.KernelBackend;
+      return { dataId: backend.write(vals, outShape, dtype), shape: outShape, dtype };
     });
   }
 }

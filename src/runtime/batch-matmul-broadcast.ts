@@ -7,6 +7,7 @@
  * full batch before the backend's kernel runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wrapKernel } from './kernel-wrap.js';
 
 const BROADCAST_KERNELS = ['BatchMatMul', '_FusedMatMul'];
 
@@ -44,26 +45,19 @@ function broadcastData(backend: tf.KernelBackend, x: tf.TensorInfo, batch: numbe
 /** Wrap `backendName`'s BatchMatMul and _FusedMatMul so that broadcast batches pair as in TF. */
 export function broadcastBatchMatMul(backendName: string): void {
   for (const name of BROADCAST_KERNELS) {
-    const k = tf.getKernel(name, backendName);
-    if (!k) continue;
-    const inner = k.kernelFunc;
-    tf.unregisterKernel(name, backendName);
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-        if (inputs.a.shape.length < 3 && inputs.b.shape.length < 3) return inner(args);
-        const backend = args.backend as tf.KernelBackend;
-        const batch = batchShape(inputs.a.shape, inputs.b.shape);
-        const a = broadcastData(backend, inputs.a, batch);
-        const b = broadcastData(backend, inputs.b, batch);
-        if (!a && !b) return inner(args);
-        try {
-          return inner({ ...args, inputs: { ...args.inputs, a: a ?? inputs.a, b: b ?? inputs.b } });
-        } finally {
-          for (const t of [a, b]) if (t) backend.disposeData(t.dataId);
-        }
-      },
+    wrapKernel(name, backendName, (inner) => (args) => {
+      const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      if (inputs.a.shape.length < 3 && inputs.b.shape.length < 3) return inner(args);
+      const backend = args.backend as tf.KernelBackend;
+      const batch = batchShape(inputs.a.shape, inputs.b.shape);
+      const a = broadcastData(backend, inputs.a, batch);
+      const b = broadcastData(backend, inputs.b, batch);
+      if (!a && !b) return inner(args);
+      try {
+        return inner({ ...args, inputs: { ...args.inputs, a: a ?? inputs.a, b: b ?? inputs.b } });
+      } finally {
+        for (const t of [a, b]) if (t) backend.disposeData(t.dataId);
+      }
     });
   }
 }

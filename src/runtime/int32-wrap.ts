@@ -10,6 +10,7 @@
  * (the freezer then wraps the result to the narrow type: narrow-int-policy.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wrapKernel } from './kernel-wrap.js';
 import { Errors } from '../errors.js';
 import { broadcastIndex } from './kernels/util.js';
 
@@ -188,27 +189,15 @@ const isInt32 = (args: Args): boolean =>
 
 /** Wrap `backendName`'s int32 Multiply, Square, Pow, Prod and Cumprod kernels with exact 32-bit wrapping ones, compute int32 BatchMatMul exactly with wrap-around, check float32 → int32 Cast. */
 export function wrapInt32Products(backendName: string): void {
-  const cast = tf.getKernel('Cast', backendName);
-  if (cast) {
-    const inner = cast.kernelFunc;
-    tf.unregisterKernel('Cast', backendName);
-    tf.registerKernel({ ...cast, kernelFunc: (args) => (isFloatToInt32(args) ? floatToInt32(args) : inner(args)) });
-  }
+  wrapKernel('Cast', backendName, (inner) => (args) => (isFloatToInt32(args) ? floatToInt32(args) : inner(args)));
   for (const name of ['Multiply', 'Pow', 'Square', 'Prod', 'Mean', 'Cumprod', 'BatchMatMul']) {
-    const k = tf.getKernel(name, backendName);
-    if (!k) continue;
-    const inner = k.kernelFunc;
-    tf.unregisterKernel(name, backendName);
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        if (!isInt32(args)) return inner(args);
-        if (name === 'Prod') return int32Prod(args);
-        if (name === 'Mean') return int32Mean(args);
-        if (name === 'Cumprod') return int32Cumprod(args);
-        if (name === 'BatchMatMul') return int32BatchMatMul(args);
-        return name === 'Square' ? int32Square(args) : int32Binary(name, args);
-      },
+    wrapKernel(name, backendName, (inner) => (args) => {
+      if (!isInt32(args)) return inner(args);
+      if (name === 'Prod') return int32Prod(args);
+      if (name === 'Mean') return int32Mean(args);
+      if (name === 'Cumprod') return int32Cumprod(args);
+      if (name === 'BatchMatMul') return int32BatchMatMul(args);
+      return name === 'Square' ? int32Square(args) : int32Binary(name, args);
     });
   }
 }

@@ -9,6 +9,7 @@
  * to the backend's kernel unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wrapKernel } from './kernel-wrap.js';
 
 interface StridedSliceAttrs {
   begin: number[];
@@ -37,20 +38,13 @@ function finalShape(shape: number[], a: StridedSliceAttrs): number[] {
 
 /** Wrap `backendName`'s StridedSlice so that an empty result is an empty tensor, as in TF. */
 export function emptyStridedSlice(backendName: string): void {
-  const k = tf.getKernel('StridedSlice', backendName);
-  if (!k) return;
-  const inner = k.kernelFunc;
-  tf.unregisterKernel('StridedSlice', backendName);
-  tf.registerKernel({
-    ...k,
-    kernelFunc: (args) => {
-      const x = (args.inputs as { x?: tf.TensorInfo }).x;
-      const empty = x ? EMPTY[x.dtype] : undefined;
-      if (!x || !empty) return inner(args);
-      const shape = finalShape(x.shape, args.attrs as unknown as StridedSliceAttrs);
-      if (!shape.includes(0)) return inner(args);
-      const backend = args.backend as tf.KernelBackend;
-      return { dataId: backend.write(empty(), shape, x.dtype), shape, dtype: x.dtype };
-    },
+  wrapKernel('StridedSlice', backendName, (inner) => (args) => {
+    const x = (args.inputs as { x?: tf.TensorInfo }).x;
+    const empty = x ? EMPTY[x.dtype] : undefined;
+    if (!x || !empty) return inner(args);
+    const shape = finalShape(x.shape, args.attrs as unknown as StridedSliceAttrs);
+    if (!shape.includes(0)) return inner(args);
+    const backend = args.backend as tf.KernelBackend;
+    return { dataId: backend.write(empty(), shape, x.dtype), shape, dtype: x.dtype };
   });
 }

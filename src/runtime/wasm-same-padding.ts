@@ -7,6 +7,7 @@
  * uses instead; the cpu kernels are right.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wrapKernel } from './kernel-wrap.js';
 
 const SAME_PADDED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D'];
 
@@ -36,17 +37,10 @@ export function explicitSamePadding(xShape: readonly number[], filterShape: read
 /** Wrap the wasm convolution kernels so that SAME padding XNNPACK gets wrong reaches them explicit. */
 export function explicitSamePaddingOnWasm(): void {
   for (const name of SAME_PADDED) {
-    const k = tf.getKernel(name, 'wasm');
-    if (!k) continue;
-    const inner = k.kernelFunc;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const { x, filter } = args.inputs as { x?: tf.TensorInfo; filter?: tf.TensorInfo };
-        const pad = x && filter ? explicitSamePadding(x.shape, filter.shape, args.attrs as ConvAttrs) : undefined;
-        return pad ? inner({ ...args, attrs: { ...args.attrs, pad } as unknown as tf.NamedAttrMap }) : inner(args);
-      },
+    wrapKernel(name, 'wasm', (inner) => (args) => {
+      const { x, filter } = args.inputs as { x?: tf.TensorInfo; filter?: tf.TensorInfo };
+      const pad = x && filter ? explicitSamePadding(x.shape, filter.shape, args.attrs as ConvAttrs) : undefined;
+      return pad ? inner({ ...args, attrs: { ...args.attrs, pad } as unknown as tf.NamedAttrMap }) : inner(args);
     });
   }
 }
