@@ -13,37 +13,27 @@ import { endianness } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
+import { dtypeInfo } from '../../tensor/dtypes.js';
 import { bfloat16ToFloat, halfToFloat } from '../../tensor/tensor.js';
 import { makeWide } from '../wide-values.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { attrBool, attrType } from './util.js';
 
-/** TF's name (as its messages print it) and byte size of each `out_type`. */
-const TYPES: Readonly<Record<string, { name: string; size: number }>> = {
-  DT_UINT8: { name: 'uint8', size: 1 },
-  DT_INT8: { name: 'int8', size: 1 },
-  DT_BOOL: { name: 'bool', size: 1 },
-  DT_INT16: { name: 'int16', size: 2 },
-  DT_UINT16: { name: 'uint16', size: 2 },
-  DT_HALF: { name: 'half', size: 2 },
-  DT_BFLOAT16: { name: 'bfloat16', size: 2 },
-  DT_INT32: { name: 'int32', size: 4 },
-  DT_FLOAT: { name: 'float', size: 4 },
-  DT_INT64: { name: 'int64', size: 8 },
-  DT_DOUBLE: { name: 'double', size: 8 },
-  DT_COMPLEX64: { name: 'complex64', size: 8 },
-  DT_COMPLEX128: { name: 'complex128', size: 16 },
-};
+/** The `out_type`s TF's DecodeRaw op accepts (names and byte sizes come from the dtype table). */
+const OUT_TYPES: ReadonlySet<string> = new Set([
+  'DT_UINT8', 'DT_INT8', 'DT_BOOL', 'DT_INT16', 'DT_UINT16', 'DT_HALF', 'DT_BFLOAT16',
+  'DT_INT32', 'DT_FLOAT', 'DT_INT64', 'DT_DOUBLE', 'DT_COMPLEX64', 'DT_COMPLEX128',
+]);
 
 /** The typed arrays assume a little-endian host (x86, arm64 as Node runs them). */
 const HOST_LE = endianness() === 'LE';
 
 function outType(node: GraphNode, op: string): { type: string; name: string; size: number } {
   const type = attrType(node, 'out_type', 'DT_FLOAT');
-  const info = TYPES[type];
-  if (!info || type.startsWith('DT_COMPLEX')) throw Errors.kernelUnsupported(op, `out_type ${info?.name ?? type}`);
+  const info = OUT_TYPES.has(type) ? dtypeInfo(type) : undefined;
+  if (!info || type.startsWith('DT_COMPLEX')) throw Errors.kernelUnsupported(op, `out_type ${info?.short ?? type}`);
   if (!HOST_LE) throw Errors.kernelUnsupported(op, 'raw bytes on a big-endian host');
-  return { type, ...info };
+  return { type, name: info.short, size: info.byteSize };
 }
 
 const bytesOf = (t: tf.Tensor): Uint8Array[] => tf.engine().readSync(t.dataId) as Uint8Array[];
