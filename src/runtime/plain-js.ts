@@ -28,6 +28,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NodeJson } from './graph-json.js';
+import { producer } from './straight-line.js';
 
 /** A float32 value: data in row-major order and its shape. */
 export interface PlainValue {
@@ -478,14 +479,6 @@ function kernelOf(node: NodeJson, ctx: PlainContext): Kernel | undefined {
     default:
       return undefined;
   }
-}
-
-/** Node name of a data input reference (`name`, `name:0`); undefined for other outputs and control inputs. */
-function producer(ref: string): string | undefined {
-  if (ref.startsWith('^')) return undefined;
-  const colon = ref.lastIndexOf(':');
-  if (colon < 0) return ref;
-  return ref.slice(colon + 1) === '0' ? ref.slice(0, colon) : undefined;
 }
 
 /** A float32 constant without NaN as a value, or undefined. */

@@ -117,7 +117,7 @@ function stepOf(node: NodeJson): Step | undefined {
 }
 
 /** Node name of a data input reference (`name`, `name:0`); undefined for other outputs and control inputs. */
-function producer(ref: string): string | undefined {
+export function producer(ref: string): string | undefined {
   if (ref.startsWith('^')) return undefined;
   const colon = ref.lastIndexOf(':');
   if (colon < 0) return ref;

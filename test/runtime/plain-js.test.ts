@@ -21,22 +21,14 @@ import { freezeSourceOf } from '../../src/runtime/source.js';
 import { readSavedModel } from '../../src/savedmodel/saved-model.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fixtures } from '../helpers/paths.js';
+import { seeded } from '../reliability/seeded.js';
 
 const BACKENDS: PlainBackend[] = ['wasm', 'cpu'];
 /** The backend of the test running. */
 let current: PlainBackend = 'wasm';
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) source (the reliability suite's mulberry32), so a failure can be replayed. */
+const rng = (seed: number): (() => number) => seeded(seed).next;
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 1.17e-38, 3.4e38, -3.4e38, 1, -1, 6, -6, 1e-30];
 
