@@ -558,18 +558,16 @@ function runPlain(prog: PlainProgram, call: Call): Record<string, Tensor> | unde
   if (!outs) return undefined;
   const { aliases, fetchIndex, dtypes } = call.selection;
   const result: Record<string, Tensor> = {};
-  const given = new Set<number>();
   for (let i = 0; i < aliases.length; i++) {
     const k = fetchIndex[i]!;
     const v = outs[k]!;
-    // Two aliases of one tensor get arrays of their own, as on the tfjs path.
-    const data = given.has(k) ? v.data.slice() : v.data;
-    given.add(k);
+    // Two aliases of one tensor get arrays of their own, as on the tfjs path: the first
+    // alias of a fetch takes the program's array, a later one a copy (no Set per call).
+    const data = fetchIndex.indexOf(k) < i ? v.data.slice() : v.data;
     result[aliases[i]!] = { dtype: dtypes[i]!, shape: [...v.shape], data };
   }
   return result;
 }
-
 
 /** One input to feed: alias, value, flat graph tensor. */
 type Feed = readonly [string, Tensor, string];
