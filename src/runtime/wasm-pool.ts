@@ -10,9 +10,8 @@
  * Here a tiny SIMD module, sharing tfjs-backend-wasm's memory, pools straight from the input
  * tensor's bytes into the output's with TF's rule built in: `f32x4.pmax(m, v)` is `m < v ? v : m`,
  * so a NaN `v` (compares false) and a -Inf `v` (not above the -FLT_MAX start) leave `m` alone,
- * which is exactly TF's answer, with no scan at all. It takes NHWC float32 windows with no
- * padding (VALID, or SAME where TF pads nothing) and channels a multiple of 4; other calls go to
- * the wrapped kernel. TFS_WASM_POOL=0 turns it off (for same-run comparisons in bench/).
+ * which is exactly TF's answer, with no scan at all. It takes NHWC float32 (VALID or SAME) with
+ * channels a multiple of 4; other calls go to the wrapped kernel. TFS_WASM_POOL=0 turns it off (for same-run comparisons in bench/).
  *
  * There is no C→wasm compiler in this project, so the function is written as wasm bytes.
  */
@@ -94,7 +93,7 @@ function moduleBytes(shared: boolean): Uint8Array {
   ]);
 }
 
-type PoolFn = (...args: number[]) => void;
+type WasmFn = (...args: number[]) => void;
 /** The part of the WebAssembly JS API used here (the project's TS lib has no WebAssembly types). */
 interface WasmApi {
   Memory: new (...args: never[]) => { buffer: ArrayBufferLike };
@@ -109,10 +108,10 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-const pools = new WeakMap<object, PoolFn | null>();
+const pools = new WeakMap<object, WasmFn | null>();
 
 /** The pool function bound to `backend`'s memory (null when it cannot be found or compiled). */
-function poolFor(backend: WasmBackendLike): PoolFn | null {
+function poolFor(backend: WasmBackendLike): WasmFn | null {
   let fn = pools.get(backend);
   if (fn !== undefined) return fn;
   fn = null;
@@ -122,7 +121,7 @@ function poolFor(backend: WasmBackendLike): PoolFn | null {
     try {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
       const mod = new WA.Module(moduleBytes(shared));
-      fn = new WA.Instance(mod, { env: { memory } }).exports['pool'] as PoolFn;
+      fn = new WA.Instance(mod, { env: { memory } }).exports['pool'] as WasmFn;
     } catch {
       fn = null; // no SIMD in this engine: the wrapped kernel serves every call
     }
@@ -133,6 +132,50 @@ function poolFor(backend: WasmBackendLike): PoolFn | null {
 
 type PoolAttrs = { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
 
+type PoolInfo = ReturnType<typeof tf.backend_util.computePool2DInfo>;
+
+/**
+ * Padded windows (SAME where TF pads): TF ignores the padding (a window's max is over its
+ * in-bounds values only), so each output row is pooled over its clipped rows, its interior
+ * columns in one call and its edge columns one call each with their clipped widths.
+ */
+function poolPadded(pool: WasmFn, info: PoolInfo, xAt: number, outAt: number): void {
+  const [n, h, w, channels] = info.inShape;
+  const { top, left } = info.padInfo;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
+  const pixB = channels * 4;
+  const rowB = w * pixB;
+  // Output columns [jLo, jHi] have windows fully inside the row.
+  const jLo = Math.ceil(left / sw);
+  const jHi = Math.min(ow - 1, Math.floor((w + left - kw) / sw));
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const hs = i * sh - top;
+      const [h0, h1] = [Math.max(0, hs), Math.min(h, hs + kh)];
+      const rowAt = xAt + (b * h + h0) * rowB;
+      const outRow = outAt + (b * oh + i) * ow * pixB;
+      const at = (j: number): number => rowAt + Math.max(0, j * sw - left) * pixB;
+      const cols = (j: number, count: number, width: number): void =>
+        pool(at(j), outRow + j * pixB, 1, count, h1 - h0, width, channels / 4, sw * pixB, 0, rowB, pixB);
+      if (jHi >= jLo) cols(jLo, jHi - jLo + 1, kw);
+      for (let j = 0; j < ow; j++) {
+        if (j >= jLo && j <= jHi) continue;
+        const ws = j * sw - left;
+        cols(j, 1, Math.min(w, ws + kw) - Math.max(0, ws));
+      }
+    }
+  }
+}
+
+/** Whether every window has at least one in-bounds row and column (TF's SAME always does). */
+function windowsInBounds(info: PoolInfo): boolean {
+  const [, h, w] = info.inShape;
+  const { top, left } = info.padInfo;
+  const lastRow = (info.outHeight - 1) * info.strideHeight - top;
+  const lastCol = (info.outWidth - 1) * info.strideWidth - left;
+  return top < info.filterHeight && left < info.filterWidth && lastRow < h && lastCol < w;
+}
+
 /** The fast pool's result, or undefined where the call is not one it takes. */
 export function fastMaxPool(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
   const x = (args.inputs as { x?: tf.TensorInfo }).x;
@@ -141,8 +184,7 @@ export function fastMaxPool(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo |
   if (channels % 4 !== 0) return undefined;
   const a = args.attrs as unknown as PoolAttrs;
   const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-  const p = info.padInfo;
-  if (p.top !== 0 || p.bottom !== 0 || p.left !== 0 || p.right !== 0 || info.outHeight < 1 || info.outWidth < 1) return undefined;
+  if (info.outHeight < 1 || info.outWidth < 1 || !windowsInBounds(info)) return undefined;
   const backend = args.backend as unknown as WasmBackendLike;
   const pool = poolFor(backend);
   if (!pool) return undefined;
@@ -150,6 +192,11 @@ export function fastMaxPool(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo |
   const out = backend.makeOutput([n, info.outHeight, info.outWidth, channels], 'float32');
   const xAt = backend.getMemoryOffset(x.dataId);
   const outAt = backend.getMemoryOffset(out.dataId);
+  const p = info.padInfo;
+  if (p.top !== 0 || p.bottom !== 0 || p.left !== 0 || p.right !== 0) {
+    poolPadded(pool, info, xAt, outAt);
+    return out;
+  }
   const pixB = channels * 4;
   const rowB = w * pixB;
   const outImageB = info.outHeight * info.outWidth * pixB;

@@ -29,6 +29,11 @@ const CASES: Case[] = [
   { shape: [2, 9, 7, 4], k: [3, 2], s: [2, 3], pad: 'valid' },
   { shape: [1, 5, 6, 8], k: [3, 3], s: [1, 1], pad: 'valid' },
   { shape: [2, 8, 8, 12], k: [2, 2], s: [2, 2], pad: 'same' }, // SAME that pads nothing
+  // SAME that pads: windows clipped at the edges (TF ignores the padding)
+  { shape: [2, 7, 9, 8], k: [3, 3], s: [1, 1], pad: 'same' },
+  { shape: [2, 13, 13, 16], k: [2, 2], s: [2, 2], pad: 'same' },
+  { shape: [1, 6, 11, 4], k: [3, 4], s: [2, 3], pad: 'same' },
+  { shape: [1, 3, 2, 4], k: [5, 5], s: [1, 1], pad: 'same' }, // windows wider than the input
 ];
 
 test('wasm MaxPool fast path equals the cpu (TF-corrected) MaxPool, NaN and infinities included', async () => {
@@ -52,14 +57,15 @@ test('wasm MaxPool fast path equals the cpu (TF-corrected) MaxPool, NaN and infi
   }
 });
 
-test('wasm MaxPool fast path: a window of NaN and -Inf only is -FLT_MAX; other calls fall through', async () => {
+test('wasm MaxPool fast path: a window of NaN and -Inf only is -FLT_MAX; calls it cannot take fall through', async () => {
   await initBackend('wasm');
   await tf.setBackend('wasm');
   const x = tf.tensor4d([NaN, -Infinity, NaN, 1, -Infinity, NaN, -Infinity, -2], [1, 2, 1, 4]);
   assert.deepEqual(Array.from(tf.maxPool(x, [2, 1], 1, 'valid').dataSync()), [LOWEST, LOWEST, LOWEST, 1]);
-  const args = (shape: [number, number, number, number], pad: 'same' | 'valid') => ({
+  const args = (shape: [number, number, number, number], pad: 'same' | 'valid' | number) => ({
     inputs: { x: tf.zeros(shape) }, backend: tf.backend(), attrs: { filterSize: 3, strides: 1, pad },
   }) as unknown as Parameters<tf.KernelFunc>[0];
   assert.equal(fastMaxPool(args([1, 4, 4, 3], 'valid')), undefined, 'channels not a multiple of 4');
-  assert.equal(fastMaxPool(args([1, 4, 4, 4], 'same')), undefined, 'padded windows');
+  assert.equal(fastMaxPool(args([1, 4, 4, 4], 3)), undefined, 'windows wholly in the padding');
+  assert.ok(fastMaxPool(args([1, 4, 4, 4], 'same')), 'SAME padding taken');
 });
