@@ -38,6 +38,8 @@
 //   BENCH_WASM_THREADS=2 BENCH_BACKENDS=wasm BENCH_MODELS=perf_mlp,small_cnn BENCH_BATCHES=128 \
 //     npm run bench:runtime -- --python /work/venv-tf/bin/python
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
+// TFS_WASM_POOL=0 runs wasm's MaxPool the old way (readSync + NaN scan, then XNNPACK; see
+// src/runtime/wasm-pool.ts): run the command twice, with and without it, to compare.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

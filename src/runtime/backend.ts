@@ -23,6 +23,7 @@ import { wrapInt32Products } from './int32-wrap.js';
 import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
 import { broadcastBatchMatMul } from './batch-matmul-broadcast.js';
 import { emptyStridedSlice } from './strided-slice-empty.js';
+import { fastMaxPoolOnWasm } from './wasm-pool.js';
 
 /** What `--backend` accepts. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -504,6 +505,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           cumulativeAxis(b);
           refuseSoftmaxOverNaN(b);
           maxPoolLikeTf(b);
+          if (b === 'wasm') fastMaxPoolOnWasm();
           state.patched.add(b);
         }
       }
