@@ -15,6 +15,7 @@
 // request: 1.0 = nothing).
 //
 //   node bench/rest-bisect.mjs [--seconds 3] [--rounds 3] [--concurrency 16] [--models half_plus_two,my_model]
+//                              [--node-flags "--heap-growing-percent=100"]   (node/V8 flags for the serve process)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +81,8 @@ async function main() {
   const rest = await freePort();
   const grpc = await freePort();
   const env = { ...process.env, NODE_ENV: 'production', TFS_LEAN_MODELS: models.join(',') };
-  const serve = spawn(process.execPath, ['--import', join(root, 'bench', 'lean-inject.mjs'), join(root, 'bin', 'run.js'), 'serve', `--port=${grpc}`, `--rest_api_port=${rest}`, `--model_config_file=${configFile}`], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const nodeFlags = option(args, 'node-flags', '').split(' ').filter(Boolean);
+  const serve = spawn(process.execPath, [...nodeFlags, '--import', join(root, 'bench', 'lean-inject.mjs'), join(root, 'bin', 'run.js'), 'serve', `--port=${grpc}`, `--rest_api_port=${rest}`, `--model_config_file=${configFile}`], { stdio: ['ignore', 'ignore', 'pipe'], env });
   children.push(serve);
   // serve logs to stderr: keep its tail for a failure, print nothing otherwise.
   let serveLog = '';
