@@ -13,6 +13,9 @@
 // write `{"predictions": [...]}` by hand (rows of the first output, numbers as String()).
 // Nothing else: no metrics, no deadline, no routing beyond the model name, no checks a
 // client could fail with anything but a 400/404.
+//
+// Imported rather than run (bench/rest-bisect.mjs), it only exports leanRestHandler(): the same
+// request handler, for a node:http server of the importer's choosing.
 import { createServer } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -21,12 +24,7 @@ import { setFlagsFromString } from 'node:v8';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = resolve(root, process.env.TFS_DIST ?? 'dist');
-const args = process.argv.slice(2);
-// `tfs serve` runs V8 with --heap-growing-percent=30 (commands/serve.ts): a lean server may
-// run under the same heap sizing, so the two differ in their request paths only.
-if (args.includes('--heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${Number(args[args.indexOf('--heap-growing-percent') + 1])}`);
-const names = (args.includes('--models') ? args[args.indexOf('--models') + 1] : 'half_plus_two,my_model').split(',');
-const { loadSavedModelServable } = await import(pathToFileURL(join(dist, 'src/servables/saved-model-servable.js')).href);
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 
 /** A model name (fixtures/models, or perf_mlp from the shared zoo) or a model directory. */
 function modelDir(nameOrDir) {
@@ -37,6 +35,7 @@ function modelDir(nameOrDir) {
 
 /** One served model: its single float input and first output. */
 async function load(nameOrDir) {
+  const { loadSavedModelServable } = await import(pathToFileURL(join(dist, 'src/servables/saved-model-servable.js')).href);
   const dir = modelDir(nameOrDir);
   const versions = readdirSync(dir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
   const name = isAbsolute(nameOrDir) || nameOrDir.includes('/') ? dir.split('/').pop() : nameOrDir;
@@ -47,11 +46,6 @@ async function load(nameOrDir) {
   return { name, servable, input, width: spec.shape && spec.shape.length > 1 ? spec.shape.slice(1).reduce((a, b) => a * b, 1) : 1, output };
 }
 
-const models = new Map();
-for (const n of names) {
-  const m = await load(n);
-  models.set(m.name, m);
-}
 
 /** `{"predictions": [[...], ...]}` of a [batch, ...] float output, one row per instance. */
 function answer(t) {
@@ -89,7 +83,17 @@ const send = (res, status, body) => {
   res.end(body);
 };
 
-const server = createServer((req, res) => {
+/** The lean request handler serving `names` (model names or directories), once they are loaded. */
+export async function leanRestHandler(names) {
+  const models = new Map();
+  for (const n of names) {
+    const m = await load(n);
+    models.set(m.name, m);
+  }
+  return (req, res) => handle(models, req, res);
+}
+
+function handle(models, req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -101,5 +105,14 @@ const server = createServer((req, res) => {
       (e) => send(res, 400, JSON.stringify({ error: String(e?.message ?? e) })),
     );
   });
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+}
+
+if (isMain) {
+  const args = process.argv.slice(2);
+  // `tfs serve` runs V8 with --heap-growing-percent=30 (commands/serve.ts): a lean server may
+  // run under the same heap sizing, so the two differ in their request paths only.
+  if (args.includes('--heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${Number(args[args.indexOf('--heap-growing-percent') + 1])}`);
+  const names = (args.includes('--models') ? args[args.indexOf('--models') + 1] : 'half_plus_two,my_model').split(',');
+  const server = createServer(await leanRestHandler(names));
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+}

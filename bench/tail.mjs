@@ -15,8 +15,14 @@
 //    probe saw in each server during the run: event-loop delay and GC pauses.
 //
 //   node bench/tail.mjs [--model my_model] [--seconds 5] [--rounds 3] [--rate N]
-//                       [--peak-concurrency 32] [--each-half-peak] [--node-flags "--heap-growing-percent=0"] [--json]
+//                       [--peak-concurrency 32] [--each-half-peak] [--node-flags "--heap-growing-percent=0"]
+//                       [--baseline ../tfs-main] [--json]
 // --node-flags: extra node/V8 flags for the tfs process (e.g. to compare GC settings).
+// --baseline <dir>: also `<dir>/bin/run.js serve` (another checkout with its own dist/), probed
+//   the same way and driven at tfs's rate in the same rounds (order alternating), with its own
+//   p99 ratio to bare and the median of tfs p99 / baseline p99.
+// Before the peaks, each server gets a short closed-loop warm-up (JIT tiers, first-use caches),
+// so a cold start does not lower the peak the rate is derived from.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +35,8 @@ const args = process.argv.slice(2);
 const opt = (name, def) => option(args, name, def);
 const probe = join(root, 'bench', 'tail-probe.mjs');
 const run = join(root, 'bin', 'run.js');
+/** bin/run.js of the --baseline checkout, if any. */
+const baselineDir = option(process.argv.slice(2), 'baseline', '');
 
 const BODIES = {
   half_plus_two: JSON.stringify({ instances: [[2.0]] }),
@@ -63,10 +71,10 @@ async function probeReport(server) {
   return server.watch.probes.at(-1);
 }
 
-async function startTfs(model, configFile, nodeFlags) {
+async function startTfs(model, configFile, nodeFlags, runJs = run) {
   const rest = await freePort();
   const grpcPort = await freePort();
-  const child = spawn(process.execPath, [...nodeFlags, '--import', probe, run, 'serve', `--port=${grpcPort}`, `--rest_api_port=${rest}`, `--model_config_file=${configFile}`], {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', probe, runJs, 'serve', `--port=${grpcPort}`, `--rest_api_port=${rest}`, `--model_config_file=${configFile}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -147,14 +155,20 @@ async function main() {
     ['bare', bare],
     ['tfs', tfs],
   ];
+  if (baselineDir) {
+    const base = await startTfs(model, configFile, nodeFlags, join(baselineDir, 'bin', 'run.js'));
+    servers.push(base);
+    targets.push(['baseline', base]);
+  }
 
-  // Peaks (closed loop); this also warms both servers.
+  // Warm-up, then peaks (closed loop).
+  for (const [, s] of targets) await tfsBench(s.url, model, ['-c', String(peakConcurrency)], 2);
   const peak = {};
   for (const [label, s] of targets) peak[label] = (await tfsBench(s.url, model, ['-c', String(peakConcurrency)], 3)).throughput;
   const each = args.includes('--each-half-peak');
   const rate = Number(opt('rate', String(Math.round(peak.tfs / 2))));
-  const rates = { bare: each ? Math.round(peak.bare / 2) : rate, tfs: rate };
-  if (!json) console.log(`${model}: peak bare ${peak.bare.toFixed(0)} req/s, tfs ${peak.tfs.toFixed(0)} req/s (-c ${peakConcurrency}); open loop at ${rates.bare} (bare) / ${rates.tfs} (tfs) req/s for ${seconds} s, ${rounds} rounds`);
+  const rates = { bare: each ? Math.round(peak.bare / 2) : rate, tfs: rate, baseline: each && peak.baseline ? Math.round(peak.baseline / 2) : rate };
+  if (!json) console.log(`${model}: peak bare ${peak.bare.toFixed(0)} req/s, tfs ${peak.tfs.toFixed(0)} req/s${peak.baseline ? `, baseline ${peak.baseline.toFixed(0)} req/s` : ''} (-c ${peakConcurrency}); open loop at ${rates.bare} (bare) / ${rates.tfs} (tfs) req/s for ${seconds} s, ${rounds} rounds`);
 
   const rows = [];
   for (let round = 0; round < rounds; round++) {
@@ -166,12 +180,24 @@ async function main() {
       row[label] = { p50: res.latency.p50, p99: res.latency.p99, max: res.latency.max, throughput: res.throughput, ok: res.ok, completed: res.completed, probe: seen };
     }
     row.ratio = row.tfs.p99 / row.bare.p99;
+    if (row.baseline) {
+      row.baselineRatio = row.baseline.p99 / row.bare.p99;
+      row.vsBaseline = row.tfs.p99 / row.baseline.p99;
+    }
     rows.push(row);
     if (!json) printRow(row);
   }
   const summary = { model, rates, seconds, peak, nodeFlags, medianRatio: median(rows.map((r) => r.ratio)), rows };
+  if (baselineDir) {
+    summary.baseline = baselineDir;
+    summary.medianBaselineRatio = median(rows.map((r) => r.baselineRatio));
+    summary.medianVsBaseline = median(rows.map((r) => r.vsBaseline));
+  }
   if (json) console.log(JSON.stringify(summary, null, 1));
-  else console.log(`median tfs p99 / bare p99: ${summary.medianRatio.toFixed(2)} (goal <= 1.5)`);
+  else {
+    console.log(`median tfs p99 / bare p99: ${summary.medianRatio.toFixed(2)} (goal <= 1.5)`);
+    if (baselineDir) console.log(`median baseline p99 / bare p99: ${summary.medianBaselineRatio.toFixed(2)}; median tfs p99 / baseline p99: ${summary.medianVsBaseline.toFixed(2)}`);
+  }
   process.exit(0);
 }
 
@@ -182,8 +208,10 @@ function printRow(row) {
       .join(', ') || 'none';
   const f = (x) => `p50 ${x.p50.toFixed(2)} p99 ${x.p99.toFixed(2)} max ${x.max.toFixed(1)} ms (${x.ok}/${x.completed} ok)`;
   console.log(`round ${row.round}: bare ${f(row.bare)} | tfs ${f(row.tfs)} | tfs/bare p99 ${row.ratio.toFixed(2)}`);
-  for (const k of ['bare', 'tfs']) {
-    const p = row[k].probe;
+  if (row.baseline) console.log(`   baseline ${f(row.baseline)} | baseline/bare p99 ${row.baselineRatio.toFixed(2)} | tfs/baseline p99 ${row.vsBaseline.toFixed(2)}`);
+  for (const k of ['bare', 'tfs', 'baseline']) {
+    const p = row[k]?.probe;
+    if (!p) continue;
     console.log(`   ${k.padEnd(4)} loop delay p50 ${p.loopDelay.p50} p99 ${p.loopDelay.p99} max ${p.loopDelay.max} ms; gc: ${gcText(p.gc)}; heap ${p.heapUsedMiB} MiB`);
   }
 }

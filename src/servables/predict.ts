@@ -154,6 +154,10 @@ export function predictSignature(servable: ModelServable, key: string, api: 'grp
   return sig;
 }
 
+function givenOf(inputs: Readonly<Record<string, Tensor>>, alias: string): Tensor | undefined {
+  return Object.hasOwn(inputs, alias) ? inputs[alias] : undefined;
+}
+
 /**
  * Check request inputs against a signature and fill defaults (TF `GetInputValues` and
  * TF Serving's input-size check). Returns the feeds keyed by alias.
@@ -169,19 +173,21 @@ export function resolveInputs(
     throw Errors.inputSizeMismatch(reqKeys, sigKeys);
   }
   const feeds: Record<string, Tensor> = {};
-  const used: string[] = [];
-  for (const alias of [...sigKeys].sort()) {
-    const given = Object.hasOwn(inputs, alias) ? inputs[alias] : undefined;
+  // Per request: no copy to sort a single alias, and the aliases used are only listed for the error.
+  const sorted = sigKeys.length > 1 ? [...sigKeys].sort() : sigKeys;
+  let used = 0;
+  for (const alias of sorted) {
+    const given = givenOf(inputs, alias);
     if (given) {
       feeds[alias] = given;
-      used.push(alias);
+      used++;
       continue;
     }
     const dflt = Object.hasOwn(signature.defaults, alias) ? signature.defaults[alias] : undefined;
     if (!dflt) throw Errors.inputAliasNotFound(alias, signature.inputs[alias]!.name, reqKeys, defaultKeys);
     feeds[alias] = dflt;
   }
-  if (used.length !== reqKeys.length) throw Errors.invalidInputName(used, reqKeys);
+  if (used !== reqKeys.length) throw Errors.invalidInputName(sorted.filter((a) => !!givenOf(inputs, a)), reqKeys);
   return feeds;
 }
 

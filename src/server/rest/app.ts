@@ -140,6 +140,8 @@ interface RestContext {
   readonly decoder: BigBodyDecoder;
   readonly logger: Logger;
   readonly bodyLimit: number;
+  /** The options of the latest predict, reused while its deadline signal is (see {@link requestOptions}). */
+  lastOptions?: RequestOptions;
 }
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
@@ -281,7 +283,12 @@ function report(opts: RestAppOptions, latencySeconds: number, a: RestAnswer): vo
   const hook = opts.metrics?.onRequest;
   if (!hook) return;
   try {
-    hook({ modelName: a.modelName, api: a.api, code: a.code, codeName: codeName(a.code), httpStatus: a.status, latencySeconds, ...a.served });
+    const info: RestRequestInfo = { modelName: a.modelName, api: a.api, code: a.code, codeName: codeName(a.code), httpStatus: a.status, latencySeconds };
+    // The fields `served` has, as a spread would copy them (a spread is a slower generic copy).
+    const { kind, version } = a.served;
+    if (kind !== undefined) info.kind = kind;
+    if (version !== undefined) info.version = version;
+    hook(info);
   } catch {
     // Metrics must never break serving.
   }
@@ -425,7 +432,7 @@ class RestCall implements RestAnswer, PredictCall {
 function predictRest(ctx: RestContext, requestBody: unknown, route: RestRoute, call: RestCall): void {
   const { opts, deadlines, decoder } = ctx;
   const body = bodyBytes(requestBody);
-  const ro: RequestOptions = { api: 'rest', signal: runSignal(opts, deadlines), enableSignatureMethodNameCheck: opts.enableSignatureMethodNameCheck ?? false };
+  const ro = requestOptions(ctx, runSignal(opts, deadlines));
   if (decoder.wants(body.byteLength)) {
     predictOffThread(opts.core, decoder, body, route, ro, call.served).then(
       (text) => call.answered(text),
@@ -435,6 +442,19 @@ function predictRest(ctx: RestContext, requestBody: unknown, route: RestRoute, c
   }
   call.parsed = parseRequestBody(body);
   startPredict(opts.core, specOf(route, call.parsed.signatureName), call, ro);
+}
+
+/**
+ * The RequestOptions of a REST predict with deadline `signal`. Requests in the same deadline
+ * window share one signal (deadline.ts), so they share one options object too (nothing
+ * downstream writes to it): no object per request.
+ */
+function requestOptions(ctx: RestContext, signal: AbortSignal | undefined): RequestOptions {
+  const last = ctx.lastOptions;
+  if (last !== undefined && last.signal === signal) return last;
+  const ro: RequestOptions = { api: 'rest', signal, enableSignatureMethodNameCheck: ctx.opts.enableSignatureMethodNameCheck ?? false };
+  ctx.lastOptions = ro;
+  return ro;
 }
 
 function specOf(route: RestRoute, signatureName?: string): ModelSpec {
@@ -575,7 +595,8 @@ function leanPredict(ctx: RestContext, req: IncomingMessage, res: ServerResponse
   const start = performance.now();
   const chunks: Buffer[] = [];
   // A client that goes away mid-body: no answer to send (res 'close' ends the drain's count).
-  req.on('error', () => {});
+  // No 'error' listener is needed for that: node:http emits a request's 'error' (the reset)
+  // only to listeners it has (IncomingMessage onError), and one more closure per request costs.
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);

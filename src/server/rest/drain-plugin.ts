@@ -32,7 +32,9 @@ export function createRestDrain(draining: () => boolean): RestDrain {
   /** Count a request until its response closes ('close' fires however it ends: sent, failed, client gone). */
   const track = (res: ServerResponse): void => {
     running++;
-    res.once('close', finished);
+    // `on`, not `once`: a response emits 'close' exactly once, and `once` wraps the listener
+    // in two more objects per request.
+    res.on('close', finished);
   };
   const plugin = (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
     app.addHook('onRequest', (request, reply, next) => {
