@@ -178,6 +178,93 @@ function decimalToDouble(hi: number, lo: number, lowDigits: number, k: number): 
   return h + (l + margin) === h && h + (l - margin) === h ? h : NaN;
 }
 
+/** Set by {@link readNumber}: the offset just after the token it read, and whether that token was an integer. */
+let tokenEnd = 0;
+let tokenInt = false;
+
+/**
+ * The number token at `p` as the exact parser makes it (signed; "-0" as an integer gives -0,
+ * which callers turn into the integer 0), with {@link tokenEnd} and {@link tokenInt} set; NaN
+ * when the token is not one this converts exactly (see the module comment) or not a number.
+ */
+function readNumber(b: Buffer, p: number, end: number): number {
+  let c = p < end ? b[p]! : 0;
+  const neg = c === MINUS;
+  if (neg) c = ++p < end ? b[p]! : 0;
+  // Significant digits (leading zeros skipped): the first 15 in hi (exact: < 10^15),
+  // the next 4 in lo.
+  let hi = 0;
+  let lo = 0;
+  let digits = 0;
+  let k = 0;
+  let decimal = false;
+  if (c === ZERO) c = ++p < end ? b[p]! : 0;
+  else if (c > ZERO && c <= NINE) {
+    do {
+      hi = hi * 10 + (c - ZERO);
+      digits++;
+      c = ++p < end ? b[p]! : 0;
+    } while (c >= ZERO && c <= NINE);
+  } else return NaN;
+  if (digits > 15) return NaN; // long integers (bigint, uint64 range) or long integer parts
+  if (c === DOT) {
+    decimal = true;
+    c = ++p < end ? b[p]! : 0;
+    if (c < ZERO || c > NINE) return NaN;
+    if (digits === 0) {
+      while (c === ZERO) {
+        k--;
+        c = ++p < end ? b[p]! : 0;
+      }
+    }
+    while (c >= ZERO && c <= NINE) {
+      if (digits < 15) hi = hi * 10 + (c - ZERO);
+      else lo = lo * 10 + (c - ZERO);
+      digits++;
+      k--;
+      c = ++p < end ? b[p]! : 0;
+    }
+  }
+  if (c === 0x65 || c === 0x45) {
+    decimal = true;
+    c = ++p < end ? b[p]! : 0;
+    const expNeg = c === MINUS;
+    if (expNeg || c === PLUS) c = ++p < end ? b[p]! : 0;
+    if (c < ZERO || c > NINE) return NaN;
+    let exp = c - ZERO;
+    c = ++p < end ? b[p]! : 0;
+    if (c >= ZERO && c <= NINE) {
+      exp = exp * 10 + (c - ZERO);
+      c = ++p < end ? b[p]! : 0;
+    }
+    if (c >= ZERO && c <= NINE) return NaN; // 3+ exponent digits
+    k += expNeg ? -exp : exp;
+  }
+  if (digits > 19) return NaN;
+  let v: number;
+  if (digits === 0) v = 0;
+  else if (digits > 15) {
+    if (k < -22 || k > 22) return NaN;
+    v = decimalToDouble(hi, lo, digits - 15, k);
+  } else if (k === 0) v = hi;
+  else if (k > 0 && k <= 22) v = hi * POW10[k]!;
+  else if (k < 0 && k >= -22) v = hi / POW10[-k]!;
+  else return NaN;
+  tokenEnd = p;
+  tokenInt = !decimal;
+  return neg ? -v : v;
+}
+
+/** The offset of the first byte at or after `p` that is not JSON whitespace. */
+function skipWs(b: Buffer, p: number, end: number): number {
+  while (p < end) {
+    const c = b[p]!;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+    else break;
+  }
+  return p;
+}
+
 /**
  * The array at `start` read in one scan when every element is a number this can convert
  * exactly (see the module comment): decimals of ≤ 19 significant digits with a power of ten
@@ -188,73 +275,13 @@ export function directNumberArray(b: Buffer, start: number, end: number, makeInt
   const out: unknown[] = [];
   let p = start + 1;
   for (;;) {
-    let c = p < end ? b[p]! : 0;
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++p < end ? b[p]! : 0;
-    const neg = c === MINUS;
-    if (neg) c = ++p < end ? b[p]! : 0;
-    // Significant digits (leading zeros skipped): the first 15 in hi (exact: < 10^15),
-    // the next 4 in lo.
-    let hi = 0;
-    let lo = 0;
-    let digits = 0;
-    let k = 0;
-    let decimal = false;
-    if (c === ZERO) c = ++p < end ? b[p]! : 0;
-    else if (c > ZERO && c <= NINE) {
-      do {
-        hi = hi * 10 + (c - ZERO);
-        digits++;
-        c = ++p < end ? b[p]! : 0;
-      } while (c >= ZERO && c <= NINE);
-    } else return undefined;
-    if (digits > 15) return undefined; // long integers (bigint, uint64 range) or long integer parts
-    if (c === DOT) {
-      decimal = true;
-      c = ++p < end ? b[p]! : 0;
-      if (c < ZERO || c > NINE) return undefined;
-      if (digits === 0) {
-        while (c === ZERO) {
-          k--;
-          c = ++p < end ? b[p]! : 0;
-        }
-      }
-      while (c >= ZERO && c <= NINE) {
-        if (digits < 15) hi = hi * 10 + (c - ZERO);
-        else lo = lo * 10 + (c - ZERO);
-        digits++;
-        k--;
-        c = ++p < end ? b[p]! : 0;
-      }
-    }
-    if (c === 0x65 || c === 0x45) {
-      decimal = true;
-      c = ++p < end ? b[p]! : 0;
-      const expNeg = c === MINUS;
-      if (expNeg || c === PLUS) c = ++p < end ? b[p]! : 0;
-      if (c < ZERO || c > NINE) return undefined;
-      let exp = c - ZERO;
-      c = ++p < end ? b[p]! : 0;
-      if (c >= ZERO && c <= NINE) {
-        exp = exp * 10 + (c - ZERO);
-        c = ++p < end ? b[p]! : 0;
-      }
-      if (c >= ZERO && c <= NINE) return undefined; // 3+ exponent digits
-      k += expNeg ? -exp : exp;
-    }
-    if (digits > 19) return undefined;
-    let v: number;
-    if (digits === 0) v = 0;
-    else if (digits > 15) {
-      if (k < -22 || k > 22) return undefined;
-      v = decimalToDouble(hi, lo, digits - 15, k);
-      if (v !== v) return undefined;
-    } else if (k === 0) v = hi;
-    else if (k > 0 && k <= 22) v = hi * POW10[k]!;
-    else if (k < 0 && k >= -22) v = hi / POW10[-k]!;
-    else return undefined;
-    if (decimal) out.push(neg ? -v : v);
-    else out.push(makeInt(neg && v !== 0 ? -v : v, null));
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++p < end ? b[p]! : 0;
+    p = skipWs(b, p, end);
+    const v = readNumber(b, p, end);
+    if (v !== v) return undefined;
+    p = skipWs(b, tokenEnd, end);
+    if (tokenInt) out.push(makeInt(v === 0 ? 0 : v, null));
+    else out.push(v);
+    const c = p < end ? b[p]! : 0;
     if (c === COMMA) {
       p++;
       continue;
