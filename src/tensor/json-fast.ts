@@ -290,3 +290,159 @@ export function directNumberArray(b: Buffer, start: number, end: number, makeInt
     return undefined;
   }
 }
+
+/**
+ * A predict body of the usual form, read in one scan: `{"instances": <rectangular nested
+ * array of numbers>}`, with an optional `"signature_name": "<plain ASCII>"` member.
+ */
+export interface FastInstances {
+  /** `instances`' shape: [rows, ...each instance's shape]. */
+  readonly shape: number[];
+  /**
+   * Every number in row-major order, as the exact parser's value (a double; an integer as
+   * its double, "-0" as 0) rounded to nearest float32, as a DT_FLOAT tensor stores it.
+   */
+  readonly values: Float32Array;
+  /** Whether every double was a float32 already (`values` then holds the doubles exactly). */
+  readonly exact: boolean;
+  /** `signature_name` ('' when absent). */
+  readonly signatureName: string;
+  /** Set once `values` is handed out as a tensor's storage (later callers get a copy). */
+  taken: boolean;
+}
+
+/** Deepest `instances` nesting read here (deeper bodies take the exact parser). */
+const MAX_FAST_DEPTH = 8;
+
+const INSTANCES_KEY = Buffer.from('"instances"', 'latin1');
+const SIGNATURE_KEY = Buffer.from('"signature_name"', 'latin1');
+
+/** Whether the bytes at `p` are `key`'s. */
+function bytesAt(b: Buffer, p: number, end: number, key: Buffer): boolean {
+  if (end - p < key.length) return false;
+  for (let i = 0; i < key.length; i++) if (b[p + i] !== key[i]) return false;
+  return true;
+}
+
+/** The member name at `p`: 1 = "instances", 2 = "signature_name", 0 = anything else. */
+function memberKey(b: Buffer, p: number, end: number): number {
+  if (bytesAt(b, p, end, INSTANCES_KEY)) return 1;
+  if (bytesAt(b, p, end, SIGNATURE_KEY)) return 2;
+  return 0;
+}
+
+/**
+ * The whole body as {@link FastInstances}, or null for anything else, in which case the
+ * exact parser reads it (and gives its errors). Taken only when the exact parser would accept
+ * the body, with `instances` a list of equally shaped instances whose leaves are all numbers
+ * that {@link readNumber} converts exactly, at least one of them a decimal (all-integer bodies
+ * keep the general path, where integer dtypes are converted), and nothing but whitespace after
+ * the closing brace. Keys must be unescaped; repeated keys fall back.
+ */
+export function fastInstancesBody(b: Buffer): FastInstances | null {
+  const end = b.length;
+  let p = skipWs(b, 0, end);
+  if (b[p] !== 0x7b) return null;
+  let instances: NumericArray | null = null;
+  let signatureName: string | undefined;
+  for (;;) {
+    p = skipWs(b, p + 1, end);
+    const key = memberKey(b, p, end);
+    if (key === 0) return null;
+    p = skipWs(b, p + (key === 1 ? 11 : 16), end);
+    if (b[p] !== 0x3a) return null;
+    p = skipWs(b, p + 1, end);
+    if (key === 1) {
+      if (instances) return null;
+      instances = numericArray(b, p, end);
+      if (!instances) return null;
+      p = tokenEnd;
+    } else {
+      if (signatureName !== undefined || b[p] !== 0x22) return null;
+      const s = ++p;
+      // Printable ASCII without escapes: the exact parser's string is these bytes.
+      while (p < end && b[p]! >= 0x20 && b[p]! < 0x7f && b[p] !== 0x22 && b[p] !== 0x5c) p++;
+      if (b[p] !== 0x22) return null;
+      signatureName = b.toString('latin1', s, p);
+      p++;
+    }
+    p = skipWs(b, p, end);
+    if (b[p] === COMMA) continue;
+    if (b[p] !== 0x7d) return null;
+    break;
+  }
+  if (!instances || skipWs(b, p + 1, end) !== end) return null;
+  return { ...instances, signatureName: signatureName ?? '', taken: false };
+}
+
+interface NumericArray {
+  readonly shape: number[];
+  readonly values: Float32Array;
+  readonly exact: boolean;
+}
+
+/** Where numericArray collects values (grown by doubling; the result is an exact-size copy). */
+let scratch = new Float32Array(1024);
+
+/**
+ * The nested array at `p` (a `[`) when it is rectangular (every list at one depth has the
+ * same length, numbers only at the deepest), non-empty, holds at least one decimal and only
+ * numbers {@link readNumber} converts; {@link tokenEnd} is then just after its `]`.
+ */
+function numericArray(b: Buffer, p: number, end: number): NumericArray | null {
+  if (b[p] !== 0x5b) return null;
+  let out = scratch;
+  let n = 0;
+  let decimals = 0;
+  let exact = true;
+  let rank = 0; // depth of the numbers, once the first is seen
+  let depth = 0;
+  const lens: number[] = []; // length of the lists at each depth (the first one's)
+  const counts: number[] = []; // elements so far in the open list at each depth
+  for (;;) {
+    // At the start of an element (or of the first list).
+    if (b[p] === 0x5b) {
+      depth++;
+      if (depth > MAX_FAST_DEPTH || (rank !== 0 && depth > rank)) return null;
+      counts[depth] = 0;
+      p = skipWs(b, p + 1, end);
+      if (b[p] === RBRACKET) return null; // empty list
+      continue;
+    }
+    if (rank === 0) rank = depth;
+    else if (depth !== rank) return null;
+    let v = readNumber(b, p, end);
+    if (v !== v) return null;
+    if (n === out.length) {
+      const grown = new Float32Array(2 * n);
+      grown.set(out);
+      out = scratch = grown;
+    }
+    if (tokenInt) v = v === 0 ? 0 : v;
+    else decimals++;
+    out[n++] = v;
+    if (exact && out[n - 1] !== v) exact = false;
+    counts[depth]!++;
+    p = skipWs(b, tokenEnd, end);
+    // After an element: a comma, or closing brackets (each closed list is an element of its parent).
+    for (;;) {
+      if (b[p] === COMMA) {
+        p = skipWs(b, p + 1, end);
+        break;
+      }
+      if (b[p] !== RBRACKET) return null;
+      const len = counts[depth]!;
+      if (lens[depth] === undefined) lens[depth] = len;
+      else if (lens[depth] !== len) return null;
+      depth--;
+      p++;
+      if (depth === 0) {
+        if (decimals === 0) return null;
+        tokenEnd = p;
+        return { shape: lens.slice(1, rank + 1), values: out.slice(0, n), exact };
+      }
+      counts[depth]!++;
+      p = skipWs(b, p, end);
+    }
+  }
+}
