@@ -178,16 +178,34 @@ function decimalToDouble(hi: number, lo: number, lowDigits: number, k: number): 
   return h + (l + margin) === h && h + (l - margin) === h ? h : NaN;
 }
 
-/** Set by {@link readNumber}: the offset just after the token it read, and whether that token was an integer. */
+/**
+ * Set by {@link readNumber}: the offset just after the token it read, whether that token was
+ * an integer, and whether its value is only the float32 rounding of the double (`float32` reads).
+ */
 let tokenEnd = 0;
 let tokenInt = false;
+let tokenFloat32Only = false;
+
+/**
+ * The float32 nearest to the double nearest to `(hi·10^lowDigits + lo)·10^k` (what a float32
+ * tensor stores for this decimal), or NaN when that needs the exact double. The plain double
+ * arithmetic here is within 2^-51 of the value and the correctly rounded double within 2^-53,
+ * so both lie inside v·(1 ± 2^-48); when both ends of that round to one float32, so does the
+ * double (rounding is monotonic). Only decimals within ~2^-26 of a float32 tie are refused.
+ */
+function decimalToFloat32(hi: number, lo: number, lowDigits: number, k: number): number {
+  const m = hi * POW10[lowDigits]! + lo;
+  const v = k >= 0 ? m * POW10[k]! : m / POW10[-k]!;
+  const below = Math.fround(v * (1 - 2 ** -48));
+  return below === Math.fround(v * (1 + 2 ** -48)) ? below : NaN;
+}
 
 /**
  * The number token at `p` as the exact parser makes it (signed; "-0" as an integer gives -0,
  * which callers turn into the integer 0), with {@link tokenEnd} and {@link tokenInt} set; NaN
  * when the token is not one this converts exactly (see the module comment) or not a number.
  */
-function readNumber(b: Buffer, p: number, end: number): number {
+function readNumber(b: Buffer, p: number, end: number, float32 = false): number {
   let c = p < end ? b[p]! : 0;
   const neg = c === MINUS;
   if (neg) c = ++p < end ? b[p]! : 0;
@@ -245,6 +263,15 @@ function readNumber(b: Buffer, p: number, end: number): number {
   if (digits === 0) v = 0;
   else if (digits > 15) {
     if (k < -22 || k > 22) return NaN;
+    if (float32) {
+      const f = decimalToFloat32(hi, lo, digits - 15, k);
+      if (f === f) {
+        tokenEnd = p;
+        tokenInt = false;
+        tokenFloat32Only = true;
+        return neg ? -f : f;
+      }
+    }
     v = decimalToDouble(hi, lo, digits - 15, k);
   } else if (k === 0) v = hi;
   else if (k > 0 && k <= 22) v = hi * POW10[k]!;
@@ -252,6 +279,7 @@ function readNumber(b: Buffer, p: number, end: number): number {
   else return NaN;
   tokenEnd = p;
   tokenInt = !decimal;
+  tokenFloat32Only = false;
   return neg ? -v : v;
 }
 
@@ -303,7 +331,10 @@ export interface FastInstances {
    * its double, "-0" as 0) rounded to nearest float32, as a DT_FLOAT tensor stores it.
    */
   readonly values: Float32Array;
-  /** Whether every double was a float32 already (`values` then holds the doubles exactly). */
+  /**
+   * Whether `values` holds the doubles exactly: every double was a float32 already, and none
+   * was read only to its float32 rounding (16–19 digit decimals, {@link decimalToFloat32}).
+   */
   readonly exact: boolean;
   /** `signature_name` ('' when absent). */
   readonly signatureName: string;
@@ -411,8 +442,9 @@ function numericArray(b: Buffer, p: number, end: number): NumericArray | null {
     }
     if (rank === 0) rank = depth;
     else if (depth !== rank) return null;
-    let v = readNumber(b, p, end);
+    let v = readNumber(b, p, end, true);
     if (v !== v) return null;
+    if (tokenFloat32Only) exact = false;
     if (n === out.length) {
       const grown = new Float32Array(2 * n);
       grown.set(out);
