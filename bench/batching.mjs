@@ -17,7 +17,7 @@
 //    vs on 1 and 2 worker threads (the 2-core scaling), and seed_mlp in-thread vs 1 worker (why
 //    tiny models stay in-thread under `auto`).
 //
-//   node bench/batching.mjs [--baseline /work/main/dist] [--model seed_mlp|perf_mlp] [--runtime auto|embedded|tensorflow] [--warmup 0.7] [--rest-only] [--served-only] [--on-flags "--batch_execution=in-thread"] [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
+//   node bench/batching.mjs [--baseline /work/main/dist] [--parse-only] [--model seed_mlp|perf_mlp] [--runtime auto|embedded|tensorflow] [--warmup 0.7] [--rest-only] [--served-only] [--on-flags "--batch_execution=in-thread"] [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
 //
 // --rounds N repeats every served/servable phase N times, alternating off and on, and reports the
 // median of each (the machine is shared: single runs are noisy). The gRPC server runs with
@@ -540,4 +540,43 @@ async function main() {
   log(`\nload average after: ${load1.map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-await main();
+/**
+ * --parse-only: the REST request decode alone (parseRequestBody + predictInputsFromJson, the
+ * part of a served request that batching cannot share), for one-row perf_mlp/seed_mlp bodies
+ * as the served phases send them (4-decimal values) and as float32 clients print them (up to
+ * 17 digits). Process CPU µs per body, this build against --baseline in alternating blocks.
+ */
+async function parseOnly() {
+  const builds = [['this', dist], ...(BASELINE ? [['base', BASELINE]] : [])];
+  const mods = await Promise.all(builds.map(([, d]) => import(pathToFileURL(join(d, 'src/tensor/json-tensor.js')).href)));
+  const row = [...seedInput(1, 3).data];
+  const bodies = {
+    '4 decimals': Buffer.from(JSON.stringify({ instances: [row.map((v) => Math.round(v * 1e4) / 1e4)] })),
+    '17 digits': Buffer.from(JSON.stringify({ instances: [row] })),
+  };
+  const specs = { keras_tensor: { name: 'keras_tensor:0', dtype: 'DT_FLOAT', shape: [-1, DIM] } };
+  const per = {};
+  let sink = 0;
+  for (let round = 0; round < 7; round++) {
+    for (const [name, body] of Object.entries(bodies)) {
+      builds.forEach(([label], i) => {
+        const m = mods[i];
+        const decode = () => m.predictInputsFromJson(m.parseRequestBody(body), specs).inputs.keras_tensor.data[1];
+        for (let k = 0; k < 300; k++) sink += decode();
+        const c0 = process.cpuUsage();
+        const n = 2000;
+        for (let k = 0; k < n; k++) sink += decode();
+        const c = process.cpuUsage(c0);
+        (per[`${name}|${label}`] ??= []).push((c.user + c.system) / n);
+      });
+    }
+  }
+  log(`REST body decode, ${MODEL} one row (${DIM} values), process CPU µs per body, median of 7 alternating blocks (sink ${sink > 0 ? '+' : '-'})`);
+  for (const name of Object.keys(bodies)) {
+    const med = (label) => [...per[`${name}|${label}`]].sort((a, b) => a - b)[3];
+    log(`  ${name.padEnd(11)} ${String(bodies[name].length).padStart(6)} bytes: this ${fmt(med('this'))}${BASELINE ? `, base ${fmt(med('base'))} (base/this ${fmt(med('base') / med('this'), 2)}x)` : ''}`);
+  }
+}
+
+if (args.includes('--parse-only')) await parseOnly();
+else await main();
