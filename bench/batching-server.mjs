@@ -3,12 +3,13 @@
 // flags given on the command line, on 127.0.0.1. Reports its ports over IPC, stops on 'stop'.
 // It also answers {mean batch size} requests by reading its own metrics, so the driver can
 // replay the runtime in-process at the batch sizes the scheduler produced.
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, process.env.TFS_DIST ?? 'dist');
-const imp = (p) => import(pathToFileURL(join(dist, p)).href);
+// TFS_DIST: the build directory, relative to the repository root or absolute (a baseline build).
+const dist = resolve(root, process.env.TFS_DIST ?? 'dist');
+const imp = (p) => import(pathToFileURL(resolve(dist, p)).href);
 
 const { parseServeFlags } = await imp('src/server/flags.js');
 const { startServer } = await imp('src/server/server.js');

@@ -17,7 +17,7 @@
 //    vs on 1 and 2 worker threads (the 2-core scaling), and seed_mlp in-thread vs 1 worker (why
 //    tiny models stay in-thread under `auto`).
 //
-//   node bench/batching.mjs [--model seed_mlp|perf_mlp] [--runtime auto|embedded|tensorflow] [--warmup 0.7] [--rest-only] [--served-only] [--on-flags "--batch_execution=in-thread"] [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
+//   node bench/batching.mjs [--baseline /work/main/dist] [--parse-only] [--model seed_mlp|perf_mlp] [--runtime auto|embedded|tensorflow] [--warmup 0.7] [--rest-only] [--served-only] [--on-flags "--batch_execution=in-thread"] [--seconds 4] [--clients 64] [--rounds 1] [--skip-served] [--skip-workers] [--json] [--verbose]
 //
 // --rounds N repeats every served/servable phase N times, alternating off and on, and reports the
 // median of each (the machine is shared: single runs are noisy). The gRPC server runs with
@@ -78,6 +78,14 @@ const RUNTIME = opt('runtime', 'auto');
  */
 const ON_VARIANTS = opt('on-variants', '') ? opt('on-variants', '').split(',').map((v) => `on:${v}`) : ['on'];
 const PHASES = ['off', ...ON_VARIANTS];
+/**
+ * --baseline DIR (a build directory, e.g. /work/main/dist): every served phase also runs
+ * against that build, right after the same phase on this one (labelled `base <phase>`), so
+ * before/after figures come from the same run and the same machine load.
+ */
+const BASELINE = opt('baseline', '');
+const BUILDS = BASELINE ? ['', 'base '] : [''];
+const LABELS = BUILDS.flatMap((b) => PHASES.map((p) => `${b}${p}`));
 
 /** The tutorial's batching.pbtxt (tfserving-tutorial.md "Batching Configuration"). */
 const TUTORIAL_BATCHING = `max_batch_size { value: 128 }
@@ -233,9 +241,9 @@ async function servableLevel(results) {
 // Served: REST and gRPC against a `tfs serve` child process
 // ---------------------------------------------------------------------------------------------
 
-async function startChild(flags) {
+async function startChild(flags, build = distName) {
   const child = fork(join(root, 'bench', 'batching-server.mjs'), flags, {
-    env: { ...process.env, TFS_DIST: distName },
+    env: { ...process.env, TFS_DIST: build },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // e.g. TFS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
     execArgv: (process.env.TFS_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
@@ -316,7 +324,7 @@ async function served(results) {
 
   const stats = {};
   try {
-    for (const batching of Array.from({ length: ROUNDS }, () => PHASES).flat()) {
+    for (const [build, batching] of Array.from({ length: ROUNDS }, () => PHASES.flatMap((p) => BUILDS.map((b) => [b, p]))).flat()) {
       const restPort = await freePort();
       const grpcPort = await freePort();
       const flags = [
@@ -330,7 +338,7 @@ async function served(results) {
         ...(batching !== 'off' ? ['--enable_batching=true', `--batching_parameters_file=${batchingFile}`, ...ON_FLAGS] : []),
         ...(batching.startsWith('on:') ? [`--batch_execution=${batching.slice(3)}`] : []),
       ];
-      const srv = await startChild(flags);
+      const srv = await startChild(flags, build ? BASELINE : distName);
       try {
         progress(`server batching ${batching} up; REST`);
         // REST
@@ -347,7 +355,7 @@ async function served(results) {
         }, { pid: srv.child.pid });
         let after = await srv.batchStats();
         const restMean = after.count > before.count ? (after.sum - before.sum) / (after.count - before.count) : 1;
-        results.push({ path: 'REST', batching, ...rest, meanBatch: restMean });
+        results.push({ path: 'REST', batching: `${build}${batching}`, ...rest, meanBatch: restMean });
         await pool.close();
         if (REST_ONLY) continue;
 
@@ -366,7 +374,7 @@ async function served(results) {
         const g = await closedLoop(() => call(grpcBodies[k++ % CLIENTS]), { pid: srv.child.pid });
         after = await srv.batchStats();
         const grpcMean = after.count > before.count ? (after.sum - before.sum) / (after.count - before.count) : 1;
-        results.push({ path: 'gRPC', batching, ...g, meanBatch: grpcMean });
+        results.push({ path: 'gRPC', batching: `${build}${batching}`, ...g, meanBatch: grpcMean });
         client.close();
       } finally {
         await srv.stop();
@@ -449,7 +457,7 @@ async function main() {
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const all = results.splice(0);
   for (const path of ['REST', 'gRPC', 'servable']) {
-    for (const batching of path === 'servable' ? ['off', 'on'] : PHASES) {
+    for (const batching of path === 'servable' ? ['off', 'on'] : LABELS) {
       const rs = all.filter((r) => r.path === path && r.batching === batching);
       if (rs.length === 0) continue;
       const byRps = [...rs].sort((a, b) => a.rps - b.rps);
@@ -483,9 +491,9 @@ async function main() {
   }
 
   const ratios = {};
-  for (const path of ['REST', 'gRPC', 'servable']) {
-    const off = results.find((r) => r.path === path && r.batching === 'off');
-    for (const variant of path === 'servable' ? ['on'] : ON_VARIANTS) {
+  for (const [path, build] of ['REST', 'gRPC', 'servable'].flatMap((p) => (p === 'servable' ? [[p, '']] : BUILDS.map((b) => [p, b])))) {
+    const off = results.find((r) => r.path === path && r.batching === `${build}off`);
+    for (const variant of path === 'servable' ? ['on'] : ON_VARIANTS.map((v) => `${build}${v}`)) {
     const on = results.find((r) => r.path === path && r.batching === variant);
     if (!off || !on) continue;
     const ipOn = inproc.get(Math.round(on.meanBatch * 100) / 100) ?? { rowsPerSec: NaN };
@@ -505,10 +513,11 @@ async function main() {
     return;
   }
   log(`\n${MODEL} v1, one row per request (served with --runtime=${RUNTIME})`);
-  log(`path       batching   req/s    p50 ms   p99 ms   mean batch  CPU µs/req${ROUNDS > 1 ? '   req/s per round   CPU µs/req per round' : ''}`);
+  if (BASELINE) log(`(rows labelled "base" ran ${BASELINE}; the others ${dist})`);
+  log(`path       batching   ${BASELINE ? '      ' : ''}req/s    p50 ms   p99 ms   mean batch  CPU µs/req${ROUNDS > 1 ? '   req/s per round   CPU µs/req per round' : ''}`);
   for (const r of results) {
     log(
-      `${r.path.padEnd(10)} ${r.batching.padEnd(9)} ${fmt(r.rps, 0).padStart(7)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.meanBatch, 1).padStart(10)} ${fmt(r.cpuPerReq, 0).padStart(11)}${ROUNDS > 1 ? `   ${r.rounds.join(' ')}   ${r.cpuRounds.map((c) => fmt(c, 0)).join(' ')}` : ''}`,
+      `${r.path.padEnd(10)} ${r.batching.padEnd(BASELINE ? 15 : 9)} ${fmt(r.rps, 0).padStart(7)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.meanBatch, 1).padStart(10)} ${fmt(r.cpuPerReq, 0).padStart(11)}${ROUNDS > 1 ? `   ${r.rounds.join(' ')}   ${r.cpuRounds.map((c) => fmt(c, 0)).join(' ')}` : ''}`,
     );
   }
   log('(REST/gRPC: tfs serve in a child process on 127.0.0.1, tutorial batching config, gRPC with --grpc_max_threads=' + CLIENTS + '; servable: BatchingServable in this process)');
@@ -517,7 +526,7 @@ async function main() {
   log('\nratios');
   for (const [path, r] of Object.entries(ratios)) {
     log(
-      `  ${path.padEnd(9)} batching on/off ${fmt(r.onOverOff, 2)}x req/s, ${fmt(r.cpuOffOverOn, 2)}x CPU per request (goal >= ${MODEL === 'perf_mlp' ? 3 : 4})   served/in-process: on ${fmt(r.servedOverInProcessOn, 2)} (goal >= 0.7), off ${fmt(r.servedOverInProcessOff, 2)}`,
+      `  ${path.padEnd(BASELINE ? 20 : 9)} batching on/off ${fmt(r.onOverOff, 2)}x req/s, ${fmt(r.cpuOffOverOn, 2)}x CPU per request (goal >= ${MODEL === 'perf_mlp' ? 3 : 4})   served/in-process: on ${fmt(r.servedOverInProcessOn, 2)} (goal >= 0.7), off ${fmt(r.servedOverInProcessOff, 2)}`,
     );
   }
   if (execution.length) {
@@ -531,4 +540,43 @@ async function main() {
   log(`\nload average after: ${load1.map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-await main();
+/**
+ * --parse-only: the REST request decode alone (parseRequestBody + predictInputsFromJson, the
+ * part of a served request that batching cannot share), for one-row perf_mlp/seed_mlp bodies
+ * as the served phases send them (4-decimal values) and as float32 clients print them (up to
+ * 17 digits). Process CPU µs per body, this build against --baseline in alternating blocks.
+ */
+async function parseOnly() {
+  const builds = [['this', dist], ...(BASELINE ? [['base', BASELINE]] : [])];
+  const mods = await Promise.all(builds.map(([, d]) => import(pathToFileURL(join(d, 'src/tensor/json-tensor.js')).href)));
+  const row = [...seedInput(1, 3).data];
+  const bodies = {
+    '4 decimals': Buffer.from(JSON.stringify({ instances: [row.map((v) => Math.round(v * 1e4) / 1e4)] })),
+    '17 digits': Buffer.from(JSON.stringify({ instances: [row] })),
+  };
+  const specs = { keras_tensor: { name: 'keras_tensor:0', dtype: 'DT_FLOAT', shape: [-1, DIM] } };
+  const per = {};
+  let sink = 0;
+  for (let round = 0; round < 7; round++) {
+    for (const [name, body] of Object.entries(bodies)) {
+      builds.forEach(([label], i) => {
+        const m = mods[i];
+        const decode = () => m.predictInputsFromJson(m.parseRequestBody(body), specs).inputs.keras_tensor.data[1];
+        for (let k = 0; k < 300; k++) sink += decode();
+        const c0 = process.cpuUsage();
+        const n = 2000;
+        for (let k = 0; k < n; k++) sink += decode();
+        const c = process.cpuUsage(c0);
+        (per[`${name}|${label}`] ??= []).push((c.user + c.system) / n);
+      });
+    }
+  }
+  log(`REST body decode, ${MODEL} one row (${DIM} values), process CPU µs per body, median of 7 alternating blocks (sink ${sink > 0 ? '+' : '-'})`);
+  for (const name of Object.keys(bodies)) {
+    const med = (label) => [...per[`${name}|${label}`]].sort((a, b) => a - b)[3];
+    log(`  ${name.padEnd(11)} ${String(bodies[name].length).padStart(6)} bytes: this ${fmt(med('this'))}${BASELINE ? `, base ${fmt(med('base'))} (base/this ${fmt(med('base') / med('this'), 2)}x)` : ''}`);
+  }
+}
+
+if (args.includes('--parse-only')) await parseOnly();
+else await main();

@@ -179,6 +179,121 @@ function decimalToDouble(hi: number, lo: number, lowDigits: number, k: number): 
 }
 
 /**
+ * Set by {@link readNumber}: the offset just after the token it read, whether that token was
+ * an integer, and whether its value is only the float32 rounding of the double (`float32` reads).
+ */
+let tokenEnd = 0;
+let tokenInt = false;
+let tokenFloat32Only = false;
+
+/**
+ * The float32 nearest to the double nearest to `(hi·10^lowDigits + lo)·10^k` (what a float32
+ * tensor stores for this decimal), or NaN when that needs the exact double. The plain double
+ * arithmetic here is within 2^-51 of the value and the correctly rounded double within 2^-53,
+ * so both lie inside v·(1 ± 2^-48); when both ends of that round to one float32, so does the
+ * double (rounding is monotonic). Only decimals within ~2^-26 of a float32 tie are refused.
+ */
+function decimalToFloat32(hi: number, lo: number, lowDigits: number, k: number): number {
+  const m = hi * POW10[lowDigits]! + lo;
+  const v = k >= 0 ? m * POW10[k]! : m / POW10[-k]!;
+  const below = Math.fround(v * (1 - 2 ** -48));
+  return below === Math.fround(v * (1 + 2 ** -48)) ? below : NaN;
+}
+
+/**
+ * The number token at `p` as the exact parser makes it (signed; "-0" as an integer gives -0,
+ * which callers turn into the integer 0), with {@link tokenEnd} and {@link tokenInt} set; NaN
+ * when the token is not one this converts exactly (see the module comment) or not a number.
+ */
+function readNumber(b: Buffer, p: number, end: number, float32 = false): number {
+  let c = p < end ? b[p]! : 0;
+  const neg = c === MINUS;
+  if (neg) c = ++p < end ? b[p]! : 0;
+  // Significant digits (leading zeros skipped): the first 15 in hi (exact: < 10^15),
+  // the next 4 in lo.
+  let hi = 0;
+  let lo = 0;
+  let digits = 0;
+  let k = 0;
+  let decimal = false;
+  if (c === ZERO) c = ++p < end ? b[p]! : 0;
+  else if (c > ZERO && c <= NINE) {
+    do {
+      hi = hi * 10 + (c - ZERO);
+      digits++;
+      c = ++p < end ? b[p]! : 0;
+    } while (c >= ZERO && c <= NINE);
+  } else return NaN;
+  if (digits > 15) return NaN; // long integers (bigint, uint64 range) or long integer parts
+  if (c === DOT) {
+    decimal = true;
+    c = ++p < end ? b[p]! : 0;
+    if (c < ZERO || c > NINE) return NaN;
+    if (digits === 0) {
+      while (c === ZERO) {
+        k--;
+        c = ++p < end ? b[p]! : 0;
+      }
+    }
+    while (c >= ZERO && c <= NINE) {
+      if (digits < 15) hi = hi * 10 + (c - ZERO);
+      else lo = lo * 10 + (c - ZERO);
+      digits++;
+      k--;
+      c = ++p < end ? b[p]! : 0;
+    }
+  }
+  if (c === 0x65 || c === 0x45) {
+    decimal = true;
+    c = ++p < end ? b[p]! : 0;
+    const expNeg = c === MINUS;
+    if (expNeg || c === PLUS) c = ++p < end ? b[p]! : 0;
+    if (c < ZERO || c > NINE) return NaN;
+    let exp = c - ZERO;
+    c = ++p < end ? b[p]! : 0;
+    if (c >= ZERO && c <= NINE) {
+      exp = exp * 10 + (c - ZERO);
+      c = ++p < end ? b[p]! : 0;
+    }
+    if (c >= ZERO && c <= NINE) return NaN; // 3+ exponent digits
+    k += expNeg ? -exp : exp;
+  }
+  if (digits > 19) return NaN;
+  let v: number;
+  if (digits === 0) v = 0;
+  else if (digits > 15) {
+    if (k < -22 || k > 22) return NaN;
+    if (float32) {
+      const f = decimalToFloat32(hi, lo, digits - 15, k);
+      if (f === f) {
+        tokenEnd = p;
+        tokenInt = false;
+        tokenFloat32Only = true;
+        return neg ? -f : f;
+      }
+    }
+    v = decimalToDouble(hi, lo, digits - 15, k);
+  } else if (k === 0) v = hi;
+  else if (k > 0 && k <= 22) v = hi * POW10[k]!;
+  else if (k < 0 && k >= -22) v = hi / POW10[-k]!;
+  else return NaN;
+  tokenEnd = p;
+  tokenInt = !decimal;
+  tokenFloat32Only = false;
+  return neg ? -v : v;
+}
+
+/** The offset of the first byte at or after `p` that is not JSON whitespace. */
+function skipWs(b: Buffer, p: number, end: number): number {
+  while (p < end) {
+    const c = b[p]!;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+    else break;
+  }
+  return p;
+}
+
+/**
  * The array at `start` read in one scan when every element is a number this can convert
  * exactly (see the module comment): decimals of ≤ 19 significant digits with a power of ten
  * within ±22, and integers of ≤ 15 digits. undefined, having consumed nothing, for
@@ -188,78 +303,178 @@ export function directNumberArray(b: Buffer, start: number, end: number, makeInt
   const out: unknown[] = [];
   let p = start + 1;
   for (;;) {
-    let c = p < end ? b[p]! : 0;
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++p < end ? b[p]! : 0;
-    const neg = c === MINUS;
-    if (neg) c = ++p < end ? b[p]! : 0;
-    // Significant digits (leading zeros skipped): the first 15 in hi (exact: < 10^15),
-    // the next 4 in lo.
-    let hi = 0;
-    let lo = 0;
-    let digits = 0;
-    let k = 0;
-    let decimal = false;
-    if (c === ZERO) c = ++p < end ? b[p]! : 0;
-    else if (c > ZERO && c <= NINE) {
-      do {
-        hi = hi * 10 + (c - ZERO);
-        digits++;
-        c = ++p < end ? b[p]! : 0;
-      } while (c >= ZERO && c <= NINE);
-    } else return undefined;
-    if (digits > 15) return undefined; // long integers (bigint, uint64 range) or long integer parts
-    if (c === DOT) {
-      decimal = true;
-      c = ++p < end ? b[p]! : 0;
-      if (c < ZERO || c > NINE) return undefined;
-      if (digits === 0) {
-        while (c === ZERO) {
-          k--;
-          c = ++p < end ? b[p]! : 0;
-        }
-      }
-      while (c >= ZERO && c <= NINE) {
-        if (digits < 15) hi = hi * 10 + (c - ZERO);
-        else lo = lo * 10 + (c - ZERO);
-        digits++;
-        k--;
-        c = ++p < end ? b[p]! : 0;
-      }
-    }
-    if (c === 0x65 || c === 0x45) {
-      decimal = true;
-      c = ++p < end ? b[p]! : 0;
-      const expNeg = c === MINUS;
-      if (expNeg || c === PLUS) c = ++p < end ? b[p]! : 0;
-      if (c < ZERO || c > NINE) return undefined;
-      let exp = c - ZERO;
-      c = ++p < end ? b[p]! : 0;
-      if (c >= ZERO && c <= NINE) {
-        exp = exp * 10 + (c - ZERO);
-        c = ++p < end ? b[p]! : 0;
-      }
-      if (c >= ZERO && c <= NINE) return undefined; // 3+ exponent digits
-      k += expNeg ? -exp : exp;
-    }
-    if (digits > 19) return undefined;
-    let v: number;
-    if (digits === 0) v = 0;
-    else if (digits > 15) {
-      if (k < -22 || k > 22) return undefined;
-      v = decimalToDouble(hi, lo, digits - 15, k);
-      if (v !== v) return undefined;
-    } else if (k === 0) v = hi;
-    else if (k > 0 && k <= 22) v = hi * POW10[k]!;
-    else if (k < 0 && k >= -22) v = hi / POW10[-k]!;
-    else return undefined;
-    if (decimal) out.push(neg ? -v : v);
-    else out.push(makeInt(neg && v !== 0 ? -v : v, null));
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++p < end ? b[p]! : 0;
+    p = skipWs(b, p, end);
+    const v = readNumber(b, p, end);
+    if (v !== v) return undefined;
+    p = skipWs(b, tokenEnd, end);
+    if (tokenInt) out.push(makeInt(v === 0 ? 0 : v, null));
+    else out.push(v);
+    const c = p < end ? b[p]! : 0;
     if (c === COMMA) {
       p++;
       continue;
     }
     if (c === RBRACKET) return { value: out, next: p + 1 };
     return undefined;
+  }
+}
+
+/**
+ * A predict body of the usual form, read in one scan: `{"instances": <rectangular nested
+ * array of numbers>}`, with an optional `"signature_name": "<plain ASCII>"` member.
+ */
+export interface FastInstances {
+  /** `instances`' shape: [rows, ...each instance's shape]. */
+  readonly shape: number[];
+  /**
+   * Every number in row-major order, as the exact parser's value (a double; an integer as
+   * its double, "-0" as 0) rounded to nearest float32, as a DT_FLOAT tensor stores it.
+   */
+  readonly values: Float32Array;
+  /**
+   * Whether `values` holds the doubles exactly: every double was a float32 already, and none
+   * was read only to its float32 rounding (16–19 digit decimals, {@link decimalToFloat32}).
+   */
+  readonly exact: boolean;
+  /** `signature_name` ('' when absent). */
+  readonly signatureName: string;
+  /** Set once `values` is handed out as a tensor's storage (later callers get a copy). */
+  taken: boolean;
+}
+
+/** Deepest `instances` nesting read here (deeper bodies take the exact parser). */
+const MAX_FAST_DEPTH = 8;
+
+const INSTANCES_KEY = Buffer.from('"instances"', 'latin1');
+const SIGNATURE_KEY = Buffer.from('"signature_name"', 'latin1');
+
+/** Whether the bytes at `p` are `key`'s. */
+function bytesAt(b: Buffer, p: number, end: number, key: Buffer): boolean {
+  if (end - p < key.length) return false;
+  for (let i = 0; i < key.length; i++) if (b[p + i] !== key[i]) return false;
+  return true;
+}
+
+/** The member name at `p`: 1 = "instances", 2 = "signature_name", 0 = anything else. */
+function memberKey(b: Buffer, p: number, end: number): number {
+  if (bytesAt(b, p, end, INSTANCES_KEY)) return 1;
+  if (bytesAt(b, p, end, SIGNATURE_KEY)) return 2;
+  return 0;
+}
+
+/**
+ * The whole body as {@link FastInstances}, or null for anything else, in which case the
+ * exact parser reads it (and gives its errors). Taken only when the exact parser would accept
+ * the body, with `instances` a list of equally shaped instances whose leaves are all numbers
+ * that {@link readNumber} converts exactly, at least one of them a decimal (all-integer bodies
+ * keep the general path, where integer dtypes are converted), and nothing but whitespace after
+ * the closing brace. Keys must be unescaped; repeated keys fall back.
+ */
+export function fastInstancesBody(b: Buffer): FastInstances | null {
+  const end = b.length;
+  let p = skipWs(b, 0, end);
+  if (b[p] !== 0x7b) return null;
+  let instances: NumericArray | null = null;
+  let signatureName: string | undefined;
+  for (;;) {
+    p = skipWs(b, p + 1, end);
+    const key = memberKey(b, p, end);
+    if (key === 0) return null;
+    p = skipWs(b, p + (key === 1 ? 11 : 16), end);
+    if (b[p] !== 0x3a) return null;
+    p = skipWs(b, p + 1, end);
+    if (key === 1) {
+      if (instances) return null;
+      instances = numericArray(b, p, end);
+      if (!instances) return null;
+      p = tokenEnd;
+    } else {
+      if (signatureName !== undefined || b[p] !== 0x22) return null;
+      const s = ++p;
+      // Printable ASCII without escapes: the exact parser's string is these bytes.
+      while (p < end && b[p]! >= 0x20 && b[p]! < 0x7f && b[p] !== 0x22 && b[p] !== 0x5c) p++;
+      if (b[p] !== 0x22) return null;
+      signatureName = b.toString('latin1', s, p);
+      p++;
+    }
+    p = skipWs(b, p, end);
+    if (b[p] === COMMA) continue;
+    if (b[p] !== 0x7d) return null;
+    break;
+  }
+  if (!instances || skipWs(b, p + 1, end) !== end) return null;
+  return { ...instances, signatureName: signatureName ?? '', taken: false };
+}
+
+interface NumericArray {
+  readonly shape: number[];
+  readonly values: Float32Array;
+  readonly exact: boolean;
+}
+
+/** Where numericArray collects values (grown by doubling; the result is an exact-size copy). */
+let scratch = new Float32Array(1024);
+
+/**
+ * The nested array at `p` (a `[`) when it is rectangular (every list at one depth has the
+ * same length, numbers only at the deepest), non-empty, holds at least one decimal and only
+ * numbers {@link readNumber} converts; {@link tokenEnd} is then just after its `]`.
+ */
+function numericArray(b: Buffer, p: number, end: number): NumericArray | null {
+  if (b[p] !== 0x5b) return null;
+  let out = scratch;
+  let n = 0;
+  let decimals = 0;
+  let exact = true;
+  let rank = 0; // depth of the numbers, once the first is seen
+  let depth = 0;
+  const lens: number[] = []; // length of the lists at each depth (the first one's)
+  const counts: number[] = []; // elements so far in the open list at each depth
+  for (;;) {
+    // At the start of an element (or of the first list).
+    if (b[p] === 0x5b) {
+      depth++;
+      if (depth > MAX_FAST_DEPTH || (rank !== 0 && depth > rank)) return null;
+      counts[depth] = 0;
+      p = skipWs(b, p + 1, end);
+      if (b[p] === RBRACKET) return null; // empty list
+      continue;
+    }
+    if (rank === 0) rank = depth;
+    else if (depth !== rank) return null;
+    let v = readNumber(b, p, end, true);
+    if (v !== v) return null;
+    if (tokenFloat32Only) exact = false;
+    if (n === out.length) {
+      const grown = new Float32Array(2 * n);
+      grown.set(out);
+      out = scratch = grown;
+    }
+    if (tokenInt) v = v === 0 ? 0 : v;
+    else decimals++;
+    out[n++] = v;
+    if (exact && out[n - 1] !== v) exact = false;
+    counts[depth]!++;
+    p = skipWs(b, tokenEnd, end);
+    // After an element: a comma, or closing brackets (each closed list is an element of its parent).
+    for (;;) {
+      if (b[p] === COMMA) {
+        p = skipWs(b, p + 1, end);
+        break;
+      }
+      if (b[p] !== RBRACKET) return null;
+      const len = counts[depth]!;
+      if (lens[depth] === undefined) lens[depth] = len;
+      else if (lens[depth] !== len) return null;
+      depth--;
+      p++;
+      if (depth === 0) {
+        if (decimals === 0) return null;
+        tokenEnd = p;
+        return { shape: lens.slice(1, rank + 1), values: out.slice(0, n), exact };
+      }
+      counts[depth]!++;
+      p = skipWs(b, p, end);
+    }
   }
 }
