@@ -18,11 +18,21 @@ export const HALF_SIGMOID_OP = '_TfsNarrowSigmoid';
 
 /** Ops whose float32 result rounded to the narrow type equals TF's. */
 const ROUNDED_OPS = new Set([
-  'AddV2', 'Add', 'Sub', 'Mul', 'RealDiv', 'Div', 'Square', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Inv',
-  'Exp', 'Expm1', 'Log', 'Log1p', 'Tanh', 'Relu6', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Erf',
-  'Sin', 'Cos', 'SquaredDifference', 'BiasAdd', 'Cast', 'MatMul', 'BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3',
+  'AddV2', 'Add', 'Sub', 'Mul', 'RealDiv', 'Div', 'Inv', 'Relu6',
+  'SquaredDifference', 'BiasAdd', 'Cast', 'MatMul', 'BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3',
   'Conv2D', 'Round', 'Rint', 'ClipByValue', 'LeakyRelu', 'FloorDiv', 'FloorMod',
 ]);
+/**
+ * Unary ops run by `_TfsNarrow<Op>` (kernels/half.ts), which computes each value as TF's CPU
+ * kernel does in the narrow type (Elu/Selu/Softplus/Softsign step by step, denormals off, a few
+ * inputs where TF's float32 approximations round the other way); rounding a float32 result
+ * was WRONG for 9,071 float16 Softplus inputs, 11,558 Softsign, 13,964 Elu, 18,487 Selu and
+ * 1-2 each of Tanh/Expm1/Log/Log1p/Erf (probe10, all 2 x 65536 inputs checked).
+ */
+export const NARROW_UNARY_OPS: readonly string[] = [
+  'Elu', 'Selu', 'Softplus', 'Softsign', 'Tanh', 'Expm1', 'Log', 'Log1p', 'Erf', 'Exp', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Square', 'Sin', 'Cos',
+];
+export const narrowUnaryOp = (op: string): string => `_TfsNarrow${op}`;
 /**
  * Ops whose TF result on one of the types is not the float32 result rounded, with no kernel
  * here that reproduces it (checked against TF 2.21 on CPU, fixconv branch): bfloat16 Conv2D,
@@ -31,13 +41,28 @@ const ROUNDED_OPS = new Set([
  */
 const NOT_ROUNDED: Readonly<Record<'half' | 'bfloat16', ReadonlySet<string>>> = {
   half: new Set(['DepthwiseConv2dNative']),
-  bfloat16: new Set(['Conv2D', 'DepthwiseConv2dNative', 'BiasAdd']),
+  // bfloat16 Reciprocal: TF's differs for 104 large inputs (1/2.6e33 gives 3.85e-34, not 3.88e-34)
+  bfloat16: new Set(['Conv2D', 'DepthwiseConv2dNative', 'BiasAdd', 'Reciprocal', 'Inv']),
 };
 /** Ops run by a kernel of their own that computes as TF does in the narrow type. */
-const NARROW_KERNELS: ReadonlyMap<string, string> = new Map([['Sigmoid', HALF_SIGMOID_OP]]);
+const NARROW_KERNELS: ReadonlyMap<string, string> = new Map([['Sigmoid', HALF_SIGMOID_OP], ...NARROW_UNARY_OPS.map((op) => [op, narrowUnaryOp(op)] as const)]);
 const TYPE_ATTRS = ['T', 'dtype', 'Tparams', 'SrcT', 'DstT', 'output_type'];
 const NARROW: Readonly<Record<string, 'half' | 'bfloat16'>> = { DT_HALF: 'half', DT_BFLOAT16: 'bfloat16' };
 const short = (k: 'half' | 'bfloat16'): string => (k === 'half' ? 'float16' : 'bfloat16');
+
+/**
+ * An Einsum equation TF runs as one BatchMatMul (every label of an input is in the other input
+ * or in the output, none repeated, no ellipsis): in float16 TF accumulates that in float32 like
+ * MatMul (checked: Keras MultiHeadAttention's equations, 0 of 4,000 float16 results differ from
+ * the float32 einsum rounded). Other equations add a Sum in the narrow type first: refused.
+ */
+export function contractionOnly(equation: string): boolean {
+  const [ins, out] = equation.replace(/\s/g, '').split('->');
+  if (out === undefined || ins === undefined || equation.includes('.')) return false;
+  const ops = ins.split(',');
+  if (ops.length !== 2) return false;
+  return ops.every((o, i) => new Set(o).size === o.length && [...o].every((l) => out.includes(l) || ops[1 - i]!.includes(l)));
+}
 
 /** `op`: the kernel that replaces the node's op, when it needs one (rounded after all the same). */
 export type HalfPlan = { refuse: string } | { round: 'half' | 'bfloat16'; op?: string } | undefined;
@@ -45,9 +70,9 @@ export type HalfPlan = { refuse: string } | { round: 'half' | 'bfloat16'; op?: s
 /**
  * What a node computing in float16/bfloat16 needs; `typeOf(attr)` gives a dtype attr (`DT_*`, '' when absent),
  * `format` its data_format. TF's CPU Conv2D computes float16 in NHWC only ("only supports the NHWC tensor
- * format on the CPU", at run): refused at load here.
+ * format on the CPU", at run): refused at load here. `equation`: an Einsum's (contractionOnly).
  */
-export function halfPlan(op: string, typeOf: (attr: string) => string, format = ''): HalfPlan {
+export function halfPlan(op: string, typeOf: (attr: string) => string, format = '', equation = ''): HalfPlan {
   const out = NARROW[op === 'Cast' ? typeOf('DstT') : typeOf('T')];
   if (op === 'Cast') return out ? { round: out } : undefined;
   const narrow = TYPE_ATTRS.map((a) => NARROW[typeOf(a)]).find((k) => k !== undefined);
@@ -57,5 +82,6 @@ export function halfPlan(op: string, typeOf: (attr: string) => string, format = 
   const kernel = NARROW_KERNELS.get(op);
   if (kernel && out) return { round: out, op: kernel };
   if (ROUNDED_OPS.has(op) && out) return { round: out };
+  if (op === 'Einsum' && narrow === 'half' && out && contractionOnly(equation)) return { round: out };
   return { refuse: `${op} on ${short(narrow)}` };
 }

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type ConcreteBackend } from '../../src/runtime/backend.js';
-import { HALF_SIGMOID_OP, halfPlan } from '../../src/runtime/half-policy.js';
-import { narrowSigmoid, roundToNarrow } from '../../src/runtime/kernels/half.js';
+import { HALF_SIGMOID_OP, halfPlan, narrowUnaryOp } from '../../src/runtime/half-policy.js';
+import { narrowSigmoid, narrowUnary, roundToNarrow } from '../../src/runtime/kernels/half.js';
 import { floatToBfloat16, floatToHalf } from '../../src/tensor/tensor.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -90,4 +90,34 @@ test('narrow Sigmoid gives TF\'s bits where float32 sigmoid rounded once does no
   for (const [x, bits] of HALF_SIGMOID) assert.equal(floatToHalf(narrowSigmoid(x, 'half')), bits, `float16 sigmoid(${x})`);
   for (const [x, bits] of BF16_SIGMOID) assert.equal(floatToBfloat16(narrowSigmoid(x, 'bfloat16')), bits, `bfloat16 sigmoid(${x})`);
   assert.ok(Number.isNaN(narrowSigmoid(NaN, 'half')));
+});
+
+// [input, TF 2.21's float16 result bits]: inputs where the float32 result rounded to float16
+// (the rule before probe10) is one unit off (Softplus at 4.93 and -7.01: TF's thresholds
+// are ±7.0078125; Elu: exp rounds to 1 first, so TF gives 0).
+const HALF_UNARY: Record<string, [number, number][]> = {
+  Softplus: [[0.00048828125, 14733], [4.93359375, 17649], [-7.01171875, 4962]],
+  Softsign: [[0.00034546852111816406, 3497]],
+  Elu: [[-5.960464477539063e-08, 0]],
+  Selu: [[4.112720489501953e-06, 73]],
+  Tanh: [[0.0283966064453125, 10053]],
+  Log1p: [[26672.0, 18712]],
+  Erf: [[0.0014820098876953125, 5849]],
+};
+
+test('narrow unary kernels give TF\'s float16/bfloat16 bits where the rounded float32 result does not', () => {
+  for (const [op, cases] of Object.entries(HALF_UNARY)) {
+    for (const [x, bits] of cases) assert.equal(floatToHalf(narrowUnary(op, x, 'half')), bits, `float16 ${op}(${x})`);
+  }
+  // bfloat16 Softplus: x above 2.84375 is x itself; 2.84375 is computed (TF 16441, x is 16438)
+  assert.equal(floatToBfloat16(narrowUnary('Softplus', 2.859375, 'bfloat16')), 16439);
+  assert.equal(floatToBfloat16(narrowUnary('Softplus', 2.84375, 'bfloat16')), 16441);
+  assert.equal(floatToBfloat16(narrowUnary('Softplus', 0.00390625, 'bfloat16')), 16178);
+  // a bfloat16 subnormal reads as zero (denormals off): tanh 0, Elu passes it through
+  assert.equal(narrowUnary('Tanh', 2 ** -130, 'bfloat16'), 0);
+  assert.equal(narrowUnary('Elu', -(2 ** -130), 'bfloat16'), -(2 ** -130));
+  assert.deepEqual(halfPlan('Softplus', types({ T: 'DT_HALF' })), { round: 'half', op: narrowUnaryOp('Softplus') });
+  assert.deepEqual(halfPlan('Reciprocal', types({ T: 'DT_BFLOAT16' })), { refuse: 'Reciprocal on bfloat16' });
+  assert.deepEqual(halfPlan('Einsum', types({ T: 'DT_HALF' }), '', 'abc,cde->abde'), { round: 'half' });
+  assert.deepEqual(halfPlan('Einsum', types({ T: 'DT_HALF' }), '', 'abc,cd->ad'), { refuse: 'Einsum on float16' });
 });

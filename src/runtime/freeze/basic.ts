@@ -160,7 +160,8 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
   // float16/bfloat16 results are rounded to their type after each op, as TF does, or refused (half-policy.ts).
   // (A wide Cast, int64/float64 → float16, is rounded too: its kernel rounds to float32 only.)
-  const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''), nchw ? 'NCHW' : '');
+  const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''), nchw ? 'NCHW' : '',
+    Buffer.from(node.attr['equation']?.s ?? new Uint8Array(0)).toString());
   // int8/uint8/int16/uint16 results are wrapped to their type after each op, as TF does (narrow-int-policy.ts).
   const narrow = f64 || half || rewritten.wide ? undefined : narrowIntPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));
   const refused = half && 'refuse' in half ? half.refuse : undefined;

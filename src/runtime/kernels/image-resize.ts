@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrBool, attrText, numbersOf } from './util.js';
+import { attrBool, attrFloat, attrText, numbersOf } from './util.js';
 
 const f32 = Math.fround;
 
@@ -248,7 +248,77 @@ function scaleAndTranslate(node: GraphNode): tf.Tensor {
   return separable(x, shape, rows, cols);
 }
 
+/** Renamed `CropAndResize` (index.ts KERNEL_OVERRIDES): tfjs's cpu kernel computes positions in double. */
+export const CROP_AND_RESIZE_OP = '_TfsCropAndResize';
+
+/** One box's sample positions along an axis, in float32 as crop_and_resize_op.cc writes them. */
+function cropPositions(lo: number, hi: number, inSize: number, outSize: number): number[] {
+  const scale = outSize > 1 ? f32(f32(f32(hi - lo) * (inSize - 1)) / (outSize - 1)) : 0;
+  const pos: number[] = [];
+  for (let i = 0; i < outSize; i++) {
+    // the single-sample case multiplies by the double 0.5 before the float32 store
+    pos.push(outSize > 1 ? f32(f32(lo * (inSize - 1)) + f32(i * scale)) : f32(0.5 * f32(lo + hi) * (inSize - 1)));
+  }
+  return pos;
+}
+
+/** roundf: halves away from zero (Math.round takes -2.5 to -2). */
+const roundAway = (v: number): number => Math.sign(v) * Math.round(Math.abs(v));
+
+/**
+ * CropAndResize (crop_and_resize_op.cc): positions in float32, so a sample that lands on .5
+ * in float32 but not in double rounds as TF does (tfjs cpu's `nearest` picked the next row);
+ * bilinear lerps in float32; samples outside the image take extrapolation_value.
+ */
+function cropAndResize(node: GraphNode): tf.Tensor {
+  const image = kernelInput(node, 0);
+  const boxes = numbersOf(kernelInput(node, 1));
+  const boxInd = numbersOf(kernelInput(node, 2));
+  const size = numbersOf(kernelInput(node, 3));
+  if (image.rank !== 4) throw Errors.kernelArgument(`input image must be 4-D${JSON.stringify(image.shape)}`);
+  const [n, h, w, c] = image.shape as [number, number, number, number];
+  if (h <= 0 || w <= 0) throw Errors.kernelArgument('image dimensions must be positive');
+  const nb = boxInd.length;
+  if (boxes.length !== nb * 4) throw Errors.kernelArgument('boxes must be of shape [num_boxes, 4] and box_index of shape [num_boxes]');
+  if (size.length !== 2 || size[0]! <= 0 || size[1]! <= 0) throw Errors.kernelArgument('crop dimensions must be positive');
+  if (boxInd.some((b) => b < 0 || b >= n)) throw Errors.kernelArgument(`box_index has values outside [0, batch_size)`);
+  const [oh, ow] = size as [number, number];
+  const nearest = attrText(node, 'method', 'bilinear') === 'nearest';
+  const extrapolation = f32(attrFloat(node, 'extrapolation_value', 0));
+  const src = image.dataSync() as ArrayLike<number>;
+  const out = new Float32Array(nb * oh * ow * c).fill(extrapolation);
+  const at = (b: number, y: number, x: number, d: number): number => f32(src[((b * h + y) * w + x) * c + d]!);
+  for (let k = 0; k < nb; k++) {
+    const ys = cropPositions(f32(boxes[4 * k]!), f32(boxes[4 * k + 2]!), h, oh);
+    const xs = cropPositions(f32(boxes[4 * k + 1]!), f32(boxes[4 * k + 3]!), w, ow);
+    const b = boxInd[k]!;
+    for (let y = 0; y < oh; y++) {
+      const iy = ys[y]!;
+      if (iy < 0 || iy > h - 1) continue;
+      for (let x = 0; x < ow; x++) {
+        const ix = xs[x]!;
+        if (ix < 0 || ix > w - 1) continue;
+        const o = ((k * oh + y) * ow + x) * c;
+        for (let d = 0; d < c; d++) {
+          if (nearest) {
+            out[o + d] = at(b, roundAway(iy), roundAway(ix), d);
+            continue;
+          }
+          const [ty, by, tx, bx] = [Math.floor(iy), Math.ceil(iy), Math.floor(ix), Math.ceil(ix)];
+          const yl = f32(iy - ty);
+          const xl = f32(ix - tx);
+          const top = f32(at(b, ty, tx, d) + f32(f32(at(b, ty, bx, d) - at(b, ty, tx, d)) * xl));
+          const bottom = f32(at(b, by, tx, d) + f32(f32(at(b, by, bx, d) - at(b, by, tx, d)) * xl));
+          out[o + d] = f32(top + f32(f32(bottom - top) * yl));
+        }
+      }
+    }
+  }
+  return tf.tensor(out, [nb, oh, ow, c], 'float32');
+}
+
 export const IMAGE_RESIZE_KERNELS: readonly KernelEntry[] = [
+  { op: CROP_AND_RESIZE_OP, kernel: cropAndResize },
   { op: 'ResizeBicubic', kernel: resizeBicubic },
   { op: 'ResizeArea', kernel: resizeArea },
   { op: 'ScaleAndTranslate', kernel: scaleAndTranslate },

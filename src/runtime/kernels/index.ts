@@ -34,7 +34,7 @@ import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
 import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
-import { IMAGE_RESIZE_KERNELS } from './image-resize.js';
+import { CROP_AND_RESIZE_OP, IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
@@ -110,6 +110,8 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['NonMaxSuppressionV5', NMS_V5_OP],
   // tf.where broadcasts numpy-style; TF's legacy Select picks rows by a vector condition (select.ts).
   ['Select', SELECT_ROWS_OP],
+  // tfjs cpu places samples in double (a float32 .5 tie rounds to the other row); image-resize.ts
+  ['CropAndResize', CROP_AND_RESIZE_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
