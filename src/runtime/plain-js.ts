@@ -13,7 +13,8 @@
  *   and the activation applied, as its _FusedMatMul does, as separate float32 steps;
  * - MatMul on wasm (XNNPACK's fully-connected operator, the path tfjs takes for untransposed
  *   rank-2 operands): a float32 accumulator starting at the bias (or 0) and adding each
- *   float32-rounded product in k order, then the activation's clamp;
+ *   float32-rounded product in k order, then the activation's clamp (in WebAssembly SIMD where
+ *   there is SIMD, plain-js-gemm.ts: the same float32 operations, four columns a lane each);
  * - Sqrt (IEEE, correctly rounded everywhere), Relu, Relu6, Sigmoid (on wasm XNNPACK's
  *   polynomial, step by step), Maximum and Minimum (cpu: Math.max/min; wasm: the first operand
  *   on a tie of ±0); on cpu only Tanh (cpu's is Math.tanh; wasm's differs in the last bit).
@@ -28,6 +29,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NodeJson } from './graph-json.js';
+import { simdGemm } from './plain-js-gemm.js';
 import { producer } from './straight-line.js';
 
 /** A float32 value: data in row-major order and its shape. */
@@ -50,10 +52,13 @@ export const MAX_ROW_MACS = 4096;
  * Work budget of one call (multiply-adds plus elements written), by backend. A scalar
  * float32 multiply-add in JavaScript costs about 2-3 ns; the tfjs path costs ~10-15 µs a call
  * whatever the size on wasm (XNNPACK's SIMD kernels are nearly free at these sizes), so past
- * ~4k units the tier would lose there (bench/runtime-call.mjs). tfjs's cpu kernels are
- * JavaScript loops themselves, slower than the tier's, so there the budget only bounds a call.
+ * ~4k units the scalar tier would lose there (bench/runtime-call.mjs). With WebAssembly SIMD
+ * (plain-js-gemm.ts, a fraction of a ns a multiply-add) the tier wins up to ~32k units
+ * (my_model at batch 5-11; it loses at 16).
+ * tfjs's cpu kernels are JavaScript loops themselves, slower than the tier's, so there the
+ * budget only bounds a call.
  */
-export const MAX_CALL_WORK: Readonly<Record<PlainBackend, number>> = { wasm: 4096, cpu: 1 << 16 };
+export const MAX_CALL_WORK: Readonly<Record<PlainBackend, number>> = { wasm: simdGemm ? 1 << 15 : 4096, cpu: 1 << 16 };
 
 let enabled = process.env['TFS_PLAIN_JS'] !== '0';
 
@@ -348,6 +353,7 @@ function cpuMatMul(a: Float32Array, b: Float32Array, g: Geometry, s: MatMulSpec,
  */
 function wasmMatMul(a: Float32Array, b: Float32Array, g: Geometry, bias: Float32Array | undefined): Float32Array {
   const { m, k, n } = g;
+  if (simdGemm) return simdGemm.run(a, b, bias, m, k, n);
   const f = Math.fround;
   const out = new Float32Array(m * n);
   const n4 = n - (n % 4);

@@ -164,8 +164,14 @@ export function encodePredictResponse(reply: PredictReply, asTensorContent: bool
 const modelSpecCache = new Map<string, Uint8Array>();
 const MODEL_SPEC_CACHE_SIZE = 256;
 
+/** The last spec encoded and its bytes: a server under load answers one model again and again. */
+let lastSpec: { name: string; version: number; signatureName: string; bytes: Uint8Array } | undefined;
+
 /** The ModelSpec message of a reply, as protobufjs encodes {@link modelSpecObject} (cached). */
 function modelSpecBytes(spec: ResolvedModelSpec): Uint8Array {
+  const last = lastSpec;
+  // No key string per reply when it is the previous reply's spec.
+  if (last && last.name === spec.name && last.version === spec.version && last.signatureName === spec.signatureName) return last.bytes;
   const key = `${spec.version}:${spec.signatureName.length}:${spec.signatureName}${spec.name}`;
   let bytes = modelSpecCache.get(key);
   if (!bytes) {
@@ -174,6 +180,7 @@ function modelSpecBytes(spec: ResolvedModelSpec): Uint8Array {
     if (modelSpecCache.size >= MODEL_SPEC_CACHE_SIZE) modelSpecCache.clear();
     modelSpecCache.set(key, bytes);
   }
+  lastSpec = { name: spec.name, version: spec.version, signatureName: spec.signatureName, bytes };
   return bytes;
 }
 

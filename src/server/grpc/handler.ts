@@ -60,29 +60,134 @@ export interface GrpcHandlerEnv {
   readonly inFlight?: InFlightCalls | undefined;
 }
 
+/** How a callback-style method ({@link unaryCallbackHandler}) answers its call: exactly one of the two, once. */
+export interface UnaryReply<Res> {
+  ok(res: Res): void;
+  fail(err: unknown): void;
+}
+
+/** What is fixed per method: the env, its path and method name, how a request names its model. */
+interface Route<Req> {
+  readonly env: GrpcHandlerEnv;
+  readonly path: string;
+  readonly method: string;
+  readonly modelNameOf: (req: Req) => string;
+}
+
+function routeOf<Req>(env: GrpcHandlerEnv, path: string, modelNameOf: (req: Req) => string): Route<Req> {
+  return { env, path, method: path.slice(path.lastIndexOf('/') + 1), modelNameOf };
+}
+
 /**
- * Run `fn` on the request once the call has a slot under the cap: at once (in this tick)
- * when one is free, else after its turn in the queue. Throws a request that did not parse.
- * `fn`'s plain value becomes a resolved promise; the answer is always sent from a promise
- * callback, as before.
+ * One call from arrival to answer: its slot under the cap, its signal, the in-flight count,
+ * and the answer (status, metrics hook, logs), sent once. One object per call, so the
+ * callback-style path needs no promise or closure of its own.
  */
-function startCall<Req, Res>(
-  limiter: CallLimiter | undefined,
-  request: Req,
-  cs: CallSignal,
-  fn: (req: Req, signal: AbortSignal) => Promise<Res> | Res,
-  onSlot: (release: () => void) => void,
-): Promise<Res> {
-  if ((request as unknown) instanceof UnparsableRequest) throw (request as unknown as UnparsableRequest).error;
-  const slot = limiter?.acquire(cs.signal, cs.watch);
-  if (slot === undefined || typeof slot === 'function') {
-    if (slot) onSlot(slot);
-    return Promise.resolve(fn(request, cs.signal));
+class GrpcCall<Req, Res> implements UnaryReply<Res> {
+  private readonly started = performance.now();
+  private readonly leave: (() => void) | undefined;
+  readonly cs: CallSignal;
+  release: (() => void) | undefined;
+  private answered = false;
+  /** True while the method's start function runs: an answer then waits for a microtask. */
+  starting = false;
+
+  constructor(
+    private readonly route: Route<Req>,
+    readonly call: ServerUnaryCall<Req, Res>,
+    private readonly callback: sendUnaryData<Res>,
+  ) {
+    this.leave = route.env.inFlight?.enter();
+    this.cs = callSignal(call);
   }
-  return slot.then((release) => {
-    onSlot(release);
-    return fn(request, cs.signal);
-  });
+
+  ok(res: Res): void {
+    if (this.answered) return;
+    this.answered = true;
+    // The answer is always sent from a microtask, never inside grpc-js's handler call.
+    if (this.starting) queueMicrotask(() => this.sendOk(res));
+    else this.sendOk(res);
+  }
+
+  fail(err: unknown): void {
+    if (this.answered) return;
+    this.answered = true;
+    if (this.starting) queueMicrotask(() => this.sendError(err));
+    else this.sendError(err);
+  }
+
+  private sendOk(res: Res): void {
+    this.finish(0, res);
+    this.callback(null, res);
+    this.leave?.();
+  }
+
+  private sendError(err: unknown): void {
+    const { env, method } = this.route;
+    const status = grpcStatusOf(err);
+    if (isServerFault(err)) {
+      env.logger.error({ err: asTfsError(err), method }, `${method} failed: ${status.details}`);
+    } else {
+      env.logger.debug({ method, code: status.code }, `${method} failed: ${status.details}`);
+    }
+    this.finish(status.code);
+    this.callback(status);
+    this.leave?.();
+  }
+
+  private finish(code: number, res?: Res): void {
+    this.release?.();
+    this.cs.dispose();
+    const { env, path, method, modelNameOf } = this.route;
+    if (!env.onCallDone) return;
+    let modelName = '';
+    let version: number | undefined;
+    try {
+      modelName = modelNameOf(this.call.request);
+      version = versionOf(res) ?? versionOf(this.call.request);
+    } catch {
+      /* a request too broken to name its model */
+    }
+    env.onCallDone({ path, method, modelName, code, durationMs: performance.now() - this.started, version });
+  }
+}
+
+/**
+ * Run `start` once the call has a slot under the cap: at once (in this tick) when one is
+ * free, else after its turn in the queue. A request that did not parse, or an abort while
+ * queued, fails the call.
+ */
+function startWhenFree<Req, Res>(c: GrpcCall<Req, Res>, limiter: CallLimiter | undefined, start: () => void): void {
+  const request = c.call.request as unknown;
+  if (request instanceof UnparsableRequest) {
+    c.starting = true;
+    c.fail(request.error);
+    c.starting = false;
+    return;
+  }
+  const slot = limiter?.acquire(c.cs.signal, c.cs.watch);
+  if (slot === undefined || typeof slot === 'function') {
+    c.release = slot;
+    c.starting = true;
+    try {
+      start();
+    } catch (err) {
+      c.fail(err);
+    }
+    c.starting = false;
+    return;
+  }
+  slot.then(
+    (release) => {
+      c.release = release;
+      try {
+        start();
+      } catch (err) {
+        c.fail(err);
+      }
+    },
+    (err: unknown) => c.fail(err),
+  );
 }
 
 /**
@@ -96,50 +201,33 @@ export function unaryHandler<Req, Res>(
   modelNameOf: (req: Req) => string,
   fn: (req: Req, signal: AbortSignal) => Promise<Res> | Res,
 ): handleUnaryCall<Req, Res> {
-  const method = path.slice(path.lastIndexOf('/') + 1);
+  const route = routeOf(env, path, modelNameOf);
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    const started = performance.now();
-    const leave = env.inFlight?.enter();
-    const cs = callSignal(call);
-    let release: (() => void) | undefined;
-    const finish = (code: number, res?: Res): void => {
-      release?.();
-      cs.dispose();
-      if (env.onCallDone) {
-        let modelName = '';
-        let version: number | undefined;
-        try {
-          modelName = modelNameOf(call.request);
-          version = versionOf(res) ?? versionOf(call.request);
-        } catch {
-          /* a request too broken to name its model */
-        }
-        env.onCallDone({ path, method, modelName, code, durationMs: performance.now() - started, version });
-      }
-    };
-    let running: Promise<Res>;
-    try {
-      running = startCall(env.limiter, call.request, cs, fn, (r) => (release = r));
-    } catch (err) {
-      running = Promise.reject(err);
-    }
-    running.then(
-      (res) => {
-        finish(0, res);
-        callback(null, res);
-        leave?.();
-      },
-      (err: unknown) => {
-        const status = grpcStatusOf(err);
-        if (isServerFault(err)) {
-          env.logger.error({ err: asTfsError(err), method }, `${method} failed: ${status.details}`);
-        } else {
-          env.logger.debug({ method, code: status.code }, `${method} failed: ${status.details}`);
-        }
-        finish(status.code);
-        callback(status);
-        leave?.();
-      },
-    );
+    const c = new GrpcCall(route, call, callback);
+    startWhenFree(c, env.limiter, () => {
+      // fn's plain value becomes a resolved promise: the answer comes from a promise callback.
+      Promise.resolve(fn(call.request, c.cs.signal)).then(
+        (res) => c.ok(res),
+        (err: unknown) => c.fail(err),
+      );
+    });
+  };
+}
+
+/**
+ * A grpc-js unary handler around a callback-style `start`: it receives the decoded
+ * request, the call's AbortSignal (deadline or cancellation) and the {@link UnaryReply} to
+ * answer exactly once; what it throws fails the call. No promise of its own per call.
+ */
+export function unaryCallbackHandler<Req, Res>(
+  env: GrpcHandlerEnv,
+  path: string,
+  modelNameOf: (req: Req) => string,
+  start: (req: Req, signal: AbortSignal, reply: UnaryReply<Res>) => void,
+): handleUnaryCall<Req, Res> {
+  const route = routeOf(env, path, modelNameOf);
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    const c = new GrpcCall(route, call, callback);
+    startWhenFree(c, env.limiter, () => start(call.request, c.cs.signal, c));
   };
 }

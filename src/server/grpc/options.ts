@@ -56,9 +56,11 @@ export const GRPC_JS_SERVER_ARGUMENTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The grpc-js server options: upstream's message limits (or `maxMessageBytes`), then the
- * channel arguments on top (the more specific setting wins, as in a gRPC C++ builder
- * where both are set).
+ * The grpc-js server options: upstream's message limits (or `maxMessageBytes`), channelz off,
+ * then the channel arguments on top (the more specific setting wins, as in a gRPC C++ builder
+ * where both are set). tfs serves no channelz service, so grpc-js's per-call channelz
+ * bookkeeping (counters, timestamps and five closures per call) would be pure cost;
+ * `--grpc_channel_arguments=grpc.enable_channelz=1` turns it back on.
  */
 export function grpcServerOptions(
   maxMessageBytes: number = DEFAULT_GRPC_MAX_MESSAGE_BYTES,
@@ -70,6 +72,7 @@ export function grpcServerOptions(
   return {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    'grpc.enable_channelz': 0,
     ...channelArguments,
   } as ServerOptions;
 }

@@ -10,7 +10,8 @@ import { runClassify, runRegress } from '../../servables/classify-regress.js';
 import { getModelMetadata } from '../../servables/metadata.js';
 import { type ModelSpec, modelSpecFromProto } from '../../servables/model-spec.js';
 import { runMultiInference } from '../../servables/multi-inference.js';
-import { type RequestOptions, runPredict } from '../../servables/predict.js';
+import { type PredictCall, type PredictResult, type RequestOptions, runPredict, startPredict } from '../../servables/predict.js';
+import type { ModelServable, SignatureSpec } from '../../core/servable.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { RequestBudget } from '../../tensor/limits.js';
 import { type TensorProtoLike, requestTensorFromProto } from '../../tensor/tensor-proto.js';
@@ -26,7 +27,7 @@ import {
   modelSpecObject,
   packSignatureDefMap,
 } from './codec.js';
-import { type GrpcHandlerEnv, unaryHandler } from './handler.js';
+import { type GrpcHandlerEnv, type UnaryReply, unaryCallbackHandler, unaryHandler } from './handler.js';
 
 /** The request's ModelSpec in the shared form (undefined when the request has none). */
 export function modelSpecOf(msg: ModelSpecMsg | null | undefined): ModelSpec | undefined {
@@ -86,6 +87,30 @@ function inputOf(msg: InputMsg | null | undefined): InputObj {
   return (msg ?? {}) as InputObj;
 }
 
+/**
+ * A Predict answered through startPredict's callbacks (the common request: a model spec and
+ * no output filter): the request's tensors decoded when the signature is known, the result
+ * or the error handed to the call's reply. One object, no promise chain.
+ */
+class GrpcPredictCall implements PredictCall {
+  constructor(
+    private readonly protos: Readonly<Record<string, TensorProtoLike>>,
+    private readonly reply: UnaryReply<PredictReply>,
+  ) {}
+
+  inputs(_signature: SignatureSpec, _servable: ModelServable): Readonly<Record<string, Tensor>> {
+    return lazyTensors(this.protos);
+  }
+
+  predicted(result: PredictResult): void {
+    this.reply.ok(result);
+  }
+
+  failed(err: unknown): void {
+    this.reply.fail(err);
+  }
+}
+
 /** Handlers of tensorflow.serving.PredictionService for grpc-js `addService`. */
 export function predictionServiceImplementation(env: GrpcHandlerEnv): UntypedServiceImplementation {
   const opts = (signal: AbortSignal): RequestOptions => ({
@@ -96,13 +121,20 @@ export function predictionServiceImplementation(env: GrpcHandlerEnv): UntypedSer
   const path = (m: string): string => `/${PREDICTION_SERVICE}/${m}`;
 
   return {
-    // runPredict's result is the reply as it is (outputs and modelSpec): no extra async frame.
-    Predict: unaryHandler<PredictRequestMsg, PredictReply>(env, path('Predict'), nameOf, (req, signal) => {
+    // The reply is the result as it is (outputs and modelSpec). startPredict takes the
+    // common request (a model spec, no output filter) without a promise chain; runPredict the
+    // rest, with the same steps, order and errors.
+    Predict: unaryCallbackHandler<PredictRequestMsg, PredictReply>(env, path('Predict'), nameOf, (req, signal, reply) => {
       const protos = req.inputs ?? {};
-      return runPredict(
-        env.core,
-        { modelSpec: modelSpecOf(req.model_spec), inputs: () => lazyTensors(protos), outputFilter: req.output_filter ?? [] },
-        opts(signal),
+      const modelSpec = modelSpecOf(req.model_spec);
+      const outputFilter = req.output_filter ?? [];
+      if (modelSpec && outputFilter.length === 0) {
+        startPredict(env.core, modelSpec, new GrpcPredictCall(protos, reply), opts(signal));
+        return;
+      }
+      runPredict(env.core, { modelSpec, inputs: () => lazyTensors(protos), outputFilter }, opts(signal)).then(
+        (res) => reply.ok(res),
+        (err: unknown) => reply.fail(err),
       );
     }),
 
