@@ -235,13 +235,19 @@ function readNumber(b: Buffer, p: number, end: number, float32 = false): number 
         c = ++p < end ? b[p]! : 0;
       }
     }
-    while (c >= ZERO && c <= NINE) {
-      if (digits < 15) hi = hi * 10 + (c - ZERO);
-      else lo = lo * 10 + (c - ZERO);
+    // Fraction digits: the power of ten drops by one for each (k adjusted once, after).
+    const fraction = p;
+    while (digits < 15 && c >= ZERO && c <= NINE) {
+      hi = hi * 10 + (c - ZERO);
       digits++;
-      k--;
       c = ++p < end ? b[p]! : 0;
     }
+    while (c >= ZERO && c <= NINE) {
+      lo = lo * 10 + (c - ZERO);
+      digits++;
+      c = ++p < end ? b[p]! : 0;
+    }
+    k -= p - fraction;
   }
   if (c === 0x65 || c === 0x45) {
     decimal = true;
