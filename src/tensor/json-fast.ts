@@ -18,6 +18,11 @@
  * value) and taken only when that interval rounds to one double, so the result is the
  * correctly rounded one, as JSON.parse's; any other token (and any doubt) leaves the array
  * to the scan above.
+ *
+ * {@link fastInstancesBody} reads a whole predict body of the usual form (`{"instances": rows
+ * of numbers}`) in one scan straight into a Float32Array, with no document tree (json-tensor.ts
+ * builds one only if something asks for it); 16–19 digit decimals there are rounded to float32
+ * through plain double arithmetic when that provably gives the float32 of the exact double.
  */
 
 /** Builds the parser's integer value (json-parser.ts passes `new JsonInt(value, big)`). */
