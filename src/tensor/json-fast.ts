@@ -18,6 +18,11 @@
  * value) and taken only when that interval rounds to one double, so the result is the
  * correctly rounded one, as JSON.parse's; any other token (and any doubt) leaves the array
  * to the scan above.
+ *
+ * {@link fastInstancesBody} reads a whole predict body of the usual form (`{"instances": rows
+ * of numbers}`) in one scan straight into a Float32Array, with no document tree (json-tensor.ts
+ * builds one only if something asks for it); 16–19 digit decimals there are rounded to float32
+ * through plain double arithmetic when that provably gives the float32 of the exact double.
  */
 
 /** Builds the parser's integer value (json-parser.ts passes `new JsonInt(value, big)`). */
@@ -235,13 +240,19 @@ function readNumber(b: Buffer, p: number, end: number, float32 = false): number 
         c = ++p < end ? b[p]! : 0;
       }
     }
-    while (c >= ZERO && c <= NINE) {
-      if (digits < 15) hi = hi * 10 + (c - ZERO);
-      else lo = lo * 10 + (c - ZERO);
+    // Fraction digits: the power of ten drops by one for each (k adjusted once, after).
+    const fraction = p;
+    while (digits < 15 && c >= ZERO && c <= NINE) {
+      hi = hi * 10 + (c - ZERO);
       digits++;
-      k--;
       c = ++p < end ? b[p]! : 0;
     }
+    while (c >= ZERO && c <= NINE) {
+      lo = lo * 10 + (c - ZERO);
+      digits++;
+      c = ++p < end ? b[p]! : 0;
+    }
+    k -= p - fraction;
   }
   if (c === 0x65 || c === 0x45) {
     decimal = true;
