@@ -1,0 +1,68 @@
+/**
+ * The GEMM's helper threads: `workers` worker_threads sharing the module and memory, woken
+ * through the control block (control.ts). They are unref'd: an idle pool never keeps the
+ * process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WasmMemory, WasmModule } from './wasm-api.js';
+import { GEN, JOB, JOB_INTS, PENDING, QUIT, READY } from './control.js';
+
+/** How long the caller waits for its helpers before deciding they are gone (a bug, not load). */
+const STUCK_MS = 60_000;
+
+export class Pool {
+  private readonly workers: Worker[] = [];
+  private readonly ctl: Int32Array;
+  private broken = false;
+
+  constructor(module: WasmModule, memory: WasmMemory, count: number) {
+    this.ctl = new Int32Array(memory.buffer, 0, 1024);
+    for (let index = 0; index < count; index++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { module, memory, index } });
+      w.on('error', () => (this.broken = true));
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  /** Helpers usable now: all of them once each has started (until then the caller works alone). */
+  get ready(): number {
+    return !this.broken && Atomics.load(this.ctl, READY) === this.workers.length ? this.workers.length : 0;
+  }
+
+  /**
+   * Run `jobs[w]` (12 `run` arguments, or undefined for nothing) on worker w while the caller
+   * runs `own`; returns when all are done.
+   */
+  runWith(jobs: (number[] | undefined)[], own: () => void): void {
+    const ctl = this.ctl;
+    for (let w = 0; w < this.workers.length; w++) {
+      const args = jobs[w] ?? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      ctl.set(args, JOB + w * JOB_INTS);
+    }
+    Atomics.store(ctl, PENDING, this.workers.length);
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN);
+    let failed: { e: unknown } | undefined;
+    try {
+      own();
+    } catch (e) {
+      failed = { e };
+    }
+    // The helpers read this job's memory: wait for them even when the caller's part threw.
+    for (let v = Atomics.load(ctl, PENDING); v !== 0; v = Atomics.load(ctl, PENDING)) {
+      if (Atomics.wait(ctl, PENDING, v, STUCK_MS) === 'timed-out') {
+        this.broken = true;
+        throw new Error('gemm: helper threads did not answer');
+      }
+    }
+    if (failed) throw failed.e;
+  }
+
+  dispose(): void {
+    Atomics.store(this.ctl, QUIT, 1);
+    Atomics.add(this.ctl, GEN, 1);
+    Atomics.notify(this.ctl, GEN);
+    for (const w of this.workers) void w.terminate();
+  }
+}
