@@ -34,6 +34,8 @@ export interface GemmOptions {
   threads?: number;
   /** Rows per tile (default 4). */
   mr?: number;
+  /** k steps per kernel loop iteration (default 4). */
+  unroll?: number;
   /** Use relaxed SIMD when the engine has it (default true). */
   relaxed?: boolean;
 }
@@ -59,12 +61,14 @@ export class Gemm {
   private readonly run: (...args: number[]) => void;
   private readonly pool: Pool | undefined;
   private scratch = { ptr: 0, bytes: 0 };
+  /** Threads that computed the last product (the caller included). */
+  lastThreads = 0;
   private disposed = false;
 
   private constructor(opts: GemmOptions) {
     this.mr = opts.mr ?? 4;
     this.relaxed = (opts.relaxed ?? true) && relaxedSimdAvailable();
-    const shape: KernelShape = { mr: this.mr, unroll: 4, relaxed: this.relaxed };
+    const shape: KernelShape = { mr: this.mr, unroll: opts.unroll ?? 4, relaxed: this.relaxed };
     const module = new wasm.Module(gemmModuleBytes(shape, MAX_PAGES));
     this.memory = new wasm.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     this.heap = new Heap(this.memory, CONTROL_BYTES);
@@ -76,6 +80,11 @@ export class Gemm {
 
   static create(opts: GemmOptions = {}): Gemm {
     return new Gemm(opts);
+  }
+
+  /** Resolves once the helper threads run (until then the caller computes alone): whether they do. */
+  whenReady(): Promise<boolean> {
+    return this.pool ? this.pool.started : Promise.resolve(true);
   }
 
   private f32(): Float32Array {
@@ -147,6 +156,7 @@ export class Gemm {
   /** Split rowBlocks × panels between the caller and the ready helpers, and run. */
   private dispatch(fixed: number[], rowBlocks: number, panels: number, work: number): void {
     const helpers = this.pool && work >= THREADED_MIN_WORK ? this.pool.ready : 0;
+    this.lastThreads = helpers + 1;
     if (helpers === 0) {
       this.run(...fixed, 0, rowBlocks, 0, panels);
       return;

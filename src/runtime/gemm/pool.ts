@@ -1,7 +1,7 @@
 /**
  * The GEMM's helper threads: `workers` worker_threads sharing the module and memory, woken
- * through the control block (control.ts). They are unref'd: an idle pool never keeps the
- * process alive.
+ * through the control block (control.ts). They are unref'd once started: an idle pool never
+ * keeps the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
@@ -14,15 +14,29 @@ export class Pool {
   private readonly workers: Worker[] = [];
   private readonly ctl: Int32Array;
   private broken = false;
+  /** Resolves once every worker has started (false when one failed). */
+  readonly started: Promise<boolean>;
 
   constructor(module: WasmModule, memory: WasmMemory, count: number) {
     this.ctl = new Int32Array(memory.buffer, 0, 1024);
+    const starts: Promise<boolean>[] = [];
     for (let index = 0; index < count; index++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { module, memory, index } });
+      starts.push(
+        new Promise<boolean>((resolve) => {
+          w.once('message', () => resolve(true));
+          w.once('error', () => resolve(false));
+          w.once('exit', () => resolve(false));
+        }),
+      );
       w.on('error', () => (this.broken = true));
-      w.unref();
       this.workers.push(w);
     }
+    // Referenced while starting (whoever awaits `started` keeps the process alive until then).
+    this.started = Promise.all(starts).then((ok) => {
+      for (const w of this.workers) w.unref();
+      return ok.every(Boolean) && !this.broken;
+    });
   }
 
   /** Helpers usable now: all of them once each has started (until then the caller works alone). */

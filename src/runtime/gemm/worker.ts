@@ -2,7 +2,7 @@
  * A GEMM pool worker (pool.ts): instantiates the shared module over the shared memory and
  * runs the rectangles the calling thread publishes in the control block until told to quit.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
 import { GEN, JOB, JOB_INTS, PENDING, QUIT, READY } from './control.js';
 
@@ -15,6 +15,7 @@ const at = JOB + index * JOB_INTS;
 let gen = Atomics.load(ctl, GEN);
 Atomics.add(ctl, READY, 1);
 Atomics.notify(ctl, READY);
+parentPort?.postMessage('ready');
 for (;;) {
   Atomics.wait(ctl, GEN, gen);
   gen = Atomics.load(ctl, GEN);
