@@ -2,9 +2,9 @@
  * A float32 GEMM in WebAssembly SIMD, emitted by tfs (kernel.ts), for the wasm backend's large
  * MatMuls: C = act(A·B + bias). B is packed once into 8-column panels (`packB`; weights are
  * constants, so the wiring caches the packing per weight tensor); A is copied in per call.
- * With `threads` > 1, worker threads on the same shared memory each compute a disjoint set of
- * whole tiles, so every output element is computed by one thread in the same order: results
- * are bit-identical whatever the thread count.
+ * With `threads` > 1, worker threads on the same shared memory claim chunks of whole tiles
+ * (control.ts), so every output element is computed by one thread in the same order: results
+ * are bit-identical whatever the thread count and whoever claims what.
  *
  * Usage:
  *   const g = Gemm.create({ threads: 2 });
@@ -61,8 +61,8 @@ export class Gemm {
   private readonly run: (...args: number[]) => void;
   private readonly pool: Pool | undefined;
   private scratch = { ptr: 0, bytes: 0 };
-  /** Threads that computed the last product (the caller included). */
-  lastThreads = 0;
+  /** Chunks of the last product that helper threads computed (0 when the caller ran it alone). */
+  lastHelperChunks = 0;
   private disposed = false;
 
   private constructor(opts: GemmOptions) {
@@ -153,25 +153,22 @@ export class Gemm {
     return result;
   }
 
-  /** Split rowBlocks × panels between the caller and the ready helpers, and run. */
+  /** Run rowBlocks × panels tiles: alone, or in chunks claimed by this thread and the ready helpers. */
   private dispatch(fixed: number[], rowBlocks: number, panels: number, work: number): void {
     const helpers = this.pool && work >= THREADED_MIN_WORK ? this.pool.ready : 0;
-    this.lastThreads = helpers + 1;
+    this.lastHelperChunks = 0;
     if (helpers === 0) {
       this.run(...fixed, 0, rowBlocks, 0, panels);
       return;
     }
+    // Chunks of whole panels (each thread then reads only the panels of B it computes) unless
+    // there are too few panels for several chunks per thread.
     const t = helpers + 1;
-    // Split the dimension that balances best (ties: panels, so each thread reads only its part of B).
-    const byPanels = Math.ceil(panels / t) * rowBlocks <= Math.ceil(rowBlocks / t) * panels;
+    const byPanels = panels >= 4 * t || panels >= rowBlocks;
     const total = byPanels ? panels : rowBlocks;
-    const parts = Array.from({ length: t }, (_, i) => [Math.floor((i * total) / t), Math.floor(((i + 1) * total) / t)] as const);
-    const rect = ([lo, hi]: readonly [number, number]): number[] => (byPanels ? [0, rowBlocks, lo, hi] : [lo, hi, 0, panels]);
-    const jobs = parts.slice(1).map((p) => (p[0] < p[1] ? [...fixed, ...rect(p)] : undefined));
-    this.pool!.runWith(jobs, () => {
-      const own = parts[0]!;
-      if (own[0] < own[1]) this.run(...fixed, ...rect(own));
-    });
+    const chunk = Math.max(1, Math.floor(total / (4 * t)));
+    const job = [...fixed, byPanels ? 1 : 0, rowBlocks, panels, chunk, Math.ceil(total / chunk)];
+    this.lastHelperChunks = this.pool!.runJob(job, this.run);
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
-import { GEN, JOB, JOB_INTS, PENDING, QUIT, READY } from './control.js';
+import { GEN, HELPED, JOB, NEXT, PENDING, QUIT, READY, runChunks } from './control.js';
 
 /** How long the caller waits for its helpers before deciding they are gone (a bug, not load). */
 const STUCK_MS = 60_000;
@@ -20,8 +20,8 @@ export class Pool {
   constructor(module: WasmModule, memory: WasmMemory, count: number) {
     this.ctl = new Int32Array(memory.buffer, 0, 1024);
     const starts: Promise<boolean>[] = [];
-    for (let index = 0; index < count; index++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { module, memory, index } });
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { module, memory } });
       starts.push(
         new Promise<boolean>((resolve) => {
           w.once('message', () => resolve(true));
@@ -45,21 +45,20 @@ export class Pool {
   }
 
   /**
-   * Run `jobs[w]` (12 `run` arguments, or undefined for nothing) on worker w while the caller
-   * runs `own`; returns when all are done.
+   * Publish `job` (control.ts's layout), claim chunks of it on this thread alongside the
+   * workers, and return when all chunks are done: the number the workers ran.
    */
-  runWith(jobs: (number[] | undefined)[], own: () => void): void {
+  runJob(job: number[], run: (...args: number[]) => void): number {
     const ctl = this.ctl;
-    for (let w = 0; w < this.workers.length; w++) {
-      const args = jobs[w] ?? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-      ctl.set(args, JOB + w * JOB_INTS);
-    }
+    ctl.set(job, JOB);
+    Atomics.store(ctl, NEXT, 0);
+    Atomics.store(ctl, HELPED, 0);
     Atomics.store(ctl, PENDING, this.workers.length);
     Atomics.add(ctl, GEN, 1);
     Atomics.notify(ctl, GEN);
     let failed: { e: unknown } | undefined;
     try {
-      own();
+      runChunks(ctl, run);
     } catch (e) {
       failed = { e };
     }
@@ -71,6 +70,7 @@ export class Pool {
       }
     }
     if (failed) throw failed.e;
+    return Atomics.load(ctl, HELPED);
   }
 
   dispose(): void {

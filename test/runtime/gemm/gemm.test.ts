@@ -105,7 +105,7 @@ test('gemm outputs are bit-identical on 1 and 2 threads (split by column panels 
   try {
     assert.equal(await two.whenReady(), true);
     const next = seeded(7);
-    // 96×300×200: 25 panels × 24 row blocks (split by panels); 201×256×16: 2 panels × 51 blocks (by rows)
+    // 96×300×200: 25 panels × 24 row blocks (chunks of panels); 201×256×16: 2 panels × 51 blocks (chunks of rows)
     for (const [m, k, n] of [[96, 300, 200], [201, 256, 16]] as const) {
       const a = rand(next, m * k);
       const b = rand(next, k * n);
@@ -113,9 +113,14 @@ test('gemm outputs are bit-identical on 1 and 2 threads (split by column panels 
       const p1 = one.packB(b, k, n);
       const p2 = two.packB(b, k, n);
       const x = one.matmul(a, m, k, p1, { bias, activation: 'relu' });
-      const y = two.matmul(a, m, k, p2, { bias, activation: 'relu' });
-      assert.equal(two.lastThreads, 2, 'the helper thread took part');
-      assert.deepEqual(Buffer.from(y.buffer), Buffer.from(x.buffer));
+      // Which thread claims which chunk varies; repeat until the helper has taken some.
+      let helped = 0;
+      for (let rep = 0; rep < 100 && helped === 0; rep++) {
+        const y = two.matmul(a, m, k, p2, { bias, activation: 'relu' });
+        helped = two.lastHelperChunks;
+        assert.deepEqual(Buffer.from(y.buffer), Buffer.from(x.buffer));
+      }
+      assert.ok(helped > 0, 'the helper thread computed part of a product');
       assert.ok(x.some((v) => v > 0));
     }
   } finally {
