@@ -37,6 +37,9 @@
 // ratio that holds on a loaded machine:
 //   BENCH_WASM_THREADS=2 BENCH_BACKENDS=wasm BENCH_MODELS=perf_mlp,small_cnn BENCH_BATCHES=128 \
 //     npm run bench:runtime -- --python /work/venv-tf/bin/python
+// BENCH_GEMM_AB=1 times each wasm cell twice in the same run: first with tfs's GEMM off (row
+// label `... xnn`: tfjs's XNNPACK MatMul), then on (runtime/wasm-gemm.ts; TFS_WASM_GEMM=0 turns
+// it off for the whole run instead), and prints the on/off ratios.
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
 // TFS_WASM_POOL=0 runs wasm's MaxPool the old way (readSync + NaN scan, then XNNPACK; see
 // src/runtime/wasm-pool.ts): run the command twice, with and without it, to compare.
@@ -379,6 +382,8 @@ async function embeddedCell(name, spec, servable, bare, backend, prev, batch) {
 
 await initBackend('wasm', { wasmThreads: WASM_THREADS });
 const { wasmThreads } = await load('src/runtime/backend.js');
+const { setWasmGemm } = await load('src/runtime/wasm-gemm.js');
+const GEMM_AB = process.env.BENCH_GEMM_AB === '1';
 const label = (backend) => (backend === 'wasm' && wasmThreads() > 1 ? `wasm ${wasmThreads()}t` : backend);
 for (const backend of BACKENDS) {
   if (backend === 'native') {
@@ -392,9 +397,14 @@ for (const backend of BACKENDS) {
     await tf.setBackend(backend);
     const bare = bareModel(spec);
     for (const batch of BATCHES) {
-      const r = await embeddedCell(name, spec, servable, bare, backend, prev, batch);
-      rows.push(r);
-      process.stderr.write(`${name} b=${batch} ${r.backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)${r.pyMs !== undefined ? `, python ${r.pyMs.toFixed(3)} ms` : ''}\n`);
+      for (const gemm of GEMM_AB && backend === 'wasm' ? [false, true] : [true]) {
+        setWasmGemm(gemm);
+        const r = await embeddedCell(name, spec, servable, bare, backend, prev, batch);
+        if (!gemm) r.backend += ' xnn';
+        rows.push(r);
+        process.stderr.write(`${name} b=${batch} ${r.backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)${r.pyMs !== undefined ? `, python ${r.pyMs.toFixed(3)} ms` : ''}\n`);
+      }
+      setWasmGemm(true);
     }
     bare.dispose();
     await tf.setBackend(prev);
@@ -421,6 +431,14 @@ for (const r of rows) {
   console.log(
     `| ${r.model} | ${r.batch} | ${r.backend} | ${f(r.ms)} | ${f(r.p10)}-${f(r.p90)} | ${f(r.gflops, 2)} | ${f(r.bareMs)} | ${f(r.ms / r.bareMs, 2)} | ${f(r.tfMs)} | ${r.tfMs ? f(r.ms / r.tfMs, 2) : 'n/a'} |${pyCells}`,
   );
+}
+
+if (GEMM_AB) {
+  console.log('\ntfs GEMM on / off (XNNPACK), same run (wall ms; cpu ms):');
+  for (const r of rows.filter((x) => x.backend.endsWith(' xnn'))) {
+    const on = rows.find((x) => x.model === r.model && x.batch === r.batch && x.backend === r.backend.slice(0, -4));
+    if (on) console.log(`  ${r.model} b=${r.batch} ${on.backend}: ${f(on.ms)} / ${f(r.ms)} = ${f(on.ms / r.ms, 2)}x; cpu ${f(on.cpuMs)} / ${f(r.cpuMs)} = ${f(on.cpuMs / r.cpuMs, 2)}x`);
+  }
 }
 
 // Issue 20's goal for the embedded runtime: batch 128 within 1.7x of TensorFlow's default threads.

@@ -22,6 +22,7 @@ import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 import { wrapInt32Products } from './int32-wrap.js';
 import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
 import { broadcastBatchMatMul } from './batch-matmul-broadcast.js';
+import { gemmOnWasm } from './wasm-gemm.js';
 import { emptyStridedSlice } from './strided-slice-empty.js';
 import { fastMaxPoolOnWasm } from './wasm-pool.js';
 
@@ -509,6 +510,8 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           state.patched.add(b);
         }
       }
+      // Outermost on wasm's MatMuls: it takes only calls the wrappers above would pass through.
+      if (name === 'wasm') gemmOnWasm(state.wasmThreads);
       if (previous && previous !== name && state.defaultBackend) await tf.setBackend(state.defaultBackend);
     })();
     state.ready.set(name, p);
