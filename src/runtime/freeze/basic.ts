@@ -15,7 +15,7 @@ import { EXACT_FAMILY_OPS, familyNode } from '../kernels/index.js';
 import { float64Refusal } from '../float64-policy.js';
 import { HALF_ROUND_OP, halfPlan } from '../half-policy.js';
 import { WRAP_INT_OP, narrowIntPlan } from '../narrow-int-policy.js';
-import { staticLastDim, staticRank } from './static-shape.js';
+import { staticLastDim } from './static-shape.js';
 import { afterSwitch, inFrame } from './tf1-frames.js';
 import { wideKindOf } from '../wide-values.js';
 import { DECODE_RAW_OPS } from '../kernels/decode-raw.js';
@@ -27,29 +27,6 @@ import { dtypeInfo } from '../../tensor/dtypes.js';
 const dtypeName = (t: string | number): string => dtypeInfo(t)?.name ?? String(t);
 
 const WIDE_INT_TYPES = new Set(['DT_INT64', 'DT_UINT64', 'DT_UINT32']);
-
-const refersTo = (ref: string, name: string): boolean => ref === name || ref.startsWith(`${name}:`);
-
-/**
- * A float16/bfloat16 MatMul TF's grappler remapper fuses with the bias add after it (_FusedMatMul:
- * one float32 accumulation, rounded once): its only consumer is a BiasAdd, or an Add/AddV2 whose
- * other operand is 1-D, and it is not returned itself. Its own result then stays unrounded, so the
- * add's rounding is the only one (rounding both was 1 unit off for 213 of 768 float16 values:
- * a mixed_float16 GRU drifted past tolerance over its steps, probe10).
- */
-function fusedWithBias(scope: Scope, node: Node): boolean {
-  // checked for float16 only (bfloat16 stays rounded twice)
-  if (node.op !== 'MatMul' || dtypeName(node.attr['T']?.type ?? '') !== 'DT_HALF') return false;
-  if (Object.values(scope.fn?.ret ?? {}).some((r) => refersTo(r, node.name))) return false;
-  const users = [...scope.nodes.values()].filter((n) => dataInputs(n).some((i) => refersTo(i, node.name)));
-  if (users.length !== 1) return false;
-  const [user] = users as [Node];
-  const ins = dataInputs(user);
-  if (user.op === 'BiasAdd') return refersTo(ins[0] ?? '', node.name);
-  if (user.op !== 'AddV2' && user.op !== 'Add') return false;
-  const other = ins.find((i) => !refersTo(i, node.name));
-  return other !== undefined && staticRank(scope, other) === 1;
-}
 
 function emitPlaceholder(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const what = nodeWhat(scope, node);
@@ -183,7 +160,7 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const f64 = rewritten.wide ? undefined : float64Refusal(node.op, (a) => String(node.attr[a]?.type ?? ''));
   // float16/bfloat16 results are rounded to their type after each op, as TF does, or refused (half-policy.ts).
   // (A wide Cast, int64/float64 → float16, is rounded too: its kernel rounds to float32 only.)
-  const half = f64 || (rewritten.wide && node.op !== 'Cast') || fusedWithBias(scope, node) ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''), nchw ? 'NCHW' : '',
+  const half = f64 || (rewritten.wide && node.op !== 'Cast') ? undefined : halfPlan(node.op, (a) => String(node.attr[a]?.type ?? ''), nchw ? 'NCHW' : '',
     Buffer.from(node.attr['equation']?.s ?? new Uint8Array(0)).toString());
   // int8/uint8/int16/uint16 results are wrapped to their type after each op, as TF does (narrow-int-policy.ts).
   const narrow = f64 || half || rewritten.wide ? undefined : narrowIntPlan(node.op, (a) => String(node.attr[a]?.type ?? ''));

@@ -31,15 +31,3 @@ export function staticLastDim(scope: Scope, ref: string, axis = -1): number | un
   const shapes = node.attr['_output_shapes']?.list?.shape;
   return shapes?.length === 1 ? lastDim(shapes[0]) : undefined;
 }
-
-/** The static rank of `ref` where it is recorded, as staticLastDim finds shapes. */
-export function staticRank(scope: Scope, ref: string): number | undefined {
-  const argIndex = scope.fn?.signature.input_arg.findIndex((a) => a.name === ref) ?? -1;
-  const rankOf = (shape: TensorShapeProtoObject | undefined): number | undefined => (!shape || shape.unknown_rank ? undefined : shape.dim.length);
-  if (argIndex >= 0) return rankOf(shapeAt(scope.fn?.arg_attr?.[String(argIndex)]?.attr['_output_shapes'], 0));
-  const node = scope.nodes.get(ref.split(':')[0]!);
-  if (!node) return undefined;
-  if (node.op === 'Placeholder') return rankOf(node.attr['shape']?.shape);
-  const shapes = node.attr['_output_shapes']?.list?.shape;
-  return shapes?.length === 1 ? rankOf(shapes[0]) : undefined;
-}
