@@ -269,6 +269,15 @@ function readNumber(b: Buffer, p: number, end: number, float32 = false): number 
     if (c >= ZERO && c <= NINE) return NaN; // 3+ exponent digits
     k += expNeg ? -exp : exp;
   }
+  return tokenValue(hi, lo, digits, k, p, neg, decimal, float32);
+}
+
+/**
+ * readNumber's last step: the value of the scanned significand `hi`/`lo` (`digits` of them)
+ * times 10^k, with {@link tokenEnd} (= `p`), {@link tokenInt} and {@link tokenFloat32Only}
+ * set; NaN when plain double arithmetic cannot give it exactly.
+ */
+function tokenValue(hi: number, lo: number, digits: number, k: number, p: number, neg: boolean, decimal: boolean, float32: boolean): number {
   if (digits > 19) return NaN;
   let v: number;
   if (digits === 0) v = 0;
