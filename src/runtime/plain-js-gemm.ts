@@ -11,45 +11,15 @@
  * for bit the scalar one (NaN excepted; the tier refuses NaN anyway). Columns past the last
  * multiple of four use the scalar `f32.mul` and `f32.add`.
  *
- * The module is a few hundred bytes assembled here (no build step, no file to ship): one
- * exported function `gemm(m, k, n, a, b, bias, out)` over byte offsets of its own memory,
- * which the caller fills per call. Where WebAssembly SIMD is missing, {@link simdGemm}
+ * The module is a few hundred bytes assembled here with wasm-bytes.ts (no build step, no file
+ * to ship): one exported function `gemm(m, k, n, a, b, bias, out)` over byte offsets of its
+ * own memory, which the caller fills per call. Where WebAssembly SIMD is missing, {@link simdGemm}
  * is undefined and the tier keeps its scalar loop and work budget.
  */
 
-/** Unsigned LEB128 (wasm's integer encoding). */
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
+import { F32, I32, V128, moduleBytes, op, simd, type FuncDef } from './wasm-bytes.js';
 
-/** Signed LEB128 of a small integer (-64..63, one byte), as i32.const takes it. */
-function sleb(v: number): number[] {
-  if (v < -64 || v > 63) throw new RangeError(`sleb ${v}`);
-  return [v & 0x7f];
-}
-
-/** A wasm vector: its length, then the bytes. */
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-/** A module section: id, byte size, contents. */
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// Opcodes (WebAssembly core and SIMD specs).
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40;
-const LGET = 0x20, LSET = 0x21;
-const I32_CONST = 0x41, I32_GE_S = 0x4e, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74;
-const F32_LOAD = 0x2a, F32_STORE = 0x38, F32_ADD = 0x92, F32_MUL = 0x94;
-const SIMD = 0xfd;
-const V128_LOAD = [SIMD, 0x00], V128_STORE = [SIMD, 0x0b], F32X4_SPLAT = [SIMD, 0x13];
-const F32X4_ADD = [SIMD, ...uleb(0xe4)], F32X4_MUL = [SIMD, ...uleb(0xe6)];
-/** memarg: alignment exponent and offset 0. */
-const mem = (align: number): number[] => [align, 0];
+const { get, set, i32 } = op;
 
 // The little of the WebAssembly JS API used here (the project's TS lib has no WebAssembly types).
 declare const WebAssembly: {
@@ -72,9 +42,11 @@ const ACC_S = ACC_V + VECTORS;
 const I32_LOCALS = X - I;
 
 /** `local += by` (a constant or another local). */
-const bump = (local: number, by: number[]): number[] => [LGET, local, ...by, I32_ADD, LSET, local];
+const bump = (local: number, by: number[]): number[] => [...get(local), ...by, ...op.i32Add(), ...set(local)];
 /** Leave the enclosing block (depth 1 from inside its loop) when `local >= limit`. */
-const exitWhenDone = (local: number, limit: number): number[] => [LGET, local, LGET, limit, I32_GE_S, BR_IF, 1];
+const exitWhenDone = (local: number, limit: number): number[] => [...get(local), ...get(limit), ...op.i32GeS(), ...op.brIf(1)];
+/** `block loop ... br 0 end end`: a loop that `exitWhenDone` leaves. */
+const blockLoop = (...code: number[][]): number[] => [...op.block(), ...op.loop(), ...code.flat(), ...op.br(0), ...op.end(), ...op.end()];
 
 /**
  * The k loop of a block of `vectors` × 4 columns (0: one scalar column): per p,
@@ -83,24 +55,24 @@ const exitWhenDone = (local: number, limit: number): number[] => [LGET, local, L
 function kLoop(vectors: number): number[] {
   const step: number[] = [];
   if (vectors === 0) {
-    step.push(LGET, ACC_S, LGET, AP, F32_LOAD, ...mem(2), LGET, BP, F32_LOAD, ...mem(2), F32_MUL, F32_ADD, LSET, ACC_S);
+    step.push(...get(ACC_S), ...get(AP), ...op.f32Load(), ...get(BP), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...set(ACC_S));
   } else {
-    step.push(LGET, AP, F32_LOAD, ...mem(2), ...F32X4_SPLAT, LSET, X);
+    step.push(...get(AP), ...op.f32Load(), ...simd.f32x4Splat(), ...set(X));
     for (let v = 0; v < vectors; v++) {
       // v128.load's offset immediate reaches the v-th vector of the row.
-      step.push(LGET, ACC_V + v, LGET, X, LGET, BP, ...V128_LOAD, 2, ...uleb(16 * v), ...F32X4_MUL, ...F32X4_ADD, LSET, ACC_V + v);
+      step.push(...get(ACC_V + v), ...get(X), ...get(BP), ...simd.load(16 * v, 2), ...simd.f32x4Mul(), ...simd.f32x4Add(), ...set(ACC_V + v));
     }
   }
   return [
-    I32_CONST, 0, LSET, P,
-    LGET, ROWA, LSET, AP,
-    BLOCK, VOID, LOOP, VOID,
-    ...exitWhenDone(P, K),
-    ...step,
-    ...bump(AP, [I32_CONST, 4]),
-    ...bump(BP, [LGET, NB]),
-    ...bump(P, [I32_CONST, 1]),
-    BR, 0, END, END,
+    ...i32(0), ...set(P),
+    ...get(ROWA), ...set(AP),
+    ...blockLoop(
+      exitWhenDone(P, K),
+      step,
+      bump(AP, i32(4)),
+      bump(BP, get(NB)),
+      bump(P, i32(1)),
+    ),
   ];
 }
 
@@ -111,74 +83,57 @@ function kLoop(vectors: number): number[] {
 function columnLoop(vectors: number): number[] {
   const width = Math.max(1, 4 * vectors);
   // Byte offset of column J: J << 2.
-  const col = [LGET, J, I32_CONST, 2, I32_SHL];
+  const col = [...get(J), ...i32(2), ...op.i32Shl()];
   const init: number[] = [];
   const store: number[] = [];
   if (vectors === 0) {
-    init.push(LGET, BIAS, ...col, I32_ADD, F32_LOAD, ...mem(2), LSET, ACC_S);
-    store.push(LGET, ROWO, ...col, I32_ADD, LGET, ACC_S, F32_STORE, ...mem(2));
+    init.push(...get(BIAS), ...col, ...op.i32Add(), ...op.f32Load(), ...set(ACC_S));
+    store.push(...get(ROWO), ...col, ...op.i32Add(), ...get(ACC_S), ...op.f32Store());
   }
   for (let v = 0; v < vectors; v++) {
-    init.push(LGET, BIAS, ...col, I32_ADD, ...V128_LOAD, 2, ...uleb(16 * v), LSET, ACC_V + v);
-    store.push(LGET, ROWO, ...col, I32_ADD, LGET, ACC_V + v, ...V128_STORE, 2, ...uleb(16 * v));
+    init.push(...get(BIAS), ...col, ...op.i32Add(), ...simd.load(16 * v, 2), ...set(ACC_V + v));
+    store.push(...get(ROWO), ...col, ...op.i32Add(), ...get(ACC_V + v), ...simd.store(16 * v, 2));
   }
   return [
     // LIMIT = n - width + 1: a block starting below it fits.
-    LGET, N, I32_CONST, ...sleb(1 - width), I32_ADD, LSET, LIMIT,
-    BLOCK, VOID, LOOP, VOID,
-    ...exitWhenDone(J, LIMIT),
-    ...init,
-    LGET, B, ...col, I32_ADD, LSET, BP,
-    ...kLoop(vectors),
-    ...store,
-    ...bump(J, [I32_CONST, ...sleb(width)]),
-    BR, 0, END, END,
+    ...get(N), ...i32(1 - width), ...op.i32Add(), ...set(LIMIT),
+    ...blockLoop(
+      exitWhenDone(J, LIMIT),
+      init,
+      get(B), col, op.i32Add(), set(BP),
+      kLoop(vectors),
+      store,
+      bump(J, i32(width)),
+    ),
   ];
 }
 
-/** The body of `gemm`: rows i; per row, blocks of 16, 8, 4 columns, then single ones. */
-function gemmBody(): number[] {
-  const locals = vec([
-    [...uleb(I32_LOCALS), 0x7f],
-    [...uleb(1 + VECTORS), 0x7b], // X (the splat of a[i][p]) and the accumulators
-    [1, 0x7d],
-  ]);
-  const code = [
-    LGET, N, I32_CONST, 2, I32_SHL, LSET, NB, // NB = n * 4: bytes from one row of b to the next
-    I32_CONST, 0, LSET, I,
-    BLOCK, VOID, LOOP, VOID,
-    ...exitWhenDone(I, M),
-    // ROWA = a + i*k*4, ROWO = out + i*n*4
-    LGET, A, LGET, I, LGET, K, I32_MUL, I32_CONST, 2, I32_SHL, I32_ADD, LSET, ROWA,
-    LGET, OUT, LGET, I, LGET, NB, I32_MUL, I32_ADD, LSET, ROWO,
-    I32_CONST, 0, LSET, J,
-    ...columnLoop(4),
-    ...columnLoop(2),
-    ...columnLoop(1),
-    ...columnLoop(0),
-    ...bump(I, [I32_CONST, 1]),
-    BR, 0, END, END,
-    END,
+/** `gemm`: rows i; per row, blocks of 16, 8, 4 columns, then single ones. */
+function gemmFunc(): FuncDef {
+  const body = [
+    ...get(N), ...i32(2), ...op.i32Shl(), ...set(NB), // NB = n * 4: bytes from one row of b to the next
+    ...i32(0), ...set(I),
+    ...blockLoop(
+      exitWhenDone(I, M),
+      // ROWA = a + i*k*4, ROWO = out + i*n*4
+      [...get(A), ...get(I), ...get(K), ...op.i32Mul(), ...i32(2), ...op.i32Shl(), ...op.i32Add(), ...set(ROWA)],
+      [...get(OUT), ...get(I), ...get(NB), ...op.i32Mul(), ...op.i32Add(), ...set(ROWO)],
+      [...i32(0), ...set(J)],
+      columnLoop(4),
+      columnLoop(2),
+      columnLoop(1),
+      columnLoop(0),
+      bump(I, i32(1)),
+    ),
   ];
-  const body = [...locals, ...code];
-  return [...uleb(body.length), ...body];
+  // X (the splat of a[i][p]) and the accumulators are the v128 locals.
+  const locals: FuncDef['locals'] = [[I32_LOCALS, I32], [1 + VECTORS, V128], [1, F32]];
+  return { name: 'gemm', params: new Array<typeof I32>(7).fill(I32), results: [], locals, body };
 }
 
 /** The whole module: one memory (exported as `mem`), one function `gemm` of seven i32s. */
-function moduleBytes(): Uint8Array {
-  const i32 = 0x7f;
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[i32], [i32], [i32], [i32], [i32], [i32], [i32]]), 0]])),
-    ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, 1]])),
-    ...section(7, vec([
-      [...uleb(4), ...Buffer.from('gemm'), 0x00, 0], // function 0
-      [...uleb(3), ...Buffer.from('mem'), 0x02, 0], // memory 0
-    ])),
-    ...section(10, vec([gemmBody()])),
-  ];
-  return Uint8Array.from(bytes);
+function gemmModuleBytes(): Uint8Array {
+  return moduleBytes([gemmFunc()], { min: 1, export: 'mem' });
 }
 
 /** `gemm` with the memory it reads and writes. */
@@ -190,7 +145,7 @@ export interface SimdGemm {
 function instantiate(): SimdGemm | undefined {
   let instance: { exports: Record<string, unknown> };
   try {
-    instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
+    instance = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes()));
   } catch {
     return undefined;
   }

@@ -13,84 +13,53 @@
  * which is exactly TF's answer, with no scan at all. It takes NHWC float32 (VALID or SAME) with
  * channels a multiple of 4; other calls go to the wrapped kernel. TFS_WASM_POOL=0 turns it off (for same-run comparisons in bench/).
  *
- * There is no C→wasm compiler in this project, so the function is written as wasm bytes.
+ * There is no C→wasm compiler in this project, so the function is written as wasm bytes (wasm-bytes.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { wrapKernel } from './kernel-wrap.js';
+import { I32, V128, f32Const, moduleBytes, op, simd, type FuncDef } from './wasm-bytes.js';
 
-// Encodings from the WebAssembly core spec and its SIMD proposal.
-const I32 = 0x7f;
-const V128 = 0x7b;
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const get = (l: number): number[] => [0x20, ...uleb(l)];
-const set = (l: number): number[] => [0x21, ...uleb(l)];
-const i32 = (v: number): number[] => [0x41, ...uleb(v)]; // small non-negative constants only (< 64)
-const add = [0x6a];
-const ltS = [0x48];
-const loop = [0x03, 0x40];
-const end = [0x0b];
-const brIf = (d: number): number[] => [0x0d, ...uleb(d)];
+const { get, set, i32 } = op;
 /** `l += by` (by: a local). */
-const bump = (l: number, by: number[]): number[] => [...get(l), ...by, ...add, ...set(l)];
+const bump = (l: number, by: number[]): number[] => [...get(l), ...by, ...op.i32Add(), ...set(l)];
 /** `l += 1; br_if 0 (l < bound)`: the back edge of a do-while loop. */
-const next = (l: number, bound: number): number[] => [...bump(l, i32(1)), ...get(l), ...get(bound), ...ltS, ...brIf(0)];
+const next = (l: number, bound: number): number[] => [...bump(l, i32(1)), ...get(l), ...get(bound), ...op.i32LtS(), ...op.brIf(0)];
 
 // pool(x, out, oh, ow, kh, kw, c4, swB, shB, rowB, pixB): one image; byte addresses and strides.
 const [X, OUT, OH, OW, KH, KW, C4, SWB, SHB, ROWB, PIXB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const [I, J, C, A, B, PROW, P, XJ, M] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
-const LOWEST = [0x43, ...new Uint8Array(new Float32Array([-3.4028234663852886e38]).buffer)];
+const LOWEST = f32Const(-3.4028234663852886e38);
 
 function poolBody(): number[] {
   const window = [
-    ...LOWEST, 0xfd, 0x13, ...set(M), // m = splat(-FLT_MAX)
-    ...get(XJ), ...get(C), ...i32(4), 0x74, ...add, ...set(PROW), // pRow = xj + c * 16
+    ...LOWEST, ...simd.f32x4Splat(), ...set(M), // m = splat(-FLT_MAX)
+    ...get(XJ), ...get(C), ...i32(4), ...op.i32Shl(), ...op.i32Add(), ...set(PROW), // pRow = xj + c * 16
     ...i32(0), ...set(A),
-    ...loop,
+    ...op.loop(),
     ...get(PROW), ...set(P), ...i32(0), ...set(B),
-    ...loop,
-    ...get(M), ...get(P), 0xfd, 0x00, 0x00, 0x00, 0xfd, 0xeb, 0x01, ...set(M), // m = pmax(m, load(p))
-    ...bump(P, get(PIXB)), ...next(B, KW), ...end,
-    ...bump(PROW, get(ROWB)), ...next(A, KH), ...end,
-    ...get(OUT), ...get(M), 0xfd, 0x0b, 0x00, 0x00, // store(out, m)
+    ...op.loop(),
+    ...get(M), ...get(P), ...simd.load(), ...simd.f32x4Pmax(), ...set(M), // m = pmax(m, load(p))
+    ...bump(P, get(PIXB)), ...next(B, KW), ...op.end(),
+    ...bump(PROW, get(ROWB)), ...next(A, KH), ...op.end(),
+    ...get(OUT), ...get(M), ...simd.store(), // store(out, m)
     ...bump(OUT, i32(16)),
   ];
-  const code = [
+  return [
     ...i32(0), ...set(I),
-    ...loop,
+    ...op.loop(),
     ...get(X), ...set(XJ), ...i32(0), ...set(J),
-    ...loop,
+    ...op.loop(),
     ...i32(0), ...set(C),
-    ...loop, ...window, ...next(C, C4), ...end,
-    ...bump(XJ, get(SWB)), ...next(J, OW), ...end,
-    ...bump(X, get(SHB)), ...next(I, OH), ...end,
-    ...end,
+    ...op.loop(), ...window, ...next(C, C4), ...op.end(),
+    ...bump(XJ, get(SWB)), ...next(J, OW), ...op.end(),
+    ...bump(X, get(SHB)), ...next(I, OH), ...op.end(),
   ];
-  const locals = [...uleb(2), ...uleb(8), I32, ...uleb(1), V128];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
-function moduleBytes(shared: boolean): Uint8Array {
-  const utf8 = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s)];
-  const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+function poolModuleBytes(shared: boolean): Uint8Array {
+  const pool: FuncDef = { name: 'pool', params: new Array<typeof I32>(11).fill(I32), results: [], locals: [[8, I32], [1, V128]], body: poolBody() };
   // Shared memories must declare a maximum; 65536 pages (4 GiB) admits any.
-  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 11, ...new Array<number>(11).fill(I32), 0]),
-    ...section(2, [1, ...utf8('env'), ...utf8('memory'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...utf8('pool'), 0x00, 0]),
-    ...section(10, [1, ...poolBody()]),
-  ]);
+  return moduleBytes([pool], shared ? { min: 1, max: 65536, shared } : { min: 1 });
 }
 
 type WasmFn = (...args: number[]) => void;
@@ -120,7 +89,7 @@ function poolFor(backend: WasmBackendLike): WasmFn | null {
   if (memory instanceof WA.Memory) {
     try {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const mod = new WA.Module(moduleBytes(shared));
+      const mod = new WA.Module(poolModuleBytes(shared));
       fn = new WA.Instance(mod, { env: { memory } }).exports['pool'] as WasmFn;
     } catch {
       fn = null; // no SIMD in this engine: the wrapped kernel serves every call

@@ -15,7 +15,7 @@
  * cannot change it.
  */
 import { setFlagsFromString } from 'node:v8';
-import { I32, V128, f32Const, moduleBytes, op, simd, type FuncDef, type ValType } from './wasm-bytes.js';
+import { I32, V128, f32Const, moduleBytes, op, simd, type FuncDef, type ValType } from '../wasm-bytes.js';
 import { wasm } from './wasm-api.js';
 
 export const NR = 8;

@@ -1,8 +1,10 @@
 /**
- * A minimal WebAssembly binary writer: just what the GEMM module (kernel.ts) needs, i.e. one
- * imported memory, functions over i32/f32/v128 locals, and exports. There is no C→wasm
- * compiler in this project, so the kernel is emitted as bytes; each instruction below is the
- * binary encoding from the WebAssembly core spec (and the SIMD / relaxed-SIMD proposals).
+ * A minimal WebAssembly binary writer, shared by the modules tfs emits by hand: the GEMM
+ * kernel (gemm/kernel.ts), the MaxPool (wasm-pool.ts) and the plain-JS tier's MatMul
+ * (plain-js-gemm.ts). It covers one memory (imported as `env.memory`, or defined here and
+ * exported), functions over i32/f32/v128 locals, and exports. There is no C→wasm compiler
+ * in this project, so the modules are emitted as bytes; each instruction below is the binary
+ * encoding from the WebAssembly core spec (and the SIMD / relaxed-SIMD proposals).
  */
 
 export const I32 = 0x7f as const;
@@ -37,6 +39,8 @@ export function sleb(n: number): number[] {
 const utf8 = (s: string): number[] => [...uleb(Buffer.byteLength(s)), ...Buffer.from(s)];
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+/** memarg: alignment exponent and static byte offset. */
+const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
 
 /** Instruction encoders. A function body is the concatenation of their results. */
 export const op = {
@@ -60,22 +64,29 @@ export const op = {
   i32Add: (): number[] => [0x6a],
   i32Sub: (): number[] => [0x6b],
   i32Mul: (): number[] => [0x6c],
+  i32Shl: (): number[] => [0x74],
+  /** f32.load / f32.store; `align` is the alignment exponent of the memarg. */
+  f32Load: (offset = 0, align = 2): number[] => [0x2a, ...memarg(align, offset)],
+  f32Store: (offset = 0, align = 2): number[] => [0x38, ...memarg(align, offset)],
+  f32Add: (): number[] => [0x92],
+  f32Mul: (): number[] => [0x94],
   /** SIMD instructions: prefix 0xfd, then the opcode as a LEB128 u32. */
   simd: (code: number, ...imm: number[]): number[] => [0xfd, ...uleb(code), ...imm],
 };
 
-/** memarg: alignment exponent and static byte offset. */
-const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
+/** v128 instructions; memory ones take a static byte offset and an alignment exponent. */
 export const simd = {
-  load: (offset = 0): number[] => op.simd(0x00, ...memarg(0, offset)),
+  load: (offset = 0, align = 0): number[] => op.simd(0x00, ...memarg(align, offset)),
   load32Splat: (offset = 0): number[] => op.simd(0x09, ...memarg(0, offset)),
-  store: (offset = 0): number[] => op.simd(0x0b, ...memarg(0, offset)),
+  store: (offset = 0, align = 0): number[] => op.simd(0x0b, ...memarg(align, offset)),
   zero: (): number[] => op.simd(0x0c, ...Array<number>(16).fill(0)),
   f32x4Splat: (): number[] => op.simd(0x13),
   f32x4Add: (): number[] => op.simd(0xe4),
   f32x4Mul: (): number[] => op.simd(0xe6),
   f32x4Min: (): number[] => op.simd(0xe8),
   f32x4Max: (): number[] => op.simd(0xe9),
+  /** f32x4.pmax(a, b) = a < b ? b : a per lane (a NaN b leaves a). */
+  f32x4Pmax: (): number[] => op.simd(0xeb),
   /** relaxed SIMD f32x4.relaxed_madd(a, b, c) = a * b + c, fused where the CPU has FMA. */
   f32x4RelaxedMadd: (): number[] => op.simd(0x105),
 };
@@ -90,28 +101,49 @@ export interface FuncDef {
   name?: string;
   params: ValType[];
   results: ValType[];
-  locals: ValType[];
+  /** Local declarations after the params: a type is one local, `[count, type]` a run of them. */
+  locals: (ValType | [count: number, type: ValType])[];
+  /** The instructions, without the function's final `end` (added here). */
   body: number[];
 }
 
-/** A module importing `env.memory` (shared when `shared`) and defining `funcs` (exported by name when named). */
-export function moduleBytes(funcs: FuncDef[], memory: { min: number; max: number; shared: boolean }): Uint8Array {
+export interface MemoryDef {
+  /** Size limits in 64 KiB pages; shared memories must declare `max`. */
+  min: number;
+  max?: number;
+  shared?: boolean;
+  /** Define the memory in the module and export it under this name; absent: import `env.memory`. */
+  export?: string;
+}
+
+/** Memory limits: flags (bit 0: has max, bit 1: shared), min, max. */
+function limits(m: MemoryDef): number[] {
+  const flags = (m.max === undefined ? 0 : 1) | (m.shared ? 2 : 0);
+  return [flags, ...uleb(m.min), ...(m.max === undefined ? [] : uleb(m.max))];
+}
+
+function codeEntry(f: FuncDef): number[] {
+  const locals = vec(f.locals.map((t) => (typeof t === 'number' ? [1, t] : [...uleb(t[0]), t[1]])));
+  const code = [...locals, ...f.body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
+/** A module with one memory (see {@link MemoryDef}) defining `funcs` (exported by name when named). */
+export function moduleBytes(funcs: FuncDef[], memory: MemoryDef): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
-  const limits = [memory.shared ? 0x03 : 0x01, ...uleb(memory.min), ...uleb(memory.max)];
-  const imports = vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]]);
   const fnIndex = vec(funcs.map((_, i) => uleb(i)));
-  const exports = vec(funcs.flatMap((f, i) => (f.name ? [[...utf8(f.name), 0x00, ...uleb(i)]] : [])));
-  const bodies = funcs.map((f) => {
-    const locals = vec(f.locals.map((t) => [1, t]));
-    const code = [...locals, ...f.body, 0x0b];
-    return [...uleb(code.length), ...code];
-  });
+  const exports = funcs.flatMap((f, i) => (f.name ? [[...utf8(f.name), 0x00, ...uleb(i)]] : []));
+  if (memory.export !== undefined) exports.push([...utf8(memory.export), 0x02, 0]);
+  const memorySections = memory.export === undefined
+    ? section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits(memory)]]))
+    : [];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, imports),
+    ...memorySections,
     ...section(3, fnIndex),
-    ...section(7, exports),
-    ...section(10, vec(bodies)),
+    ...(memory.export === undefined ? [] : section(5, vec([limits(memory)]))),
+    ...section(7, vec(exports)),
+    ...section(10, vec(funcs.map(codeEntry))),
   ]);
 }
