@@ -18,18 +18,9 @@
  */
 
 import { F32, I32, V128, moduleBytes, op, simd, type FuncDef } from './wasm-bytes.js';
+import { wasm, type WasmMemory } from './wasm-api.js';
 
 const { get, set, i32 } = op;
-
-// The little of the WebAssembly JS API used here (the project's TS lib has no WebAssembly types).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-};
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 
 // Parameters 0..6: m, k, n, a, b, bias, out (byte offsets). Locals after them: i32s, then
 // v128s (X and VECTORS accumulators), then one f32 accumulator.
@@ -145,7 +136,7 @@ export interface SimdGemm {
 function instantiate(): SimdGemm | undefined {
   let instance: { exports: Record<string, unknown> };
   try {
-    instance = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes()));
+    instance = new wasm.Instance(new wasm.Module(gemmModuleBytes()));
   } catch {
     return undefined;
   }

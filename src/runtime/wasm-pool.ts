@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wrapKernel } from './kernel-wrap.js';
 import { I32, V128, f32Const, moduleBytes, op, simd, type FuncDef } from './wasm-bytes.js';
+import { wasm, type WasmMemory } from './wasm-api.js';
 
 const { get, set, i32 } = op;
 /** `l += by` (by: a local). */
@@ -63,14 +64,6 @@ function poolModuleBytes(shared: boolean): Uint8Array {
 }
 
 type WasmFn = (...args: number[]) => void;
-/** The part of the WebAssembly JS API used here (the project's TS lib has no WebAssembly types). */
-interface WasmApi {
-  Memory: new (...args: never[]) => { buffer: ArrayBufferLike };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (mod: object, imports: object) => { exports: Record<string, unknown> };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-type WasmMemory = InstanceType<WasmApi['Memory']>;
 interface WasmBackendLike {
   wasm: { asm?: { memory?: WasmMemory }; wasmMemory?: WasmMemory };
   getMemoryOffset(dataId: object): number;
@@ -86,11 +79,11 @@ function poolFor(backend: WasmBackendLike): WasmFn | null {
   fn = null;
   // The single-threaded build exports its memory; the threaded one imports it (Module.wasmMemory).
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  if (memory instanceof WA.Memory) {
+  if (memory instanceof wasm.Memory) {
     try {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const mod = new WA.Module(poolModuleBytes(shared));
-      fn = new WA.Instance(mod, { env: { memory } }).exports['pool'] as WasmFn;
+      const mod = new wasm.Module(poolModuleBytes(shared));
+      fn = new wasm.Instance(mod, { env: { memory } }).exports['pool'] as WasmFn;
     } catch {
       fn = null; // no SIMD in this engine: the wrapped kernel serves every call
     }

@@ -2,7 +2,7 @@
  * First-fit allocator over a growable WasmMemory: packed weight panels live here for
  * their weight's life, and one scratch block (A, C, bias) is reused across calls.
  */
-import type { WasmMemory } from './wasm-api.js';
+import type { WasmMemory } from '../wasm-api.js';
 
 const PAGE = 65536;
 const ALIGN = 64;

@@ -14,7 +14,7 @@
  */
 import { CONTROL_BYTES, MAX_WORKERS } from './control.js';
 import { Heap } from './heap.js';
-import { wasm, type WasmMemory } from './wasm-api.js';
+import { wasm, type WasmMemory } from '../wasm-api.js';
 import { ACT, NR, gemmModuleBytes, relaxedSimdAvailable, type KernelShape } from './kernel.js';
 import { Pool } from './pool.js';
 

@@ -16,7 +16,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { I32, V128, f32Const, moduleBytes, op, simd, type FuncDef, type ValType } from '../wasm-bytes.js';
-import { wasm } from './wasm-api.js';
+import { wasm } from '../wasm-api.js';
 
 export const NR = 8;
 /** Activation codes the kernel applies before storing. */

@@ -4,7 +4,7 @@
  * keeps the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import type { WasmMemory, WasmModule } from './wasm-api.js';
+import type { WasmMemory, WasmModule } from '../wasm-api.js';
 import { GEN, HELPED, JOB, NEXT, PENDING, QUIT, READY, runChunks } from './control.js';
 
 /** How long the caller waits for its helpers before deciding they are gone (a bug, not load). */

@@ -3,7 +3,7 @@
  * claims chunks of the jobs the calling thread publishes in the control block until told to quit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { wasm, type WasmMemory, type WasmModule } from '../wasm-api.js';
 import { GEN, HELPED, PENDING, QUIT, READY, runChunks } from './control.js';
 
 const { module, memory } = workerData as { module: WasmModule; memory: WasmMemory };
