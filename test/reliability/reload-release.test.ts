@@ -18,6 +18,7 @@ import type { ServableStateEvent } from '../../src/core/events.js';
 import { runtimeMemory } from '../../src/runtime/backend.js';
 import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
 import { ServerCore } from '../../src/server/server-core.js';
+import { untilVersionsAvailable } from '../helpers/available.js';
 import { fixtures } from '../helpers/paths.js';
 
 // A full, synchronous GC without starting node with --expose-gc (Node's documented way).
@@ -54,6 +55,8 @@ test('12 loads and unloads of a version leave no unloaded servable reachable and
     h.release();
     return h.servable;
   };
+  // create() resolves once my_model has *a* version AVAILABLE; on a busy machine that can be 2 alone.
+  await untilVersionsAvailable(core, 'my_model', [1]);
   const tensorsBefore = runtimeMemory().numTensors;
   const unloaded: WeakRef<object>[] = [];
   for (let i = 0; i < 12; i++) {

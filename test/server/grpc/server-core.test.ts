@@ -11,6 +11,7 @@ import type { ModelServerConfig } from '../../../src/config/types.js';
 import { ServerCore } from '../../../src/server/server-core.js';
 import { Code } from '../../../src/errors.js';
 import { halfPlusTwo } from '../../helpers/fake-core.js';
+import { untilVersionsAvailable } from '../../helpers/available.js';
 import { fixtures } from '../../helpers/paths.js';
 import { call, makeTensorProto, statusOf } from './client.js';
 import { type Harness, startGrpc } from './harness.js';
@@ -82,6 +83,8 @@ test('HandleReloadConfigRequest adds a model and answers once it is available; l
     config: { model_config_list: { config: [modelConfig('half_plus_two'), myModel()] } },
   });
   assert.equal(r.err, null, (r.err as Error | null)?.message);
+  // The reload answers once my_model has a version AVAILABLE; the other may still be loading.
+  await untilVersionsAvailable(core, 'my_model', [1, 2]);
   const s = await call(h.model, 'GetModelStatus', { model_spec: { name: 'my_model' } });
   assert.deepEqual(
     s.res.model_version_status.map((v: { version: string; state: string }) => [v.version, v.state]),
