@@ -1,6 +1,7 @@
 // Preloaded into a server by bench/tail.mjs (`node --import bench/tail-probe.mjs ...`): records
 // event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution) and GC pauses
-// (PerformanceObserver 'gc'). On SIGUSR2 it writes one line `TAILPROBE {json}` to stderr with what
+// (PerformanceObserver 'gc') and the
+// process's CPU time. On SIGUSR2 it writes one line `TAILPROBE {json}` to stderr with what
 // it saw since the previous SIGUSR2, then starts over. Measurement only: nothing in src/ uses it.
 import { monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
 
@@ -14,6 +15,7 @@ const kinds = {
 };
 let gc = {};
 let t0 = performance.now();
+let cpu0 = process.cpuUsage();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = kinds[e.detail?.kind ?? e.kind] ?? 'other';
@@ -32,9 +34,16 @@ process.on('SIGUSR2', () => {
     loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max), mean: ms(loop.mean) },
     gc,
     heapUsedMiB: Number((process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)),
+    // This process's CPU time (user + system, all its threads: GC helpers included) in the window.
+    cpuMs: Math.round(cpuMs(process.cpuUsage(cpu0))),
   };
   process.stderr.write(`TAILPROBE ${JSON.stringify(report)}\n`);
   loop.reset();
   gc = {};
   t0 = performance.now();
+  cpu0 = process.cpuUsage();
 });
+
+function cpuMs(u) {
+  return (u.user + u.system) / 1000;
+}

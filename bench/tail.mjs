@@ -17,7 +17,9 @@
 //   node bench/tail.mjs [--model my_model] [--seconds 5] [--rounds 3] [--rate N]
 //                       [--peak-concurrency 32] [--each-half-peak] [--node-flags "--heap-growing-percent=0"]
 //                       [--baseline ../tfs-main] [--json]
-// --node-flags: extra node/V8 flags for the tfs process (e.g. to compare GC settings).
+// --node-flags: extra node/V8 flags for the tfs process only (e.g. to compare GC settings);
+//   --baseline-node-flags the same for the --baseline process (so `--baseline .` with different
+//   flags compares two settings of one build in the same rounds).
 // --baseline <dir>: also `<dir>/bin/run.js serve` (another checkout with its own dist/), probed
 //   the same way and driven at tfs's rate in the same rounds (order alternating), with its own
 //   p99 ratio to bare and the median of tfs p99 / baseline p99.
@@ -25,7 +27,7 @@
 // so a cold start does not lower the peak the rate is derived from.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, option } from './lib.mjs';
@@ -131,7 +133,7 @@ async function main() {
   const model = opt('model', 'my_model');
   if (!BODIES[model]) throw new Error(`--model must be one of ${Object.keys(BODIES).join(', ')}`);
   const seconds = Math.min(30, Number(opt('seconds', '5')));
-  const rounds = Math.min(7, Number(opt('rounds', '3')));
+  const rounds = Math.min(15, Number(opt('rounds', '3')));
   const peakConcurrency = Math.min(256, Number(opt('peak-concurrency', '32')));
   const nodeFlags = opt('node-flags', '').split(' ').filter(Boolean);
   const json = args.includes('--json');
@@ -156,7 +158,8 @@ async function main() {
     ['tfs', tfs],
   ];
   if (baselineDir) {
-    const base = await startTfs(model, configFile, nodeFlags, join(baselineDir, 'bin', 'run.js'));
+    const baseFlags = opt('baseline-node-flags', '').split(' ').filter(Boolean);
+    const base = await startTfs(model, configFile, baseFlags, join(baselineDir, 'bin', 'run.js'));
     servers.push(base);
     targets.push(['baseline', base]);
   }
@@ -172,12 +175,15 @@ async function main() {
 
   const rows = [];
   for (let round = 0; round < rounds; round++) {
-    const row = { round };
+    const row = { round, load1: Number(loadavg()[0].toFixed(2)) };
     for (const [label, s] of round % 2 ? [...targets].reverse() : targets) {
       await probeReport(s); // start the probe's window here
       const res = await tfsBench(s.url, model, ['-r', String(rates[label])], seconds);
       const seen = await probeReport(s);
-      row[label] = { p50: res.latency.p50, p99: res.latency.p99, max: res.latency.max, throughput: res.throughput, ok: res.ok, completed: res.completed, probe: seen };
+      // CPU per request from the probe's window (which also spans the generator's 1 s warm-up,
+      // sent at the same rate): requests ~ rate x window.
+      const cpuUsPerReq = (seen.cpuMs * 1000) / ((rates[label] * seen.wallMs) / 1000);
+      row[label] = { p50: res.latency.p50, p99: res.latency.p99, max: res.latency.max, throughput: res.throughput, ok: res.ok, completed: res.completed, cpuUsPerReq, probe: seen };
     }
     row.ratio = row.tfs.p99 / row.bare.p99;
     if (row.baseline) {
@@ -207,12 +213,13 @@ function printRow(row) {
       .map(([k, g]) => `${k} ${g.count}x ${g.totalMs.toFixed(0)}ms max ${g.maxMs.toFixed(1)}`)
       .join(', ') || 'none';
   const f = (x) => `p50 ${x.p50.toFixed(2)} p99 ${x.p99.toFixed(2)} max ${x.max.toFixed(1)} ms (${x.ok}/${x.completed} ok)`;
-  console.log(`round ${row.round}: bare ${f(row.bare)} | tfs ${f(row.tfs)} | tfs/bare p99 ${row.ratio.toFixed(2)}`);
+  console.log(`round ${row.round} (load ${row.load1}): bare ${f(row.bare)} | tfs ${f(row.tfs)} | tfs/bare p99 ${row.ratio.toFixed(2)}`);
   if (row.baseline) console.log(`   baseline ${f(row.baseline)} | baseline/bare p99 ${row.baselineRatio.toFixed(2)} | tfs/baseline p99 ${row.vsBaseline.toFixed(2)}`);
   for (const k of ['bare', 'tfs', 'baseline']) {
     const p = row[k]?.probe;
     if (!p) continue;
-    console.log(`   ${k.padEnd(4)} loop delay p50 ${p.loopDelay.p50} p99 ${p.loopDelay.p99} max ${p.loopDelay.max} ms; gc: ${gcText(p.gc)}; heap ${p.heapUsedMiB} MiB`);
+    const use = `cpu ${(p.cpuMs / p.wallMs * 100).toFixed(0)}% of a core, ~${row[k].cpuUsPerReq.toFixed(0)} µs/req`;
+    console.log(`   ${k.padEnd(4)} ${use}; loop delay p50 ${p.loopDelay.p50} p99 ${p.loopDelay.p99} max ${p.loopDelay.max} ms; gc: ${gcText(p.gc)}; heap ${p.heapUsedMiB} MiB`);
   }
 }
 
