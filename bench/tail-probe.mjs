@@ -3,6 +3,7 @@
 // (PerformanceObserver 'gc') and the
 // process's CPU time. On SIGUSR2 it writes one line `TAILPROBE {json}` to stderr with what
 // it saw since the previous SIGUSR2, then starts over. Measurement only: nothing in src/ uses it.
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -16,6 +17,7 @@ const kinds = {
 let gc = {};
 let t0 = performance.now();
 let cpu0 = process.cpuUsage();
+let sched0 = schedstat();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = kinds[e.detail?.kind ?? e.kind] ?? 'other';
@@ -37,12 +39,28 @@ process.on('SIGUSR2', () => {
     // This process's CPU time (user + system, all its threads: GC helpers included) in the window.
     cpuMs: Math.round(cpuMs(process.cpuUsage(cpu0))),
   };
+  // Linux: how long the main thread (the event loop) was runnable but waited for a CPU: time
+  // in which requests queue although nothing in the process blocks (the loop delay above
+  // does not show it when the loop keeps turning, a little at a time).
+  const sched = schedstat();
+  if (sched && sched0) report.runqueueWaitMs = Math.round((sched.waitNs - sched0.waitNs) / 1e6);
   process.stderr.write(`TAILPROBE ${JSON.stringify(report)}\n`);
   loop.reset();
   gc = {};
   t0 = performance.now();
   cpu0 = process.cpuUsage();
+  sched0 = sched;
 });
+
+/** The main thread's /proc schedstat (on-CPU and run-queue wait, ns), or undefined where there is none. */
+function schedstat() {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { runNs, waitNs };
+  } catch {
+    return undefined;
+  }
+}
 
 function cpuMs(u) {
   return (u.user + u.system) / 1000;

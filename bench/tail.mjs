@@ -218,7 +218,8 @@ function printRow(row) {
   for (const k of ['bare', 'tfs', 'baseline']) {
     const p = row[k]?.probe;
     if (!p) continue;
-    const use = `cpu ${(p.cpuMs / p.wallMs * 100).toFixed(0)}% of a core, ~${row[k].cpuUsPerReq.toFixed(0)} µs/req`;
+    const wait = p.runqueueWaitMs === undefined ? '' : `, loop thread waited ${p.runqueueWaitMs} ms for a CPU`;
+    const use = `cpu ${(p.cpuMs / p.wallMs * 100).toFixed(0)}% of a core, ~${row[k].cpuUsPerReq.toFixed(0)} µs/req${wait}`;
     console.log(`   ${k.padEnd(4)} ${use}; loop delay p50 ${p.loopDelay.p50} p99 ${p.loopDelay.p99} max ${p.loopDelay.max} ms; gc: ${gcText(p.gc)}; heap ${p.heapUsedMiB} MiB`);
   }
 }
