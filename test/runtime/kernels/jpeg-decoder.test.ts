@@ -1,0 +1,84 @@
+/**
+ * tfs's JPEG decoder (kernels/jpeg/) against TensorFlow: every JPEG of fixtures/jpeg/oracle.json
+ * (TF's encoder: 4:4:4, 4:2:0, grey, progressive, optimised Huffman tables, quality 10..100,
+ * 1×1 up to 149×227; fixtures/jpeg/tiny_jpeg.py: 4:2:2, 4:4:0, mixed factors, restart
+ * intervals) decoded with the fast and the accurate IDCT, fancy upsampling on and off, as 1
+ * and 3 channels, must give TF's uint8 samples exactly (stored whole, or as the first 64 bits
+ * of their SHA-256 for the larger images). Files TF decodes but tfs does not implement must
+ * be refused as unsupported, never answered differently.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { inflateSync } from 'node:zlib';
+import { AAN_SCALES } from '../../../src/runtime/kernels/jpeg/idct.js';
+import { decodeJpegPixels, JpegError } from '../../../src/runtime/kernels/jpeg/decode.js';
+import { repoRoot } from '../../helpers/paths.js';
+
+interface Expect {
+  z?: string;
+  sha256?: string;
+  same?: string;
+}
+interface Case {
+  name: string;
+  jpeg: string;
+  shape: number[];
+  components: number;
+  refuse?: string;
+  expect: Record<string, Expect>;
+}
+
+const oracle = JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'jpeg', 'oracle.json'), 'utf8')) as { cases: Case[] };
+
+/** Does our decode (uint8 samples) equal the oracle entry `key` of case `c`? */
+function matches(c: Case, key: string, got: Uint8Array): boolean {
+  let e = c.expect[key]!;
+  while (e.same) e = c.expect[e.same]!;
+  if (e.z) return Buffer.compare(inflateSync(Buffer.from(e.z, 'base64')), Buffer.from(got)) === 0;
+  return createHash('sha256').update(got).digest('hex').startsWith(e.sha256!);
+}
+
+function decode(c: Case, key: string): Uint8Array {
+  const [dct, fancy, ch] = key.split('/');
+  const p = decodeJpegPixels(new Uint8Array(Buffer.from(c.jpeg, 'base64')), { channels: Number(ch), fast: dct === 'fast', fancy: fancy === 'fancy' });
+  assert.deepEqual([p.height, p.width, p.channels], [c.shape[0], c.shape[1], Number(ch)], `${c.name} ${key} shape`);
+  return Uint8Array.from(p.data);
+}
+
+test('the AAN scale table has libjpeg’s published values', () => {
+  assert.deepEqual([AAN_SCALES[0], AAN_SCALES[1], AAN_SCALES[9], AAN_SCALES[63], AAN_SCALES[7], AAN_SCALES[54]], [16384, 22725, 31521, 1247, 4520, 4799]);
+});
+
+test('the oracle covers every kind of JPEG the decoder claims', () => {
+  const names = oracle.cases.map((c) => c.name).join(' ');
+  for (const kind of ['_420', '_444', '_422_', '_440_', '_y22_c12_', '_y22_c21_', 'progressive', 'grey', 'optimized', '_rst1', '_rst2', '_rst3', '_1x1_']) assert.ok(names.includes(kind), kind);
+  assert.ok(oracle.cases.length >= 150, `${oracle.cases.length} cases`);
+});
+
+for (const dct of ['fast', 'accurate']) {
+  test(`every oracle JPEG decodes to TF's samples exactly with the ${dct} IDCT (fancy and plain, 1 and 3 channels)`, () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const c of oracle.cases.filter((x) => !x.refuse)) {
+      for (const key of Object.keys(c.expect).filter((k) => k.startsWith(dct))) {
+        checked++;
+        if (!matches(c, key, decode(c, key))) wrong.push(`${c.name} ${key}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+    assert.ok(checked >= 600, `${checked} decodes`);
+  });
+}
+
+test('JPEGs TF decodes but tfs does not implement are refused as unsupported, naming what', () => {
+  for (const c of oracle.cases.filter((x) => x.refuse)) {
+    assert.throws(
+      () => decode(c, 'fast/fancy/3'),
+      (e: unknown) => e instanceof JpegError && e.kind === 'unsupported' && e.message.includes(c.refuse!),
+      c.name,
+    );
+  }
+});
