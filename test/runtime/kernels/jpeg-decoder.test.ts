@@ -28,6 +28,8 @@ interface Case {
   shape: number[];
   components: number;
   refuse?: string;
+  /** Refused with the accurate IDCT only (its expectations hold the fast decodes). */
+  refuse_accurate?: string;
   expect: Record<string, Expect>;
 }
 
@@ -74,11 +76,22 @@ for (const dct of ['fast', 'accurate']) {
 }
 
 test('JPEGs TF decodes but tfs does not implement are refused as unsupported, naming what', () => {
-  for (const c of oracle.cases.filter((x) => x.refuse)) {
+  const refused = oracle.cases.flatMap((c) => [
+    ...(c.refuse ? ['fast/fancy/3', 'accurate/plain/3'].map((k) => [c, k, c.refuse!] as const) : []),
+    ...(c.refuse_accurate ? [[c, 'accurate/fancy/3', c.refuse_accurate] as const] : []),
+  ]);
+  assert.ok(refused.length >= 7, `${refused.length} refusals`);
+  for (const [c, key, what] of refused) {
     assert.throws(
-      () => decode(c, 'fast/fancy/3'),
-      (e: unknown) => e instanceof JpegError && e.kind === 'unsupported' && e.message.includes(c.refuse!),
-      c.name,
+      () => decode(c, key),
+      (e: unknown) => e instanceof JpegError && e.kind === 'unsupported' && e.message.includes(what),
+      `${c.name} ${key}`,
     );
   }
+});
+
+test('samples far beyond 0..255 saturate as in TF (libjpeg-turbo SIMD), not wrap as libjpeg C', () => {
+  const c = oracle.cases.find((x) => x.name.startsWith('own_overshoot_'))!;
+  for (const key of Object.keys(c.expect)) assert.ok(matches(c, key, decode(c, key)), key);
+  assert.ok(decode(c, 'fast/fancy/3').every((v) => v === 255 || v === 0), 'a flat 250 image overstated 5× saturates');
 });

@@ -10,19 +10,23 @@
  * - INTEGER_ACCURATE (JDCT_ISLOW): the Loeffler-Ligtenberg-Moschytz factorisation with 13-bit
  *   constants, rounded descales after each pass (PASS1_BITS = 2).
  *
- * Both end with libjpeg's range-limit table: the sample is `x + 128` clamped to 0..255 for
- * `x` in -512..511 and the index wraps (`x & 0x3FF`) beyond that.
+ * TensorFlow's x86-64 (and Arm) builds run libjpeg-turbo's SIMD versions of both, which
+ * compute the same values in 16-bit lanes and saturate the final sample (packsswb) where
+ * libjpeg's C code indexes its range-limit table with `x & 0x3FF` (so samples far out of
+ * range wrap in C and clamp in TF). Measured: a JPEG whose samples overshoot beyond ±512
+ * decodes to 255/0 in TF, not to C's wrapped value. So samples here are clamped, and a block
+ * whose intermediate values would leave the range where the 16-bit lanes equal C's wide
+ * integers (dequantised products and pass values beyond int16, or a fast-IDCT multiplier
+ * input that overflows when pre-shifted by 2 bits) makes the decoder refuse the image
+ * rather than guess how the lanes wrapped. Real photographs never get near these bounds;
+ * crafted coefficients do.
  */
+import { unsupportedJpeg } from './bits.js';
 
-/** `RANGE[x & 1023]`: libjpeg's IDCT range limit (sample_range_limit + CENTERJSAMPLE). */
-const RANGE = (() => {
-  const t = new Uint8Array(1024);
-  for (let v = 0; v < 1024; v++) {
-    const x = v < 512 ? v : v - 1024;
-    t[v] = x < -128 ? 0 : x > 127 ? 255 : x + 128;
-  }
-  return t;
-})();
+/** The final sample from an IDCT output centred on 0: saturated like the SIMD code. */
+const sample = (x: number): number => (x < -128 ? 0 : x > 127 ? 255 : x + 128);
+
+const overflow = () => unsupportedJpeg('a JPEG whose IDCT leaves the 16-bit range libjpeg-turbo\'s SIMD code computes in (crafted coefficients)');
 
 /** AAN scale factors: 1 for k = 0, cos(k·π/16)·√2 otherwise. */
 const AAN = [1, ...[1, 2, 3, 4, 5, 6, 7].map((k) => Math.cos((k * Math.PI) / 16) * Math.SQRT2)];
@@ -46,7 +50,16 @@ const F1_082 = 277;
 const F1_414 = 362;
 const F1_847 = 473;
 const F2_613 = 669;
-const mulF = (v: number, c: number): number => Math.floor((v * c) / 256);
+/** MULTIPLY of the fast IDCT; the SIMD code pre-shifts `v` by 2 bits in a 16-bit lane. */
+const mulF = (v: number, c: number): number => {
+  if (v >= 8192 || v < -8192) throw overflow();
+  return Math.floor((v * c) / 256);
+};
+
+/** Dequantised coefficients (and pass-1 values) must fit the lanes; see the header. */
+function checkLanes(a: ArrayLike<number>, limit: number): void {
+  for (let i = 0; i < 64; i++) if (a[i]! >= limit || a[i]! < -limit) throw overflow();
+}
 
 /**
  * One 8-point AAN pass over `d[o], d[o+s], …, d[o+7s]`, writing `w[p], w[p+t], …`.
@@ -93,12 +106,14 @@ const row = new Int32Array(8);
  */
 export function idctFast(coef: ArrayLike<number>, mult: Int32Array, out: Uint8Array, off: number, stride: number): void {
   for (let i = 0; i < 64; i++) deq[i] = coef[i]! * mult[i]!;
+  checkLanes(deq, 32768);
   for (let c = 0; c < 8; c++) aan8(deq, c, 8, ws, c, 8);
+  checkLanes(ws, 32768);
   for (let r = 0; r < 8; r++) {
     aan8(ws, r * 8, 1, row, 0, 1);
     const o = off + r * stride;
     // IDESCALE(x, PASS1_BITS + 3): a plain arithmetic shift
-    for (let c = 0; c < 8; c++) out[o + c] = RANGE[(row[c]! >> 5) & 1023]!;
+    for (let c = 0; c < 8; c++) out[o + c] = sample(row[c]! >> 5);
   }
 }
 
@@ -164,13 +179,16 @@ const wsSlow = new Float64Array(64);
 /** ISLOW: `coef` (natural order) times the quantisation table `q` → samples as idctFast. */
 export function idctSlow(coef: ArrayLike<number>, q: ArrayLike<number>, out: Uint8Array, off: number, stride: number): void {
   for (let i = 0; i < 64; i++) deq[i] = coef[i]! * q[i]!;
+  // inputs are summed in pairs in 16-bit lanes before the 32-bit multiply-adds
+  checkLanes(deq, 16384);
   for (let c = 0; c < 8; c++) {
     llm8(deq, c, 8, acc);
     for (let k = 0; k < 8; k++) wsSlow[k * 8 + c] = descale(acc[k]!, 11); // CONST_BITS − PASS1_BITS
   }
+  checkLanes(wsSlow, 16384);
   for (let r = 0; r < 8; r++) {
     llm8(wsSlow, r * 8, 1, acc);
     const o = off + r * stride;
-    for (let c = 0; c < 8; c++) out[o + c] = RANGE[descale(acc[c]!, 18) & 1023]!; // CONST_BITS + PASS1_BITS + 3
+    for (let c = 0; c < 8; c++) out[o + c] = sample(descale(acc[c]!, 18)); // CONST_BITS + PASS1_BITS + 3
   }
 }
