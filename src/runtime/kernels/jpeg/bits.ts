@@ -16,6 +16,11 @@ export class JpegError extends Error {
 
 export const invalidJpeg = (why: string): JpegError => new JpegError('invalid', why);
 export const unsupportedJpeg = (what: string): JpegError => new JpegError('unsupported', what);
+/**
+ * Entropy-coded data that does not decode: libjpeg warns and goes on (zeros for the missing
+ * bits, resynchronising at the next marker), so TF answers with pixels; tfs refuses.
+ */
+export const corruptJpeg = (why: string): JpegError => new JpegError('unsupported', `a corrupt JPEG (${why}), which libjpeg decodes with warnings`);
 
 export interface Huffman {
   readonly maxcode: Int32Array; // by length 1..16; -1 when no code of that length
@@ -58,7 +63,7 @@ export class BitReader {
   ) {}
 
   private nextByte(): number {
-    if (this.atMarker) throw invalidJpeg('entropy-coded data ran into a marker');
+    if (this.atMarker) throw corruptJpeg('entropy-coded data ran into a marker');
     const b = this.data[this.pos];
     if (b === undefined) throw invalidJpeg('entropy-coded data ran past the end');
     if (b !== 0xff) {
@@ -71,7 +76,7 @@ export class BitReader {
       return 0xff;
     }
     this.atMarker = true;
-    throw invalidJpeg('entropy-coded data ran into a marker');
+    throw corruptJpeg('entropy-coded data ran into a marker');
   }
 
   bit(): number {
@@ -103,7 +108,7 @@ export class BitReader {
       if (code <= h.maxcode[len]!) return h.values[h.valptr[len]! + code - h.mincode[len]!]!;
       code = (code << 1) | this.bit();
     }
-    throw invalidJpeg('bad Huffman code');
+    throw corruptJpeg('bad Huffman code');
   }
 
   /** Drop the rest of the current byte and read an RSTn marker (n = `expected`). */
@@ -111,7 +116,7 @@ export class BitReader {
     this.left = 0;
     this.atMarker = false;
     while (this.data[this.pos] === 0xff && this.data[this.pos + 1] === 0xff) this.pos++;
-    if (this.data[this.pos] !== 0xff || this.data[this.pos + 1] !== 0xd0 + expected) throw invalidJpeg('missing restart marker');
+    if (this.data[this.pos] !== 0xff || this.data[this.pos + 1] !== 0xd0 + expected) throw corruptJpeg('missing restart marker');
     this.pos += 2;
   }
 

@@ -4,7 +4,7 @@
  * runs) of ITU T.81 Annex G. MCU order follows T.81 A.2: a scan of one component walks that
  * component's own blocks (ceil(cw/8) × ceil(ch/8)); an interleaved scan walks whole MCUs.
  */
-import { type BitReader, type Huffman, invalidJpeg } from './bits.js';
+import { type BitReader, corruptJpeg, type Huffman, unsupportedJpeg } from './bits.js';
 import { type Component, type Frame, ZIGZAG } from './frame.js';
 
 export interface ScanComponent {
@@ -33,14 +33,15 @@ interface Decoder {
 type BlockFn = (d: Decoder, ci: number, blk: Int16Array, at: number) => void;
 
 const need = (h: Huffman | undefined): Huffman => {
-  if (!h) throw invalidJpeg('scan uses an undefined Huffman table');
+  // libjpeg-turbo then uses the standard tables of T.81 K.3 (Motion-JPEG frames omit them)
+  if (!h) throw unsupportedJpeg('a JPEG without its Huffman tables (Motion-JPEG frame)');
   return h;
 };
 
 function sequential(d: Decoder, ci: number, blk: Int16Array, at: number): void {
   const sc = d.s.comps[ci]!;
   const t = d.r.decode(need(sc.dc));
-  if (t > 16) throw invalidJpeg('bad DC magnitude');
+  if (t > 16) throw corruptJpeg('bad DC magnitude');
   d.pred[ci] = d.pred[ci]! + d.r.signed(t);
   blk[at] = d.pred[ci]!; // int16 like libjpeg's JCOEF
   const ac = need(sc.ac);
@@ -54,7 +55,7 @@ function sequential(d: Decoder, ci: number, blk: Int16Array, at: number): void {
       continue;
     }
     k += run;
-    if (k > 63) throw invalidJpeg('AC coefficients past the block');
+    if (k > 63) throw corruptJpeg('AC coefficients past the block');
     blk[at + ZIGZAG[k]!] = d.r.signed(s);
     k++;
   }
@@ -62,7 +63,7 @@ function sequential(d: Decoder, ci: number, blk: Int16Array, at: number): void {
 
 function dcFirst(d: Decoder, ci: number, blk: Int16Array, at: number): void {
   const t = d.r.decode(need(d.s.comps[ci]!.dc));
-  if (t > 16) throw invalidJpeg('bad DC magnitude');
+  if (t > 16) throw corruptJpeg('bad DC magnitude');
   d.pred[ci] = d.pred[ci]! + d.r.signed(t);
   blk[at] = d.pred[ci]! * (1 << d.s.al);
 }
@@ -90,7 +91,7 @@ function acFirst(d: Decoder, ci: number, blk: Int16Array, at: number): void {
       continue;
     }
     k += run;
-    if (k > 63) throw invalidJpeg('AC coefficients past the block');
+    if (k > 63) throw corruptJpeg('AC coefficients past the block');
     blk[at + ZIGZAG[k]!] = d.r.signed(s) * (1 << d.s.al);
   }
 }
@@ -111,7 +112,7 @@ function acRefine(d: Decoder, ci: number, blk: Int16Array, at: number): void {
       let run = rs >> 4;
       let value = 0;
       if ((rs & 15) !== 0) {
-        if ((rs & 15) !== 1) throw invalidJpeg('bad refinement magnitude');
+        if ((rs & 15) !== 1) throw corruptJpeg('bad refinement magnitude');
         value = d.r.bit() ? p1 : -p1;
       } else if (run !== 15) {
         d.eobrun = (1 << run) + d.r.bits(run);
@@ -124,7 +125,7 @@ function acRefine(d: Decoder, ci: number, blk: Int16Array, at: number): void {
         else if (--run < 0) break;
       }
       if (value !== 0) {
-        if (k > 63) throw invalidJpeg('AC coefficients past the block');
+        if (k > 63) throw corruptJpeg('AC coefficients past the block');
         blk[at + ZIGZAG[k]!] = value;
       }
     }
@@ -148,7 +149,7 @@ function blockFn(s: Scan): BlockFn {
 function noteBits(s: Scan): void {
   for (const { c } of s.comps) {
     for (let k = s.ss; k <= s.se; k++) {
-      if (s.frame.progressive && s.ah !== 0 && c.coefBits[k] !== s.ah) throw invalidJpeg('refinement scan out of order');
+      if (s.frame.progressive && s.ah !== 0 && c.coefBits[k] !== s.ah) throw corruptJpeg('refinement scan out of order');
       c.coefBits[k] = s.frame.progressive ? s.al : 0;
     }
   }
