@@ -25,25 +25,6 @@ import { attrBool, attrInt, attrText, bytesOf } from './util.js';
 /** The op name the freezer once gave `DecodeJpeg` nodes with `dct_method="INTEGER_ACCURATE"`. */
 export const DECODE_JPEG_ACCURATE = '_TfsDecodeJpegAccurate';
 
-/** The number of colour components of the first frame (SOFn marker), or undefined. */
-export function jpegComponents(b: Uint8Array): number | undefined {
-  let off = 2;
-  while (off + 4 <= b.length) {
-    if (b[off] !== 0xff) return undefined;
-    const marker = b[off + 1]!;
-    if (marker === 0xff) {
-      off++;
-      continue;
-    }
-    const len = (b[off + 2]! << 8) | b[off + 3]!;
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return off + 9 < b.length ? b[off + 9] : undefined;
-    if (marker === 0xda) return undefined; // start of scan before any frame header
-    off += 2 + len;
-  }
-  return undefined;
-}
-
 /** DecodeJpeg's attrs that shape a JPEG decode (DecodeImage uses the defaults). */
 export interface JpegAttrs {
   readonly channels: number;
