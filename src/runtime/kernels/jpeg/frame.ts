@@ -25,7 +25,10 @@ export interface Frame {
   readonly mcusX: number;
   readonly mcusY: number;
   readonly comps: Component[];
-  /** Quantisation tables (natural order) as they were when the frame was decoded. */
+  /**
+   * Per component, its quantisation table (natural order) as latched at the component's first
+   * scan, as libjpeg does (a DQT segment later in the file does not change it).
+   */
   readonly quant: (Uint16Array | undefined)[];
   /** Adobe APP14 transform flag, or -1 without that marker; whether JFIF APP0 was seen. */
   adobeTransform: number;

@@ -27,8 +27,8 @@ export interface Plane {
 
 /** Every block of a component through the IDCT. */
 export function componentPlane(f: Frame, c: Component, fast: boolean): Plane {
-  const q = f.quant[c.tq];
-  if (!q) throw unsupportedJpeg('a JPEG that uses an undefined quantisation table');
+  const q = f.quant[f.comps.indexOf(c)];
+  if (!q) throw unsupportedJpeg('a JPEG with a component that no scan carries');
   const w = c.bw * 8;
   const data = new Uint8Array(w * c.bh * 8);
   const mult = fast ? ifastMultipliers(q) : q;
@@ -125,8 +125,8 @@ function h2v2Row(p: Plane, c: Component, y: number, row: Uint8Array): void {
 const FIX = (x: number): number => Math.floor(x * 65536 + 0.5);
 const CR_R = new Int32Array(256);
 const CB_B = new Int32Array(256);
-const CR_G = new Float64Array(256);
-const CB_G = new Float64Array(256);
+const CR_G = new Int32Array(256);
+const CB_G = new Int32Array(256);
 for (let i = 0; i < 256; i++) {
   const x = i - 128;
   CR_R[i] = Math.floor((FIX(1.402) * x + 32768) / 65536);
@@ -143,7 +143,8 @@ export function ycbcrToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array, out: I
     const b = cb[i]!;
     const r = cr[i]!;
     out[3 * i] = clamp(Y + CR_R[r]!);
-    out[3 * i + 1] = clamp(Y + Math.floor((CB_G[b]! + CR_G[r]!) / 65536));
+    // |sum| < 2^22: the 32-bit arithmetic shift is libjpeg's RIGHT_SHIFT
+    out[3 * i + 1] = clamp(Y + ((CB_G[b]! + CR_G[r]!) >> 16));
     out[3 * i + 2] = clamp(Y + CB_B[b]!);
   }
 }

@@ -81,7 +81,7 @@ function readSof(st: State, marker: number, o: number): void {
     return { id: c.id, h, v, tq: c.tq, bw, bh, cw, ch, coef: new Int16Array(bw * bh * 64), coefBits: new Int8Array(64).fill(-1) };
   });
   const progressive = marker === 0xc2;
-  st.frame = { width, height, progressive, hmax, vmax, mcusX, mcusY, comps, quant: st.quant, adobeTransform: -1, jfif: false };
+  st.frame = { width, height, progressive, hmax, vmax, mcusX, mcusY, comps, quant: [], adobeTransform: -1, jfif: false };
 }
 
 function readSos(st: State, o: number, end: number): Scan {
@@ -94,6 +94,9 @@ function readSos(st: State, o: number, end: number): Scan {
     const c = f.comps.find((x) => x.id === b[o + 1 + 2 * i]);
     if (!c) throw invalidJpeg('scan names an unknown component');
     const t = b[o + 2 + 2 * i]!;
+    const ci = f.comps.indexOf(c);
+    f.quant[ci] ??= st.quant[c.tq];
+    if (!f.quant[ci]) throw invalidJpeg('scan of a component without its quantisation table');
     return { c, dc: st.dc[t >> 4], ac: st.ac[t & 15] };
   });
   const p = o + 1 + 2 * ns;
