@@ -13,9 +13,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inflateSync } from 'node:zlib';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { Code, TfsError } from '../../../src/errors.js';
+import { IMAGE_JPEG_KERNELS } from '../../../src/runtime/kernels/image-jpeg.js';
 import { AAN_SCALES } from '../../../src/runtime/kernels/jpeg/idct.js';
 import { decodeJpegPixels, JpegError } from '../../../src/runtime/kernels/jpeg/decode.js';
 import { repoRoot } from '../../helpers/paths.js';
+import { run, s as text, values } from './helpers.js';
 
 interface Expect {
   z?: string;
@@ -33,7 +38,17 @@ interface Case {
   expect: Record<string, Expect>;
 }
 
-const oracle = JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'jpeg', 'oracle.json'), 'utf8')) as { cases: Case[] };
+interface Crop {
+  name: string;
+  window: number[];
+  channels: number;
+  dct_method: string;
+  fancy: boolean;
+  shape: number[];
+  pixels: string | null;
+}
+const oracle = JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'jpeg', 'oracle.json'), 'utf8')) as { cases: Case[]; crop_jpegs: Record<string, string>; crops: Crop[] };
+await tf.setBackend('cpu');
 
 /** Does our decode (uint8 samples) equal the oracle entry `key` of case `c`? */
 function matches(c: Case, key: string, got: Uint8Array): boolean {
@@ -94,4 +109,27 @@ test('samples far beyond 0..255 saturate as in TF (libjpeg-turbo SIMD), not wrap
   const c = oracle.cases.find((x) => x.name.startsWith('own_overshoot_'))!;
   for (const key of Object.keys(c.expect)) assert.ok(matches(c, key, decode(c, key)), key);
   assert.ok(decode(c, 'fast/fancy/3').every((v) => v === 255 || v === 0), 'a flat 250 image overstated 5× saturates');
+});
+
+test('DecodeAndCropJpeg gives TF\'s window, and refuses windows libjpeg-turbo upsamples on their own', () => {
+  let exact = 0;
+  for (const c of oracle.crops) {
+    const bytes = tf.tensor([new Uint8Array(Buffer.from(oracle.crop_jpegs[c.name]!, 'base64'))], [], 'string');
+    const attrs = { channels: { i: c.channels }, dct_method: text(c.dct_method), fancy_upscaling: { b: c.fancy } };
+    const go = () => run(IMAGE_JPEG_KERNELS, 'DecodeAndCropJpeg', [bytes, tf.tensor1d(c.window, 'int32')], attrs)[0]!;
+    const what = `${c.name} ${c.window.join(',')} channels ${c.channels} ${c.dct_method} fancy ${c.fancy}`;
+    if (c.pixels === null) {
+      assert.throws(go, (e: unknown) => e instanceof TfsError && e.code === Code.UNIMPLEMENTED && /fancy chroma upsampling/.test(e.message), what);
+      continue;
+    }
+    const t = go();
+    assert.deepEqual(t.shape, c.shape, what);
+    assert.deepEqual(values(t), [...Buffer.from(c.pixels, 'base64')], what);
+    exact++;
+  }
+  assert.ok(exact >= 20, `${exact} exact crops`);
+  const bytes = tf.tensor([new Uint8Array(Buffer.from(oracle.crop_jpegs['444']!, 'base64'))], [], 'string');
+  const crop = (w: number[]) => () => run(IMAGE_JPEG_KERNELS, 'DecodeAndCropJpeg', [bytes, tf.tensor1d(w, 'int32')], {});
+  assert.throws(crop([0, 0, 22, 30]), /jpeg::Uncompress failed\. Invalid JPEG data or crop window\./);
+  assert.throws(crop([0, 0, 1]), /crop_size must have four elements \[3\]/);
 });

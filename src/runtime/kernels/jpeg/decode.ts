@@ -31,6 +31,8 @@ export interface JpegPixels {
   readonly channels: number;
   /** uint8 values, interleaved `[height, width, channels]`. */
   readonly data: Int32Array;
+  /** Whether an output plane went through a fancy (interpolating) upsampler. */
+  readonly interpolated: boolean;
 }
 
 function checkColour(f: Frame): void {
@@ -63,5 +65,6 @@ export function decodeJpegPixels(b: Uint8Array, o: JpegOptions): JpegPixels {
   const up = planes.map((c) => upsample(f, c, componentPlane(f, c, o.fast), o.fancy));
   if (up.length === 3) ycbcrToRgb(up[0]!, up[1]!, up[2]!, data);
   else for (let i = 0; i < n; i++) for (let c = 0; c < want; c++) data[i * want + c] = up[0]![i]!;
-  return { width, height, channels: want, data };
+  const interpolated = o.fancy && planes.some((c) => c.h !== f.hmax || c.v !== f.vmax);
+  return { width, height, channels: want, data, interpolated };
 }
