@@ -133,3 +133,13 @@ test('DecodeAndCropJpeg gives TF\'s window, and refuses windows libjpeg-turbo up
   assert.throws(crop([0, 0, 22, 30]), /jpeg::Uncompress failed\. Invalid JPEG data or crop window\./);
   assert.throws(crop([0, 0, 1]), /crop_size must have four elements \[3\]/);
 });
+
+test('TF\'s size limit: 2^29 output samples or more are invalid, checked before allocating', () => {
+  const c = oracle.cases.find((x) => x.name === 'tf_photo_7x9_q25_420')!;
+  const b = new Uint8Array(Buffer.from(c.jpeg, 'base64'));
+  const sof = b.findIndex((v, i) => v === 0xff && b[i + 1] === 0xc0);
+  b.set([0x5a, 0x82, 0x5a, 0x82], sof + 5); // 23170 × 23170: 536,848,900 grey samples, 3× that in RGB
+  const invalid = (e: unknown) => e instanceof JpegError && e.kind === 'invalid' && /too large/.test(e.message);
+  assert.throws(() => decodeJpegPixels(b, { channels: 3, fast: true, fancy: true }), invalid);
+  assert.throws(() => decodeJpegPixels(b, { channels: 0, fast: true, fancy: true }), invalid);
+});

@@ -53,7 +53,7 @@ function checkComplete(f: Frame): void {
 }
 
 export function decodeJpegPixels(b: Uint8Array, o: JpegOptions): JpegPixels {
-  const f = parseJpeg(b);
+  const f = parseJpeg(b, o.channels);
   checkColour(f);
   checkComplete(f);
   const { width, height } = f;

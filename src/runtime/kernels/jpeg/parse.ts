@@ -13,6 +13,8 @@ export type { Frame } from './frame.js';
 
 interface State {
   readonly b: Uint8Array;
+  /** Output channels asked for (0: as coded), for TF's size limit. */
+  readonly channels: number;
   frame: Frame | undefined;
   readonly quant: (Uint16Array | undefined)[];
   readonly dc: (Huffman | undefined)[];
@@ -63,6 +65,8 @@ function readSof(st: State, marker: number, o: number): void {
   if (height === 0) throw unsupportedJpeg('a JPEG whose height comes in a DNL marker');
   if (width === 0 || n === 0) throw invalidJpeg('empty frame');
   if (n !== 1 && n !== 3) throw unsupportedJpeg(`a JPEG with ${n} components${n === 4 ? ' (CMYK)' : ''}`);
+  // TF's jpeg_mem refuses output of 2^29 samples or more (before allocating anything)
+  if (width * height * (st.channels || n) >= 2 ** 29) throw invalidJpeg('image too large');
   const raw = Array.from({ length: n }, (_, i) => ({ id: b[o + 6 + 3 * i]!, h: b[o + 7 + 3 * i]! >> 4, v: b[o + 7 + 3 * i]! & 15, tq: b[o + 8 + 3 * i]! }));
   if (raw.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3)) throw invalidJpeg('bad sampling factors');
   // a single-component frame is one block per MCU whatever its factors (T.81 A.2.2)
@@ -109,10 +113,10 @@ function readSos(st: State, o: number, end: number): Scan {
   return { frame: f, comps, ss, se, ah, al, restartInterval: st.restartInterval };
 }
 
-/** The frame with all its scans' coefficients decoded. */
-export function parseJpeg(b: Uint8Array): Frame {
+/** The frame with all its scans' coefficients decoded, for output of `channels` (0: as coded). */
+export function parseJpeg(b: Uint8Array, channels = 0): Frame {
   if (b[0] !== 0xff || b[1] !== 0xd8) throw invalidJpeg('no SOI marker');
-  const st: State = { b, frame: undefined, quant: [], dc: [], ac: [], restartInterval: 0, adobeTransform: -1, jfif: false };
+  const st: State = { b, channels, frame: undefined, quant: [], dc: [], ac: [], restartInterval: 0, adobeTransform: -1, jfif: false };
   let o = 2;
   for (;;) {
     while (b[o] === 0xff && b[o + 1] === 0xff) o++;
