@@ -134,7 +134,7 @@ test('DecodeAndCropJpeg gives TF\'s window, and refuses windows libjpeg-turbo up
   assert.throws(crop([0, 0, 1]), /crop_size must have four elements \[3\]/);
 });
 
-test('TF\'s size limit: 2^29 output samples or more are invalid, checked before allocating', () => {
+test('TF\'s size limit: 2^29 output samples or more are invalid; so are frames the data cannot cover', () => {
   const c = oracle.cases.find((x) => x.name === 'tf_photo_7x9_q25_420')!;
   const b = new Uint8Array(Buffer.from(c.jpeg, 'base64'));
   const sof = b.findIndex((v, i) => v === 0xff && b[i + 1] === 0xc0);
@@ -142,4 +142,10 @@ test('TF\'s size limit: 2^29 output samples or more are invalid, checked before 
   const invalid = (e: unknown) => e instanceof JpegError && e.kind === 'invalid' && /too large/.test(e.message);
   assert.throws(() => decodeJpegPixels(b, { channels: 3, fast: true, fancy: true }), invalid);
   assert.throws(() => decodeJpegPixels(b, { channels: 0, fast: true, fancy: true }), invalid);
+  // below the limit, a frame its bytes cannot cover (≥ 1 bit per block) is refused before allocating
+  b.set([0x3a, 0x98, 0x3a, 0x98], sof + 5); // 15000 × 15000
+  assert.throws(
+    () => decodeJpegPixels(b, { channels: 1, fast: true, fancy: true }),
+    (e: unknown) => e instanceof JpegError && e.kind === 'invalid' && /too short/.test(e.message),
+  );
 });

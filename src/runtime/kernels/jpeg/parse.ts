@@ -75,6 +75,10 @@ function readSof(st: State, marker: number, o: number): void {
   const vmax = one ? 1 : Math.max(...raw.map((c) => c.v));
   const mcusX = Math.ceil(width / (8 * hmax));
   const mcusY = Math.ceil(height / (8 * vmax));
+  // every block costs at least one bit in its first scan: bytes that cannot hold them are a
+  // truncated file (TF fails on those); checked before allocating the coefficients
+  const blocks = raw.reduce((a, c) => a + Math.ceil(Math.ceil((width * c.h) / hmax) / 8) * Math.ceil(Math.ceil((height * c.v) / vmax) / 8), 0);
+  if (blocks > 8 * b.length) throw invalidJpeg('data too short for the frame size');
   const comps = raw.map((c) => {
     const h = one ? 1 : c.h;
     const v = one ? 1 : c.v;
