@@ -30,6 +30,7 @@ test('custom ops and tfs ops are executable; unknown ops are not', () => {
   for (const op of [...CUSTOM_TF_OPS, ...Object.values(TFS_OPS)]) assert.ok(isExecutableOp(op), op);
   assert.ok(isExecutableOp('MatMul'));
   assert.ok(isExecutableOp('StringLower'), 'a kernels/ family op');
-  assert.ok(!isExecutableOp('DecodeJpeg'));
+  assert.ok(isExecutableOp('DecodeJpeg'), 'kernels/image-decode.ts');
+  assert.ok(!isExecutableOp('DecodeGif'));
   assert.ok(!isExecutableOp('StatefulPartitionedCall'), 'calls never reach tfjs: the freezer inlines them');
 });

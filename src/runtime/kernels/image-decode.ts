@@ -5,16 +5,15 @@
  * refused rather than approximated. The result is uint8 as tfjs's int32 tensor
  * `[height, width, channels]`.
  *
- * JPEG is not decoded here: TensorFlow's default `DecodeJpeg` is libjpeg-turbo with the
- * INTEGER_FAST IDCT and libjpeg's chroma upsampling, and no decoder on npm we could use
- * reproduces it within 1 (jpeg-js: luma up to 2 off, colour up to 6; FINDINGS.md). So a
- * default `DecodeJpeg` has no kernel (refused at load) and `DecodeImage` refuses JPEG bytes;
- * `DecodeJpeg` with `dct_method="INTEGER_ACCURATE"` runs in image-jpeg.ts.
+ * JPEG bytes go to tfs's own decoder (image-jpeg.ts, kernels/jpeg/), which gives TF's
+ * libjpeg-turbo samples exactly. Like TF's DecodeImageV2Op, `DecodeJpeg` and `DecodeImage`
+ * both pick the decoder by the bytes' signature: `DecodeJpeg` of PNG bytes decodes the PNG.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { PNG } from 'pngjs';
 import { Errors } from '../../errors.js';
+import { DEFAULT_JPEG_ATTRS, jpegAttrs, jpegTensor } from './image-jpeg.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { attrInt, attrType, bytesOf } from './util.js';
 
@@ -31,11 +30,11 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const startsWith = (b: Uint8Array, m: readonly number[]): boolean => m.every((v, i) => b[i] === v);
 
 /** The one string of a scalar `contents` input, as TF's decoders require. */
-function contentsOf(node: GraphNode, op: string): Uint8Array {
+function contentsOf(node: GraphNode): Uint8Array {
   const x = kernelInput(node, 0);
   if (x.rank !== 0) throw Errors.kernelArgument(`contents must be scalar, got shape [${x.shape.join(',')}]`);
   const b = bytesOf(x)[0];
-  if (!b) throw Errors.kernelArgument(`${op}: no contents`);
+  if (!b || b.length === 0) throw Errors.kernelArgument('Input is empty.');
   return b;
 }
 
@@ -101,21 +100,32 @@ function checkDtype(node: GraphNode, op: string): void {
 function decodeImage(node: GraphNode): tf.Tensor {
   const op = 'DecodeImage';
   checkDtype(node, op);
-  const b = contentsOf(node, op);
+  const b = contentsOf(node);
   const channels = attrInt(node, 'channels', 0);
   if (startsWith(b, PNG_MAGIC)) return pixelsTensor(decodePng(b, channels, op));
-  if (startsWith(b, JPEG_MAGIC)) throw Errors.kernelUnsupported(op, 'JPEG images (TF decodes them with libjpeg-turbo\'s INTEGER_FAST IDCT)');
+  if (startsWith(b, JPEG_MAGIC)) return jpegTensor(b, op, { ...DEFAULT_JPEG_ATTRS, channels });
   if (startsWith(b, [0x47, 0x49, 0x46]) || startsWith(b, [0x42, 0x4d])) throw Errors.kernelUnsupported(op, 'GIF and BMP images');
   throw Errors.kernelArgument('Unknown image file format. One of JPEG, PNG, GIF, BMP required.');
+}
+
+/** TF's DecodeJpeg (DecodeImageV2Op): PNG bytes decode as PNG, anything else as JPEG. */
+function decodeJpegOp(node: GraphNode): tf.Tensor {
+  const op = 'DecodeJpeg';
+  const b = contentsOf(node);
+  const a = jpegAttrs(node);
+  if (startsWith(b, PNG_MAGIC)) return pixelsTensor(decodePng(b, a.channels, op));
+  if (startsWith(b, [0x47, 0x49, 0x46]) || startsWith(b, [0x42, 0x4d])) throw Errors.kernelUnsupported(op, 'GIF and BMP images');
+  return jpegTensor(b, op, a);
 }
 
 function decodePngOp(node: GraphNode): tf.Tensor {
   const op = 'DecodePng';
   checkDtype(node, op);
-  return pixelsTensor(decodePng(contentsOf(node, op), attrInt(node, 'channels', 0), op));
+  return pixelsTensor(decodePng(contentsOf(node), attrInt(node, 'channels', 0), op));
 }
 
 export const IMAGE_DECODE_KERNELS: readonly KernelEntry[] = [
   { op: 'DecodePng', kernel: decodePngOp },
   { op: 'DecodeImage', kernel: decodeImage },
+  { op: 'DecodeJpeg', kernel: decodeJpegOp },
 ];

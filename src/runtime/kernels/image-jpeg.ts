@@ -1,100 +1,110 @@
 /**
- * `DecodeJpeg` with `dct_method="INTEGER_ACCURATE"`, on
- * [@cwasm/jpeg-turbo](https://www.npmjs.com/package/@cwasm/jpeg-turbo) (libjpeg-turbo built
- * to wasm): its TurboJPEG decode uses libjpeg-turbo's accurate integer IDCT (JDCT_ISLOW) with
- * fancy upsampling, which is what TensorFlow runs for such a node, so the pixels are TF's
- * exactly (fixtures/zoo model `jpeg_accurate`).
+ * JPEG decoding for `DecodeJpeg` and `DecodeImage` (image-decode.ts dispatches by format, as
+ * TF's DecodeImageV2Op does) on tfs's own decoder, kernels/jpeg/: it reproduces TF's
+ * libjpeg-turbo sample for sample with either IDCT (`dct_method` "" and INTEGER_FAST: the
+ * fast integer IDCT; INTEGER_ACCURATE: the accurate one), fancy upsampling on or off, and
+ * libjpeg's colour conversion (test/runtime/kernels/jpeg-decoder.test.ts, fixtures/jpeg).
  *
- * TF's default (`dct_method=""`) is the INTEGER_FAST IDCT, which this decoder cannot be told
- * to use: the freezer renames only INTEGER_ACCURATE nodes to `_TfsDecodeJpegAccurate`
- * (kernels/index.ts), so a default `DecodeJpeg` stays an unsupported op, refused at load.
- * What the decoder's RGBA output cannot give exactly is refused per request: a colour JPEG
- * decoded to 1 channel (TF takes libjpeg's luma plane), CMYK JPEGs, `ratio` other than 1 and
- * `fancy_upscaling=false`.
+ * Refused per request with UNIMPLEMENTED, never approximated: `ratio` 2/4/8 (libjpeg's scaled
+ * IDCTs), what kernels/jpeg/ does not implement (CMYK, 12-bit, arithmetic coding, 4:1:1 and
+ * other factors, RGB-coded colour, crafted coefficients beyond libjpeg-turbo's 16-bit SIMD
+ * lanes), corrupt entropy-coded data (libjpeg decodes it with warnings) and bytes that fail
+ * while `try_recover_truncated` is set. Bytes libjpeg rejects get TF's INVALID_ARGUMENT text.
+ *
+ * `_TfsDecodeJpegAccurate`: earlier freezes renamed INTEGER_ACCURATE nodes to it (they ran on
+ * @cwasm/jpeg-turbo, libjpeg's C code, which wraps overshooting samples where TF's SIMD build
+ * saturates); it stays registered and runs the same kernel.
  */
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
+import { decodeJpegPixels, JpegError, type JpegPixels } from './jpeg/decode.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrBool, attrInt, bytesOf } from './util.js';
+import { attrBool, attrInt, attrText, bytesOf } from './util.js';
 
-/** The op name the freezer gives `DecodeJpeg` nodes with `dct_method="INTEGER_ACCURATE"`. */
+/** The op name the freezer once gave `DecodeJpeg` nodes with `dct_method="INTEGER_ACCURATE"`. */
 export const DECODE_JPEG_ACCURATE = '_TfsDecodeJpegAccurate';
 
-interface Decoded {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8ClampedArray;
+/** DecodeJpeg's attrs that shape a JPEG decode (DecodeImage uses the defaults). */
+export interface JpegAttrs {
+  readonly channels: number;
+  readonly dctMethod: string;
+  readonly fancy: boolean;
+  readonly ratio: number;
+  readonly recover: boolean;
 }
 
-const require = createRequire(import.meta.url);
-let decoder: ((b: Uint8Array) => Decoded) | undefined;
+export const DEFAULT_JPEG_ATTRS: Omit<JpegAttrs, 'channels'> = { dctMethod: '', fancy: true, ratio: 1, recover: false };
 
-/**
- * Decode with the wasm decoder, instantiated on first use (so servers without JPEG models
- * never load it). libjpeg's error exit longjmps, which this build turns into a JS throw that
- * leaves the decompressor and its buffers allocated in the module's memory, so after any
- * failure the next call starts from a fresh instance.
- */
-function decodeRgba(b: Uint8Array): Decoded {
-  if (!decoder) decoder = (require('@cwasm/jpeg-turbo') as { decode: (b: Uint8Array) => Decoded }).decode;
+export function jpegAttrs(node: GraphNode): JpegAttrs {
+  return {
+    channels: attrInt(node, 'channels', 0),
+    dctMethod: attrText(node, 'dct_method', ''),
+    fancy: attrBool(node, 'fancy_upscaling', true),
+    ratio: attrInt(node, 'ratio', 1),
+    recover: attrBool(node, 'try_recover_truncated', false),
+  };
+}
+
+const uncompressFailed = () => Errors.kernelArgument('jpeg::Uncompress failed. Invalid JPEG data or crop window.');
+
+/** JPEG bytes → uint8 `[height, width, channels]` (int32 tensor), with TF's checks and texts. */
+export function jpegTensor(b: Uint8Array, op: string, a: JpegAttrs): tf.Tensor {
+  const p = jpegPixels(b, op, a);
+  return tf.tensor(p.data, [p.height, p.width, p.channels], 'int32');
+}
+
+function jpegPixels(b: Uint8Array, op: string, a: JpegAttrs): JpegPixels {
+  if (!['', 'INTEGER_FAST', 'INTEGER_ACCURATE'].includes(a.dctMethod)) throw Errors.kernelArgument("dct_method must be one of {'', 'INTEGER_FAST', 'INTEGER_ACCURATE'}");
+  if (a.channels === 4) throw Errors.kernelArgument('JPEG does not support 4 channels');
+  if (![0, 1, 3].includes(a.channels)) throw Errors.kernelArgument(`\`channels\` must be 0, 1, 3 or 4 but got ${a.channels}`);
+  if (a.ratio !== 1) throw Errors.kernelUnsupported(op, `a JPEG scaled down (ratio ${a.ratio})`);
   try {
-    return decoder(b);
+    return decodeJpegPixels(b, { channels: a.channels, fast: a.dctMethod !== 'INTEGER_ACCURATE', fancy: a.fancy });
   } catch (e) {
-    decoder = undefined;
-    delete require.cache[require.resolve('@cwasm/jpeg-turbo')];
-    throw e;
+    if (!(e instanceof JpegError)) throw e;
+    if (e.kind === 'unsupported') throw Errors.kernelUnsupported(op, e.message);
+    if (a.recover) throw Errors.kernelUnsupported(op, `recovering a truncated or corrupt JPEG (try_recover_truncated): ${e.message}`);
+    throw uncompressFailed();
   }
 }
 
-/** The number of colour components of the first frame (SOFn marker), or undefined. */
-export function jpegComponents(b: Uint8Array): number | undefined {
-  let off = 2;
-  while (off + 4 <= b.length) {
-    if (b[off] !== 0xff) return undefined;
-    const marker = b[off + 1]!;
-    if (marker === 0xff) {
-      off++;
-      continue;
-    }
-    const len = (b[off + 2]! << 8) | b[off + 3]!;
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return off + 9 < b.length ? b[off + 9] : undefined;
-    if (marker === 0xda) return undefined; // start of scan before any frame header
-    off += 2 + len;
-  }
-  return undefined;
-}
-
-/** TF's text for bytes libjpeg cannot decode (decode_image_op.cc). */
-const invalid = (b: Uint8Array) => Errors.kernelArgument(`Invalid JPEG data or crop window, data size ${b.length}`);
-
-function decodeJpegAccurate(node: GraphNode): tf.Tensor {
-  const op = 'DecodeJpeg';
+function contents(node: GraphNode): Uint8Array {
   const x = kernelInput(node, 0);
   if (x.rank !== 0) throw Errors.kernelArgument(`contents must be scalar, got shape [${x.shape.join(',')}]`);
   const b = bytesOf(x)[0] ?? new Uint8Array(0);
-  const channels = attrInt(node, 'channels', 0);
-  if (![0, 1, 3].includes(channels)) throw Errors.kernelArgument(`channels must be 0, 1, or 3, got ${channels}`);
-  if (attrInt(node, 'ratio', 1) !== 1) throw Errors.kernelUnsupported(op, 'a JPEG scaled down (ratio other than 1)');
-  if (!attrBool(node, 'fancy_upscaling', true)) throw Errors.kernelUnsupported(op, 'a JPEG without fancy upscaling');
-  const components = jpegComponents(b);
-  if (components === undefined) throw invalid(b);
-  if (components !== 1 && components !== 3) throw Errors.kernelUnsupported(op, `a JPEG with ${components} components (CMYK)`);
-  if (channels === 1 && components === 3) throw Errors.kernelUnsupported(op, 'a colour JPEG decoded to 1 channel');
-  let rgba: Decoded;
-  try {
-    rgba = decodeRgba(b);
-  } catch {
-    throw invalid(b);
-  }
-  const want = channels === 0 ? components : channels;
-  const n = rgba.width * rgba.height;
-  const out = new Int32Array(n * want);
-  // RGBA from libjpeg: grey JPEGs come back with R = G = B = the grey value.
-  for (let i = 0; i < n; i++) for (let c = 0; c < want; c++) out[i * want + c] = rgba.data[i * 4 + c]!;
-  return tf.tensor(out, [rgba.height, rgba.width, want], 'int32');
+  if (b.length === 0) throw Errors.kernelArgument('Input is empty.');
+  return b;
 }
 
-export const IMAGE_JPEG_KERNELS: readonly KernelEntry[] = [{ op: DECODE_JPEG_ACCURATE, kernel: decodeJpegAccurate }];
+function decodeJpegAccurate(node: GraphNode): tf.Tensor {
+  return jpegTensor(contents(node), 'DecodeJpeg', { ...jpegAttrs(node), dctMethod: 'INTEGER_ACCURATE' });
+}
+
+/**
+ * `DecodeAndCropJpeg`: the crop of the whole decode. libjpeg-turbo decodes only the window's
+ * iMCU columns and rows (jpeg_crop_scanline / jpeg_skip_scanlines), and its fancy upsampling
+ * then treats the window's edges as image edges: measured up to 7 off the crop of the whole
+ * image for 4:2:0, equal for 4:4:4, grey, luma-only output and `fancy_upscaling=false`. So a
+ * crop whose pixels went through fancy upsampling is refused.
+ */
+function decodeAndCropJpeg(node: GraphNode): tf.Tensor {
+  const op = 'DecodeAndCropJpeg';
+  const b = contents(node);
+  const win = kernelInput(node, 1);
+  const [y, x, h, w] = Array.from(win.dataSync() as ArrayLike<number>);
+  if (win.size !== 4) throw Errors.kernelArgument(`crop_size must have four elements [${win.shape.join(',')}]`);
+  if (b[0] !== 0xff || b[1] !== 0xd8) throw Errors.kernelUnsupported(op, 'cropping images other than JPEG');
+  const p = jpegPixels(b, op, jpegAttrs(node));
+  if (y! < 0 || x! < 0 || h! <= 0 || w! <= 0 || y! + h! > p.height || x! + w! > p.width) throw uncompressFailed();
+  if (p.interpolated) throw Errors.kernelUnsupported(op, 'a crop of a JPEG with fancy chroma upsampling (libjpeg-turbo upsamples the window alone)');
+  const c = p.channels;
+  const out = new Int32Array(h! * w! * c);
+  for (let r = 0; r < h!; r++) out.set(p.data.subarray(((y! + r) * p.width + x!) * c, ((y! + r) * p.width + x! + w!) * c), r * w! * c);
+  return tf.tensor(out, [h!, w!, c], 'int32');
+}
+
+export const IMAGE_JPEG_KERNELS: readonly KernelEntry[] = [
+  { op: DECODE_JPEG_ACCURATE, kernel: decodeJpegAccurate },
+  { op: 'DecodeAndCropJpeg', kernel: decodeAndCropJpeg },
+];

@@ -33,7 +33,7 @@ import type { KernelEntry } from './types.js';
 import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
-import { DECODE_JPEG_ACCURATE, IMAGE_JPEG_KERNELS } from './image-jpeg.js';
+import { IMAGE_JPEG_KERNELS } from './image-jpeg.js';
 import { CROP_AND_RESIZE_OP, IMAGE_RESIZE_KERNELS } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
@@ -118,12 +118,10 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /**
  * Ops a family kernel runs only for some attrs: the renamed op when `tfAttr` fits, else
- * undefined (the op stays as it is, unsupported unless tfjs maps it). `DecodeJpeg` runs only
- * with `dct_method="INTEGER_ACCURATE"` (kernels/image-jpeg.ts): TF's default IDCT is refused.
+ * undefined (the op stays as it is, unsupported unless tfjs maps it).
  */
 function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | undefined): string | undefined {
   const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
-  if (op === 'DecodeJpeg' && text('dct_method') === 'INTEGER_ACCURATE') return DECODE_JPEG_ACCURATE;
   // an ellipsis or a label repeated within an input (kernels/einsum.ts)
   if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)

@@ -1,0 +1,150 @@
+/**
+ * From coefficients to pixels the way TensorFlow's libjpeg-turbo does it: each component's
+ * blocks through the chosen IDCT into a sample plane, chroma upsampled to the image size,
+ * then libjpeg's fixed-point YCbCr → RGB.
+ *
+ * Upsampling (libjpeg's "fancy" triangle filters, integer arithmetic):
+ * - h2v1: each output is (3·nearer + farther + bias) / 4, bias 1 for the left output of a
+ *   pair and 2 for the right; the first and last outputs of a row copy the edge sample.
+ *   Only used when the component is more than 2 samples wide; else samples are replicated.
+ * - h1v2 (libjpeg-turbo ≥ 2.0): (3·nearer + farther + bias) / 4 vertically, bias 1 for the
+ *   upper output of a pair and 2 for the lower.
+ * - h2v2: vertical sums 3·nearer + farther per column, then horizontally (3·this + other + 8
+ *   or + 7) / 16 (8 on the left output, 7 on the right), the edge outputs 4·this + 8 or + 7;
+ *   also only above 2 samples wide.
+ * Rows above the first and below the last real row (ceil(height·v/vmax)) repeat the edge row.
+ * Without fancy upsampling (and for any other integral factor) samples are replicated, which
+ * is also what libjpeg's merged upsampler computes for h2v1/h2v2.
+ */
+import { unsupportedJpeg } from './bits.js';
+import { idctFast, idctSlow, ifastMultipliers } from './idct.js';
+import type { Component, Frame } from './frame.js';
+
+export interface Plane {
+  readonly w: number; // allocated row stride (whole blocks)
+  readonly data: Uint8Array;
+}
+
+/** Every block of a component through the IDCT. */
+export function componentPlane(f: Frame, c: Component, fast: boolean): Plane {
+  const q = f.quant[f.comps.indexOf(c)];
+  if (!q) throw unsupportedJpeg('a JPEG with a component that no scan carries');
+  const w = c.bw * 8;
+  const data = new Uint8Array(w * c.bh * 8);
+  const mult = fast ? ifastMultipliers(q) : q;
+  for (let by = 0; by < c.bh; by++) {
+    for (let bx = 0; bx < c.bw; bx++) {
+      const blk = c.coef.subarray((by * c.bw + bx) * 64, (by * c.bw + bx + 1) * 64);
+      if (fast) idctFast(blk, mult as Int32Array, data, by * 8 * w + bx * 8, w);
+      else idctSlow(blk, q, data, by * 8 * w + bx * 8, w);
+    }
+  }
+  return { w, data };
+}
+
+/**
+ * Upsample component `c` (plane `p`) to `f.width × f.height`, fancy or replicated.
+ * Returns a `width × height` plane.
+ */
+export function upsample(f: Frame, c: Component, p: Plane, fancy: boolean): Uint8Array {
+  const fh = f.hmax / c.h;
+  const fv = f.vmax / c.v;
+  const W = f.width;
+  const H = f.height;
+  if (!Number.isInteger(fh) || !Number.isInteger(fv)) throw unsupportedJpeg(`a JPEG with sampling factors ${c.h}x${c.v} under ${f.hmax}x${f.vmax}`);
+  const out = new Uint8Array(W * H);
+  if (fh === 1 && fv === 1) {
+    for (let y = 0; y < H; y++) out.set(p.data.subarray(y * p.w, y * p.w + W), y * W);
+    return out;
+  }
+  const row = new Uint8Array(2 * c.cw + 2);
+  for (let y = 0; y < H; y++) {
+    if (fancy && fh === 2 && fv === 1 && c.cw > 2) h2v1Row(p.data, y * p.w, c.cw, row);
+    else if (fancy && fh === 1 && fv === 2) h1v2Row(p, c, y, row);
+    else if (fancy && fh === 2 && fv === 2 && c.cw > 2) h2v2Row(p, c, y, row);
+    else if (fh <= 2 && fv <= 2 && (fh !== 1 || fv !== 1)) replicateRow(p, fh, fv, y, W, row);
+    else throw unsupportedJpeg(`a JPEG with ${c.h}x${c.v} chroma sampling under ${f.hmax}x${f.vmax} luma`);
+    out.set(row.subarray(0, W), y * W);
+  }
+  return out;
+}
+
+function replicateRow(p: Plane, fh: number, fv: number, y: number, W: number, row: Uint8Array): void {
+  const o = Math.floor(y / fv) * p.w;
+  for (let x = 0; x < W; x++) row[x] = p.data[o + Math.floor(x / fh)]!;
+}
+
+function h2v1Row(d: Uint8Array, o: number, n: number, row: Uint8Array): void {
+  row[0] = d[o]!;
+  row[1] = (d[o]! * 3 + d[o + 1]! + 2) >> 2;
+  for (let i = 1; i < n - 1; i++) {
+    const v = d[o + i]! * 3;
+    row[2 * i] = (v + d[o + i - 1]! + 1) >> 2;
+    row[2 * i + 1] = (v + d[o + i + 1]! + 2) >> 2;
+  }
+  row[2 * n - 2] = (d[o + n - 1]! * 3 + d[o + n - 2]! + 1) >> 2;
+  row[2 * n - 1] = d[o + n - 1]!;
+}
+
+/** The input row nearest to output row `y` and the other one it blends with (edges repeat). */
+function rowPair(c: Component, y: number): [number, number] {
+  const near = y >> 1;
+  const other = y % 2 === 0 ? near - 1 : near + 1;
+  return [near, Math.min(Math.max(other, 0), c.ch - 1)];
+}
+
+function h1v2Row(p: Plane, c: Component, y: number, row: Uint8Array): void {
+  const [near, other] = rowPair(c, y);
+  const bias = y % 2 === 0 ? 1 : 2;
+  const a = near * p.w;
+  const b = other * p.w;
+  for (let x = 0; x < c.cw; x++) row[x] = (p.data[a + x]! * 3 + p.data[b + x]! + bias) >> 2;
+}
+
+function h2v2Row(p: Plane, c: Component, y: number, row: Uint8Array): void {
+  const [near, other] = rowPair(c, y);
+  const a = near * p.w;
+  const b = other * p.w;
+  const n = c.cw;
+  const sum = (x: number): number => p.data[a + x]! * 3 + p.data[b + x]!;
+  let last = sum(0);
+  let cur = last;
+  row[0] = (cur * 4 + 8) >> 4;
+  for (let i = 0; i < n - 1; i++) {
+    const next = sum(i + 1);
+    if (i > 0) row[2 * i] = (cur * 3 + last + 8) >> 4;
+    row[2 * i + 1] = (cur * 3 + next + 7) >> 4;
+    last = cur;
+    cur = next;
+  }
+  row[2 * n - 2] = (cur * 3 + last + 8) >> 4;
+  row[2 * n - 1] = (cur * 4 + 7) >> 4;
+}
+
+// libjpeg's YCbCr → RGB tables (SCALEBITS 16, FIX rounds, ONE_HALF bias)
+const FIX = (x: number): number => Math.floor(x * 65536 + 0.5);
+const CR_R = new Int32Array(256);
+const CB_B = new Int32Array(256);
+const CR_G = new Int32Array(256);
+const CB_G = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  const x = i - 128;
+  CR_R[i] = Math.floor((FIX(1.402) * x + 32768) / 65536);
+  CB_B[i] = Math.floor((FIX(1.772) * x + 32768) / 65536);
+  CR_G[i] = -FIX(0.71414) * x;
+  CB_G[i] = -FIX(0.34414) * x + 32768;
+}
+const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
+
+/** Interleave Y, Cb, Cr planes as RGB with libjpeg's tables. */
+export function ycbcrToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array, out: Int32Array): void {
+  for (let i = 0; i < y.length; i++) {
+    const Y = y[i]!;
+    const b = cb[i]!;
+    const r = cr[i]!;
+    out[3 * i] = clamp(Y + CR_R[r]!);
+    // |sum| < 2^22: the 32-bit arithmetic shift is libjpeg's RIGHT_SHIFT
+    out[3 * i + 1] = clamp(Y + ((CB_G[b]! + CR_G[r]!) >> 16));
+    out[3 * i + 2] = clamp(Y + CB_B[b]!);
+  }
+}
