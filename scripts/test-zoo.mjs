@@ -5,7 +5,7 @@
 // TensorFlow's recorded outputs:
 //   float32 within 1e-5 relative (+1e-6 absolute near 0), float64 within 1e-12 relative
 //   (+1e-15 absolute), half/bfloat16 within 1 unit in the last place, ints, bools and
-//   strings exactly (JPEG pixels within 1, where decoders' IDCTs may differ).
+//   strings exactly (JPEG pixels too: tfs's decoder reproduces libjpeg-turbo's).
 // A signature matches when all of its oracle calls (batch 1, 4, 7) match. Every other
 // signature gets one category, worst first: WRONG ANSWER, error at run, refused at load.
 //
@@ -42,8 +42,6 @@ const TIER_IDENTITY = process.env.TFS_ZOO_TIER_IDENTITY === '1';
 if (process.argv.includes('--zoo')) process.env.TFS_ZOO_DIR = resolve(process.argv[process.argv.indexOf('--zoo') + 1]);
 const zoo = process.env.TFS_ZOO_DIR ?? join(root, 'fixtures', 'zoo');
 const TIMEOUT_MS = 120_000;
-// Signatures whose uint8 outputs come from a JPEG decoder (libjpeg's IDCT may differ by 1).
-const JPEG = new Set(['image_decode:jpeg_pixels', 'image_decode:jpeg_grayscale', 'image_decode:decode_image']);
 
 const sharedFixtures = join(process.env.TFS_SHARED_DIR ?? join(root, '..', 'shared'), 'fixtures');
 // Keras 2 (tf-keras model.save()) exports: tf-keras is not on the pip mirror the zoo was made
@@ -129,7 +127,7 @@ function closeFloat(x, w, rtol, atol) {
 }
 
 /** Compares one output with TF's; returns a description of the first difference or undefined. */
-function mismatch(got, want, jpeg) {
+function mismatch(got, want) {
   if (!got) return 'output missing';
   if (got.dtype !== want.dtype) return `dtype ${got.dtype}, TF gives ${want.dtype}`;
   if (got.shape.join(',') !== want.shape.join(',')) return `shape [${got.shape}], TF gives [${want.shape}]`;
@@ -145,7 +143,6 @@ function mismatch(got, want, jpeg) {
       ok = g[i] === w[i] || ((g[i] & 0x8000) === (w[i] & 0x8000) && Math.abs(g[i] - w[i]) <= 1) || (Number.isNaN(dec(g[i])) && Number.isNaN(dec(w[i])));
       if (!ok) return `value[${i}] = ${dec(g[i])}, TF gives ${dec(w[i])}`;
     } else if (want.dtype === 'DT_STRING') ok = Buffer.from(g[i]).equals(Buffer.from(w[i]));
-    else if (want.dtype === 'DT_UINT8' && jpeg) ok = Math.abs(g[i] - w[i]) <= 1;
     else ok = g[i] === w[i];
     if (!ok) return `value[${i}] = ${show(g[i])}, TF gives ${show(w[i])}`;
   }
@@ -235,7 +232,7 @@ async function child(backend) {
         const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, tensorOf(v)]));
         const out = await servable.run(c.signature, inputs);
         for (const [alias, want] of Object.entries(c.outputs)) {
-          const m = mismatch(out[alias], want, JPEG.has(`${name}:${c.signature}`));
+          const m = mismatch(out[alias], want);
           if (m) {
             r = { ...r, kind: 'wrong', message: `${alias}: ${m}` };
             break;
