@@ -9,6 +9,7 @@
 //   - tfs-hgp0:  this checkout with node's own --heap-growing-percent=0 (V8's default growing
 //                heuristics instead of the 30% serve sets; `serve` leaves a node-given value alone);
 //   - baseline:  with --baseline <dir>, another checkout with its own dist/ (e.g. /work/main);
+//                a second --baseline <dir> adds another, named by its directory;
 //   - tfs FLAGS: with --tfs-flags "FLAGS" (repeatable), this checkout with extra `serve` flags,
 //                e.g. "--tensorflow_intra_op_parallelism=2" (the threaded wasm build), or
 //                "--enable_batching --batch_execution=workers" (a batching file is written for
@@ -38,7 +39,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, option } from './lib.mjs';
 
@@ -61,6 +62,10 @@ const PREDICT = '/tensorflow.serving.PredictionService/Predict';
 
 const targets = [];
 if (baselineDir) targets.push({ name: 'baseline', dir: resolve(baselineDir), node: [] });
+// --baseline DIR again: more checkouts in the same run, named by their directory.
+args.forEach((a, i) => {
+  if (a === '--baseline' && args[i + 1] && i !== args.indexOf('--baseline')) targets.push({ name: basename(resolve(args[i + 1])), dir: resolve(args[i + 1]), node: [] });
+});
 targets.push({ name: 'tfs', dir: root, node: [] });
 if (!args.includes('--no-hgp0')) targets.push({ name: 'tfs-hgp0', dir: root, node: ['--heap-growing-percent=0'] });
 // --node-args "FLAGS" (repeatable): this checkout again under those node/V8 flags, same run.
