@@ -270,11 +270,19 @@ function decodeStringList(content: Uint8Array, n: number): Uint8Array[] {
   return out;
 }
 
-function decodeContent(info: DTypeInfo, content: Uint8Array, n: number): TensorData {
+/**
+ * Where a decoded tensor_content's values go: a typed array of `info`'s storage with `n`
+ * elements (any contents: every byte is overwritten). The gRPC Predict path passes one that
+ * hands out arrays of earlier requests (src/server/grpc/tensor-pool.ts) instead of a fresh
+ * 400 KB allocation per call, which V8 pays for in full collections.
+ */
+export type ContentAlloc = (info: DTypeInfo, n: number) => Exclude<TensorData, Uint8Array[]>;
+
+function decodeContent(info: DTypeInfo, content: Uint8Array, n: number, alloc: ContentAlloc | undefined): TensorData {
   if (info.storage === 'bytes') return decodeStringList(content, n);
   const expected = n * info.byteSize;
   if (content.length !== expected) fail(`tensor_content has ${content.length} bytes, expected ${expected}`);
-  const data = allocData(info, n);
+  const data = alloc ? alloc(info, n) : allocData(info, n);
   const view = data as Exclude<TensorData, Uint8Array[]>;
   new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(content);
   if (info.storage === 'bool') {
@@ -355,11 +363,16 @@ function decodeTyped(info: DTypeInfo, p: TensorProtoLike, n: number): TensorData
  * counted against the request's limits (errors name the alias) before anything is
  * allocated, so a small proto that broadcasts one value to a huge shape is refused.
  */
-export function requestTensorFromProto(proto: TensorProtoLike | null | undefined, alias: string, budget?: RequestBudget): Tensor {
+export function requestTensorFromProto(
+  proto: TensorProtoLike | null | undefined,
+  alias: string,
+  budget?: RequestBudget,
+  alloc?: ContentAlloc,
+): Tensor {
   const p = proto ?? {};
   if (budget) countAgainst(budget, p, alias);
   try {
-    return decodeTensorProto(p);
+    return decodeTensorProto(p, alloc);
   } catch (err) {
     if (err instanceof ParseFailure || err instanceof RangeError) throw Errors.tensorParsingError(alias);
     throw err;
@@ -390,7 +403,7 @@ function countAgainst(budget: RequestBudget, p: TensorProtoLike, alias: string):
  * Like {@link requestTensorFromProto} but reports why decoding failed in a plain Error (for logs,
  * tools and tests; request paths use requestTensorFromProto for upstream's text).
  */
-export function decodeTensorProto(proto: TensorProtoLike): Tensor {
+export function decodeTensorProto(proto: TensorProtoLike, alloc?: ContentAlloc): Tensor {
   const info = valueDtype(proto.dtype) ?? fail(`unsupported dtype ${String(proto.dtype)}`);
   const shape = requestShapeFromProto(proto.tensor_shape);
   let n = 1;
@@ -403,7 +416,7 @@ export function decodeTensorProto(proto: TensorProtoLike): Tensor {
   const content = proto.tensor_content;
   const contentBytes = content === null || content === undefined ? undefined : bytesOf(content);
   const data =
-    contentBytes !== undefined && contentBytes.length > 0 ? decodeContent(info, contentBytes, n) : decodeTyped(info, proto, n);
+    contentBytes !== undefined && contentBytes.length > 0 ? decodeContent(info, contentBytes, n, alloc) : decodeTyped(info, proto, n);
   return { dtype: info.name, shape, data };
 }
 

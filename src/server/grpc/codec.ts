@@ -72,6 +72,8 @@ export interface ReloadConfigRequestMsg {
 export interface PredictReply {
   readonly outputs: Readonly<Record<string, Tensor>>;
   readonly modelSpec: ResolvedModelSpec;
+  /** Told once the reply's bytes are written (the request's pooled arrays may be reused then). */
+  readonly serialized?: { giveBack(): void } | undefined;
 }
 
 // ---- message types ----
@@ -157,7 +159,10 @@ export function encodePredictResponse(reply: PredictReply, asTensorContent: bool
     w.ldelim();
   }
   w.uint32(TAG_MODEL_SPEC).bytes(modelSpecBytes(reply.modelSpec));
-  return asBuffer(w.finish());
+  // finish() copies every value the writer refers to: an output may be a request's array.
+  const bytes = asBuffer(w.finish());
+  reply.serialized?.giveBack();
+  return bytes;
 }
 
 /** Encoded ModelSpec messages by name, version and signature: every reply of a model repeats one. */

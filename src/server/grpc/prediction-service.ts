@@ -14,7 +14,7 @@ import { type PredictCall, type PredictResult, type RequestOptions, runPredict, 
 import type { ModelServable, SignatureSpec } from '../../core/servable.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { RequestBudget } from '../../tensor/limits.js';
-import { type TensorProtoLike, requestTensorFromProto } from '../../tensor/tensor-proto.js';
+import { type ContentAlloc, type TensorProtoLike, requestTensorFromProto } from '../../tensor/tensor-proto.js';
 import {
   type ClassifyRegressRequestMsg,
   type GetModelMetadataRequestMsg,
@@ -28,6 +28,7 @@ import {
   packSignatureDefMap,
 } from './codec.js';
 import { type GrpcHandlerEnv, type UnaryReply, unaryCallbackHandler, unaryHandler } from './handler.js';
+import { TensorLease } from './tensor-pool.js';
 
 /** The request's ModelSpec in the shared form (undefined when the request has none). */
 export function modelSpecOf(msg: ModelSpecMsg | null | undefined): ModelSpec | undefined {
@@ -40,19 +41,19 @@ export function modelSpecOf(msg: ModelSpecMsg | null | undefined): ModelSpec | u
  * request's limits), the request gets {@link lazyTensorView} instead, so the error is
  * reported where upstream reports it.
  */
-export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
-  return decodeAll(protos) ?? lazyTensorView(protos);
+export function lazyTensors(protos: Readonly<Record<string, TensorProtoLike>>, alloc?: ContentAlloc): Readonly<Record<string, Tensor>> {
+  return decodeAll(protos, alloc) ?? lazyTensorView(protos, alloc);
 }
 
 /** Every tensor decoded, or undefined when one of them fails (or an alias needs the careful path). */
-function decodeAll(protos: Readonly<Record<string, TensorProtoLike>>): Record<string, Tensor> | undefined {
+function decodeAll(protos: Readonly<Record<string, TensorProtoLike>>, alloc: ContentAlloc | undefined): Record<string, Tensor> | undefined {
   const out: Record<string, Tensor> = {};
   const budget = new RequestBudget();
   try {
     for (const alias of Object.keys(protos)) {
       // A plain assignment to '__proto__' would set the prototype instead of a key.
       if (alias === '__proto__') return undefined;
-      out[alias] = requestTensorFromProto(protos[alias], alias, budget);
+      out[alias] = requestTensorFromProto(protos[alias], alias, budget, alloc);
     }
   } catch {
     return undefined;
@@ -66,7 +67,7 @@ function decodeAll(protos: Readonly<Record<string, TensorProtoLike>>): Record<st
  * is reported (`tensor parsing error: <alias>`) where upstream reports it: after the model,
  * the signature and the input-count checks.
  */
-export function lazyTensorView(protos: Readonly<Record<string, TensorProtoLike>>): Readonly<Record<string, Tensor>> {
+export function lazyTensorView(protos: Readonly<Record<string, TensorProtoLike>>, alloc?: ContentAlloc): Readonly<Record<string, Tensor>> {
   const out: Record<string, Tensor> = {};
   // One budget for the request: the shared limits (rank, elements, bytes) sum its tensors.
   const budget = new RequestBudget();
@@ -74,7 +75,7 @@ export function lazyTensorView(protos: Readonly<Record<string, TensorProtoLike>>
     let decoded: Tensor | undefined;
     Object.defineProperty(out, alias, {
       enumerable: true,
-      get: () => (decoded ??= requestTensorFromProto(protos[alias], alias, budget)),
+      get: () => (decoded ??= requestTensorFromProto(protos[alias], alias, budget, alloc)),
     });
   }
   return out;
@@ -89,21 +90,25 @@ function inputOf(msg: InputMsg | null | undefined): InputObj {
 
 /**
  * A Predict answered through startPredict's callbacks (the common request: a model spec and
- * no output filter): the request's tensors decoded when the signature is known, the result
- * or the error handed to the call's reply. One object, no promise chain.
+ * no output filter): the request's tensors decoded when the signature is known (tensor_content
+ * into pooled arrays), the result or the error handed to the call's reply. One object, no
+ * promise chain. The pooled arrays go back once the reply is serialized (codec.ts); a failed
+ * call keeps them.
  */
 class GrpcPredictCall implements PredictCall {
+  private readonly lease = new TensorLease();
+
   constructor(
     private readonly protos: Readonly<Record<string, TensorProtoLike>>,
     private readonly reply: UnaryReply<PredictReply>,
   ) {}
 
   inputs(_signature: SignatureSpec, _servable: ModelServable): Readonly<Record<string, Tensor>> {
-    return lazyTensors(this.protos);
+    return lazyTensors(this.protos, this.lease.alloc);
   }
 
   predicted(result: PredictResult): void {
-    this.reply.ok(result);
+    this.reply.ok({ outputs: result.outputs, modelSpec: result.modelSpec, serialized: this.lease });
   }
 
   failed(err: unknown): void {

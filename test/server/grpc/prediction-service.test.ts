@@ -10,6 +10,7 @@ import protobuf from 'protobufjs';
 import { Code } from '../../../src/errors.js';
 import { protoFiles, protosDir } from '../../../src/proto/root.js';
 import type { GrpcCallEvent } from '../../../src/server/grpc/handler.js';
+import { keptArrays } from '../../../src/server/grpc/tensor-pool.js';
 import { fakeCoreWithHalfPlusTwo, type FakeCore, halfPlusTwo } from '../../helpers/fake-core.js';
 import { VALUE_DTYPES, echoServable } from '../../helpers/grpc-fake-core.js';
 import { call, makeNdarray, makeTensorProto, norm, statusOf, type Val } from './client.js';
@@ -69,6 +70,22 @@ describe('Predict', () => {
     assert.deepEqual(byLabel.res.outputs.y.float_val, [7]);
     // The response names the version served, even when a label was used.
     assert.equal(byLabel.res.model_spec.version.value, '123');
+  });
+
+  test('tensor_content arrays are reused across calls: concurrent echo calls (reply = the request array) each get their own values', async () => {
+    const echoF = VALUE_DTYPES.find((d) => d.name === 'DT_FLOAT')!.short;
+    const send = (k: number): Promise<void> => {
+      const vals = Array.from({ length: 64 }, (_, i) => k * 1000 + i);
+      const req = { model_spec: { name: 'echo', signature_name: `echo_${echoF}` }, inputs: { x: f32(vals, [64]) } };
+      return call(h.prediction, 'Predict', req).then((r) => {
+        assert.equal(r.err, null);
+        assert.deepEqual(makeNdarray(r.res.outputs.y).values, vals, `call ${k}`);
+      });
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, k) => send(k)));
+    assert.ok(keptArrays() > 0, 'a served call gives its arrays back');
+    await Promise.all(Array.from({ length: 6 }, (_, k) => send(k + 6)));
+    await send(12);
   });
 
   test('broadcast: a single float_val value fills the shape', async () => {
