@@ -38,8 +38,9 @@
 //   BENCH_WASM_THREADS=2 BENCH_BACKENDS=wasm BENCH_MODELS=perf_mlp,small_cnn BENCH_BATCHES=128 \
 //     npm run bench:runtime -- --python /work/venv-tf/bin/python
 // BENCH_GEMM_AB=1 times each wasm cell twice in the same run: first with tfs's GEMM off (row
-// label `... xnn`: tfjs's XNNPACK MatMul), then on (runtime/wasm-gemm.ts; TFS_WASM_GEMM=0 turns
-// it off for the whole run instead), and prints the on/off ratios.
+// label `... xnn`: tfjs's XNNPACK MatMul and convolutions), then on (runtime/wasm-gemm.ts and
+// wasm-conv.ts; TFS_WASM_GEMM=0 turns both off for the whole run instead, TFS_WASM_CONV=0 only
+// the convolutions), and prints the on/off ratios.
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
 // TFS_WASM_POOL=0 runs wasm's MaxPool the old way (readSync + NaN scan, then XNNPACK; see
 // src/runtime/wasm-pool.ts): run the command twice, with and without it, to compare.
