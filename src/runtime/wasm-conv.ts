@@ -28,6 +28,8 @@ export interface GemmKernels {
 const MIN_WORK = 1 << 20;
 /** Output pixels below which the 4-row tiles waste most of their work. */
 const MIN_ROWS = 8;
+/** Scratch bytes (padded input, output tiles, address table) past which XNNPACK keeps the call: the GEMM's memory stops at 2 GiB. */
+const MAX_SCRATCH = 1 << 30;
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -80,6 +82,9 @@ export function gemmConv(kernels: GemmKernels, args: { inputs: tf.NamedTensorInf
   const k = g.kh * g.kw * g.inC;
   const m = g.batch * g.outH * g.outW;
   if (m < MIN_ROWS || n === 0 || m * n * k < MIN_WORK) return undefined;
+  const rows = Math.ceil(m / 4) * 4;
+  const scratch = 4 * (g.batch * (g.inH + g.padTop + g.padBottom) * (g.inW + g.padLeft + g.padRight) * g.inC + rows * (Math.ceil(n / 8) * 8 + g.kh * g.kw));
+  if (scratch > MAX_SCRATCH) return undefined;
   const biasSize = bias ? bias.shape.reduce((s, d) => s * d, 1) : 0;
   if (bias && biasSize !== 1 && (biasSize !== n || bias.shape[bias.shape.length - 1] !== n)) return undefined;
   const backend = args.backend as HeapBackend;
