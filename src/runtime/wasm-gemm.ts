@@ -104,6 +104,14 @@ export function setWasmGemm(on: boolean): boolean {
   return was;
 }
 
+let convEnabled = true;
+/** Turn the convolutions alone on or off at run time (bench/runtime.mjs's BENCH_CONV_AB); returns the previous state. */
+export function setWasmConv(on: boolean): boolean {
+  const was = convEnabled;
+  convEnabled = on;
+  return was;
+}
+
 /** Wrap the wasm backend's MatMul kernels (once, after the backend started with `threads` compute threads). */
 export function gemmOnWasm(threads: number): void {
   if (process.env['TFS_WASM_GEMM'] === '0') return;
@@ -114,6 +122,6 @@ export function gemmOnWasm(threads: number): void {
   // TFS_WASM_CONV=0 keeps the convolutions on XNNPACK while the MatMuls stay on the GEMM.
   if (process.env['TFS_WASM_CONV'] === '0') return;
   for (const name of ['Conv2D', 'FusedConv2D']) {
-    wrapKernel(name, 'wasm', (inner) => (args) => (enabled ? gemmConv(kernels, args) : undefined) ?? inner(args));
+    wrapKernel(name, 'wasm', (inner) => (args) => (enabled && convEnabled ? gemmConv(kernels, args) : undefined) ?? inner(args));
   }
 }
