@@ -51,6 +51,8 @@ export interface MatmulOptions {
 }
 
 const MAX_PAGES = 32768; // 2 GiB: byte addresses stay positive i32s
+/** Indirection tables kept (one per convolution geometry in use). */
+const MAX_TABLES = 16;
 /** Below this many multiply-adds the helpers' wake-up costs more than they save. */
 const THREADED_MIN_WORK = 1 << 18;
 
@@ -63,8 +65,12 @@ export class Gemm {
   private readonly drivers: Driver[];
   private readonly pool: Pool | undefined;
   private scratch = { ptr: 0, bytes: 0 };
-  /** The convolution's indirection table, kept while the geometry and input place stay the same. */
-  private ind = { ptr: 0, bytes: 0, key: '' };
+  /**
+   * The convolutions' indirection tables by geometry and input place, most recent last: a
+   * model's layers each have their own, so several are kept (building one costs more than
+   * the layer's copies).
+   */
+  private readonly tables = new Map<string, { ptr: number; bytes: number }>();
   /** Chunks of the last product that helper threads computed (0 when the caller ran it alone). */
   lastHelperChunks = 0;
   private disposed = false;
@@ -125,7 +131,7 @@ export class Gemm {
       if (this.scratch.bytes > 0) this.heap.release(this.scratch.ptr, this.scratch.bytes);
       const size = Math.ceil(bytes * 1.25);
       this.scratch = { ptr: this.heap.alloc(size), bytes: size };
-      this.ind.key = ''; // the table points into the old block
+      this.dropTables(); // they point into the old block
     }
     return this.scratch.ptr;
   }
@@ -194,16 +200,25 @@ export class Gemm {
     const segs = g.dw === 1 ? g.kh : g.kh * g.kw;
     const segLen = g.dw === 1 ? g.kw * g.inC : g.inC;
     const key = `${JSON.stringify(g)}@${xPtr}/${this.mr}`;
-    if (this.ind.key !== key) {
+    let t = this.tables.get(key);
+    if (t) this.tables.delete(key); // re-inserted below as the most recent
+    else {
       const bytes = rowBlocks * this.mr * segs * 4;
-      if (this.ind.bytes < bytes) {
-        if (this.ind.bytes > 0) this.heap.release(this.ind.ptr, this.ind.bytes);
-        this.ind = { ptr: this.heap.alloc(bytes), bytes, key: '' };
+      t = { ptr: this.heap.alloc(bytes), bytes };
+      convIndirection(new Int32Array(this.memory.buffer, t.ptr, bytes >> 2), g, xPtr, this.mr, segs);
+      if (this.tables.size >= MAX_TABLES) {
+        const [oldKey, old] = this.tables.entries().next().value!;
+        this.heap.release(old.ptr, old.bytes);
+        this.tables.delete(oldKey);
       }
-      convIndirection(new Int32Array(this.memory.buffer, this.ind.ptr, bytes >> 2), g, xPtr, this.mr, segs);
-      this.ind.key = key;
     }
-    return { ptr: this.ind.ptr, segs, segLen };
+    this.tables.set(key, t);
+    return { ptr: t.ptr, segs, segLen };
+  }
+
+  private dropTables(): void {
+    for (const t of this.tables.values()) this.heap.release(t.ptr, t.bytes);
+    this.tables.clear();
   }
 
   /** Run rowBlocks × panels tiles: alone, or in chunks claimed by this thread and the ready helpers. */
