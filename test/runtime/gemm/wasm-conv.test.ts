@@ -2,7 +2,7 @@
  * Convolutions on the wasm backend through the GEMM (runtime/wasm-conv.ts): large Conv2D and
  * FusedConv2D calls (SAME with stride 2, dilation, bias + relu) run on it and agree with the
  * cpu backend within float32 rounding, also on a filter used several times (packing cached);
- * small ones, NCHW-free unsupported activations and prelu stay on XNNPACK.
+ * small ones and unsupported activations stay on XNNPACK, and TFS_WASM_CONV=0 keeps them all there.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,4 +75,26 @@ test('small convolutions and unsupported activations stay on XNNPACK', async () 
   const elu = await both([3, 19, 17, 6], [3, 3, 6, 40], (x, f, b) => tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias: b, activation: 'elu' }));
   assert.equal(elu.calls, 0);
   close(elu.wasm[0]!, elu.cpu, 54);
+});
+
+test('TFS_WASM_CONV=0 keeps convolutions on XNNPACK while MatMuls stay on the GEMM', async () => {
+  const url = (p: string): string => new URL(p, import.meta.url).href;
+  const script = `
+    const tf = await import('@tensorflow/tfjs-core');
+    const { initBackend } = await import(${JSON.stringify(url('../../../src/runtime/backend.js'))});
+    const { wasmConvCalls } = await import(${JSON.stringify(url('../../../src/runtime/wasm-conv.js'))});
+    const { wasmGemmCalls } = await import(${JSON.stringify(url('../../../src/runtime/wasm-gemm.js'))});
+    await initBackend('wasm');
+    await tf.setBackend('wasm');
+    tf.conv2d(tf.ones([3, 29, 27, 6]), tf.ones([3, 3, 6, 40]), 1, 'same').dataSync();
+    tf.matMul(tf.ones([40, 300]), tf.ones([300, 100])).dataSync();
+    console.log(JSON.stringify({ conv: wasmConvCalls(), gemm: wasmGemmCalls() }));`;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TFS_WASM_CONV: '0' }, cwd: process.cwd() });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), { conv: 0, gemm: 1 });
 });
