@@ -7,8 +7,8 @@
  * of the input, the filter packed once as the (kh·kw·inC)×outC matrix (cached per tensor like
  * the MatMul weights). Sums run over k in the filter's order with FMA, so values may differ
  * from XNNPACK's in the last bits only, and are the same whatever the thread count. Calls it
- * does not take (other activations, prelu, NCHW, non-float32, empty tensors, windows past the
- * padded input, huge scratch) go to the wrapped kernel. TFS_WASM_CONV=0 keeps every convolution on XNNPACK.
+ * does not take (small work, other activations, prelu, NCHW, non-float32, windows past the
+ * padded input) go to the wrapped kernel. TFS_WASM_CONV=0 keeps every convolution on XNNPACK.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation, ConvGeometry, Gemm, PackedB } from './gemm/index.js';
@@ -24,11 +24,10 @@ export interface GemmKernels {
   packB(backend: HeapBackend, b: tf.TensorInfo, k: number, n: number, transposeB: boolean): { p: PackedB; release: boolean };
 }
 
-/*
- * No size threshold: in the tfjs wasm build tfs uses, an XNNPACK convolution costs about half a
- * millisecond of setup per call whatever its size (bench/runtime-conv.mjs at BENCH_BATCH=1:
- * small_cnn's 26×26×16 layer took 0.77 ms there and 0.08 ms here), so even tiny ones gain.
- */
+/** Multiply-adds below which XNNPACK is as fast (the copies and the threads' wake-up dominate). */
+const MIN_WORK = 1 << 20;
+/** Output pixels below which the 4-row tiles waste most of their work. */
+const MIN_ROWS = 8;
 /** Scratch bytes (padded input, output tiles, address table) past which XNNPACK keeps the call: the GEMM's memory stops at 2 GiB. */
 const MAX_SCRATCH = 1 << 30;
 
@@ -82,7 +81,7 @@ export function gemmConv(kernels: GemmKernels, args: { inputs: tf.NamedTensorInf
   const n = filter.shape[3]!;
   const k = g.kh * g.kw * g.inC;
   const m = g.batch * g.outH * g.outW;
-  if (m === 0 || n === 0) return undefined;
+  if (m < MIN_ROWS || n === 0 || m * n * k < MIN_WORK) return undefined;
   const rows = Math.ceil(m / 4) * 4;
   const scratch = 4 * (g.batch * (g.inH + g.padTop + g.padBottom) * (g.inW + g.padLeft + g.padRight) * g.inC + rows * (Math.ceil(n / 8) * 8 + g.kh * g.kw));
   if (scratch > MAX_SCRATCH) return undefined;

@@ -4,7 +4,7 @@
  * several. It wraps `BatchMatMul` and `_FusedMatMul`; any call it does not take (small work,
  * a batch of B matrices, a transposed batch of A, a bias other than per column, activations
  * other than relu/relu6, non-float32) goes to tfjs's kernel unchanged. It wraps `Conv2D` and
- * `FusedConv2D` the same way (wasm-conv.ts): float32 NHWC convolutions of any size run as an
+ * `FusedConv2D` the same way (wasm-conv.ts): large float32 NHWC convolutions run as an
  * indirect GEMM on the same threads. TFS_WASM_GEMM=0 turns all of it off (A/B benchmarks),
  * TFS_WASM_CONV=0 only the convolutions.
  *
