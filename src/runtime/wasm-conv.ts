@@ -24,7 +24,12 @@ export interface GemmKernels {
   packB(backend: HeapBackend, b: tf.TensorInfo, k: number, n: number, transposeB: boolean): { p: PackedB; release: boolean };
 }
 
-/** Multiply-adds below which XNNPACK is as fast (the copies and the threads' wake-up dominate). */
+/**
+ * Multiply-adds below which XNNPACK is as fast on the single-threaded build (the copies
+ * dominate). The threaded build's XNNPACK pays about 0.5 ms of thread-pool hand-off per call
+ * whatever the size, so there smaller convolutions would gain too, but the threshold must not
+ * depend on the thread count: 1 and N threads answer the same bits (test/runtime/wasm-threads).
+ */
 const MIN_WORK = 1 << 20;
 /** Output pixels below which the 4-row tiles waste most of their work. */
 const MIN_ROWS = 8;

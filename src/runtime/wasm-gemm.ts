@@ -18,8 +18,15 @@ import { Gemm, type Activation, type PackedB } from './gemm/index.js';
 import { wrapKernel } from './kernel-wrap.js';
 import { gemmConv, type HeapBackend } from './wasm-conv.js';
 
-/** Multiply-adds below which tfjs's kernel (XNNPACK) is as fast: wake-up and copies dominate. */
-const MIN_WORK = 1 << 20;
+/**
+ * Multiply-adds below which tfjs's kernel (XNNPACK) is as fast on the single-threaded build:
+ * copies dominate (1 thread, CPU µs, same process: 128×512×10 110 here vs 112 there, 64×512×10
+ * 46 vs 49). The threaded build's XNNPACK pays about 0.5 ms of thread-pool hand-off per call
+ * (128×512×10: 0.27 ms here, 1.27 ms there), so the dense heads of perf_mlp and small_cnn
+ * (512→10, 800→10 at batch 128) come here. Not lower, and the same for every thread count
+ * (1 and N threads answer the same bits).
+ */
+const MIN_WORK = 1 << 18;
 /** Rows below which the 4-row tiles waste most of their work (XNNPACK's GEMV wins). */
 const MIN_ROWS = 8;
 
