@@ -38,8 +38,11 @@
 //   BENCH_WASM_THREADS=2 BENCH_BACKENDS=wasm BENCH_MODELS=perf_mlp,small_cnn BENCH_BATCHES=128 \
 //     npm run bench:runtime -- --python /work/venv-tf/bin/python
 // BENCH_GEMM_AB=1 times each wasm cell twice in the same run: first with tfs's GEMM off (row
-// label `... xnn`: tfjs's XNNPACK MatMul), then on (runtime/wasm-gemm.ts; TFS_WASM_GEMM=0 turns
-// it off for the whole run instead), and prints the on/off ratios.
+// label `... xnn`: tfjs's XNNPACK MatMul and convolutions), then on (runtime/wasm-gemm.ts and
+// wasm-conv.ts; TFS_WASM_GEMM=0 turns both off for the whole run instead, TFS_WASM_CONV=0 only
+// the convolutions), and prints the on/off ratios. BENCH_CONV_AB=1 adds a third side between
+// them, row label `... noconv`: the GEMM on for the MatMuls but the convolutions on XNNPACK
+// (setWasmConv(false)), and prints all-on / noconv (what the convolutions on the GEMM gain).
 // Environment: TFS_DIST (build dir, default dist), TFS_SHARED_DIR, BENCH_SECONDS (per cell).
 // TFS_WASM_POOL=0 runs wasm's MaxPool the old way (readSync + NaN scan, then XNNPACK; see
 // src/runtime/wasm-pool.ts): run the command twice, with and without it, to compare.
@@ -382,8 +385,11 @@ async function embeddedCell(name, spec, servable, bare, backend, prev, batch) {
 
 await initBackend('wasm', { wasmThreads: WASM_THREADS });
 const { wasmThreads } = await load('src/runtime/backend.js');
-const { setWasmGemm } = await load('src/runtime/wasm-gemm.js');
+const { setWasmGemm, setWasmConv } = await load('src/runtime/wasm-gemm.js');
 const GEMM_AB = process.env.BENCH_GEMM_AB === '1';
+const CONV_AB = process.env.BENCH_CONV_AB === '1';
+/** The wasm sides each cell is timed with: [GEMM on, convolutions on, row label suffix]. */
+const SIDES = [...(GEMM_AB ? [[false, false, ' xnn']] : []), ...(CONV_AB ? [[true, false, ' noconv']] : []), [true, true, '']];
 const label = (backend) => (backend === 'wasm' && wasmThreads() > 1 ? `wasm ${wasmThreads()}t` : backend);
 for (const backend of BACKENDS) {
   if (backend === 'native') {
@@ -397,14 +403,16 @@ for (const backend of BACKENDS) {
     await tf.setBackend(backend);
     const bare = bareModel(spec);
     for (const batch of BATCHES) {
-      for (const gemm of GEMM_AB && backend === 'wasm' ? [false, true] : [true]) {
+      for (const [gemm, conv, suffix] of backend === 'wasm' ? SIDES : [[true, true, '']]) {
         setWasmGemm(gemm);
+        setWasmConv(conv);
         const r = await embeddedCell(name, spec, servable, bare, backend, prev, batch);
-        if (!gemm) r.backend += ' xnn';
+        r.backend += suffix;
         rows.push(r);
         process.stderr.write(`${name} b=${batch} ${r.backend}: ${r.ms.toFixed(3)} ms (${r.n} calls)${r.pyMs !== undefined ? `, python ${r.pyMs.toFixed(3)} ms` : ''}\n`);
       }
       setWasmGemm(true);
+      setWasmConv(true);
     }
     bare.dispose();
     await tf.setBackend(prev);
@@ -437,6 +445,13 @@ if (GEMM_AB) {
   console.log('\ntfs GEMM on / off (XNNPACK), same run (wall ms; cpu ms):');
   for (const r of rows.filter((x) => x.backend.endsWith(' xnn'))) {
     const on = rows.find((x) => x.model === r.model && x.batch === r.batch && x.backend === r.backend.slice(0, -4));
+    if (on) console.log(`  ${r.model} b=${r.batch} ${on.backend}: ${f(on.ms)} / ${f(r.ms)} = ${f(on.ms / r.ms, 2)}x; cpu ${f(on.cpuMs)} / ${f(r.cpuMs)} = ${f(on.cpuMs / r.cpuMs, 2)}x`);
+  }
+}
+if (CONV_AB) {
+  console.log('\nconvolutions on the GEMM / on XNNPACK (MatMuls on the GEMM both times), same run (wall ms; cpu ms):');
+  for (const r of rows.filter((x) => x.backend.endsWith(' noconv'))) {
+    const on = rows.find((x) => x.model === r.model && x.batch === r.batch && x.backend === r.backend.slice(0, -7));
     if (on) console.log(`  ${r.model} b=${r.batch} ${on.backend}: ${f(on.ms)} / ${f(r.ms)} = ${f(on.ms / r.ms, 2)}x; cpu ${f(on.cpuMs)} / ${f(r.cpuMs)} = ${f(on.cpuMs / r.cpuMs, 2)}x`);
   }
 }

@@ -65,7 +65,8 @@ export const op = {
   i32Sub: (): number[] => [0x6b],
   i32Mul: (): number[] => [0x6c],
   i32Shl: (): number[] => [0x74],
-  /** f32.load / f32.store; `align` is the alignment exponent of the memarg. */
+  /** i32.load / f32.load / f32.store; `align` is the alignment exponent of the memarg. */
+  i32Load: (offset = 0, align = 2): number[] => [0x28, ...memarg(align, offset)],
   f32Load: (offset = 0, align = 2): number[] => [0x2a, ...memarg(align, offset)],
   f32Store: (offset = 0, align = 2): number[] => [0x38, ...memarg(align, offset)],
   f32Add: (): number[] => [0x92],

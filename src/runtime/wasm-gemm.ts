@@ -3,8 +3,10 @@
  * where the engine has it, weights packed once, and its own threads when the backend has
  * several. It wraps `BatchMatMul` and `_FusedMatMul`; any call it does not take (small work,
  * a batch of B matrices, a transposed batch of A, a bias other than per column, activations
- * other than relu/relu6, non-float32) goes to tfjs's kernel unchanged. TFS_WASM_GEMM=0 turns
- * it off (A/B benchmarks).
+ * other than relu/relu6, non-float32) goes to tfjs's kernel unchanged. It wraps `Conv2D` and
+ * `FusedConv2D` the same way (wasm-conv.ts): large float32 NHWC convolutions run as an
+ * indirect GEMM on the same threads. TFS_WASM_GEMM=0 turns all of it off (A/B benchmarks),
+ * TFS_WASM_CONV=0 only the convolutions.
  *
  * Weight packing: B's panels are cached per tensor (its dataId) from the second call that
  * uses it, so constants (weights, used on every request) are packed once while activations
@@ -14,16 +16,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Gemm, type Activation, type PackedB } from './gemm/index.js';
 import { wrapKernel } from './kernel-wrap.js';
+import { gemmConv, type HeapBackend } from './wasm-conv.js';
 
-/** Multiply-adds below which tfjs's kernel (XNNPACK) is as fast: wake-up and copies dominate. */
-const MIN_WORK = 1 << 20;
+/**
+ * Multiply-adds below which tfjs's kernel (XNNPACK) is as fast on the single-threaded build:
+ * copies dominate (1 thread, CPU µs, same process: 128×512×10 110 here vs 112 there, 64×512×10
+ * 46 vs 49). The threaded build's XNNPACK pays about 0.5 ms of thread-pool hand-off per call
+ * (128×512×10: 0.27 ms here, 1.27 ms there), so the dense heads of perf_mlp and small_cnn
+ * (512→10, 800→10 at batch 128) come here. Not lower, and the same for every thread count
+ * (1 and N threads answer the same bits).
+ */
+const MIN_WORK = 1 << 18;
 /** Rows below which the 4-row tiles waste most of their work (XNNPACK's GEMV wins). */
 const MIN_ROWS = 8;
 
-type HeapBackend = tf.KernelBackend & {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-};
 interface MatMulAttrs {
   transposeA?: boolean;
   transposeB?: boolean;
@@ -40,12 +46,12 @@ class GemmKernels {
 
   constructor(private readonly threads: number) {}
 
-  private get(): Gemm {
+  get(): Gemm {
     return (this.gemm ??= Gemm.create({ threads: this.threads }));
   }
 
   /** B packed: cached when this tensor was seen before, else a one-off (release: true). */
-  private packB(backend: HeapBackend, b: tf.TensorInfo, k: number, n: number, transposeB: boolean): { p: PackedB; release: boolean } {
+  packB(backend: HeapBackend, b: tf.TensorInfo, k: number, n: number, transposeB: boolean): { p: PackedB; release: boolean } {
     const key = b.dataId as object;
     const hit = this.packed.get(key);
     if (hit) return { p: hit, release: false };
@@ -105,11 +111,24 @@ export function setWasmGemm(on: boolean): boolean {
   return was;
 }
 
+let convEnabled = true;
+/** Turn the convolutions alone on or off at run time (bench/runtime.mjs's BENCH_CONV_AB); returns the previous state. */
+export function setWasmConv(on: boolean): boolean {
+  const was = convEnabled;
+  convEnabled = on;
+  return was;
+}
+
 /** Wrap the wasm backend's MatMul kernels (once, after the backend started with `threads` compute threads). */
 export function gemmOnWasm(threads: number): void {
   if (process.env['TFS_WASM_GEMM'] === '0') return;
   const kernels = new GemmKernels(threads);
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     wrapKernel(name, 'wasm', (inner) => (args) => (enabled ? kernels.run(args) : undefined) ?? inner(args));
+  }
+  // TFS_WASM_CONV=0 keeps the convolutions on XNNPACK while the MatMuls stay on the GEMM.
+  if (process.env['TFS_WASM_CONV'] === '0') return;
+  for (const name of ['Conv2D', 'FusedConv2D']) {
+    wrapKernel(name, 'wasm', (inner) => (args) => (enabled && convEnabled ? gemmConv(kernels, args) : undefined) ?? inner(args));
   }
 }

@@ -14,18 +14,25 @@ export const QUIT = 3;
 export const NEXT = 4;
 /** Chunks run by helper threads (for tests: did they take part). */
 export const HELPED = 5;
-/** The job: `run`'s 8 fixed arguments, then byPanels, rowBlocks, panels, chunk, chunks. */
+/**
+ * The job: the driver's 8 fixed arguments, then byPanels, rowBlocks, panels, chunk, chunks,
+ * and which driver (an index into `drivers`: 0 `run`, the GEMM; 1 `crun`, the convolution).
+ */
 export const JOB = 16;
-export const JOB_INTS = 13;
+export const JOB_INTS = 14;
+/** The module's exported drivers, in the job's driver-index order. */
+export const DRIVERS = ['run', 'crun'] as const;
+export type Driver = (...args: number[]) => void;
 /** Bytes reserved for the control block (heap allocations start after it). */
 export const CONTROL_BYTES = 4096;
 export const MAX_WORKERS = 63;
 
 /** Claim and run chunks of the published job until none are left; returns how many this thread ran. */
-export function runChunks(ctl: Int32Array, run: (...args: number[]) => void): number {
+export function runChunks(ctl: Int32Array, drivers: readonly Driver[]): number {
   const job = Array.from(ctl.subarray(JOB, JOB + JOB_INTS));
   const fixed = job.slice(0, 8);
-  const [byPanels, rowBlocks, panels, chunk, chunks] = job.slice(8) as [number, number, number, number, number];
+  const [byPanels, rowBlocks, panels, chunk, chunks, driver] = job.slice(8) as [number, number, number, number, number, number];
+  const run = drivers[driver]!;
   const total = byPanels ? panels : rowBlocks;
   let ran = 0;
   for (let c = Atomics.add(ctl, NEXT, 1); c < chunks; c = Atomics.add(ctl, NEXT, 1), ran++) {

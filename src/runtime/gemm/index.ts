@@ -12,13 +12,15 @@
  *   const c = g.matmul(x, M, K, pb, { bias, activation: 'relu' });   // M×N
  *   g.releaseB(pb); g.dispose();
  */
-import { CONTROL_BYTES, MAX_WORKERS } from './control.js';
+import { CONTROL_BYTES, DRIVERS, MAX_WORKERS, type Driver } from './control.js';
+import { convIndirection, copyPadded, type ConvGeometry } from './conv.js';
 import { Heap } from './heap.js';
 import { wasm, type WasmMemory } from '../wasm-api.js';
 import { ACT, NR, gemmModuleBytes, relaxedSimdAvailable, type KernelShape } from './kernel.js';
 import { Pool } from './pool.js';
 
 export type Activation = keyof typeof ACT;
+export type { ConvGeometry };
 export { relaxedSimdAvailable };
 
 /** B packed in the GEMM's memory (valid until `releaseB` or the GEMM's disposal). */
@@ -49,6 +51,8 @@ export interface MatmulOptions {
 }
 
 const MAX_PAGES = 32768; // 2 GiB: byte addresses stay positive i32s
+/** Indirection tables kept (one per convolution geometry in use). */
+const MAX_TABLES = 16;
 /** Below this many multiply-adds the helpers' wake-up costs more than they save. */
 const THREADED_MIN_WORK = 1 << 18;
 
@@ -58,9 +62,15 @@ export class Gemm {
   readonly mr: number;
   private readonly memory: WasmMemory;
   private readonly heap: Heap;
-  private readonly run: (...args: number[]) => void;
+  private readonly drivers: Driver[];
   private readonly pool: Pool | undefined;
   private scratch = { ptr: 0, bytes: 0 };
+  /**
+   * The convolutions' indirection tables by geometry and input place, most recent last: a
+   * model's layers each have their own, so several are kept (building one costs more than
+   * the layer's copies).
+   */
+  private readonly tables = new Map<string, { ptr: number; bytes: number }>();
   /** Chunks of the last product that helper threads computed (0 when the caller ran it alone). */
   lastHelperChunks = 0;
   private disposed = false;
@@ -73,7 +83,7 @@ export class Gemm {
     this.memory = new wasm.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     this.heap = new Heap(this.memory, CONTROL_BYTES);
     const instance = new wasm.Instance(module, { env: { memory: this.memory } });
-    this.run = instance.exports['run'] as (...args: number[]) => void;
+    this.drivers = DRIVERS.map((name) => instance.exports[name] as Driver);
     this.threads = Math.max(1, Math.min(MAX_WORKERS + 1, Math.floor(opts.threads ?? 1)));
     this.pool = this.threads > 1 ? new Pool(module, this.memory, this.threads - 1) : undefined;
   }
@@ -121,6 +131,7 @@ export class Gemm {
       if (this.scratch.bytes > 0) this.heap.release(this.scratch.ptr, this.scratch.bytes);
       const size = Math.ceil(bytes * 1.25);
       this.scratch = { ptr: this.heap.alloc(size), bytes: size };
+      this.dropTables(); // they point into the old block
     }
     return this.scratch.ptr;
   }
@@ -146,19 +157,76 @@ export class Gemm {
     const act = ACT[opts.activation ?? 'linear'];
     if (act === undefined) throw new Error(`gemm: unsupported activation ${String(opts.activation)}`);
     const fixed = [aPtr, k * 4, b.ptr, cPtr, npad * 4, k, biasPtr, act];
-    this.dispatch(fixed, rowBlocks, panels, m * n * k);
-    const c = this.f32();
-    if (n === npad) result.set(c.subarray(cPtr >> 2, (cPtr >> 2) + m * n));
-    else for (let r = 0; r < m; r++) result.set(c.subarray((cPtr >> 2) + r * npad, (cPtr >> 2) + r * npad + n), r * n);
+    this.dispatch(fixed, rowBlocks, panels, m * n * k, 0);
+    copyC(this.f32(), cPtr >> 2, result, m, n, npad);
     return result;
   }
 
+  /**
+   * A float32 NHWC convolution, out = act(conv(x, filter) + bias), the filter packed as the
+   * (kh·kw·inC)×outC matrix (`packB(filter, kh*kw*inC, outC)`): x is copied (zero-padded)
+   * into this memory and each output pixel's patch is read in place through a table of
+   * addresses (the kernel's `crun`), as a GEMM over the im2col matrix would sum it.
+   */
+  conv2d(x: Float32Array, g: ConvGeometry, b: PackedB, opts: Omit<MatmulOptions, 'transposeA'> = {}, out?: Float32Array): Float32Array {
+    if (this.disposed) throw new Error('gemm: disposed');
+    const k = g.kh * g.kw * g.inC;
+    if (b.k !== k) throw new RangeError(`gemm: filter has K=${b.k}, not ${g.kh}·${g.kw}·${g.inC}`);
+    const n = b.n;
+    const m = g.batch * g.outH * g.outW;
+    const result = out ?? new Float32Array(m * n);
+    if (k === 0) throw new RangeError('gemm: empty filter');
+    if (m === 0 || n === 0) return result;
+    const rowBlocks = Math.ceil(m / this.mr);
+    const panels = Math.ceil(n / NR);
+    const npad = panels * NR;
+    const xBytes = g.batch * (g.inH + g.padTop + g.padBottom) * (g.inW + g.padLeft + g.padRight) * g.inC * 4;
+    const cBytes = rowBlocks * this.mr * npad * 4;
+    const base = this.scratchOf(xBytes + cBytes + npad * 4);
+    const [xPtr, cPtr, biasPtr] = [base, base + xBytes, base + xBytes + cBytes];
+    const mem = this.f32();
+    copyPadded(mem, xPtr >> 2, x, g);
+    fillBias(mem.subarray(biasPtr >> 2, (biasPtr >> 2) + npad), opts.bias, n);
+    const act = ACT[opts.activation ?? 'linear'];
+    if (act === undefined) throw new Error(`gemm: unsupported activation ${String(opts.activation)}`);
+    const { ptr: indPtr, segs, segLen } = this.indirection(g, xPtr, rowBlocks);
+    this.dispatch([indPtr, segLen, b.ptr, cPtr, npad * 4, segs, biasPtr, act], rowBlocks, panels, m * n * k, 1);
+    copyC(this.f32(), cPtr >> 2, result, m, n, npad);
+    return result;
+  }
+
+  /** The indirection table for `g` with the padded input at xPtr (rebuilt only when either changed). */
+  private indirection(g: ConvGeometry, xPtr: number, rowBlocks: number): { ptr: number; segs: number; segLen: number } {
+    const segs = g.dw === 1 ? g.kh : g.kh * g.kw;
+    const segLen = g.dw === 1 ? g.kw * g.inC : g.inC;
+    const key = `${JSON.stringify(g)}@${xPtr}/${this.mr}`;
+    let t = this.tables.get(key);
+    if (t) this.tables.delete(key); // re-inserted below as the most recent
+    else {
+      const bytes = rowBlocks * this.mr * segs * 4;
+      t = { ptr: this.heap.alloc(bytes), bytes };
+      convIndirection(new Int32Array(this.memory.buffer, t.ptr, bytes >> 2), g, xPtr, this.mr, segs);
+      if (this.tables.size >= MAX_TABLES) {
+        const [oldKey, old] = this.tables.entries().next().value!;
+        this.heap.release(old.ptr, old.bytes);
+        this.tables.delete(oldKey);
+      }
+    }
+    this.tables.set(key, t);
+    return { ptr: t.ptr, segs, segLen };
+  }
+
+  private dropTables(): void {
+    for (const t of this.tables.values()) this.heap.release(t.ptr, t.bytes);
+    this.tables.clear();
+  }
+
   /** Run rowBlocks × panels tiles: alone, or in chunks claimed by this thread and the ready helpers. */
-  private dispatch(fixed: number[], rowBlocks: number, panels: number, work: number): void {
+  private dispatch(fixed: number[], rowBlocks: number, panels: number, work: number, driver: number): void {
     const helpers = this.pool && work >= THREADED_MIN_WORK ? this.pool.ready : 0;
     this.lastHelperChunks = 0;
     if (helpers === 0) {
-      this.run(...fixed, 0, rowBlocks, 0, panels);
+      this.drivers[driver]!(...fixed, 0, rowBlocks, 0, panels);
       return;
     }
     // Chunks of whole panels (each thread then reads only the panels of B it computes) unless
@@ -167,8 +235,8 @@ export class Gemm {
     const byPanels = panels >= 4 * t || panels >= rowBlocks;
     const total = byPanels ? panels : rowBlocks;
     const chunk = Math.max(1, Math.floor(total / (4 * t)));
-    const job = [...fixed, byPanels ? 1 : 0, rowBlocks, panels, chunk, Math.ceil(total / chunk)];
-    this.lastHelperChunks = this.pool!.runJob(job, this.run);
+    const job = [...fixed, byPanels ? 1 : 0, rowBlocks, panels, chunk, Math.ceil(total / chunk), driver];
+    this.lastHelperChunks = this.pool!.runJob(job, this.drivers);
   }
 
   dispose(): void {
@@ -186,6 +254,12 @@ function copyA(mem: Float32Array, at: number, a: Float32Array, m: number, k: num
   }
   // A is K×M: row r of A·B uses column r.
   for (let r = 0; r < m; r++) for (let kk = 0; kk < k; kk++) mem[at + r * k + kk] = a[kk * m + r]!;
+}
+
+/** Copy the M×N result out of C (rows `npad` floats apart). */
+function copyC(mem: Float32Array, at: number, result: Float32Array, m: number, n: number, npad: number): void {
+  if (n === npad) result.set(mem.subarray(at, at + m * n));
+  else for (let r = 0; r < m; r++) result.set(mem.subarray(at + r * npad, at + r * npad + n), r * n);
 }
 
 function fillBias(dst: Float32Array, bias: Float32Array | undefined, n: number): void {

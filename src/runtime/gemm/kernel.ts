@@ -50,11 +50,11 @@ function kStep(s: KernelShape, l: { acc: number[]; rows: number[]; b: number[]; 
 }
 
 /** Advance the row pointers by `steps` floats and the panel pointer by `steps` rows, K -= steps. */
-function advance(rows: number[], steps: number): number[] {
+function advance(rows: number[], steps: number, k = K): number[] {
   const out: number[] = [];
   for (const r of rows) out.push(...op.get(r), ...op.i32(4 * steps), ...op.i32Add(), ...op.set(r));
   out.push(...op.get(BP), ...op.i32(32 * steps), ...op.i32Add(), ...op.set(BP));
-  out.push(...op.get(K), ...op.i32(steps), ...op.i32Sub(), ...op.set(K));
+  out.push(...op.get(k), ...op.i32(steps), ...op.i32Sub(), ...op.set(k));
   return out;
 }
 
@@ -126,9 +126,72 @@ function runFunc(s: KernelShape): FuncDef {
   return { name: 'run', params: Array<typeof I32>(12).fill(I32), results: [], locals: [I32, I32], body };
 }
 
+/**
+ * The convolution tile (indirect GEMM): like `tile`, but row i of A is read from `segs`
+ * segments of `segLen` floats each, segment s of the tile's rows starting at the MR addresses
+ * stored at ind + (s·MR + i)·4 (an output pixel's patch is kh runs of kw·C contiguous input
+ * floats in NHWC). k still runs 0..K-1 in order from the bias, K = segs·segLen, B's panel
+ * rows in the same order: the same sums as a GEMM over the explicit im2col matrix.
+ * Params: ind, segLen, bp, c, ldc, segs, bias, act (bp, c, ldc, bias, act where `tile` has them).
+ */
+function convTileFunc(s: KernelShape): FuncDef {
+  const [IND, SEGLEN, SEGS] = [0, 1, 5];
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32];
+  const base = params.length;
+  const rows = Array.from({ length: s.mr }, (_, i) => base + i);
+  const kc = base + s.mr;
+  const vbase = kc + 1;
+  const acc = Array.from({ length: 2 * s.mr }, (_, i) => vbase + i);
+  const b = [vbase + 2 * s.mr, vbase + 2 * s.mr + 1];
+  const av = vbase + 2 * s.mr + 2;
+  const l = { acc, rows, b, av };
+  const body: number[] = [];
+  for (let j = 0; j < 2; j++) body.push(...op.get(BIAS), ...simd.load(16 * j), ...op.set(acc[j]!));
+  for (let i = 1; i < s.mr; i++) for (let j = 0; j < 2; j++) body.push(...op.get(acc[j]!), ...op.set(acc[i * 2 + j]!));
+  // do { rows = ind[0..MR); ind += MR·4; kc = segLen; do { k step } while (kc); } while (--segs)
+  body.push(...op.loop());
+  for (let i = 0; i < s.mr; i++) body.push(...op.get(IND), ...op.i32Load(4 * i), ...op.set(rows[i]!));
+  body.push(...op.get(IND), ...op.i32(4 * s.mr), ...op.i32Add(), ...op.set(IND));
+  body.push(...op.get(SEGLEN), ...op.set(kc), ...op.loop());
+  body.push(...kStep(s, l, 0), ...advance(rows, 1, kc), ...op.get(kc), ...op.brIf(0), ...op.end());
+  body.push(...op.get(SEGS), ...op.i32(1), ...op.i32Sub(), ...op.tee(SEGS), ...op.brIf(0), ...op.end());
+  body.push(...epilogue(s, acc, rows[0]!));
+  const locals: ValType[] = [...Array<typeof I32>(s.mr + 1).fill(I32), ...Array<typeof V128>(2 * s.mr + 3).fill(V128)];
+  return { params, results: [], locals, body };
+}
+
+// crun's params: ind, segLen, bp, c, ldc, segs, bias, act, r0, r1, p0, p1; locals r, p.
+// Row block r's pointers are at ind + r·segs·MR·4; panel p at bp + p·segs·segLen·32.
+function convRunFunc(s: KernelShape): FuncDef {
+  const [ind, segLen, bp, c, ldc, segs, bias, act, r0, r1, p0, p1, r, p] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const mul = (x: number[], y: number[]): number[] => [...x, ...y, ...op.i32Mul()];
+  const add = (...xs: number[][]): number[] => xs.reduce((acc, x, i) => [...acc, ...x, ...(i > 0 ? op.i32Add() : [])], [] as number[]);
+  const panelBytes = mul(mul(op.get(segs), op.get(segLen)), op.i32(32));
+  const body = [
+    ...op.get(p0), ...op.set(p),
+    ...op.block(), ...op.get(p), ...op.get(p1), ...op.i32GeS(), ...op.brIf(0), ...op.loop(),
+    ...op.get(r0), ...op.set(r),
+    ...op.block(), ...op.get(r), ...op.get(r1), ...op.i32GeS(), ...op.brIf(0), ...op.loop(),
+    ...add(op.get(ind), mul(mul(op.get(r), op.get(segs)), op.i32(4 * s.mr))),
+    ...op.get(segLen),
+    ...add(op.get(bp), mul(op.get(p), panelBytes)),
+    ...add(op.get(c), mul(mul(op.get(r), op.i32(s.mr)), op.get(ldc)), mul(op.get(p), op.i32(32))),
+    ...op.get(ldc),
+    ...op.get(segs),
+    ...add(op.get(bias), mul(op.get(p), op.i32(32))),
+    ...op.get(act),
+    ...op.call(2),
+    ...op.get(r), ...op.i32(1), ...op.i32Add(), ...op.tee(r), ...op.get(r1), ...op.i32LtS(), ...op.brIf(0),
+    ...op.end(), ...op.end(),
+    ...op.get(p), ...op.i32(1), ...op.i32Add(), ...op.tee(p), ...op.get(p1), ...op.i32LtS(), ...op.brIf(0),
+    ...op.end(), ...op.end(),
+  ];
+  return { name: 'crun', params: Array<typeof I32>(12).fill(I32), results: [], locals: [I32, I32], body };
+}
+
 /** The module's bytes, importing `env.memory` (shared, up to `maxPages`). */
 export function gemmModuleBytes(s: KernelShape, maxPages: number): Uint8Array {
-  return moduleBytes([tileFunc(s), runFunc(s)], { min: 1, max: maxPages, shared: true });
+  return moduleBytes([tileFunc(s), runFunc(s), convTileFunc(s), convRunFunc(s)], { min: 1, max: maxPages, shared: true });
 }
 
 let relaxed: boolean | undefined;

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WasmMemory, WasmModule } from '../wasm-api.js';
-import { GEN, HELPED, JOB, NEXT, PENDING, QUIT, READY, runChunks } from './control.js';
+import { GEN, HELPED, JOB, NEXT, PENDING, QUIT, READY, runChunks, type Driver } from './control.js';
 
 /** How long the caller waits for its helpers before deciding they are gone (a bug, not load). */
 const STUCK_MS = 60_000;
@@ -48,7 +48,7 @@ export class Pool {
    * Publish `job` (control.ts's layout), claim chunks of it on this thread alongside the
    * workers, and return when all chunks are done: the number the workers ran.
    */
-  runJob(job: number[], run: (...args: number[]) => void): number {
+  runJob(job: number[], drivers: readonly Driver[]): number {
     const ctl = this.ctl;
     ctl.set(job, JOB);
     Atomics.store(ctl, NEXT, 0);
@@ -58,7 +58,7 @@ export class Pool {
     Atomics.notify(ctl, GEN);
     let failed: { e: unknown } | undefined;
     try {
-      runChunks(ctl, run);
+      runChunks(ctl, drivers);
     } catch (e) {
       failed = { e };
     }
