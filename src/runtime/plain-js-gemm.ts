@@ -129,8 +129,11 @@ function gemmModuleBytes(): Uint8Array {
 
 /** `gemm` with the memory it reads and writes. */
 export interface SimdGemm {
-  /** out[m×n] = bias[n] + a[m×k]·b[k×n], XNNPACK's order of operations (see the header). */
-  run(a: Float32Array, b: Float32Array, bias: Float32Array | undefined, m: number, k: number, n: number): Float32Array;
+  /**
+   * out[m×n] = bias[n] + a[m×k]·b[k×n], XNNPACK's order of operations (see the header), into
+   * `out` when given (m×n floats, all overwritten) or a new array.
+   */
+  run(a: Float32Array, b: Float32Array, bias: Float32Array | undefined, m: number, k: number, n: number, out?: Float32Array): Float32Array;
 }
 
 function instantiate(): SimdGemm | undefined {
@@ -144,7 +147,7 @@ function instantiate(): SimdGemm | undefined {
   const gemm = instance.exports['gemm'] as (m: number, k: number, n: number, a: number, b: number, bias: number, out: number) => void;
   let f32 = new Float32Array(memory.buffer);
   return {
-    run(a, b, bias, m, k, n) {
+    run(a, b, bias, m, k, n, out) {
       // Layout (in floats): a, then b, then the bias (zeros when none: +0, as XNNPACK), then out.
       const offB = m * k;
       const offBias = offB + k * n;
@@ -159,7 +162,10 @@ function instantiate(): SimdGemm | undefined {
       if (bias) f32.set(bias, offBias);
       else f32.fill(0, offBias, offOut);
       gemm(m, k, n, 0, offB * 4, offBias * 4, offOut * 4);
-      return f32.slice(offOut, end);
+      if (!out) return f32.slice(offOut, end);
+      // A copy loop, not set(subarray()): no view object per call.
+      for (let i = 0, j = offOut; j < end; i++, j++) out[i] = f32[j]!;
+      return out;
     },
   };
 }

@@ -75,9 +75,26 @@ export function setPlainJsEnabled(on: boolean): void {
 /** One step: its kernel computes a value from its arguments, or undefined (fall back). */
 type Kernel = (args: readonly PlainValue[], budget: Budget) => PlainValue | undefined;
 
-/** Work left to the current call. */
+/**
+ * Work left to the current call, and the output buffers of the program's steps. A step's
+ * buffer is reused by the next call (same length) unless it escaped as an output (see
+ * {@link program}): the calls of a program are synchronous, one at a time, and every kernel
+ * writes each element of the buffer it gets, so nothing of an earlier call shows through.
+ */
 interface Budget {
   left: number;
+  /** The step running now (an index into `buffers`). */
+  step: number;
+  readonly buffers: (Float32Array | undefined)[];
+}
+
+/** The output buffer of `len` floats of the step running now (its contents are stale: overwrite every element). */
+function output(budget: Budget, len: number): Float32Array {
+  const cached = budget.buffers[budget.step];
+  if (cached !== undefined && cached.length === len) return cached;
+  const out = new Float32Array(len);
+  budget.buffers[budget.step] = out;
+  return out;
 }
 
 interface Step {
@@ -141,7 +158,7 @@ function binaryKernel(op: Binary): Kernel {
     if (n === 0 || !spend(budget, n)) return undefined;
     const x = a!.data;
     const y = b!.data;
-    const out = new Float32Array(n);
+    const out = output(budget, n);
     if (x.length === n && y.length === n) for (let i = 0; i < n; i++) out[i] = op(x[i]!, y[i]!);
     else if (y.length === 1 && x.length === n) for (let i = 0, c = y[0]!; i < n; i++) out[i] = op(x[i]!, c);
     else if (x.length === 1 && y.length === n) for (let i = 0, c = x[0]!; i < n; i++) out[i] = op(c, y[i]!);
@@ -154,13 +171,32 @@ function binaryKernel(op: Binary): Kernel {
 
 /** `op` on each element (the store rounds to float32). */
 function unaryKernel(op: (x: number) => number): Kernel {
+  const map = mapLoop(op);
   return ([a], budget) => {
     const x = a!.data;
     if (x.length === 0 || !spend(budget, x.length)) return undefined;
-    const out = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = op(x[i]!);
+    const out = output(budget, x.length);
+    map(x, out);
     return hasNaN(out) ? undefined : { data: out, shape: a!.shape };
   };
+}
+
+/** out[i] = op(x[i]) for every i (`out` may be `x`). */
+type MapLoop = (x: Float32Array, out: Float32Array) => void;
+
+/**
+ * The loop of `op`: one function literal per op, so that each loop's call is monomorphic and
+ * inlined. One shared loop calling `op` through a variable would box every argument and result
+ * as a heap number (two allocations an element: most of a small model's garbage).
+ */
+function mapLoop(op: (x: number) => number): MapLoop {
+  if (op === relu) return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = relu(x[i]!); };
+  if (op === relu6) return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = relu6(x[i]!); };
+  if (op === wasmSigmoid) return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = wasmSigmoid(x[i]!); };
+  if (op === cpuSigmoid) return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = cpuSigmoid(x[i]!); };
+  if (op === Math.sqrt) return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]!); };
+  if (op === Math.tanh) return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]!); };
+  return (x, out) => { for (let i = 0; i < x.length; i++) out[i] = op(x[i]!); };
 }
 
 // Without NaN operands (see the header) both backends agree with these: relu(-0) is +0.
@@ -308,11 +344,10 @@ function cpuCell(a: Float32Array, b: Float32Array, i: number, j: number, k: numb
  * The cpu MatMul of all outputs ({@link cpuCell}), with the bias; four columns at a time
  * with the sums in registers, which keeps each output's order of operations.
  */
-function cpuMatMul(a: Float32Array, b: Float32Array, g: Geometry, s: MatMulSpec, bias: Float32Array | undefined, block: number): Float32Array {
+function cpuMatMul(a: Float32Array, b: Float32Array, g: Geometry, s: MatMulSpec, bias: Float32Array | undefined, block: number, out: Float32Array): Float32Array {
   const { m, k, n } = g;
   const st = stridesOf(g, s);
   const f = Math.fround;
-  const out = new Float32Array(m * n);
   const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
     const o = i * n;
@@ -351,11 +386,10 @@ function cpuMatMul(a: Float32Array, b: Float32Array, g: Geometry, s: MatMulSpec,
  * per output a float32 accumulator from the bias (or 0), each product rounded to float32 and
  * added in k order. Four columns at a time with the accumulators in registers.
  */
-function wasmMatMul(a: Float32Array, b: Float32Array, g: Geometry, bias: Float32Array | undefined): Float32Array {
+function wasmMatMul(a: Float32Array, b: Float32Array, g: Geometry, bias: Float32Array | undefined, out: Float32Array): Float32Array {
   const { m, k, n } = g;
-  if (simdGemm) return simdGemm.run(a, b, bias, m, k, n);
+  if (simdGemm) return simdGemm.run(a, b, bias, m, k, n, out);
   const f = Math.fround;
-  const out = new Float32Array(m * n);
   const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
     const o = i * n;
@@ -387,15 +421,16 @@ function wasmMatMul(a: Float32Array, b: Float32Array, g: Geometry, bias: Float32
 }
 
 function matMulKernel(s: MatMulSpec, backend: PlainBackend, block: number): Kernel {
+  const activation = s.activation ? mapLoop(s.activation) : undefined;
   return ([a, b, bias], budget) => {
     const g = geometry(a!, b!, s.bias ? bias : undefined, s);
     if (!g || !spend(budget, g.m * g.k * g.n + g.m * g.n)) return undefined;
     const biasData = s.bias ? bias!.data : undefined;
-    const out = backend === 'cpu' ? cpuMatMul(a!.data, b!.data, g, s, biasData, block) : wasmMatMul(a!.data, b!.data, g, biasData);
+    const buf = output(budget, g.m * g.n);
+    const out = backend === 'cpu' ? cpuMatMul(a!.data, b!.data, g, s, biasData, block, buf) : wasmMatMul(a!.data, b!.data, g, biasData, buf);
     // The activation's clamp would hide a NaN (wasm's keeps or drops one by its sign).
     if (hasNaN(out)) return undefined;
-    const act = s.activation;
-    if (act) for (let i = 0; i < out.length; i++) out[i] = act(out[i]!);
+    if (activation) activation(out, out);
     return { data: out, shape: [g.m, g.n] };
   };
 }
@@ -593,31 +628,53 @@ function shapesKey(inputs: readonly PlainValue[]): string {
  * The program over the compiled steps. The work of a call depends on its input shapes only,
  * so shapes that once went over the budget are handed back at once afterwards, without
  * computing the steps that fit before the budget ran out.
+ *
+ * A call allocates little: the slots, each step's argument list and the steps' output buffers
+ * (see {@link Budget}) are the program's own and reused. An output buffer that is returned
+ * (an output, or an Identity/Reshape of one) is dropped from the program's buffers, so the
+ * next call allocates that step's buffer anew and the caller's arrays are never written again.
  */
 function program(size: number, nInputs: number, constants: readonly [number, PlainValue][], steps: readonly Step[], outSlots: readonly number[], work: number): PlainProgram {
   const overBudget = new Set<string>();
-  const run = (inputs: readonly PlainValue[], budget: Budget): PlainValue[] | undefined => {
-    const values = new Array<PlainValue>(size);
+  const budget: Budget = { left: work, step: 0, buffers: steps.map(() => undefined) };
+  const values = new Array<PlainValue | undefined>(size).fill(undefined);
+  const argv = steps.map((s) => new Array<PlainValue | undefined>(s.args.length).fill(undefined));
+  const compute = (inputs: readonly PlainValue[]): PlainValue[] | undefined => {
     for (let i = 0; i < nInputs; i++) {
       const v = inputs[i]!;
       if (hasNaN(v.data)) return undefined;
       values[i] = v;
     }
     for (const [i, v] of constants) values[i] = v;
-    for (const s of steps) {
-      const v = s.kernel(s.args.map((a) => values[a]!), budget);
+    for (let j = 0; j < steps.length; j++) {
+      const s = steps[j]!;
+      const args = argv[j]!;
+      for (let q = 0; q < args.length; q++) args[q] = values[s.args[q]!];
+      budget.step = j;
+      const v = s.kernel(args as PlainValue[], budget);
       if (!v) return undefined;
       values[s.out] = v;
     }
-    return ownOutputs(outSlots.map((s) => values[s]!), inputs, constants);
+    const outs = ownOutputs(outSlots, values as PlainValue[], inputs, constants);
+    dropReturned(budget.buffers, outs);
+    return outs;
+  };
+  const run = (inputs: readonly PlainValue[]): PlainValue[] | undefined => {
+    try {
+      return compute(inputs);
+    } finally {
+      // Hold no request's values (nor this call's) past the call.
+      values.fill(undefined);
+      for (const args of argv) args.fill(undefined);
+    }
   };
   return {
     run(inputs) {
       if (inputs.length !== nInputs) return undefined;
       const key = overBudget.size > 0 ? shapesKey(inputs) : '';
       if (overBudget.has(key)) return undefined;
-      const budget: Budget = { left: work };
-      const out = run(inputs, budget);
+      budget.left = work;
+      const out = run(inputs);
       if (!out && budget.left < 0) {
         if (overBudget.size >= OVER_BUDGET_SHAPES) overBudget.clear();
         overBudget.add(shapesKey(inputs));
@@ -627,20 +684,31 @@ function program(size: number, nInputs: number, constants: readonly [number, Pla
   };
 }
 
+/** Forget the step buffers that `outs` hand to the caller. */
+function dropReturned(buffers: (Float32Array | undefined)[], outs: readonly PlainValue[]): void {
+  for (const o of outs) {
+    for (let j = 0; j < buffers.length; j++) if (buffers[j] === o.data) buffers[j] = undefined;
+  }
+}
+
+/** Whether `data` is the data of one of `values` (the first `count` when given). */
+function among(data: Float32Array, values: readonly PlainValue[], count = values.length): boolean {
+  for (let i = 0; i < count; i++) if (values[i]!.data === data) return true;
+  return false;
+}
+
 /**
- * The outputs, each with data of its own: an output that is an input or a constant (or
- * shares their data through Identity/Reshape), or that an earlier output already returned,
- * is copied, so callers never alias the request's or the model's arrays.
+ * The outputs (the values of `outSlots`), each with data of its own: an output that is an
+ * input or a constant (or shares their data through Identity/Reshape), or that an earlier
+ * output already returned, is copied, so callers never alias the request's or the model's arrays.
  */
-function ownOutputs(outs: PlainValue[], inputs: readonly PlainValue[], constants: readonly [number, PlainValue][]): PlainValue[] {
-  const foreign = new Set<Float32Array>();
-  for (const v of inputs) foreign.add(v.data);
-  for (const [, v] of constants) foreign.add(v.data);
-  return outs.map((v) => {
-    if (!foreign.has(v.data)) {
-      foreign.add(v.data);
-      return v;
-    }
-    return { data: v.data.slice(), shape: v.shape };
-  });
+function ownOutputs(outSlots: readonly number[], values: readonly PlainValue[], inputs: readonly PlainValue[], constants: readonly [number, PlainValue][]): PlainValue[] {
+  const outs = new Array<PlainValue>(outSlots.length);
+  for (let i = 0; i < outSlots.length; i++) {
+    const v = values[outSlots[i]!]!;
+    let foreign = among(v.data, inputs) || among(v.data, outs, i);
+    for (let c = 0; c < constants.length && !foreign; c++) foreign = constants[c]![1].data === v.data;
+    outs[i] = foreign ? { data: v.data.slice(), shape: v.shape } : v;
+  }
+  return outs;
 }

@@ -364,3 +364,28 @@ test('the tier hands back calls it cannot reproduce, and never aliases its input
     w.dispose();
   }
 });
+
+test("reused step buffers never overwrite an earlier call's outputs", () => {
+  const w = tf.keep(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]));
+  const shape = tf.keep(tf.tensor1d([-1], 'int32'));
+  const weights = new Map<string, tf.Tensor>([['w', w], ['s', shape]]);
+  const W: NodeJson = { name: 'w', op: 'Const', input: [], attr: {} };
+  const S: NodeJson = { name: 's', op: 'Const', input: [], attr: {} };
+  try {
+    for (const backend of BACKENDS) {
+      const ctx = { backend, weight: (n: string) => weights.get(n), cpuBlockSize: 48 };
+      // MatMul → Relu (an intermediate, reused) → Reshape (an output sharing Relu's buffer),
+      // and the MatMul itself as a second output.
+      const nodes: NodeJson[] = [X, W, S, { name: 'm', op: 'MatMul', input: ['x', 'w'], attr: floatT }, { name: 'r', op: 'Relu', input: ['m'], attr: floatT }, { name: 'y', op: 'Reshape', input: ['r', 's'], attr: floatT }];
+      const prog = compilePlainJs(nodes, ['x:0'], ['y:0', 'm:0'], ctx)!;
+      const first = prog.run([{ data: Float32Array.from([1, 0, -1]), shape: [1, 3] }])!;
+      const second = prog.run([{ data: Float32Array.from([1, 1, 1]), shape: [1, 3] }])!;
+      assert.deepEqual([...first[0]!.data], [0, 0], backend);
+      assert.deepEqual([...first[1]!.data], [-4, -4], backend);
+      assert.deepEqual([...second[0]!.data], [9, 12], backend);
+      assert.ok(first[0]!.data !== second[0]!.data && first[1]!.data !== second[1]!.data, 'each call returns arrays of its own');
+    }
+  } finally {
+    for (const t of weights.values()) t.dispose();
+  }
+});
