@@ -190,6 +190,8 @@ function decimalToDouble(hi: number, lo: number, lowDigits: number, k: number): 
 let tokenEnd = 0;
 let tokenInt = false;
 let tokenFloat32Only = false;
+/** The value of the token {@link scanNumber} read. */
+const tokenNumber = new Float64Array(1);
 
 /**
  * The float32 nearest to the double nearest to `(hi·10^lowDigits + lo)·10^k` (what a float32
@@ -211,6 +213,15 @@ function decimalToFloat32(hi: number, lo: number, lowDigits: number, k: number):
  * when the token is not one this converts exactly (see the module comment) or not a number.
  */
 function readNumber(b: Buffer, p: number, end: number, float32 = false): number {
+  return scanNumber(b, p, end, float32) ? tokenNumber[0]! : NaN;
+}
+
+/**
+ * {@link readNumber}'s scan: true with the value in {@link tokenNumber}, or false. The value
+ * goes through a Float64Array, not a return value: a double returned from a function too big
+ * to inline is boxed as a heap number, one allocation per number of the request.
+ */
+function scanNumber(b: Buffer, p: number, end: number, float32: boolean): boolean {
   let c = p < end ? b[p]! : 0;
   const neg = c === MINUS;
   if (neg) c = ++p < end ? b[p]! : 0;
@@ -228,12 +239,12 @@ function readNumber(b: Buffer, p: number, end: number, float32 = false): number 
       digits++;
       c = ++p < end ? b[p]! : 0;
     } while (c >= ZERO && c <= NINE);
-  } else return NaN;
-  if (digits > 15) return NaN; // long integers (bigint, uint64 range) or long integer parts
+  } else return false;
+  if (digits > 15) return false; // long integers (bigint, uint64 range) or long integer parts
   if (c === DOT) {
     decimal = true;
     c = ++p < end ? b[p]! : 0;
-    if (c < ZERO || c > NINE) return NaN;
+    if (c < ZERO || c > NINE) return false;
     if (digits === 0) {
       while (c === ZERO) {
         k--;
@@ -259,48 +270,50 @@ function readNumber(b: Buffer, p: number, end: number, float32 = false): number 
     c = ++p < end ? b[p]! : 0;
     const expNeg = c === MINUS;
     if (expNeg || c === PLUS) c = ++p < end ? b[p]! : 0;
-    if (c < ZERO || c > NINE) return NaN;
+    if (c < ZERO || c > NINE) return false;
     let exp = c - ZERO;
     c = ++p < end ? b[p]! : 0;
     if (c >= ZERO && c <= NINE) {
       exp = exp * 10 + (c - ZERO);
       c = ++p < end ? b[p]! : 0;
     }
-    if (c >= ZERO && c <= NINE) return NaN; // 3+ exponent digits
+    if (c >= ZERO && c <= NINE) return false; // 3+ exponent digits
     k += expNeg ? -exp : exp;
   }
   return tokenValue(hi, lo, digits, k, p, neg, decimal, float32);
 }
 
 /**
- * readNumber's last step: the value of the scanned significand `hi`/`lo` (`digits` of them)
- * times 10^k, with {@link tokenEnd} (= `p`), {@link tokenInt} and {@link tokenFloat32Only}
- * set; NaN when plain double arithmetic cannot give it exactly.
+ * scanNumber's last step: the value of the scanned significand `hi`/`lo` (`digits` of them)
+ * times 10^k into {@link tokenNumber}, with {@link tokenEnd} (= `p`), {@link tokenInt} and
+ * {@link tokenFloat32Only} set; false when plain double arithmetic cannot give it exactly.
  */
-function tokenValue(hi: number, lo: number, digits: number, k: number, p: number, neg: boolean, decimal: boolean, float32: boolean): number {
-  if (digits > 19) return NaN;
+function tokenValue(hi: number, lo: number, digits: number, k: number, p: number, neg: boolean, decimal: boolean, float32: boolean): boolean {
+  if (digits > 19) return false;
   let v: number;
   if (digits === 0) v = 0;
   else if (digits > 15) {
-    if (k < -22 || k > 22) return NaN;
+    if (k < -22 || k > 22) return false;
     if (float32) {
       const f = decimalToFloat32(hi, lo, digits - 15, k);
       if (f === f) {
         tokenEnd = p;
         tokenInt = false;
         tokenFloat32Only = true;
-        return neg ? -f : f;
+        tokenNumber[0] = neg ? -f : f;
+        return true;
       }
     }
     v = decimalToDouble(hi, lo, digits - 15, k);
   } else if (k === 0) v = hi;
   else if (k > 0 && k <= 22) v = hi * POW10[k]!;
   else if (k < 0 && k >= -22) v = hi / POW10[-k]!;
-  else return NaN;
+  else return false;
   tokenEnd = p;
   tokenInt = !decimal;
   tokenFloat32Only = false;
-  return neg ? -v : v;
+  tokenNumber[0] = neg ? -v : v;
+  return true;
 }
 
 /** The offset of the first byte at or after `p` that is not JSON whitespace. */
@@ -462,8 +475,8 @@ function numericArray(b: Buffer, p: number, end: number): NumericArray | null {
     }
     if (rank === 0) rank = depth;
     else if (depth !== rank) return null;
-    let v = readNumber(b, p, end, true);
-    if (v !== v) return null;
+    if (!scanNumber(b, p, end, true)) return null;
+    let v = tokenNumber[0]!;
     if (tokenFloat32Only) exact = false;
     if (n === out.length) {
       const grown = new Float32Array(2 * n);
