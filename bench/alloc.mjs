@@ -188,13 +188,15 @@ async function topRun(drive, n) {
   const { profile } = await s.post('HeapProfiler.stopSampling');
   s.disconnect();
   const by = new Map();
-  const walk = (node) => {
+  // A builtin (Map, slice, ...) is named with its caller: `slice < numericArray ...`.
+  const walk = (node, caller) => {
     const f = node.callFrame;
-    const where = `${f.functionName || '(anon)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+    const here = `${f.functionName || '(anon)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+    const where = f.url === '' && caller ? `${f.functionName} < ${caller}` : here;
     if (node.selfSize > 0) by.set(where, (by.get(where) ?? 0) + node.selfSize);
-    for (const c of node.children) walk(c);
+    for (const c of node.children) walk(c, f.url === '' ? caller : here);
   };
-  walk(profile.head);
+  walk(profile.head, '');
   const rows = [...by].map(([where, bytes]) => ({ where, bytes: bytes / n })).sort((a, b) => b.bytes - a.bytes);
   return { rows };
 }

@@ -172,12 +172,16 @@ function binaryKernel(op: Binary): Kernel {
 /** `op` on each element (the store rounds to float32). */
 function unaryKernel(op: (x: number) => number): Kernel {
   const map = mapLoop(op);
-  return ([a], budget) => {
-    const x = a!.data;
+  let last: PlainValue | undefined; // as in matMulKernel
+  return (args, budget) => {
+    const a = args[0]!;
+    const x = a.data;
     if (x.length === 0 || !spend(budget, x.length)) return undefined;
     const out = output(budget, x.length);
     map(x, out);
-    return hasNaN(out) ? undefined : { data: out, shape: a!.shape };
+    if (hasNaN(out)) return undefined;
+    if (last === undefined || last.data !== out || last.shape !== a.shape) last = { data: out, shape: a.shape };
+    return last;
   };
 }
 
@@ -294,8 +298,11 @@ interface Geometry {
 /** Operand geometry of a rank-2 MatMul, or undefined when the shapes do not fit. */
 function geometry(a: PlainValue, b: PlainValue, bias: PlainValue | undefined, s: MatMulSpec): Geometry | undefined {
   if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
-  const [ar, ac] = a.shape as [number, number];
-  const [br, bc] = b.shape as [number, number];
+  // Indexed, not destructured: array destructuring runs the iterator protocol (garbage per call).
+  const ar = a.shape[0]!;
+  const ac = a.shape[1]!;
+  const br = b.shape[0]!;
+  const bc = b.shape[1]!;
   const m = s.transposeA ? ac : ar;
   const k = s.transposeA ? ar : ac;
   const n = s.transposeB ? br : bc;
@@ -422,7 +429,13 @@ function wasmMatMul(a: Float32Array, b: Float32Array, g: Geometry, bias: Float32
 
 function matMulKernel(s: MatMulSpec, backend: PlainBackend, block: number): Kernel {
   const activation = s.activation ? mapLoop(s.activation) : undefined;
-  return ([a, b, bias], budget) => {
+  // The value returned last: returned again while the step's buffer and shape are the same
+  // (no object per call; a value that escaped as an output has a buffer of its own by then).
+  let last: PlainValue | undefined;
+  return (args, budget) => {
+    const a = args[0];
+    const b = args[1];
+    const bias = args[2];
     const g = geometry(a!, b!, s.bias ? bias : undefined, s);
     if (!g || !spend(budget, g.m * g.k * g.n + g.m * g.n)) return undefined;
     const biasData = s.bias ? bias!.data : undefined;
@@ -431,7 +444,8 @@ function matMulKernel(s: MatMulSpec, backend: PlainBackend, block: number): Kern
     // The activation's clamp would hide a NaN (wasm's keeps or drops one by its sign).
     if (hasNaN(out)) return undefined;
     if (activation) activation(out, out);
-    return { data: out, shape: [g.m, g.n] };
+    if (last === undefined || last.data !== out || last.shape[0] !== g.m || last.shape[1] !== g.n) last = { data: out, shape: [g.m, g.n] };
+    return last;
   };
 }
 

@@ -739,7 +739,8 @@ export function predictResponseJson(outputs: Readonly<Record<string, Tensor>>, f
     if (batch >= 0 && b !== batch) throw Errors.jsonInconsistentBatch(name, b, batch);
     batch = b;
   }
-  const offsets = new Map(names.map((n) => [n, 0]));
+  // Where each output (in `names` order) is up to: no Map per answer.
+  const offsets = new Array<number>(names.length).fill(0);
   w.startObject();
   w.key('predictions');
   w.startArray();
@@ -747,10 +748,11 @@ export function predictResponseJson(outputs: Readonly<Record<string, Tensor>>, f
   for (let item = 0; item < batch; item++) {
     if (many) w.startObject();
     w.singleLineArrays = true;
-    for (const name of names) {
+    for (let o = 0; o < names.length; o++) {
+      const name = names[o]!;
       const t = outputs[name]!;
       if (many) w.key(name);
-      offsets.set(name, writeTensor(w, t, isBytesAlias(name, t), 1, offsets.get(name)!));
+      offsets[o] = writeTensor(w, t, isBytesAlias(name, t), 1, offsets[o]!);
     }
     w.singleLineArrays = false;
     if (many) w.endObject();
