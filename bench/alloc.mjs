@@ -131,8 +131,13 @@ async function child(dir, model, mode, n) {
   const gcs = [];
   const obs = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
   obs.observe({ entryTypes: ['gc'] });
+  // ALLOC_CONCURRENCY (experiments): requests in flight at once, as a closed loop.
+  const inFlight = Number(process.env.ALLOC_CONCURRENCY ?? '1');
   const drive = async (count) => {
-    for (let i = 0; i < count; i++) await once();
+    const worker = async (share) => {
+      for (let i = 0; i < share; i++) await once();
+    };
+    await Promise.all(Array.from({ length: inFlight }, () => worker(Math.ceil(count / inFlight))));
   };
   await drive(5000); // JIT warm-up
   let out;

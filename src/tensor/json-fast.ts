@@ -436,7 +436,8 @@ export function fastInstancesBody(b: Buffer): FastInstances | null {
     break;
   }
   if (!instances || skipWs(b, p + 1, end) !== end) return null;
-  return { ...instances, signatureName: signatureName ?? '', taken: false };
+  // Fields named, not spread (a spread is a slower generic copy).
+  return { shape: instances.shape, values: instances.values, exact: instances.exact, signatureName: signatureName ?? '', taken: false };
 }
 
 interface NumericArray {
@@ -444,6 +445,10 @@ interface NumericArray {
   readonly values: Float32Array;
   readonly exact: boolean;
 }
+
+/** numericArray's list lengths and counts by depth (1..MAX_FAST_DEPTH): no arrays per body. */
+const fastLens = new Int32Array(MAX_FAST_DEPTH + 1);
+const fastCounts = new Int32Array(MAX_FAST_DEPTH + 1);
 
 /** Where numericArray collects values (grown by doubling; the result is an exact-size copy). */
 let scratch = new Float32Array(1024);
@@ -461,8 +466,9 @@ function numericArray(b: Buffer, p: number, end: number): NumericArray | null {
   let exact = true;
   let rank = 0; // depth of the numbers, once the first is seen
   let depth = 0;
-  const lens: number[] = []; // length of the lists at each depth (the first one's)
-  const counts: number[] = []; // elements so far in the open list at each depth
+  const lens = fastLens; // length of the lists at each depth (the first one's; -1: none yet)
+  const counts = fastCounts; // elements so far in the open list at each depth
+  lens.fill(-1);
   for (;;) {
     // At the start of an element (or of the first list).
     if (b[p] === 0x5b) {
@@ -497,14 +503,16 @@ function numericArray(b: Buffer, p: number, end: number): NumericArray | null {
       }
       if (b[p] !== RBRACKET) return null;
       const len = counts[depth]!;
-      if (lens[depth] === undefined) lens[depth] = len;
+      if (lens[depth] === -1) lens[depth] = len;
       else if (lens[depth] !== len) return null;
       depth--;
       p++;
       if (depth === 0) {
         if (decimals === 0) return null;
         tokenEnd = p;
-        return { shape: lens.slice(1, rank + 1), values: out.slice(0, n), exact };
+        const shape = new Array<number>(rank);
+        for (let d = 0; d < rank; d++) shape[d] = lens[d + 1]!;
+        return { shape, values: out.slice(0, n), exact };
       }
       counts[depth]!++;
       p = skipWs(b, p, end);
