@@ -192,19 +192,24 @@ let tokenInt = false;
 let tokenFloat32Only = false;
 /** The value of the token {@link scanNumber} read. */
 const tokenNumber = new Float64Array(1);
+/** The significand scanNumber read: its first 15 digits, then the next 4. */
+const significand = new Float64Array(2);
 
 /**
- * The float32 nearest to the double nearest to `(hi·10^lowDigits + lo)·10^k` (what a float32
- * tensor stores for this decimal), or NaN when that needs the exact double. The plain double
+ * The float32 nearest to the double nearest to `(hi·10^lowDigits + lo)·10^k` (hi, lo: the
+ * {@link significand}; what a float32 tensor stores for this decimal) into {@link tokenNumber}
+ * (true), or false when that needs the exact double. Doubles in and out go through those
+ * Float64Arrays: as arguments or a return value they would be boxed, one allocation each. The plain double
  * arithmetic here is within 2^-51 of the value and the correctly rounded double within 2^-53,
  * so both lie inside v·(1 ± 2^-48); when both ends of that round to one float32, so does the
  * double (rounding is monotonic). Only decimals within ~2^-26 of a float32 tie are refused.
  */
-function decimalToFloat32(hi: number, lo: number, lowDigits: number, k: number): number {
-  const m = hi * POW10[lowDigits]! + lo;
+function decimalToFloat32(lowDigits: number, k: number): boolean {
+  const m = significand[0]! * POW10[lowDigits]! + significand[1]!;
   const v = k >= 0 ? m * POW10[k]! : m / POW10[-k]!;
   const below = Math.fround(v * (1 - 2 ** -48));
-  return below === Math.fround(v * (1 + 2 ** -48)) ? below : NaN;
+  tokenNumber[0] = below;
+  return below === Math.fround(v * (1 + 2 ** -48));
 }
 
 /**
@@ -280,27 +285,31 @@ function scanNumber(b: Buffer, p: number, end: number, float32: boolean): boolea
     if (c >= ZERO && c <= NINE) return false; // 3+ exponent digits
     k += expNeg ? -exp : exp;
   }
-  return tokenValue(hi, lo, digits, k, p, neg, decimal, float32);
+  // hi and lo go through a Float64Array: past 2^31 they are doubles, boxed as arguments.
+  significand[0] = hi;
+  significand[1] = lo;
+  return tokenValue(digits, k, p, neg, decimal, float32);
 }
 
 /**
- * scanNumber's last step: the value of the scanned significand `hi`/`lo` (`digits` of them)
+ * scanNumber's last step: the value of the scanned significand ({@link significand}, `digits` digits)
  * times 10^k into {@link tokenNumber}, with {@link tokenEnd} (= `p`), {@link tokenInt} and
  * {@link tokenFloat32Only} set; false when plain double arithmetic cannot give it exactly.
  */
-function tokenValue(hi: number, lo: number, digits: number, k: number, p: number, neg: boolean, decimal: boolean, float32: boolean): boolean {
+function tokenValue(digits: number, k: number, p: number, neg: boolean, decimal: boolean, float32: boolean): boolean {
+  const hi = significand[0]!;
+  const lo = significand[1]!;
   if (digits > 19) return false;
   let v: number;
   if (digits === 0) v = 0;
   else if (digits > 15) {
     if (k < -22 || k > 22) return false;
     if (float32) {
-      const f = decimalToFloat32(hi, lo, digits - 15, k);
-      if (f === f) {
+      if (decimalToFloat32(digits - 15, k)) {
         tokenEnd = p;
         tokenInt = false;
         tokenFloat32Only = true;
-        tokenNumber[0] = neg ? -f : f;
+        if (neg) tokenNumber[0] = -tokenNumber[0]!;
         return true;
       }
     }
