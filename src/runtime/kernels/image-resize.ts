@@ -370,9 +370,41 @@ function resizeBilinear(node: GraphNode): tf.Tensor {
   return tf.tensor(res, [n, oh, ow, c], 'float32');
 }
 
+/** Renamed `ResizeNearestNeighbor` (index.ts KERNEL_OVERRIDES): tfjs places samples in double. */
+export const RESIZE_NEAREST_OP = '_TfsResizeNearestNeighbor';
+
+/** Source index per output index, as resize_nearest_neighbor_op.cc computes it in float32. */
+function nearestAxis(outSize: number, inSize: number, alignCorners: boolean, halfPixel: boolean): number[] {
+  const scale = alignCorners && outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : f32(inSize / outSize);
+  const idx: number[] = [];
+  for (let i = 0; i < outSize; i++) {
+    // HalfPixelScalerForNN (x + 0.5f) * scale (no -0.5), or LegacyScaler x * scale; roundf when aligned
+    const at = halfPixel ? f32(f32(i + 0.5) * scale) : f32(i * scale);
+    const k = Math.min(alignCorners ? Math.round(at) : Math.floor(at), inSize - 1);
+    idx.push(halfPixel ? Math.max(k, 0) : k);
+  }
+  return idx;
+}
+
+/**
+ * ResizeNearestNeighbor: TF's float32 positions land exactly on a pixel edge where the double ones
+ * fall short (2 → 41 rows, row 20: 20.5 * (2/41)), so tfjs picked the row before. The rows and
+ * columns TF picks are gathered (any dtype).
+ */
+function resizeNearest(node: GraphNode): tf.Tensor {
+  const { x, shape, out } = imageAndSize(node, 'ResizeNearestNeighbor');
+  const alignCorners = attrBool(node, 'align_corners', false);
+  const halfPixel = attrBool(node, 'half_pixel_centers', false);
+  if (alignCorners && halfPixel) throw Errors.kernelArgument('If half_pixel_centers is True, align_corners must be False.');
+  const rows = nearestAxis(out[0], shape[1]!, alignCorners, halfPixel);
+  const cols = nearestAxis(out[1], shape[2]!, alignCorners, halfPixel);
+  return tf.tidy(() => tf.gather(tf.gather(x, tf.tensor1d(rows, 'int32'), 1), tf.tensor1d(cols, 'int32'), 2));
+}
+
 export const IMAGE_RESIZE_KERNELS: readonly KernelEntry[] = [
   { op: CROP_AND_RESIZE_OP, kernel: cropAndResize },
   { op: RESIZE_BILINEAR_OP, kernel: resizeBilinear },
+  { op: RESIZE_NEAREST_OP, kernel: resizeNearest },
   { op: 'ResizeBicubic', kernel: resizeBicubic },
   { op: 'ResizeArea', kernel: resizeArea },
   { op: 'ScaleAndTranslate', kernel: scaleAndTranslate },

@@ -2,12 +2,13 @@
  * ResizeBilinear (kernels/image-resize.ts) against TensorFlow 2.21's tf.raw_ops.ResizeBilinear on a
  * 17x23 image of 0..255 values: half-pixel, legacy and align_corners. TF computes sample positions and
  * lerps in float32; tfjs's double positions gave 19 to 38 of these values off by up to 1.4e-4 (probe11).
+ * ResizeNearestNeighbor likewise, where a float32 position lands on a pixel edge (2 -> 41 rows).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { IMAGE_RESIZE_KERNELS, RESIZE_BILINEAR_OP } from '../../../src/runtime/kernels/image-resize.js';
+import { IMAGE_RESIZE_KERNELS, RESIZE_BILINEAR_OP, RESIZE_NEAREST_OP } from '../../../src/runtime/kernels/image-resize.js';
 import { run, values } from './helpers.js';
 
 await tf.setBackend('cpu');
@@ -43,4 +44,26 @@ test('tfjs\'s own resizeBilinear differs from TF on the same image (why the kern
 
 test('ResizeBilinear refuses align_corners with half_pixel_centers, as TF', () => {
   assert.throws(() => resize(4, 4, true, true), /half_pixel_centers/);
+});
+
+// tf.raw_ops.ResizeNearestNeighbor on arange images [1,2,3,1] (half) and [1,2,5,1] (legacy, aligned)
+const NN = {
+  half: [0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 0, 0, 1, 2, 2, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5, 3, 3, 4, 5, 5],
+  legacy: [0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 0, 0, 1, 2, 2, 3, 4, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9, 5, 5, 6, 7, 7, 8, 9],
+  align: [0, 1, 1, 2, 2, 3, 3, 4, 4, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 6, 6, 7, 7, 8, 8, 9, 9, 5, 6, 6, 7, 7, 8, 8, 9, 9, 5, 6, 6, 7, 7, 8, 8, 9, 9],
+};
+
+function nearest(img: tf.Tensor, h: number, w: number, align: boolean, half: boolean): number[] {
+  const [out] = run(IMAGE_RESIZE_KERNELS, RESIZE_NEAREST_OP, [img, size(h, w)], { align_corners: { b: align }, half_pixel_centers: { b: half } });
+  assert.deepEqual(out!.shape, [1, h, w, 1]);
+  return values(out!);
+}
+
+test('ResizeNearestNeighbor picks TF\'s rows where the float32 position is on a pixel edge (2 -> 41, 2 -> 82)', () => {
+  const a = tf.tensor4d([0, 1, 2, 3, 4, 5], [1, 2, 3, 1]);
+  const b = tf.tensor4d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 5, 1]);
+  assert.deepEqual(nearest(a, 41, 5, false, true), NN.half);
+  assert.deepEqual(nearest(b, 82, 7, false, false), NN.legacy);
+  assert.deepEqual(nearest(b, 5, 9, true, false), NN.align);
+  assert.notDeepEqual(values(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [41, 5], false, true)), NN.half);
 });
