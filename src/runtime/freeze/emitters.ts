@@ -9,6 +9,7 @@ import { BASIC_EMITTERS, emitGeneric } from './basic.js';
 import { emitCall } from './calls.js';
 import type { Emitter, EmitterEntry, FreezeContext } from './context.js';
 import { CONTROL_FLOW_EMITTERS } from './control-flow.js';
+import { DIV_CONST_EMITTERS } from './div-const.js';
 import type { Node, NodeResult, Scope } from './scope.js';
 import { TABLE_EMITTERS } from './tables.js';
 import { VARIABLE_EMITTERS } from './variables.js';
@@ -18,6 +19,7 @@ export const EMITTER_FAMILIES: ReadonlyArray<readonly EmitterEntry[]> = [
   VARIABLE_EMITTERS,
   TABLE_EMITTERS,
   CONTROL_FLOW_EMITTERS,
+  DIV_CONST_EMITTERS,
 ];
 
 function buildTable(): ReadonlyMap<string, Emitter> {

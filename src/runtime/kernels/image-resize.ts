@@ -317,8 +317,94 @@ function cropAndResize(node: GraphNode): tf.Tensor {
   return tf.tensor(out, [nb, oh, ow, c], 'float32');
 }
 
+/** Renamed `ResizeBilinear` (index.ts KERNEL_OVERRIDES): tfjs (cpu and wasm) places samples in double. */
+export const RESIZE_BILINEAR_OP = '_TfsResizeBilinear';
+
+/** Lower and upper source index and lerp per output index, as resize_bilinear_op.cc's compute_interpolation_weights. */
+function bilinearAxis(outSize: number, inSize: number, alignCorners: boolean, halfPixel: boolean): Array<[number, number, number]> {
+  // CalculateResizeScale: a float32 division
+  const scale = alignCorners && outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : f32(inSize / outSize);
+  const axis: Array<[number, number, number]> = [];
+  for (let i = 0; i < outSize; i++) {
+    // HalfPixelScaler (x + 0.5f) * scale - 0.5f, or LegacyScaler x * scale, each step rounded to float32
+    const at = halfPixel ? f32(f32(f32(i + 0.5) * scale) - 0.5) : f32(i * scale);
+    const lo = Math.floor(at);
+    axis.push([Math.max(lo, 0), Math.min(Math.ceil(at), inSize - 1), f32(at - lo)]);
+  }
+  return axis;
+}
+
+/**
+ * ResizeBilinear (resize_bilinear_op.cc): sample positions, lerp weights and both lerps in
+ * float32 as TF computes them; tfjs's double positions moved samples by ~1e-6 of a pixel,
+ * 1e-3 off on 0..255 images and a class flip after a truncating uint8 cast.
+ */
+function resizeBilinear(node: GraphNode): tf.Tensor {
+  const { x, shape, out } = imageAndSize(node, 'ResizeBilinear');
+  const alignCorners = attrBool(node, 'align_corners', false);
+  const halfPixel = attrBool(node, 'half_pixel_centers', false);
+  if (alignCorners && halfPixel) throw Errors.kernelArgument('If half_pixel_centers is True, align_corners must be False.');
+  const [n, h, w, c] = shape as [number, number, number, number];
+  const [oh, ow] = out;
+  const ys = bilinearAxis(oh, h, alignCorners, halfPixel);
+  const xs = bilinearAxis(ow, w, alignCorners, halfPixel);
+  const src = x.dataSync() as ArrayLike<number>;
+  const res = new Float32Array(n * oh * ow * c);
+  const at = (b: number, y: number, xi: number, d: number): number => f32(src[((b * h + y) * w + xi) * c + d]!);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const [yt, yb, yl] = ys[y]!;
+      for (let xo = 0; xo < ow; xo++) {
+        const [xl0, xr, xl] = xs[xo]!;
+        const o = ((b * oh + y) * ow + xo) * c;
+        for (let d = 0; d < c; d++) {
+          const tl = at(b, yt, xl0, d);
+          const bl = at(b, yb, xl0, d);
+          const top = f32(tl + f32(f32(at(b, yt, xr, d) - tl) * xl));
+          const bottom = f32(bl + f32(f32(at(b, yb, xr, d) - bl) * xl));
+          res[o + d] = f32(top + f32(f32(bottom - top) * yl));
+        }
+      }
+    }
+  }
+  return tf.tensor(res, [n, oh, ow, c], 'float32');
+}
+
+/** Renamed `ResizeNearestNeighbor` (index.ts KERNEL_OVERRIDES): tfjs places samples in double. */
+export const RESIZE_NEAREST_OP = '_TfsResizeNearestNeighbor';
+
+/** Source index per output index, as resize_nearest_neighbor_op.cc computes it in float32. */
+function nearestAxis(outSize: number, inSize: number, alignCorners: boolean, halfPixel: boolean): number[] {
+  const scale = alignCorners && outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : f32(inSize / outSize);
+  const idx: number[] = [];
+  for (let i = 0; i < outSize; i++) {
+    // HalfPixelScalerForNN (x + 0.5f) * scale (no -0.5), or LegacyScaler x * scale; roundf when aligned
+    const at = halfPixel ? f32(f32(i + 0.5) * scale) : f32(i * scale);
+    const k = Math.min(alignCorners ? Math.round(at) : Math.floor(at), inSize - 1);
+    idx.push(halfPixel ? Math.max(k, 0) : k);
+  }
+  return idx;
+}
+
+/**
+ * ResizeNearestNeighbor: TF's float32 positions land exactly on a pixel edge where the double ones
+ * fall short (2 → 41 rows, row 20: 20.5 * (2/41)), so tfjs picked the row before. The rows and
+ * columns TF picks are gathered (any dtype).
+ */
+function resizeNearest(node: GraphNode): tf.Tensor {
+  const { x, shape, out } = imageAndSize(node, 'ResizeNearestNeighbor');
+  const alignCorners = attrBool(node, 'align_corners', false);
+  const halfPixel = attrBool(node, 'half_pixel_centers', false);
+  if (alignCorners && halfPixel) throw Errors.kernelArgument('If half_pixel_centers is True, align_corners must be False.');
+  const rows = nearestAxis(out[0], shape[1]!, alignCorners, halfPixel);
+  const cols = nearestAxis(out[1], shape[2]!, alignCorners, halfPixel);
+  return tf.tidy(() => tf.gather(tf.gather(x, tf.tensor1d(rows, 'int32'), 1), tf.tensor1d(cols, 'int32'), 2));
+}
+
 export const IMAGE_RESIZE_KERNELS: readonly KernelEntry[] = [
   { op: CROP_AND_RESIZE_OP, kernel: cropAndResize },
+  { op: RESIZE_BILINEAR_OP, kernel: resizeBilinear },
+  { op: RESIZE_NEAREST_OP, kernel: resizeNearest },
   { op: 'ResizeBicubic', kernel: resizeBicubic },
   { op: 'ResizeArea', kernel: resizeArea },
   { op: 'ScaleAndTranslate', kernel: scaleAndTranslate },

@@ -34,7 +34,7 @@ import { LAYOUT_KERNELS } from './layout.js';
 import { CONV_KERNELS, DILATED_CONV2D_BACKPROP_INPUT_OP } from './conv.js';
 import { IMAGE_DECODE_KERNELS } from './image-decode.js';
 import { IMAGE_JPEG_KERNELS } from './image-jpeg.js';
-import { CROP_AND_RESIZE_OP, IMAGE_RESIZE_KERNELS } from './image-resize.js';
+import { CROP_AND_RESIZE_OP, IMAGE_RESIZE_KERNELS, RESIZE_BILINEAR_OP, RESIZE_NEAREST_OP } from './image-resize.js';
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
@@ -112,6 +112,9 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['Select', SELECT_ROWS_OP],
   // tfjs cpu places samples in double (a float32 .5 tie rounds to the other row); image-resize.ts
   ['CropAndResize', CROP_AND_RESIZE_OP],
+  // the same for ResizeBilinear's sample positions (tf.image.resize, Keras Resizing/UpSampling2D bilinear)
+  ['ResizeBilinear', RESIZE_BILINEAR_OP],
+  ['ResizeNearestNeighbor', RESIZE_NEAREST_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
