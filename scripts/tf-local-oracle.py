@@ -1,0 +1,111 @@
+"""Re-run a zoo's recorded calls with this machine's TensorFlow, for test-native.mjs.
+
+The zoo's oracle was written by TensorFlow on one CPU. TensorFlow's own float16/bfloat16
+kernels take CPU-specific oneDNN paths (AVX512-FP16, AMX), so on another CPU TensorFlow itself
+can answer differently from the recorded outputs. The native runtime *is* TensorFlow, so when it
+misses the recorded oracle, test-native asks this script what TensorFlow on this machine answers
+for the same inputs, and holds the native runtime to that.
+
+    python scripts/tf-local-oracle.py ZOO_DIR OUT_DIR MODEL [MODEL ...]
+
+Writes OUT_DIR/oracle.jsonl with every recorded call of the named models (same inputs, outputs
+from this machine's TensorFlow), OUT_DIR/manifest.json (those models only) and OUT_DIR/models
+(a link to ZOO_DIR/models).
+"""
+import base64
+import json
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+DTYPES = {
+    "DT_FLOAT": tf.float32, "DT_DOUBLE": tf.float64, "DT_HALF": tf.float16, "DT_BFLOAT16": tf.bfloat16,
+    "DT_INT8": tf.int8, "DT_INT16": tf.int16, "DT_INT32": tf.int32, "DT_INT64": tf.int64,
+    "DT_UINT8": tf.uint8, "DT_UINT16": tf.uint16, "DT_UINT32": tf.uint32, "DT_UINT64": tf.uint64,
+    "DT_BOOL": tf.bool, "DT_STRING": tf.string,
+}
+NAMES = {v: k for k, v in DTYPES.items()}
+SPECIAL = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+def from_json(t):
+    """A recorded tensor (the oracle's JSON form) as a tf constant of its dtype."""
+    dt = DTYPES[t["dtype"]]
+    shape = t["shape"]
+    if t["dtype"] == "DT_STRING":
+        return tf.constant([base64.b64decode(v) for v in t["values"]], dtype=tf.string, shape=shape)
+    if t["dtype"] in ("DT_HALF", "DT_BFLOAT16"):
+        bits = np.array(t["bits"], dtype=np.uint16).reshape(shape)
+        return tf.bitcast(tf.constant(bits, dtype=tf.uint16), dt)
+    if t["dtype"] in ("DT_INT64", "DT_UINT64"):
+        return tf.constant([int(v) for v in t["values"]], dtype=dt, shape=shape)
+    if t["dtype"] in ("DT_FLOAT", "DT_DOUBLE"):
+        return tf.constant([SPECIAL.get(v, v) if isinstance(v, str) else v for v in t["values"]], dtype=dt, shape=shape)
+    return tf.constant(t["values"], dtype=dt, shape=shape)
+
+
+def json_float(v):
+    v = float(v)
+    if np.isnan(v):
+        return "NaN"
+    if np.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return v
+
+
+def to_json(t):
+    """A tf tensor in the oracle's JSON form."""
+    name = NAMES[t.dtype]
+    arr = t.numpy()
+    flat = np.asarray(arr, dtype=object if name == "DT_STRING" else None).reshape(-1)
+    out = {"dtype": name, "shape": list(arr.shape)}
+    if name == "DT_STRING":
+        out["encoding"] = "base64"
+        out["values"] = [base64.b64encode(v).decode("ascii") for v in flat.tolist()]
+    elif name in ("DT_HALF", "DT_BFLOAT16"):
+        out["values"] = [json_float(v) for v in flat.astype(np.float32)]
+        out["bits"] = flat.view(np.uint16).tolist()
+    elif name in ("DT_FLOAT", "DT_DOUBLE"):
+        out["values"] = [json_float(v) for v in flat]
+    elif name in ("DT_INT64", "DT_UINT64"):
+        out["values"] = [str(int(v)) for v in flat]
+    elif name == "DT_BOOL":
+        out["values"] = [bool(v) for v in flat]
+    else:
+        out["values"] = [int(v) for v in flat]
+    return out
+
+
+def main(zoo, out, models):
+    os.makedirs(out, exist_ok=True)
+    manifest = json.load(open(os.path.join(zoo, "manifest.json")))
+    manifest["models"] = {k: v for k, v in manifest["models"].items() if k in models}
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    link = os.path.join(out, "models")
+    if not os.path.exists(link):
+        os.symlink(os.path.abspath(os.path.join(zoo, "models")), link)
+    loaded = {}
+    lines = []
+    for raw in open(os.path.join(zoo, "oracle.jsonl")):
+        x = json.loads(raw)
+        if x["model"] not in models:
+            continue
+        if x["model"] not in loaded:
+            loaded[x["model"]] = tf.saved_model.load(os.path.join(zoo, "models", x["model"], str(x["version"])))
+        fn = loaded[x["model"]].signatures[x["signature"]]
+        outs = fn(**{k: from_json(v) for k, v in x["inputs"].items()})
+        x["outputs"] = {k: to_json(v) for k, v in sorted(outs.items())}
+        lines.append(x)
+    with open(os.path.join(out, "oracle.jsonl"), "w") as f:
+        for x in lines:
+            f.write(json.dumps(x, allow_nan=False) + "\n")
+    print(f"tf-local-oracle: {len(lines)} calls of {len(loaded)} model(s) re-run with TensorFlow {tf.__version__}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], set(sys.argv[3:]))
