@@ -3,7 +3,7 @@
  * TF's DecodeImageV2Op does) on tfs's own decoder, kernels/jpeg/: it reproduces TF's
  * libjpeg-turbo sample for sample with either IDCT (`dct_method` "" and INTEGER_FAST: the
  * fast integer IDCT; INTEGER_ACCURATE: the accurate one), fancy upsampling on or off, and
- * libjpeg's colour conversion (test/runtime/kernels/jpeg-decoder.test.ts, fixtures/jpeg).
+ * libjpeg's colour conversion (test/runtime/kernels/jpeg/decode.test.ts, fixtures/jpeg).
  *
  * Refused per request with UNIMPLEMENTED, never approximated: `ratio` 2/4/8 (libjpeg's scaled
  * IDCTs), what kernels/jpeg/ does not implement (CMYK, 12-bit, arithmetic coding, 4:1:1 and

@@ -3,7 +3,7 @@
  * libjpeg-turbo with `dct_method` "" / INTEGER_FAST → the fast integer IDCT and
  * INTEGER_ACCURATE → the accurate one, fancy upsampling unless `fancy_upscaling=false`, and
  * libjpeg's colour conversion (grey → RGB replicates; colour → 1 channel is the luma plane).
- * Checked sample for sample against TF in test/runtime/kernels/jpeg-decoder.test.ts
+ * Checked sample for sample against TF in test/runtime/kernels/jpeg/decode.test.ts
  * (fixtures/jpeg: TF's and our own encoder's JPEGs, with TF's decodes).
  *
  * Refused (JpegError 'unsupported'): 12-bit, arithmetic, lossless and hierarchical JPEGs,

@@ -15,12 +15,12 @@ import { test } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Code, TfsError } from '../../../src/errors.js';
-import { IMAGE_JPEG_KERNELS } from '../../../src/runtime/kernels/image-jpeg.js';
-import { AAN_SCALES } from '../../../src/runtime/kernels/jpeg/idct.js';
-import { decodeJpegPixels, JpegError } from '../../../src/runtime/kernels/jpeg/decode.js';
-import { repoRoot } from '../../helpers/paths.js';
-import { run, s as text, values } from './helpers.js';
+import { Code, TfsError } from '../../../../src/errors.js';
+import { IMAGE_JPEG_KERNELS } from '../../../../src/runtime/kernels/image-jpeg.js';
+import { AAN_SCALES } from '../../../../src/runtime/kernels/jpeg/idct.js';
+import { decodeJpegPixels, JpegError } from '../../../../src/runtime/kernels/jpeg/decode.js';
+import { repoRoot } from '../../../helpers/paths.js';
+import { run, s as text, values } from '../helpers.js';
 
 interface Expect {
   z?: string;

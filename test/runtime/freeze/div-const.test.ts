@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freezeSavedModel } from '../../src/runtime/freeze/index.js';
-import { isExecutableOp } from '../../src/runtime/model-runtime.js';
-import { freezeSourceOf } from '../../src/runtime/source.js';
-import { readSavedModel } from '../../src/savedmodel/saved-model.js';
-import { loadSavedModelServable } from '../../src/servables/saved-model-servable.js';
-import { repoRoot } from '../helpers/paths.js';
+import { freezeSavedModel } from '../../../src/runtime/freeze/index.js';
+import { isExecutableOp } from '../../../src/runtime/model-runtime.js';
+import { freezeSourceOf } from '../../../src/runtime/source.js';
+import { readSavedModel } from '../../../src/savedmodel/saved-model.js';
+import { loadSavedModelServable } from '../../../src/servables/saved-model-servable.js';
+import { repoRoot } from '../../helpers/paths.js';
 
 const dir = join(repoRoot, 'fixtures', 'zoo', 'models', 'image_resize_exact', '1');
 const f32 = Math.fround;

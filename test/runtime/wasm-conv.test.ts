@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src/runtime/backend.js';
-import { wasmConvCalls } from '../../../src/runtime/wasm-conv.js';
+import { initBackend } from '../../src/runtime/backend.js';
+import { wasmConvCalls } from '../../src/runtime/wasm-conv.js';
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -81,9 +81,9 @@ test('TFS_WASM_CONV=0 keeps convolutions on XNNPACK while MatMuls stay on the GE
   const url = (p: string): string => new URL(p, import.meta.url).href;
   const script = `
     const tf = await import('@tensorflow/tfjs-core');
-    const { initBackend } = await import(${JSON.stringify(url('../../../src/runtime/backend.js'))});
-    const { wasmConvCalls } = await import(${JSON.stringify(url('../../../src/runtime/wasm-conv.js'))});
-    const { wasmGemmCalls } = await import(${JSON.stringify(url('../../../src/runtime/wasm-gemm.js'))});
+    const { initBackend } = await import(${JSON.stringify(url('../../src/runtime/backend.js'))});
+    const { wasmConvCalls } = await import(${JSON.stringify(url('../../src/runtime/wasm-conv.js'))});
+    const { wasmGemmCalls } = await import(${JSON.stringify(url('../../src/runtime/wasm-gemm.js'))});
     await initBackend('wasm');
     await tf.setBackend('wasm');
     tf.conv2d(tf.ones([3, 29, 27, 6]), tf.ones([3, 3, 6, 40]), 1, 'same').dataSync();
