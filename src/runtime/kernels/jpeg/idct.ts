@@ -50,10 +50,13 @@ const F1_082 = 277;
 const F1_414 = 362;
 const F1_847 = 473;
 const F2_613 = 669;
-/** MULTIPLY of the fast IDCT; the SIMD code pre-shifts `v` by 2 bits in a 16-bit lane. */
+/**
+ * MULTIPLY of the fast IDCT; the SIMD code pre-shifts `v` by 2 bits in a 16-bit lane. Within
+ * that range |v·c| < 2^23, so the arithmetic shift is the truncating (floor) descale.
+ */
 const mulF = (v: number, c: number): number => {
   if (v >= 8192 || v < -8192) throw overflow();
-  return Math.floor((v * c) / 256);
+  return (v * c) >> 8;
 };
 
 /** Dequantised coefficients (and pass-1 values) must fit the lanes; see the header. */
@@ -61,60 +64,96 @@ function checkLanes(a: ArrayLike<number>, limit: number): void {
   for (let i = 0; i < 64; i++) if (a[i]! >= limit || a[i]! < -limit) throw overflow();
 }
 
+/** Reused between blocks: dequantised coefficients, then the column pass's output. */
+const ws = new Int32Array(64);
+
 /**
- * One 8-point AAN pass over `d[o], d[o+s], …, d[o+7s]`, writing `w[p], w[p+t], …`.
- * The products are truncated like libjpeg's MULTIPLY without USE_ACCURATE_ROUNDING.
+ * The column pass of IFAST, in place on `ws` (dequantised, natural order). A column whose AC
+ * terms are all zero gives its DC term in all 8 rows: every product of the pass is 0 there
+ * (libjpeg takes the same shortcut), so skipping it changes nothing.
  */
-function aan8(d: ArrayLike<number>, o: number, s: number, w: Int32Array, p: number, t: number): void {
-  const t10 = d[o]! + d[o + 4 * s]!;
-  const t11 = d[o]! - d[o + 4 * s]!;
-  const t13 = d[o + 2 * s]! + d[o + 6 * s]!;
-  const t12 = mulF(d[o + 2 * s]! - d[o + 6 * s]!, F1_414) - t13;
-  const e0 = t10 + t13;
-  const e3 = t10 - t13;
-  const e1 = t11 + t12;
-  const e2 = t11 - t12;
-  const z13 = d[o + 5 * s]! + d[o + 3 * s]!;
-  const z10 = d[o + 5 * s]! - d[o + 3 * s]!;
-  const z11 = d[o + s]! + d[o + 7 * s]!;
-  const z12 = d[o + s]! - d[o + 7 * s]!;
-  const o7 = z11 + z13;
-  const o11 = mulF(z11 - z13, F1_414);
-  const z5 = mulF(z10 + z12, F1_847);
-  const o10 = mulF(z12, F1_082) - z5;
-  const o12 = mulF(z10, -F2_613) + z5;
-  const o6 = o12 - o7;
-  const o5 = o11 - o6;
-  const o4 = o10 + o5;
-  w[p] = e0 + o7;
-  w[p + 7 * t] = e0 - o7;
-  w[p + t] = e1 + o6;
-  w[p + 6 * t] = e1 - o6;
-  w[p + 2 * t] = e2 + o5;
-  w[p + 5 * t] = e2 - o5;
-  w[p + 4 * t] = e3 + o4;
-  w[p + 3 * t] = e3 - o4;
+function fastColumns(w: Int32Array): void {
+  for (let c = 0; c < 8; c++) {
+    const d0 = w[c]!, d1 = w[c + 8]!, d2 = w[c + 16]!, d3 = w[c + 24]!;
+    const d4 = w[c + 32]!, d5 = w[c + 40]!, d6 = w[c + 48]!, d7 = w[c + 56]!;
+    if ((d1 | d2 | d3 | d4 | d5 | d6 | d7) === 0) {
+      w[c + 8] = w[c + 16] = w[c + 24] = w[c + 32] = w[c + 40] = w[c + 48] = w[c + 56] = d0;
+      continue;
+    }
+    const t10 = d0 + d4;
+    const t11 = d0 - d4;
+    const t13 = d2 + d6;
+    const t12 = mulF(d2 - d6, F1_414) - t13;
+    const e0 = t10 + t13, e3 = t10 - t13, e1 = t11 + t12, e2 = t11 - t12;
+    const z13 = d5 + d3, z10 = d5 - d3, z11 = d1 + d7, z12 = d1 - d7;
+    const o7 = z11 + z13;
+    const o11 = mulF(z11 - z13, F1_414);
+    const z5 = mulF(z10 + z12, F1_847);
+    const o10 = mulF(z12, F1_082) - z5;
+    const o12 = mulF(z10, -F2_613) + z5;
+    const o6 = o12 - o7, o5 = o11 - o6, o4 = o10 + o5;
+    w[c] = e0 + o7;
+    w[c + 56] = e0 - o7;
+    w[c + 8] = e1 + o6;
+    w[c + 48] = e1 - o6;
+    w[c + 16] = e2 + o5;
+    w[c + 40] = e2 - o5;
+    w[c + 32] = e3 + o4;
+    w[c + 24] = e3 - o4;
+  }
 }
 
-const deq = new Int32Array(64);
-const ws = new Int32Array(64);
-const row = new Int32Array(8);
+/**
+ * The row pass of IFAST from `ws` into samples; `IDESCALE(x, PASS1_BITS + 3)` is a plain
+ * arithmetic shift. A row with zero AC terms is its DC term 8 times (exact, as above).
+ */
+function fastRows(w: Int32Array, out: Uint8Array, off: number, stride: number): void {
+  for (let r = 0, o = off; r < 64; r += 8, o += stride) {
+    const d0 = w[r]!, d1 = w[r + 1]!, d2 = w[r + 2]!, d3 = w[r + 3]!;
+    const d4 = w[r + 4]!, d5 = w[r + 5]!, d6 = w[r + 6]!, d7 = w[r + 7]!;
+    if ((d1 | d2 | d3 | d4 | d5 | d6 | d7) === 0) {
+      const v = sample(d0 >> 5);
+      out[o] = out[o + 1] = out[o + 2] = out[o + 3] = out[o + 4] = out[o + 5] = out[o + 6] = out[o + 7] = v;
+      continue;
+    }
+    const t10 = d0 + d4;
+    const t11 = d0 - d4;
+    const t13 = d2 + d6;
+    const t12 = mulF(d2 - d6, F1_414) - t13;
+    const e0 = t10 + t13, e3 = t10 - t13, e1 = t11 + t12, e2 = t11 - t12;
+    const z13 = d5 + d3, z10 = d5 - d3, z11 = d1 + d7, z12 = d1 - d7;
+    const o7 = z11 + z13;
+    const o11 = mulF(z11 - z13, F1_414);
+    const z5 = mulF(z10 + z12, F1_847);
+    const o10 = mulF(z12, F1_082) - z5;
+    const o12 = mulF(z10, -F2_613) + z5;
+    const o6 = o12 - o7, o5 = o11 - o6, o4 = o10 + o5;
+    out[o] = sample((e0 + o7) >> 5);
+    out[o + 7] = sample((e0 - o7) >> 5);
+    out[o + 1] = sample((e1 + o6) >> 5);
+    out[o + 6] = sample((e1 - o6) >> 5);
+    out[o + 2] = sample((e2 + o5) >> 5);
+    out[o + 5] = sample((e2 - o5) >> 5);
+    out[o + 4] = sample((e3 + o4) >> 5);
+    out[o + 3] = sample((e3 - o4) >> 5);
+  }
+}
 
 /**
- * IFAST: `coef` (natural order) times `mult` (ifastMultipliers) → 8×8 samples written to
- * `out` at `off` with row stride `stride`.
+ * IFAST: the block at `coef[at..at+63]` (natural order) times `mult` (ifastMultipliers) →
+ * 8×8 samples written to `out` at `off` with row stride `stride`.
  */
-export function idctFast(coef: ArrayLike<number>, mult: Int32Array, out: Uint8Array, off: number, stride: number): void {
-  for (let i = 0; i < 64; i++) deq[i] = coef[i]! * mult[i]!;
-  checkLanes(deq, 32768);
-  for (let c = 0; c < 8; c++) aan8(deq, c, 8, ws, c, 8);
-  checkLanes(ws, 32768);
-  for (let r = 0; r < 8; r++) {
-    aan8(ws, r * 8, 1, row, 0, 1);
-    const o = off + r * stride;
-    // IDESCALE(x, PASS1_BITS + 3): a plain arithmetic shift
-    for (let c = 0; c < 8; c++) out[o + c] = sample(row[c]! >> 5);
+export function idctFast(coef: Int16Array, at: number, mult: Int32Array, out: Uint8Array, off: number, stride: number): void {
+  let bad = false;
+  for (let i = 0; i < 64; i++) {
+    const v = coef[at + i]! * mult[i]!;
+    ws[i] = v;
+    bad ||= v >= 32768 || v < -32768;
   }
+  if (bad) throw overflow();
+  fastColumns(ws);
+  checkLanes(ws, 32768);
+  fastRows(ws, out, off, stride);
 }
 
 // 13-bit constants of the accurate IDCT
@@ -177,8 +216,9 @@ const acc = new Float64Array(8);
 const wsSlow = new Float64Array(64);
 
 /** ISLOW: `coef` (natural order) times the quantisation table `q` → samples as idctFast. */
-export function idctSlow(coef: ArrayLike<number>, q: ArrayLike<number>, out: Uint8Array, off: number, stride: number): void {
-  for (let i = 0; i < 64; i++) deq[i] = coef[i]! * q[i]!;
+export function idctSlow(coef: Int16Array, at: number, q: ArrayLike<number>, out: Uint8Array, off: number, stride: number): void {
+  const deq = ws;
+  for (let i = 0; i < 64; i++) deq[i] = coef[at + i]! * q[i]!;
   // inputs are summed in pairs in 16-bit lanes before the 32-bit multiply-adds
   checkLanes(deq, 16384);
   for (let c = 0; c < 8; c++) {

@@ -34,9 +34,9 @@ export function componentPlane(f: Frame, c: Component, fast: boolean): Plane {
   const mult = fast ? ifastMultipliers(q) : q;
   for (let by = 0; by < c.bh; by++) {
     for (let bx = 0; bx < c.bw; bx++) {
-      const blk = c.coef.subarray((by * c.bw + bx) * 64, (by * c.bw + bx + 1) * 64);
-      if (fast) idctFast(blk, mult as Int32Array, data, by * 8 * w + bx * 8, w);
-      else idctSlow(blk, q, data, by * 8 * w + bx * 8, w);
+      const at = (by * c.bw + bx) * 64;
+      if (fast) idctFast(c.coef, at, mult as Int32Array, data, by * 8 * w + bx * 8, w);
+      else idctSlow(c.coef, at, q, data, by * 8 * w + bx * 8, w);
     }
   }
   return { w, data };
