@@ -12,7 +12,7 @@
  * full precision (libjpeg would smooth their blocks).
  */
 import { unsupportedJpeg } from './bits.js';
-import { componentPlane, upsample, ycbcrToRgb } from './output.js';
+import { componentPlane, RowSource, ycbcrRow } from './output.js';
 import { parseJpeg, type Frame } from './parse.js';
 
 export { JpegError } from './bits.js';
@@ -52,6 +52,14 @@ function checkComplete(f: Frame): void {
   }
 }
 
+/** One row of the luma plane, replicated into `want` channels. */
+function greyRow(s: RowSource, n: number, want: number, out: Int32Array, at: number): void {
+  const b = s.buf;
+  const o = s.off;
+  if (want === 1) for (let i = 0; i < n; i++) out[at + i] = b[o + i]!;
+  else for (let i = 0, p = at; i < n; i++, p += 3) out[p] = out[p + 1] = out[p + 2] = b[o + i]!;
+}
+
 export function decodeJpegPixels(b: Uint8Array, o: JpegOptions): JpegPixels {
   const f = parseJpeg(b, o.channels);
   checkColour(f);
@@ -62,9 +70,13 @@ export function decodeJpegPixels(b: Uint8Array, o: JpegOptions): JpegPixels {
   const data = new Int32Array(n * want);
   // the luma plane alone serves grey output and grey JPEGs
   const planes = f.comps.length === 1 || want === 1 ? [f.comps[0]!] : f.comps;
-  const up = planes.map((c) => upsample(f, c, componentPlane(f, c, o.fast), o.fancy));
-  if (up.length === 3) ycbcrToRgb(up[0]!, up[1]!, up[2]!, data);
-  else for (let i = 0; i < n; i++) for (let c = 0; c < want; c++) data[i * want + c] = up[0]![i]!;
+  const up = planes.map((c) => new RowSource(f, c, componentPlane(f, c, o.fast), o.fancy));
+  // row by row: upsampling and colour conversion never hold a full-size plane
+  for (let y = 0; y < height; y++) {
+    for (const s of up) s.row(y);
+    if (up.length === 3) ycbcrRow(up[0]!, up[1]!, up[2]!, width, data, y * width * 3);
+    else greyRow(up[0]!, width, want, data, y * width * want);
+  }
   const interpolated = o.fancy && planes.some((c) => c.h !== f.hmax || c.v !== f.vmax);
   return { width, height, channels: want, data, interpolated };
 }

@@ -43,35 +43,50 @@ export function componentPlane(f: Frame, c: Component, fast: boolean): Plane {
 }
 
 /**
- * Upsample component `c` (plane `p`) to `f.width × f.height`, fancy or replicated.
- * Returns a `width × height` plane.
+ * Output rows of one component upsampled to `f.width`, fancy or replicated, one at a time:
+ * after `row(y)`, the row is `buf[off .. off + width)` (the plane itself when the component
+ * is at full resolution, else a scratch row reused for every row).
  */
-export function upsample(f: Frame, c: Component, p: Plane, fancy: boolean): Uint8Array {
-  const fh = f.hmax / c.h;
-  const fv = f.vmax / c.v;
-  const W = f.width;
-  const H = f.height;
-  if (!Number.isInteger(fh) || !Number.isInteger(fv)) throw unsupportedJpeg(`a JPEG with sampling factors ${c.h}x${c.v} under ${f.hmax}x${f.vmax}`);
-  const out = new Uint8Array(W * H);
-  if (fh === 1 && fv === 1) {
-    for (let y = 0; y < H; y++) out.set(p.data.subarray(y * p.w, y * p.w + W), y * W);
-    return out;
+export class RowSource {
+  buf: Uint8Array;
+  off = 0;
+  private readonly scratch: Uint8Array;
+  private readonly fh: number;
+  private readonly fv: number;
+
+  constructor(
+    private readonly f: Frame,
+    private readonly c: Component,
+    private readonly p: Plane,
+    private readonly fancy: boolean,
+  ) {
+    this.fh = f.hmax / c.h;
+    this.fv = f.vmax / c.v;
+    if (!Number.isInteger(this.fh) || !Number.isInteger(this.fv)) throw unsupportedJpeg(`a JPEG with sampling factors ${c.h}x${c.v} under ${f.hmax}x${f.vmax}`);
+    const full = this.fh === 1 && this.fv === 1;
+    if (!full && (this.fh > 2 || this.fv > 2)) throw unsupportedJpeg(`a JPEG with ${c.h}x${c.v} chroma sampling under ${f.hmax}x${f.vmax} luma`);
+    this.scratch = new Uint8Array(full ? 0 : Math.max(2 * c.cw + 2, f.width));
+    this.buf = full ? p.data : this.scratch;
   }
-  const row = new Uint8Array(2 * c.cw + 2);
-  for (let y = 0; y < H; y++) {
+
+  row(y: number): void {
+    const { p, c, fh, fv, fancy } = this;
+    if (fh === 1 && fv === 1) {
+      this.off = y * p.w;
+      return;
+    }
+    const row = this.scratch;
     if (fancy && fh === 2 && fv === 1 && c.cw > 2) h2v1Row(p.data, y * p.w, c.cw, row);
     else if (fancy && fh === 1 && fv === 2) h1v2Row(p, c, y, row);
     else if (fancy && fh === 2 && fv === 2 && c.cw > 2) h2v2Row(p, c, y, row);
-    else if (fh <= 2 && fv <= 2 && (fh !== 1 || fv !== 1)) replicateRow(p, fh, fv, y, W, row);
-    else throw unsupportedJpeg(`a JPEG with ${c.h}x${c.v} chroma sampling under ${f.hmax}x${f.vmax} luma`);
-    out.set(row.subarray(0, W), y * W);
+    else replicateRow(p, fh, fv, y, this.f.width, row);
   }
-  return out;
 }
 
 function replicateRow(p: Plane, fh: number, fv: number, y: number, W: number, row: Uint8Array): void {
   const o = Math.floor(y / fv) * p.w;
-  for (let x = 0; x < W; x++) row[x] = p.data[o + Math.floor(x / fh)]!;
+  if (fh === 1) row.set(p.data.subarray(o, o + W));
+  else for (let x = 0; x < W; x++) row[x] = p.data[o + (x >> 1)]!;
 }
 
 function h2v1Row(d: Uint8Array, o: number, n: number, row: Uint8Array): void {
@@ -86,32 +101,30 @@ function h2v1Row(d: Uint8Array, o: number, n: number, row: Uint8Array): void {
   row[2 * n - 1] = d[o + n - 1]!;
 }
 
-/** The input row nearest to output row `y` and the other one it blends with (edges repeat). */
-function rowPair(c: Component, y: number): [number, number] {
-  const near = y >> 1;
-  const other = y % 2 === 0 ? near - 1 : near + 1;
-  return [near, Math.min(Math.max(other, 0), c.ch - 1)];
+/** The input row that output row `y` blends with besides its nearest, `y >> 1` (edges repeat). */
+function otherRow(c: Component, y: number): number {
+  const other = (y & 1) === 0 ? (y >> 1) - 1 : (y >> 1) + 1;
+  return other < 0 ? 0 : other > c.ch - 1 ? c.ch - 1 : other;
 }
 
 function h1v2Row(p: Plane, c: Component, y: number, row: Uint8Array): void {
-  const [near, other] = rowPair(c, y);
-  const bias = y % 2 === 0 ? 1 : 2;
-  const a = near * p.w;
-  const b = other * p.w;
-  for (let x = 0; x < c.cw; x++) row[x] = (p.data[a + x]! * 3 + p.data[b + x]! + bias) >> 2;
+  const bias = (y & 1) === 0 ? 1 : 2;
+  const a = (y >> 1) * p.w;
+  const b = otherRow(c, y) * p.w;
+  const d = p.data;
+  for (let x = 0; x < c.cw; x++) row[x] = (d[a + x]! * 3 + d[b + x]! + bias) >> 2;
 }
 
 function h2v2Row(p: Plane, c: Component, y: number, row: Uint8Array): void {
-  const [near, other] = rowPair(c, y);
-  const a = near * p.w;
-  const b = other * p.w;
+  const a = (y >> 1) * p.w;
+  const b = otherRow(c, y) * p.w;
   const n = c.cw;
-  const sum = (x: number): number => p.data[a + x]! * 3 + p.data[b + x]!;
-  let last = sum(0);
+  const d = p.data;
+  let last = d[a]! * 3 + d[b]!;
   let cur = last;
   row[0] = (cur * 4 + 8) >> 4;
   for (let i = 0; i < n - 1; i++) {
-    const next = sum(i + 1);
+    const next = d[a + i + 1]! * 3 + d[b + i + 1]!;
     if (i > 0) row[2 * i] = (cur * 3 + last + 8) >> 4;
     row[2 * i + 1] = (cur * 3 + next + 7) >> 4;
     last = cur;
@@ -136,15 +149,17 @@ for (let i = 0; i < 256; i++) {
 }
 const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 
-/** Interleave Y, Cb, Cr planes as RGB with libjpeg's tables. */
-export function ycbcrToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array, out: Int32Array): void {
-  for (let i = 0; i < y.length; i++) {
-    const Y = y[i]!;
-    const b = cb[i]!;
-    const r = cr[i]!;
-    out[3 * i] = clamp(Y + CR_R[r]!);
+/** One row of Y, Cb, Cr samples (`n` of each) as interleaved RGB with libjpeg's tables. */
+export function ycbcrRow(y: RowSource, cb: RowSource, cr: RowSource, n: number, out: Int32Array, at: number): void {
+  const yb = y.buf, bb = cb.buf, rb = cr.buf;
+  const yo = y.off, bo = cb.off, ro = cr.off;
+  for (let i = 0, o = at; i < n; i++, o += 3) {
+    const Y = yb[yo + i]!;
+    const b = bb[bo + i]!;
+    const r = rb[ro + i]!;
+    out[o] = clamp(Y + CR_R[r]!);
     // |sum| < 2^22: the 32-bit arithmetic shift is libjpeg's RIGHT_SHIFT
-    out[3 * i + 1] = clamp(Y + ((CB_G[b]! + CR_G[r]!) >> 16));
-    out[3 * i + 2] = clamp(Y + CB_B[b]!);
+    out[o + 1] = clamp(Y + ((CB_G[b]! + CR_G[r]!) >> 16));
+    out[o + 2] = clamp(Y + CB_B[b]!);
   }
 }
