@@ -64,43 +64,51 @@ function checkLanes(a: ArrayLike<number>, limit: number): void {
   for (let i = 0; i < 64; i++) if (a[i]! >= limit || a[i]! < -limit) throw overflow();
 }
 
-/** Reused between blocks: dequantised coefficients, then the column pass's output. */
+/** Reused between blocks: the column pass's output. */
 const ws = new Int32Array(64);
 
+/** A dequantised value or pass-1 value outside the 16-bit lanes; see the header. */
+const outside = (v: number): boolean => v >= 32768 || v < -32768;
+
 /**
- * The column pass of IFAST, in place on `ws` (dequantised, natural order). A column whose AC
- * terms are all zero gives its DC term in all 8 rows: every product of the pass is 0 there
- * (libjpeg takes the same shortcut), so skipping it changes nothing.
+ * The column pass of IFAST: dequantise column `c` of the block at `coef[at..]` by `m` into
+ * `w`. A column whose AC terms are all zero gives its DC term in all 8 rows: every product of
+ * the pass is 0 there (libjpeg takes the same shortcut), so skipping it changes nothing.
  */
-function fastColumns(w: Int32Array): void {
-  for (let c = 0; c < 8; c++) {
-    const d0 = w[c]!, d1 = w[c + 8]!, d2 = w[c + 16]!, d3 = w[c + 24]!;
-    const d4 = w[c + 32]!, d5 = w[c + 40]!, d6 = w[c + 48]!, d7 = w[c + 56]!;
-    if ((d1 | d2 | d3 | d4 | d5 | d6 | d7) === 0) {
-      w[c + 8] = w[c + 16] = w[c + 24] = w[c + 32] = w[c + 40] = w[c + 48] = w[c + 56] = d0;
-      continue;
-    }
-    const t10 = d0 + d4;
-    const t11 = d0 - d4;
-    const t13 = d2 + d6;
-    const t12 = mulF(d2 - d6, F1_414) - t13;
-    const e0 = t10 + t13, e3 = t10 - t13, e1 = t11 + t12, e2 = t11 - t12;
-    const z13 = d5 + d3, z10 = d5 - d3, z11 = d1 + d7, z12 = d1 - d7;
-    const o7 = z11 + z13;
-    const o11 = mulF(z11 - z13, F1_414);
-    const z5 = mulF(z10 + z12, F1_847);
-    const o10 = mulF(z12, F1_082) - z5;
-    const o12 = mulF(z10, -F2_613) + z5;
-    const o6 = o12 - o7, o5 = o11 - o6, o4 = o10 + o5;
-    w[c] = e0 + o7;
-    w[c + 56] = e0 - o7;
-    w[c + 8] = e1 + o6;
-    w[c + 48] = e1 - o6;
-    w[c + 16] = e2 + o5;
-    w[c + 40] = e2 - o5;
-    w[c + 32] = e3 + o4;
-    w[c + 24] = e3 - o4;
+function fastColumn(coef: Int16Array, at: number, m: Int32Array, c: number, w: Int32Array): void {
+  const i = at + c;
+  if ((coef[i + 8]! | coef[i + 16]! | coef[i + 24]! | coef[i + 32]! | coef[i + 40]! | coef[i + 48]! | coef[i + 56]!) === 0) {
+    const d = coef[i]! * m[c]!;
+    if (outside(d)) throw overflow();
+    w[c] = w[c + 8] = w[c + 16] = w[c + 24] = w[c + 32] = w[c + 40] = w[c + 48] = w[c + 56] = d;
+    return;
   }
+  const d0 = coef[i]! * m[c]!, d1 = coef[i + 8]! * m[c + 8]!, d2 = coef[i + 16]! * m[c + 16]!, d3 = coef[i + 24]! * m[c + 24]!;
+  const d4 = coef[i + 32]! * m[c + 32]!, d5 = coef[i + 40]! * m[c + 40]!, d6 = coef[i + 48]! * m[c + 48]!, d7 = coef[i + 56]! * m[c + 56]!;
+  if (outside(d0) || outside(d1) || outside(d2) || outside(d3) || outside(d4) || outside(d5) || outside(d6) || outside(d7)) throw overflow();
+  const t10 = d0 + d4;
+  const t11 = d0 - d4;
+  const t13 = d2 + d6;
+  const t12 = mulF(d2 - d6, F1_414) - t13;
+  const e0 = t10 + t13, e3 = t10 - t13, e1 = t11 + t12, e2 = t11 - t12;
+  const z13 = d5 + d3, z10 = d5 - d3, z11 = d1 + d7, z12 = d1 - d7;
+  const o7 = z11 + z13;
+  const o11 = mulF(z11 - z13, F1_414);
+  const z5 = mulF(z10 + z12, F1_847);
+  const o10 = mulF(z12, F1_082) - z5;
+  const o12 = mulF(z10, -F2_613) + z5;
+  const o6 = o12 - o7, o5 = o11 - o6, o4 = o10 + o5;
+  const r0 = e0 + o7, r7 = e0 - o7, r1 = e1 + o6, r6 = e1 - o6;
+  const r2 = e2 + o5, r5 = e2 - o5, r4 = e3 + o4, r3 = e3 - o4;
+  if (outside(r0) || outside(r1) || outside(r2) || outside(r3) || outside(r4) || outside(r5) || outside(r6) || outside(r7)) throw overflow();
+  w[c] = r0;
+  w[c + 8] = r1;
+  w[c + 16] = r2;
+  w[c + 24] = r3;
+  w[c + 32] = r4;
+  w[c + 40] = r5;
+  w[c + 48] = r6;
+  w[c + 56] = r7;
 }
 
 /**
@@ -144,15 +152,7 @@ function fastRows(w: Int32Array, out: Uint8Array, off: number, stride: number): 
  * 8×8 samples written to `out` at `off` with row stride `stride`.
  */
 export function idctFast(coef: Int16Array, at: number, mult: Int32Array, out: Uint8Array, off: number, stride: number): void {
-  let bad = false;
-  for (let i = 0; i < 64; i++) {
-    const v = coef[at + i]! * mult[i]!;
-    ws[i] = v;
-    bad ||= v >= 32768 || v < -32768;
-  }
-  if (bad) throw overflow();
-  fastColumns(ws);
-  checkLanes(ws, 32768);
+  for (let c = 0; c < 8; c++) fastColumn(coef, at, mult, c, ws);
   fastRows(ws, out, off, stride);
 }
 
@@ -213,11 +213,12 @@ function llm8(d: ArrayLike<number>, o: number, s: number, r: Float64Array): void
 }
 
 const acc = new Float64Array(8);
+const wsDeq = new Int32Array(64);
 const wsSlow = new Float64Array(64);
 
 /** ISLOW: `coef` (natural order) times the quantisation table `q` → samples as idctFast. */
 export function idctSlow(coef: Int16Array, at: number, q: ArrayLike<number>, out: Uint8Array, off: number, stride: number): void {
-  const deq = ws;
+  const deq = wsDeq;
   for (let i = 0; i < 64; i++) deq[i] = coef[at + i]! * q[i]!;
   // inputs are summed in pairs in 16-bit lanes before the 32-bit multiply-adds
   checkLanes(deq, 16384);
