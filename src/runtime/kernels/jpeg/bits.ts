@@ -29,6 +29,12 @@ export interface Huffman {
   readonly values: Uint8Array;
   /** By the next LOOKAHEAD bits: (code length << 8) | symbol, or 0 for longer codes. */
   readonly fast: Uint16Array;
+  /**
+   * By the next LOOKAHEAD bits, a symbol and its extra bits together when both fit in them:
+   * (EXTENDed value << 16) | (symbol << 8) | bits used, else 0 (for AC tables: libjpeg-turbo
+   * does the same; the value is what decode() then signed() give).
+   */
+  readonly fastAc: Int32Array;
 }
 
 const LOOKAHEAD = 9;
@@ -61,7 +67,21 @@ export function buildHuffman(counts: ArrayLike<number>, values: Uint8Array): Huf
       fast.fill(entry, c << shift, (c + 1) << shift);
     }
   }
-  return { maxcode, valptr, mincode, values, fast };
+  return { maxcode, valptr, mincode, values, fast, fastAc: acLookahead(fast) };
+}
+
+function acLookahead(fast: Uint16Array): Int32Array {
+  const t = new Int32Array(1 << LOOKAHEAD);
+  for (let i = 0; i < t.length; i++) {
+    const len = fast[i]! >> 8;
+    const rs = fast[i]! & 255;
+    const s = rs & 15;
+    if (len === 0 || len + s > LOOKAHEAD) continue;
+    const v = (i >> (LOOKAHEAD - len - s)) & ((1 << s) - 1);
+    const value = s === 0 ? 0 : v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
+    t[i] = (value << 16) | (rs << 8) | (len + s);
+  }
+  return t;
 }
 
 /**
@@ -83,33 +103,58 @@ export class BitReader {
 
   /** Top up the buffer to more than 24 bits. */
   private fill(): void {
+    const data = this.data;
     while (this.n <= 24) {
-      let byte = 0;
-      const b = this.data[this.pos];
-      if (this.pad > 0 || b === undefined) {
-        if (this.pad === 0) this.padEnd = true;
-        this.pad += 8;
-      } else if (b !== 0xff) {
-        byte = b;
+      // the common case: an ordinary byte before any padding
+      const b = this.pos < data.length ? data[this.pos]! : -1;
+      if (this.pad === 0 && b >= 0 && b !== 0xff) {
+        this.acc = ((this.acc << 8) | b) >>> 0;
+        this.n += 8;
         this.pos++;
-      } else if (this.data[this.pos + 1] === 0x00) {
-        byte = 0xff;
-        this.pos += 2;
-      } else {
-        this.pad += 8; // a marker: stay on it
-      }
-      this.acc = ((this.acc << 8) | byte) >>> 0;
-      this.n += 8;
+      } else this.fillByte();
     }
+  }
+
+  /** One more byte into the buffer: a stuffed 0xFF, or 8 zero bits of padding. */
+  private fillByte(): void {
+    let byte = 0;
+    const b = this.data[this.pos];
+    if (this.pad > 0 || b === undefined) {
+      if (this.pad === 0) this.padEnd = true;
+      this.pad += 8;
+    } else if (b !== 0xff) {
+      byte = b;
+      this.pos++;
+    } else if (this.data[this.pos + 1] === 0x00) {
+      byte = 0xff;
+      this.pos += 2;
+    } else {
+      this.pad += 8; // a marker: stay on it
+    }
+    this.acc = ((this.acc << 8) | byte) >>> 0;
+    this.n += 8;
   }
 
   /** Consume `k` buffered bits; refuse when they reach into the padding. */
   private consume(k: number): void {
     this.n -= k;
-    if (this.n < this.pad) {
-      if (this.padEnd) throw invalidJpeg('entropy-coded data ran past the end');
-      throw corruptJpeg('entropy-coded data ran into a marker');
-    }
+    if (this.n < this.pad) this.padded();
+  }
+
+  private padded(): never {
+    if (this.padEnd) throw invalidJpeg('entropy-coded data ran past the end');
+    throw corruptJpeg('entropy-coded data ran into a marker');
+  }
+
+  /** The next LOOKAHEAD bits, for an index into a `fastAc` table. */
+  peek(): number {
+    if (this.n < 16) this.fill();
+    return (this.acc >>> (this.n - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1);
+  }
+
+  /** Consume `k` ≤ 16 bits that peek() showed. */
+  skip(k: number): void {
+    this.consume(k);
   }
 
   bit(): number {
@@ -131,7 +176,9 @@ export class BitReader {
   /** `n` bits as the signed value of T.81's EXTEND. */
   signed(k: number): number {
     if (k === 0) return 0;
-    const v = this.bits(k);
+    if (this.n < k) this.fill();
+    const v = (this.acc >>> (this.n - k)) & ((1 << k) - 1);
+    this.consume(k);
     return v < 1 << (k - 1) ? v - (1 << k) + 1 : v;
   }
 

@@ -45,18 +45,24 @@ function sequential(d: Decoder, ci: number, blk: Int16Array, at: number): void {
   d.pred[ci] = d.pred[ci]! + d.r.signed(t);
   blk[at] = d.pred[ci]!; // int16 like libjpeg's JCOEF
   const ac = need(sc.ac);
+  const r = d.r;
+  const fastAc = ac.fastAc;
   for (let k = 1; k < 64; ) {
-    const rs = d.r.decode(ac);
+    // a short code with its extra bits in one lookup, else symbol then bits; the bits are
+    // consumed in the same two steps either way, so errors come out in the same order
+    const e = fastAc[r.peek()]!;
+    const rs = e !== 0 ? (e >> 8) & 255 : r.decode(ac);
     const s = rs & 15;
-    const run = rs >> 4;
+    if (e !== 0) r.skip((e & 255) - s);
     if (s === 0) {
-      if (run !== 15) break;
+      if (rs >> 4 !== 15) break;
       k += 16;
       continue;
     }
-    k += run;
+    k += rs >> 4;
     if (k > 63) throw corruptJpeg('AC coefficients past the block');
-    blk[at + ZIGZAG[k]!] = d.r.signed(s);
+    if (e !== 0) r.skip(s);
+    blk[at + ZIGZAG[k]!] = e !== 0 ? e >> 16 : r.signed(s);
     k++;
   }
 }
