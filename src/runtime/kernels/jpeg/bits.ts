@@ -37,7 +37,7 @@ export interface Huffman {
   readonly fastAc: Int32Array;
 }
 
-const LOOKAHEAD = 9;
+const LOOKAHEAD = 10;
 
 /** Build a table from the 16 code-length counts and the symbol values of a DHT segment. */
 export function buildHuffman(counts: ArrayLike<number>, values: Uint8Array): Huffman {
