@@ -170,8 +170,9 @@ const C2_053 = 16819;
 const C2_562 = 20995;
 const C3_072 = 25172;
 
-/** Rounded right shift on values that may exceed 32 bits. */
-const descale = (x: number, n: number): number => Math.floor((x + 2 ** (n - 1)) / 2 ** n);
+/** Rounded right shifts by 11 and 18 bits, on values that may exceed 32 bits. */
+const descale11 = (x: number): number => Math.floor((x + 1024) / 2048);
+const descale18 = (x: number): number => Math.floor((x + 131072) / 262144);
 
 /**
  * One 8-point LLM pass: inputs `d[o + k·s]`, outputs (before descaling) into `r[0..7]`;
@@ -222,14 +223,26 @@ export function idctSlow(coef: Int16Array, at: number, q: ArrayLike<number>, out
   for (let i = 0; i < 64; i++) deq[i] = coef[at + i]! * q[i]!;
   // inputs are summed in pairs in 16-bit lanes before the 32-bit multiply-adds
   checkLanes(deq, 16384);
+  // a column (row) whose AC terms are zero is its DC term ·2^13 throughout: llm8's other
+  // products are all 0 then, so the shortcut computes the very same descaled values
   for (let c = 0; c < 8; c++) {
+    if ((deq[c + 8]! | deq[c + 16]! | deq[c + 24]! | deq[c + 32]! | deq[c + 40]! | deq[c + 48]! | deq[c + 56]!) === 0) {
+      const v = descale11(deq[c]! * 8192);
+      for (let k = 0; k < 8; k++) wsSlow[k * 8 + c] = v;
+      continue;
+    }
     llm8(deq, c, 8, acc);
-    for (let k = 0; k < 8; k++) wsSlow[k * 8 + c] = descale(acc[k]!, 11); // CONST_BITS − PASS1_BITS
+    for (let k = 0; k < 8; k++) wsSlow[k * 8 + c] = descale11(acc[k]!); // CONST_BITS − PASS1_BITS
   }
   checkLanes(wsSlow, 16384);
-  for (let r = 0; r < 8; r++) {
-    llm8(wsSlow, r * 8, 1, acc);
-    const o = off + r * stride;
-    for (let c = 0; c < 8; c++) out[o + c] = sample(descale(acc[c]!, 18)); // CONST_BITS + PASS1_BITS + 3
+  for (let r = 0; r < 64; r += 8) {
+    const o = off + (r >> 3) * stride;
+    const w = wsSlow;
+    if (w[r + 1] === 0 && w[r + 2] === 0 && w[r + 3] === 0 && w[r + 4] === 0 && w[r + 5] === 0 && w[r + 6] === 0 && w[r + 7] === 0) {
+      out.fill(sample(descale18(w[r]! * 8192)), o, o + 8);
+      continue;
+    }
+    llm8(w, r, 1, acc);
+    for (let c = 0; c < 8; c++) out[o + c] = sample(descale18(acc[c]!)); // CONST_BITS + PASS1_BITS + 3
   }
 }
