@@ -32,9 +32,10 @@ export interface Huffman {
   /**
    * By the next LOOKAHEAD bits, a symbol and its extra bits together when both fit in them:
    * (EXTENDed value << 16) | (symbol << 8) | bits used, else 0 (for AC tables: libjpeg-turbo
-   * does the same; the value is what decode() then signed() give).
+   * does the same; the value is what decode() then signed() give). Built on first use by
+   * acLookahead(): only sequential AC decoding reads it.
    */
-  readonly fastAc: Int32Array;
+  fastAc: Int32Array | undefined;
 }
 
 const LOOKAHEAD = 10;
@@ -67,10 +68,13 @@ export function buildHuffman(counts: ArrayLike<number>, values: Uint8Array): Huf
       fast.fill(entry, c << shift, (c + 1) << shift);
     }
   }
-  return { maxcode, valptr, mincode, values, fast, fastAc: acLookahead(fast) };
+  return { maxcode, valptr, mincode, values, fast, fastAc: undefined };
 }
 
-function acLookahead(fast: Uint16Array): Int32Array {
+/** `h.fastAc`, built on first use. */
+export function acLookahead(h: Huffman): Int32Array {
+  if (h.fastAc) return h.fastAc;
+  const fast = h.fast;
   const t = new Int32Array(1 << LOOKAHEAD);
   for (let i = 0; i < t.length; i++) {
     const len = fast[i]! >> 8;
@@ -81,6 +85,7 @@ function acLookahead(fast: Uint16Array): Int32Array {
     const value = s === 0 ? 0 : v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
     t[i] = (value << 16) | (rs << 8) | (len + s);
   }
+  h.fastAc = t;
   return t;
 }
 

@@ -4,7 +4,7 @@
  * runs) of ITU T.81 Annex G. MCU order follows T.81 A.2: a scan of one component walks that
  * component's own blocks (ceil(cw/8) × ceil(ch/8)); an interleaved scan walks whole MCUs.
  */
-import { type BitReader, corruptJpeg, type Huffman, unsupportedJpeg } from './bits.js';
+import { acLookahead, type BitReader, corruptJpeg, type Huffman, unsupportedJpeg } from './bits.js';
 import { type Component, type Frame, ZIGZAG } from './frame.js';
 
 export interface ScanComponent {
@@ -46,7 +46,7 @@ function sequential(d: Decoder, ci: number, blk: Int16Array, at: number): void {
   blk[at] = d.pred[ci]!; // int16 like libjpeg's JCOEF
   const ac = need(sc.ac);
   const r = d.r;
-  const fastAc = ac.fastAc;
+  const fastAc = acLookahead(ac);
   for (let k = 1; k < 64; ) {
     // a short code with its extra bits in one lookup, else symbol then bits; the bits are
     // consumed in the same two steps either way, so errors come out in the same order
