@@ -69,6 +69,30 @@ const STATE_OF: Record<HarnessState, ServableStateEvent['state']> = {
   error: 'END',
 };
 
+/**
+ * One request's hold on a loaded version: a plain object with a method (no closure per
+ * request). A second release must not steal another request's reference.
+ */
+class HarnessHandle implements ServableHandle {
+  private released = false;
+  readonly name: string;
+  readonly version: number;
+
+  constructor(
+    private readonly harness: LoaderHarness,
+    readonly servable: ModelServable,
+  ) {
+    this.name = harness.name;
+    this.version = harness.version;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.harness.dropRef();
+  }
+}
+
 /** One version under management: its state, its servable once loaded, and its handle count. */
 class LoaderHarness implements ServableId {
   state: HarnessState = 'new';
@@ -88,20 +112,14 @@ class LoaderHarness implements ServableId {
 
   /** A new handle on the loaded servable; the caller checked state === 'ready'. */
   acquire(): ServableHandle {
-    const servable = this.servable!;
     this.refs++;
-    let released = false;
-    return {
-      name: this.name,
-      version: this.version,
-      servable,
-      release: () => {
-        if (released) return; // a second release must not steal another request's reference
-        released = true;
-        this.refs--;
-        if (this.refs === 0) this.notifyDrained();
-      },
-    };
+    return new HarnessHandle(this, this.servable!);
+  }
+
+  /** A handle was released (once per handle: {@link HarnessHandle} guards it). */
+  dropRef(): void {
+    this.refs--;
+    if (this.refs === 0) this.notifyDrained();
   }
 
   /** Resolves once no handle is held. */

@@ -299,6 +299,8 @@ function attachCoreEvents(core: CoreWithEvents, m: Instruments, metrics: TfsMetr
 
 /** The per-request cells of one `model_name` label, bound on first use. */
 interface ModelCells {
+  /** The `model_name` label these cells carry. */
+  readonly model: string;
   /** request_count (and its alias) by status. */
   readonly count: Map<string, BoundCounter[]>;
   /** request_latency (and its alias) by entrypoint, then API. */
@@ -335,20 +337,20 @@ class RequestCells {
   private cellsFor(model: string): ModelCells {
     let cells = this.byModel.get(model);
     if (!cells) {
-      cells = { count: new Map(), latency: new Map(), runtime: new Map() };
+      cells = { model, count: new Map(), latency: new Map(), runtime: new Map() };
       this.byModel.set(model, cells);
     }
     return cells;
   }
 
-  /** The label for a requested model name, and its cells. */
-  private cellsOf(name: string): { model: string; cells: ModelCells } {
-    const model = this.known === null || this.known.has(name) ? name : UNKNOWN_MODEL_LABEL;
-    return { model, cells: this.cellsFor(model) };
+  /** The cells of the label a requested model name gets (no object per request). */
+  private cellsOf(name: string): ModelCells {
+    return this.cellsFor(this.known === null || this.known.has(name) ? name : UNKNOWN_MODEL_LABEL);
   }
 
   recordRequest(r: RequestRecord): void {
-    const { model, cells } = this.cellsOf(r.modelName);
+    const cells = this.cellsOf(r.modelName);
+    const model = cells.model;
     let count = cells.count.get(r.status);
     if (!count) {
       const labels = { model_name: model, status: r.status };

@@ -45,10 +45,9 @@ export function timedServable(servable: ModelServable, metrics: TfsMetrics): Mod
         observe(key, t0);
         return Promise.reject(err);
       }
-      run.then(
-        () => observe(key, t0),
-        () => observe(key, t0),
-      );
+      // One reaction closure for both outcomes.
+      const done = (): void => observe(key, t0);
+      run.then(done, done);
       return run;
     },
     dispose: () => servable.dispose(),

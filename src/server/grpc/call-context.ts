@@ -68,41 +68,60 @@ function giveBackController(c: AbortController): void {
  * nothing may keep it past the call's answer.
  */
 export function callSignal(call: CallLike): CallSignal {
-  const controller = takeController();
-  let timer: NodeJS.Timeout | undefined;
-  let disposed = false;
-  let watcher: (() => void) | undefined;
-  const abort = (reason: unknown): void => {
-    if (disposed || controller.signal.aborted) return;
-    controller.abort(reason);
-    watcher?.();
+  return new GrpcCallSignal(call);
+}
+
+/**
+ * {@link callSignal}'s object: its state in fields and its steps as methods, so a call costs
+ * this object and two closures (the 'cancelled' listener and `watch`, which callers pass on
+ * unbound) instead of one closure per step.
+ */
+class GrpcCallSignal implements CallSignal {
+  private readonly controller = takeController();
+  private timer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private watcher: (() => void) | undefined;
+  private readonly onCancel = (): void => this.abort(Errors.cancelled());
+  readonly watch = (cb: (() => void) | undefined): void => {
+    this.watcher = cb;
   };
-  const onCancel = (): void => abort(Errors.cancelled());
-  const deadline = deadlineMs(call.getDeadline());
-  if (Number.isFinite(deadline)) {
-    const left = deadline - Date.now();
-    // abortError (errors.ts) answers this as TF's timed-out run, as REST's deadline.
-    const expire = (): void => abort(Errors.deadlineExceeded());
-    if (left <= 0) expire();
-    // Timers are capped at 2^31-1 ms; longer deadlines simply never fire.
-    else if (left < 2 ** 31) timer = setTimeout(expire, left);
+
+  constructor(private readonly call: CallLike) {
+    const deadline = deadlineMs(call.getDeadline());
+    // No deadline (the common call) costs no timer and no closure.
+    if (Number.isFinite(deadline)) {
+      const left = deadline - Date.now();
+      // abortError (errors.ts) answers this as TF's timed-out run, as REST's deadline.
+      if (left <= 0) this.expire();
+      // Timers are capped at 2^31-1 ms; longer deadlines simply never fire.
+      else if (left < 2 ** 31) this.timer = setTimeout(() => this.expire(), left);
+    }
+    if (call.cancelled) this.onCancel();
+    else call.on('cancelled', this.onCancel);
   }
-  if (call.cancelled) onCancel();
-  else call.on('cancelled', onCancel);
-  return {
-    signal: controller.signal,
-    watch: (cb) => {
-      watcher = cb;
-    },
-    dispose: () => {
-      if (disposed) return;
-      disposed = true;
-      watcher = undefined;
-      if (timer) clearTimeout(timer);
-      call.removeListener('cancelled', onCancel);
-      giveBackController(controller);
-    },
-  };
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private expire(): void {
+    this.abort(Errors.deadlineExceeded());
+  }
+
+  private abort(reason: unknown): void {
+    if (this.disposed || this.controller.signal.aborted) return;
+    this.controller.abort(reason);
+    this.watcher?.();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.watcher = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.call.removeListener('cancelled', this.onCancel);
+    giveBackController(this.controller);
+  }
 }
 
 /**
@@ -136,10 +155,7 @@ export class CallLimiter {
    */
   acquire(signal?: AbortSignal, watch?: CallSignal['watch']): (() => void) | Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.running < this.max) {
-      this.running++;
-      return this.releaser();
-    }
+    if (this.tryEnter()) return this.releaser();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         const i = this.waiting.indexOf(entry);
@@ -159,15 +175,30 @@ export class CallLimiter {
     });
   }
 
+  /**
+   * Take a free slot at once (true), or none (false: the caller queues with {@link acquire}).
+   * The caller then calls {@link leave} exactly once; no closure per call.
+   */
+  tryEnter(): boolean {
+    if (this.running >= this.max) return false;
+    this.running++;
+    return true;
+  }
+
+  /** Give back a slot taken by {@link tryEnter} (once per slot). */
+  leave(): void {
+    const next = this.waiting.shift();
+    // Hand the slot straight to the next waiter: `running` stays the same.
+    if (next) next.grant();
+    else this.running--;
+  }
+
   private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      // Hand the slot straight to the next waiter: `running` stays the same.
-      if (next) next.grant();
-      else this.running--;
+      this.leave();
     };
   }
 }
@@ -187,18 +218,28 @@ export class InFlightCalls {
 
   /** One call starts; the returned function ends it (idempotent). */
   enter(): () => void {
-    this.running++;
+    this.arrive();
     let left = false;
     return () => {
       if (left) return;
       left = true;
-      this.running--;
-      if (this.running === 0) {
-        const w = this.waiters;
-        this.waiters = [];
-        for (const resolve of w) resolve();
-      }
+      this.depart();
     };
+  }
+
+  /** One call starts, without a closure: the caller calls {@link depart} exactly once. */
+  arrive(): void {
+    this.running++;
+  }
+
+  /** A call counted by {@link arrive} ends. */
+  depart(): void {
+    this.running--;
+    if (this.running === 0) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const resolve of w) resolve();
+    }
   }
 
   /** Resolves once no call is running. */

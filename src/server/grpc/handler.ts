@@ -67,15 +67,22 @@ export interface UnaryReply<Res> {
 }
 
 /** What is fixed per method: the env, its path and method name, how a request names its model. */
-interface Route<Req> {
+interface Route<Req, Res> {
   readonly env: GrpcHandlerEnv;
   readonly path: string;
   readonly method: string;
   readonly modelNameOf: (req: Req) => string;
+  /** Starts the method's work for a call that has its slot (no closure per call). */
+  readonly begin: (c: GrpcCall<Req, Res>) => void;
 }
 
-function routeOf<Req>(env: GrpcHandlerEnv, path: string, modelNameOf: (req: Req) => string): Route<Req> {
-  return { env, path, method: path.slice(path.lastIndexOf('/') + 1), modelNameOf };
+function routeOf<Req, Res>(
+  env: GrpcHandlerEnv,
+  path: string,
+  modelNameOf: (req: Req) => string,
+  begin: (c: GrpcCall<Req, Res>) => void,
+): Route<Req, Res> {
+  return { env, path, method: path.slice(path.lastIndexOf('/') + 1), modelNameOf, begin };
 }
 
 /**
@@ -83,21 +90,28 @@ function routeOf<Req>(env: GrpcHandlerEnv, path: string, modelNameOf: (req: Req)
  * and the answer (status, metrics hook, logs), sent once. One object per call, so the
  * callback-style path needs no promise or closure of its own.
  */
-class GrpcCall<Req, Res> implements UnaryReply<Res> {
+class GrpcCall<Req, Res> implements UnaryReply<Res>, GrpcCallEvent {
   private readonly started = performance.now();
-  private readonly leave: (() => void) | undefined;
+  // The GrpcCallEvent fields, set by finish().
+  modelName = '';
+  code = 0;
+  durationMs = 0;
+  private res: Res | undefined;
   readonly cs: CallSignal;
+  /** The slot's release when it came from the queue; a slot taken at once is `holdsSlot`. */
   release: (() => void) | undefined;
+  /** True while the call holds a slot taken with CallLimiter.tryEnter (given back in finish). */
+  holdsSlot = false;
   private answered = false;
   /** True while the method's start function runs: an answer then waits for a microtask. */
   starting = false;
 
   constructor(
-    private readonly route: Route<Req>,
+    private readonly route: Route<Req, Res>,
     readonly call: ServerUnaryCall<Req, Res>,
     private readonly callback: sendUnaryData<Res>,
   ) {
-    this.leave = route.env.inFlight?.enter();
+    route.env.inFlight?.arrive();
     this.cs = callSignal(call);
   }
 
@@ -119,7 +133,7 @@ class GrpcCall<Req, Res> implements UnaryReply<Res> {
   private sendOk(res: Res): void {
     this.finish(0, res);
     this.callback(null, res);
-    this.leave?.();
+    this.route.env.inFlight?.depart();
   }
 
   private sendError(err: unknown): void {
@@ -132,23 +146,44 @@ class GrpcCall<Req, Res> implements UnaryReply<Res> {
     }
     this.finish(status.code);
     this.callback(status);
-    this.leave?.();
+    this.route.env.inFlight?.depart();
   }
 
   private finish(code: number, res?: Res): void {
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.route.env.limiter?.leave();
+    }
     this.release?.();
     this.cs.dispose();
-    const { env, path, method, modelNameOf } = this.route;
+    const { env, modelNameOf } = this.route;
     if (!env.onCallDone) return;
-    let modelName = '';
-    let version: number | undefined;
+    this.code = code;
+    this.res = res;
+    this.durationMs = performance.now() - this.started;
     try {
-      modelName = modelNameOf(this.call.request);
-      version = versionOf(res) ?? versionOf(this.call.request);
+      this.modelName = modelNameOf(this.call.request);
     } catch {
       /* a request too broken to name its model */
     }
-    env.onCallDone({ path, method, modelName, code, durationMs: performance.now() - this.started, version });
+    // The call is its own event: no object per call, and the version is read only when asked.
+    env.onCallDone(this);
+  }
+
+  get path(): string {
+    return this.route.path;
+  }
+
+  get method(): string {
+    return this.route.method;
+  }
+
+  get version(): number | undefined {
+    try {
+      return versionOf(this.res) ?? versionOf(this.call.request);
+    } catch {
+      return undefined; // a request too broken to name its version
+    }
   }
 }
 
@@ -157,7 +192,7 @@ class GrpcCall<Req, Res> implements UnaryReply<Res> {
  * free, else after its turn in the queue. A request that did not parse, or an abort while
  * queued, fails the call.
  */
-function startWhenFree<Req, Res>(c: GrpcCall<Req, Res>, limiter: CallLimiter | undefined, start: () => void): void {
+function startWhenFree<Req, Res>(c: GrpcCall<Req, Res>, limiter: CallLimiter | undefined, start: (c: GrpcCall<Req, Res>) => void): void {
   const request = c.call.request as unknown;
   if (request instanceof UnparsableRequest) {
     c.starting = true;
@@ -165,12 +200,15 @@ function startWhenFree<Req, Res>(c: GrpcCall<Req, Res>, limiter: CallLimiter | u
     c.starting = false;
     return;
   }
-  const slot = limiter?.acquire(c.cs.signal, c.cs.watch);
+  // A free slot (the common case) is taken without a release closure; a full cap queues.
+  // (An already aborted call goes through acquire, which fails it with the abort's reason.)
+  if (limiter !== undefined && !c.cs.signal.aborted && limiter.tryEnter()) c.holdsSlot = true;
+  const slot = limiter === undefined || c.holdsSlot ? undefined : limiter.acquire(c.cs.signal, c.cs.watch);
   if (slot === undefined || typeof slot === 'function') {
     c.release = slot;
     c.starting = true;
     try {
-      start();
+      start(c);
     } catch (err) {
       c.fail(err);
     }
@@ -181,7 +219,7 @@ function startWhenFree<Req, Res>(c: GrpcCall<Req, Res>, limiter: CallLimiter | u
     (release) => {
       c.release = release;
       try {
-        start();
+        start(c);
       } catch (err) {
         c.fail(err);
       }
@@ -201,23 +239,22 @@ export function unaryHandler<Req, Res>(
   modelNameOf: (req: Req) => string,
   fn: (req: Req, signal: AbortSignal) => Promise<Res> | Res,
 ): handleUnaryCall<Req, Res> {
-  const route = routeOf(env, path, modelNameOf);
+  const route = routeOf<Req, Res>(env, path, modelNameOf, (c) => {
+    // fn's plain value becomes a resolved promise: the answer comes from a promise callback.
+    Promise.resolve(fn(c.call.request, c.cs.signal)).then(
+      (res) => c.ok(res),
+      (err: unknown) => c.fail(err),
+    );
+  });
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    const c = new GrpcCall(route, call, callback);
-    startWhenFree(c, env.limiter, () => {
-      // fn's plain value becomes a resolved promise: the answer comes from a promise callback.
-      Promise.resolve(fn(call.request, c.cs.signal)).then(
-        (res) => c.ok(res),
-        (err: unknown) => c.fail(err),
-      );
-    });
+    startWhenFree(new GrpcCall(route, call, callback), env.limiter, route.begin);
   };
 }
 
 /**
  * A grpc-js unary handler around a callback-style `start`: it receives the decoded
  * request, the call's AbortSignal (deadline or cancellation) and the {@link UnaryReply} to
- * answer exactly once; what it throws fails the call. No promise of its own per call.
+ * answer exactly once; what it throws fails the call. No promise or closure of its own per call.
  */
 export function unaryCallbackHandler<Req, Res>(
   env: GrpcHandlerEnv,
@@ -225,9 +262,8 @@ export function unaryCallbackHandler<Req, Res>(
   modelNameOf: (req: Req) => string,
   start: (req: Req, signal: AbortSignal, reply: UnaryReply<Res>) => void,
 ): handleUnaryCall<Req, Res> {
-  const route = routeOf(env, path, modelNameOf);
+  const route = routeOf<Req, Res>(env, path, modelNameOf, (c) => start(c.call.request, c.cs.signal, c));
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    const c = new GrpcCall(route, call, callback);
-    startWhenFree(c, env.limiter, () => start(call.request, c.cs.signal, c));
+    startWhenFree(new GrpcCall(route, call, callback), env.limiter, route.begin);
   };
 }

@@ -424,13 +424,23 @@ describe('deadlines, cancellation and the concurrency cap', () => {
     try {
       // Wait for the second call to reach the limiter (an event, not a poll).
       const limiter = capped.grpc.limiter!;
+      // A call takes a free slot with tryEnter, and queues with acquire when there is none.
       const acquire = limiter.acquire.bind(limiter);
+      const tryEnter = limiter.tryEnter.bind(limiter);
       let arrived = 0;
       let onSecond!: () => void;
       const second = new Promise<void>((resolve) => (onSecond = resolve));
-      limiter.acquire = (signal) => {
-        const p = acquire(signal);
+      const arrive = (): void => {
         if (++arrived === 2) onSecond();
+      };
+      limiter.tryEnter = () => {
+        const entered = tryEnter();
+        if (entered) arrive();
+        return entered;
+      };
+      limiter.acquire = (signal, watch) => {
+        const p = acquire(signal, watch);
+        arrive();
         return p;
       };
       const t0 = Date.now();
