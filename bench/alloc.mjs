@@ -22,10 +22,10 @@
 //   node bench/alloc.mjs [--baseline /work/main] [--models my_model,half_plus_two]
 //                        [--requests 2000] [--rounds 2] [--top 15]
 import { execFileSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { option } from './lib.mjs';
+import { restHandlerHarness } from './rest-handler-harness.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -82,52 +82,9 @@ function topAllocators(dir, model, n, top) {
   for (const r of rows.slice(0, top)) console.log(`  ${r.bytes.toFixed(0).padStart(7)}  ${r.where}`);
 }
 
-/** The lean handler of `dir`'s build serving `model`, and a function that runs one request through it. */
-async function setup(dir, model) {
-  const imp = (p) => import(pathToFileURL(join(dir, 'dist', p)).href);
-  const { buildRestApp } = await imp('src/server/rest/app.js');
-  const { ServerCore } = await imp('src/server/server-core.js');
-  const { createMetrics } = await imp('src/metrics/metrics.js');
-  const { timedServable } = await imp('src/metrics/timed-servable.js');
-  const lib = await import(pathToFileURL(join(dir, 'bench', 'lib.mjs')).href);
-  const { Registry } = await import('prom-client');
-  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  const base = (await imp('src/servables/saved-model-servable.js')).loadSavedModelServable;
-  const loader = async (name, version, path) => timedServable(await base(name, version, path, { backend: 'auto' }), metrics);
-  const core = await ServerCore.create(lib.fixtureConfig([model]), { loader, fileSystemPollWaitSeconds: 0, watchFileSystem: false });
-  metrics.attachCore(core);
-  // The metrics hook of `tfs serve` (server/front-ends.ts), without the request log (off by default).
-  const onRequest = (i) => metrics.recordRequest({ modelName: i.modelName, api: i.api, entrypoint: 'REST', status: i.codeName, latencyMicros: i.latencySeconds * 1e6 });
-  const app = buildRestApp({ core, metrics: { onRequest } });
-  const listener = app.server.listeners('request').at(-1);
-  const body = Buffer.from(requestBody(model));
-  const headers = { host: '127.0.0.1', 'content-length': String(body.length), connection: 'keep-alive' };
-  const url = `/v1/models/${model}:predict`;
-  const once = () =>
-    new Promise((ok, fail) => {
-      const req = new EventEmitter();
-      req.method = 'POST';
-      req.url = url;
-      req.headers = headers;
-      const res = new EventEmitter();
-      let status = 0;
-      res.writeHead = (s) => {
-        status = s;
-      };
-      res.end = (text) => (status === 200 ? ok() : fail(new Error(`${status} ${text}`)));
-      listener(req, res);
-      req.emit('data', body);
-      req.emit('end');
-    });
-  const close = async () => {
-    await app.close();
-    await core.close();
-  };
-  return { once, close };
-}
 
 async function child(dir, model, mode, n) {
-  const { once, close } = await setup(dir, model);
+  const { once, close } = await restHandlerHarness(dir, model);
   const gcs = [];
   const obs = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
   obs.observe({ entryTypes: ['gc'] });
@@ -204,13 +161,4 @@ async function topRun(drive, n) {
   walk(profile.head, '');
   const rows = [...by].map(([where, bytes]) => ({ where, bytes: bytes / n })).sort((a, b) => b.bytes - a.bytes);
   return { rows };
-}
-
-/** The bodies of bench/serving.mjs (half_plus_two one value; my_model 5x10 float32 values). */
-function requestBody(model) {
-  if (model === 'my_model') {
-    const mlp = Array.from({ length: 50 }, (_, i) => Math.fround(Math.sin(i)));
-    return JSON.stringify({ instances: Array.from({ length: 5 }, (_, r) => mlp.slice(r * 10, r * 10 + 10)) });
-  }
-  return JSON.stringify({ instances: [[2.0]] });
 }

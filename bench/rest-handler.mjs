@@ -16,10 +16,10 @@
 //   node bench/rest-handler.mjs [--baseline ../tfs-main] [--rounds 3] [--seconds 1]
 //                               [--models half_plus_two,my_model] [--fake]
 import { execFileSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { option } from './lib.mjs';
+import { restHandlerHarness } from './rest-handler-harness.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -55,41 +55,7 @@ function main() {
 
 /** One build, one model: prints `{"us": <best CPU µs per request over 3 timed runs>}`. */
 async function child(dir, model, seconds, fake) {
-  const imp = (p) => import(pathToFileURL(join(dir, 'dist', p)).href);
-  const { buildRestApp } = await imp('src/server/rest/app.js');
-  const { ServerCore } = await imp('src/server/server-core.js');
-  const { createMetrics } = await imp('src/metrics/metrics.js');
-  const { timedServable } = await imp('src/metrics/timed-servable.js');
-  const lib = await import(pathToFileURL(join(dir, 'bench', 'lib.mjs')).href);
-  const { Registry } = await import('prom-client');
-  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  const base = fake ? lib.fakeLoader([-1, 1]) : (await imp('src/servables/saved-model-servable.js')).loadSavedModelServable;
-  const loader = async (name, version, path) => timedServable(await base(name, version, path, { backend: 'auto' }), metrics);
-  const core = await ServerCore.create(lib.fixtureConfig([model]), { loader, fileSystemPollWaitSeconds: 0, watchFileSystem: false });
-  metrics.attachCore(core);
-  // The metrics hook of `tfs serve` (server/front-ends.ts), without the request log (off by default).
-  const onRequest = (i) => metrics.recordRequest({ modelName: i.modelName, api: i.api, entrypoint: 'REST', status: i.codeName, latencyMicros: i.latencySeconds * 1e6 });
-  const app = buildRestApp({ core, metrics: { onRequest } });
-  const listener = app.server.listeners('request').at(-1);
-  const body = Buffer.from(requestBody(model));
-  const headers = { host: '127.0.0.1', 'content-length': String(body.length), connection: 'keep-alive' };
-  const url = `/v1/models/${model}:predict`;
-  const once = () =>
-    new Promise((ok, fail) => {
-      const req = new EventEmitter();
-      req.method = 'POST';
-      req.url = url;
-      req.headers = headers;
-      const res = new EventEmitter();
-      let status = 0;
-      res.writeHead = (s) => {
-        status = s;
-      };
-      res.end = (text) => (status === 200 ? ok() : fail(new Error(`${status} ${text}`)));
-      listener(req, res);
-      req.emit('data', body);
-      req.emit('end');
-    });
+  const { once, close } = await restHandlerHarness(dir, model, fake);
   let best = Infinity;
   // A first run warms the JIT; the best of the timed runs is kept.
   for (let run = 0; run < 4; run++) {
@@ -103,16 +69,6 @@ async function child(dir, model, seconds, fake) {
     const c = process.cpuUsage(c0);
     if (run > 0) best = Math.min(best, (c.user + c.system) / n);
   }
-  await app.close();
-  await core.close();
+  await close();
   process.stdout.write(`${JSON.stringify({ us: best })}\n`);
-}
-
-/** The bodies of bench/serving.mjs (half_plus_two one value; my_model 5x10 float32 values). */
-function requestBody(model) {
-  if (model === 'my_model') {
-    const mlp = Array.from({ length: 50 }, (_, i) => Math.fround(Math.sin(i)));
-    return JSON.stringify({ instances: Array.from({ length: 5 }, (_, r) => mlp.slice(r * 10, r * 10 + 10)) });
-  }
-  return JSON.stringify({ instances: [[2.0]] });
 }
