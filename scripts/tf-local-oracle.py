@@ -18,15 +18,13 @@ import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 
-DTYPES = {
-    "DT_FLOAT": tf.float32, "DT_DOUBLE": tf.float64, "DT_HALF": tf.float16, "DT_BFLOAT16": tf.bfloat16,
-    "DT_INT8": tf.int8, "DT_INT16": tf.int16, "DT_INT32": tf.int32, "DT_INT64": tf.int64,
-    "DT_UINT8": tf.uint8, "DT_UINT16": tf.uint16, "DT_UINT32": tf.uint32, "DT_UINT64": tf.uint64,
-    "DT_BOOL": tf.bool, "DT_STRING": tf.string,
-}
-NAMES = {v: k for k, v in DTYPES.items()}
+# The zoo generator's own encoding of a tensor as the oracle writes it (tensor_json, DT).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "zoo"))
+from generate import DT, tensor_json  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+DTYPES = {name: dtype for dtype, name in DT.items()}
 SPECIAL = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
@@ -44,38 +42,6 @@ def from_json(t):
     if t["dtype"] in ("DT_FLOAT", "DT_DOUBLE"):
         return tf.constant([SPECIAL.get(v, v) if isinstance(v, str) else v for v in t["values"]], dtype=dt, shape=shape)
     return tf.constant(t["values"], dtype=dt, shape=shape)
-
-
-def json_float(v):
-    v = float(v)
-    if np.isnan(v):
-        return "NaN"
-    if np.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
-
-
-def to_json(t):
-    """A tf tensor in the oracle's JSON form."""
-    name = NAMES[t.dtype]
-    arr = t.numpy()
-    flat = np.asarray(arr, dtype=object if name == "DT_STRING" else None).reshape(-1)
-    out = {"dtype": name, "shape": list(arr.shape)}
-    if name == "DT_STRING":
-        out["encoding"] = "base64"
-        out["values"] = [base64.b64encode(v).decode("ascii") for v in flat.tolist()]
-    elif name in ("DT_HALF", "DT_BFLOAT16"):
-        out["values"] = [json_float(v) for v in flat.astype(np.float32)]
-        out["bits"] = flat.view(np.uint16).tolist()
-    elif name in ("DT_FLOAT", "DT_DOUBLE"):
-        out["values"] = [json_float(v) for v in flat]
-    elif name in ("DT_INT64", "DT_UINT64"):
-        out["values"] = [str(int(v)) for v in flat]
-    elif name == "DT_BOOL":
-        out["values"] = [bool(v) for v in flat]
-    else:
-        out["values"] = [int(v) for v in flat]
-    return out
 
 
 def main(zoo, out, models):
@@ -97,7 +63,7 @@ def main(zoo, out, models):
             loaded[x["model"]] = tf.saved_model.load(os.path.join(zoo, "models", x["model"], str(x["version"])))
         fn = loaded[x["model"]].signatures[x["signature"]]
         outs = fn(**{k: from_json(v) for k, v in x["inputs"].items()})
-        x["outputs"] = {k: to_json(v) for k, v in sorted(outs.items())}
+        x["outputs"] = {k: tensor_json(v) for k, v in sorted(outs.items())}
         lines.append(x)
     with open(os.path.join(out, "oracle.jsonl"), "w") as f:
         for x in lines:
