@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
 import { wasmConvCalls } from '../../src/runtime/wasm-conv.js';
+import { seeded as seededSource } from '../reliability/seeded.js';
 
+/** Seeded floats in [-0.5, 0.5) (the reliability suite's mulberry32), so a failure replays. */
 function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
+  const r = seededSource(seed);
+  return () => r.next() - 0.5;
 }
 const next = seeded(5);
 const values = (shape: number[]): Float32Array => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, next);

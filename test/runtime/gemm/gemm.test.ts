@@ -7,16 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Gemm, type Activation } from '../../../src/runtime/gemm/index.js';
+import { seeded as seededSource } from '../../reliability/seeded.js';
 
-/** A seeded xorshift generator of floats in [-1, 1). */
+/** Seeded floats in [-1, 1) (the reliability suite's mulberry32), so a failure replays. */
 function seeded(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) / 2 ** 32) * 2 - 1;
-  };
+  const r = seededSource(seed);
+  return () => r.next() * 2 - 1;
 }
 
 const rand = (next: () => number, n: number): Float32Array => Float32Array.from({ length: n }, next);
