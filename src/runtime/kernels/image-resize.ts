@@ -322,8 +322,7 @@ export const RESIZE_BILINEAR_OP = '_TfsResizeBilinear';
 
 /** Lower and upper source index and lerp per output index, as resize_bilinear_op.cc's compute_interpolation_weights. */
 function bilinearAxis(outSize: number, inSize: number, alignCorners: boolean, halfPixel: boolean): Array<[number, number, number]> {
-  // CalculateResizeScale: a float32 division
-  const scale = alignCorners && outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : f32(inSize / outSize);
+  const scale = resizeScale(inSize, outSize, alignCorners);
   const axis: Array<[number, number, number]> = [];
   for (let i = 0; i < outSize; i++) {
     // HalfPixelScaler (x + 0.5f) * scale - 0.5f, or LegacyScaler x * scale, each step rounded to float32
@@ -375,7 +374,7 @@ export const RESIZE_NEAREST_OP = '_TfsResizeNearestNeighbor';
 
 /** Source index per output index, as resize_nearest_neighbor_op.cc computes it in float32. */
 function nearestAxis(outSize: number, inSize: number, alignCorners: boolean, halfPixel: boolean): number[] {
-  const scale = alignCorners && outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : f32(inSize / outSize);
+  const scale = resizeScale(inSize, outSize, alignCorners);
   const idx: number[] = [];
   for (let i = 0; i < outSize; i++) {
     // HalfPixelScalerForNN (x + 0.5f) * scale (no -0.5), or LegacyScaler x * scale; roundf when aligned
