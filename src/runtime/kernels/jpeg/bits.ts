@@ -181,9 +181,7 @@ export class BitReader {
   /** `n` bits as the signed value of T.81's EXTEND. */
   signed(k: number): number {
     if (k === 0) return 0;
-    if (this.n < k) this.fill();
-    const v = (this.acc >>> (this.n - k)) & ((1 << k) - 1);
-    this.consume(k);
+    const v = this.bits(k);
     return v < 1 << (k - 1) ? v - (1 << k) + 1 : v;
   }
 
