@@ -1,6 +1,9 @@
 /**
  * Body of a batch worker thread: loads its own copy of the model (WorkerSource from
- * workerData), then runs one batch at a time for the I/O thread. Outputs are copied into
+ * workerData), then runs one batch at a time for the I/O thread. Inputs arrive in the slot's
+ * shared arena (worker-protocol.ts) and are read in place: the runtime copies what it keeps,
+ * and an output that is an input (Identity) is copied below with the rest, so nothing of the
+ * arena outlives the run. Outputs are copied into
  * fresh buffers here (off the I/O thread) and transferred back, so the runtime's own memory
  * is never detached and the I/O thread never copies them.
  */
@@ -9,7 +12,7 @@ import { Errors, asTfsError } from '../errors.js';
 import type { ModelServable } from '../core/servable.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cloneTensor } from './tensor-ops.js';
-import { type FromWorker, type ToWorker, type WorkerSource, transferList } from './worker-protocol.js';
+import { type FromWorker, type ToWorker, type WorkerSource, transferList, unpackInputs } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.js must run in a worker thread');
@@ -43,7 +46,7 @@ async function run(msg: Extract<ToWorker, { t: 'run' }>): Promise<void> {
   const ac = new AbortController();
   running.set(msg.id, ac);
   try {
-    const outputs = await servable!.run(msg.signatureKey, msg.inputs, {
+    const outputs = await servable!.run(msg.signatureKey, unpackInputs(msg.inputs), {
       ...(msg.outputFilter ? { outputFilter: msg.outputFilter } : {}),
       signal: ac.signal,
     });

@@ -8,12 +8,15 @@ import { Worker } from 'node:worker_threads';
 import { Errors, TfsError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logger } from '../util/logger.js';
-import { type FromWorker, type ToWorker, type WorkerSource, transferList } from './worker-protocol.js';
+import { type FromWorker, InputArena, type ToWorker, type WorkerSource, transferList } from './worker-protocol.js';
 
 export interface PoolRunOptions {
   readonly outputFilter?: readonly string[] | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Input arrays batching allocated itself: their buffers are moved to the worker, not copied. */
+  /**
+   * Input arrays batching allocated itself: when they cannot go through the slot's arena (too
+   * big), their buffers are moved to the worker instead of copied.
+   */
   readonly transferable?: boolean | undefined;
 }
 
@@ -28,6 +31,8 @@ interface Slot {
   busy: boolean;
   current: number | undefined;
   closing: boolean;
+  /** Shared memory this slot's batches send their numeric inputs through. */
+  readonly arena: InputArena;
 }
 
 const ENTRY = new URL('./worker-entry.js', import.meta.url);
@@ -108,7 +113,7 @@ export class WorkerPool {
   private spawn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const worker = new Worker(ENTRY, { workerData: this.source });
-      const slot: Slot = { worker, ready: false, busy: false, current: undefined, closing: false };
+      const slot: Slot = { worker, ready: false, busy: false, current: undefined, closing: false, arena: new InputArena() };
       this.slots.push(slot);
       // Referenced while loading (someone may be waiting for it), unreferenced when idle.
       worker.on('message', (msg: FromWorker) => {
@@ -205,11 +210,12 @@ export class WorkerPool {
     const id = this.nextId++;
     slot.current = id;
     slot.worker.ref(); // keep the process alive while a batch is out
+    const wire = slot.arena.pack(inputs);
     const msg: ToWorker = {
       t: 'run',
       id,
       signatureKey,
-      inputs,
+      inputs: wire,
       ...(opts.outputFilter ? { outputFilter: [...opts.outputFilter] } : {}),
     };
     return new Promise<Record<string, Tensor>>((resolve, reject) => {
@@ -228,7 +234,7 @@ export class WorkerPool {
         },
       });
       try {
-        slot.worker.postMessage(msg, opts.transferable ? transferList(Object.values(inputs), () => true) : []);
+        slot.worker.postMessage(msg, opts.transferable ? transferList(Object.values(wire).filter((t) => !('shared' in t)) as Tensor[], () => true) : []);
       } catch (err) {
         this.pending.delete(id);
         this.release(slot);
