@@ -15,7 +15,8 @@
 //                "--enable_batching --batch_execution=workers" (a batching file is written for
 //                --enable_batching when the flags name none: max_batch_size 128,
 //                batch_timeout_micros 0, num_batch_threads 2, so each request is its own batch
-//                and two run at once on two worker threads).
+//                and two run at once on two worker threads); --tfs-node-args "NODE FLAGS" gives
+//                these targets node/V8 flags too, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 // CPU is utime + stime from /proc/<pid>/stat across the measured window. GC time is parsed from
 // --trace-gc lines printed in that window: each collection's main-thread pause plus the
 // incremental-marking steps it reports ("+ X ms in N steps"). Concurrent marking/sweeping on
@@ -31,7 +32,7 @@
 //
 //   node bench/big-tensor.mjs [--baseline /work/main] [--seconds 4] [--concurrency 4]
 //                             [--rounds 3] [--batch 128] [--no-hgp0] [--node-args "FLAGS"]...
-//                             [--tfs-flags "FLAGS"]... [--warmup 1.5] [--client http2|grpc-js] [--json]
+//                             [--tfs-flags "FLAGS"]... [--tfs-node-args "NODE FLAGS"] [--warmup 1.5] [--client http2|grpc-js] [--json]
 // Issue 20's check (batch-128 gRPC Predict/s >= 1.8x the checkout it was filed on, GC < 15%):
 //   node bench/big-tensor.mjs --baseline /work/base20 --no-hgp0 --rounds 5 \
 //     --tfs-flags "--tensorflow_intra_op_parallelism=2" --tfs-flags "--enable_batching --batch_execution=workers"
@@ -81,7 +82,7 @@ args.forEach((a, i) => {
   if (a !== '--tfs-flags' || !args[i + 1]) return;
   const flags = args[i + 1].split(' ').filter(Boolean);
   const withFile = flags.some((f) => f.startsWith('--enable_batching')) && !flags.some((f) => f.startsWith('--batching_parameters_file'));
-  targets.push({ name: `tfs ${args[i + 1]}`, dir: root, node: [], serve: withFile ? [...flags, `--batching_parameters_file=${batchingFile}`] : flags });
+  targets.push({ name: `tfs ${args[i + 1]}`, dir: root, node: opt('tfs-node-args', '').split(' ').filter(Boolean), serve: withFile ? [...flags, `--batching_parameters_file=${batchingFile}`] : flags });
 });
 
 // "... Mark-Compact 30.1 (34.2) -> 28.0 (34.5) MB, 3.45 / 0.00 ms  (+ 5.6 ms in 24 steps ..."
@@ -247,7 +248,12 @@ async function main() {
         });
       } finally {
         client.close();
-        srv.child.kill('SIGKILL');
+        // SIGTERM first, so a server under --cpu-prof (see --node-args) writes its profile on exit.
+        const exited = new Promise((r) => srv.child.once('exit', r));
+        srv.child.kill('SIGTERM');
+        const timer = setTimeout(() => srv.child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
       }
     }
   }

@@ -7,6 +7,7 @@
  * `--grpc_max_threads` concurrency cap. `listen()` binds like upstream's `--port`
  * (`0.0.0.0:<port>`), `listenUnix()` like `--grpc_socket_path`; `shutdown()` drains.
  */
+import { flowWindowBytes, openFlowWindows } from './flow-window.js';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -208,6 +209,7 @@ export function createGrpcServer(opts: GrpcServerOptions): TfsGrpcServer {
         if (err) {
           reject(Errors.grpcBuildAndStart(err.message, err));
         } else {
+          openFlowWindows(server, flowWindowBytes(channelArguments), logger);
           resolve(port);
         }
       });
