@@ -12,6 +12,7 @@ import {
   usageText,
   type FlagSpec,
 } from '../src/server/flags.js';
+import { HeapGrowthPolicy } from '../src/server/heap-growth.js';
 import { startServer } from '../src/server/server.js';
 import { installServeSignals } from '../src/server/signals.js';
 import { packageRoot } from '../src/util/paths.js';
@@ -63,15 +64,13 @@ export default class Serve extends Command {
   static override strict = false;
 
   async run(): Promise<void> {
-    // Issue 18: under traffic with config reloads, V8 let its committed heap (and so RSS)
-    // climb to 2-4x the live heap between major GCs (soak: RSS floor +23-43% in 300 s while
-    // the post-GC heap stayed flat). A growth factor of 1.3 keeps RSS flat (+1.7%), at a CPU
-    // cost: with batched 32-row gRPC requests, 100 took 1.55-1.93x less server CPU per
-    // request, but 50 and 100 let the soak's RSS floor grow 15% and 26% (README, Reliability).
-    // A --heap-growing-percent given to node itself (`node --heap-growing-percent=N bin/run.js
-    // serve`) wins; node refuses it in NODE_OPTIONS, so only execArgv can carry it.
+    // V8's heap growing factor: 30 through start-up and around loads, unloads and reloads
+    // (issue 18: reloads let RSS climb to 2-4x the live heap under V8's default), 100 while
+    // only serving (issue 20: at 30 V8 marks without pause under big requests). See
+    // src/server/heap-growth.ts. A --heap-growing-percent given to node itself (`node
+    // --heap-growing-percent=N bin/run.js serve`) wins; node refuses it in NODE_OPTIONS.
     const given = process.execArgv.some((a) => a.includes('heap-growing-percent'));
-    if (!given) setFlagsFromString('--heap-growing-percent=30');
+    const heapGrowth = given ? undefined : new HeapGrowthPolicy((p) => setFlagsFromString(`--heap-growing-percent=${p}`));
     let parsed;
     try {
       parsed = parseServeFlags(this.argv);
@@ -108,7 +107,7 @@ export default class Serve extends Command {
     // Signals: the first SIGINT/SIGTERM drains (or aborts a start-up in progress), a second exits at once.
     const signals = installServeSignals(logger, Number(f['shutdown_grace_period_ms']));
     try {
-      signals.setServer(await startServer({ flags: f, logger, signal: signals.startSignal }));
+      signals.setServer(await startServer({ flags: f, logger, signal: signals.startSignal, ...(heapGrowth ? { heapGrowth } : {}) }));
     } catch (e) {
       const err = asTfsError(e);
       const text = `Failed to start server. Error: ${err.codeName}: ${err.message}`;

@@ -11,6 +11,7 @@
  *
  * The path of a request is in src/README.md ("The path of a predict request").
  */
+import { type HeapGrowthPolicy, followLifecycle } from './heap-growth.js';
 import { isAbsolute, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { ConfigPoller } from './config-poller.js';
@@ -50,6 +51,8 @@ export interface StartOptions {
   readonly loader?: ModelLoader;
   /** Give up waiting for the initial models (e.g. on SIGINT during start-up). */
   readonly signal?: AbortSignal;
+  /** V8's heap growing factor, tight around loads and reloads (heap-growth.ts); `tfs serve` passes it. */
+  readonly heapGrowth?: HeapGrowthPolicy;
 }
 
 export interface RunningServer {
@@ -259,6 +262,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { grpc, grpcPort, rest, restPort } = listening;
   const poller = configPoller(f, cwd, core, logger);
   poller?.start();
+  const detachHeapGrowth = opts.heapGrowth && followLifecycle(opts.heapGrowth, core);
+  opts.heapGrowth?.started();
   batchingReload?.start();
   live.reloader?.start();
   // gRPC health follows the runtime: NOT_SERVING during a rebuild (never back up once draining).
@@ -283,6 +288,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     shutdown(graceMs: number = grace): Promise<void> {
       draining = true;
       stopHealthWatch();
+      detachHeapGrowth?.();
       void live.reloader?.stop();
       closing ??= drainAndStop({ core, grpc, rest, restDrain, poller, batchingReload, detachMetrics, flushBatches: () => batcher?.scheduler.flushAll() }, graceMs);
       return closing;
