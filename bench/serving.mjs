@@ -27,6 +27,7 @@
 //   node bench/serving.mjs [--baseline ../tfs-main] [--seconds 3] [--concurrency 16] [--rounds 2]
 //                          [--only rest|grpc] [--models half_plus_two,my_model] [--json]
 //                          [--lean-heap-growing-percent 30]   (lean servers under tfs serve's V8 heap sizing)
+//                          [--tfs-node-args "--cpu-prof --cpu-prof-dir=DIR"]   (node flags for this checkout's tfs)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,10 +74,10 @@ async function bareServer(kind) {
 }
 
 /** Start `tfs serve` from checkout `dir`; resolves when the models answer. */
-async function startTfs(dir, configFile) {
+async function startTfs(dir, configFile, nodeArgs = []) {
   const rest = await freePort();
   const grpcPort = await freePort();
-  const child = spawn(process.execPath, [join(dir, 'bin', 'run.js'), 'serve', `--port=${grpcPort}`, `--rest_api_port=${rest}`, `--model_config_file=${configFile}`], {
+  const child = spawn(process.execPath, [...nodeArgs, join(dir, 'bin', 'run.js'), 'serve', `--port=${grpcPort}`, `--rest_api_port=${rest}`, `--model_config_file=${configFile}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -199,7 +200,7 @@ async function main() {
   };
   process.on('exit', stopAll);
   try {
-    const tfsNew = await startTfs(root, configFile);
+    const tfsNew = await startTfs(root, configFile, opt('tfs-node-args', '').split(' ').filter(Boolean));
     servers.push(tfsNew);
     const builds = [['tfs', tfsNew]];
     if (baseline) {
@@ -282,6 +283,12 @@ async function main() {
     if (args.includes('--json')) console.log(JSON.stringify({ seconds, concurrency, rounds, baseline, cases }, null, 1));
     for (const p of pools.values()) await p.close();
     for (const c of channels.values()) c.close();
+    // A profiled server (--tfs-node-args "--cpu-prof ...") writes its profile on a clean exit.
+    if (opt('tfs-node-args', '')) {
+      const exited = new Promise((r) => tfsNew.child.once('exit', r));
+      tfsNew.child.kill('SIGTERM');
+      await exited;
+    }
   } finally {
     stopAll();
   }
