@@ -77,8 +77,12 @@ export class HeapGrowthPolicy {
   }
 }
 
-/** Follow `core`'s lifecycle: versions LOADING or UNLOADING and config reloads count as changes. Returns detach. */
+/**
+ * Start-up is over: follow `core`'s lifecycle from now on (versions LOADING or UNLOADING and
+ * config reloads are changes). Returns detach.
+ */
 export function followLifecycle(policy: HeapGrowthPolicy, core: Pick<ServerCore, 'events'>): () => void {
+  policy.started();
   const onState = (e: ServableStateEvent): void => {
     if (e.state === 'LOADING' || e.state === 'UNLOADING') policy.changed();
   };

@@ -263,7 +263,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const poller = configPoller(f, cwd, core, logger);
   poller?.start();
   const detachHeapGrowth = opts.heapGrowth && followLifecycle(opts.heapGrowth, core);
-  opts.heapGrowth?.started();
   batchingReload?.start();
   live.reloader?.start();
   // gRPC health follows the runtime: NOT_SERVING during a rebuild (never back up once draining).
@@ -274,7 +273,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     { grpcPort, restPort, models: core.currentConfig().models.map((m) => m.name) },
     `Serving ${servingSummary(core)}; gRPC ${grpcWhere(grpcPort, str(f, 'grpc_socket_path'))}, REST ${restPort === undefined ? 'off' : `port ${restPort}`}`,
   );
-
   let closing: Promise<void> | undefined;
   const grace = Math.max(0, num(f, 'shutdown_grace_period_ms'));
   return {

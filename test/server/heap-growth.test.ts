@@ -45,8 +45,7 @@ test('heap growth: loads, unloads and config reloads make it tight until a quiet
   const clock = manualClock();
   const policy = new HeapGrowthPolicy((p) => applied.push(p), clock);
   const events = new ServerCoreEvents();
-  const detach = followLifecycle(policy, { events });
-  policy.started();
+  const detach = followLifecycle(policy, { events }); // start-up is over
   events.emit('servableState', { name: 'm', version: 2, state: 'AVAILABLE' });
   assert.equal(policy.percent, LOOSE, 'a version becoming available is not a change');
   events.emit('servableState', { name: 'm', version: 2, state: 'LOADING' });
