@@ -46,6 +46,7 @@ import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
 import { DECODE_RAW_KERNELS } from './decode-raw.js';
 import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
+import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -86,6 +87,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   DECODE_RAW_KERNELS,
   DECODE_COMPRESSED_KERNELS,
   COMBINED_NMS_KERNELS,
+  IMAGE_TRANSFORM_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -115,6 +117,8 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   // the same for ResizeBilinear's sample positions (tf.image.resize, Keras Resizing/UpSampling2D bilinear)
   ['ResizeBilinear', RESIZE_BILINEAR_OP],
   ['ResizeNearestNeighbor', RESIZE_NEAREST_OP],
+  // tfjs reflects/wraps about other edges than TF and its cpu kernel fills every image after the first (image-transform.ts)
+  ['ImageProjectiveTransformV3', PROJECTIVE_TRANSFORM_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
