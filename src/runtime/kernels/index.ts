@@ -47,6 +47,7 @@ import { DECODE_RAW_KERNELS } from './decode-raw.js';
 import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
+import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -88,6 +89,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   DECODE_COMPRESSED_KERNELS,
   COMBINED_NMS_KERNELS,
   IMAGE_TRANSFORM_KERNELS,
+  SHAPE_N_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -119,6 +121,8 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['ResizeNearestNeighbor', RESIZE_NEAREST_OP],
   // tfjs reflects/wraps about other edges than TF and its cpu kernel fills every image after the first (image-transform.ts)
   ['ImageProjectiveTransformV3', PROJECTIVE_TRANSFORM_OP],
+  // tfjs answers float32 shapes (shape-n.ts)
+  ['ShapeN', SHAPE_N_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
