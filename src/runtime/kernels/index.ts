@@ -48,6 +48,7 @@ import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
 import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
+import { AUDIO_KERNELS } from './audio.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -90,6 +91,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   COMBINED_NMS_KERNELS,
   IMAGE_TRANSFORM_KERNELS,
   SHAPE_N_KERNELS,
+  AUDIO_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
