@@ -108,7 +108,7 @@ export const ASYNC_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops whose kernels need complex numbers, which the wasm backend cannot hold. */
-export const COMPLEX_OPS: ReadonlySet<string> = new Set(['FFT', 'IFFT', 'RFFT', 'IRFFT', 'Complex', 'Real', 'Imag', 'ComplexAbs', '_TfsRFFT', '_TfsIRFFT', '_TfsComplex']);
+export const COMPLEX_OPS: ReadonlySet<string> = new Set(['FFT', 'IFFT', 'RFFT', 'IRFFT', 'Complex', 'Real', 'Imag', 'ComplexAbs', '_TfsRFFT', '_TfsIRFFT', '_TfsComplex', '_TfsComplexExp', '_TfsComplexStridedSlice']);
 
 /** One output argument of an op: a single tensor, or a list sized by an attr. */
 export interface OutputArgLayout {

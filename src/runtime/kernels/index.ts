@@ -38,7 +38,7 @@ import { CROP_AND_RESIZE_OP, IMAGE_RESIZE_KERNELS, RESIZE_BILINEAR_OP, RESIZE_NE
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
-import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
+import { COMPLEX_EXP_OP, COMPLEX_OP, COMPLEX_STRIDED_SLICE_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 import { RANDOM_EXACT_OPS, RANDOM_KERNELS } from './random.js';
 import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
 import { SPECIAL_KERNELS } from './special.js';
@@ -139,6 +139,10 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
   if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
+  // tfjs's Exp refuses complex64 (tf.signal.dct and mfccs_from_log_mel_spectrograms build their twiddles with it)
+  const complexT = String(dtypeInfo(tfAttr?.['T']?.type ?? '')?.name ?? '').startsWith('DT_COMPLEX');
+  if (op === 'Exp' && complexT) return COMPLEX_EXP_OP;
+  if (op === 'StridedSlice' && complexT) return COMPLEX_STRIDED_SLICE_OP;
   return undefined;
 }
 
