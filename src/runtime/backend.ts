@@ -22,6 +22,7 @@ import { MAX_WASM_THREADS } from './wasm-threads-source.js';
 import { wrapInt32Products } from './int32-wrap.js';
 import { explicitSamePaddingOnWasm } from './wasm-same-padding.js';
 import { broadcastBatchMatMul } from './batch-matmul-broadcast.js';
+import { broadcastComplexBinary } from './complex-broadcast.js';
 import { gemmOnWasm } from './wasm-gemm.js';
 import { emptyStridedSlice } from './strided-slice-empty.js';
 import { fastMaxPoolOnWasm } from './wasm-pool.js';
@@ -500,6 +501,7 @@ async function ensureBackend(name: ConcreteBackend, opts: BackendOptions = {}): 
           wrapInt32Products(b);
           broadcastBatchMatMul(b);
           emptyStridedSlice(b);
+          if (b === 'cpu') broadcastComplexBinary(b);
           if (b === 'cpu') floatFloorDivOnCpu();
           if (b === 'cpu') powOfOneOnCpu();
           signOfNaN(b);

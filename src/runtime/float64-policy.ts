@@ -15,7 +15,7 @@ export const EXACT_F64_OPS = new Set([
   'GatherV2', 'Gather', 'GatherNd', 'Tile', 'Reverse', 'ReverseV2', 'Split', 'SplitV', 'BroadcastTo', 'Pad', 'PadV2',
   'Shape', 'ShapeN', 'Size', 'Rank', 'ZerosLike', 'OnesLike', 'Fill', 'Select', 'SelectV2', 'EnsureShape',
   'Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'GreaterEqual', 'Maximum', 'Minimum', 'Max', 'Min',
-  'ArgMax', 'ArgMin', 'Neg', 'Abs', 'Sign', 'Floor', 'Ceil', 'Relu', 'IsNan', 'IsInf', 'IsFinite', 'TopKV2',
+  'ArgMax', 'ArgMin', 'Neg', 'Abs', 'Sign', 'Floor', 'Ceil', 'Round', 'Relu', 'IsNan', 'IsInf', 'IsFinite', 'TopKV2',
   'Switch', 'Merge', 'Enter', 'Exit', 'NextIteration', 'If', 'StatelessIf', 'While', 'StatelessWhile',
 ]);
 /** Types whose every value is a float32 value. */

@@ -108,7 +108,7 @@ export const ASYNC_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops whose kernels need complex numbers, which the wasm backend cannot hold. */
-export const COMPLEX_OPS: ReadonlySet<string> = new Set(['FFT', 'IFFT', 'RFFT', 'IRFFT', 'Complex', 'Real', 'Imag', 'ComplexAbs', '_TfsRFFT', '_TfsIRFFT', '_TfsComplex']);
+export const COMPLEX_OPS: ReadonlySet<string> = new Set(['FFT', 'IFFT', 'RFFT', 'IRFFT', 'Complex', 'Real', 'Imag', 'ComplexAbs', '_TfsRFFT', '_TfsIRFFT', '_TfsComplex', '_TfsComplexExp', '_TfsComplexStridedSlice']);
 
 /** One output argument of an op: a single tensor, or a list sized by an attr. */
 export interface OutputArgLayout {
@@ -205,6 +205,7 @@ export const BUILTIN_OUTPUT_LAYOUTS: ReadonlyMap<string, readonly OutputArgLayou
   ['RaggedGather', [arg('output_nested_splits', 'OUTPUT_RAGGED_RANK'), arg('output_dense_values')]],
   ['RaggedRange', [arg('rt_nested_splits'), arg('rt_dense_values')]],
   ['RaggedTensorFromVariant', [arg('output_nested_splits', 'output_ragged_rank'), arg('output_dense_values')]],
+  ['DecodeWav', [arg('audio'), arg('sample_rate')]],
   ['CudnnRNN', ['output', 'output_h', 'output_c', 'reserve_space'].map((n) => arg(n))],
   ['CudnnRNNV3', ['output', 'output_h', 'output_c', 'reserve_space', 'host_reserved'].map((n) => arg(n))],
 ]);

@@ -38,7 +38,7 @@ import { CROP_AND_RESIZE_OP, IMAGE_RESIZE_KERNELS, RESIZE_BILINEAR_OP, RESIZE_NE
 import { WIDE_MATH_KERNELS } from './wide.js';
 import { WIDE_CAST_KERNELS } from './wide-cast.js';
 import { NMS_KERNELS, NMS_V5_OP } from './nms.js';
-import { COMPLEX_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
+import { COMPLEX_EXP_OP, COMPLEX_OP, COMPLEX_STRIDED_SLICE_OP, IRFFT_OP, RFFT_OP, SIGNAL_KERNELS } from './signal.js';
 import { RANDOM_EXACT_OPS, RANDOM_KERNELS } from './random.js';
 import { LINALG_EXACT_OPS, LINALG_KERNELS } from './linalg.js';
 import { SPECIAL_KERNELS } from './special.js';
@@ -46,6 +46,9 @@ import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
 import { DECODE_RAW_KERNELS } from './decode-raw.js';
 import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
+import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
+import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
+import { AUDIO_KERNELS } from './audio.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -86,6 +89,9 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   DECODE_RAW_KERNELS,
   DECODE_COMPRESSED_KERNELS,
   COMBINED_NMS_KERNELS,
+  IMAGE_TRANSFORM_KERNELS,
+  SHAPE_N_KERNELS,
+  AUDIO_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -115,6 +121,10 @@ export const KERNEL_OVERRIDES: ReadonlyMap<string, string> = new Map([
   // the same for ResizeBilinear's sample positions (tf.image.resize, Keras Resizing/UpSampling2D bilinear)
   ['ResizeBilinear', RESIZE_BILINEAR_OP],
   ['ResizeNearestNeighbor', RESIZE_NEAREST_OP],
+  // tfjs reflects/wraps about other edges than TF and its cpu kernel fills every image after the first (image-transform.ts)
+  ['ImageProjectiveTransformV3', PROJECTIVE_TRANSFORM_OP],
+  // tfjs answers float32 shapes (shape-n.ts)
+  ['ShapeN', SHAPE_N_OP],
 ]);
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -129,6 +139,10 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
   if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
+  // tfjs's Exp refuses complex64 (tf.signal.dct and mfccs_from_log_mel_spectrograms build their twiddles with it)
+  const complexT = String(dtypeInfo(tfAttr?.['T']?.type ?? '')?.name ?? '').startsWith('DT_COMPLEX');
+  if (op === 'Exp' && complexT) return COMPLEX_EXP_OP;
+  if (op === 'StridedSlice' && complexT) return COMPLEX_STRIDED_SLICE_OP;
   return undefined;
 }
 

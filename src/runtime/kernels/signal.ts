@@ -11,10 +11,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
+import { attrInt } from './util.js';
+import { dft } from './fft64.js';
 
 export const RFFT_OP = '_TfsRFFT';
 export const IRFFT_OP = '_TfsIRFFT';
 export const COMPLEX_OP = '_TfsComplex';
+/** `Exp` of a complex64 tensor (index.ts attrOverride renames it): tfjs's Exp refuses complex input. */
+export const COMPLEX_EXP_OP = '_TfsComplexExp';
+/** `StridedSlice` of a complex64 tensor (renamed likewise): tfjs's cpu kernel refuses complex input. */
+export const COMPLEX_STRIDED_SLICE_OP = '_TfsComplexStridedSlice';
 
 /** The one `fft_length` value (a 1-element int32 tensor), checked as TF checks it. */
 function fftLength(node: GraphNode, op: string): number {
@@ -26,45 +32,63 @@ function fftLength(node: GraphNode, op: string): number {
   return n;
 }
 
-/** `x` with its inner dimension cropped or zero-padded to `n`. */
-function fitInner(x: tf.Tensor, n: number): tf.Tensor {
+/** The rows of `x`'s inner dimension, each cropped to at most n values, in double. */
+function rows(x: tf.Tensor, n: number): { count: number; row: (r: number) => Float64Array } {
+  const data = x.dataSync() as Float32Array;
   const last = x.shape[x.rank - 1] ?? 0;
-  if (last === n) return x;
-  if (last > n) return tf.slice(x, new Array<number>(x.rank).fill(0), [...x.shape.slice(0, -1), n]);
-  const pad = x.shape.map((): [number, number] => [0, 0]);
-  pad[x.rank - 1] = [0, n - last];
-  return tf.pad(x, pad);
+  const count = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return { count, row: (r) => Float64Array.from(data.subarray(r * last, r * last + Math.min(last, n))) };
 }
 
+/** RFFT in double (fft64.ts), cropped or zero-padded to fft_length, stored as complex64. */
 function rfft(node: GraphNode): tf.Tensor {
   const n = fftLength(node, 'RFFT');
-  return tf.tidy(() => tf.spectral.rfft(fitInner(kernelInput(node, 0), n)));
+  const x = kernelInput(node, 0);
+  const bins = n === 0 ? 0 : Math.floor(n / 2) + 1;
+  const { count, row } = rows(x, n);
+  const outRe = new Float32Array(count * bins);
+  const outIm = new Float32Array(count * bins);
+  for (let r = 0; r < count; r++) {
+    const re = new Float64Array(n);
+    re.set(row(r));
+    const im = new Float64Array(n);
+    dft(re, im, -1);
+    outRe.set(re.subarray(0, bins), r * bins);
+    outIm.set(im.subarray(0, bins), r * bins);
+  }
+  const shape = [...x.shape.slice(0, -1), bins];
+  return tf.tidy(() => tf.complex(tf.tensor(outRe, shape), tf.tensor(outIm, shape)));
 }
 
-/** The full Hermitian spectrum of length n from its first n/2+1 bins (n odd: no Nyquist bin). */
-function hermitian(half: tf.Tensor, n: number): tf.Tensor {
-  const re = tf.real(half);
-  const im = tf.imag(half);
-  const rank = half.rank;
-  const mirror = (t: tf.Tensor): tf.Tensor => tf.reverse(tf.slice(t, [...new Array<number>(rank - 1).fill(0), 1], [...t.shape.slice(0, -1), Math.floor((n - 1) / 2)]), -1);
-  return tf.complex(tf.concat([re, mirror(re)], -1), tf.concat([im, tf.neg(mirror(im))], -1));
-}
-
+/** IRFFT in double: the first n/2+1 bins (cropped or zero-padded) extended Hermitian, inverse-transformed, / n. */
 function irfft(node: GraphNode): tf.Tensor {
   const n = fftLength(node, 'IRFFT');
-  return tf.tidy(() => {
-    const x = kernelInput(node, 0);
-    const bins = Math.floor(n / 2) + 1;
-    const half = fitComplex(x, bins);
-    if (n % 2 === 0 && n > 0) return tf.spectral.irfft(half);
-    return tf.real(tf.spectral.ifft(hermitian(half, n)));
-  });
-}
-
-/** A complex tensor with its inner dimension cropped or zero-padded to `m` bins. */
-function fitComplex(x: tf.Tensor, m: number): tf.Tensor {
-  if ((x.shape[x.rank - 1] ?? 0) === m) return x;
-  return tf.complex(fitInner(tf.real(x), m), fitInner(tf.imag(x), m));
+  const x = kernelInput(node, 0);
+  const bins = Math.floor(n / 2) + 1;
+  const last = x.shape[x.rank - 1] ?? 0;
+  const [reIn, imIn] = tf.tidy(() => [tf.real(x).dataSync() as Float32Array, tf.imag(x).dataSync() as Float32Array]);
+  const count = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(count * n);
+  for (let r = 0; r < count; r++) {
+    const re = new Float64Array(n);
+    const im = new Float64Array(n);
+    for (let k = 0; k < Math.min(bins, last, n); k++) {
+      re[k] = reIn![r * last + k]!;
+      im[k] = imIn![r * last + k]!;
+    }
+    // TF ignores the imaginary parts of the DC bin and (n even) of the Nyquist bin
+    im[0] = 0;
+    if (n % 2 === 0 && n > 0) im[n / 2] = 0;
+    for (let k = 1; k < bins; k++) {
+      if (n - k >= bins) {
+        re[n - k] = re[k]!;
+        im[n - k] = -im[k]!;
+      }
+    }
+    dft(re, im, 1);
+    for (let j = 0; j < n; j++) out[r * n + j] = re[j]! / n;
+  }
+  return tf.tensor(out, [...x.shape.slice(0, -1), n]);
 }
 
 /** `Complex` with TF's broadcasting (tfjs requires equal shapes; `tf.signal.dct` pairs a scalar with a vector). */
@@ -76,8 +100,32 @@ function complex(node: GraphNode): tf.Tensor {
   return tf.tidy(() => tf.complex(tf.broadcastTo(re, shape), tf.broadcastTo(im, shape)));
 }
 
+/** exp(a + ib) = e^a (cos b + i sin b), in float32 as std::exp(std::complex<float>); `tf.signal.dct`'s twiddles. */
+function complexExp(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  return tf.tidy(() => {
+    const m = tf.exp(tf.real(x));
+    const b = tf.imag(x);
+    return tf.complex(tf.mul(m, tf.cos(b)), tf.mul(m, tf.sin(b)));
+  });
+}
+
+/** StridedSlice of the real and the imaginary part, with the node's masks; `tf.signal.dct` crops its rfft so. */
+function complexStridedSlice(node: GraphNode): tf.Tensor {
+  const x = kernelInput(node, 0);
+  const [begin, end, strides] = [1, 2, 3].map((i) => Array.from(kernelInput(node, i).dataSync())) as [number[], number[], number[]];
+  const m = (name: string): number => attrInt(node, name, 0);
+  const masks = [m('begin_mask'), m('end_mask'), m('ellipsis_mask'), m('new_axis_mask'), m('shrink_axis_mask')] as const;
+  return tf.tidy(() => {
+    const part = (t: tf.Tensor): tf.Tensor => tf.stridedSlice(t, begin, end, strides, ...masks);
+    return tf.complex(part(tf.real(x)), part(tf.imag(x)));
+  });
+}
+
 export const SIGNAL_KERNELS: readonly KernelEntry[] = [
   { op: RFFT_OP, kernel: (node) => [rfft(node)] },
   { op: IRFFT_OP, kernel: (node) => [irfft(node)] },
   { op: COMPLEX_OP, kernel: (node) => [complex(node)] },
+  { op: COMPLEX_EXP_OP, kernel: (node) => [complexExp(node)] },
+  { op: COMPLEX_STRIDED_SLICE_OP, kernel: (node) => [complexStridedSlice(node)] },
 ];
