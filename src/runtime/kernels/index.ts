@@ -46,6 +46,7 @@ import { SELECT_KERNELS, SELECT_ROWS_OP } from './select.js';
 import { DECODE_RAW_KERNELS } from './decode-raw.js';
 import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
+import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -86,6 +87,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   DECODE_RAW_KERNELS,
   DECODE_COMPRESSED_KERNELS,
   COMBINED_NMS_KERNELS,
+  EIGEN_EXP_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -129,6 +131,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
   if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
+  // float32 Exp through Eigen's polynomial, as TF's CPU kernel (kernels/eigen-exp.ts)
+  if (op === 'Exp' && dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT') return EXP_OP;
   return undefined;
 }
 
