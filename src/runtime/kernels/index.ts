@@ -47,6 +47,8 @@ import { DECODE_RAW_KERNELS } from './decode-raw.js';
 import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
+import { GRAD_KERNELS } from './grad.js';
+import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -88,6 +90,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   DECODE_COMPRESSED_KERNELS,
   COMBINED_NMS_KERNELS,
   EIGEN_EXP_KERNELS,
+  GRAD_KERNELS,
+  GRAD_SPATIAL_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
