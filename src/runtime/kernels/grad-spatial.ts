@@ -7,8 +7,11 @@
  * MaxPoolGrad follows TF's CPU kernel (SpatialMaxPoolWithArgMaxHelper): the max is recomputed
  * from the input, scanning it row-major and keeping the first of equal values (a window of zeros
  * sends the whole gradient to its top-left element), and each output's gradient is added to its
- * argmax in output order. AvgPoolGrad spreads grad * (1 / count) (the count of window elements
- * inside the image, with GetBroadcastSize's arithmetic) in output order. The convolution
+ * argmax in output order. AvgPoolGrad spreads grad / count (the count of window elements inside
+ * the image, GetBroadcastSize's arithmetic) in output order: TF 2.21's x86 build runs oneDNN's
+ * kernel in graph mode, which divides (Eigen's kernel multiplies by 1 / count); equal to TF bit
+ * for bit where windows do not overlap in both axes, else within a unit or two in the last place
+ * (oneDNN's summation order for those is not reproduced). The convolution
  * gradients sum in double and round once; TF's blocked GEMM sums in another order, within the
  * float32 noise of the forward convolutions.
  */
@@ -115,12 +118,12 @@ function avgPoolGrad(node: GraphNode): tf.Tensor {
       const [r0, rs] = broadcast(oh, h);
       for (let ow = 0; ow < w.out; ow++) {
         const [c0, cs] = broadcast(ow, w);
-        const coeff = f(1 / (rs * cs));
+        const count = rs * cs;
         const o = ((b * h.out + oh) * w.out + ow) * c!;
         for (let r = r0; r < r0 + rs; r++) {
           for (let q = c0; q < c0 + cs; q++) {
             const i = ((b * h.size + r) * w.size + q) * c!;
-            for (let d = 0; d < c!; d++) out[i + d] = f(out[i + d]! + f(dy[o + d]! * coeff));
+            for (let d = 0; d < c!; d++) out[i + d] = f(out[i + d]! + f(dy[o + d]! / count));
           }
         }
       }

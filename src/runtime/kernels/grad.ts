@@ -41,7 +41,7 @@ function elementwise(op: string, lane: Lane) {
 
 // SELU's constants as TF writes them (static_cast<T> of the double literals)
 const SELU_SCALE = f(1.0507009873554805);
-const SELU_SCALE_ALPHA = f(1.7580993408473769);
+const SELU_SCALE_ALPHA = f(1.7580993408473768);
 
 /** LeakyReluGrad(gradients, features): dy where x > 0, else dy * alpha. */
 function leakyReluGrad(node: GraphNode): tf.Tensor {
@@ -103,7 +103,8 @@ export const GRAD_KERNELS: readonly KernelEntry[] = [
   { op: 'SigmoidGrad', kernel: elementwise('SigmoidGrad', (y, dy, p) => (p ? f(dy * f(y * f(1 - y))) : f(f(dy * y) * f(1 - y)))) },
   { op: 'TanhGrad', kernel: elementwise('TanhGrad', (y, dy) => f(dy * f(1 - f(y * y)))) },
   { op: 'RsqrtGrad', kernel: elementwise('RsqrtGrad', (y, dy) => f(-0.5 * f(f(dy * y) * f(y * y)))) },
-  { op: 'SqrtGrad', kernel: elementwise('SqrtGrad', (y, dy) => f(f(0.5 * dy) / y)) },
+  // SqrtGrad: packets as dy * (0.5 / y), the tail as (0.5 * dy) / y (checked on 100,003 values)
+  { op: 'SqrtGrad', kernel: elementwise('SqrtGrad', (y, dy, p) => (p ? f(dy * f(0.5 / y)) : f(f(0.5 * dy) / y))) },
   // SoftplusGrad(gradients, features): dy / (exp(-x) + 1), exp as TF's (eigen-exp.ts)
   { op: 'SoftplusGrad', kernel: elementwise('SoftplusGrad', (dy, x, p) => f(dy / f((p ? eigenExpLane(-x) : libmExp(-x)) + 1))) },
   { op: 'SoftsignGrad', kernel: elementwise('SoftsignGrad', (dy, x) => { const d = f(Math.abs(x) + 1); return f(dy / f(d * d)); }) },
