@@ -15,7 +15,8 @@ import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { eigenExpLane, libmExp } from './eigen-exp.js';
 import { kernelInput, type KernelEntry } from './types.js';
-import { attrFloat, attrInt, attrText, numbersOf } from './util.js';
+import { masksOf, tfStridedSlice } from './strided-slice.js';
+import { attrFloat, attrText, numbersOf } from './util.js';
 
 const f = Math.fround;
 const PACKET = 8;
@@ -71,17 +72,14 @@ function invertPermutation(node: GraphNode): tf.Tensor {
 /**
  * StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written where
  * StridedSlice (same masks) would read. The positions come from slicing a tensor of flat
- * indices with the same op, so the masks mean exactly what they mean to StridedSlice.
+ * indices with TF's slice semantics (strided-slice.ts).
  */
 function stridedSliceGrad(node: GraphNode): tf.Tensor {
   const shape = numbersOf(kernelInput(node, 0));
   const [begin, end, strides] = [1, 2, 3].map((i) => numbersOf(kernelInput(node, i)));
   const dy = kernelInput(node, 4);
-  const mask = (name: string): number => attrInt(node, name, 0);
   const total = shape.reduce((p, d) => p * d, 1);
-  const where = tf.tidy(() =>
-    tf.stridedSlice(tf.reshape(tf.range(0, total, 1, 'int32'), shape), begin!, end!, strides!,
-      mask('begin_mask'), mask('end_mask'), mask('ellipsis_mask'), mask('new_axis_mask'), mask('shrink_axis_mask')));
+  const where = tf.tidy(() => tfStridedSlice(tf.reshape(tf.range(0, total, 1, 'int32'), shape), begin!, end!, strides!, masksOf(node)));
   const idx = where.dataSync() as Int32Array;
   where.dispose();
   if (idx.length !== dy.size) throw Errors.kernelUnsupported('StridedSliceGrad', `dy has ${dy.size} values for a slice of ${idx.length}`);

@@ -48,6 +48,7 @@ import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { GRAD_KERNELS } from './grad.js';
+import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
@@ -92,6 +93,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   EIGEN_EXP_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
+  STRIDED_SLICE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -135,6 +137,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
   if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
+  // tfjs reads the wrong elements of a slice with a new axis next to shrunk/reversed axes (kernels/strided-slice.ts)
+  if (op === 'StridedSlice' && Number(tfAttr?.['new_axis_mask']?.i ?? 0) !== 0) return STRIDED_SLICE_OP;
   // float32 Exp through Eigen's polynomial, as TF's CPU kernel (kernels/eigen-exp.ts)
   if (op === 'Exp' && dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT') return EXP_OP;
   return undefined;
