@@ -23,6 +23,7 @@ const RENAMED = [
   'TensorListConcat',
   'TensorListConcatV2',
   'TensorListSplit',
+  'TensorListElementShape',
   'TensorArrayV3',
   'TensorArrayWriteV3',
   'TensorArrayReadV3',

@@ -49,6 +49,10 @@ import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
 import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
 import { AUDIO_KERNELS } from './audio.js';
+import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
+import { GRAD_KERNELS } from './grad.js';
+import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
+import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
 
 export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   MATH_KERNELS,
@@ -92,6 +96,10 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   IMAGE_TRANSFORM_KERNELS,
   SHAPE_N_KERNELS,
   AUDIO_KERNELS,
+  EIGEN_EXP_KERNELS,
+  GRAD_KERNELS,
+  GRAD_SPATIAL_KERNELS,
+  STRIDED_SLICE_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */
@@ -143,6 +151,10 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   const complexT = String(dtypeInfo(tfAttr?.['T']?.type ?? '')?.name ?? '').startsWith('DT_COMPLEX');
   if (op === 'Exp' && complexT) return COMPLEX_EXP_OP;
   if (op === 'StridedSlice' && complexT) return COMPLEX_STRIDED_SLICE_OP;
+  // tfjs reads the wrong elements of a slice with a new axis next to shrunk/reversed axes (kernels/strided-slice.ts)
+  if (op === 'StridedSlice' && Number(tfAttr?.['new_axis_mask']?.i ?? 0) !== 0) return STRIDED_SLICE_OP;
+  // float32 Exp through Eigen's polynomial, as TF's CPU kernel (kernels/eigen-exp.ts)
+  if (op === 'Exp' && dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT') return EXP_OP;
   return undefined;
 }
 

@@ -227,6 +227,9 @@ export const TENSOR_LIST_KERNELS: readonly KernelEntry[] = [
     op: N.TensorListGather,
     kernel: (node) => gather(kernelInput(node, 0), kernelInput(node, 1), shapeArg(node.inputs[2])),
   },
+  // the shape of the elements (while-loop gradients reserve their lists with it); a list not
+  // written yet reports the placeholder's 0 for the dims its creator left unknown
+  { op: N.TensorListElementShape, kernel: (node) => tf.tensor1d(kernelInput(node, 0).shape.slice(1), 'int32') },
   { op: N.TensorListLength, kernel: (node) => tf.scalar(kernelInput(node, 0).shape[0]!, 'int32') },
   { op: N.TensorListPushBack, kernel: pushBack },
   { op: N.TensorListPopBack, kernel: popBack },
