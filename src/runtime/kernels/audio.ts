@@ -11,6 +11,7 @@ import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { kernelInput, type KernelEntry } from './types.js';
 import { attrBool, attrFloat, attrInt, bytesOf, numbersOf } from './util.js';
+import { dft } from './fft64.js';
 
 interface Wav {
   readonly samples: Float32Array;
@@ -128,36 +129,6 @@ function decodeWavOp(node: GraphNode): tf.Tensor[] {
   return [tf.tensor2d(out, [frames, channels]), tf.scalar(wav.rate, 'int32')];
 }
 
-/** In-place iterative radix-2 FFT of (re, im), n a power of two, in double. */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    for (let k = 0; k < len / 2; k++) {
-      const wr = Math.cos(ang * k);
-      const wi = Math.sin(ang * k);
-      for (let i = k; i < n; i += len) {
-        const j = i + len / 2;
-        const xr = re[j]! * wr - im[j]! * wi;
-        const xi = re[j]! * wi + im[j]! * wr;
-        re[j] = re[i]! - xr;
-        im[j] = im[i]! - xi;
-        re[i] = re[i]! + xr;
-        im[i] = im[i]! + xi;
-      }
-    }
-  }
-}
-
 const nextPow2 = (v: number): number => 2 ** Math.ceil(Math.log2(Math.max(v, 1)));
 
 /** AudioSpectrogram: input [samples, channels] → [channels, frames, fft/2 + 1]. */
@@ -184,7 +155,7 @@ function spectrogramOp(node: GraphNode): tf.Tensor {
       re.fill(0);
       im.fill(0);
       for (let j = 0; j < window; j++) re[j] = x[(f * stride + j) * channels + c]! * hann[j]!;
-      fft(re, im);
+      dft(re, im, -1); // n is a power of two: fft64's radix-2 pass
       const o = (c * frames + f) * bins;
       for (let k = 0; k < bins; k++) {
         const power = Math.fround(re[k]! * re[k]! + im[k]! * im[k]!);
