@@ -49,6 +49,8 @@ import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
 import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
 import { AUDIO_KERNELS } from './audio.js';
+import { SPARSE_OPS_KERNELS } from './sparse-ops.js';
+import { NEXT_AFTER_KERNELS } from './next-after.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
@@ -96,6 +98,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   IMAGE_TRANSFORM_KERNELS,
   SHAPE_N_KERNELS,
   AUDIO_KERNELS,
+  SPARSE_OPS_KERNELS,
+  NEXT_AFTER_KERNELS,
   EIGEN_EXP_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
