@@ -52,6 +52,7 @@ const minF = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(
 
 const INT_BINARY: Record<string, (a: bigint, b: bigint) => bigint> = {
   AddV2: (a, b) => a + b,
+  BiasAdd: (a, b) => a + b,
   Add: (a, b) => a + b,
   Sub: (a, b) => a - b,
   Mul: (a, b) => a * b,
@@ -89,6 +90,7 @@ function intPow(a: bigint, b: bigint): bigint {
 
 const FLOAT_BINARY: Record<string, (a: number, b: number) => number> = {
   AddV2: (a, b) => a + b,
+  BiasAdd: (a, b) => a + b,
   Add: (a, b) => a + b,
   Sub: (a, b) => a - b,
   Mul: (a, b) => a * b,
@@ -121,6 +123,8 @@ function broadcastPair(node: GraphNode, kind: WideKind): { a: WideData; b: WideD
 
 function binary(node: GraphNode, op: string): tf.Tensor {
   const kind = kindOf(node);
+  // BiasAdd broadcasts its 1-D bias over the last dim, as AddV2 does, in the default NHWC layout.
+  if (op === 'BiasAdd' && attrText(node, 'data_format', 'NHWC') === 'NCHW') throw Errors.kernelUnsupported('BiasAdd', `data_format NCHW on ${kind}`);
   const { a, b, ia, ib, shape } = broadcastPair(node, kind);
   const out = wideArray(kind, ia.length);
   if (kind === 'float64') {
@@ -410,6 +414,34 @@ function take(node: GraphNode): tf.Tensor {
   return makeWide(kind, out, idx.shape);
 }
 
+/**
+ * float64 `Softmax` / `LogSoftmax` over the last dim, as TF's Eigen kernel (softmax_op_functor.h):
+ * shift by the row's max, exp, sum; softmax multiplies by the sum's reciprocal, log-softmax
+ * subtracts the sum's log.
+ */
+function softmax(node: GraphNode, log: boolean): tf.Tensor {
+  const kind = kindOf(node);
+  if (kind !== 'float64') throw Errors.kernelUnsupported(log ? 'LogSoftmax' : 'Softmax', kind);
+  const t = kernelInput(node, 0);
+  if (t.rank < 1) throw Errors.kernelArgument(`logits must have >= 1 dimension, got [${t.shape.join(',')}]`);
+  const x = input(node, 0, kind) as Float64Array;
+  const n = t.shape[t.rank - 1]!;
+  const out = new Float64Array(x.length);
+  for (let r = 0; n > 0 && r < x.length / n; r++) {
+    const row = x.subarray(r * n, (r + 1) * n);
+    // As the float32 Softmax (backend.ts): rows with NaN or +Inf are refused, not guessed.
+    if (row.some((v) => Number.isNaN(v) || v === Infinity)) {
+      throw Errors.kernelUnsupported(log ? 'LogSoftmax' : 'Softmax', 'a row of logits holding NaN or +Inf (TF itself answers it differently with and without oneDNN)');
+    }
+    const max = row.reduce((m, v) => (v > m ? v : m), -Infinity);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.exp(row[i]! - max);
+    const [scale, logSum] = [1 / sum, Math.log(sum)];
+    for (let i = 0; i < n; i++) out[r * n + i] = log ? row[i]! - max - logSum : Math.exp(row[i]! - max) * scale;
+  }
+  return makeWide(kind, out, t.shape);
+}
+
 export const WIDE_IOTA_OP = `${WIDE_PREFIX}Iota`;
 export const WIDE_TAKE_OP = `${WIDE_PREFIX}Take`;
 
@@ -443,6 +475,8 @@ export const WIDE_REDUCE_OPS = ['Sum', 'Prod', 'Max', 'Min', 'Mean'];
 export const FLOAT64_ONLY_OPS: ReadonlySet<string> = new Set([
   ...Object.keys(FLOAT_BINARY).filter((o) => !(o in INT_BINARY)),
   ...Object.keys(FLOAT_UNARY).filter((o) => !(o in INT_UNARY)),
+  'Softmax',
+  'LogSoftmax',
 ]);
 
 const entries = (ops: readonly string[], k: (node: GraphNode, op: string) => tf.Tensor): KernelEntry[] =>
@@ -456,6 +490,8 @@ export const WIDE_MATH_KERNELS: readonly KernelEntry[] = [
   { op: `${WIDE_PREFIX}ArgMax`, kernel: (node) => argExtreme(node, true) },
   { op: `${WIDE_PREFIX}ArgMin`, kernel: (node) => argExtreme(node, false) },
   { op: `${WIDE_PREFIX}MatMul`, kernel: matMul },
+  { op: `${WIDE_PREFIX}Softmax`, kernel: (node) => softmax(node, false) },
+  { op: `${WIDE_PREFIX}LogSoftmax`, kernel: (node) => softmax(node, true) },
   { op: `${WIDE_PREFIX}SelectV2`, kernel: (node) => select(node, true) },
   { op: `${WIDE_PREFIX}Select`, kernel: (node) => select(node, false) },
   { op: `${WIDE_PREFIX}Cumsum`, kernel: (node) => cumulative(node, false) },
@@ -476,7 +512,7 @@ const CAST_EXACT_FROM: Record<WideKind, ReadonlySet<string>> = {
   float64: new Set(['DT_FLOAT', 'DT_HALF', 'DT_BFLOAT16', 'DT_BOOL', 'DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16']),
 };
 
-const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum']);
+const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum', 'Softmax', 'LogSoftmax']);
 
 /**
  * The wide kernel a TF node runs as, with the wide type it computes in, or undefined when the

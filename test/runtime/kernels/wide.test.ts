@@ -165,3 +165,17 @@ test('int64 Cumsum, Cumprod and Pow are exact and wrap at 64 bits as TF', async 
     await sv.dispose();
   }
 });
+
+test('float64 Softmax, LogSoftmax and BiasAdd within 1e-15 of TF 2.21 (tf.nn on CPU); NaN rows and NCHW refused', () => {
+  const x = f64([1.000000000001, 2.5, -3.0, 1e-300, 0.0, 700.0], [2, 3]);
+  const close = (got: number[], want: number[]): void =>
+    got.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) <= 1e-15 * Math.max(1, Math.abs(want[i]!)), `${i}: ${g} vs ${want[i]}`));
+  close(floats(run('Softmax', [x], T('DT_DOUBLE'))), [0.1818180261415449, 0.8148518605481875, 0.003330113310267637, 9.85967654375977e-305, 9.85967654375977e-305, 1.0]);
+  close(floats(run('LogSoftmax', [x], T('DT_DOUBLE'))), [-1.704748948460295, -0.2047489484612949, -5.704748948461295, -700.0, -700.0, 0.0]);
+  assert.deepEqual(floats(run('BiasAdd', [x, f64([0.1, 1e-17, 2.0])], T('DT_DOUBLE'))), [1.1000000000010002, 2.5, -1.0, 0.1, 1e-17, 702.0]);
+  assert.deepEqual(wideRoute('Softmax', () => 'DT_DOUBLE'), { op: '_TfsWideSoftmax', kind: 'DT_DOUBLE' });
+  assert.equal(wideRoute('Softmax', () => 'DT_INT64'), undefined);
+  const refused = (e: unknown): boolean => e instanceof TfsError && e.code === Code.UNIMPLEMENTED;
+  assert.throws(() => run('Softmax', [f64([1, NaN])], T('DT_DOUBLE')), refused);
+  assert.throws(() => run('BiasAdd', [f64([1, 2], [1, 2]), f64([1, 2])], { ...T('DT_DOUBLE'), data_format: s('NCHW') }), refused);
+});
