@@ -600,6 +600,9 @@ export const Errors = {
     `Name: ${example}, Key: ${feature}, Index: ${index}.  Data types don't match. Data type: ${got} but expected type: ${want}`),
   exampleSizeMismatch: entry('TFS_ERR_EXAMPLE_SIZE_MISMATCH', Code.INVALID_ARGUMENT, (example: string, feature: string, index: number, kind: string, size: number, shape: string) =>
     `Name: ${example}, Key: ${feature}, Index: ${index}.  Number of ${kind} values != expected.  Values size: ${size} but output shape: ${shape}`),
+  /** A FixedLenSequenceFeature whose value count is not a whole number of rows (example_proto_fast_parsing.cc). */
+  exampleStrideMismatch: entry('TFS_ERR_EXAMPLE_STRIDE_MISMATCH', Code.INVALID_ARGUMENT, (example: string, feature: string, index: number, kind: string, size: number, shape: string) =>
+    `Name: ${example}, Key: ${feature}, Index: ${index}.  Number of ${kind} values is not a multiple of stride length. Saw ${size} values but output shape is: ${shape}`),
 
   // --- model lifecycle (server_core.cc, loader_harness.cc, load_servables_fast.cc) ---
   loadCancelled: entry('TFS_ERR_LOAD_CANCELLED', Code.CANCELLED, () =>

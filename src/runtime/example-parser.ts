@@ -196,7 +196,7 @@ const kindName = (k: FeatureValues['kind']): FeatureDtype | 'none' =>
 export interface DenseSpec {
   readonly key: string;
   readonly dtype: FeatureDtype;
-  /** Known shape of one example's value (no -1 dims: variable-length dense is unsupported). */
+  /** Shape of one example's value; a leading -1 is a variable-length dense feature ({@link varLenDenseColumn}). */
   readonly shape: readonly number[];
   /** Default values (flattened), or undefined when the feature is required. */
   readonly defaults: readonly (number | bigint | Uint8Array)[] | undefined;
@@ -254,6 +254,36 @@ export function denseColumn(
     for (const v of f.values) out.push(v);
   });
   return out as DenseColumn;
+}
+
+/**
+ * Assemble a variable-length dense feature (tf.io.FixedLenSequenceFeature, dense shape
+ * [-1, ...rest]): each example's values as whole rows of `rest`, padded with `pad` (the
+ * feature's default, else 0 or "") to the longest example. A missing feature is zero rows.
+ * Returns the flat values, row-major [batch, rows, ...rest], and the row count.
+ */
+export function varLenDenseColumn(
+  examples: readonly Map<string, FeatureValues>[],
+  spec: DenseSpec,
+  names: readonly string[] | undefined,
+): { values: DenseColumn; rows: number } {
+  const rest = spec.shape.slice(1);
+  const stride = rest.reduce((a, b) => a * b, 1);
+  const lists = varLenColumn(examples, spec.key, spec.dtype, names);
+  lists.forEach((l, i) => {
+    if (stride === 0 ? l.length > 0 : l.length % stride !== 0) {
+      const what = spec.dtype === 'string' ? 'bytes' : spec.dtype;
+      throw Errors.exampleStrideMismatch(exampleName(names, i), spec.key, i, what, l.length, `[?,${rest.join(',')}]`);
+    }
+  });
+  const rows = stride === 0 ? 0 : Math.max(0, ...lists.map((l) => l.length / stride));
+  const pad = spec.defaults?.[0] ?? (spec.dtype === 'string' ? new Uint8Array(0) : 0);
+  const out: (number | bigint | Uint8Array)[] = [];
+  for (const l of lists) {
+    for (const v of l) out.push(v);
+    for (let k = l.length; k < rows * stride; k++) out.push(pad);
+  }
+  return { values: out as DenseColumn, rows };
 }
 
 /** Assemble a sparse (VarLen) or ragged feature: each example's value list. */

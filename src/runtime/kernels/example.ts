@@ -8,6 +8,7 @@ import { Errors } from '../../errors.js';
 import {
   denseColumn,
   parseBatch,
+  varLenDenseColumn,
   varLenColumn,
   type DenseColumn,
   type DenseSpec,
@@ -90,11 +91,17 @@ function runParse(p: ParseSpec): tf.Tensor[] {
   const outDense = p.denseKeys.map((key, j) => {
     const dtype = p.denseTypes[j] ?? 'float';
     const shape = p.denseShapes[j];
-    if (!shape || shape.some((d) => d < 0)) {
+    // A leading -1 is a FixedLenSequenceFeature (padded rows); unknown dims elsewhere are refused.
+    if (!shape || shape.slice(1).some((d) => d < 0)) {
       throw Errors.varLenDenseFeature(key);
     }
     const def = p.denseDefaults[j];
     const spec: DenseSpec = { key, dtype, shape, defaults: def ? defaultsOf(def, dtype) : undefined };
+    if (shape[0] === -1) {
+      const { values, rows } = varLenDenseColumn(examples, spec, names);
+      const rest = shape.slice(1);
+      return columnTensor(values, scalar ? [rows, ...rest] : [n, rows, ...rest], dtype, `dense feature ${key}`);
+    }
     const col = denseColumn(examples, spec, names);
     return columnTensor(col, scalar ? [...shape] : [n, ...shape], dtype, `dense feature ${key}`);
   });
