@@ -156,35 +156,90 @@ export function parseExample(buf: Uint8Array): Map<string, FeatureValues> {
         continue;
       }
       const [fs, fe] = r.bytes(); // Features
-      const fr = new Reader(buf, fe, fs);
-      while (fr.pos < fr.end) {
-        const t = fr.uint32();
-        if (t !== (1 << 3) + 2) {
-          fr.skip(t & 7);
-          continue;
-        }
-        const [es, ee] = fr.bytes(); // map entry
-        const er = new Reader(buf, ee, es);
-        let key = '';
-        let value: FeatureValues = { kind: 'none' };
-        while (er.pos < er.end) {
-          const et = er.uint32();
-          if (et === (1 << 3) + 2) {
-            const [a, b] = er.bytes();
-            key = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(a, b));
-          } else if (et === (2 << 3) + 2) {
-            const [a, b] = er.bytes();
-            value = parseFeature(buf, a, b);
-          } else er.skip(et & 7);
-        }
-        features.set(key, value);
-      }
+      readFeatures(buf, fs, fe, features);
     }
   } catch (e) {
     if (e instanceof WireError) throw new Error(e.message, { cause: e });
     throw e;
   }
   return features;
+}
+
+/** One tf.SequenceExample: its context features and its feature lists (each a list of features, one per step). */
+export interface SequenceExample {
+  readonly context: Map<string, FeatureValues>;
+  readonly lists: Map<string, FeatureValues[]>;
+}
+
+/** Decode one serialized tf.SequenceExample (context = field 1, feature_lists = field 2). Throws on malformed bytes. */
+export function parseSequenceExample(buf: Uint8Array): SequenceExample {
+  const context = new Map<string, FeatureValues>();
+  const lists = new Map<string, FeatureValues[]>();
+  try {
+    const r = new Reader(buf);
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      if (tag === (1 << 3) + 2) {
+        const [a, b] = r.bytes();
+        readFeatures(buf, a, b, context);
+      } else if (tag === (2 << 3) + 2) {
+        const [a, b] = r.bytes();
+        readFeatureLists(buf, a, b, lists);
+      } else r.skip(tag & 7);
+    }
+  } catch (e) {
+    if (e instanceof WireError) throw new Error(e.message, { cause: e });
+    throw e;
+  }
+  return { context, lists };
+}
+
+/** Map entries (key = field 1, value = field 2) of the message in buf[start, end). */
+function mapEntries(buf: Uint8Array, start: number, end: number, onEntry: (key: string, value: [number, number] | undefined) => void): void {
+  const fr = new Reader(buf, end, start);
+  while (fr.pos < fr.end) {
+    const t = fr.uint32();
+    if (t !== (1 << 3) + 2) {
+      fr.skip(t & 7);
+      continue;
+    }
+    const [es, ee] = fr.bytes();
+    const er = new Reader(buf, ee, es);
+    let key = '';
+    let value: [number, number] | undefined;
+    while (er.pos < er.end) {
+      const et = er.uint32();
+      if (et === (1 << 3) + 2) {
+        const [a, b] = er.bytes();
+        key = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(a, b));
+      } else if (et === (2 << 3) + 2) value = er.bytes();
+      else er.skip(et & 7);
+    }
+    onEntry(key, value);
+  }
+}
+
+/** FeatureLists: name → FeatureList (repeated Feature, field 1). */
+function readFeatureLists(buf: Uint8Array, start: number, end: number, lists: Map<string, FeatureValues[]>): void {
+  mapEntries(buf, start, end, (key, value) => {
+    const steps: FeatureValues[] = [];
+    if (value) {
+      const lr = new Reader(buf, value[1], value[0]);
+      while (lr.pos < lr.end) {
+        const t = lr.uint32();
+        if (t === (1 << 3) + 2) {
+          const [a, b] = lr.bytes();
+          steps.push(parseFeature(buf, a, b));
+        } else lr.skip(t & 7);
+      }
+    }
+    lists.set(key, steps);
+  });
+}
+
+/** Features (map<string, Feature>) in buf[start, end), merged into `features`. */
+function readFeatures(buf: Uint8Array, start: number, end: number, features: Map<string, FeatureValues>): void {
+  mapEntries(buf, start, end, (key, value) => features.set(key, value ? parseFeature(buf, value[0], value[1]) : { kind: 'none' }));
 }
 
 /** TF's DataTypeString for the three feature value types. */

@@ -166,6 +166,8 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const depth = node.op === 'Conv2D' ? staticLastDim(scope, dataInputs(node)[0] ?? '', nchw ? 1 : -1) : undefined;
   if (depth !== undefined) attr['_tfs_in_depth'] = { i: depth };
   if (rewritten.wide || wideProducer(node)) fz.wideRefs.add(`${name}:0`);
+  // int64 features of any Example parser: exact values beside the stand-in (kernels/example.ts)
+  if (EXAMPLE_PARSERS.has(node.op)) fz.wideRefs.addNode(name);
   if (EXACT_FAMILY_OPS.has(rewritten.op)) for (let i = 1; i < 3; i++) fz.wideRefs.add(`${name}:${i}`);
   const opName = moved ? moved.finish(name, attr) : name;
   if (effects.length > 0 && inputs.length > 0) {
@@ -244,6 +246,8 @@ const SATURATION_EXACT: Readonly<Record<string, readonly number[]>> = {
 };
 
 /** Non-routed ops whose kernel writes exact wide values (StringToNumber, DecodeRaw, DecodePaddedRaw to int64/float64). */
+const EXAMPLE_PARSERS = new Set(['ParseExample', 'ParseExampleV2', 'ParseSequenceExampleV2']);
+
 function wideProducer(node: Node): boolean {
   const parses = node.op === 'StringToNumber' || DECODE_RAW_OPS.has(node.op);
   return parses && wideKindOf(dtypeName(node.attr['out_type']?.type ?? '')) !== undefined;

@@ -41,7 +41,7 @@ export interface FreezeContext {
   /** `keepWide`: the reader is a wide kernel (or a fetch), so values with exact wide entries pass unchecked. */
   asTensor(scope: Scope, v: Value, what: string, deps?: string[], keepWide?: boolean): string;
   /** Refs whose tensors may carry exact wide values (wide-values.ts). */
-  readonly wideRefs: Set<string>;
+  readonly wideRefs: Set<string> & { addNode(name: string): void };
   /** Effects of a node's control inputs (only the effectful ones are emitted). */
   ctrlEffects(scope: Scope, node: Node): string[];
   isEffectful(scope: Scope, name: string): boolean;

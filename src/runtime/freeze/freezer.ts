@@ -249,7 +249,7 @@ export class Freezer implements FreezeContext {
   }
 
   /** Refs whose tensors may carry exact wide values beside their stand-in (wide-values.ts). */
-  readonly wideRefs = new Set<string>();
+  readonly wideRefs = new WideRefs();
   private readonly narrowed = new WeakMap<Builder, Map<string, string>>();
 
   /**
@@ -321,5 +321,24 @@ export class Freezer implements FreezeContext {
   /** Flat node name → TF op it stands for (for reports). */
   originOf(name: string, op: string): string {
     return this.origin.get(name) ?? op;
+  }
+}
+
+/**
+ * Refs (`node:k`) whose tensors may carry exact wide values; {@link WideRefs.addNode} marks
+ * every output of a node at once (the Example parsers, whose int64 outputs sit at indices
+ * that depend on their feature lists).
+ */
+export class WideRefs extends Set<string> {
+  private readonly nodes = new Set<string>();
+
+  addNode(name: string): void {
+    this.nodes.add(name);
+  }
+
+  override has(ref: string): boolean {
+    if (super.has(ref)) return true;
+    const colon = ref.lastIndexOf(':');
+    return this.nodes.size > 0 && this.nodes.has(colon < 0 ? ref : ref.slice(0, colon));
   }
 }

@@ -14,30 +14,33 @@ import {
   type DenseSpec,
   type FeatureDtype,
 } from '../example-parser.js';
+import { makeWide } from '../wide-values.js';
 import { kernelInput, type KernelEntry } from './types.js';
 
-const stringBytes = (t: tf.Tensor): Uint8Array[] => tf.engine().readSync(t.dataId) as Uint8Array[];
+export const stringBytes = (t: tf.Tensor): Uint8Array[] => tf.engine().readSync(t.dataId) as Uint8Array[];
 
-const featureDtype = (tfjsDtype: unknown): FeatureDtype =>
+export const featureDtype = (tfjsDtype: unknown): FeatureDtype =>
   tfjsDtype === 'float32' ? 'float' : tfjsDtype === 'string' ? 'string' : 'int64';
 
-function defaultsOf(t: tf.Tensor, dtype: FeatureDtype): DenseSpec['defaults'] {
+export function defaultsOf(t: tf.Tensor, dtype: FeatureDtype): DenseSpec['defaults'] {
   if (t.size === 0) return undefined;
   if (dtype === 'string') return stringBytes(t);
   return Array.from(t.dataSync() as ArrayLike<number>);
 }
 
-function keysOf(t: tf.Tensor): string[] {
+export function keysOf(t: tf.Tensor): string[] {
   return stringBytes(t).map((b) => new TextDecoder().decode(b));
 }
 
-function columnTensor(values: DenseColumn, shape: number[], dtype: FeatureDtype, what: string): tf.Tensor {
+export function columnTensor(values: DenseColumn, shape: number[], dtype: FeatureDtype, _what: string): tf.Tensor {
   if (dtype === 'string') return tf.tensor(values as Uint8Array[], shape, 'string');
   if (dtype === 'float') return tf.tensor(Float32Array.from(values as number[]), shape, 'float32');
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number | bigint;
-    if (v < -2147483648 || v > 2147483647) throw Errors.int32Refusal(what, 'int64', String(v));
+    // Past int32: the exact values ride beside the stand-in (wide-values.ts); the freezer
+    // checks every consumer of a parser's outputs that reads the stand-in (freeze/basic.ts).
+    if (v < -2147483648 || v > 2147483647) return makeWide('int64', BigInt64Array.from(values as (number | bigint)[], (x) => BigInt(x)), shape);
     out[i] = Number(v);
   }
   return tf.tensor(out, shape, 'int32');
@@ -122,7 +125,7 @@ function runParse(p: ParseSpec): tf.Tensor[] {
   return [...outSparseIdx, ...outSparseVal, ...outSparseShape, ...outDense, ...outRaggedVal, ...outRaggedSplits];
 }
 
-const dtypeList = (v: unknown): FeatureDtype[] => ((v as unknown[] | undefined) ?? []).map(featureDtype);
+export const dtypeList = (v: unknown): FeatureDtype[] => ((v as unknown[] | undefined) ?? []).map(featureDtype);
 
 function parseExampleV1(node: GraphNode): tf.Tensor[] {
   const nSparse = Number(node.attrs['Nsparse'] ?? 0);

@@ -54,6 +54,7 @@ import { NEXT_AFTER_KERNELS } from './next-after.js';
 import { UNICODE_ENCODE_KERNELS } from './unicode-encode.js';
 import { SET_OPS_KERNELS } from './set-ops.js';
 import { DRAW_BOXES_KERNELS } from './draw-boxes.js';
+import { SEQUENCE_EXAMPLE_KERNELS } from './sequence-example.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
@@ -106,6 +107,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   UNICODE_ENCODE_KERNELS,
   SET_OPS_KERNELS,
   DRAW_BOXES_KERNELS,
+  SEQUENCE_EXAMPLE_KERNELS,
   EIGEN_EXP_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
