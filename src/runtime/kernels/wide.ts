@@ -476,7 +476,9 @@ const CAST_EXACT_FROM: Record<WideKind, ReadonlySet<string>> = {
   float64: new Set(['DT_FLOAT', 'DT_HALF', 'DT_BFLOAT16', 'DT_BOOL', 'DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16']),
 };
 
-const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum']);
+const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum',
+  // exact ids formatted (wide-as-string.ts)
+  'AsString']);
 
 /**
  * The wide kernel a TF node runs as, with the wide type it computes in, or undefined when the
