@@ -476,9 +476,7 @@ const CAST_EXACT_FROM: Record<WideKind, ReadonlySet<string>> = {
   float64: new Set(['DT_FLOAT', 'DT_HALF', 'DT_BFLOAT16', 'DT_BOOL', 'DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16']),
 };
 
-const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum',
-  // exact ids formatted (wide-as-string.ts)
-  'AsString']);
+const ROUTED = new Set([...WIDE_BINARY_OPS, ...WIDE_COMPARE_OPS, ...WIDE_UNARY_OPS, ...WIDE_REDUCE_OPS, 'ArgMax', 'ArgMin', 'MatMul', 'SelectV2', 'Select', 'Cumsum', 'Cumprod', 'AddN', 'UnsortedSegmentSum', 'SegmentSum']);
 
 /**
  * The wide kernel a TF node runs as, with the wide type it computes in, or undefined when the
@@ -494,7 +492,8 @@ export function wideRoute(op: string, typeOf: (attr: string) => string): { op: s
     if (sk || (dk && !CAST_EXACT_FROM[dk].has(src))) return { op: `${WIDE_PREFIX}Cast`, kind: src };
     return undefined;
   }
-  if (!ROUTED.has(op)) return undefined;
+  // AsString: exact ids formatted (wide-as-string.ts)
+  if (!ROUTED.has(op) && op !== 'AsString') return undefined;
   const t = typeOf('T');
   const kind = wideKindOf(t);
   if (!kind || (kind !== 'float64' && FLOAT64_ONLY_OPS.has(op))) return undefined;
