@@ -136,6 +136,7 @@ export const BUILTIN_OUTPUT_LAYOUTS: ReadonlyMap<string, readonly OutputArgLayou
   ['RefMerge', [arg('output'), arg('value_index')]],
   ['TopKV2', [arg('values'), arg('indices')]],
   ['TopK', [arg('values'), arg('indices')]],
+  ['ApproxTopK', [arg('values'), arg('indices')]],
   ['Unique', [arg('y'), arg('idx')]],
   ['UniqueV2', [arg('y'), arg('idx')]],
   ['UniqueWithCounts', [arg('y'), arg('idx'), arg('count')]],

@@ -157,7 +157,7 @@ export function emitGeneric(fz: FreezeContext, scope: Scope, node: Node): NodeRe
   const keepWide = rewritten.wide || SHAPE_ONLY.has(node.op);
   const vals = dataInputs(node).map((i) => fz.emitRef(scope, i));
   const moved = rewritten.wide ? undefined : wideMove(fz, scope, node, vals, what);
-  const saturating = SATURATION_EXACT[node.op] ?? [];
+  const saturating = SATURATION_EXACT[node.op] ?? crossExactInputs(node);
   const inputs = moved?.inputs ?? vals.map((v, i) => fz.asTensor(scope, v, what, [], keepWide || saturating.includes(i)));
   const attr = rewritten.attr;
   // A grouped Conv2D (input depth a multiple of the filter's) is recognised by fuse.ts from this.
@@ -244,6 +244,14 @@ const SATURATION_EXACT: Readonly<Record<string, readonly number[]>> = {
   RaggedBincount: [1],
   SparseBincount: [1],
 };
+
+/** SparseCross's sparse values and dense inputs (kernels/sparse-cross.ts reads their exact int64 values). */
+function crossExactInputs(node: Node): number[] {
+  if (node.op !== 'SparseCross') return [];
+  const n = Number(node.attr['N']?.i ?? 0);
+  const all = dataInputs(node).length;
+  return Array.from({ length: all }, (_, i) => i).filter((i) => (i >= n && i < 2 * n) || i >= 3 * n);
+}
 
 /** Non-routed ops whose kernel writes exact wide values (StringToNumber, DecodeRaw, DecodePaddedRaw to int64/float64). */
 const EXAMPLE_PARSERS = new Set(['ParseExample', 'ParseExampleV2', 'ParseSequenceExampleV2']);

@@ -5,7 +5,7 @@
  * TF answers x * fl(1/c), not fl(x / c). They differ in the last bit for some x (23 / 24 →
  * 0.9583333 as a quotient, 0.9583334 as a product), which a later floor or cast turns into a
  * whole pixel: `tf.image.resize_with_pad` on a 17x23 image resized to 23 columns in TF and 24
- * in tfs (probe11). tfs emits the same product for float32 when the divisor is constant (a Const,
+ * in tfs (probe11). tfs emits the same product for float32 and float64 when the divisor is constant (a Const,
  * or pure ops of Consts in the same graph or function, FOLDABLE) and the dividend is not. A divisor
  * built by other ops TF would fold (Shape of a static shape, ...) is not recognised: still a division.
  */
@@ -38,9 +38,12 @@ function isConstant(scope: Scope, ref: string, depth = 0): boolean {
 function emitDiv(fz: FreezeContext, scope: Scope, node: Node): NodeResult {
   const [x, y] = dataInputs(node);
   const t = node.attr['T']?.type;
-  const float32 = t !== undefined && dtypeInfo(t)?.name === 'DT_FLOAT';
+  // float64 too (wide kernels: x * fl(1/c) in doubles): `tf.cast(ids, tf.float64) / 3.0` is
+  // 9069281257082.332 in TF and was .334 as a quotient, which `as_string(precision=3)` shows (probe14)
+  const name = t === undefined ? undefined : dtypeInfo(t)?.name;
+  const floating = name === 'DT_FLOAT' || name === 'DT_DOUBLE';
   // both constant: TF folds the division itself (a true quotient)
-  const rewrite = float32 && x !== undefined && y !== undefined && isConstant(scope, y) && !isConstant(scope, x);
+  const rewrite = floating && x !== undefined && y !== undefined && isConstant(scope, y) && !isConstant(scope, x);
   if (!rewrite) return emitGeneric(fz, scope, node);
   const recip: Node = { name: `${node.name}/_tfs_reciprocal`, op: 'Reciprocal', input: [y], attr: { T: node.attr['T']! } };
   scope.nodes.set(recip.name, recip);

@@ -56,7 +56,9 @@ function general(a: number, p: number, alt: boolean): string {
   return s;
 }
 
-function body(v: number, spec: PrintfSpec): string {
+function body(v: number | bigint, spec: PrintfSpec): string {
+  // exact int64/uint64 values (wide-as-string.ts): only %d reaches here with a bigint
+  if (typeof v === 'bigint') return (v < 0n ? -v : v).toString();
   const a = Math.abs(v);
   if (!Number.isFinite(a)) return Number.isNaN(a) ? 'nan' : 'inf';
   const p = spec.precision;
@@ -75,15 +77,15 @@ function body(v: number, spec: PrintfSpec): string {
   }
 }
 
-/** One value formatted as snprintf would. */
-export function printf(v: number, spec: PrintfSpec): string {
-  const neg = v < 0 || Object.is(v, -0);
+/** One value formatted as snprintf would (a bigint: an exact 64-bit integer, %d). */
+export function printf(v: number | bigint, spec: PrintfSpec): string {
+  const neg = typeof v === 'bigint' ? v < 0n : v < 0 || Object.is(v, -0);
   const sign = neg ? '-' : spec.flags.includes('+') ? '+' : spec.flags.includes(' ') ? ' ' : '';
   const b = body(v, spec);
   const len = sign.length + b.length;
   if (len >= spec.width) return sign + b;
   const pad = spec.width - len;
   if (spec.flags.includes('-')) return sign + b + ' '.repeat(pad);
-  if (spec.flags.includes('0') && Number.isFinite(v)) return sign + '0'.repeat(pad) + b;
+  if (spec.flags.includes('0') && (typeof v === 'bigint' || Number.isFinite(v))) return sign + '0'.repeat(pad) + b;
   return ' '.repeat(pad) + sign + b;
 }

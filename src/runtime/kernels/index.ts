@@ -48,6 +48,8 @@ import { DECODE_COMPRESSED_KERNELS } from './decode-compressed.js';
 import { COMBINED_NMS_KERNELS } from './combined-nms.js';
 import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transform.js';
 import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
+import { APPROX_TOPK_KERNELS } from './approx-topk.js';
+import { WIDE_AS_STRING_KERNELS } from './wide-as-string.js';
 import { AUDIO_KERNELS } from './audio.js';
 import { SPARSE_OPS_KERNELS } from './sparse-ops.js';
 import { NEXT_AFTER_KERNELS } from './next-after.js';
@@ -112,6 +114,8 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
+  APPROX_TOPK_KERNELS,
+  WIDE_AS_STRING_KERNELS,
 ];
 
 /** The TensorFlow op names the family tables implement. */

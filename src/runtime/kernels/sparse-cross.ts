@@ -7,21 +7,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
+import { readWide } from '../wide-values.js';
 import { fingerprintCat64 } from './hash.js';
 import type { KernelEntry } from './types.js';
 import { attrBigInts, attrBool, attrInt, bytesOf, intTensor, numbersOf, stringTensor } from './util.js';
 
-type Feature = number | Uint8Array;
+type Feature = bigint | Uint8Array;
 
 function fingerprint64(b: Uint8Array): bigint {
   const l = tf.util.fingerPrint64(b);
   return (BigInt(l.getHighBitsUnsigned()) << 32n) | BigInt(l.getLowBitsUnsigned());
 }
 
-const featureHash = (f: Feature): bigint => (typeof f === 'number' ? BigInt.asUintN(64, BigInt(f)) : fingerprint64(f));
-const featureText = (f: Feature): string => (typeof f === 'number' ? String(f) : Buffer.from(f).toString('latin1'));
+const featureHash = (f: Feature): bigint => (typeof f === 'bigint' ? BigInt.asUintN(64, f) : fingerprint64(f));
+const featureText = (f: Feature): string => (typeof f === 'bigint' ? f.toString() : Buffer.from(f).toString('latin1'));
 
-const elements = (t: tf.Tensor): Feature[] => (t.dtype === 'string' ? bytesOf(t) : numbersOf(t));
+/**
+ * int64 features as their exact values (wide-values.ts): the freezer passes the value and dense
+ * inputs unchecked (freeze/basic.ts SATURATION_EXACT), so ids past 2^31 (Keras HashedCrossing of
+ * int64 ids, `tf.sparse.cross_hashed`) cross as TF crosses them instead of failing.
+ */
+const elements = (t: tf.Tensor): Feature[] => (t.dtype === 'string' ? bytesOf(t) : Array.from(readWide(t, 'int64') as BigInt64Array));
 
 /** Each input's features per batch row. */
 function columns(node: GraphNode): { rows: number; cols: Feature[][][] } {
@@ -67,7 +73,7 @@ function sparseCross(node: GraphNode): tf.Tensor[] {
     for (let more = true; more; k++) {
       const chosen = perm.map((p, i) => feats[i]![p]!);
       if (hashed) {
-        const h = chosen.reduce((acc, f) => fingerprintCat64(acc, featureHash(f)), key);
+        const h = chosen.reduce<bigint>((acc, f) => fingerprintCat64(acc, featureHash(f)), key);
         out.push(buckets > 0n ? h % buckets : h % (2n ** 63n - 1n));
       } else out.push(new Uint8Array(Buffer.from(chosen.map(featureText).join('_X_'), 'latin1')));
       idx.push(r, k);

@@ -230,11 +230,18 @@ function reduceJoin(node: GraphNode): tf.Tensor {
 }
 
 const FLOATS = new Set(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16']);
-const INTS = new Set(['DT_INT8', 'DT_INT16', 'DT_INT32', 'DT_INT64', 'DT_UINT8', 'DT_UINT16']);
+const INTS = new Set(['DT_INT8', 'DT_INT16', 'DT_INT32', 'DT_INT64', 'DT_UINT8', 'DT_UINT16', 'DT_UINT32', 'DT_UINT64']);
 
 function asString(node: GraphNode): tf.Tensor {
   const x = kernelInput(node, 0);
-  const t = attrType(node, 'T');
+  return formatAsString(node, attrType(node, 'T'), x, () => numbersOf(x));
+}
+
+/**
+ * AsString's attrs checked and applied to `x`'s values: `vals()` gives them (exact bigints or
+ * float64 doubles from wide-as-string.ts for int64/uint32/uint64/float64, else the stand-ins).
+ */
+export function formatAsString(node: GraphNode, t: string, x: tf.Tensor, vals: () => ArrayLike<number | bigint>): tf.Tensor {
   const precision = attrInt(node, 'precision', -1);
   const scientific = attrBool(node, 'scientific', false);
   const shortest = attrBool(node, 'shortest', false);
@@ -250,7 +257,7 @@ function asString(node: GraphNode): tf.Tensor {
   }
   const conv = FLOATS.has(t) ? (scientific ? 'e' : shortest ? 'g' : 'f') : 'd';
   const spec: PrintfSpec = { flags: fill, width, precision, conv };
-  return stringTensor(numbersOf(x).map((v) => enc.encode(printf(v, spec))), x.shape);
+  return stringTensor(Array.from(vals(), (v) => enc.encode(printf(v, spec))), x.shape);
 }
 
 const FLOAT_TEXT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$/i;

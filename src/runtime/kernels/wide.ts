@@ -528,7 +528,8 @@ export function wideRoute(op: string, typeOf: (attr: string) => string): { op: s
     if (sk || (dk && !CAST_EXACT_FROM[dk].has(src))) return { op: `${WIDE_PREFIX}Cast`, kind: src };
     return undefined;
   }
-  if (!ROUTED.has(op)) return undefined;
+  // AsString: exact ids formatted (wide-as-string.ts)
+  if (!ROUTED.has(op) && op !== 'AsString') return undefined;
   const t = typeOf('T');
   const kind = wideKindOf(t);
   if (!kind || (kind !== 'float64' && FLOAT64_ONLY_OPS.has(op))) return undefined;

@@ -39,3 +39,23 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
   });
 }
+
+const idsDir = join(repoRoot, 'fixtures', 'zoo', 'models', 'int64_ids_as_string', '1');
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  test(`a float64 x / 3.0 answers TF's x * fl(1/3) on ${backend} (as_string shows the last bits)`, async () => {
+    // TF 2.21: as_string(cast(27207843771247, float64) / 3.0, precision=3) = 9069281257082.332
+    // (x * fl(1/3)); the true quotient is 9069281257082.333984375, printed .334
+    const s = await loadSavedModelServable('ids', 1, idsDir, { backend });
+    try {
+      const x = BigInt64Array.of(27207843771247n, 9007199254740993n);
+      const out = await s.run('ids', { x: { dtype: 'DT_INT64', shape: [1, 2], data: x } });
+      const f64 = (out['f64']!.data as unknown as Uint8Array[]).map((b) => Buffer.from(b).toString('latin1'));
+      assert.equal(f64[0], '9069281257082.332');
+      const text = (out['text']!.data as unknown as Uint8Array[]).map((b) => Buffer.from(b).toString('latin1'));
+      assert.deepEqual(text, ['27207843771247', '9007199254740993']);
+    } finally {
+      await s.dispose();
+    }
+  });
+}
