@@ -46,6 +46,26 @@ export function columnTensor(values: DenseColumn, shape: number[], dtype: Featur
   return tf.tensor(out, shape, 'int32');
 }
 
+/** A VarLen feature's rows as a SparseTensor: [indices, values, dense shape] ([batch, longest row], or [longest] for one example). */
+export function sparseTensors(rows: readonly DenseColumn[], dtype: FeatureDtype, scalar: boolean, what: string): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const idx: number[] = [];
+  const vals: (number | bigint | Uint8Array)[] = [];
+  let maxLen = 0;
+  rows.forEach((r, i) => {
+    maxLen = Math.max(maxLen, r.length);
+    for (let k = 0; k < r.length; k++) {
+      if (scalar) idx.push(k);
+      else idx.push(i, k);
+      vals.push(r[k]!);
+    }
+  });
+  return [
+    tf.tensor(Int32Array.from(idx), [vals.length, scalar ? 1 : 2], 'int32'),
+    columnTensor(vals as DenseColumn, [vals.length], dtype, what),
+    tf.tensor(Int32Array.from(scalar ? [maxLen] : [rows.length, maxLen]), [scalar ? 1 : 2], 'int32'),
+  ];
+}
+
 interface ParseSpec {
   serialized: tf.Tensor;
   names: tf.Tensor | undefined;
@@ -75,21 +95,10 @@ function runParse(p: ParseSpec): tf.Tensor[] {
   const outSparseShape: tf.Tensor[] = [];
   p.sparseKeys.forEach((key, j) => {
     const dtype = p.sparseTypes[j] ?? 'float';
-    const rows = varLenColumn(examples, key, dtype, names);
-    const idx: number[] = [];
-    const vals: (number | bigint | Uint8Array)[] = [];
-    let maxLen = 0;
-    rows.forEach((r, i) => {
-      maxLen = Math.max(maxLen, r.length);
-      for (let k = 0; k < r.length; k++) {
-        if (scalar) idx.push(k);
-        else idx.push(i, k);
-        vals.push(r[k]!);
-      }
-    });
-    outSparseIdx.push(tf.tensor(Int32Array.from(idx), [vals.length, scalar ? 1 : 2], 'int32'));
-    outSparseVal.push(columnTensor(vals as DenseColumn, [vals.length], dtype, `sparse feature ${key}`));
-    outSparseShape.push(tf.tensor(Int32Array.from(scalar ? [maxLen] : [n, maxLen]), [scalar ? 1 : 2], 'int32'));
+    const [idx, vals, shape] = sparseTensors(varLenColumn(examples, key, dtype, names), dtype, scalar, `sparse feature ${key}`);
+    outSparseIdx.push(idx);
+    outSparseVal.push(vals);
+    outSparseShape.push(shape);
   });
   const outDense = p.denseKeys.map((key, j) => {
     const dtype = p.denseTypes[j] ?? 'float';

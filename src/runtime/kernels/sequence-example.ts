@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
 import { denseColumn, exampleName, parseSequenceExample, varLenColumn, type DenseColumn, type FeatureDtype, type FeatureValues, type SequenceExample } from '../example-parser.js';
-import { columnTensor, defaultsOf, dtypeList, keysOf, stringBytes } from './example.js';
+import { columnTensor, defaultsOf, dtypeList, keysOf, sparseTensors, stringBytes } from './example.js';
 import { kernelInput, type KernelEntry } from './types.js';
 
 const kindOf = (f: FeatureValues): FeatureDtype | 'none' => (f.kind === 'bytes' ? 'string' : f.kind);
@@ -66,23 +66,7 @@ function refuseUnsupported(node: GraphNode): void {
 function contextSparse(seqs: readonly SequenceExample[], keys: readonly string[], types: readonly FeatureDtype[], scalar: boolean, names: readonly string[] | undefined): tf.Tensor[][] {
   return keys.map((key, j) => {
     const dtype = types[j] ?? 'float';
-    const rows = varLenColumn(seqs.map((s) => s.context), key, dtype, names);
-    const idx: number[] = [];
-    const vals: (number | bigint | Uint8Array)[] = [];
-    let maxLen = 0;
-    rows.forEach((r, i) => {
-      maxLen = Math.max(maxLen, r.length);
-      for (let k = 0; k < r.length; k++) {
-        if (scalar) idx.push(k);
-        else idx.push(i, k);
-        vals.push(r[k]!);
-      }
-    });
-    return [
-      tf.tensor(Int32Array.from(idx), [vals.length, scalar ? 1 : 2], 'int32'),
-      columnTensor(vals as DenseColumn, [vals.length], dtype, `context sparse feature ${key}`),
-      tf.tensor(Int32Array.from(scalar ? [maxLen] : [rows.length, maxLen]), [scalar ? 1 : 2], 'int32'),
-    ];
+    return sparseTensors(varLenColumn(seqs.map((s) => s.context), key, dtype, names), dtype, scalar, `context sparse feature ${key}`);
   });
 }
 
