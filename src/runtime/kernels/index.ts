@@ -57,6 +57,7 @@ import { UNICODE_ENCODE_KERNELS } from './unicode-encode.js';
 import { SET_OPS_KERNELS } from './set-ops.js';
 import { DRAW_BOXES_KERNELS } from './draw-boxes.js';
 import { SEQUENCE_EXAMPLE_KERNELS } from './sequence-example.js';
+import { EXPLICIT_PAD_OPS, EXPLICIT_PADDING_KERNELS } from './explicit-padding.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
@@ -110,6 +111,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SET_OPS_KERNELS,
   DRAW_BOXES_KERNELS,
   SEQUENCE_EXAMPLE_KERNELS,
+  EXPLICIT_PADDING_KERNELS,
   EIGEN_EXP_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
@@ -161,6 +163,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   const text = (name: string): string => Buffer.from(tfAttr?.[name]?.s ?? new Uint8Array(0)).toString('utf8');
   // an ellipsis or a label repeated within an input (kernels/einsum.ts)
   if (op === 'Einsum' && (text('equation').includes('...') || hasRepeatedLabel(text('equation')))) return EINSUM_ELLIPSIS_OP;
+  // padding="EXPLICIT", which tfjs's kernels reject (kernels/explicit-padding.ts)
+  if (op in EXPLICIT_PAD_OPS && text('padding') === 'EXPLICIT') return EXPLICIT_PAD_OPS[op];
   // tfjs ignores Conv2DBackpropInput's dilations (kernels/conv.ts)
   if (op === 'Conv2DBackpropInput' && (tfAttr?.['dilations']?.list?.i ?? []).some((v) => Number(v) !== 1)) return DILATED_CONV2D_BACKPROP_INPUT_OP;
   // tfjs's Exp refuses complex64 (tf.signal.dct and mfccs_from_log_mel_spectrograms build their twiddles with it)
