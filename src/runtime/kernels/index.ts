@@ -50,6 +50,7 @@ import { IMAGE_TRANSFORM_KERNELS, PROJECTIVE_TRANSFORM_OP } from './image-transf
 import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
 import { AUDIO_KERNELS } from './audio.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
+import { EIGEN_TANH_SIGMOID_KERNELS, SIGMOID_OP, TANH_OP } from './eigen-tanh-sigmoid.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -97,6 +98,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SHAPE_N_KERNELS,
   AUDIO_KERNELS,
   EIGEN_EXP_KERNELS,
+  EIGEN_TANH_SIGMOID_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -154,7 +156,11 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   // tfjs reads the wrong elements of a slice with a new axis next to shrunk/reversed axes (kernels/strided-slice.ts)
   if (op === 'StridedSlice' && Number(tfAttr?.['new_axis_mask']?.i ?? 0) !== 0) return STRIDED_SLICE_OP;
   // float32 Exp through Eigen's polynomial, as TF's CPU kernel (kernels/eigen-exp.ts)
-  if (op === 'Exp' && dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT') return EXP_OP;
+  const floatT = dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT';
+  if (op === 'Exp' && floatT) return EXP_OP;
+  // float32 Tanh / Sigmoid through Eigen's rational approximations (kernels/eigen-tanh-sigmoid.ts)
+  if (op === 'Tanh' && floatT) return TANH_OP;
+  if (op === 'Sigmoid' && floatT) return SIGMOID_OP;
   return undefined;
 }
 
