@@ -55,6 +55,9 @@ const SP2 = f(0.49999141693115234375);
 const SP3 = f(0.16666877269744873046875);
 const SP4 = f(4.1898667812347412109375e-2);
 const SP5 = f(8.33471305668354034423828125e-3);
+// 2^m for the m of x/2 in [-52, 8.32] (m in [-76, 12]): a table (2 ** m with a variable m is a slow pow call)
+const POW2_BIAS = 80;
+const POW2 = Float64Array.from({ length: 100 }, (_, i) => 2 ** (i - POW2_BIAS));
 
 /** Eigen's scalar_logistic_op<float>::packetOp, one lane. */
 export function eigenSigmoidLane(a: number): number {
@@ -69,7 +72,7 @@ export function eigenSigmoidLane(a: number): number {
   const odd = madd(r2, SP5, SP3);
   const p = madd(r2, madd(r, odd, even), f(r + 1));
   // pldexp_fast: exact; then exp(x/2)^2, rounded and flushed
-  const h = p * 2 ** m;
+  const h = p * POW2[m + POW2_BIAS]!;
   const e = flush(f(h * h));
   return flush(f(e / f(1 + e)));
 }
