@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid kernels
+// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log kernels
 // (runtime/kernels/eigen-*.ts, plain JS) against tfjs's own exp/tanh/sigmoid on the same
-// backend, 1M N(0, 4) elements, same process, 7 alternating rounds of 5 calls per side;
+// backend, 1M N(0, 4) elements (their absolute value for log), same process, 7 alternating rounds of 5 calls per side;
 // prints the median ms per call and ours/tfjs. BENCH_BACKEND: cpu (default) or wasm.
 //   BENCH_BACKEND=wasm node bench/eigen-activations.mjs
 import { join, resolve } from 'node:path';
@@ -14,21 +14,23 @@ const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const { initBackend } = await load('src/runtime/backend.js');
 const { EIGEN_EXP_KERNELS } = await load('src/runtime/kernels/eigen-exp.js');
 const { EIGEN_TANH_SIGMOID_KERNELS } = await load('src/runtime/kernels/eigen-tanh-sigmoid.js');
+const { EIGEN_LOG_KERNELS } = await load('src/runtime/kernels/eigen-log.js');
 const tf = await import('@tensorflow/tfjs-core');
 
 const BACKEND = process.env.BENCH_BACKEND ?? 'cpu';
 await initBackend(BACKEND, { wasmThreads: 1 });
 await tf.setBackend(BACKEND);
-const x = tf.mul(tf.randomNormal([1 << 20]), 2);
+const x0 = tf.mul(tf.randomNormal([1 << 20]), 2);
+const xAbs = tf.abs(x0);
 const kernel = (entries, op) => entries.find((k) => k.op === op).kernel;
 const ours = {
   exp: kernel(EIGEN_EXP_KERNELS, '_TfsExp'),
   tanh: kernel(EIGEN_TANH_SIGMOID_KERNELS, '_TfsTanh'),
   sigmoid: kernel(EIGEN_TANH_SIGMOID_KERNELS, '_TfsSigmoid'),
+  log: kernel(EIGEN_LOG_KERNELS, '_TfsLog'),
 };
-const node = { inputs: [x], attrs: {} };
 
-/** Median ms per call of `fn` over ROUNDS rounds of CALLS calls, reading the result back each time. */
+/** Pushes the mean ms of 5 calls of `fn`, each result read back. */
 function time(fn, samples) {
   const t0 = performance.now();
   for (let i = 0; i < 5; i++) tf.tidy(() => { const y = fn(); y.dataSync(); });
@@ -37,6 +39,8 @@ function time(fn, samples) {
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
 for (const [op, kern] of Object.entries(ours)) {
+  const x = op === 'log' ? xAbs : x0;
+  const node = { inputs: [x], attrs: {} };
   const a = [];
   const b = [];
   for (let r = 0; r < 7; r++) {

@@ -51,6 +51,7 @@ import { SHAPE_N_KERNELS, SHAPE_N_OP } from './shape-n.js';
 import { AUDIO_KERNELS } from './audio.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { EIGEN_TANH_SIGMOID_KERNELS, SIGMOID_OP, TANH_OP } from './eigen-tanh-sigmoid.js';
+import { EIGEN_LOG_KERNELS, LOG_OP } from './eigen-log.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -99,6 +100,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   AUDIO_KERNELS,
   EIGEN_EXP_KERNELS,
   EIGEN_TANH_SIGMOID_KERNELS,
+  EIGEN_LOG_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -161,6 +163,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   // float32 Tanh / Sigmoid through Eigen's rational approximations (kernels/eigen-tanh-sigmoid.ts)
   if (op === 'Tanh' && floatT) return TANH_OP;
   if (op === 'Sigmoid' && floatT) return SIGMOID_OP;
+  // float32 Log through Eigen's plog_float (kernels/eigen-log.ts)
+  if (op === 'Log' && floatT) return LOG_OP;
   return undefined;
 }
 
