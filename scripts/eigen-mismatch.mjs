@@ -2,6 +2,7 @@
 // (src/runtime/kernels/eigen-*.ts) on the 1M-value files the oracle generators write:
 //   /work/venv-tf/bin/python test/runtime/fixtures/tanh_sigmoid_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/log_cases.py --big DIR
+//   /work/venv-tf/bin/python test/runtime/fixtures/erf_cases.py --big DIR
 //   npx tsc -p tsconfig.json && node scripts/eigen-mismatch.mjs DIR
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,11 +13,13 @@ const dir = process.argv[2] ?? '/tmp/eigx';
 const dist = (p) => import(new URL(`../dist/src/runtime/kernels/${p}`, import.meta.url).href);
 const ts = await dist('eigen-tanh-sigmoid.js');
 const lg = await dist('eigen-log.js');
+const er = await dist('eigen-erf.js');
 const load = (n) => { const b = readFileSync(`${dir}/${n}.bin`); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
 const OPS = [
   ['tanh', 'x', 'tanh', ts.tfTanhFloat32],
   ['sigmoid', 'x', 'sigmoid', ts.tfSigmoidFloat32],
   ['log', 'log.x', 'log.y', lg.tfLogFloat32],
+  ['erf', 'erf.x', 'erf.y', er.tfErfFloat32],
 ];
 function count(got, want) {
   const g = new Uint32Array(got.buffer, got.byteOffset, got.length);

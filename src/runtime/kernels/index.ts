@@ -52,6 +52,7 @@ import { AUDIO_KERNELS } from './audio.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { EIGEN_TANH_SIGMOID_KERNELS, SIGMOID_OP, TANH_OP } from './eigen-tanh-sigmoid.js';
 import { EIGEN_LOG_KERNELS, LOG_OP } from './eigen-log.js';
+import { EIGEN_ERF_KERNELS, ERF_OP } from './eigen-erf.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -101,6 +102,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   EIGEN_EXP_KERNELS,
   EIGEN_TANH_SIGMOID_KERNELS,
   EIGEN_LOG_KERNELS,
+  EIGEN_ERF_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -165,6 +167,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Sigmoid' && floatT) return SIGMOID_OP;
   // float32 Log through Eigen's plog_float (kernels/eigen-log.ts)
   if (op === 'Log' && floatT) return LOG_OP;
+  // float32 Erf through Eigen's rational approximation (kernels/eigen-erf.ts)
+  if (op === 'Erf' && floatT) return ERF_OP;
   return undefined;
 }
 
