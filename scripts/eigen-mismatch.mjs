@@ -3,6 +3,7 @@
 //   /work/venv-tf/bin/python test/runtime/fixtures/tanh_sigmoid_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/log_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/erf_cases.py --big DIR
+//   /work/venv-tf/bin/python test/runtime/fixtures/elu_cases.py --big DIR
 //   npx tsc -p tsconfig.json && node scripts/eigen-mismatch.mjs DIR
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,12 +15,15 @@ const dist = (p) => import(new URL(`../dist/src/runtime/kernels/${p}`, import.me
 const ts = await dist('eigen-tanh-sigmoid.js');
 const lg = await dist('eigen-log.js');
 const er = await dist('eigen-erf.js');
+const el = await dist('eigen-elu.js');
 const load = (n) => { const b = readFileSync(`${dir}/${n}.bin`); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
 const OPS = [
   ['tanh', 'x', 'tanh', ts.tfTanhFloat32],
   ['sigmoid', 'x', 'sigmoid', ts.tfSigmoidFloat32],
   ['log', 'log.x', 'log.y', lg.tfLogFloat32],
   ['erf', 'erf.x', 'erf.y', er.tfErfFloat32],
+  ['elu', 'elu.x', 'elu.y', el.tfEluFloat32],
+  ['selu', 'elu.x', 'selu.y', el.tfSeluFloat32],
 ];
 function count(got, want) {
   const g = new Uint32Array(got.buffer, got.byteOffset, got.length);

@@ -17,11 +17,15 @@ import { toChannelsLast } from './channels-last.js';
 import { GROUPED_CONV_OP } from './kernels/grouped-conv.js';
 import { POW_HALF_OP, POW_MINUS_HALF_OP } from './kernels/pow-const.js';
 import { SIGMOID_OP, TANH_OP } from './kernels/eigen-tanh-sigmoid.js';
+import { ELU_OP } from './kernels/eigen-elu.js';
 
 const ACTIVATIONS = new Map<string, string>([
   ['Relu', 'Relu'],
   ['Relu6', 'Relu6'],
   ['Elu', 'Elu'],
+  // TF fuses Elu into MatMul/Conv2D + bias with oneDNN's elu, not the exp(x) - 1 of its Elu op
+  // (kernels/eigen-elu.ts): in a fused chain tfjs's elu is kept, as before
+  [ELU_OP, 'Elu'],
   ['Sigmoid', 'Sigmoid'],
   // MatMul chains only (see `onednnAct` below)
   [SIGMOID_OP, 'Sigmoid'],

@@ -53,6 +53,7 @@ import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
 import { EIGEN_TANH_SIGMOID_KERNELS, SIGMOID_OP, TANH_OP } from './eigen-tanh-sigmoid.js';
 import { EIGEN_LOG_KERNELS, LOG_OP } from './eigen-log.js';
 import { EIGEN_ERF_KERNELS, ERF_OP } from './eigen-erf.js';
+import { EIGEN_ELU_KERNELS, ELU_OP, SELU_OP } from './eigen-elu.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -103,6 +104,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   EIGEN_TANH_SIGMOID_KERNELS,
   EIGEN_LOG_KERNELS,
   EIGEN_ERF_KERNELS,
+  EIGEN_ELU_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -169,6 +171,9 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Log' && floatT) return LOG_OP;
   // float32 Erf through Eigen's rational approximation (kernels/eigen-erf.ts)
   if (op === 'Erf' && floatT) return ERF_OP;
+  // float32 Elu / Selu as exp(x) - 1 through Eigen's exp (kernels/eigen-elu.ts)
+  if (op === 'Elu' && floatT) return ELU_OP;
+  if (op === 'Selu' && floatT) return SELU_OP;
   return undefined;
 }
 
