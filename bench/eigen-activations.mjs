@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log/Erf kernels
+// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log/Erf/Elu/Selu kernels
 // (runtime/kernels/eigen-*.ts, plain JS) against tfjs's own exp/tanh/sigmoid on the same
 // backend, 1M N(0, 4) elements (their absolute value for log), same process, 7 alternating rounds of 5 calls per side;
 // prints the median ms per call and ours/tfjs. BENCH_BACKEND: cpu (default) or wasm.
@@ -16,6 +16,7 @@ const { EIGEN_EXP_KERNELS } = await load('src/runtime/kernels/eigen-exp.js');
 const { EIGEN_TANH_SIGMOID_KERNELS } = await load('src/runtime/kernels/eigen-tanh-sigmoid.js');
 const { EIGEN_LOG_KERNELS } = await load('src/runtime/kernels/eigen-log.js');
 const { EIGEN_ERF_KERNELS } = await load('src/runtime/kernels/eigen-erf.js');
+const { EIGEN_ELU_KERNELS } = await load('src/runtime/kernels/eigen-elu.js');
 const tf = await import('@tensorflow/tfjs-core');
 
 const BACKEND = process.env.BENCH_BACKEND ?? 'cpu';
@@ -30,6 +31,8 @@ const ours = {
   sigmoid: kernel(EIGEN_TANH_SIGMOID_KERNELS, '_TfsSigmoid'),
   log: kernel(EIGEN_LOG_KERNELS, '_TfsLog'),
   erf: kernel(EIGEN_ERF_KERNELS, '_TfsErf'),
+  elu: kernel(EIGEN_ELU_KERNELS, '_TfsElu'),
+  selu: kernel(EIGEN_ELU_KERNELS, '_TfsSelu'),
 };
 
 /** Pushes the mean ms of 5 calls of `fn`, each result read back. */
