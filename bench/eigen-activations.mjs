@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log/Erf/Elu/Selu kernels
+// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log/Erf/Elu/Selu/Softplus kernels
 // (runtime/kernels/eigen-*.ts, plain JS) against tfjs's own exp/tanh/sigmoid on the same
 // backend, 1M N(0, 4) elements (their absolute value for log), same process, 7 alternating rounds of 5 calls per side;
 // prints the median ms per call and ours/tfjs. BENCH_BACKEND: cpu (default) or wasm.
@@ -17,6 +17,7 @@ const { EIGEN_TANH_SIGMOID_KERNELS } = await load('src/runtime/kernels/eigen-tan
 const { EIGEN_LOG_KERNELS } = await load('src/runtime/kernels/eigen-log.js');
 const { EIGEN_ERF_KERNELS } = await load('src/runtime/kernels/eigen-erf.js');
 const { EIGEN_ELU_KERNELS } = await load('src/runtime/kernels/eigen-elu.js');
+const { EIGEN_SOFTPLUS_KERNELS } = await load('src/runtime/kernels/eigen-softplus.js');
 const tf = await import('@tensorflow/tfjs-core');
 
 const BACKEND = process.env.BENCH_BACKEND ?? 'cpu';
@@ -33,6 +34,7 @@ const ours = {
   erf: kernel(EIGEN_ERF_KERNELS, '_TfsErf'),
   elu: kernel(EIGEN_ELU_KERNELS, '_TfsElu'),
   selu: kernel(EIGEN_ELU_KERNELS, '_TfsSelu'),
+  softplus: kernel(EIGEN_SOFTPLUS_KERNELS, '_TfsSoftplus'),
 };
 
 /** Pushes the mean ms of 5 calls of `fn`, each result read back. */

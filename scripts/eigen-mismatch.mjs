@@ -4,6 +4,7 @@
 //   /work/venv-tf/bin/python test/runtime/fixtures/log_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/erf_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/elu_cases.py --big DIR
+//   /work/venv-tf/bin/python test/runtime/fixtures/softplus_cases.py --big DIR
 //   npx tsc -p tsconfig.json && node scripts/eigen-mismatch.mjs DIR
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +17,7 @@ const ts = await dist('eigen-tanh-sigmoid.js');
 const lg = await dist('eigen-log.js');
 const er = await dist('eigen-erf.js');
 const el = await dist('eigen-elu.js');
+const sp = await dist('eigen-softplus.js');
 const load = (n) => { const b = readFileSync(`${dir}/${n}.bin`); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
 const OPS = [
   ['tanh', 'x', 'tanh', ts.tfTanhFloat32],
@@ -24,6 +26,7 @@ const OPS = [
   ['erf', 'erf.x', 'erf.y', er.tfErfFloat32],
   ['elu', 'elu.x', 'elu.y', el.tfEluFloat32],
   ['selu', 'elu.x', 'selu.y', el.tfSeluFloat32],
+  ['softplus', 'softplus.x', 'softplus.y', sp.tfSoftplusFloat32],
 ];
 function count(got, want) {
   const g = new Uint32Array(got.buffer, got.byteOffset, got.length);

@@ -54,6 +54,7 @@ import { EIGEN_TANH_SIGMOID_KERNELS, SIGMOID_OP, TANH_OP } from './eigen-tanh-si
 import { EIGEN_LOG_KERNELS, LOG_OP } from './eigen-log.js';
 import { EIGEN_ERF_KERNELS, ERF_OP } from './eigen-erf.js';
 import { EIGEN_ELU_KERNELS, ELU_OP, SELU_OP } from './eigen-elu.js';
+import { EIGEN_SOFTPLUS_KERNELS, SOFTPLUS_OP } from './eigen-softplus.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -105,6 +106,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   EIGEN_LOG_KERNELS,
   EIGEN_ERF_KERNELS,
   EIGEN_ELU_KERNELS,
+  EIGEN_SOFTPLUS_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -174,6 +176,8 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   // float32 Elu / Selu as exp(x) - 1 through Eigen's exp (kernels/eigen-elu.ts)
   if (op === 'Elu' && floatT) return ELU_OP;
   if (op === 'Selu' && floatT) return SELU_OP;
+  // float32 Softplus through Eigen's exp and log1p (kernels/eigen-softplus.ts)
+  if (op === 'Softplus' && floatT) return SOFTPLUS_OP;
   return undefined;
 }
 
