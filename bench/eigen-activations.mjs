@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log/Erf/Elu/Selu/Softplus kernels
+// npm run bench:eigen-activations — the bit-exact float32 Exp/Tanh/Sigmoid/Log/Erf/Elu/Selu/Softplus/Log1p/Expm1 kernels
 // (runtime/kernels/eigen-*.ts, plain JS) against tfjs's own exp/tanh/sigmoid on the same
-// backend, 1M N(0, 4) elements (their absolute value for log), same process, 7 alternating rounds of 5 calls per side;
+// backend, 1M N(0, 4) elements (their absolute value for log and log1p), same process, 7 alternating rounds of 5 calls per side;
 // prints the median ms per call and ours/tfjs. BENCH_BACKEND: cpu (default) or wasm.
 //   BENCH_BACKEND=wasm node bench/eigen-activations.mjs
 import { join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ const { EIGEN_LOG_KERNELS } = await load('src/runtime/kernels/eigen-log.js');
 const { EIGEN_ERF_KERNELS } = await load('src/runtime/kernels/eigen-erf.js');
 const { EIGEN_ELU_KERNELS } = await load('src/runtime/kernels/eigen-elu.js');
 const { EIGEN_SOFTPLUS_KERNELS } = await load('src/runtime/kernels/eigen-softplus.js');
+const { EIGEN_LOG1P_EXPM1_KERNELS } = await load('src/runtime/kernels/eigen-log1p-expm1.js');
 const tf = await import('@tensorflow/tfjs-core');
 
 const BACKEND = process.env.BENCH_BACKEND ?? 'cpu';
@@ -35,6 +36,8 @@ const ours = {
   elu: kernel(EIGEN_ELU_KERNELS, '_TfsElu'),
   selu: kernel(EIGEN_ELU_KERNELS, '_TfsSelu'),
   softplus: kernel(EIGEN_SOFTPLUS_KERNELS, '_TfsSoftplus'),
+  log1p: kernel(EIGEN_LOG1P_EXPM1_KERNELS, '_TfsLog1p'),
+  expm1: kernel(EIGEN_LOG1P_EXPM1_KERNELS, '_TfsExpm1'),
 };
 
 /** Pushes the mean ms of 5 calls of `fn`, each result read back. */
@@ -46,7 +49,7 @@ function time(fn, samples) {
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
 for (const [op, kern] of Object.entries(ours)) {
-  const x = op === 'log' ? xAbs : x0;
+  const x = op === 'log' || op === 'log1p' ? xAbs : x0;
   const node = { inputs: [x], attrs: {} };
   const a = [];
   const b = [];

@@ -5,6 +5,7 @@
 //   /work/venv-tf/bin/python test/runtime/fixtures/erf_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/elu_cases.py --big DIR
 //   /work/venv-tf/bin/python test/runtime/fixtures/softplus_cases.py --big DIR
+//   /work/venv-tf/bin/python test/runtime/fixtures/log1p_expm1_cases.py --big DIR
 //   npx tsc -p tsconfig.json && node scripts/eigen-mismatch.mjs DIR
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +19,7 @@ const lg = await dist('eigen-log.js');
 const er = await dist('eigen-erf.js');
 const el = await dist('eigen-elu.js');
 const sp = await dist('eigen-softplus.js');
+const le = await dist('eigen-log1p-expm1.js');
 const load = (n) => { const b = readFileSync(`${dir}/${n}.bin`); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
 const OPS = [
   ['tanh', 'x', 'tanh', ts.tfTanhFloat32],
@@ -27,6 +29,8 @@ const OPS = [
   ['elu', 'elu.x', 'elu.y', el.tfEluFloat32],
   ['selu', 'elu.x', 'selu.y', el.tfSeluFloat32],
   ['softplus', 'softplus.x', 'softplus.y', sp.tfSoftplusFloat32],
+  ['log1p', 'l1e.x', 'log1p.y', le.tfLog1pFloat32],
+  ['expm1', 'l1e.x', 'expm1.y', le.tfExpm1Float32],
 ];
 function count(got, want) {
   const g = new Uint32Array(got.buffer, got.byteOffset, got.length);

@@ -55,6 +55,7 @@ import { EIGEN_LOG_KERNELS, LOG_OP } from './eigen-log.js';
 import { EIGEN_ERF_KERNELS, ERF_OP } from './eigen-erf.js';
 import { EIGEN_ELU_KERNELS, ELU_OP, SELU_OP } from './eigen-elu.js';
 import { EIGEN_SOFTPLUS_KERNELS, SOFTPLUS_OP } from './eigen-softplus.js';
+import { EIGEN_LOG1P_EXPM1_KERNELS, EXPM1_OP, LOG1P_OP } from './eigen-log1p-expm1.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -107,6 +108,7 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   EIGEN_ERF_KERNELS,
   EIGEN_ELU_KERNELS,
   EIGEN_SOFTPLUS_KERNELS,
+  EIGEN_LOG1P_EXPM1_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -178,6 +180,9 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   if (op === 'Selu' && floatT) return SELU_OP;
   // float32 Softplus through Eigen's exp and log1p (kernels/eigen-softplus.ts)
   if (op === 'Softplus' && floatT) return SOFTPLUS_OP;
+  // float32 Log1p / Expm1 through Eigen's generic_log1p / generic_expm1 (kernels/eigen-log1p-expm1.ts)
+  if (op === 'Log1p' && floatT) return LOG1P_OP;
+  if (op === 'Expm1' && floatT) return EXPM1_OP;
   return undefined;
 }
 
