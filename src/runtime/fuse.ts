@@ -16,12 +16,19 @@ import type { AttrJson, GraphJson, NodeJson } from './graph-json.js';
 import { toChannelsLast } from './channels-last.js';
 import { GROUPED_CONV_OP } from './kernels/grouped-conv.js';
 import { POW_HALF_OP, POW_MINUS_HALF_OP } from './kernels/pow-const.js';
+import { SIGMOID_OP, TANH_OP } from './kernels/eigen-tanh-sigmoid.js';
+import { ELU_OP } from './kernels/eigen-elu.js';
 
 const ACTIVATIONS = new Map<string, string>([
   ['Relu', 'Relu'],
   ['Relu6', 'Relu6'],
   ['Elu', 'Elu'],
+  // TF fuses Elu into MatMul/Conv2D + bias with oneDNN's elu, not the exp(x) - 1 of its Elu op
+  // (kernels/eigen-elu.ts): in a fused chain tfjs's elu is kept, as before
+  [ELU_OP, 'Elu'],
   ['Sigmoid', 'Sigmoid'],
+  // MatMul chains only (see `onednnAct` below)
+  [SIGMOID_OP, 'Sigmoid'],
   ['LeakyRelu', 'LeakyRelu'],
 ]);
 
@@ -119,7 +126,12 @@ function fuseNodes(original: NodeJson[], weights: Map<string, Tensor>, keep: Rea
     const bias = biasRef === undefined ? undefined : weights.get(nodeOf(biasRef));
     if (!biasRef || !bias || bias.shape.length !== 1 || bias.shape[0] !== channels || bias.dtype !== 'DT_FLOAT') continue;
     const act = soleConsumer(add.name);
-    const activation = act && ACTIVATIONS.has(act.op) ? act : undefined;
+    // TF (oneDNN on) fuses MatMul + bias + Sigmoid/Tanh into oneDNN kernels whose sigmoid/tanh are
+    // not Eigen's but nearer the correctly rounded values tfjs gives (FINDINGS "Eigen tanh/sigmoid"):
+    // there tfjs's own are kept. After a Conv2D TF still runs Eigen's (_TfsTanh/_TfsSigmoid stay).
+    const onednnAct = m.op === 'MatMul';
+    if (onednnAct && act?.op === TANH_OP) act.op = 'Tanh'; // tfjs has no fused tanh
+    const activation = act && ACTIVATIONS.has(act.op) && (onednnAct || act.op !== SIGMOID_OP) ? act : undefined;
     const last = activation ?? add;
     const fusedOps = ['BiasAdd', ...(activation ? [ACTIVATIONS.get(activation.op)!] : [])];
     const attr: Record<string, AttrJson> = { ...m.attr, fused_ops: { list: { s: fusedOps.map(b64) } }, num_args: { i: 1 } };

@@ -32,6 +32,9 @@ const P3 = f(0.16666518151760101318359375);
 const P4 = f(4.166965186595916748046875e-2);
 const P5 = f(8.36894474923610687255859375e-3);
 const P6 = f(1.37449637986719608306884765625e-3);
+// 2^m for m in [-150, 128] (x in [-104, 88.723]): a table, as 2 ** m with a variable m is a slow pow call
+const POW2_BIAS = 152;
+const POW2 = Float64Array.from({ length: 284 }, (_, i) => 2 ** (i - POW2_BIAS));
 
 /** Eigen's pmadd without FMA: a * b rounded to float32, then + c rounded. */
 const madd = (a: number, b: number, c: number): number => f(f(a * b) + c);
@@ -51,7 +54,7 @@ export function eigenExpLane(x: number): number {
   const odd = madd(r2, P5, P3);
   const y = madd(r2, madd(r, odd, even), f(r + 1));
   // 2^m * y: exact in double, then one rounding to float32 (y is in [0.7, 1.5))
-  return flush(Math.max(f(y * 2 ** m), x));
+  return flush(Math.max(f(y * POW2[m + POW2_BIAS]!), x));
 }
 
 /** The C library's expf (correctly rounded), with TF's flush of denormal results. */

@@ -59,6 +59,12 @@ import { DRAW_BOXES_KERNELS } from './draw-boxes.js';
 import { SEQUENCE_EXAMPLE_KERNELS } from './sequence-example.js';
 import { EXPLICIT_PAD_OPS, EXPLICIT_PADDING_KERNELS } from './explicit-padding.js';
 import { EIGEN_EXP_KERNELS, EXP_OP } from './eigen-exp.js';
+import { EIGEN_TANH_SIGMOID_KERNELS, SIGMOID_OP, TANH_OP } from './eigen-tanh-sigmoid.js';
+import { EIGEN_LOG_KERNELS, LOG_OP } from './eigen-log.js';
+import { EIGEN_ERF_KERNELS, ERF_OP } from './eigen-erf.js';
+import { EIGEN_ELU_KERNELS, ELU_OP, SELU_OP } from './eigen-elu.js';
+import { EIGEN_SOFTPLUS_KERNELS, SOFTPLUS_OP } from './eigen-softplus.js';
+import { EIGEN_LOG1P_EXPM1_KERNELS, EXPM1_OP, LOG1P_OP } from './eigen-log1p-expm1.js';
 import { GRAD_KERNELS } from './grad.js';
 import { STRIDED_SLICE_KERNELS, STRIDED_SLICE_OP } from './strided-slice.js';
 import { GRAD_SPATIAL_KERNELS } from './grad-spatial.js';
@@ -113,6 +119,12 @@ export const KERNEL_FAMILIES: ReadonlyArray<readonly KernelEntry[]> = [
   SEQUENCE_EXAMPLE_KERNELS,
   EXPLICIT_PADDING_KERNELS,
   EIGEN_EXP_KERNELS,
+  EIGEN_TANH_SIGMOID_KERNELS,
+  EIGEN_LOG_KERNELS,
+  EIGEN_ERF_KERNELS,
+  EIGEN_ELU_KERNELS,
+  EIGEN_SOFTPLUS_KERNELS,
+  EIGEN_LOG1P_EXPM1_KERNELS,
   GRAD_KERNELS,
   GRAD_SPATIAL_KERNELS,
   STRIDED_SLICE_KERNELS,
@@ -174,7 +186,23 @@ function attrOverride(op: string, tfAttr: Record<string, AttrValueObject> | unde
   // tfjs reads the wrong elements of a slice with a new axis next to shrunk/reversed axes (kernels/strided-slice.ts)
   if (op === 'StridedSlice' && Number(tfAttr?.['new_axis_mask']?.i ?? 0) !== 0) return STRIDED_SLICE_OP;
   // float32 Exp through Eigen's polynomial, as TF's CPU kernel (kernels/eigen-exp.ts)
-  if (op === 'Exp' && dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT') return EXP_OP;
+  const floatT = dtypeInfo(tfAttr?.['T']?.type ?? '')?.name === 'DT_FLOAT';
+  if (op === 'Exp' && floatT) return EXP_OP;
+  // float32 Tanh / Sigmoid through Eigen's rational approximations (kernels/eigen-tanh-sigmoid.ts)
+  if (op === 'Tanh' && floatT) return TANH_OP;
+  if (op === 'Sigmoid' && floatT) return SIGMOID_OP;
+  // float32 Log through Eigen's plog_float (kernels/eigen-log.ts)
+  if (op === 'Log' && floatT) return LOG_OP;
+  // float32 Erf through Eigen's rational approximation (kernels/eigen-erf.ts)
+  if (op === 'Erf' && floatT) return ERF_OP;
+  // float32 Elu / Selu as exp(x) - 1 through Eigen's exp (kernels/eigen-elu.ts)
+  if (op === 'Elu' && floatT) return ELU_OP;
+  if (op === 'Selu' && floatT) return SELU_OP;
+  // float32 Softplus through Eigen's exp and log1p (kernels/eigen-softplus.ts)
+  if (op === 'Softplus' && floatT) return SOFTPLUS_OP;
+  // float32 Log1p / Expm1 through Eigen's generic_log1p / generic_expm1 (kernels/eigen-log1p-expm1.ts)
+  if (op === 'Log1p' && floatT) return LOG1P_OP;
+  if (op === 'Expm1' && floatT) return EXPM1_OP;
   return undefined;
 }
 
