@@ -13,14 +13,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { eigenExpLane, libmExp } from './eigen-exp.js';
-import { kernelInput, type KernelEntry } from './types.js';
+import { PACKET, eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const ELU_OP = '_TfsElu';
 export const SELU_OP = '_TfsSelu';
 
 const f = Math.fround;
 const FLT_MIN = 2 ** -126;
-const PACKET = 8;
 const SCALE = f(1.050700987);
 const SCALE_ALPHA = f(1.758099341);
 
@@ -44,21 +44,6 @@ export const tfEluFloat32 = (src: ArrayLike<number>): Float32Array => packets(sr
 export const tfSeluFloat32 = (src: ArrayLike<number>): Float32Array => packets(src, seluLane);
 
 export const EIGEN_ELU_KERNELS: readonly KernelEntry[] = [
-  {
-    op: ELU_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Elu only; anything else keeps tfjs's elu
-      if (x.dtype !== 'float32') return tf.elu(x);
-      return tf.tensor(tfEluFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
-  {
-    op: SELU_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      if (x.dtype !== 'float32') return tf.selu(x);
-      return tf.tensor(tfSeluFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(ELU_OP, tfEluFloat32, (x) => tf.elu(x)),
+  eigenUnaryKernel(SELU_OP, tfSeluFloat32, (x) => tf.selu(x)),
 ];

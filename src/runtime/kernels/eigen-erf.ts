@@ -11,7 +11,8 @@
  * (test/runtime/kernels/eigen-erf.test.ts, test/runtime/fixtures/erf_cases.py).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelInput, type KernelEntry } from './types.js';
+import { eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const ERF_OP = '_TfsErf';
 
@@ -44,13 +45,5 @@ export function tfErfFloat32(src: ArrayLike<number>): Float32Array {
 }
 
 export const EIGEN_ERF_KERNELS: readonly KernelEntry[] = [
-  {
-    op: ERF_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Erf only; anything else keeps tfjs's erf
-      if (x.dtype !== 'float32') return tf.erf(x);
-      return tf.tensor(tfErfFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(ERF_OP, tfErfFloat32, (x) => tf.erf(x)),
 ];

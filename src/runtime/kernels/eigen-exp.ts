@@ -14,13 +14,13 @@
  * multiply-add) round differently; tfs follows the x86 build, the one the zoo's oracle ran.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelInput, type KernelEntry } from './types.js';
+import { PACKET, eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const EXP_OP = '_TfsExp';
 
 const f = Math.fround;
 const FLT_MIN = 2 ** -126;
-const PACKET = 8;
 
 const LOG2E = f(Math.LOG2E);
 const EXP_HI = f(88.723);
@@ -71,13 +71,5 @@ export function tfExpFloat32(src: ArrayLike<number>): Float32Array {
 }
 
 export const EIGEN_EXP_KERNELS: readonly KernelEntry[] = [
-  {
-    op: EXP_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Exp only; anything else keeps tfjs's exp
-      if (x.dtype !== 'float32') return tf.exp(x);
-      return tf.tensor(tfExpFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(EXP_OP, tfExpFloat32, (x) => tf.exp(x)),
 ];

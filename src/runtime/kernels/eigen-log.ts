@@ -13,13 +13,13 @@
  * (test/runtime/kernels/eigen-log.test.ts, test/runtime/fixtures/log_cases.py).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelInput, type KernelEntry } from './types.js';
+import { PACKET, eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const LOG_OP = '_TfsLog';
 
 const f = Math.fround;
 const FLT_MIN = 2 ** -126;
-const PACKET = 8;
 
 const madd = (a: number, b: number, c: number): number => f(f(a * b) + c);
 
@@ -79,13 +79,5 @@ export function tfLogFloat32(src: ArrayLike<number>): Float32Array {
 }
 
 export const EIGEN_LOG_KERNELS: readonly KernelEntry[] = [
-  {
-    op: LOG_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Log only; anything else keeps tfjs's log
-      if (x.dtype !== 'float32') return tf.log(x);
-      return tf.tensor(tfLogFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(LOG_OP, tfLogFloat32, (x) => tf.log(x)),
 ];

@@ -12,14 +12,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { eigenExpLane } from './eigen-exp.js';
 import { eigenLogLane } from './eigen-log.js';
-import { kernelInput, type KernelEntry } from './types.js';
+import { PACKET, eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const LOG1P_OP = '_TfsLog1p';
 export const EXPM1_OP = '_TfsExpm1';
 
 const f = Math.fround;
 const FLT_MIN = 2 ** -126;
-const PACKET = 8;
 const daz = (v: number): number => (v < FLT_MIN && v > -FLT_MIN ? v * 0 : v);
 
 /** Eigen's generic_log1p, one lane. */
@@ -64,21 +64,6 @@ export const tfLog1pFloat32 = (src: ArrayLike<number>): Float32Array => packets(
 export const tfExpm1Float32 = (src: ArrayLike<number>): Float32Array => packets(src, eigenExpm1Lane, (x) => daz(f(Math.expm1(daz(x)))));
 
 export const EIGEN_LOG1P_EXPM1_KERNELS: readonly KernelEntry[] = [
-  {
-    op: LOG1P_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Log1p only; anything else keeps tfjs's log1p
-      if (x.dtype !== 'float32') return tf.log1p(x);
-      return tf.tensor(tfLog1pFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
-  {
-    op: EXPM1_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      if (x.dtype !== 'float32') return tf.expm1(x);
-      return tf.tensor(tfExpm1Float32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(LOG1P_OP, tfLog1pFloat32, (x) => tf.log1p(x)),
+  eigenUnaryKernel(EXPM1_OP, tfExpm1Float32, (x) => tf.expm1(x)),
 ];

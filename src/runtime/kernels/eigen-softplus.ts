@@ -12,12 +12,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { eigenExpLane, libmExp } from './eigen-exp.js';
 import { eigenLogLane } from './eigen-log.js';
-import { kernelInput, type KernelEntry } from './types.js';
+import { PACKET, eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const SOFTPLUS_OP = '_TfsSoftplus';
 
 const f = Math.fround;
-const PACKET = 8;
 /** log(FLT_EPSILON) + 2 in float32, as TF computes its threshold. */
 const T = f(f(Math.log(2 ** -23)) + 2);
 
@@ -50,13 +50,5 @@ export function tfSoftplusFloat32(src: ArrayLike<number>): Float32Array {
 }
 
 export const EIGEN_SOFTPLUS_KERNELS: readonly KernelEntry[] = [
-  {
-    op: SOFTPLUS_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Softplus only; anything else keeps tfjs's softplus
-      if (x.dtype !== 'float32') return tf.softplus(x);
-      return tf.tensor(tfSoftplusFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(SOFTPLUS_OP, tfSoftplusFloat32, (x) => tf.softplus(x)),
 ];

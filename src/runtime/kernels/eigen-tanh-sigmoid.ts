@@ -14,14 +14,14 @@
  * (test/runtime/kernels/eigen-tanh-sigmoid.test.ts, test/runtime/fixtures/tanh_sigmoid_cases.py).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelInput, type KernelEntry } from './types.js';
+import { PACKET, eigenUnaryKernel } from './eigen-kernel.js';
+import type { KernelEntry } from './types.js';
 
 export const TANH_OP = '_TfsTanh';
 export const SIGMOID_OP = '_TfsSigmoid';
 
 const f = Math.fround;
 const FLT_MIN = 2 ** -126;
-const PACKET = 8;
 
 /** Eigen's pmadd without FMA: a * b rounded to float32, then + c rounded. */
 const madd = (a: number, b: number, c: number): number => f(f(a * b) + c);
@@ -98,21 +98,6 @@ export const tfTanhFloat32 = (src: ArrayLike<number>): Float32Array => packets(s
 export const tfSigmoidFloat32 = (src: ArrayLike<number>): Float32Array => packets(src, eigenSigmoidLane, libmSigmoid);
 
 export const EIGEN_TANH_SIGMOID_KERNELS: readonly KernelEntry[] = [
-  {
-    op: TANH_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      // the freezer renames float32 Tanh only; anything else keeps tfjs's tanh
-      if (x.dtype !== 'float32') return tf.tanh(x);
-      return tf.tensor(tfTanhFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
-  {
-    op: SIGMOID_OP,
-    kernel: (node) => {
-      const x = kernelInput(node, 0);
-      if (x.dtype !== 'float32') return tf.sigmoid(x);
-      return tf.tensor(tfSigmoidFloat32(x.dataSync() as Float32Array), x.shape, 'float32');
-    },
-  },
+  eigenUnaryKernel(TANH_OP, tfTanhFloat32, (x) => tf.tanh(x)),
+  eigenUnaryKernel(SIGMOID_OP, tfSigmoidFloat32, (x) => tf.sigmoid(x)),
 ];
