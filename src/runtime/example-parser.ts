@@ -245,7 +245,8 @@ function readFeatures(buf: Uint8Array, start: number, end: number, features: Map
 /** TF's DataTypeString for the three feature value types. */
 export type FeatureDtype = 'float' | 'int64' | 'string';
 
-const kindName = (k: FeatureValues['kind']): FeatureDtype | 'none' =>
+/** The feature dtype a Feature's value list holds ('none' for an empty Feature). */
+export const kindName = (k: FeatureValues['kind']): FeatureDtype | 'none' =>
   k === 'bytes' ? 'string' : k === 'float' ? 'float' : k === 'int64' ? 'int64' : 'none';
 
 export interface DenseSpec {

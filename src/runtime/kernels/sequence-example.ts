@@ -13,11 +13,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphNode } from '@tensorflow/tfjs-converter';
 import { Errors } from '../../errors.js';
-import { denseColumn, exampleName, parseSequenceExample, varLenColumn, type DenseColumn, type FeatureDtype, type FeatureValues, type SequenceExample } from '../example-parser.js';
+import { denseColumn, exampleName, kindName, parseSequenceExample, varLenColumn, type DenseColumn, type FeatureDtype, type SequenceExample } from '../example-parser.js';
 import { columnTensor, defaultsOf, dtypeList, keysOf, sparseTensors, stringBytes } from './example.js';
 import { kernelInput, type KernelEntry } from './types.js';
-
-const kindOf = (f: FeatureValues): FeatureDtype | 'none' => (f.kind === 'bytes' ? 'string' : f.kind);
 
 /** One dense feature list over the batch: padded values and lengths. */
 function denseList(seqs: readonly SequenceExample[], key: string, dtype: FeatureDtype, shape: readonly number[], optional: boolean, names: readonly string[] | undefined): { values: DenseColumn; steps: number; lengths: number[] } {
@@ -30,7 +28,7 @@ function denseList(seqs: readonly SequenceExample[], key: string, dtype: Feature
     }
     const flat: (number | bigint | Uint8Array)[] = [];
     for (const f of steps) {
-      const kind = kindOf(f);
+      const kind = kindName(f.kind);
       if (f.kind !== 'none' && kind !== dtype) throw Errors.exampleDtypeMismatch(exampleName(names, i), key, i, kind, dtype);
       if (f.kind !== 'none') for (const v of f.values) flat.push(v);
     }

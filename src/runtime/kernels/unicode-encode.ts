@@ -15,15 +15,21 @@ import { attrInt, attrText, numbersOf, stringTensor } from './util.js';
 
 const isScalarValue = (cp: number): boolean => Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
 
-/** Bytes of one code point in `encoding`, appended to `out`. */
+/** Bytes of one code point (a Unicode scalar value) in `encoding`, appended to `out` (no string per code point). */
 function put(out: number[], cp: number, encoding: string): void {
   if (encoding === 'UTF-32-BE') {
     out.push((cp >>> 24) & 0xff, (cp >>> 16) & 0xff, (cp >>> 8) & 0xff, cp & 0xff);
   } else if (encoding === 'UTF-16-BE') {
     const units = cp >= 0x10000 ? [0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff)] : [cp];
     for (const u of units) out.push(u >> 8, u & 0xff);
+  } else if (cp < 0x80) {
+    out.push(cp);
+  } else if (cp < 0x800) {
+    out.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
   } else {
-    out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
   }
 }
 
