@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { EXPLICIT_PAD_OPS, EXPLICIT_PADDING_KERNELS } from '../../../src/runtime/kernels/explicit-padding.js';
-import { KERNEL_OVERRIDES } from '../../../src/runtime/kernels/index.js';
+import { familyNode } from '../../../src/runtime/kernels/index.js';
 import { run, s, values } from './helpers.js';
 
 const ints = (v: number[]) => ({ list: { i: v } });
@@ -36,5 +36,10 @@ test('explicit padding: the input is padded (zeros; -inf for max pool), then the
   assert.deepEqual(m.shape, [1, 2, 3, 2]);
   close(values(m), [-0.2857142686843872, -0.14285719394683838, -0, -0.14285707473754883, -0.28571438789367676, -0.4285714626312256,
     -0.2857142686843872, -0.14285719394683838, -0, -0.14285707473754883, -0.28571438789367676, -0.4285714626312256]);
-  assert.equal(KERNEL_OVERRIDES.get('Conv2D'), undefined, 'only EXPLICIT nodes are renamed (attrOverride), not every Conv2D');
+  // the freezer renames EXPLICIT nodes only (kernels/index.ts attrOverride)
+  const padding = (p: string) => ({ padding: { s: new Uint8Array(Buffer.from(p)) } });
+  for (const op of ['Conv2D', 'DepthwiseConv2dNative', 'MaxPool']) {
+    assert.equal(familyNode(op, padding('EXPLICIT'), {}), EXPLICIT_PAD_OPS[op]);
+    assert.equal(familyNode(op, padding('SAME'), {}), op);
+  }
 });
